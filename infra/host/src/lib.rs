@@ -1,0 +1,27 @@
+//! Guichet's host: runs a Spin application (`spin.toml` and its wasm components) the way
+//! `spin up` does, on wasmtime, so that local runs and tests use the very `.wasm` files that
+//! Spin and SpinKube run in production.
+//!
+//! - [`manifest`] and [`runtime_config`] read the configuration strictly;
+//! - [`app`] compiles, caches and pre-instantiates components and runs one request;
+//! - [`server`] is the HTTP trigger, with Spin's [`routes`] and [`headers`];
+//! - [`key_value`], [`sqlite`], [`variables`] implement the Spin interfaces, each consulting
+//!   the component's [`capabilities`];
+//! - [`outbound`] limits outbound HTTP and performs service chaining; [`dependencies`]
+//!   composes component dependencies.
+
+pub mod app;
+pub mod bindings;
+pub mod build;
+pub mod capabilities;
+pub mod dependencies;
+pub mod headers;
+pub mod key_value;
+pub mod manifest;
+pub mod outbound;
+pub mod routes;
+pub mod runtime_config;
+pub mod server;
+pub mod sqlite;
+pub mod state;
+pub mod variables;

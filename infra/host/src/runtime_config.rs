@@ -1,0 +1,137 @@
+//! The runtime config file (`--runtime-config-file`): which key-value stores and SQLite
+//! databases exist besides `default`, and where their files live.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeConfig {
+    #[serde(default)]
+    key_value_store: BTreeMap<String, StoreDecl>,
+    #[serde(default)]
+    sqlite_database: BTreeMap<String, StoreDecl>,
+    #[serde(default)]
+    variables_provider: Vec<VariablesProvider>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreDecl {
+    #[serde(rename = "type")]
+    kind: String,
+    path: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariablesProvider {
+    #[serde(rename = "type")]
+    kind: String,
+    prefix: Option<String>,
+}
+
+/// Where a store's data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    File(PathBuf),
+    /// No `path`: an in-memory database that lives as long as the host.
+    Memory,
+}
+
+/// The stores of one run: labels and locations, defaults included.
+#[derive(Debug, Clone)]
+pub struct Stores {
+    pub key_value: BTreeMap<String, Location>,
+    pub sqlite: BTreeMap<String, Location>,
+    /// Environment prefixes for variables (`SPIN_VARIABLE` unless configured).
+    pub variable_prefixes: Vec<String>,
+}
+
+impl RuntimeConfig {
+    pub fn load(path: &Path) -> Result<RuntimeConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading runtime config {}", path.display()))?;
+        toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("invalid runtime config {}", path.display()))
+    }
+
+    /// Resolves labels to locations as `spin up` does: `default` lives in the state dir,
+    /// relative paths are taken from the runtime config file's directory.
+    pub fn resolve(&self, config_dir: &Path, state_dir: &Path) -> Result<Stores> {
+        let mut key_value = BTreeMap::from([(
+            "default".to_string(),
+            Location::File(state_dir.join("sqlite_key_value.db")),
+        )]);
+        let mut sqlite = BTreeMap::from([(
+            "default".to_string(),
+            Location::File(state_dir.join("sqlite_db.db")),
+        )]);
+        for (label, decl) in &self.key_value_store {
+            key_value.insert(label.clone(), decl.location(config_dir).with_context(|| format!("[key_value_store.{label}]"))?);
+        }
+        for (label, decl) in &self.sqlite_database {
+            sqlite.insert(label.clone(), decl.location(config_dir).with_context(|| format!("[sqlite_database.{label}]"))?);
+        }
+        let mut variable_prefixes = Vec::new();
+        for provider in &self.variables_provider {
+            if provider.kind != "env" {
+                bail!("[[variables_provider]] type = \"{}\": only \"env\" is supported by this host", provider.kind);
+            }
+            variable_prefixes.push(provider.prefix.clone().unwrap_or_else(|| "SPIN_VARIABLE".into()));
+        }
+        if variable_prefixes.is_empty() {
+            variable_prefixes.push("SPIN_VARIABLE".into());
+        }
+        Ok(Stores { key_value, sqlite, variable_prefixes })
+    }
+}
+
+impl StoreDecl {
+    fn location(&self, config_dir: &Path) -> Result<Location> {
+        if self.kind != "spin" {
+            bail!("type = \"{}\": only \"spin\" (SQLite files) is supported by this host", self.kind);
+        }
+        Ok(match &self.path {
+            Some(path) if path.is_absolute() => Location::File(path.clone()),
+            Some(path) => Location::File(config_dir.join(path)),
+            None => Location::Memory,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_labels_live_where_spin_puts_them() {
+        let stores = RuntimeConfig::default()
+            .resolve(Path::new("/cfg"), Path::new("/app/.spin"))
+            .expect("resolves");
+        assert_eq!(stores.key_value["default"], Location::File("/app/.spin/sqlite_key_value.db".into()));
+        assert_eq!(stores.sqlite["default"], Location::File("/app/.spin/sqlite_db.db".into()));
+    }
+
+    #[test]
+    fn relative_paths_are_taken_from_the_config_file_directory() {
+        let cfg: RuntimeConfig = toml::from_str(
+            "[sqlite_database.orders]\ntype = \"spin\"\npath = \"data/orders.db\"\n[key_value_store.cache]\ntype = \"spin\"\n",
+        )
+        .expect("parses");
+        let stores = cfg.resolve(Path::new("/cfg"), Path::new("/state")).expect("resolves");
+        assert_eq!(stores.sqlite["orders"], Location::File("/cfg/data/orders.db".into()));
+        assert_eq!(stores.key_value["cache"], Location::Memory);
+    }
+
+    #[test]
+    fn unsupported_store_types_are_refused_by_name() {
+        let cfg: RuntimeConfig = toml::from_str("[key_value_store.cache]\ntype = \"redis\"\n").expect("parses");
+        let err = format!("{:#}", cfg.resolve(Path::new("/"), Path::new("/")).unwrap_err());
+        assert!(err.contains("key_value_store.cache") && err.contains("redis"), "{err}");
+    }
+}

@@ -1,0 +1,224 @@
+//! Test harness: starts the real `guichet-host` binary on a free port with a fresh state
+//! directory, and talks to it over HTTP. The wasm components and the host must be built first
+//! (`make test` does it).
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub mod tokens;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+fn host_binary() -> PathBuf {
+    let path = root().join("target/release/guichet-host");
+    assert!(path.exists(), "{} is missing: run `make build` (or `make test`)", path.display());
+    path
+}
+
+/// A manifest to run and how.
+#[derive(Clone)]
+pub struct HostConfig {
+    pub manifest: PathBuf,
+    pub runtime_config: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+}
+
+impl HostConfig {
+    pub fn guichet() -> HostConfig {
+        HostConfig { manifest: root().join("spin.toml"), runtime_config: None, env: Vec::new() }
+    }
+
+    pub fn probe() -> HostConfig {
+        let dir = root().join("tests/fixtures/probe-app");
+        HostConfig {
+            manifest: dir.join("spin.toml"),
+            runtime_config: Some(dir.join("runtime-config.toml")),
+            env: vec![("SPIN_VARIABLE_API_TOKEN".into(), "s3cret".into())],
+        }
+    }
+
+    pub fn env(mut self, name: &str, value: &str) -> HostConfig {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// A running host; killed on drop.
+pub struct Host {
+    child: Child,
+    pub base: String,
+    pub state_dir: PathBuf,
+    log: Arc<Mutex<String>>,
+    config: HostConfig,
+}
+
+/// What a failed start printed.
+#[derive(Debug)]
+pub struct StartFailure {
+    pub stderr: String,
+}
+
+impl Host {
+    /// Starts with a fresh state dir (deleted when `dir` is).
+    pub fn start(config: HostConfig, dir: &tempfile::TempDir) -> Host {
+        Self::start_in(config, dir.path().to_path_buf()).unwrap_or_else(|f| panic!("host did not start:\n{}", f.stderr))
+    }
+
+    /// Starts on an existing state dir (to check what survives a restart).
+    pub fn start_in(config: HostConfig, state_dir: PathBuf) -> Result<Host, StartFailure> {
+        let mut command = Command::new(host_binary());
+        command
+            .arg("up")
+            .arg("--from")
+            .arg(&config.manifest)
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--state-dir")
+            .arg(&state_dir)
+            .arg("--cache-dir")
+            .arg(root().join("target/wasm-cache"))
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(rc) = &config.runtime_config {
+            command.arg("--runtime-config-file").arg(rc);
+        }
+        for (k, v) in &config.env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("spawning guichet-host");
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("stderr piped");
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(mut log) = sink.lock() {
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            }
+        });
+        let stdout = child.stdout.take().expect("stdout piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Some(Ok(line)) = lines.next() {
+                if let Some(url) = line.strip_prefix("Serving ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok(base) = rx.recv_timeout(Duration::from_millis(100)) {
+                return Ok(Host { child, base, state_dir, log, config });
+            }
+            if let Ok(Some(_)) = child.try_wait() {
+                std::thread::sleep(Duration::from_millis(200));
+                let stderr = log.lock().map(|l| l.clone()).unwrap_or_default();
+                return Err(StartFailure { stderr });
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("host did not print its address within 120 s");
+            }
+        }
+    }
+
+    /// Stops (SIGKILL) and starts again on the same state dir.
+    pub fn restart(mut self) -> Host {
+        self.kill();
+        let config = self.config.clone();
+        let dir = self.state_dir.clone();
+        Self::start_in(config, dir).unwrap_or_else(|f| panic!("restart failed:\n{}", f.stderr))
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Everything the host wrote to stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        request("GET", &self.url(path), &[], None)
+    }
+
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+        request(method, &self.url(path), headers, body)
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// An HTTP answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): status {} body {:?}", self.status, self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+/// One HTTP request; any status is an answer, only transport failures panic.
+pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+    let method = ureq::http::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut builder = ureq::http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let agent = agent();
+    let response = match body {
+        Some(body) => agent.run(builder.body(body.to_vec()).expect("request")),
+        None => agent.run(builder.body(()).expect("request")),
+    }
+    .unwrap_or_else(|e| panic!("{url}: {e}"));
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let mut text = String::new();
+    response
+        .into_body()
+        .into_reader()
+        .read_to_string(&mut text)
+        .unwrap_or_else(|e| panic!("{url}: reading body: {e}"));
+    Reply { status, headers, body: text }
+}
