@@ -34,6 +34,16 @@ impl HostConfig {
         HostConfig { manifest: root().join("spin.toml"), runtime_config: None, env: Vec::new() }
     }
 
+    /// Guichet with its databases in `dir` (the runtime config is rewritten to point there).
+    pub fn guichet_in(dir: &Path) -> HostConfig {
+        let text = std::fs::read_to_string(root().join("infra/runtime-config.toml"))
+            .expect("infra/runtime-config.toml")
+            .replace("../.spin/", "");
+        let runtime_config = dir.join("runtime-config.toml");
+        std::fs::write(&runtime_config, text).expect("writing runtime config");
+        HostConfig { runtime_config: Some(runtime_config), ..HostConfig::guichet() }
+    }
+
     pub fn probe() -> HostConfig {
         let dir = root().join("tests/fixtures/probe-app");
         HostConfig {

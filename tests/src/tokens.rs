@@ -37,6 +37,26 @@ impl TestKeys {
         self.token(commune, subject, roles, "access", Duration::from_mins(5))
     }
 
+    /// An access token that expired `ago` ago.
+    pub fn expired_token(&self, commune: &str, subject: &str, roles: &[&str], ago: Duration) -> String {
+        let mut claims = Claims::with_custom_claims(
+            Access {
+                typ: "access".into(),
+                roles: roles.iter().map(|r| r.to_string()).collect(),
+                departments: Vec::new(),
+            },
+            Duration::from_mins(5),
+        )
+        .with_issuer(ISSUER)
+        .with_audience(commune)
+        .with_subject(subject);
+        let now = Clock::now_since_epoch();
+        claims.issued_at = Some(now - ago - Duration::from_mins(5));
+        claims.invalid_before = claims.issued_at;
+        claims.expires_at = Some(now - ago);
+        self.key.sign(claims).expect("signing")
+    }
+
     pub fn token(&self, commune: &str, subject: &str, roles: &[&str], typ: &str, valid_for: Duration) -> String {
         let claims = Claims::with_custom_claims(
             Access {

@@ -227,20 +227,7 @@ impl App {
     {
         let component = self.components.get(id).with_context(|| format!("no component `{id}`"))?;
         let request = crate::headers::with_spin_headers(request, matched, client)?;
-        let mut wasi = WasiCtx::builder();
-        wasi.inherit_stdout().inherit_stderr().envs(&component.environment);
-        let state = HostState {
-            table: ResourceTable::new(),
-            wasi: wasi.build(),
-            http: WasiHttpCtx::new(),
-            hooks: OutboundHooks { app: self.clone(), component_id: Arc::from(id) },
-            caps: component.caps.clone(),
-            dependency_caps: component.dependency_caps.clone(),
-            dependencies: HashMap::new(),
-            limits: StoreLimitsBuilder::new().memory_size(MAX_MEMORY).build(),
-        };
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
+        let mut store = self.new_store(id, component);
         let incoming = store.data_mut().http().new_incoming_request(Scheme::Http, request)?;
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let outparam = store.data_mut().http().new_response_outparam(sender)?;
@@ -271,6 +258,55 @@ impl App {
                 Err(e) => Err(anyhow::Error::new(e).context("the request task panicked")),
             },
         }
+    }
+}
+
+impl App {
+    /// A fresh store for one request to component `id`.
+    fn new_store(self: &Arc<Self>, id: &str, component: &ComponentRuntime) -> Store<HostState> {
+        let mut wasi = WasiCtx::builder();
+        wasi.inherit_stdout().inherit_stderr().envs(&component.environment);
+        let state = HostState {
+            table: ResourceTable::new(),
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            hooks: OutboundHooks { app: self.clone(), component_id: Arc::from(id) },
+            caps: component.caps.clone(),
+            dependency_caps: component.dependency_caps.clone(),
+            dependencies: HashMap::new(),
+            limits: StoreLimitsBuilder::new().memory_size(MAX_MEMORY).build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store
+    }
+
+    /// Creates and drops one instance of component `id`: what every request pays before
+    /// its handler runs (used by the benchmark and as a readiness check).
+    pub async fn instantiate(self: &Arc<Self>, id: &str) -> Result<()> {
+        let component = self.components.get(id).with_context(|| format!("no component `{id}`"))?;
+        let mut store = self.new_store(id, component);
+        component.pre.instantiate_async(&mut store).await?;
+        Ok(())
+    }
+
+    /// A GET of `path` handled in process by component `id` (no network), body discarded.
+    pub async fn handle_path(self: &Arc<Self>, id: &str, path: &str) -> Result<http::Response<()>> {
+        let matched = self
+            .route(path)
+            .map(|(_, m)| m)
+            .unwrap_or(Matched { raw_route: "/...".into(), component_route: String::new(), route_match: RouteMatch { params: Vec::new(), path_info: path.into() } });
+        let request = http::Request::builder()
+            .uri(path)
+            .header(http::header::HOST, "localhost")
+            .body(
+                http_body_util::Empty::<bytes::Bytes>::new()
+                    .map_err(|never: std::convert::Infallible| -> wasmtime_wasi_http::Error { match never {} }),
+            )?;
+        let response = self.handle(id, request, &matched, SocketAddr::from(([127, 0, 0, 1], 0))).await;
+        let (parts, body) = response.into_parts();
+        body.collect().await.map_err(|e| anyhow::anyhow!("reading the body: {e:?}"))?;
+        Ok(http::Response::from_parts(parts, ()))
     }
 }
 

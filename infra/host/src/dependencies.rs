@@ -48,8 +48,11 @@ pub fn link(
         };
         let mut forwarded = linker.instance(&interface)?;
         for (func_name, item) in instance_ty.exports(engine) {
-            if !matches!(item.ty, ComponentItem::ComponentFunc(_)) {
-                bail!("`{interface}` exports `{func_name}`, which is not a function: only functions can be forwarded");
+            match item.ty {
+                ComponentItem::ComponentFunc(_) => {}
+                // Records and variants travel by value: nothing to forward.
+                ComponentItem::Type(_) => continue,
+                _ => bail!("`{interface}` exports `{func_name}`, which is neither a function nor a value type: only functions can be forwarded"),
             }
             let func_export = dependency
                 .component

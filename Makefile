@@ -1,0 +1,30 @@
+# The two commands of the README:
+#   make demo   installs what is missing, builds everything, serves Guichet on http://127.0.0.1:3000
+#   make test   installs what is missing, builds everything, runs every test
+.PHONY: setup build wasm host demo test bench clean
+
+LISTEN ?= 127.0.0.1:3000
+COMPONENTS = identity catalog requests notifications signatures portal tokens
+
+setup:
+	@bash infra/setup.sh
+
+wasm: setup
+	bash infra/wasm-build.sh $(COMPONENTS) probe
+
+host:
+	cargo build --release -p guichet-host -p guichet-bench
+
+build: wasm host
+
+demo: build
+	./target/release/guichet-host up --from spin.toml --listen $(LISTEN) --runtime-config-file infra/runtime-config.toml
+
+test: build
+	cargo test --release -p guichet-host -p guichet-tests -p guichet-guest
+
+bench: build
+	bash bench/run.sh
+
+clean:
+	rm -rf target .spin
