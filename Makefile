@@ -21,7 +21,7 @@ demo: build
 	./target/release/guichet-host up --from spin.toml --listen $(LISTEN) --runtime-config-file infra/runtime-config.toml
 
 test: build
-	cargo test --release -p guichet-host -p guichet-tests -p guichet-guest
+	cargo test --release -p guichet-host -p guichet-tests -p guichet-guest -p tokens
 
 bench: build
 	bash bench/run.sh

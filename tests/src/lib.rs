@@ -44,6 +44,15 @@ impl HostConfig {
         HostConfig { runtime_config: Some(runtime_config), ..HostConfig::guichet() }
     }
 
+    /// The probe fixture with its non-default stores in `dir` (relative paths in the copied
+    /// runtime config resolve from there), so every test starts from empty stores.
+    pub fn probe_in(dir: &Path) -> HostConfig {
+        let fixture = root().join("tests/fixtures/probe-app/runtime-config.toml");
+        let runtime_config = dir.join("runtime-config.toml");
+        std::fs::copy(&fixture, &runtime_config).expect("copying the probe runtime config");
+        HostConfig { runtime_config: Some(runtime_config), ..HostConfig::probe() }
+    }
+
     pub fn probe() -> HostConfig {
         let dir = root().join("tests/fixtures/probe-app");
         HostConfig {

@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use guichet_tests::{root, Host, HostConfig};
 
 fn probe_host(dir: &tempfile::TempDir) -> Host {
-    Host::start(HostConfig::probe(), dir)
+    Host::start(HostConfig::probe_in(dir.path()), dir)
 }
 
 fn enc(s: &str) -> String {
@@ -143,7 +143,7 @@ fn variables_come_from_templates_defaults_and_the_environment() {
     drop(host);
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let host = Host::start(HostConfig::probe().env("SPIN_VARIABLE_WHO", "Guichet"), &dir);
+    let host = Host::start(HostConfig::probe_in(dir.path()).env("SPIN_VARIABLE_WHO", "Guichet"), &dir);
     assert_eq!(host.get("/probe/var/greeting").body, "hello Guichet");
 }
 

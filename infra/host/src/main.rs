@@ -65,7 +65,8 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Build { manifest, component } => guichet_host::build::build(&manifest, &component),
         Command::Up { manifest, listen, state_dir, runtime_config_file, cache_dir } => {
-            let cache_dir = cache_dir.or_else(default_cache_dir);
+            // wasmtime's cache wants an absolute directory.
+            let cache_dir = cache_dir.or_else(default_cache_dir).map(std::path::absolute).transpose()?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(async move {
                 let options = LoadOptions {

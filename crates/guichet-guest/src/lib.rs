@@ -1,0 +1,40 @@
+//! Code shared by every Guichet WebAssembly component (spin-sdk 5.2, wasm32-wasip2).
+//!
+//! Components never copy code between each other; what more than one of them needs lives here:
+//!
+//! - [`http_entry!`]: a component's `wasi:http/incoming-handler` export, in one line.
+//! - [`commune`]: the [`Commune`] domain type and the commune a deployment serves.
+//! - [`error`]: [`ApiError`], the one place where failures become HTTP statuses and JSON bodies
+//!   (`{"errors":[{"field":..,"code":..,"message":..}]}`).
+//! - [`body`]: reading JSON request bodies with a size limit.
+//! - [`response`]: JSON/text/HTML responses (`Cache-Control: no-store` on JSON by default).
+//! - [`routing`]: path segments and method checks (routing uses the URI path, never
+//!   `spin-path-info`, so that it does not depend on how a route was matched).
+//! - [`db`]: opening a component's own SQLite database (WAL, `synchronous=NORMAL`), numbered
+//!   migrations and transactions, always with parameterised SQL.
+//! - [`health`]: the `GET …/health` answer every component gives.
+//! - [`event`]: the event record of `guichet:platform/events`, sent to `notifications`.
+//! - [`open311`]: Open311 GeoReport v2 error bodies (JSON or XML).
+//! - [`markup`]: escaping for HTML and XML text.
+//! - [`tokens`] (feature `tokens`): bindings to the composed token verifier and
+//!   [`tokens::bearer_claims`].
+//!
+//! Pure logic (parsing, validation, error bodies) has no host calls, so `cargo test -p
+//! guichet-guest` runs natively; host calls only happen when a component runs under Spin.
+
+pub mod body;
+pub mod commune;
+pub mod db;
+mod entry;
+pub mod error;
+pub mod event;
+pub mod health;
+pub mod markup;
+pub mod open311;
+pub mod response;
+pub mod routing;
+#[cfg(feature = "tokens")]
+pub mod tokens;
+
+pub use commune::{Commune, DomainError};
+pub use error::{ApiError, FieldError};

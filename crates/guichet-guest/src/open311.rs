@@ -1,0 +1,106 @@
+//! Open311 GeoReport v2 error bodies.
+//!
+//! Open311 clients expect its own error format rather than Guichet's: a list of
+//! `{"code":N,"description":".."}` in JSON, `<errors><error>…</error></errors>` in XML, the
+//! format chosen by the `.json`/`.xml` suffix of the path (JSON when there is none), with the
+//! content types the specification names (`application/json; charset=utf-8`,
+//! `text/xml; charset=utf-8`).
+
+use serde_json::json;
+use spin_sdk::http::Response;
+
+use crate::{markup, response};
+
+/// The representation an Open311 path asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `.json` or no suffix.
+    Json,
+    /// `.xml`.
+    Xml,
+}
+
+impl Format {
+    /// The format requested by `path`'s suffix.
+    pub fn of_path(path: &str) -> Self {
+        if path.ends_with(".xml") {
+            Self::Xml
+        } else {
+            Self::Json
+        }
+    }
+}
+
+/// An Open311 error response with `status` as both HTTP status and error code.
+pub fn error(format: Format, status: u16, description: &str) -> Response {
+    match format {
+        Format::Json => {
+            let body = json!([{"code": status, "description": description}]).to_string();
+            response::with_type(
+                status,
+                "application/json; charset=utf-8",
+                body.into_bytes(),
+                true,
+            )
+        }
+        Format::Xml => {
+            let body = format!(
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
+                 <errors><error><code>{status}</code><description>{}</description></error></errors>",
+                markup::escape(description)
+            );
+            response::with_type(status, "text/xml; charset=utf-8", body.into_bytes(), true)
+        }
+    }
+}
+
+/// The 404 answer for an Open311 path Guichet does not serve (yet).
+pub fn not_found(path: &str) -> Response {
+    error(Format::of_path(path), 404, "no such Open311 resource")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(response: &Response) -> String {
+        String::from_utf8_lossy(response.body()).into_owned()
+    }
+
+    #[test]
+    fn an_xml_suffix_asks_for_xml_and_anything_else_for_json() {
+        assert_eq!(Format::of_path("/open311/v2/services.xml"), Format::Xml);
+        assert_eq!(Format::of_path("/open311/v2/services.json"), Format::Json);
+        assert_eq!(Format::of_path("/open311/v2/services/abc"), Format::Json);
+    }
+
+    #[test]
+    fn a_json_not_found_is_a_list_of_code_and_description() {
+        let response = not_found("/open311/v2/requests.json");
+        assert_eq!(*response.status(), 404);
+        let value: serde_json::Value = serde_json::from_str(&body(&response)).unwrap_or_default();
+        assert_eq!(
+            value,
+            json!([{"code":404,"description":"no such Open311 resource"}])
+        );
+    }
+
+    #[test]
+    fn an_xml_not_found_is_an_errors_document() {
+        let response = not_found("/open311/v2/services.xml");
+        assert!(body(&response).ends_with(
+            "<errors><error><code>404</code><description>no such Open311 resource</description></error></errors>"
+        ));
+        assert_eq!(
+            response.header("content-type").and_then(|v| v.as_str()),
+            Some("text/xml; charset=utf-8")
+        );
+    }
+
+    #[test]
+    fn json_errors_declare_utf8() {
+        let response = not_found("/open311/v2/services.json");
+        let content_type = response.header("content-type").and_then(|v| v.as_str());
+        assert_eq!(content_type, Some("application/json; charset=utf-8"));
+    }
+}
