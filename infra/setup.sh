@@ -12,3 +12,13 @@ if [ ${#need[@]} -gt 0 ]; then
   as_root apt-get update -q >&2 || true
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q "${need[@]}" >&2
 fi
+
+# Python tools the tests use to check our formats with third-party implementations.
+venv="$root/target/pyenv"
+req="$root/tests/python/requirements.txt"
+if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$venv/requirements.txt"; then
+  echo "setup: installing Python test tools into target/pyenv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" >&2
+  cp "$req" "$venv/requirements.txt"
+fi

@@ -118,3 +118,36 @@ fn the_token_dependency_refuses_every_bad_token() {
     let reply = host.send("POST", "/api/requests/diagnostics/ping", &[("authorization", &format!("Bearer {citizen}"))], None);
     assert_eq!(reply.status, 403, "a valid token without the admin role: {}", reply.body);
 }
+
+#[test]
+fn the_openapi_document_is_served_valid_and_every_path_it_lists_is_routed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let host = guichet(&dir, &TestKeys::generate("k1"));
+    let reply = host.get("/openapi.json");
+    assert_eq!(reply.status, 200);
+    let doc = reply.json();
+
+    // A third-party validator (openapi-spec-validator, from PyPI) accepts it.
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, &reply.body).expect("write");
+    let python = guichet_tests::root().join("target/pyenv/bin/python");
+    assert!(python.exists(), "run infra/setup.sh (make test does) to install the Python test tools");
+    let check = std::process::Command::new(python)
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&file)
+        .output()
+        .expect("running openapi_spec_validator");
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+
+    // Every documented path reaches a component (not the host's own 404).
+    let paths = doc["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 9, "{paths:?}");
+    for (path, operations) in paths {
+        let concrete = path.replace("{id}", "00000000000000000000000000000000");
+        for method in operations.as_object().expect("operations").keys() {
+            let reply = host.send(&method.to_uppercase(), &concrete, &[], None);
+            assert_ne!(reply.body, "Not Found\n", "{method} {path} is documented but not routed");
+            assert_ne!(reply.status, 405, "{method} {path} is documented but not allowed");
+        }
+    }
+}

@@ -4,14 +4,17 @@
 //!
 //! - `GET /`: the home page, "Guichet — <commune>", with links to the public endpoints.
 //! - `GET /health`: the common health report.
+//! - `GET /openapi.json`: the OpenAPI document of every endpoint (`docs/openapi.json`).
 //! - anything else: a JSON 404 (unknown `/api/...` paths land here too).
 
 mod home;
 
-use guichet_guest::{health, routing, ApiError};
+use guichet_guest::{health, response, routing, ApiError};
 use spin_sdk::http::{Request, Response};
 
 const DATABASE: &str = "portal";
+/// The API description, kept beside the architecture docs and compiled in.
+const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 /// Schema of the `portal` database (one statement per migration, append only).
 const MIGRATIONS: &[&str] = &[];
 
@@ -27,6 +30,10 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         ["health"] => {
             routing::only_get(&req)?;
             health::respond("portal", DATABASE, MIGRATIONS)
+        }
+        ["openapi.json"] => {
+            routing::only_get(&req)?;
+            Ok(response::with_type(200, "application/json; charset=utf-8", OPENAPI.as_bytes().to_vec(), false))
         }
         _ => Err(ApiError::NotFound),
     }
