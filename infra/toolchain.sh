@@ -54,6 +54,8 @@ fi
 wcl=$(command -v wasm-component-ld || echo "$HOME/.cargo/bin/wasm-component-ld")
 cat >"$envfile" <<EOT
 export GUICHET_WASM_CARGO=/usr/bin/cargo
+# Debian's cargo would otherwise run the first rustc on PATH (often rustup's, without std source).
+export RUSTC=/usr/bin/rustc
 export GUICHET_WASM_ARGS="-Zbuild-std=std,panic_abort"
 export RUSTC_BOOTSTRAP=1
 export GUICHET_TOOLCHAIN_MODE=debian
