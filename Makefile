@@ -21,7 +21,7 @@ demo: build
 	./target/release/guichet-host up --from spin.toml --listen $(LISTEN) --runtime-config-file infra/runtime-config.toml
 
 test: build
-	cargo test --release -p guichet-host -p guichet-tests -p guichet-guest -p tokens
+	cargo test --release -p guichet-host -p guichet-tests -p guichet-guest -p tokens -p catalog
 
 bench: build
 	bash bench/run.sh

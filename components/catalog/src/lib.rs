@@ -1,32 +1,95 @@
 //! Catalog: the services a commune offers (`/api/catalog/...`), also published as Open311
 //! services (`/open311/v2/services.json`, `/open311/v2/services.xml`, `/open311/v2/services/...`).
 //!
-//! Owns the SQLite database `catalog`. For now:
+//! Owns the SQLite database `catalog` (every row carries its commune); verifies
+//! administrators' bearer tokens with the composed `guichet:platform/tokens` verifier.
 //!
 //! - `GET /api/catalog/health`: the common health report.
-//! - Open311 service paths: Open311 404 errors, JSON or XML by suffix, until the catalogue exists.
+//! - public, cacheable ([`public`]): `GET services`, `services/{code}`, `groups`, `search`.
+//! - administration, `admin` role ([`admin`]): services (create, edit, publish, archive),
+//!   export and import.
+//! - Open311 ([`georeport`]): services and service definitions, JSON and XML; other
+//!   Open311 paths routed here are Open311 404s.
+//!
+//! The service definition ([`model`]) is validated by [`validate`] (every error at once),
+//! stored by [`store`] (drafts, immutable versions), indexed by [`search`], and the demo
+//! commune's catalogue is seeded by [`seed`].
 
-use guichet_guest::{health, open311, routing, ApiError};
-use spin_sdk::http::{Request, Response};
+mod admin;
+mod georeport;
+mod groups;
+mod model;
+mod public;
+mod schema;
+mod search;
+mod seed;
+mod shape;
+mod store;
+mod validate;
+
+use guichet_guest::{health, routing, ApiError};
+use spin_sdk::http::{Method, Request, Response};
 
 const PREFIX: &str = "/api/catalog";
 const OPEN311_PREFIX: &str = "/open311/v2";
 const DATABASE: &str = "catalog";
-/// Schema of the `catalog` database (one statement per migration, append only).
-const MIGRATIONS: &[&str] = &[];
 
 guichet_guest::http_entry!(crate::route);
 
 async fn route(req: Request) -> Result<Response, ApiError> {
     let path = req.path();
     if routing::segments_below(path, OPEN311_PREFIX).is_some() {
-        return Ok(open311::not_found(path));
+        return Ok(georeport::respond(&req));
     }
     let segments = routing::request_segments(&req, PREFIX).ok_or(ApiError::NotFound)?;
     match segments.as_slice() {
         ["health"] => {
             routing::only_get(&req)?;
-            health::respond("catalog", DATABASE, MIGRATIONS)
+            // Opening the store migrates and seeds, so the first health check prepares it all.
+            store::Store::open()?;
+            health::respond("catalog", DATABASE, &schema::migrations())
+        }
+        ["services"] => {
+            routing::only_get(&req)?;
+            public::services(&req)
+        }
+        ["services", code] => {
+            routing::only_get(&req)?;
+            public::service(&req, code)
+        }
+        ["groups"] => {
+            routing::only_get(&req)?;
+            public::groups(&req)
+        }
+        ["search"] => {
+            routing::only_get(&req)?;
+            public::search(&req)
+        }
+        ["admin", "services"] => match req.method() {
+            Method::Get => admin::list(&req),
+            Method::Post => admin::create(&req),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        },
+        ["admin", "services", code] => match req.method() {
+            Method::Get => admin::show(&req, code),
+            Method::Put => admin::replace(&req, code),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, PUT" }),
+        },
+        ["admin", "services", code, "publish"] => {
+            routing::only_post(&req)?;
+            admin::publish(&req, code)
+        }
+        ["admin", "services", code, "archive"] => {
+            routing::only_post(&req)?;
+            admin::archive(&req, code)
+        }
+        ["admin", "export"] => {
+            routing::only_get(&req)?;
+            admin::export(&req)
+        }
+        ["admin", "import"] => {
+            routing::only_post(&req)?;
+            admin::import(&req)
         }
         _ => Err(ApiError::NotFound),
     }

@@ -69,6 +69,12 @@ pub enum ApiError {
     /// 404: no such route or resource.
     #[error("not found")]
     NotFound,
+    /// 409: the request conflicts with the current state (e.g. creating what already exists).
+    #[error("conflict ({} error(s))", errors.len())]
+    Conflict {
+        /// What conflicts, field by field.
+        errors: Vec<FieldError>,
+    },
     /// 405: the route exists but not with this method; `allow` is the `Allow` header value.
     #[error("method not allowed (allowed: {allow})")]
     MethodNotAllowed {
@@ -92,6 +98,17 @@ impl ApiError {
         }
     }
 
+    /// A 409 about a single field.
+    pub fn conflict(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Conflict {
+            errors: vec![FieldError::new(field, code, message)],
+        }
+    }
+
     /// The HTTP status of this error: the only place where statuses of errors are decided.
     pub fn status(&self) -> u16 {
         match self {
@@ -99,6 +116,7 @@ impl ApiError {
             Self::Unauthorized { .. } => 401,
             Self::Forbidden { .. } => 403,
             Self::NotFound => 404,
+            Self::Conflict { .. } => 409,
             Self::MethodNotAllowed { .. } => 405,
             Self::Internal(_) => 500,
         }
@@ -107,7 +125,7 @@ impl ApiError {
     /// The errors listed in the body.
     pub fn errors(&self) -> Vec<FieldError> {
         match self {
-            Self::BadRequest { errors } => errors.clone(),
+            Self::BadRequest { errors } | Self::Conflict { errors } => errors.clone(),
             Self::Unauthorized { code, message } => vec![FieldError::general(*code, *message)],
             Self::Forbidden { message } => vec![FieldError::general("forbidden", *message)],
             Self::NotFound => vec![FieldError::general("not_found", "no such resource")],
@@ -169,12 +187,13 @@ mod tests {
             ApiError::Forbidden { message: "m" },
             ApiError::NotFound,
             ApiError::MethodNotAllowed { allow: "GET" },
+            ApiError::conflict("code", "exists", "m"),
             ApiError::Internal(anyhow::anyhow!("boom")),
         ]
         .iter()
         .map(ApiError::status)
         .collect();
-        assert_eq!(statuses, [400, 401, 403, 404, 405, 500]);
+        assert_eq!(statuses, [400, 401, 403, 404, 405, 409, 500]);
     }
 
     #[test]

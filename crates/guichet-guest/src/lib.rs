@@ -7,7 +7,9 @@
 //! - [`error`]: [`ApiError`], the one place where failures become HTTP statuses and JSON bodies
 //!   (`{"errors":[{"field":..,"code":..,"message":..}]}`).
 //! - [`body`]: reading JSON request bodies with a size limit.
-//! - [`response`]: JSON/text/HTML responses (`Cache-Control: no-store` on JSON by default).
+//! - [`response`]: JSON/text/HTML responses (`Cache-Control: no-store` on JSON by default), and
+//!   public cacheable ones with a strong `ETag` and `304 Not Modified`.
+//! - [`query`]: decoded query-string parameters.
 //! - [`routing`]: path segments and method checks (routing uses the URI path, never
 //!   `spin-path-info`, so that it does not depend on how a route was matched).
 //! - [`db`]: opening a component's own SQLite database (WAL, `synchronous=NORMAL`), numbered
@@ -31,6 +33,7 @@ pub mod event;
 pub mod health;
 pub mod markup;
 pub mod open311;
+pub mod query;
 pub mod response;
 pub mod routing;
 #[cfg(feature = "tokens")]

@@ -1,7 +1,8 @@
 //! Building responses with the headers Guichet wants on them.
 
 use serde::Serialize;
-use spin_sdk::http::Response;
+use sha2::{Digest as _, Sha256};
+use spin_sdk::http::{Request, Response};
 
 /// A JSON response. `Cache-Control: no-store`: API answers carry personal or live data that no
 /// cache (browser or proxy) should keep; a route that wants caching overrides the header.
@@ -35,4 +36,74 @@ pub fn with_type(status: u16, content_type: &str, body: Vec<u8>, no_store: bool)
         builder.header("cache-control", "no-store");
     }
     builder.body(body).build()
+}
+
+/// A public answer that browsers and proxies may keep for `max_age` seconds
+/// (`Cache-Control: public, max-age=N`), with a strong `ETag` (the SHA-256 of the body, so the
+/// same content always has the same tag, whichever instance served it).
+///
+/// When the request's `If-None-Match` names that tag (or is `*`), the answer is a bodiless
+/// `304 Not Modified` with the same `ETag` and `Cache-Control`.
+pub fn cacheable(req: &Request, content_type: &str, body: Vec<u8>, max_age: u32) -> Response {
+    let etag = etag_of(&body);
+    let cache_control = format!("public, max-age={max_age}");
+    let if_none_match = req.header("if-none-match").and_then(|v| v.as_str());
+    let mut builder = Response::builder();
+    if if_none_match.is_some_and(|header| none_match_hits(header, &etag)) {
+        builder
+            .status(304)
+            .header("etag", etag)
+            .header("cache-control", cache_control);
+        return builder.build();
+    }
+    builder
+        .status(200)
+        .header("content-type", content_type)
+        .header("etag", etag)
+        .header("cache-control", cache_control)
+        .body(body)
+        .build()
+}
+
+/// The strong entity tag of `body`: `"` + 32 hex digits (128 bits of SHA-256) + `"`.
+pub fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest
+        .iter()
+        .take(16)
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether an `If-None-Match` value names `etag`. The comparison is the weak one RFC 9110
+/// prescribes for this header: `W/"x"` matches `"x"`.
+fn none_match_hits(header: &str, etag: &str) -> bool {
+    header.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_etag_is_a_quoted_hash_that_only_depends_on_the_body() {
+        let tag = etag_of(b"hello");
+        assert_eq!(tag, etag_of(b"hello"));
+        assert_ne!(tag, etag_of(b"hello!"));
+        assert_eq!(tag.len(), 34);
+        assert!(tag.starts_with('"') && tag.ends_with('"'));
+    }
+
+    #[test]
+    fn if_none_match_hits_its_tag_in_a_list_weak_or_not_and_star() {
+        let tag = etag_of(b"x");
+        assert!(none_match_hits(&tag, &tag));
+        assert!(none_match_hits(&format!("\"other\", W/{tag}"), &tag));
+        assert!(none_match_hits("*", &tag));
+        assert!(!none_match_hits("\"other\"", &tag));
+        assert!(!none_match_hits("", &tag));
+    }
 }

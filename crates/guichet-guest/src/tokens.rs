@@ -44,6 +44,15 @@ pub fn require_role(claims: &Claims, role: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The served commune ([`Commune::current`]) and the caller's claims, when the caller holds a
+/// valid access token for it with `role`: 401 without a valid token, 403 without the role.
+pub fn authorize(req: &Request, role: &str) -> Result<(Commune, Claims), ApiError> {
+    let commune = Commune::current()?;
+    let claims = bearer_claims(req, &commune)?;
+    require_role(&claims, role)?;
+    Ok((commune, claims))
+}
+
 /// The token of an `Authorization` header value (`None` when there is none, `Some(None)` when
 /// it is not valid UTF-8).
 fn bearer_token(header: Option<Option<&str>>) -> Result<&str, ApiError> {
