@@ -25,6 +25,7 @@ test: build
 
 bench: build
 	bash bench/run.sh
+	bash bench/catalog_search.sh
 
 clean:
 	rm -rf target .spin

@@ -53,23 +53,32 @@ impl Guichet {
     }
 
     fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
-        let bearer = format!("Bearer {}", self.keys.access_token(&self.commune, "admin-1", &["admin"]));
-        let text = body.map(Value::to_string);
-        self.host.send(
-            method,
-            path,
-            &[("authorization", &bearer), ("content-type", "application/json")],
-            text.as_deref().map(str::as_bytes),
-        )
+        admin(&self.host, &self.keys, &self.commune, method, path, body)
     }
 
     /// Imports `definitions` as published services.
     fn import(&self, definitions: &[Value]) {
-        let services: Vec<Value> =
-            definitions.iter().map(|d| json!({"status": "published", "definition": d})).collect();
-        let reply = self.admin("POST", "/api/catalog/admin/import", Some(&json!({ "services": services })));
-        assert_eq!(reply.status, 200, "{}", reply.body);
+        import(&self.host, &self.keys, &self.commune, definitions);
     }
+}
+
+/// A request with a token of an administrator of `commune`.
+fn admin(host: &Host, keys: &TestKeys, commune: &str, method: &str, path: &str, body: Option<&Value>) -> Reply {
+    let bearer = format!("Bearer {}", keys.access_token(commune, "admin-1", &["admin"]));
+    let text = body.map(Value::to_string);
+    host.send(
+        method,
+        path,
+        &[("authorization", &bearer), ("content-type", "application/json")],
+        text.as_deref().map(str::as_bytes),
+    )
+}
+
+/// Imports `definitions` into `commune` as published services.
+fn import(host: &Host, keys: &TestKeys, commune: &str, definitions: &[Value]) {
+    let services: Vec<Value> = definitions.iter().map(|d| json!({"status": "published", "definition": d})).collect();
+    let reply = admin(host, keys, commune, "POST", "/api/catalog/admin/import", Some(&json!({ "services": services })));
+    assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
 fn config(dir: PathBuf, keys: &TestKeys, commune: &str) -> HostConfig {
@@ -103,7 +112,7 @@ fn demo_service(code: &str) -> Value {
         .clone()
 }
 
-/// A valid service with the given texts (both languages get the same keywords list).
+/// A valid service (the demo pothole report's form and workflow) with the given texts.
 fn service(code: &str, group: &str, name: (&str, &str), description: (&str, &str), keywords: (&[&str], &[&str])) -> Value {
     let mut service = demo_service("pothole");
     service["code"] = json!(code);
@@ -290,20 +299,18 @@ fn a_commune_never_finds_another_communes_services() {
     let dir = tempfile::tempdir().expect("tempdir");
     let keys = TestKeys::generate("k1");
     let text = "Un service de la commune.";
-    {
-        let host = Host::start(config(dir.path().to_path_buf(), &keys, "ville-a"), &dir);
-        let guichet = Guichet { host, keys: TestKeys::generate("k1"), commune: "ville-a".into(), _dir: tempfile::tempdir().expect("tempdir") };
-        let guichet = Guichet { keys, ..guichet };
-        guichet.import(&[service("ferry", "mobility", ("Bac fluvial", "River ferry"), (text, text), (&["traversée"], &["crossing"]))]);
-        assert_eq!(guichet.search("traversée", "fr").0, ["ferry"]);
-    }
+    let host = Host::start(config(dir.path().to_path_buf(), &keys, "ville-a"), &dir);
+    import(&host, &keys, "ville-a", &[service("ferry", "mobility", ("Bac fluvial", "River ferry"), (text, text), (&["traversée"], &["crossing"]))]);
+    let reply = host.get("/api/catalog/search?q=traversee&lang=fr");
+    assert_eq!(reply.json()["hits"][0]["code"], "ferry", "{}", reply.body);
+    drop(host);
+
     // The same database, served for another commune.
-    let keys = TestKeys::generate("k1");
     let host = Host::start_in(config(dir.path().to_path_buf(), &keys, "ville-b"), dir.path().to_path_buf())
         .unwrap_or_else(|f| panic!("{}", f.stderr));
     let reply = host.get("/api/catalog/search?q=traversee&lang=fr");
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(reply.json()["hits"], json!([]), "ville-b sees ville-a's service");
+    assert_eq!(reply.json()["hits"], json!([]), "ville-b finds ville-a's service");
     let reply = host.get("/api/catalog/search?q=traverse&lang=fr");
     assert_eq!(reply.json()["hits"], json!([]), "ville-a's vocabulary corrects ville-b's typos");
 }

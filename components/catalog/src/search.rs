@@ -5,19 +5,20 @@
 //! service's name, keywords and description. Text goes through [`text`] on both sides
 //! (accents and case folded, stop words dropped, Snowball stems), and FTS5's `unicode61
 //! remove_diacritics 2` tokenizer folds again, so an accent that slipped through still does
-//! not matter. A vocabulary table (`search_vocab`: stem, language, number of services) lets a
-//! query correct misspelt words without scanning the index (Damerau-Levenshtein distance 1 for
-//! words of 4 to 7 letters, 2 beyond); [`synonyms`] expands words to the other ways citizens
-//! say them. Every row carries its commune, and searches filter on it.
+//! not matter. A vocabulary table (`search_vocab`: each word of the catalogue with its stem,
+//! language and number of services) lets a query correct misspelt words without scanning the
+//! index (Damerau-Levenshtein distance 1 for words of 4 to 7 letters, 2 beyond);
+//! [`synonyms`] expands words to the other ways citizens say them. Every row carries its
+//! commune, and searches filter on it.
 //!
 //! Ranking: the services matching the most query concepts first (a concept is a word with its
 //! synonyms, see [`plan`]); among them bm25, with the name weighted above the keywords, above
 //! the description. The citizen's language is searched first; the other language only when
 //! nothing matches.
 //!
-//! Cost of a search, in host calls: one statement to check the query's words against the
-//! vocabulary (and fetch typo candidates for those it does not know; none when every word is
-//! a known synonym), one ranked search; twice that when the other language has to be tried.
+//! Cost of a search, in host calls: one statement to look the query's stems up in the
+//! vocabulary (bringing back the typo candidates of the words it does not know), one ranked
+//! search; twice that when the other language has to be tried.
 //!
 //! [`reindex`] and [`remove`] open no transaction: call them inside the caller's (a service
 //! and its index change together).
@@ -69,8 +70,8 @@ pub struct SearchHit {
 /// The search tables (appended after the catalogue's own migrations; append only).
 pub const MIGRATIONS: &[&str] = &[
     // One row per indexed service: the rowid it has in both FTS tables, its group, and the
-    // distinct words it added to the vocabulary (JSON arrays), so that a change updates the
-    // vocabulary counts exactly.
+    // distinct words it added to the vocabulary (`terms_fr`, `terms_en`: JSON arrays), so that
+    // a change updates the vocabulary counts exactly.
     "CREATE TABLE search_docs (\
         id INTEGER PRIMARY KEY, commune TEXT NOT NULL, code TEXT NOT NULL, grp TEXT NOT NULL, \
         terms_fr TEXT NOT NULL, terms_en TEXT NOT NULL, UNIQUE (commune, code))",
@@ -143,18 +144,29 @@ struct Analysed {
 fn analyse(language: Language, name: &str, keywords: &[String], description: &str) -> Analysed {
     let analyzer = Analyzer::new(language);
     let name = analyzer.words_and_stems(name);
-    let keywords: Vec<(String, String)> =
-        keywords.iter().flat_map(|k| analyzer.words_and_stems(k)).collect();
+    let keywords: Vec<(String, String)> = keywords
+        .iter()
+        .flat_map(|k| analyzer.words_and_stems(k))
+        .collect();
     let description = analyzer.words_and_stems(description);
     let join = |pairs: &[(String, String)]| {
-        pairs.iter().map(|(_, stem)| stem.as_str()).collect::<Vec<_>>().join(" ")
+        pairs
+            .iter()
+            .map(|(_, stem)| stem.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     Analysed {
         language,
         name: join(&name),
         keywords: join(&keywords),
         description: join(&description),
-        words: name.iter().chain(&keywords).chain(&description).cloned().collect(),
+        words: name
+            .iter()
+            .chain(&keywords)
+            .chain(&description)
+            .cloned()
+            .collect(),
     }
 }
 
@@ -181,18 +193,27 @@ fn words_json(words: &BTreeMap<String, String>) -> String {
 }
 
 fn parse_words(json: Option<&str>) -> BTreeSet<String> {
-    json.and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default()
+    json.and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default()
 }
 
 /// The words of `new` not in `old` (to add), with their stems.
-fn added<'a>(language: Language, new: &'a BTreeMap<String, String>, old: &BTreeSet<String>) -> impl Iterator<Item = VocabularyWord<'a>> {
+fn added<'a>(
+    language: Language,
+    new: &'a BTreeMap<String, String>,
+    old: &'a BTreeSet<String>,
+) -> impl Iterator<Item = VocabularyWord<'a>> {
     new.iter()
         .filter(move |(word, _)| !old.contains(*word))
         .map(move |(word, stem)| (language, word.as_str(), stem.as_str()))
 }
 
 /// The words of `old` not in `new` (to remove).
-fn removed<'a>(language: Language, old: &'a BTreeSet<String>, new: &'a BTreeMap<String, String>) -> impl Iterator<Item = VocabularyWord<'a>> {
+fn removed<'a>(
+    language: Language,
+    old: &'a BTreeSet<String>,
+    new: &'a BTreeMap<String, String>,
+) -> impl Iterator<Item = VocabularyWord<'a>> {
     old.iter()
         .filter(move |word| !new.contains_key(*word))
         .map(move |word| (language, word.as_str(), ""))
@@ -466,7 +487,12 @@ fn vocabulary(
     for row in &result.rows {
         let listed = row.get::<&str>(1).unwrap_or("");
         match row.get::<i64>(0) {
-            Some(0) => known.extend(listed.split(' ').filter(|t| !t.is_empty()).map(str::to_owned)),
+            Some(0) => known.extend(
+                listed
+                    .split(' ')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned),
+            ),
             _ => candidates.extend(listed.split(' ').filter_map(|entry| {
                 let mut parts = entry.split(':');
                 Some(plan::Candidate {
@@ -497,7 +523,9 @@ fn ranked(
         return Ok(Vec::new());
     }
     let (fts, bm25) = (table(scope.language), bm25(scope.language));
-    // Commune and group are tokens of `tags`: index lookups ANDed with the words.
+    // Commune and group are tokens of `tags`: index lookups ANDed with the words. (The words
+    // are matched in every column, `tags` included, which bm25 weighs 0: only a query typing
+    // a tag's hexadecimal would match through it, and then only this commune's services.)
     let mut filter = format!("tags : \"{}\"", tag('c', scope.commune));
     if let Some(group) = scope.group {
         filter.push_str(&format!(" AND tags : \"{}\"", tag('g', group)));
@@ -518,7 +546,10 @@ fn ranked(
                WHERE {fts} MATCH ?3 ORDER BY score LIMIT ?2) {name}"
         )
     } else {
-        params.push(text(&format!("{filter} AND ({})", expressions.join(" OR "))));
+        params.push(text(&format!(
+            "{filter} AND ({})",
+            expressions.join(" OR ")
+        )));
         let matched = (0..expressions.len())
             .map(|i| {
                 format!(
@@ -559,7 +590,11 @@ fn ranked(
         })
         .collect();
     // The join does not keep the ranking's order: sort again (a handful of rows).
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.code.cmp(&b.code)));
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.code.cmp(&b.code))
+    });
     Ok(hits)
 }
 
@@ -571,7 +606,9 @@ mod tests {
     fn a_tag_is_one_alphanumeric_token_whatever_the_value() {
         assert_eq!(tag('c', "demo"), "c64656d6f");
         assert_eq!(tag('g', "civil-status"), "g636976696c2d737461747573");
-        assert!(tag('c', "saint-denis-2").chars().all(|c| c.is_ascii_alphanumeric()));
+        assert!(tag('c', "saint-denis-2")
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric()));
     }
 
     #[test]
@@ -585,8 +622,19 @@ mod tests {
         assert_eq!(analysed.name, "lampadair pann");
         assert_eq!(analysed.keywords, "lampadair eclairag public");
         assert_eq!(
-            analysed.words.iter().map(|(w, s)| format!("{w}>{s}")).collect::<Vec<_>>(),
-            ["eclairage>eclairag", "eteint>eteint", "lampadaire>lampadair", "lampadaires>lampadair", "panne>pann", "public>public"]
+            analysed
+                .words
+                .iter()
+                .map(|(w, s)| format!("{w}>{s}"))
+                .collect::<Vec<_>>(),
+            [
+                "eclairage>eclairag",
+                "eteint>eteint",
+                "lampadaire>lampadair",
+                "lampadaires>lampadair",
+                "panne>pann",
+                "public>public"
+            ]
         );
     }
 

@@ -97,7 +97,9 @@ impl<'a> Thesaurus<'a> {
             return stem.clone();
         }
         let stem = self.analyzer.stem(word);
-        self.stems.borrow_mut().insert(word.to_owned(), stem.clone());
+        self.stems
+            .borrow_mut()
+            .insert(word.to_owned(), stem.clone());
         stem
     }
 
@@ -256,16 +258,16 @@ pub fn allowed_distance(chars: usize) -> usize {
 }
 
 /// The stems to look up in the vocabulary, each with the range of lengths (in characters) of
-/// the terms it may be corrected to if the vocabulary does not know it: for a word outside
-/// the synonym groups, around its stem's length (`(0, 0)` when the word is too short to be
-/// corrected); for the stems of synonym alternatives, `(0, 0)` (only whether they exist
-/// matters: see [`prune`]).
+/// the vocabulary words a query word may be corrected to if the vocabulary does not know its
+/// stem: for a word outside the synonym groups, its length give or take the distance allowed
+/// (`(0, 0)` when the word is too short to be corrected); for the stems of synonym
+/// alternatives, `(0, 0)` (only whether they exist matters: see [`prune`]).
 pub fn lookups(concepts: &[Concept]) -> Vec<(String, usize, usize)> {
     let mut lookups: Vec<(String, usize, usize)> = Vec::new();
     for concept in concepts {
         if let Origin::Word { word, stem, .. } = &concept.origin {
-            let distance = allowed_distance(word.chars().count());
-            let length = stem.chars().count();
+            let length = word.chars().count();
+            let distance = allowed_distance(length);
             let range = if distance == 0 {
                 (0, 0)
             } else {
@@ -301,7 +303,10 @@ pub fn prune(concepts: &mut Vec<Concept>, known: &BTreeSet<String>) {
             let all = concept.alternatives.clone();
             concept.alternatives.retain(|a| {
                 !all.iter().any(|b| {
-                    b != a && a.stems.windows(b.stems.len()).any(|w| w == b.stems.as_slice())
+                    b != a
+                        && a.stems
+                            .windows(b.stems.len())
+                            .any(|w| w == b.stems.as_slice())
                 })
             });
         }
@@ -309,14 +314,25 @@ pub fn prune(concepts: &mut Vec<Concept>, known: &BTreeSet<String>) {
     concepts.retain(|c| !c.alternatives.is_empty());
 }
 
-/// Replaces words unknown to the vocabulary: by the closest vocabulary terms or synonym
-/// entries within the allowed distance (expanded with their synonyms), by a prefix search for
-/// the last word, or drops them. `vocabulary` holds candidate terms and how many services use
-/// each. Returns whether anything was corrected.
+/// A vocabulary word a misspelt query word may be corrected to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The word as the catalogue writes it (folded).
+    pub word: String,
+    /// Its stem: what the query searches once corrected.
+    pub stem: String,
+    /// How many services use it (the more, the likelier).
+    pub services: i64,
+}
+
+/// Replaces words whose stem the vocabulary does not know: by the stems of the closest
+/// vocabulary words or synonym entries within the allowed distance (expanded with their
+/// synonyms), by a prefix search for the last word, or drops them. Returns whether anything
+/// was corrected.
 pub fn correct(
     concepts: &mut Vec<Concept>,
     known: &BTreeSet<String>,
-    vocabulary: &[(String, i64)],
+    vocabulary: &[Candidate],
     thesaurus: &Thesaurus<'_>,
 ) -> bool {
     // Folding every entry costs: only done when a word needs correcting.
@@ -335,17 +351,19 @@ pub fn correct(
         let allowed = allowed_distance(word.chars().count());
         let mut best: Vec<(usize, i64, String)> = Vec::new();
         if allowed > 0 {
-            // Vocabulary terms are stems: compared with the word's stem.
-            let mut distance = Distance::new(stem, allowed);
-            for (term, docs) in vocabulary {
-                let d = distance.to(term);
+            // Words are compared as written (folded): a typo in an ending throws the stemmer
+            // off ("encombrnats"); the correction is the stem of the word found.
+            let mut distance = Distance::new(word, allowed);
+            for candidate in vocabulary {
+                let d = distance.to(&candidate.word);
                 if d <= allowed {
-                    best.push((d, -docs, term.clone()));
+                    best.push((d, -candidate.services, candidate.stem.clone()));
                 }
             }
-            // Synonym entries are compared as written (folded), then taken as their stem.
-            let mut distance = Distance::new(word, allowed);
-            for entry in synonyms.get_or_insert_with(|| thesaurus.single_words()).iter() {
+            for entry in synonyms
+                .get_or_insert_with(|| thesaurus.single_words())
+                .iter()
+            {
                 let d = distance.to(entry);
                 if d <= allowed {
                     best.push((d, 0, thesaurus.stem(entry)));
@@ -353,11 +371,17 @@ pub fn correct(
             }
         }
         best.sort_unstable();
-        best.dedup_by(|a, b| a.2 == b.2);
+        // The same stem through several words: keep its best.
+        let mut seen = BTreeSet::new();
+        best.retain(|b| seen.insert(b.2.clone()));
         if let Some((distance, _, _)) = best.first() {
             let distance = *distance;
             let mut alternatives = BTreeSet::new();
-            for (_, _, term) in best.iter().filter(|b| b.0 == distance).take(MAX_CORRECTIONS) {
+            for (_, _, term) in best
+                .iter()
+                .filter(|b| b.0 == distance)
+                .take(MAX_CORRECTIONS)
+            {
                 let stems = vec![term.clone()];
                 match thesaurus.expand(&stems) {
                     Some(expanded) => alternatives.extend(expanded),
@@ -468,7 +492,9 @@ pub fn merge(concepts: &mut Vec<Concept>) {
     while i < concepts.len() {
         let absorbed = (0..concepts.len()).any(|j| {
             j != i
-                && concepts[i].alternatives.is_subset(&concepts[j].alternatives)
+                && concepts[i]
+                    .alternatives
+                    .is_subset(&concepts[j].alternatives)
                 && (j < i || concepts[i].alternatives != concepts[j].alternatives)
         });
         if absorbed {
@@ -545,11 +571,25 @@ mod tests {
         let mut concepts = concepts("permis de construir", &analyzer, &thesaurus);
         let mut concepts2 = self::concepts("atestation", &analyzer, &thesaurus);
         let known = BTreeSet::new();
-        let vocabulary = vec![("attest".to_owned(), 3), ("construir".to_owned(), 2)];
-        assert_eq!(lookups(&concepts2), [("atest".to_owned(), 3, 7)]);
-        assert!(lookups(&concepts).contains(&("perm".to_owned(), 0, 0)), "synonyms are looked up");
+        let candidate = |word: &str, stem: &str, services| Candidate {
+            word: word.to_owned(),
+            stem: stem.to_owned(),
+            services,
+        };
+        let vocabulary = vec![
+            candidate("attestation", "attest", 3),
+            candidate("construire", "construir", 2),
+        ];
+        assert_eq!(lookups(&concepts2), [("atest".to_owned(), 8, 12)]);
+        assert!(
+            lookups(&concepts).contains(&("perm".to_owned(), 0, 0)),
+            "synonyms are looked up"
+        );
         correct(&mut concepts, &known, &vocabulary, &thesaurus);
-        assert!(concepts.iter().any(|c| has(c, &["construir"])), "{concepts:?}");
+        assert!(
+            concepts.iter().any(|c| has(c, &["construir"])),
+            "{concepts:?}"
+        );
         assert!(correct(&mut concepts2, &known, &vocabulary, &thesaurus));
         assert!(has(&concepts2[0], &["attest"]), "{concepts2:?}");
     }
@@ -559,7 +599,11 @@ mod tests {
         let analyzer = Analyzer::new(Language::Fr);
         let thesaurus = Thesaurus::new(&analyzer);
         let mut concepts = concepts("zut lampad", &analyzer, &thesaurus);
-        let vocabulary = vec![("lampadair".to_owned(), 1)];
+        let vocabulary = vec![Candidate {
+            word: "lampadaire".to_owned(),
+            stem: "lampadair".to_owned(),
+            services: 1,
+        }];
         correct(&mut concepts, &BTreeSet::new(), &vocabulary, &thesaurus);
         assert_eq!(concepts.len(), 1, "{concepts:?}");
         assert!(concepts[0].alternatives.iter().all(|a| a.prefix));
@@ -585,7 +629,10 @@ mod tests {
         assert_eq!(concepts.len(), 3, "{concepts:?}");
         merge(&mut concepts);
         assert_eq!(concepts.len(), 2, "{concepts:?}");
-        assert!(has(&concepts[0], &["bac"]), "the broader one is kept: {concepts:?}");
+        assert!(
+            has(&concepts[0], &["bac"]),
+            "the broader one is kept: {concepts:?}"
+        );
     }
 
     #[test]
@@ -596,8 +643,11 @@ mod tests {
             .map(str::to_owned)
             .collect();
         prune(&mut concepts, &known);
-        let alternatives: Vec<Vec<String>> =
-            concepts[0].alternatives.iter().map(|a| a.stems.clone()).collect();
+        let alternatives: Vec<Vec<String>> = concepts[0]
+            .alternatives
+            .iter()
+            .map(|a| a.stems.clone())
+            .collect();
         // "tables", "chaises" are unknown; "occupation du domaine public" holds "domaine public".
         assert_eq!(alternatives, [vec!["domain", "public"], vec!["terr"]]);
         let mut nothing = plan("bagnole", Language::Fr);

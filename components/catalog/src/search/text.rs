@@ -123,8 +123,12 @@ impl Analyzer {
     }
 
     /// The stems of the content words of `text`, in order, repeats kept.
+    #[cfg(test)]
     pub fn stems(&self, text: &str) -> Vec<String> {
-        self.words_and_stems(text).into_iter().map(|(_, stem)| stem).collect()
+        self.words_and_stems(text)
+            .into_iter()
+            .map(|(_, stem)| stem)
+            .collect()
     }
 
     /// The content words of `text` (folded) with their stems, in order, repeats kept.
@@ -163,23 +167,25 @@ fn is_stop_word(word: &str, language: Language) -> bool {
 
 /// Folded French words that carry no meaning for finding a service (sorted: binary search).
 const FRENCH_STOP_WORDS: &[&str] = &[
-    "ai", "aie", "as", "au", "aupres", "aux", "avec", "avez", "avoir", "avons", "besoin", "bonjour",
-    "ca", "ce", "cela", "ces", "cet", "cette", "chez", "comment", "dans", "de", "des", "dois",
-    "doit", "du", "elle", "elles", "en", "est", "et", "etre", "eu", "faire", "fait", "faut", "il",
-    "ils", "je", "la", "le", "les", "leur", "leurs", "lui", "ma", "mais", "me", "merci", "mes",
-    "moi", "mon", "ne", "nos", "notre", "nous", "on", "ont", "ou", "par", "pas", "peut", "peux",
-    "pour", "pourquoi", "puis", "qu", "quand", "que", "quel", "quelle", "quelles", "quels", "qui",
-    "sa", "se", "ses", "si", "son", "sont", "sur", "svp", "ta", "te", "tes", "toi", "ton", "tu",
-    "un", "une", "veut", "veux", "vos", "votre", "voudrais", "vous",
+    "ai", "aie", "as", "au", "aupres", "aussi", "aux", "avec", "avez", "avoir", "avons", "besoin",
+    "bonjour", "ca", "ce", "ceci", "cela", "ces", "cet", "cette", "chez", "comme", "comment",
+    "dans", "de", "deja", "des", "dois", "doit", "du", "elle", "elles", "en", "encore", "est",
+    "et", "etre", "eu", "faire", "fait", "faut", "ici", "il", "ils", "je", "la", "le", "les",
+    "leur", "leurs", "lui", "ma", "mais", "me", "merci", "mes", "moi", "moins", "mon", "ne", "nos",
+    "notre", "nous", "on", "ont", "ou", "par", "pas", "peut", "peux", "plus", "pour", "pourquoi",
+    "puis", "qu", "quand", "que", "quel", "quelle", "quelles", "quels", "qui", "sa", "se", "ses",
+    "si", "son", "sont", "sur", "svp", "ta", "te", "tes", "toi", "ton", "tous", "tout", "toute",
+    "toutes", "tres", "tu", "un", "une", "veut", "veux", "vos", "votre", "voudrais", "vous",
 ];
 
 /// Folded English words that carry no meaning for finding a service (sorted: binary search).
 const ENGLISH_STOP_WORDS: &[&str] = &[
-    "about", "am", "an", "and", "any", "are", "as", "at", "be", "by", "can", "could", "do", "does",
-    "for", "from", "get", "hello", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my",
-    "need", "of", "on", "or", "our", "please", "so", "some", "that", "the", "their", "there",
-    "this", "to", "us", "want", "was", "we", "what", "where", "which", "who", "why", "will", "with",
-    "would", "you", "your",
+    "about", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "by", "can",
+    "could", "do", "does", "for", "from", "get", "got", "had", "has", "have", "hello", "how", "i",
+    "if", "in", "into", "is", "it", "its", "just", "me", "my", "need", "of", "on", "or", "our",
+    "please", "so", "some", "that", "the", "their", "there", "this", "to", "too", "us", "very",
+    "want", "was", "we", "what", "where", "which", "who", "why", "will", "with", "would", "you",
+    "your",
 ];
 
 #[cfg(test)]
@@ -196,13 +202,19 @@ mod tests {
 
     #[test]
     fn folding_removes_accents_case_and_ligatures() {
-        assert_eq!(fold("Éclairage PUBLIC à l'Œuvre"), "eclairage public a l'oeuvre");
+        assert_eq!(
+            fold("Éclairage PUBLIC à l'Œuvre"),
+            "eclairage public a l'oeuvre"
+        );
         assert_eq!(fold("Déchets ça"), "dechets ca");
     }
 
     #[test]
     fn apostrophes_and_hyphens_split_words() {
-        assert_eq!(words("l’état-civil d'Arlon"), ["l", "etat", "civil", "d", "arlon"]);
+        assert_eq!(
+            words("l’état-civil d'Arlon"),
+            ["l", "etat", "civil", "d", "arlon"]
+        );
     }
 
     #[test]
