@@ -13,7 +13,6 @@
 //!   event as notifications stored it.
 //! - other `/open311/v2/...` paths: Open311 404 errors, JSON or XML by suffix.
 
-mod auth;
 mod notifications;
 mod outbox;
 mod ping;
