@@ -151,3 +151,44 @@ fn the_openapi_document_is_served_valid_and_every_path_it_lists_is_routed() {
         }
     }
 }
+
+#[test]
+fn a_dependency_that_does_not_inherit_configuration_cannot_read_the_token_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = TestKeys::generate("k1");
+    let wasm = guichet_tests::root().join("target/wasm32-wasip2/release");
+    let manifest = format!(
+        r#"spin_manifest_version = 2
+[application]
+name = "no-inherit"
+[variables]
+default_commune = {{ default = "demo" }}
+token_issuer = {{ default = "guichet-identity" }}
+token_jwks = {{ required = true }}
+[[trigger.http]]
+route = "/api/requests/..."
+component = "requests"
+[component.requests]
+source = "{wasm}/requests.wasm"
+sqlite_databases = ["requests"]
+[component.requests.variables]
+default_commune = "{{{{ default_commune }}}}"
+token_issuer = "{{{{ token_issuer }}}}"
+token_jwks = "{{{{ token_jwks }}}}"
+[component.requests.dependencies]
+"guichet:platform/tokens@0.1.0" = {{ path = "{wasm}/tokens.wasm" }}
+"#,
+        wasm = wasm.display()
+    );
+    std::fs::write(dir.path().join("spin.toml"), manifest).expect("manifest");
+    std::fs::write(dir.path().join("rc.toml"), "[sqlite_database.requests]\ntype = \"spin\"\npath = \"requests.db\"\n").expect("rc");
+    let config = HostConfig {
+        manifest: dir.path().join("spin.toml"),
+        runtime_config: Some(dir.path().join("rc.toml")),
+        env: vec![("SPIN_VARIABLE_TOKEN_JWKS".into(), keys.jwks())],
+    };
+    let host = Host::start(config, &dir);
+    let token = keys.access_token("demo", "admin-1", &["admin"]);
+    let reply = host.send("POST", "/api/requests/diagnostics/ping", &[("authorization", &format!("Bearer {token}"))], None);
+    assert_eq!(reply.status, 401, "the verifier has no grants, so it cannot read the keys: {}", reply.body);
+}

@@ -94,10 +94,7 @@ impl App {
             let caps = Arc::new(backends.grant(&manifest, &id, &app_variables)?);
             let component = compile(&engine, &base_dir, &id, &decl.source)?;
             let mut linker = base_linker(&engine, Scope::Component)?;
-            let mut dependency_caps = Arc::new(Capabilities {
-                component_id: format!("{id} (dependency)"),
-                ..Capabilities::default()
-            });
+            let mut dependency_caps: Option<Arc<Capabilities>> = None;
             for (key, dep) in &decl.dependencies {
                 let (source, inherit) = match dep {
                     DependencyDecl::Path { path, inherit_configuration, .. } => {
@@ -108,13 +105,21 @@ impl App {
                     }
                     DependencyDecl::Other(_) => unreachable!("refused by manifest validation"),
                 };
-                let inherits = match inherit {
-                    Inherit::All(all) => all,
-                    Inherit::Some(list) => !list.is_empty(),
-                    Inherit::Nothing => decl.dependencies_inherit_configuration,
+                let inherit = match inherit {
+                    Inherit::Nothing if decl.dependencies_inherit_configuration => Inherit::All(true),
+                    other => other,
                 };
-                if inherits {
-                    dependency_caps = caps.clone();
+                let granted = Arc::new(
+                    caps.inherited(&inherit)
+                        .with_context(|| format!("[component.{id}.dependencies] \"{key}\": inherit_configuration"))?,
+                );
+                // One store serves the component and all its dependencies, so they must share
+                // one set of grants: refuse rather than give one dependency another's grants.
+                match &dependency_caps {
+                    Some(previous) if !previous.same_grants(&granted) => bail!(
+                        "[component.{id}.dependencies]: this host needs every dependency of a component to inherit the same configuration"
+                    ),
+                    _ => dependency_caps = Some(granted),
                 }
                 let dep_component = compile(&engine, &base_dir, &format!("{id}'s dependency \"{key}\""), &source)?;
                 let dep_linker = base_linker(&engine, Scope::Dependency)?;
@@ -133,6 +138,7 @@ impl App {
             let pre = ProxyPre::new(pre)
                 .map_err(anyhow::Error::from)
                 .with_context(|| format!("component `{id}` does not export wasi:http/incoming-handler"))?;
+            let dependency_caps = dependency_caps.unwrap_or_else(|| Arc::new(Capabilities::none(&id)));
             components.insert(
                 id.clone(),
                 ComponentRuntime {

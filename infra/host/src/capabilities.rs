@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 
 use crate::key_value::KvBackend;
-use crate::manifest::{expand_template, Manifest};
+use crate::manifest::{expand_template, Inherit, Manifest};
 use crate::outbound::AllowedHost;
 use crate::runtime_config::Stores;
 use crate::sqlite::SqliteDb;
@@ -19,6 +19,49 @@ pub struct Capabilities {
     pub sqlite: HashMap<String, Arc<SqliteDb>>,
     pub variables: HashMap<String, String>,
     pub allowed_hosts: Vec<AllowedHost>,
+}
+
+impl Capabilities {
+    /// Nothing at all: what a dependency gets unless it inherits.
+    pub fn none(component_id: &str) -> Capabilities {
+        Capabilities { component_id: format!("{component_id} (dependency)"), ..Capabilities::default() }
+    }
+
+    /// Whether two sets grant the same labels, variables and hosts.
+    pub fn same_grants(&self, other: &Capabilities) -> bool {
+        labels_of(&self.key_value) == labels_of(&other.key_value)
+            && labels_of(&self.sqlite) == labels_of(&other.sqlite)
+            && self.variables == other.variables
+            && self.allowed_hosts == other.allowed_hosts
+    }
+
+    /// What a dependency of this component may use, per its `inherit_configuration`:
+    /// everything, nothing, or the listed kinds of grant.
+    pub fn inherited(&self, inherit: &Inherit) -> Result<Capabilities> {
+        let mut granted = Capabilities::none(&self.component_id);
+        let all = ["key_value_stores", "sqlite_databases", "variables", "allowed_outbound_hosts"];
+        let kinds: Vec<&str> = match inherit {
+            Inherit::Nothing | Inherit::All(false) => Vec::new(),
+            Inherit::All(true) => all.to_vec(),
+            Inherit::Some(list) => list.iter().map(String::as_str).collect(),
+        };
+        for kind in kinds {
+            match kind {
+                "key_value_stores" => granted.key_value = self.key_value.clone(),
+                "sqlite_databases" => granted.sqlite = self.sqlite.clone(),
+                "variables" => granted.variables = self.variables.clone(),
+                "allowed_outbound_hosts" => granted.allowed_hosts = self.allowed_hosts.clone(),
+                other => bail!("unknown capability `{other}` (expected one of {})", all.join(", ")),
+            }
+        }
+        Ok(granted)
+    }
+}
+
+fn labels_of<T>(map: &HashMap<String, T>) -> Vec<String> {
+    let mut labels: Vec<String> = map.keys().cloned().collect();
+    labels.sort();
+    labels
 }
 
 /// Opened backends, one per label, shared by all components granted that label.
@@ -125,4 +168,39 @@ pub fn resolve_app_variables(
         }
     }
     Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn component() -> Capabilities {
+        Capabilities {
+            component_id: "web".into(),
+            variables: HashMap::from([("token".into(), "t".into())]),
+            allowed_hosts: vec![AllowedHost::parse("https://example.com").expect("valid")],
+            ..Capabilities::default()
+        }
+    }
+
+    #[test]
+    fn a_dependency_gets_nothing_unless_it_inherits() {
+        let none = component().inherited(&Inherit::Nothing).expect("valid");
+        assert!(none.variables.is_empty() && none.allowed_hosts.is_empty());
+        let all = component().inherited(&Inherit::All(true)).expect("valid");
+        assert_eq!(all.variables.len(), 1);
+        assert_eq!(all.allowed_hosts.len(), 1);
+    }
+
+    #[test]
+    fn a_listed_inheritance_grants_only_the_listed_kinds() {
+        let some = component().inherited(&Inherit::Some(vec!["variables".into()])).expect("valid");
+        assert_eq!(some.variables.len(), 1);
+        assert!(some.allowed_hosts.is_empty(), "outbound hosts were not listed");
+    }
+
+    #[test]
+    fn an_unknown_capability_name_is_refused() {
+        assert!(component().inherited(&Inherit::Some(vec!["files".into()])).is_err());
+    }
 }
