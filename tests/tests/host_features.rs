@@ -266,3 +266,19 @@ fn walk(dir: &std::path::Path) -> usize {
         })
         .unwrap_or(0)
 }
+
+#[test]
+fn a_runaway_guest_is_interrupted_at_the_request_timeout_while_others_are_served() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let host = Host::start(HostConfig::probe_in(dir.path()).env("GUICHET_REQUEST_TIMEOUT", "2"), &dir);
+    let base = host.base.clone();
+    let runaway = std::thread::spawn(move || guichet_tests::request("GET", &format!("{base}/probe/spin"), &[], None));
+    // While it spins, other requests are answered (the guest yields at every epoch tick).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let hello = host.get("/probe/hello");
+    assert_eq!(hello.status, 200);
+    let reply = runaway.join().expect("runaway request thread");
+    assert_eq!(reply.status, 500);
+    assert_eq!(reply.body, "Internal Server Error\n");
+    assert_eq!(host.get("/probe/hello").status, 200);
+}

@@ -5,11 +5,15 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use http_body_util::BodyExt;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
+    UpdateDeadline,
+};
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -32,7 +36,12 @@ pub struct LoadOptions {
     pub runtime_config: Option<PathBuf>,
     /// Where compiled code is cached between runs.
     pub cache_dir: Option<PathBuf>,
+    /// How long one request may run guest code before it is interrupted (answered 500).
+    pub request_timeout: Duration,
 }
+
+/// Guests are interrupted this often to let other requests run on the same worker thread.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 struct ComponentRuntime {
     pre: ProxyPre<HostState>,
@@ -45,6 +54,7 @@ struct ComponentRuntime {
 
 pub struct App {
     engine: Engine,
+    request_timeout: Duration,
     components: HashMap<String, ComponentRuntime>,
     router: Router,
 }
@@ -150,7 +160,19 @@ impl App {
                 },
             );
         }
-        Ok(Arc::new(App { engine, components, router }))
+        let ticker = engine.weak();
+        std::thread::Builder::new()
+            .name("epoch-ticker".into())
+            .spawn(move || {
+                // Ends with the engine.
+                while let Some(engine) = ticker.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(EPOCH_TICK);
+                }
+            })
+            .context("starting the epoch ticker")?;
+        Ok(Arc::new(App { engine, request_timeout: options.request_timeout, components, router }))
     }
 
     pub fn capabilities(&self, component: &str) -> Option<&Arc<Capabilities>> {
@@ -284,6 +306,18 @@ impl App {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
+        // At every tick a running guest yields to the executor (so one busy request cannot
+        // starve the others on its thread); past the timeout it is interrupted.
+        let started = Instant::now();
+        let timeout = self.request_timeout;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if started.elapsed() > timeout {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
         store
     }
 
@@ -360,6 +394,7 @@ fn base_linker(engine: &Engine, scope: Scope) -> Result<Linker<HostState>> {
 fn engine(cache_dir: Option<&Path>) -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
+    config.epoch_interruption(true);
     // Instances come from pre-allocated slots: a fresh instance per request stays cheap.
     let mut pooling = PoolingAllocationConfig::default();
     pooling

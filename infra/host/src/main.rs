@@ -32,6 +32,9 @@ enum Command {
         /// Cache of compiled components (default: ~/.cache/guichet-host).
         #[arg(long, env = "GUICHET_CACHE_DIR")]
         cache_dir: Option<PathBuf>,
+        /// Seconds a request may run guest code before it is interrupted with a 500.
+        #[arg(long, env = "GUICHET_REQUEST_TIMEOUT", default_value_t = 60)]
+        request_timeout: u64,
     },
     /// Run the build command of each component (all, or those named).
     Build {
@@ -64,7 +67,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Build { manifest, component } => guichet_host::build::build(&manifest, &component),
-        Command::Up { manifest, listen, state_dir, runtime_config_file, cache_dir } => {
+        Command::Up { manifest, listen, state_dir, runtime_config_file, cache_dir, request_timeout } => {
             // wasmtime's cache wants an absolute directory.
             let cache_dir = cache_dir.or_else(default_cache_dir).map(std::path::absolute).transpose()?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -74,6 +77,7 @@ fn run(cli: Cli) -> Result<()> {
                     state_dir,
                     runtime_config: runtime_config_file,
                     cache_dir,
+                    request_timeout: std::time::Duration::from_secs(request_timeout),
                 };
                 let app = tokio::task::spawn_blocking(move || App::load(&options)).await??;
                 let listener = guichet_host::server::bind(&listen).await?;
