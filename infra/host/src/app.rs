@@ -66,6 +66,22 @@ pub struct Matched {
     pub route_match: RouteMatch,
 }
 
+impl Matched {
+    fn by(pattern: &RoutePattern, route_match: RouteMatch) -> Matched {
+        Matched { raw_route: pattern.raw().to_string(), component_route: pattern.base(), route_match }
+    }
+
+    /// A request that reached a component without one of its routes (chaining to a private
+    /// component, an in-process call): the whole path is the path info.
+    fn whole_path(path: &str) -> Matched {
+        Matched {
+            raw_route: "/...".into(),
+            component_route: String::new(),
+            route_match: RouteMatch { params: Vec::new(), path_info: path.to_string() },
+        }
+    }
+}
+
 impl App {
     pub fn load(options: &LoadOptions) -> Result<Arc<App>> {
         let manifest = Manifest::load(&options.manifest)?;
@@ -180,16 +196,9 @@ impl App {
     }
 
     pub fn route(&self, path: &str) -> Option<(String, Matched)> {
-        self.router.route(path).map(|(pattern, component, route_match)| {
-            (
-                component.to_string(),
-                Matched {
-                    raw_route: pattern.raw().to_string(),
-                    component_route: pattern.base(),
-                    route_match,
-                },
-            )
-        })
+        self.router
+            .route(path)
+            .map(|(pattern, component, route_match)| (component.to_string(), Matched::by(pattern, route_match)))
     }
 
     /// A request from another component (`http://ID.spin.internal/...`), handled in memory.
@@ -207,12 +216,8 @@ impl App {
             .routes
             .iter()
             .find_map(|p| p.matches(&path).map(|m| (p, m)))
-            .map(|(p, m)| Matched { raw_route: p.raw().to_string(), component_route: p.base(), route_match: m })
-            .unwrap_or(Matched {
-                raw_route: "/...".into(),
-                component_route: String::new(),
-                route_match: RouteMatch { params: Vec::new(), path_info: path },
-            });
+            .map(|(p, m)| Matched::by(p, m))
+            .unwrap_or_else(|| Matched::whole_path(&path));
         let (mut parts, body) = request.into_parts();
         parts.headers.remove(http::header::HOST);
         let request = http::Request::from_parts(parts, body);
@@ -335,7 +340,7 @@ impl App {
         let matched = self
             .route(path)
             .map(|(_, m)| m)
-            .unwrap_or(Matched { raw_route: "/...".into(), component_route: String::new(), route_match: RouteMatch { params: Vec::new(), path_info: path.into() } });
+            .unwrap_or_else(|| Matched::whole_path(path));
         let request = http::Request::builder()
             .uri(path)
             .header(http::header::HOST, "localhost")
