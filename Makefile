@@ -13,19 +13,20 @@ wasm: setup
 	bash infra/wasm-build.sh $(COMPONENTS) probe
 
 host:
-	cargo build --release -p guichet-host -p guichet-bench
+	cargo build --release -p guichet-host -p guichet-bench -p guichet-tests --bins
 
 build: wasm host
 
 demo: build
-	./target/release/guichet-host up --from spin.toml --listen $(LISTEN) --runtime-config-file infra/runtime-config.toml
+	LISTEN=$(LISTEN) bash infra/demo.sh
 
 test: build
-	cargo test --release -p guichet-host -p guichet-tests -p guichet-guest -p tokens -p catalog
+	cargo test --release -p guichet-host -p guichet-tests -p guichet-guest -p tokens -p catalog -p identity -p notifications
 
 bench: build
 	bash bench/run.sh
 	bash bench/catalog_search.sh
+	bash bench/identity.sh
 
 clean:
 	rm -rf target .spin

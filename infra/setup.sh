@@ -7,6 +7,8 @@ bash "$root/infra/toolchain.sh"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 command -v wrk >/dev/null || need+=(wrk)
+# Debian's Chromium for the browser tests (playwright-core cannot download its own build here).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   as_root apt-get update -q >&2 || true
@@ -21,4 +23,17 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$venv/requirements.txt"; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" >&2
   cp "$req" "$venv/requirements.txt"
+fi
+
+# Node.js test tools (tests/node): a real OpenID provider and the Chromium driver. Reinstalled
+# only when package-lock.json changed since the last install (stamp copy inside node_modules).
+node_dir="$root/tests/node"
+if ! cmp -s "$node_dir/package-lock.json" "$node_dir/node_modules/.stamp"; then
+  if ! command -v npm >/dev/null; then
+    echo "setup: npm not found: tests/node needs Node.js >= 20.19 with npm" >&2
+    exit 1
+  fi
+  echo "setup: installing Node test tools into tests/node/node_modules" >&2
+  (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  cp "$node_dir/package-lock.json" "$node_dir/node_modules/.stamp"
 fi

@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod guichet;
+pub mod mailbox;
 pub mod tokens;
 
 /// The repository root.

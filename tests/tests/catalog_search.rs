@@ -299,18 +299,21 @@ fn a_commune_never_finds_another_communes_services() {
     let dir = tempfile::tempdir().expect("tempdir");
     let keys = TestKeys::generate("k1");
     let text = "Un service de la commune.";
-    let host = Host::start(config(dir.path().to_path_buf(), &keys, "ville-a"), &dir);
+    let platform = "platform-admin-token-of-the-search-tests";
+    let host = Host::start(config(dir.path().to_path_buf(), &keys, "ville-a").env("SPIN_VARIABLE_PLATFORM_ADMIN_TOKEN", platform), &dir);
     import(&host, &keys, "ville-a", &[service("ferry", "mobility", ("Bac fluvial", "River ferry"), (text, text), (&["traversée"], &["crossing"]))]);
     let reply = host.get("/api/catalog/search?q=traversee&lang=fr");
     assert_eq!(reply.json()["hits"][0]["code"], "ferry", "{}", reply.body);
-    drop(host);
 
-    // The same database, served for another commune.
-    let host = Host::start_in(config(dir.path().to_path_buf(), &keys, "ville-b"), dir.path().to_path_buf())
-        .unwrap_or_else(|f| panic!("{}", f.stderr));
-    let reply = host.get("/api/catalog/search?q=traversee&lang=fr");
+    // The same database, serving another commune at its own host name.
+    let commune = json!({"id": "ville-b", "name": "Ville B", "hosts": ["ville-b.localhost"]}).to_string();
+    let bearer = format!("Bearer {platform}");
+    let created = host.send("POST", "/api/identity/communes", &[("authorization", &bearer), ("content-type", "application/json")], Some(commune.as_bytes()));
+    assert_eq!(created.status, 201, "{}", created.body);
+    let ville_b = format!("ville-b.localhost:{}", host.base.rsplit(':').next().unwrap_or(""));
+    let reply = host.send("GET", "/api/catalog/search?q=traversee&lang=fr", &[("host", &ville_b)], None);
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["hits"], json!([]), "ville-b finds ville-a's service");
-    let reply = host.get("/api/catalog/search?q=traverse&lang=fr");
+    let reply = host.send("GET", "/api/catalog/search?q=traverse&lang=fr", &[("host", &ville_b)], None);
     assert_eq!(reply.json()["hits"], json!([]), "ville-a's vocabulary corrects ville-b's typos");
 }

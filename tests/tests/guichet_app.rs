@@ -171,17 +171,33 @@ component = "requests"
 [component.requests]
 source = "{wasm}/requests.wasm"
 sqlite_databases = ["requests"]
+# Requests asks identity which commune a request is for.
+allowed_outbound_hosts = ["http://identity.spin.internal"]
 [component.requests.variables]
 default_commune = "{{{{ default_commune }}}}"
 token_issuer = "{{{{ token_issuer }}}}"
 token_jwks = "{{{{ token_jwks }}}}"
 [component.requests.dependencies]
 "guichet:platform/tokens@0.1.0" = {{ path = "{wasm}/tokens.wasm" }}
+[[trigger.http]]
+route = {{ private = true }}
+component = "identity"
+[component.identity]
+source = "{wasm}/identity.wasm"
+sqlite_databases = ["identity"]
+key_value_stores = ["identity"]
+[component.identity.variables]
+default_commune = "{{{{ default_commune }}}}"
+[component.identity.dependencies]
+"guichet:platform/tokens@0.1.0" = {{ path = "{wasm}/tokens.wasm" }}
 "#,
         wasm = wasm.display()
     );
     std::fs::write(dir.path().join("spin.toml"), manifest).expect("manifest");
-    std::fs::write(dir.path().join("rc.toml"), "[sqlite_database.requests]\ntype = \"spin\"\npath = \"requests.db\"\n").expect("rc");
+    let rc = "[sqlite_database.requests]\ntype = \"spin\"\npath = \"requests.db\"\n\
+              [sqlite_database.identity]\ntype = \"spin\"\npath = \"identity.db\"\n\
+              [key_value_store.identity]\ntype = \"spin\"\npath = \"identity_kv.db\"\n";
+    std::fs::write(dir.path().join("rc.toml"), rc).expect("rc");
     let config = HostConfig {
         manifest: dir.path().join("spin.toml"),
         runtime_config: Some(dir.path().join("rc.toml")),

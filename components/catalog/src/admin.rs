@@ -1,5 +1,6 @@
 //! The administration of the catalogue: bearer access token with the `admin` role for the
-//! served commune (401 without a valid token, 403 without the role). Bodies are JSON service
+//! commune the request is addressed to (401 without a valid token, a token of another
+//! commune included; 403 without the role). Bodies are JSON service
 //! definitions (64 KiB at most; an import 2 MiB); a refused body lists every error at once
 //! and nothing is written.
 //!
@@ -13,7 +14,7 @@
 //!   `{"services":[{"status","definition","published_version","draft"?}]}`.
 
 use guichet_guest::tokens;
-use guichet_guest::{body, response, ApiError, FieldError};
+use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Value};
 use spin_sdk::http::{Request, Response};
 
@@ -24,9 +25,10 @@ const ADMIN: &str = "admin";
 /// Largest import body: a whole catalogue of a few hundred services.
 pub const IMPORT_MAX_BYTES: usize = 2 * 1024 * 1024;
 
-/// The store of the served commune and the administrator's id, or 401/403.
-fn authorized(req: &Request) -> Result<(Store, String), ApiError> {
-    let (commune, claims) = tokens::authorize(req, ADMIN)?;
+/// The store of `commune` (the one `req` is addressed to) and the administrator's id, or
+/// 401/403.
+fn authorized(req: &Request, commune: Commune) -> Result<(Store, String), ApiError> {
+    let claims = tokens::authorize_in(req, &commune, ADMIN)?;
     Ok((Store::open_for(commune)?, claims.subject))
 }
 
@@ -63,8 +65,8 @@ fn existing(store: &Store, code: &str) -> Result<Service, ApiError> {
 }
 
 /// `GET /api/catalog/admin/services`.
-pub fn list(req: &Request) -> Result<Response, ApiError> {
-    let (store, _) = authorized(req)?;
+pub fn list(req: &Request, commune: Commune) -> Result<Response, ApiError> {
+    let (store, _) = authorized(req, commune)?;
     let services: Vec<Value> = store
         .services()?
         .iter()
@@ -84,8 +86,8 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
 }
 
 /// `POST /api/catalog/admin/services`.
-pub fn create(req: &Request) -> Result<Response, ApiError> {
-    let (store, subject) = authorized(req)?;
+pub fn create(req: &Request, commune: Commune) -> Result<Response, ApiError> {
+    let (store, subject) = authorized(req, commune)?;
     let value = body::json(req, body::DEFAULT_MAX_JSON)?;
     let definition = validate::definition(&value).map_err(invalid)?;
     if !store.create(&definition, &subject)? {
@@ -108,15 +110,15 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/catalog/admin/services/{code}`.
-pub fn show(req: &Request, code: &str) -> Result<Response, ApiError> {
-    let (store, _) = authorized(req)?;
+pub fn show(req: &Request, commune: Commune, code: &str) -> Result<Response, ApiError> {
+    let (store, _) = authorized(req, commune)?;
     let service = existing(&store, code)?;
     Ok(response::json(200, &view(&store, &service)?))
 }
 
 /// `PUT /api/catalog/admin/services/{code}`.
-pub fn replace(req: &Request, code: &str) -> Result<Response, ApiError> {
-    let (store, subject) = authorized(req)?;
+pub fn replace(req: &Request, commune: Commune, code: &str) -> Result<Response, ApiError> {
+    let (store, subject) = authorized(req, commune)?;
     existing(&store, code)?;
     let value = body::json(req, body::DEFAULT_MAX_JSON)?;
     let mismatch = value
@@ -149,8 +151,8 @@ pub fn replace(req: &Request, code: &str) -> Result<Response, ApiError> {
 }
 
 /// `POST /api/catalog/admin/services/{code}/publish`: `{"code","version"}`.
-pub fn publish(req: &Request, code: &str) -> Result<Response, ApiError> {
-    let (store, subject) = authorized(req)?;
+pub fn publish(req: &Request, commune: Commune, code: &str) -> Result<Response, ApiError> {
+    let (store, subject) = authorized(req, commune)?;
     existing(&store, code)?;
     match store.publish(code, &subject)? {
         PublishOutcome::NotFound => Err(ApiError::NotFound),
@@ -163,8 +165,8 @@ pub fn publish(req: &Request, code: &str) -> Result<Response, ApiError> {
 }
 
 /// `POST /api/catalog/admin/services/{code}/archive`: the service as `GET` shows it.
-pub fn archive(req: &Request, code: &str) -> Result<Response, ApiError> {
-    let (store, subject) = authorized(req)?;
+pub fn archive(req: &Request, commune: Commune, code: &str) -> Result<Response, ApiError> {
+    let (store, subject) = authorized(req, commune)?;
     existing(&store, code)?;
     if !store.archive(code, &subject)? {
         return Err(ApiError::NotFound);
@@ -174,15 +176,15 @@ pub fn archive(req: &Request, code: &str) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/catalog/admin/export`.
-pub fn export(req: &Request) -> Result<Response, ApiError> {
-    let (store, _) = authorized(req)?;
+pub fn export(req: &Request, commune: Commune) -> Result<Response, ApiError> {
+    let (store, _) = authorized(req, commune)?;
     Ok(response::json(200, &store.export()?))
 }
 
 /// `POST /api/catalog/admin/import`: all or nothing; `{"services":[{"code","status",
 /// "published_version"}]}` once done.
-pub fn import(req: &Request) -> Result<Response, ApiError> {
-    let (store, subject) = authorized(req)?;
+pub fn import(req: &Request, commune: Commune) -> Result<Response, ApiError> {
+    let (store, subject) = authorized(req, commune)?;
     let value = body::json(req, IMPORT_MAX_BYTES)?;
     let catalogue = validate::catalogue(&value).map_err(invalid)?;
     let report = store.import(&catalogue, &subject)?;

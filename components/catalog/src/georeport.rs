@@ -6,11 +6,15 @@
 //! - `GET /open311/v2/services/{service_code}.{json,xml}`: its definition, `service_code` and
 //!   `attributes` (one per form field, by `order`).
 //!
+//! The commune is the one the request is addressed to (its host name, resolved by identity:
+//! [`guichet_guest::tenant`]); a host name no commune is served at is a 404.
+//!
 //! Parameters: `lang` (`fr`, the default, or `en`) and `jurisdiction_id`. Absent or empty,
 //! `jurisdiction_id` is this commune; otherwise it must be the commune's id (`demo`) or the
-//! host name the client called (the spec suggests the jurisdiction's domain; one deployment
-//! serves one commune), else 404. Errors are Open311 errors (`[{code, description}]` or
-//! `<errors>`); 400 for a bad parameter or method, 404 for an unknown service or jurisdiction.
+//! host name the client called, with or without its port (the spec suggests the
+//! jurisdiction's domain), else 404: the host name chooses the commune, `jurisdiction_id` can
+//! only confirm it. Errors are Open311 errors (`[{code, description}]` or `<errors>`); 400
+//! for a bad parameter or method, 404 for an unknown service, jurisdiction or commune.
 //!
 //! Guichet's datatypes beyond Open311's six are sent as the closest Open311 datatype, with a
 //! `datatype_description` saying what is expected (unless the field has its own help text):
@@ -26,7 +30,8 @@
 use guichet_guest::markup::escape;
 use guichet_guest::open311::{self, Format};
 use guichet_guest::query::Query;
-use guichet_guest::{response, Commune};
+use guichet_guest::tenant::{self, Host};
+use guichet_guest::{response, ApiError};
 use serde_json::{json, Map, Value};
 use spin_sdk::http::{Method, Request, Response};
 
@@ -89,7 +94,7 @@ fn resource(path: &str) -> Option<Resource<'_>> {
 }
 
 /// The answer to any request below `/open311/v2/` routed to the catalogue.
-pub fn respond(req: &Request) -> Response {
+pub async fn respond(req: &Request) -> Response {
     let path = req.path();
     let Some(resource) = resource(path) else {
         return open311::not_found(path);
@@ -100,7 +105,7 @@ pub fn respond(req: &Request) -> Response {
     if !matches!(req.method(), Method::Get) {
         return open311::error(format, 400, "only GET is allowed on this resource");
     }
-    match answer(req, &resource) {
+    match answer(req, &resource).await {
         Ok(response) => response,
         Err(Refusal::Status(status, description)) => open311::error(format, status, &description),
         Err(Refusal::Internal(error)) => {
@@ -121,13 +126,26 @@ impl From<anyhow::Error> for Refusal {
     }
 }
 
-fn answer(req: &Request, resource: &Resource<'_>) -> Result<Response, Refusal> {
+/// A failure of the shared code (resolving the commune), said the Open311 way.
+impl From<ApiError> for Refusal {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Internal(error) => Refusal::Internal(error),
+            other => {
+                let description = other.errors().into_iter().next().map(|e| e.message);
+                Refusal::Status(other.status(), description.unwrap_or_default())
+            }
+        }
+    }
+}
+
+async fn answer(req: &Request, resource: &Resource<'_>) -> Result<Response, Refusal> {
+    let commune = tenant::resolve(req).await?;
     let query = Query::of(req);
     let lang = lang_of(&query).map_err(|_| Refusal::Status(400, "lang must be fr or en".into()))?;
-    let commune = Commune::current()?;
     if let Some(jurisdiction) = query.non_empty("jurisdiction_id") {
-        let host = called_host(req);
-        if !is_jurisdiction(jurisdiction, commune.as_str(), host.as_deref()) {
+        let host = tenant::request_host(req)?;
+        if !is_jurisdiction(jurisdiction, commune.as_str(), &host) {
             return Err(Refusal::Status(
                 404,
                 format!("unknown jurisdiction_id {jurisdiction:?}"),
@@ -166,35 +184,17 @@ fn cached(req: &Request, content_type: &str, body: String) -> Response {
     response::cacheable(req, content_type, body.into_bytes(), MAX_AGE)
 }
 
-/// The `host[:port]` the client called, from Spin's `spin-full-url` (wasi-http withholds the
-/// `Host` header; see docs/ARCHITECTURE.md), else the request URI's authority.
-fn called_host(req: &Request) -> Option<String> {
-    let authority = |url: &str| {
-        url.split_once("://")
-            .map(|(_, rest)| rest.split(['/', '?']).next().unwrap_or(""))
-            .map(|authority| authority.rsplit('@').next().unwrap_or("").to_owned())
-            .filter(|a| !a.is_empty())
-    };
-    req.header("spin-full-url")
-        .and_then(|h| h.as_str())
-        .and_then(authority)
-        .or_else(|| authority(req.uri()))
-}
-
-/// Whether `jurisdiction` names this commune: its id, or the host name the client called
-/// (with or without the port).
-fn is_jurisdiction(jurisdiction: &str, commune: &str, host: Option<&str>) -> bool {
+/// Whether `jurisdiction` names this commune: its id, or `host`, the host name the client
+/// called (written with or without a port, in any case).
+fn is_jurisdiction(jurisdiction: &str, commune: &str, host: &Host) -> bool {
     if jurisdiction == commune {
         return true;
     }
-    let Some(host) = host else {
-        return false;
-    };
-    let name = match host.rsplit_once(':') {
+    let name = match jurisdiction.rsplit_once(':') {
         Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
+        _ => jurisdiction,
     };
-    jurisdiction.eq_ignore_ascii_case(host) || jurisdiction.eq_ignore_ascii_case(name)
+    Host::parse(name).is_ok_and(|name| name == *host)
 }
 
 /// A published definition as an Open311 service.
@@ -593,23 +593,21 @@ mod tests {
 
     #[test]
     fn the_jurisdiction_is_the_commune_or_the_host_called() {
-        assert!(is_jurisdiction("demo", "demo", None));
-        assert!(is_jurisdiction(
-            "guichet.example.org",
-            "demo",
-            Some("guichet.example.org")
-        ));
-        assert!(is_jurisdiction("127.0.0.1", "demo", Some("127.0.0.1:3000")));
+        let host = |text: &str| Host::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let guichet = host("guichet.example.org");
+        assert!(is_jurisdiction("demo", "demo", &guichet));
+        assert!(is_jurisdiction("guichet.example.org", "demo", &guichet));
+        assert!(is_jurisdiction("Guichet.Example.org.", "demo", &guichet));
+        assert!(is_jurisdiction("guichet.example.org:443", "demo", &guichet));
+        assert!(is_jurisdiction("127.0.0.1", "demo", &host("127.0.0.1")));
         assert!(is_jurisdiction(
             "127.0.0.1:3000",
             "demo",
-            Some("127.0.0.1:3000")
+            &host("127.0.0.1")
         ));
-        assert!(!is_jurisdiction(
-            "elsewhere.org",
-            "demo",
-            Some("guichet.example.org")
-        ));
-        assert!(!is_jurisdiction("other", "demo", None));
+        assert!(is_jurisdiction("[::1]:3000", "demo", &host("[::1]")));
+        assert!(!is_jurisdiction("elsewhere.org", "demo", &guichet));
+        assert!(!is_jurisdiction("other", "demo", &guichet));
+        assert!(!is_jurisdiction("guichet.example.org:x", "demo", &guichet));
     }
 }

@@ -3,6 +3,9 @@
 //!
 //! Owns the SQLite database `catalog` (every row carries its commune); verifies
 //! administrators' bearer tokens with the composed `guichet:platform/tokens` verifier.
+//! Every route but health serves the commune the request is addressed to
+//! ([`guichet_guest::tenant`]: its host name, resolved by identity); a host name no commune
+//! is served at is a 404 `unknown_commune`.
 //!
 //! - `GET /api/catalog/health`: the common health report.
 //! - public, cacheable ([`public`]): `GET services`, `services/{code}`, `groups`, `search`.
@@ -23,11 +26,10 @@ mod public;
 mod schema;
 mod search;
 mod seed;
-mod shape;
 mod store;
 mod validate;
 
-use guichet_guest::{health, routing, ApiError};
+use guichet_guest::{health, routing, tenant, ApiError, Commune};
 use spin_sdk::http::{Method, Request, Response};
 
 const PREFIX: &str = "/api/catalog";
@@ -39,57 +41,59 @@ guichet_guest::http_entry!(crate::route);
 async fn route(req: Request) -> Result<Response, ApiError> {
     let path = req.path();
     if routing::segments_below(path, OPEN311_PREFIX).is_some() {
-        return Ok(georeport::respond(&req));
+        return Ok(georeport::respond(&req).await);
     }
     let segments = routing::request_segments(&req, PREFIX).ok_or(ApiError::NotFound)?;
+    if let ["health"] = segments.as_slice() {
+        routing::only_get(&req)?;
+        // Health describes the deployment, not a commune: it prepares the default commune's
+        // store (migrations and, for the demo commune, the seed) and reads no commune's data.
+        store::Store::open_for(Commune::current()?)?;
+        return health::respond("catalog", DATABASE, &schema::migrations());
+    }
+    let commune = tenant::resolve(&req).await?;
     match segments.as_slice() {
-        ["health"] => {
-            routing::only_get(&req)?;
-            // Opening the store migrates and seeds, so the first health check prepares it all.
-            store::Store::open()?;
-            health::respond("catalog", DATABASE, &schema::migrations())
-        }
         ["services"] => {
             routing::only_get(&req)?;
-            public::services(&req)
+            public::services(&req, commune)
         }
         ["services", code] => {
             routing::only_get(&req)?;
-            public::service(&req, code)
+            public::service(&req, commune, code)
         }
         ["groups"] => {
             routing::only_get(&req)?;
-            public::groups(&req)
+            public::groups(&req, commune)
         }
         ["search"] => {
             routing::only_get(&req)?;
-            public::search(&req)
+            public::search(&req, commune)
         }
         ["admin", "services"] => match req.method() {
-            Method::Get => admin::list(&req),
-            Method::Post => admin::create(&req),
+            Method::Get => admin::list(&req, commune),
+            Method::Post => admin::create(&req, commune),
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
         },
         ["admin", "services", code] => match req.method() {
-            Method::Get => admin::show(&req, code),
-            Method::Put => admin::replace(&req, code),
+            Method::Get => admin::show(&req, commune, code),
+            Method::Put => admin::replace(&req, commune, code),
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, PUT" }),
         },
         ["admin", "services", code, "publish"] => {
             routing::only_post(&req)?;
-            admin::publish(&req, code)
+            admin::publish(&req, commune, code)
         }
         ["admin", "services", code, "archive"] => {
             routing::only_post(&req)?;
-            admin::archive(&req, code)
+            admin::archive(&req, commune, code)
         }
         ["admin", "export"] => {
             routing::only_get(&req)?;
-            admin::export(&req)
+            admin::export(&req, commune)
         }
         ["admin", "import"] => {
             routing::only_post(&req)?;
-            admin::import(&req)
+            admin::import(&req, commune)
         }
         _ => Err(ApiError::NotFound),
     }

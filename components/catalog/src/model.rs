@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::shape::{Member, Shape};
+use guichet_guest::shape::{Member, Shape};
 
 /// The two languages of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

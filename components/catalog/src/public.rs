@@ -1,4 +1,5 @@
 //! The public catalogue: what a citizen (or the portal) reads, in one language, cacheable.
+//! Each answer is the catalogue of the commune the request is addressed to (its host name).
 //!
 //! Only published services (not drafts, not archived ones). Answers carry a strong `ETag` and
 //! `Cache-Control: public, max-age=300`, and a matching `If-None-Match` gets a 304.
@@ -13,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use guichet_guest::query::Query;
-use guichet_guest::{response, ApiError, FieldError};
+use guichet_guest::{response, ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value};
 use spin_sdk::http::{Request, Response};
 
@@ -120,12 +121,12 @@ fn summary(definition: &ServiceDefinition, version: i64, lang: Lang) -> Map<Stri
 }
 
 /// `GET /api/catalog/services`: `{"lang", "services": [summary...]}`.
-pub fn services(req: &Request) -> Result<Response, ApiError> {
+pub fn services(req: &Request, commune: Commune) -> Result<Response, ApiError> {
     let query = Query::of(req);
     let (lang, group) = (lang_of(&query), group_of(&query));
     all_ok(vec![lang.clone().err(), group.clone().err()])?;
     let (lang, group) = (lang.unwrap_or(Lang::Fr), group.ok().flatten());
-    let store = Store::open()?;
+    let store = Store::open_for(commune)?;
     let published = store
         .all_published()?
         .into_iter()
@@ -141,7 +142,7 @@ pub fn services(req: &Request) -> Result<Response, ApiError> {
 /// `GET /api/catalog/services/{code}`: the whole published definition in one language, with
 /// `version`, `published_at`, `group_name` and `lang`. `version=N` asks for an older version
 /// (still served after the service is archived: requests filed against it need it).
-pub fn service(req: &Request, code: &str) -> Result<Response, ApiError> {
+pub fn service(req: &Request, commune: Commune, code: &str) -> Result<Response, ApiError> {
     let query = Query::of(req);
     let lang = lang_of(&query);
     let version = match query.non_empty("version") {
@@ -158,7 +159,7 @@ pub fn service(req: &Request, code: &str) -> Result<Response, ApiError> {
     if !validate::is_code(code, 2) {
         return Err(ApiError::NotFound);
     }
-    let store = Store::open()?;
+    let store = Store::open_for(commune)?;
     let published = match version {
         Some(version) => store.version(code, version)?,
         None => store.published(code)?,
@@ -187,10 +188,10 @@ pub fn rendered(published: &Published, lang: Lang) -> Result<Map<String, Value>,
 
 /// `GET /api/catalog/groups`: `{"lang", "groups": [{"code","name","services"}]}`, the groups
 /// that have published services, by name.
-pub fn groups(req: &Request) -> Result<Response, ApiError> {
+pub fn groups(req: &Request, commune: Commune) -> Result<Response, ApiError> {
     let query = Query::of(req);
     let lang = lang_of(&query).map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
-    let store = Store::open()?;
+    let store = Store::open_for(commune)?;
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for published in store.all_published()? {
         *counts.entry(published.definition.group).or_default() += 1;
@@ -210,7 +211,7 @@ pub fn groups(req: &Request) -> Result<Response, ApiError> {
 /// `GET /api/catalog/search`: `{"query","lang","hits":[{"code","score","group","group_name",
 /// "name","description"}]}`, best first. `q` is required (1 to 200 characters), `limit` is 1
 /// to 50 (default 10).
-pub fn search(req: &Request) -> Result<Response, ApiError> {
+pub fn search(req: &Request, commune: Commune) -> Result<Response, ApiError> {
     let query = Query::of(req);
     let text = query.get("q").map(str::trim).unwrap_or("");
     let q = if text.is_empty() {
@@ -256,7 +257,7 @@ pub fn search(req: &Request) -> Result<Response, ApiError> {
         limit.unwrap_or(SEARCH_DEFAULT_LIMIT),
     );
 
-    let store = Store::open()?;
+    let store = Store::open_for(commune)?;
     let found = search::search(
         &store.conn,
         store.commune.as_str(),

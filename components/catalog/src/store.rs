@@ -14,7 +14,8 @@ use spin_sdk::sqlite3::RowResult;
 use crate::model::{Catalogue, CatalogueEntry, ServiceDefinition, Status};
 use crate::{schema, search, seed, validate, DATABASE};
 
-/// The database of the served commune, migrated and (for the demo commune) seeded.
+/// The database, migrated and (for the demo commune) seeded, seen as one commune's: every
+/// statement is scoped to `commune`.
 pub struct Store {
     pub conn: Connection,
     pub commune: Commune,
@@ -50,12 +51,7 @@ pub enum PublishOutcome {
 }
 
 impl Store {
-    /// Opens the database of the served commune.
-    pub fn open() -> anyhow::Result<Store> {
-        Self::open_for(Commune::current()?)
-    }
-
-    /// Opens the database for `commune`.
+    /// Opens the database for `commune` (the one the request is addressed to).
     pub fn open_for(commune: Commune) -> anyhow::Result<Store> {
         let conn = db::open(DATABASE)?;
         db::migrate(&conn, &schema::migrations())?;

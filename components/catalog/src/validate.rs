@@ -22,7 +22,7 @@ use crate::model::{
     Catalogue, CatalogueEntry, Field, Localized, ServiceDefinition, Text, Workflow, CATALOGUE,
     DEFINITION, ROLES,
 };
-use crate::shape::{self, index, join, Shape};
+use guichet_guest::shape::{self, index, join, Shape};
 
 /// At most this many errors are listed (then one `too_many_errors`): a 2 MiB import of
 /// garbage must not produce a response ten times its size.

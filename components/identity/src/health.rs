@@ -10,7 +10,7 @@ const COMPONENT: &str = "identity";
 const DATABASE: &str = "identity";
 const STORE: &str = "identity";
 /// Schema of the `identity` database (one statement per migration, append only).
-const MIGRATIONS: &[&str] = &[];
+use crate::schema::MIGRATIONS;
 /// Key counting health checks: proof that a value written can be read back.
 const CHECKS_KEY: &str = "health:checks";
 

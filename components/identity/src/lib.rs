@@ -1,27 +1,157 @@
-//! Identity: Guichet's accounts, sign-in and access tokens (`/api/identity/...`).
+//! Identity: one account per person for every service of their commune, the communes
+//! themselves, staff roles, access tokens every component can verify, and personal data.
 //!
-//! Owns the SQLite database `identity` and the key-value store `identity`. For now it only
-//! answers its health check:
+//! Owns the SQLite database `identity` ([`schema`]) and the key-value store `identity` (rate
+//! limits, [`throttle`]). Routes (see docs/openapi.json for bodies and answers):
 //!
-//! - `GET /api/identity/health`: the common health report plus `kv_ok` (a get/set round trip
-//!   on the `identity` store).
+//! - `/api/identity/...`: the JSON API: [`communes`] (platform administrator), [`accounts`]
+//!   (register, verify, sign in, reset, change e-mail), [`issue`] (tokens), [`profile`],
+//!   [`consents`], [`staff`] (departments, invitations, agents, agents' reads of citizens),
+//!   [`privacy`] (export, erasure, who read my data), [`oidc`] (external providers).
+//! - `/account/...`: the portal's sign-in pages with browser sessions ([`web`]).
+//! - `/.well-known/jwks.json`: the public keys of access tokens ([`keys`]).
+//! - `/internal/communes/resolve?host=`: which commune a host name serves, for the other
+//!   components (Spin service chaining only: no public route reaches `/internal/`).
 
+mod accounts;
+mod auth;
+mod communes;
+mod consents;
+mod context;
+mod email;
 mod health;
+mod issue;
+mod keys;
+mod links;
+mod mail;
+mod oidc;
+mod password;
+mod privacy;
+mod profile;
+mod retention;
+mod roles;
+mod schema;
+mod secrets;
+mod staff;
+mod throttle;
+mod web;
 
-use guichet_guest::{routing, ApiError};
-use spin_sdk::http::{Request, Response};
+use guichet_guest::{response, routing, ApiError};
+use spin_sdk::http::{Method, Request, Response};
 
-const PREFIX: &str = "/api/identity";
+use context::Ctx;
 
 guichet_guest::http_entry!(crate::route);
 
 async fn route(req: Request) -> Result<Response, ApiError> {
-    let segments = routing::request_segments(&req, PREFIX).ok_or(ApiError::NotFound)?;
+    let path = req.path().to_owned();
+    if path == "/.well-known/jwks.json" {
+        routing::only_get(&req)?;
+        return jwks();
+    }
+    if let Some(segments) = routing::segments_below(&path, "/internal") {
+        return match segments.as_slice() {
+            ["communes", "resolve"] => {
+                routing::only_get(&req)?;
+                communes::resolve_route(&req)
+            }
+            _ => Err(ApiError::NotFound),
+        };
+    }
+    if let Some(segments) = routing::segments_below(&path, "/account") {
+        let ctx = Ctx::for_request(&req)?;
+        return web::route(&req, &ctx, &segments).await;
+    }
+    let segments = routing::segments_below(&path, "/api/identity").ok_or(ApiError::NotFound)?;
     match segments.as_slice() {
         ["health"] => {
             routing::only_get(&req)?;
-            health::respond()
+            return health::respond();
         }
-        _ => Err(ApiError::NotFound),
+        ["communes"] => {
+            return match req.method() {
+                Method::Get => communes::list(&req),
+                Method::Post => communes::create(&req),
+                _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+            };
+        }
+        ["retention", "purge"] => {
+            routing::only_post(&req)?;
+            return retention::purge_route(&req);
+        }
+        ["communes", commune, "invitations"] => {
+            routing::only_post(&req)?;
+            return staff::invite_first_admin(&req, commune).await;
+        }
+        _ => {}
     }
+    let ctx = Ctx::for_request(&req)?;
+    match segments.as_slice() {
+        ["commune"] => {
+            routing::only_get(&req)?;
+            communes::current(&ctx)
+        }
+        ["register"] => {
+            routing::only_post(&req)?;
+            accounts::register(&req, &ctx).await
+        }
+        ["verify-email"] => {
+            routing::only_post(&req)?;
+            accounts::verify_email(&req, &ctx)
+        }
+        ["token"] => {
+            routing::only_post(&req)?;
+            accounts::token(&req, &ctx)
+        }
+        ["logout"] => {
+            routing::only_post(&req)?;
+            accounts::logout(&req, &ctx)
+        }
+        ["logout-all"] => {
+            routing::only_post(&req)?;
+            accounts::logout_all(&req, &ctx)
+        }
+        ["password-reset"] => {
+            routing::only_post(&req)?;
+            accounts::request_reset(&req, &ctx).await
+        }
+        ["password-reset", "confirm"] => {
+            routing::only_post(&req)?;
+            accounts::confirm_reset(&req, &ctx)
+        }
+        ["me"] => match req.method() {
+            Method::Get => profile::show(&req, &ctx),
+            Method::Patch => profile::update(&req, &ctx),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, PATCH" }),
+        },
+        ["me", "email"] => {
+            routing::only_post(&req)?;
+            accounts::request_email_change(&req, &ctx).await
+        }
+        ["me", "email", "confirm"] => {
+            routing::only_post(&req)?;
+            accounts::confirm_email_change(&req, &ctx)
+        }
+        ["me", "consents"] => {
+            routing::only_get(&req)?;
+            consents::show(&req, &ctx)
+        }
+        ["me", "consents", purpose] => match req.method() {
+            Method::Put => consents::change(&req, &ctx, purpose),
+            _ => Err(ApiError::MethodNotAllowed { allow: "PUT" }),
+        },
+        ["me", rest @ ..] => privacy::route(&req, &ctx, rest).await,
+        ["oidc-providers", rest @ ..] => oidc::admin_route(&req, &ctx, rest).await,
+        rest => staff::route(&req, &ctx, rest).await,
+    }
+}
+
+/// `GET /.well-known/jwks.json`: public, cacheable for a few minutes (rotation publishes a new
+/// key well before it signs, so a cached copy is never missing the signing key).
+fn jwks() -> Result<Response, ApiError> {
+    let keys = keys::SigningKeys::configured()?;
+    let body = serde_json::to_vec(&keys.jwks()).map_err(anyhow::Error::from)?;
+    let mut response = response::with_type(200, "application/jwk-set+json", body, false);
+    response.set_header("cache-control", "public, max-age=300");
+    Ok(response)
 }

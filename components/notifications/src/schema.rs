@@ -11,4 +11,34 @@ pub const MIGRATIONS: &[&str] = &[
         payload TEXT NOT NULL,
         received_at TEXT NOT NULL
     )",
+    // 2: messages to send, once per id (the sender's idempotency key). `status` is queued
+    // until the provider accepts the message (sent) or it is given up (failed, never silently:
+    // the row stays with its last error). `in_flight_until` marks an attempt in progress, so
+    // that two retry runs do not send the same message at once. An erasure (GDPR) sets the
+    // recipient, subject and text to NULL and `erased_at`.
+    "CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        commune TEXT NOT NULL,
+        account_id TEXT,
+        channel TEXT NOT NULL,
+        to_address TEXT,
+        purpose TEXT NOT NULL,
+        language TEXT NOT NULL,
+        subject TEXT,
+        body_text TEXT,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        in_flight_until TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        erased_at TEXT
+    )",
+    // 3: the retry run finds due messages without scanning sent ones.
+    "CREATE INDEX messages_due ON messages (next_attempt_at) WHERE status = 'queued'",
+    // 4: a person's messages, for export and erasure.
+    "CREATE INDEX messages_account ON messages (commune, account_id)",
+    // 5: messages sent to an address before it belonged to an account.
+    "CREATE INDEX messages_address ON messages (commune, lower(to_address))",
 ];

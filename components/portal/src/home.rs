@@ -1,8 +1,10 @@
-//! The home page.
+//! The home page of the commune the request is addressed to (its host name, resolved by
+//! identity): titled with the commune's name, in its first language.
 
 use guichet_guest::markup::escape;
-use guichet_guest::{response, ApiError, Commune};
-use spin_sdk::http::Response;
+use guichet_guest::tenant::{self, CommuneInfo};
+use guichet_guest::{response, ApiError};
+use spin_sdk::http::{Request, Response};
 
 /// Public entry points shown on the home page: (path, label).
 const LINKS: &[(&str, &str)] = &[
@@ -19,16 +21,23 @@ const LINKS: &[(&str, &str)] = &[
 const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub fn respond() -> Result<Response, ApiError> {
-    let commune = Commune::current()?;
+pub async fn respond(req: &Request) -> Result<Response, ApiError> {
+    let commune = tenant::resolve_info(req).await?;
     let mut response = response::html(200, page(&commune));
     response.set_header("content-security-policy", CONTENT_SECURITY_POLICY);
     response.set_header("x-content-type-options", "nosniff");
     Ok(response)
 }
 
-fn page(commune: &Commune) -> String {
-    let title = escape(&format!("Guichet — {commune}"));
+fn page(commune: &CommuneInfo) -> String {
+    let title = escape(&format!("Guichet — {}", commune.name));
+    // The page's language is a BCP 47 tag; anything else from identity falls back to French.
+    let lang = commune
+        .languages
+        .first()
+        .filter(|l| !l.is_empty() && l.len() <= 8 && l.bytes().all(|b| b.is_ascii_alphabetic()))
+        .map_or("fr", String::as_str);
+    let id = escape(commune.commune.as_str());
     let links: String = LINKS
         .iter()
         .map(|(href, label)| {
@@ -40,9 +49,9 @@ fn page(commune: &Commune) -> String {
         })
         .collect();
     format!(
-        "<!doctype html>\n<html lang=\"fr\">\n  <head>\n    <meta charset=\"utf-8\">\n    \
+        "<!doctype html>\n<html lang=\"{lang}\">\n  <head>\n    <meta charset=\"utf-8\">\n    \
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n    \
-         <title>{title}</title>\n  </head>\n  <body>\n    <h1>{title}</h1>\n    <ul>\n{links}    </ul>\n  \
+         <meta name=\"guichet-commune\" content=\"{id}\">\n    <title>{title}</title>\n  </head>\n  <body>\n    <h1>{title}</h1>\n    <ul>\n{links}    </ul>\n  \
          </body>\n</html>\n"
     )
 }
@@ -50,13 +59,35 @@ fn page(commune: &Commune) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use guichet_guest::Commune;
+
+    fn info(name: &str, languages: &[&str]) -> CommuneInfo {
+        CommuneInfo {
+            commune: Commune::parse("demo").unwrap_or_else(|e| panic!("{e}")),
+            name: name.to_owned(),
+            languages: languages.iter().map(|l| (*l).to_owned()).collect(),
+        }
+    }
 
     #[test]
-    fn the_page_is_titled_with_the_commune() {
-        let commune = Commune::parse("demo").unwrap_or_else(|e| panic!("{e}"));
-        let html = page(&commune);
-        assert!(html.contains("<title>Guichet — demo</title>"));
-        assert!(html.contains("<h1>Guichet — demo</h1>"));
+    fn the_page_is_titled_with_the_communes_name_and_names_its_id() {
+        let html = page(&info("Démo", &["fr", "en"]));
+        assert!(html.contains("<title>Guichet — Démo</title>"), "{html}");
+        assert!(html.contains("<h1>Guichet — Démo</h1>"));
+        assert!(html.contains("<meta name=\"guichet-commune\" content=\"demo\">"));
+        assert!(html.contains("<html lang=\"fr\">"));
         assert!(html.contains("<a href=\"/open311/v2/services.json\">"));
+    }
+
+    #[test]
+    fn the_communes_name_is_escaped_and_its_first_language_is_the_pages() {
+        let html = page(&info("<b>Ville</b>", &["en", "fr"]));
+        assert!(
+            html.contains("Guichet — &lt;b&gt;Ville&lt;/b&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("<html lang=\"en\">"));
+        let odd = page(&info("Ville", &["\"><script>"]));
+        assert!(odd.contains("<html lang=\"fr\">"), "{odd}");
     }
 }

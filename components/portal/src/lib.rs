@@ -2,7 +2,8 @@
 //!
 //! Owns the SQLite database `portal`.
 //!
-//! - `GET /`: the home page, "Guichet — <commune>", with links to the public endpoints.
+//! - `GET /`: the home page of the commune the request is addressed to (its host name),
+//!   "Guichet — <name>", with links to the public endpoints.
 //! - `GET /health`: the common health report.
 //! - `GET /openapi.json`: the OpenAPI document of every endpoint (`docs/openapi.json`).
 //! - anything else: a JSON 404 (unknown `/api/...` paths land here too).
@@ -25,7 +26,7 @@ async fn route(req: Request) -> Result<Response, ApiError> {
     match segments.as_slice() {
         [] => {
             routing::only_get(&req)?;
-            home::respond()
+            home::respond(&req).await
         }
         ["health"] => {
             routing::only_get(&req)?;

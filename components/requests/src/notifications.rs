@@ -47,3 +47,31 @@ pub async fn get_event(id: &str) -> anyhow::Result<Option<Value>> {
         status => bail!("notifications answered {status} for event {id}"),
     }
 }
+
+/// Sends `method path` with the JSON `body` to notifications and returns its status and JSON
+/// answer (`null` when the answer has no body).
+pub async fn call(
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> anyhow::Result<(u16, Value)> {
+    let mut builder = Request::builder();
+    builder.method(method).uri(format!("{BASE}{path}"));
+    if let Some(body) = body {
+        builder
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(body).context("serialising the body")?);
+    }
+    let response: Response = spin_sdk::http::send(builder.build())
+        .await
+        .map_err(|e| anyhow!("calling notifications {path}: {e:?}"))?;
+    let status = *response.status();
+    let json = if response.body().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(response.body()).with_context(|| {
+            format!("notifications answered {status} with a body that is not JSON")
+        })?
+    };
+    Ok((status, json))
+}

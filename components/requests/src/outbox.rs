@@ -33,11 +33,11 @@ pub fn record(
     .context("writing the outbox row")
 }
 
-/// Tries to deliver the pending event `id`; `true` once it is delivered (now or before).
-/// A failed attempt is counted and logged, not returned as an error: the event stays in the
-/// outbox for a later attempt, and the change that caused it has already succeeded.
-pub async fn deliver(conn: &Connection, id: &str) -> anyhow::Result<bool> {
-    let Some(event) = pending(conn, id)? else {
+/// Tries to deliver the pending event `id` of `commune`; `true` once it is delivered (now or
+/// before). A failed attempt is counted and logged, not returned as an error: the event stays
+/// in the outbox for a later attempt, and the change that caused it has already succeeded.
+pub async fn deliver(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<bool> {
+    let Some(event) = pending(conn, commune, id)? else {
         return Ok(true);
     };
     let delivered = match notifications::post_event(&event).await {
@@ -49,22 +49,25 @@ pub async fn deliver(conn: &Connection, id: &str) -> anyhow::Result<bool> {
     };
     let sql = if delivered {
         format!(
-            "UPDATE outbox SET delivered_at = {}, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE outbox SET delivered_at = {}, attempts = attempts + 1 \
+             WHERE id = ? AND commune = ?",
             db::NOW_RFC3339
         )
     } else {
-        "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?".to_owned()
+        "UPDATE outbox SET attempts = attempts + 1 WHERE id = ? AND commune = ?".to_owned()
     };
-    db::exec(conn, &sql, &[db::text(id)]).context("recording the delivery attempt")?;
+    db::exec(conn, &sql, &[db::text(id), db::text(commune.as_str())])
+        .context("recording the delivery attempt")?;
     Ok(delivered)
 }
 
-/// The undelivered event `id`, rebuilt from its outbox row.
-fn pending(conn: &Connection, id: &str) -> anyhow::Result<Option<Event>> {
+/// The undelivered event `id` of `commune`, rebuilt from its outbox row.
+fn pending(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<Option<Event>> {
     let result = db::query(
         conn,
-        "SELECT commune, kind, payload, created_at FROM outbox WHERE id = ? AND delivered_at IS NULL",
-        &[Value::Text(id.to_owned())],
+        "SELECT commune, kind, payload, created_at FROM outbox \
+         WHERE id = ? AND commune = ? AND delivered_at IS NULL",
+        &[Value::Text(id.to_owned()), db::text(commune.as_str())],
     )?;
     let Some(row) = result.rows.first() else {
         return Ok(None);

@@ -1,5 +1,6 @@
 //! The notification-chain check: an administrator's ping travels from requests to
-//! notifications as a `diagnostic` event, through the outbox.
+//! notifications as a `diagnostic` event, through the outbox. The commune is the one the
+//! request is addressed to (its host name); the administrator's token must be for it.
 
 use guichet_guest::db::{self, Value};
 use guichet_guest::event::{self, EventKind};
@@ -14,7 +15,7 @@ const ADMIN: &str = "admin";
 
 /// Writes the ping and its event in one transaction, then delivers the event.
 pub async fn create(req: &Request) -> Result<Response, ApiError> {
-    let (commune, claims) = guichet_guest::tokens::authorize(req, ADMIN)?;
+    let (commune, claims) = guichet_guest::tokens::authorize(req, ADMIN).await?;
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
     let (id, now) = db::new_id_and_now(&conn)?;
@@ -29,7 +30,7 @@ pub async fn create(req: &Request) -> Result<Response, ApiError> {
         )?;
         outbox::record(conn, &id, &commune, EventKind::Diagnostic, &payload, &now)
     })?;
-    let delivered = outbox::deliver(&conn, &id).await?;
+    let delivered = outbox::deliver(&conn, &commune, &id).await?;
     Ok(response::json(
         202,
         &json!({"id": id, "delivered": delivered}),
@@ -39,7 +40,7 @@ pub async fn create(req: &Request) -> Result<Response, ApiError> {
 /// The ping's delivery state, and its event as notifications stored it (`null` if it has not;
 /// also `null`, with `notifications_error`, when notifications cannot be reached).
 pub async fn show(req: &Request, id: &str) -> Result<Response, ApiError> {
-    let (commune, _claims) = guichet_guest::tokens::authorize(req, ADMIN)?;
+    let (commune, _claims) = guichet_guest::tokens::authorize(req, ADMIN).await?;
     if !event::is_valid_id(id) {
         return Err(ApiError::field(
             "id",
@@ -49,7 +50,7 @@ pub async fn show(req: &Request, id: &str) -> Result<Response, ApiError> {
     }
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
-    // Scoped to the served commune: another commune's ping is "not found", not "forbidden".
+    // Scoped to the request's commune: another commune's ping is "not found", not "forbidden".
     let result = db::query(
         &conn,
         "SELECT o.delivered_at IS NOT NULL, o.attempts FROM diagnostic_pings p \

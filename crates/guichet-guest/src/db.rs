@@ -7,7 +7,7 @@
 //! The sqlite interface runs one statement per call, so a migration is one statement.
 
 use anyhow::{anyhow, Context as _};
-pub use spin_sdk::sqlite3::{Connection, QueryResult, Value};
+pub use spin_sdk::sqlite3::{Connection, QueryResult, RowResult, Value};
 
 /// Current UTC time as RFC 3339 (`2026-01-31T12:00:00Z`), from SQLite's clock so that
 /// timestamps written by a statement and by the component agree.

@@ -69,6 +69,15 @@ pub enum ApiError {
     /// 404: no such route or resource.
     #[error("not found")]
     NotFound,
+    /// 404 that says why, when "no such resource" is not the whole story (`unknown_commune`:
+    /// no commune is served at the host name the request was addressed to).
+    #[error("not found: {code}")]
+    NotFoundWith {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Explanation safe to show to the caller.
+        message: &'static str,
+    },
     /// 409: the request conflicts with the current state (e.g. creating what already exists).
     #[error("conflict ({} error(s))", errors.len())]
     Conflict {
@@ -80,6 +89,13 @@ pub enum ApiError {
     MethodNotAllowed {
         /// Methods the route accepts, comma-separated (`"GET, POST"`).
         allow: &'static str,
+    },
+    /// 429: too many attempts from this client or on this account; retry after `retry_after`
+    /// seconds (the `Retry-After` header).
+    #[error("too many requests (retry after {retry_after} s)")]
+    TooManyRequests {
+        /// Seconds until the caller may try again.
+        retry_after: u64,
     },
     /// 500: anything else. The details go to stderr (the host's log), never to the caller.
     #[error("internal error: {0:#}")]
@@ -115,9 +131,10 @@ impl ApiError {
             Self::BadRequest { .. } => 400,
             Self::Unauthorized { .. } => 401,
             Self::Forbidden { .. } => 403,
-            Self::NotFound => 404,
+            Self::NotFound | Self::NotFoundWith { .. } => 404,
             Self::Conflict { .. } => 409,
             Self::MethodNotAllowed { .. } => 405,
+            Self::TooManyRequests { .. } => 429,
             Self::Internal(_) => 500,
         }
     }
@@ -129,9 +146,14 @@ impl ApiError {
             Self::Unauthorized { code, message } => vec![FieldError::general(*code, *message)],
             Self::Forbidden { message } => vec![FieldError::general("forbidden", *message)],
             Self::NotFound => vec![FieldError::general("not_found", "no such resource")],
+            Self::NotFoundWith { code, message } => vec![FieldError::general(*code, *message)],
             Self::MethodNotAllowed { .. } => vec![FieldError::general(
                 "method_not_allowed",
                 "this resource does not accept this method",
+            )],
+            Self::TooManyRequests { .. } => vec![FieldError::general(
+                "too_many_requests",
+                "too many attempts: wait before trying again",
             )],
             Self::Internal(_) => vec![FieldError::general("internal", "internal error")],
         }
@@ -151,6 +173,9 @@ impl ApiError {
         match self {
             Self::Unauthorized { .. } => response.set_header("www-authenticate", "Bearer"),
             Self::MethodNotAllowed { allow } => response.set_header("allow", *allow),
+            Self::TooManyRequests { retry_after } => {
+                response.set_header("retry-after", retry_after.to_string())
+            }
             _ => {}
         }
         response
@@ -186,14 +211,19 @@ mod tests {
             },
             ApiError::Forbidden { message: "m" },
             ApiError::NotFound,
+            ApiError::NotFoundWith {
+                code: "unknown_commune",
+                message: "m",
+            },
             ApiError::MethodNotAllowed { allow: "GET" },
             ApiError::conflict("code", "exists", "m"),
+            ApiError::TooManyRequests { retry_after: 5 },
             ApiError::Internal(anyhow::anyhow!("boom")),
         ]
         .iter()
         .map(ApiError::status)
         .collect();
-        assert_eq!(statuses, [400, 401, 403, 404, 405, 409, 500]);
+        assert_eq!(statuses, [400, 401, 403, 404, 404, 405, 409, 429, 500]);
     }
 
     #[test]

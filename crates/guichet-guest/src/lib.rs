@@ -18,6 +18,12 @@
 //! - [`event`]: the event record of `guichet:platform/events`, sent to `notifications`.
 //! - [`open311`]: Open311 GeoReport v2 error bodies (JSON or XML).
 //! - [`markup`]: escaping for HTML and XML text.
+//! - [`privacy`]: the export/erasure contract (GDPR) between identity and the components that
+//!   keep personal data.
+//! - [`shape`]: the structure of a JSON body as data, and a check listing every structural
+//!   error at once (unknown, missing and mistyped members), before serde sees it.
+//! - [`tenant`]: the commune a request is addressed to, from its host name (asked of `identity`
+//!   by service chaining).
 //! - [`tokens`] (feature `tokens`): bindings to the composed token verifier and
 //!   [`tokens::bearer_claims`].
 //!
@@ -33,9 +39,12 @@ pub mod event;
 pub mod health;
 pub mod markup;
 pub mod open311;
+pub mod privacy;
 pub mod query;
 pub mod response;
 pub mod routing;
+pub mod shape;
+pub mod tenant;
 #[cfg(feature = "tokens")]
 pub mod tokens;
 

@@ -7,7 +7,7 @@
 
 use spin_sdk::http::Request;
 
-use crate::{ApiError, Commune};
+use crate::{tenant, ApiError, Commune};
 
 #[allow(
     unsafe_code,
@@ -44,13 +44,23 @@ pub fn require_role(claims: &Claims, role: &str) -> Result<(), ApiError> {
     }
 }
 
-/// The served commune ([`Commune::current`]) and the caller's claims, when the caller holds a
-/// valid access token for it with `role`: 401 without a valid token, 403 without the role.
-pub fn authorize(req: &Request, role: &str) -> Result<(Commune, Claims), ApiError> {
-    let commune = Commune::current()?;
-    let claims = bearer_claims(req, &commune)?;
-    require_role(&claims, role)?;
+/// The commune `req` is addressed to ([`tenant::resolve`], from its host name) and the
+/// caller's claims, when the caller holds a valid access token for that commune with `role`:
+/// 404 `unknown_commune` for a host name no commune is served at, 401 without a valid token
+/// (a token of another commune included), 403 without the role.
+pub async fn authorize(req: &Request, role: &str) -> Result<(Commune, Claims), ApiError> {
+    let commune = tenant::resolve(req).await?;
+    let claims = authorize_in(req, &commune, role)?;
     Ok((commune, claims))
+}
+
+/// The caller's claims, when they hold a valid access token for `commune` (the commune the
+/// handler already resolved for `req`) with `role`: 401 without a valid token, 403 without
+/// the role.
+pub fn authorize_in(req: &Request, commune: &Commune, role: &str) -> Result<Claims, ApiError> {
+    let claims = bearer_claims(req, commune)?;
+    require_role(&claims, role)?;
+    Ok(claims)
 }
 
 /// The token of an `Authorization` header value (`None` when there is none, `Some(None)` when

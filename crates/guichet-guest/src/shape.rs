@@ -5,7 +5,8 @@
 //! checked against its [`Shape`] (here), and only a document without structural errors is
 //! handed to serde (`deny_unknown_fields`), which then cannot fail.
 
-use guichet_guest::FieldError;
+use crate::{ApiError, FieldError};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// What a JSON value must look like.
@@ -240,6 +241,18 @@ pub fn is_within(field: &str, broken: &str) -> bool {
         Some(rest) => rest.is_empty() || rest.starts_with('.') || rest.starts_with('['),
         None => false,
     }
+}
+
+/// Checks `value` against `shape` and, when it has no structural error, deserialises it into
+/// `T` (whose serde shape must agree: `deny_unknown_fields`, same member names): a 400 listing
+/// every structural error otherwise.
+pub fn decode<T: DeserializeOwned>(value: Value, shape: &Shape) -> Result<T, ApiError> {
+    let mut errors = Vec::new();
+    check(&value, shape, "", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::BadRequest { errors });
+    }
+    serde_json::from_value(value).map_err(|error| ApiError::field("body", "invalid", error.to_string()))
 }
 
 #[cfg(test)]

@@ -1,0 +1,309 @@
+//! Communes (tenants): who they are, which host names reach them, and the platform API that
+//! creates them.
+//!
+//! Resolution of a request's commune, in order: the commune that registered the request's host
+//! name; else, when the deployment has exactly one commune, that one (a single-commune
+//! deployment answers on any host); else none (404 `unknown_commune`). The commune named by the
+//! Spin variable `default_commune` is created on first use, with the host names of
+//! `default_commune_hosts`.
+
+use anyhow::Context as _;
+use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::shape::{self, Member, Shape};
+use guichet_guest::{body, query::Query, response, ApiError, Commune, FieldError};
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+use spin_sdk::http::{Request, Response};
+
+use crate::context;
+
+const LANGUAGES: &[&str] = &["fr", "en"];
+
+/// 404 for a host name no commune registered.
+pub fn unknown() -> ApiError {
+    ApiError::NotFoundWith {
+        code: "unknown_commune",
+        message: "no commune is served at this address",
+    }
+}
+
+/// The commune of `host` (see the module overview).
+pub fn resolve(conn: &Connection, host: Option<&str>) -> anyhow::Result<Option<Commune>> {
+    if let Some(host) = host {
+        let found = db::query(
+            conn,
+            "SELECT commune FROM commune_hosts WHERE host = ?",
+            &[db::text(host)],
+        )?;
+        if let Some(id) = db::first_text(&found) {
+            return Ok(Some(Commune::parse(&id).context("stored commune id")?));
+        }
+    }
+    let all = db::query(conn, "SELECT id FROM communes ORDER BY id LIMIT 2", &[])?;
+    match all.rows.len() {
+        0 => seed_default(conn).map(Some),
+        1 => Ok(Some(
+            Commune::parse(&db::first_text(&all).unwrap_or_default()).context("stored commune id")?,
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// Creates the deployment's default commune (first request of a new deployment).
+fn seed_default(conn: &Connection) -> anyhow::Result<Commune> {
+    let commune = Commune::current()?;
+    let name = variable("default_commune_name").unwrap_or_else(|| commune.to_string());
+    let hosts: Vec<String> = variable("default_commune_hosts")
+        .unwrap_or_default()
+        .split(',')
+        .map(|h| h.trim().to_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect();
+    db::transaction(conn, |conn| {
+        let exists = db::query(conn, "SELECT 1 FROM communes WHERE id = ?", &[db::text(commune.as_str())])?;
+        if exists.rows.is_empty() {
+            insert(conn, commune.as_str(), &name, &hosts, &["fr".into(), "en".into()], &json!({}))?;
+        }
+        Ok(())
+    })?;
+    Ok(commune)
+}
+
+fn variable(name: &str) -> Option<String> {
+    spin_sdk::variables::get(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn insert(
+    conn: &Connection,
+    id: &str,
+    name: &str,
+    hosts: &[String],
+    languages: &[String],
+    branding: &Json,
+) -> anyhow::Result<()> {
+    db::exec(
+        conn,
+        &format!(
+            "INSERT INTO communes (id, name, languages, branding, created_at) VALUES (?, ?, ?, ?, {})",
+            db::NOW_RFC3339
+        ),
+        &[
+            db::text(id),
+            db::text(name),
+            db::text(serde_json::to_string(languages)?),
+            db::text(branding.to_string()),
+        ],
+    )?;
+    for host in hosts {
+        db::exec(
+            conn,
+            "INSERT INTO commune_hosts (host, commune) VALUES (?, ?)",
+            &[db::text(host.as_str()), db::text(id)],
+        )?;
+    }
+    Ok(())
+}
+
+/// The origin to use in links for `commune` (see [`context::Ctx::origin`]).
+pub fn link_origin(
+    conn: &Connection,
+    commune: &Commune,
+    url: &str,
+    host: Option<&str>,
+) -> anyhow::Result<String> {
+    let hosts = hosts_of(conn, commune)?;
+    if let Some(host) = host.filter(|h| hosts.iter().any(|x| x == h)) {
+        if let Some((scheme, rest)) = url.split_once("://") {
+            let authority = rest.split('/').next().unwrap_or(host);
+            if matches!(scheme, "http" | "https") && !authority.contains('@') {
+                return Ok(format!("{scheme}://{authority}"));
+            }
+        }
+    }
+    Ok(format!("https://{}", hosts.first().map(String::as_str).unwrap_or("localhost")))
+}
+
+fn hosts_of(conn: &Connection, commune: &Commune) -> anyhow::Result<Vec<String>> {
+    let rows = db::query(
+        conn,
+        "SELECT host FROM commune_hosts WHERE commune = ? ORDER BY rowid",
+        &[db::text(commune.as_str())],
+    )?;
+    Ok(rows.rows.iter().filter_map(|r| r.get::<&str>(0).map(str::to_owned)).collect())
+}
+
+/// `GET /internal/communes/resolve?host=H` (service chaining from the other components).
+pub fn resolve_route(req: &Request) -> Result<Response, ApiError> {
+    let query = Query::of(req);
+    let host = query.non_empty("host").map(str::to_lowercase);
+    let conn = context::open()?;
+    let commune = resolve(&conn, host.as_deref())?.ok_or_else(unknown)?;
+    Ok(response::json(200, &describe(&conn, &commune)?))
+}
+
+/// `GET /api/identity/commune`: the commune served here, public.
+pub fn current(ctx: &context::Ctx) -> Result<Response, ApiError> {
+    Ok(response::json(200, &describe(&ctx.conn, &ctx.commune)?))
+}
+
+fn describe(conn: &Connection, commune: &Commune) -> anyhow::Result<Json> {
+    let rows = db::query(
+        conn,
+        "SELECT name, languages, branding FROM communes WHERE id = ?",
+        &[db::text(commune.as_str())],
+    )?;
+    let row = rows.rows.first().context("resolved commune has no row")?;
+    let parse = |i: usize| -> Json {
+        row.get::<&str>(i).and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Json::Null)
+    };
+    Ok(json!({
+        "commune": commune.as_str(),
+        "name": row.get::<&str>(0).unwrap_or_default(),
+        "languages": parse(1),
+        "branding": parse(2),
+        "hosts": hosts_of(conn, commune)?,
+    }))
+}
+
+// ------------------------------------------------------------------------- platform API
+
+const BRANDING: Shape = Shape::Object(&[
+    Member::optional("primary_color", Shape::Text),
+    Member::optional("logo_text", Shape::Text),
+]);
+const NEW_COMMUNE: Shape = Shape::Object(&[
+    Member::required("id", Shape::Text),
+    Member::required("name", Shape::Text),
+    Member::required("hosts", Shape::List(&Shape::Text)),
+    Member::optional("languages", Shape::List(&Shape::OneOf(LANGUAGES))),
+    Member::optional("branding", BRANDING),
+]);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCommune {
+    id: String,
+    name: String,
+    hosts: Vec<String>,
+    #[serde(default)]
+    languages: Vec<String>,
+    #[serde(default)]
+    branding: Option<Json>,
+}
+
+/// Checks the platform administrator's bearer secret (Spin variable `platform_admin_token`,
+/// secret; empty disables the platform API).
+pub(crate) fn authorize_platform(req: &Request) -> Result<(), ApiError> {
+    let expected = spin_sdk::variables::get("platform_admin_token").unwrap_or_default();
+    let given = req
+        .header("authorization")
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match given {
+        None => Err(ApiError::Unauthorized {
+            code: "missing_token",
+            message: "the platform administrator's bearer token is required",
+        }),
+        Some(given)
+            if expected.len() >= 16
+                && crate::secrets::same(&crate::secrets::digest(given), &crate::secrets::digest(&expected)) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(ApiError::Unauthorized {
+            code: "invalid_token",
+            message: "this is not the platform administrator's token",
+        }),
+    }
+}
+
+/// `POST /api/identity/communes` (platform administrator): creates a commune.
+pub fn create(req: &Request) -> Result<Response, ApiError> {
+    authorize_platform(req)?;
+    let value = body::json(req, body::DEFAULT_MAX_JSON)?;
+    let mut errors = Vec::new();
+    shape::check(&value, &NEW_COMMUNE, "", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::BadRequest { errors });
+    }
+    let new: NewCommune = serde_json::from_value(value)
+        .map_err(|e| ApiError::field("body", "invalid", e.to_string()))?;
+    if let Err(error) = Commune::parse(&new.id) {
+        errors.push(FieldError::new("id", "invalid", error.to_string()));
+    }
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(FieldError::new("name", "invalid_length", "the name must have 1 to 100 characters"));
+    }
+    if new.hosts.is_empty() || new.hosts.len() > 10 {
+        errors.push(FieldError::new("hosts", "invalid_length", "give 1 to 10 host names"));
+    }
+    let hosts: Vec<String> = new.hosts.iter().map(|h| h.trim().to_lowercase()).collect();
+    for (i, host) in hosts.iter().enumerate() {
+        let valid = guichet_guest::tenant::host_of(&format!("http://{host}/"))
+            .is_some_and(|h| h.as_str() == host);
+        if !valid {
+            errors.push(FieldError::new(shape::index("hosts", i), "invalid", "not a host name"));
+        }
+    }
+    let languages = if new.languages.is_empty() { vec!["fr".to_owned()] } else { new.languages };
+    let branding = new.branding.unwrap_or_else(|| json!({}));
+    if let Some(color) = branding.get("primary_color").and_then(Json::as_str) {
+        let ok = color.len() == 7
+            && color.starts_with('#')
+            && color[1..].bytes().all(|b| b.is_ascii_hexdigit());
+        if !ok {
+            errors.push(FieldError::new("branding.primary_color", "invalid", "use #RRGGBB"));
+        }
+    }
+    if branding.get("logo_text").and_then(Json::as_str).is_some_and(|t| t.chars().count() > 60) {
+        errors.push(FieldError::new("branding.logo_text", "too_long", "at most 60 characters"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::BadRequest { errors });
+    }
+    let conn = context::open()?;
+    // A fresh deployment's default commune exists before any other: it keeps its host names
+    // and is not mistaken for "the only commune" of a new one.
+    let existing = db::query(&conn, "SELECT 1 FROM communes LIMIT 1", &[])?;
+    if existing.rows.is_empty() {
+        seed_default(&conn)?;
+    }
+    db::transaction(&conn, |conn| {
+        let taken = db::query(conn, "SELECT 1 FROM communes WHERE id = ?", &[db::text(new.id.as_str())])?;
+        if !taken.rows.is_empty() {
+            return Ok(Err(ApiError::conflict("id", "exists", "a commune with this id exists")));
+        }
+        let mut params: Vec<Value> = Vec::new();
+        for host in &hosts {
+            params.push(db::text(host.as_str()));
+        }
+        let placeholders = vec!["?"; hosts.len()].join(",");
+        let used = db::query(
+            conn,
+            &format!("SELECT host FROM commune_hosts WHERE host IN ({placeholders})"),
+            &params,
+        )?;
+        if let Some(host) = db::first_text(&used) {
+            return Ok(Err(ApiError::conflict("hosts", "taken", format!("{host} already serves a commune"))));
+        }
+        insert(conn, &new.id, name, &hosts, &languages, &branding)?;
+        Ok(Ok(()))
+    })??;
+    let commune = Commune::parse(&new.id).map_err(|e| ApiError::field("id", "invalid", e.to_string()))?;
+    Ok(response::json(201, &describe(&conn, &commune)?))
+}
+
+/// `GET /api/identity/communes` (platform administrator).
+pub fn list(req: &Request) -> Result<Response, ApiError> {
+    authorize_platform(req)?;
+    let conn = context::open()?;
+    let rows = db::query(&conn, "SELECT id FROM communes ORDER BY id", &[])?;
+    let mut communes = Vec::new();
+    for row in &rows.rows {
+        let id = Commune::parse(row.get::<&str>(0).unwrap_or_default()).context("stored commune id")?;
+        communes.push(describe(&conn, &id)?);
+    }
+    Ok(response::json(200, &json!({ "communes": communes })))
+}

@@ -1,0 +1,92 @@
+//! Staff reading a citizen's profile (checklist item 22: who read which personal record).
+//!
+//! Every read states its purpose (`?purpose=`, one of [`PURPOSES`]) and appends a row to
+//! `personal_data_reads` in the same transaction as the read itself: no profile leaves without
+//! its log entry. The citizen sees these rows (`GET /api/identity/me/reads`), and they are kept
+//! when the citizen's account is erased (see `privacy`), for `READS_RETENTION_MONTHS` months:
+//! older rows are purged whenever a new read is logged in the commune.
+
+use guichet_guest::db;
+use guichet_guest::query::Query;
+use guichet_guest::{response, ApiError, FieldError};
+use serde_json::Value as Json;
+use spin_sdk::http::{Request, Response};
+
+use super::{atomic, staff};
+use crate::accounts;
+use crate::context::Ctx;
+use crate::email::Email;
+use crate::privacy::READS_RETENTION_MONTHS;
+use crate::profile;
+
+/// Why a member of staff may read a citizen's profile.
+pub const PURPOSES: &[&str] = &["handling_request", "identity_check", "support"];
+
+/// The `purpose` query parameter, or its field error.
+fn purpose(query: &Query) -> Result<&'static str, FieldError> {
+    match query.non_empty("purpose") {
+        None => Err(FieldError::new("purpose", "required", format!("say why you read this profile: {}", PURPOSES.join(", ")))),
+        Some(given) => PURPOSES
+            .iter()
+            .find(|p| **p == given)
+            .copied()
+            .ok_or_else(|| FieldError::new("purpose", "unknown_value", format!("must be one of: {}", PURPOSES.join(", ")))),
+    }
+}
+
+/// `GET /api/identity/citizens/{account}?purpose=P` (agent, supervisor, admin): the account's
+/// profile, logged. 400 without a known purpose; 404 for an account not in this commune.
+pub fn show(req: &Request, ctx: &Ctx, account: &str) -> Result<Response, ApiError> {
+    let caller = staff(req, ctx)?;
+    let purpose = purpose(&Query::of(req)).map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
+    let profile = read_logged(ctx, &caller.account, account, purpose)?;
+    Ok(response::json(200, &profile))
+}
+
+/// `GET /api/identity/citizens?email=E&purpose=P` (agent, supervisor, admin): the profile of
+/// the account with that address, logged; 404 when none.
+pub fn lookup(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+    let caller = staff(req, ctx)?;
+    let query = Query::of(req);
+    let mut errors = Vec::new();
+    let email = match query.non_empty("email").map(Email::parse) {
+        None => {
+            errors.push(FieldError::new("email", "required", "give the address to look up"));
+            None
+        }
+        Some(Err(error)) => {
+            errors.push(FieldError::new("email", "invalid_email", error.to_string()));
+            None
+        }
+        Some(Ok(email)) => Some(email),
+    };
+    let purpose = purpose(&query).map_err(|e| errors.push(e)).ok();
+    let (Some(email), Some(purpose)) = (email, purpose) else {
+        return Err(ApiError::BadRequest { errors });
+    };
+    let account = accounts::by_email(&ctx.conn, &ctx.commune, &email)?.ok_or(ApiError::NotFound)?;
+    let profile = read_logged(ctx, &caller.account, &account.id, purpose)?;
+    Ok(response::json(200, &profile))
+}
+
+/// Reads the profile of `account` and logs the read, in one transaction.
+fn read_logged(ctx: &Ctx, reader: &str, account: &str, purpose: &str) -> Result<Json, ApiError> {
+    atomic(&ctx.conn, |conn| {
+        let profile = profile::view(conn, &ctx.commune, account)?.ok_or(ApiError::NotFound)?;
+        db::exec(
+            conn,
+            &format!(
+                "INSERT INTO personal_data_reads (commune, reader_id, account_id, purpose, read_at) VALUES (?, ?, ?, ?, {})",
+                db::NOW_RFC3339
+            ),
+            &[db::text(ctx.commune.as_str()), db::text(reader), db::text(account), db::text(purpose)],
+        )?;
+        // The log's retention: rows past it go (cheap: indexed by commune and time).
+        db::exec(
+            conn,
+            "DELETE FROM personal_data_reads WHERE commune = ? AND read_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
+            &[db::text(ctx.commune.as_str()), db::text(format!("-{} months", READS_RETENTION_MONTHS))],
+        )?;
+        Ok(profile)
+    })
+}

@@ -1,0 +1,314 @@
+//! A message another component asks notifications to send: the closed JSON record of
+//! `POST /internal/messages`, checked member by member.
+
+use guichet_guest::shape::{self, Member, Shape};
+use guichet_guest::{Commune, FieldError};
+use serde_json::Value;
+
+use crate::address::EmailAddress;
+
+const MAX_ID_LEN: usize = 64;
+const MAX_ACCOUNT_ID_LEN: usize = 128;
+const MAX_PURPOSE_LEN: usize = 64;
+/// Characters, not bytes: the limits are about what a person reads.
+const MAX_SUBJECT_CHARS: usize = 200;
+const MAX_TEXT_CHARS: usize = 20_000;
+
+/// The channels messages can go through (only e-mail so far).
+const CHANNELS: &[&str] = &["email"];
+/// The languages Guichet writes in.
+const LANGUAGES: &[&str] = &["fr", "en"];
+
+const MESSAGE: Shape = Shape::Object(&[
+    Member::required("id", Shape::Text),
+    Member::required("commune", Shape::Text),
+    Member::nullable("account_id", Shape::Text),
+    Member::required("channel", Shape::OneOf(CHANNELS)),
+    Member::required("to", Shape::Text),
+    Member::required("purpose", Shape::Text),
+    Member::required("language", Shape::OneOf(LANGUAGES)),
+    Member::required("subject", Shape::Text),
+    Member::required("text", Shape::Text),
+]);
+
+/// Whether `id` can be a message id (the sender's idempotency key): 1 to 64 characters among
+/// `A-Z a-z 0-9 _ -`, so that it is also safe in a URL path.
+pub fn is_valid_id(id: &str) -> bool {
+    (1..=MAX_ID_LEN).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A valid message to send; only [`NewMessage::parse`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    id: String,
+    commune: Commune,
+    account_id: Option<String>,
+    to: EmailAddress,
+    purpose: String,
+    language: String,
+    subject: String,
+    text: String,
+}
+
+impl NewMessage {
+    /// Checks every member of a received message and reports all problems at once; members
+    /// other than the record's are refused.
+    pub fn parse(json: &Value) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        shape::check(json, &MESSAGE, "", &mut errors);
+        let text = |name: &str| json.get(name).and_then(Value::as_str).unwrap_or_default();
+        let mut check = |field: &str, ok: bool, message: &str| {
+            // A member that is missing or of the wrong type is already reported once.
+            let reported = errors.iter().any(|e| e.field.as_deref() == Some(field));
+            if !ok && !reported {
+                errors.push(FieldError::new(field, "invalid", message));
+            }
+        };
+        check(
+            "id",
+            is_valid_id(text("id")),
+            "id must be 1 to 64 characters among A-Z, a-z, 0-9, '_' and '-'",
+        );
+        let commune = Commune::parse(text("commune"));
+        check(
+            "commune",
+            commune.is_ok(),
+            "commune must be a commune identifier (a-z, 0-9, '-')",
+        );
+        let account_id = json.get("account_id").and_then(Value::as_str);
+        check(
+            "account_id",
+            account_id.is_none_or(is_account_id),
+            "account_id must be 1 to 128 characters without spaces or control characters",
+        );
+        let to = EmailAddress::parse(text("to"));
+        check(
+            "to",
+            to.is_some(),
+            "to must be one e-mail address, like name@example.org",
+        );
+        check(
+            "purpose",
+            is_purpose(text("purpose")),
+            "purpose must be 1 to 64 characters of snake_case (a-z, 0-9, '_'), starting with a letter",
+        );
+        check(
+            "subject",
+            is_subject(text("subject")),
+            "subject must be 1 to 200 characters on one line",
+        );
+        check(
+            "text",
+            is_body(text("text")),
+            "text must be 1 to 20000 characters, without control characters other than line breaks and tabs",
+        );
+        match (commune, to) {
+            (Ok(commune), Some(to)) if errors.is_empty() => Ok(Self {
+                id: text("id").to_owned(),
+                commune,
+                account_id: account_id.map(str::to_owned),
+                to,
+                purpose: text("purpose").to_owned(),
+                language: text("language").to_owned(),
+                subject: text("subject").to_owned(),
+                text: text("text").to_owned(),
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// The sender's idempotency key.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The commune the message is sent for.
+    pub fn commune(&self) -> &Commune {
+        &self.commune
+    }
+
+    /// The recipient's account, when the recipient has one.
+    pub fn account_id(&self) -> Option<&str> {
+        self.account_id.as_deref()
+    }
+
+    /// The recipient.
+    pub fn to(&self) -> &EmailAddress {
+        &self.to
+    }
+
+    /// Why the message is sent (`verify_email`, `reset_password`, ...).
+    pub fn purpose(&self) -> &str {
+        &self.purpose
+    }
+
+    /// `fr` or `en`.
+    pub fn language(&self) -> &str {
+        &self.language
+    }
+
+    /// The subject line.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The plain-text body.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+fn is_account_id(id: &str) -> bool {
+    (1..=MAX_ACCOUNT_ID_LEN).contains(&id.len())
+        && !id.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn is_purpose(purpose: &str) -> bool {
+    (1..=MAX_PURPOSE_LEN).contains(&purpose.len())
+        && purpose.starts_with(|c: char| c.is_ascii_lowercase())
+        && purpose
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// One line: a line break in a subject would let the text add mail headers.
+fn is_subject(subject: &str) -> bool {
+    !subject.trim().is_empty()
+        && subject.chars().count() <= MAX_SUBJECT_CHARS
+        && !subject.chars().any(char::is_control)
+}
+
+fn is_body(text: &str) -> bool {
+    !text.trim().is_empty()
+        && text.chars().count() <= MAX_TEXT_CHARS
+        && !text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn valid() -> Value {
+        json!({
+            "id": "verify_01-abc", "commune": "demo", "account_id": "acc-1", "channel": "email",
+            "to": "anne@example.org", "purpose": "verify_email", "language": "fr",
+            "subject": "Confirmez votre adresse", "text": "Bonjour,\n\nCliquez ici : https://x/y\n"
+        })
+    }
+
+    fn errors(value: Value) -> Vec<(String, String)> {
+        NewMessage::parse(&value)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.field.unwrap_or_default(), e.code))
+            .collect()
+    }
+
+    fn pair(field: &str, code: &str) -> (String, String) {
+        (field.to_owned(), code.to_owned())
+    }
+
+    #[test]
+    fn a_complete_message_is_accepted_as_given() {
+        let message = NewMessage::parse(&valid()).map_err(|e| format!("{e:?}"));
+        let message = message.as_ref();
+        assert_eq!(message.map(|m| m.id()), Ok("verify_01-abc"));
+        assert_eq!(message.map(|m| m.to().as_str()), Ok("anne@example.org"));
+        assert_eq!(message.map(|m| m.account_id()), Ok(Some("acc-1")));
+        assert_eq!(
+            message.map(|m| m.text()),
+            Ok("Bonjour,\n\nCliquez ici : https://x/y\n")
+        );
+    }
+
+    #[test]
+    fn the_account_id_may_be_absent_or_null() {
+        let mut message = valid();
+        message["account_id"] = Value::Null;
+        assert_eq!(
+            NewMessage::parse(&message).map(|m| m.account_id().is_none()),
+            Ok(true)
+        );
+        if let Some(object) = message.as_object_mut() {
+            object.remove("account_id");
+        }
+        assert!(NewMessage::parse(&message).is_ok());
+    }
+
+    #[test]
+    fn unknown_members_are_refused() {
+        let mut message = valid();
+        message["cc"] = json!("eve@example.org");
+        assert_eq!(errors(message), [pair("cc", "unknown_field")]);
+    }
+
+    #[test]
+    fn missing_and_mistyped_members_are_reported_once_each() {
+        assert_eq!(
+            errors(json!({"id": 7, "channel": "sms", "language": "de"})),
+            [
+                pair("id", "wrong_type"),
+                pair("commune", "required"),
+                pair("channel", "unknown_value"),
+                pair("to", "required"),
+                pair("purpose", "required"),
+                pair("language", "unknown_value"),
+                pair("subject", "required"),
+                pair("text", "required"),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_invalid_value_is_reported_at_once() {
+        let bad = json!({
+            "id": "has space", "commune": "Demo", "account_id": "", "channel": "email",
+            "to": "not an address", "purpose": "Verify-Email", "language": "en",
+            "subject": "line\nBcc: eve@example.org", "text": "nul\u{0}byte"
+        });
+        assert_eq!(
+            errors(bad),
+            [
+                pair("id", "invalid"),
+                pair("commune", "invalid"),
+                pair("account_id", "invalid"),
+                pair("to", "invalid"),
+                pair("purpose", "invalid"),
+                pair("subject", "invalid"),
+                pair("text", "invalid"),
+            ]
+        );
+    }
+
+    #[test]
+    fn subject_and_text_lengths_count_characters() {
+        let mut message = valid();
+        message["subject"] = json!("é".repeat(200));
+        message["text"] = json!("é".repeat(20_000));
+        assert!(NewMessage::parse(&message).is_ok());
+        message["subject"] = json!("é".repeat(201));
+        message["text"] = json!("é".repeat(20_001));
+        assert_eq!(
+            errors(message),
+            [pair("subject", "invalid"), pair("text", "invalid")]
+        );
+    }
+
+    #[test]
+    fn ids_allow_letters_digits_underscores_and_hyphens_up_to_64() {
+        assert!(is_valid_id("Ab_9-x"));
+        assert!(is_valid_id(&"a".repeat(64)));
+        assert!(!is_valid_id(&"a".repeat(65)));
+        assert!(!is_valid_id(""));
+        assert!(!is_valid_id("a/b"));
+        assert!(!is_valid_id("a.b"));
+    }
+}

@@ -1,0 +1,239 @@
+//! The `messages` table: storing messages once per id, claiming one for a delivery attempt,
+//! recording what the attempt came to. All SQL is parameterised.
+
+use anyhow::Context as _;
+use guichet_guest::db::{self, Connection, Value};
+use serde_json::{json, Value as Json};
+
+use crate::message::NewMessage;
+use crate::provider::Outgoing;
+
+/// `strftime` format of every timestamp (the same as [`db::NOW_RFC3339`]), so that text
+/// comparison orders them.
+const NOW: &str = db::NOW_RFC3339;
+/// How long an attempt in progress keeps others off the message. Longer than any attempt can
+/// take (the host interrupts a request after 60 s); if the instance dies mid-attempt, the
+/// message becomes claimable again after this.
+const IN_FLIGHT: &str = "+120 seconds";
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Waiting for a (first or next) delivery attempt.
+    Queued,
+    /// Accepted by the provider.
+    Sent,
+    /// Given up after a refusal or too many attempts; kept with its last error.
+    Failed,
+}
+
+impl Status {
+    /// The name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn parse(name: &str) -> anyhow::Result<Self> {
+        match name {
+            "queued" => Ok(Self::Queued),
+            "sent" => Ok(Self::Sent),
+            "failed" => Ok(Self::Failed),
+            other => anyhow::bail!("unknown message status {other:?}"),
+        }
+    }
+}
+
+/// Stores `message` as queued and due now, unless a message with its id exists; `true` when
+/// it was stored. ON CONFLICT DO NOTHING: two identical requests racing cannot both insert.
+pub fn insert(conn: &Connection, message: &NewMessage) -> anyhow::Result<bool> {
+    db::exec(
+        conn,
+        &format!(
+            "INSERT INTO messages (id, commune, account_id, channel, to_address, purpose, language, \
+             subject, body_text, status, attempts, next_attempt_at, created_at) \
+             VALUES (?, ?, ?, 'email', ?, ?, ?, ?, ?, 'queued', 0, {NOW}, {NOW}) \
+             ON CONFLICT(id) DO NOTHING"
+        ),
+        &[
+            db::text(message.id()),
+            db::text(message.commune().as_str()),
+            message.account_id().map_or(Value::Null, db::text),
+            db::text(message.to().as_str()),
+            db::text(message.purpose()),
+            db::text(message.language()),
+            db::text(message.subject()),
+            db::text(message.text()),
+        ],
+    )
+    .context("storing the message")?;
+    Ok(conn.changes() == 1)
+}
+
+/// The status of message `id`, if it exists.
+pub fn status(conn: &Connection, id: &str) -> anyhow::Result<Option<Status>> {
+    let result = db::query(
+        conn,
+        "SELECT status FROM messages WHERE id = ?",
+        &[db::text(id)],
+    )?;
+    db::first_text(&result)
+        .map(|name| Status::parse(&name))
+        .transpose()
+}
+
+/// A message taken for one delivery attempt.
+#[derive(Debug)]
+pub struct Claimed {
+    /// What to send.
+    pub outgoing: Outgoing,
+    /// Attempts made so far, this one included.
+    pub attempts: i64,
+}
+
+/// Takes message `id` for an attempt if it is queued, not being attempted by another
+/// instance, and due (or `ignore_backoff`). The attempt is counted and the next one scheduled
+/// (`delay` seconds from now, as if this one failed) before sending, so that an attempt that
+/// never comes back (instance killed) is still counted and retried later.
+pub fn claim(
+    conn: &Connection,
+    id: &str,
+    ignore_backoff: bool,
+    delay: impl Fn(i64) -> i64,
+) -> anyhow::Result<Option<Claimed>> {
+    let result = db::query(
+        conn,
+        &format!(
+            "SELECT attempts, to_address, subject, body_text FROM messages \
+             WHERE id = ? AND status = 'queued' AND to_address IS NOT NULL \
+             AND (in_flight_until IS NULL OR in_flight_until <= {NOW}) \
+             AND (? = 1 OR next_attempt_at <= {NOW})"
+        ),
+        &[db::text(id), Value::Integer(i64::from(ignore_backoff))],
+    )?;
+    let Some(row) = result.rows.first() else {
+        return Ok(None);
+    };
+    let previous = row.get::<i64>(0).context("attempts is not an integer")?;
+    let text = |i: usize| {
+        row.get::<&str>(i)
+            .map(str::to_owned)
+            .context("message column is not text")
+    };
+    let outgoing = Outgoing {
+        id: id.to_owned(),
+        to: text(1)?,
+        subject: text(2)?,
+        text: text(3)?,
+    };
+    let attempts = previous + 1;
+    // `attempts = ?` makes the claim conditional on nobody having claimed it since the read:
+    // of two instances racing, exactly one sees a changed row.
+    db::exec(
+        conn,
+        &format!(
+            "UPDATE messages SET attempts = ?, next_attempt_at = strftime('%Y-%m-%dT%H:%M:%SZ','now',?), \
+             in_flight_until = strftime('%Y-%m-%dT%H:%M:%SZ','now',?) \
+             WHERE id = ? AND attempts = ? AND status = 'queued' \
+             AND (in_flight_until IS NULL OR in_flight_until <= {NOW})"
+        ),
+        &[
+            Value::Integer(attempts),
+            db::text(format!("+{} seconds", delay(attempts))),
+            db::text(IN_FLIGHT),
+            db::text(id),
+            Value::Integer(previous),
+        ],
+    )
+    .context("claiming the message")?;
+    Ok((conn.changes() == 1).then_some(Claimed { outgoing, attempts }))
+}
+
+/// Records the end of an attempt: `status`, and the reason when it was not sent.
+pub fn finish(
+    conn: &Connection,
+    id: &str,
+    status: Status,
+    error: Option<&str>,
+) -> anyhow::Result<()> {
+    let sent_at = if status == Status::Sent { NOW } else { "NULL" };
+    db::exec(
+        conn,
+        &format!(
+            "UPDATE messages SET status = ?, last_error = ?, sent_at = {sent_at}, \
+             in_flight_until = NULL WHERE id = ?"
+        ),
+        &[
+            db::text(status.as_str()),
+            error.map_or(Value::Null, db::text),
+            db::text(id),
+        ],
+    )
+    .context("recording the delivery attempt")
+}
+
+/// Ids of queued messages to attempt now, oldest due first: of commune `commune` or all, due
+/// or (`ignore_backoff`) not, never one being attempted.
+pub fn due(
+    conn: &Connection,
+    commune: Option<&str>,
+    ignore_backoff: bool,
+    limit: i64,
+) -> anyhow::Result<Vec<String>> {
+    let result = db::query(
+        conn,
+        &format!(
+            "SELECT id FROM messages WHERE status = 'queued' AND to_address IS NOT NULL \
+             AND (in_flight_until IS NULL OR in_flight_until <= {NOW}) \
+             AND (? = 1 OR next_attempt_at <= {NOW}) AND (? IS NULL OR commune = ?) \
+             ORDER BY next_attempt_at, id LIMIT ?"
+        ),
+        &[
+            Value::Integer(i64::from(ignore_backoff)),
+            commune.map_or(Value::Null, db::text),
+            commune.map_or(Value::Null, db::text),
+            Value::Integer(limit),
+        ],
+    )?;
+    Ok(result
+        .rows
+        .iter()
+        .filter_map(|row| row.get::<&str>(0).map(str::to_owned))
+        .collect())
+}
+
+/// Message `id` as stored, as JSON (for diagnostics and tests; it holds the text).
+pub fn fetch(conn: &Connection, id: &str) -> anyhow::Result<Option<Json>> {
+    let result = db::query(
+        conn,
+        "SELECT id, commune, account_id, channel, to_address, purpose, language, subject, \
+         body_text, status, attempts, next_attempt_at, last_error, created_at, sent_at, erased_at \
+         FROM messages WHERE id = ?",
+        &[db::text(id)],
+    )?;
+    let Some(row) = result.rows.first() else {
+        return Ok(None);
+    };
+    let text = |i: usize| row.get::<&str>(i).map(str::to_owned);
+    Ok(Some(json!({
+        "id": text(0),
+        "commune": text(1),
+        "account_id": text(2),
+        "channel": text(3),
+        "to": text(4),
+        "purpose": text(5),
+        "language": text(6),
+        "subject": text(7),
+        "text": text(8),
+        "status": text(9),
+        "attempts": row.get::<i64>(10),
+        "next_attempt_at": text(11),
+        "last_error": text(12),
+        "created_at": text(13),
+        "sent_at": text(14),
+        "erased_at": text(15),
+    })))
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make demo`: Guichet with its demo commune on http://$LISTEN, plus what a real deployment
+# gets from outside: access-token keys (generated once into .spin/), a platform administrator
+# token (idem), and a local mailbox that prints every e-mail Guichet sends (links included).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+listen=${LISTEN:-127.0.0.1:3000}
+mkdir -p .spin
+[ -s .spin/signing-keys.json ] || ./target/release/guichet-keys generate "demo-$(date +%Y%m%d)" > .spin/signing-keys.json
+[ -s .spin/platform-token ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > .spin/platform-token
+chmod 600 .spin/signing-keys.json .spin/platform-token
+export SPIN_VARIABLE_IDENTITY_SIGNING_KEYS="$(cat .spin/signing-keys.json)"
+export SPIN_VARIABLE_TOKEN_JWKS="$(./target/release/guichet-keys public < .spin/signing-keys.json)"
+export SPIN_VARIABLE_PLATFORM_ADMIN_TOKEN="$(cat .spin/platform-token)"
+export SPIN_VARIABLE_MAIL_API_ORIGIN="http://127.0.0.1:8025"
+./target/release/guichet-mailbox --listen 127.0.0.1:8025 &
+mailbox=$!
+trap 'kill $mailbox 2>/dev/null || true' EXIT
+echo "demo: e-mails are printed here and listed at http://127.0.0.1:8025/messages" >&2
+echo "demo: platform administrator token in .spin/platform-token" >&2
+./target/release/guichet-host up --from spin.toml --listen "$listen" --runtime-config-file infra/runtime-config.toml
