@@ -101,6 +101,23 @@ impl Guichet {
         self.host.send(method, path, &headers, Some(body.to_string().as_bytes()))
     }
 
+    /// A request addressed to host name `name` (the `Host` header `name:port`: how a test
+    /// reaches another commune on the same server), with a bearer token and a JSON body.
+    pub fn at(&self, name: &str, method: &str, path: &str, bearer: Option<&str>, body: Option<&Value>) -> Reply {
+        let port = self.host.base.rsplit(':').next().expect("port");
+        let host = format!("{name}:{port}");
+        let auth = bearer.map(|t| format!("Bearer {t}"));
+        let text = body.map(Value::to_string);
+        let mut headers = vec![("host", host.as_str())];
+        if let Some(auth) = auth.as_deref() {
+            headers.push(("authorization", auth));
+        }
+        if text.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
+        self.host.send(method, path, &headers, text.as_deref().map(str::as_bytes))
+    }
+
     /// GET with a bearer token.
     pub fn get(&self, path: &str, bearer: Option<&str>) -> Reply {
         let auth = bearer.map(|t| format!("Bearer {t}"));
@@ -154,6 +171,13 @@ pub fn tokens_of(reply: &Reply) -> Tokens {
         access: body["access_token"].as_str().expect("access_token").to_owned(),
         refresh: body["refresh_token"].as_str().expect("refresh_token").to_owned(),
     }
+}
+
+/// The claims of a JWS, unverified (what a test reads of a token it was given).
+pub fn claims_of(token: &str) -> Value {
+    let part = token.split('.').nth(1).expect("payload");
+    let bytes = Base64UrlSafeNoPadding::decode_to_vec(part, None).expect("base64");
+    serde_json::from_slice(&bytes).expect("json")
 }
 
 /// The secret after `page#token=` in an e-mail text.

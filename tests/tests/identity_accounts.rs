@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use guichet_tests::guichet::{private_jwks, public_jwks, token_in, tokens_of, Guichet, PASSWORD};
+use guichet_tests::guichet::{claims_of, private_jwks, public_jwks, token_in, tokens_of, Guichet, PASSWORD};
 use guichet_tests::tokens::TestKeys;
 use guichet_tests::{Host, HostConfig};
 use jwt_simple::prelude::*;
@@ -27,9 +27,7 @@ fn codes(reply: &guichet_tests::Reply) -> Vec<(String, String)> {
 }
 
 fn payload(token: &str) -> Value {
-    let part = token.split('.').nth(1).expect("payload");
-    let bytes = Base64UrlSafeNoPadding::decode_to_vec(part, None).expect("base64");
-    serde_json::from_slice(&bytes).expect("json")
+    claims_of(token)
 }
 
 fn header(token: &str) -> Value {

@@ -475,6 +475,60 @@ fn an_account_with_the_same_email_is_not_linked_until_its_owner_signs_in_and_lin
 }
 
 #[test]
+fn the_account_pages_offer_the_providers_and_list_the_linked_identities() {
+    let g = guichet();
+    let mut b = Browser::default();
+    let login = b.get(&g.host.url("/account/login"));
+    assert_eq!(login.status, 200, "{}", login.body);
+    assert!(!login.body.contains("/account/oidc/"), "no provider, no link: {}", login.body);
+
+    let provider = Provider::start(&redirect_uri(&g), &[]);
+    configure(&g, &provider, "test-op", json!({"name": "Mairie <b>& co"}));
+    let escaped = "Mairie &lt;b&gt;&amp; co";
+    let login = b.get(&g.host.url("/account/login"));
+    assert!(
+        login.body.contains(&format!("<a href=\"/account/oidc/test-op/start\">Se connecter avec {escaped}</a>")),
+        "{}",
+        login.body
+    );
+    assert!(!login.body.contains("<b>&"), "the name is escaped: {}", login.body);
+    let english = b.get(&g.host.url("/account/register?lang=en"));
+    assert!(
+        english.body.contains(&format!("<a href=\"/account/oidc/test-op/start?lang=en\">Sign in with {escaped}</a>")),
+        "{}",
+        english.body
+    );
+
+    // A first sign-in with the provider: the new account's page lists the identity, and
+    // offers no link to the provider already linked.
+    let answer = sign_in(&mut b, &g, "test-op", &[("login", MARIE)]);
+    assert_signed_in(&mut b, &g, &answer, MARIE);
+    let account = b.get(&g.host.url("/account"));
+    assert!(account.body.contains(&format!("<li>{escaped} — lié le <time datetime=\"20")), "{}", account.body);
+    assert!(!account.body.contains("/account/oidc/test-op/start"), "{}", account.body);
+
+    // An account with a password sees the link to link it, in its page's language; linking
+    // through it lists the identity.
+    let owner_email = "ada@example.org";
+    g.verified_citizen(owner_email);
+    let mut owner = Browser::default();
+    password_sign_in(&mut owner, &g, owner_email);
+    let account = owner.get(&g.host.url("/account?lang=en"));
+    assert_eq!(account.status, 200, "{}", account.body);
+    assert!(!account.body.contains("<ul class=\"external\">"), "nothing linked yet: {}", account.body);
+    assert!(
+        account.body.contains(&format!("<a href=\"/account/oidc/test-op/start?lang=en\">Link my {escaped} account</a>")),
+        "{}",
+        account.body
+    );
+    let answer = sign_in(&mut owner, &g, "test-op", &[("login", owner_email)]);
+    assert_signed_in(&mut owner, &g, &answer, owner_email);
+    let account = owner.get(&g.host.url("/account?lang=en"));
+    assert!(account.body.contains(&format!("<li>{escaped} — linked on <time datetime=\"20")), "{}", account.body);
+    assert!(!account.body.contains("Link my"), "{}", account.body);
+}
+
+#[test]
 fn an_identity_without_a_verified_email_creates_no_account() {
     let g = guichet();
     let provider = Provider::start(&redirect_uri(&g), &[]);

@@ -2,9 +2,8 @@
 //! citizens, and the commune boundary (checklist items 11, 14, 15, 22), through the built
 //! components and the mailbox.
 
-use guichet_tests::guichet::{token_in, tokens_of, Guichet, Tokens, PASSWORD, PLATFORM_TOKEN};
+use guichet_tests::guichet::{claims_of, token_in, tokens_of, Guichet, Tokens, PASSWORD, PLATFORM_TOKEN};
 use guichet_tests::Reply;
-use jwt_simple::prelude::*;
 use serde_json::{json, Value};
 
 const ACCEPT_PAGE: &str = "/account/accept-invitation";
@@ -24,25 +23,7 @@ fn code(field: &str, code: &str) -> (String, String) {
 
 /// The claims of an access token (its signature is the verifiers' business, tested elsewhere).
 fn claims(token: &str) -> Value {
-    let part = token.split('.').nth(1).expect("payload");
-    let bytes = Base64UrlSafeNoPadding::decode_to_vec(part, None).expect("base64");
-    serde_json::from_slice(&bytes).expect("json")
-}
-
-/// A request with an explicit `Host` header (`name:port` of this server), bearer and body.
-fn at(g: &Guichet, name: &str, method: &str, path: &str, bearer: Option<&str>, body: Option<&Value>) -> Reply {
-    let port = g.host.base.rsplit(':').next().expect("port");
-    let host = format!("{name}:{port}");
-    let auth = bearer.map(|t| format!("Bearer {t}"));
-    let text = body.map(Value::to_string);
-    let mut headers = vec![("host", host.as_str())];
-    if let Some(auth) = auth.as_deref() {
-        headers.push(("authorization", auth));
-    }
-    if text.is_some() {
-        headers.push(("content-type", "application/json"));
-    }
-    g.host.send(method, path, &headers, text.as_deref().map(str::as_bytes))
+    claims_of(token)
 }
 
 fn platform_invites(g: &Guichet, commune: &str, email: &str) -> Reply {
@@ -399,10 +380,10 @@ fn another_communes_tokens_hosts_and_ids_are_refused() {
 
     // A's administrator token, sent to B's host name: another audience.
     for path in ["/api/identity/agents", "/api/identity/departments", "/api/identity/me"] {
-        let reply = at(&g, "autre.localhost", "GET", path, Some(&admin.access), None);
+        let reply = g.at("autre.localhost", "GET", path, Some(&admin.access), None);
         assert_eq!(reply.status, 401, "{path}: {}", reply.body);
     }
-    assert_eq!(at(&g, "localhost", "GET", "/api/identity/agents", Some(&admin.access), None).status, 200);
+    assert_eq!(g.at("localhost", "GET", "/api/identity/agents", Some(&admin.access), None).status, 200);
 
     // B's first administrator: the link points to B's host, and only works there.
     assert_eq!(platform_invites(&g, "autre", "maire@exemple.fr").status, 202);
@@ -415,12 +396,11 @@ fn another_communes_tokens_hosts_and_ids_are_refused() {
     let body = json!({"token": token, "password": PASSWORD, "given_name": "Bea", "family_name": "Autre"});
     let elsewhere = g.post("/api/identity/invitations/accept", &body, None);
     assert_eq!(codes(&elsewhere), [code("token", "invalid_or_expired")]);
-    let accepted = at(&g, "autre.localhost", "POST", "/api/identity/invitations/accept", None, Some(&body));
+    let accepted = g.at("autre.localhost", "POST", "/api/identity/invitations/accept", None, Some(&body));
     assert_eq!(accepted.status, 200, "{}", accepted.body);
     let b_admin_id = accepted.json()["id"].as_str().expect("id").to_owned();
     assert_ne!(b_admin_id, admin_id, "the same address is another account in another commune");
-    let signed = at(
-        &g,
+    let signed = g.at(
         "autre.localhost",
         "POST",
         "/api/identity/token",
@@ -432,7 +412,7 @@ fn another_communes_tokens_hosts_and_ids_are_refused() {
     assert_eq!(claims(&b_admin)["aud"], "autre");
 
     // Every id of commune A is unknown to B's administrator.
-    let b = |method: &str, path: String, body: Option<Value>| at(&g, "autre.localhost", method, &path, Some(&b_admin), body.as_ref());
+    let b = |method: &str, path: String, body: Option<Value>| g.at("autre.localhost", method, &path, Some(&b_admin), body.as_ref());
     for id in [&admin_id, &agent_id, &citizen_id] {
         assert_eq!(b("GET", format!("/api/identity/agents/{id}"), None).status, 404, "{id}");
         let put = b("PUT", format!("/api/identity/agents/{id}"), Some(json!({"roles": [], "departments": []})));

@@ -11,7 +11,6 @@ use crate::context::Ctx;
 pub struct Caller {
     pub account: String,
     pub roles: Vec<String>,
-    pub departments: Vec<String>,
 }
 
 impl Caller {
@@ -41,5 +40,5 @@ impl Caller {
 /// 401 unless the request carries a valid access token for the commune served.
 pub fn caller(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError> {
     let claims = tokens::bearer_claims(req, &ctx.commune)?;
-    Ok(Caller { account: claims.subject, roles: claims.roles, departments: claims.departments })
+    Ok(Caller { account: claims.subject, roles: claims.roles })
 }

@@ -55,6 +55,7 @@ impl Email {
     }
 
     /// The address as given (normalised).
+    #[cfg(test)]
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -11,11 +11,13 @@
 //! variable `token_jwks`.
 
 use anyhow::{bail, Context as _};
-use jwt_simple::prelude::{Ed25519KeyPair, EdDSAKeyPairLike as _};
+use jwt_simple::prelude::Ed25519KeyPair;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::secrets::{b64, unb64};
+use crate::secrets::unb64;
+#[cfg(test)]
+use crate::secrets::b64;
 
 const VARIABLE: &str = "identity_signing_keys";
 
@@ -89,9 +91,9 @@ impl SigningKeys {
     }
 }
 
-/// A new key pair as a private JWK (used by tests and the demo's key generator through the
-/// same format).
-pub fn private_jwk(pair: &Ed25519KeyPair, kid: &str) -> Value {
+/// A key pair as a private JWK, the format of `identity_signing_keys`.
+#[cfg(test)]
+fn private_jwk(pair: &Ed25519KeyPair, kid: &str) -> Value {
     let bytes = pair.to_bytes();
     json!({"kty":"OKP","crv":"Ed25519","kid":kid,"x":b64(&bytes[32..]),"d":b64(&bytes[..32])})
 }
@@ -99,6 +101,7 @@ pub fn private_jwk(pair: &Ed25519KeyPair, kid: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jwt_simple::prelude::EdDSAKeyPairLike as _;
 
     #[test]
     fn the_first_key_signs_and_every_key_is_published() {

@@ -17,6 +17,10 @@
 //! - [`fetch`]: outbound HTTP to providers, with size limits.
 //! - [`pages`]: the HTML pages the browser sees when something is refused.
 //!
+//! The account pages (`crate::web`) show the offered providers ([`offered`], the same list as
+//! the public API) on the sign-in and registration pages, and the identities linked to an
+//! account ([`linked`]) on its page, with a link to link each provider not linked yet.
+//!
 //! Outbound requests go only to hosts the manifest allows (`oidc_allowed_hosts`, by default
 //! any `https://*:443`).
 
@@ -29,6 +33,12 @@ mod link;
 mod pages;
 mod pending;
 mod userinfo;
+
+pub use config::{offered, Offered};
+/// For the account pages' unit tests, which build [`Offered`] values.
+#[cfg(test)]
+pub use config::ProviderId;
+pub use link::{linked, Linked};
 
 use guichet_guest::{routing, ApiError};
 use spin_sdk::http::{Method, Request, Response};

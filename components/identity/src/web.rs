@@ -18,6 +18,9 @@
 //! | `GET /account/assets/{link.js,account.css}` | the one script and the style sheet |
 //! | `/account/oidc/...` | external sign-in (`crate::oidc`) |
 //!
+//! The sign-in and registration pages offer the commune's OpenID providers, and the account
+//! page lists the external identities linked to the account ([`external`]).
+//!
 //! Sessions are in [`sessions`]; every POST passes [`csrf::accept`] (same origin, form content
 //! type, readable body, session and synchronizer token) before anything is read or written.
 //! The functions behind the JSON API do the work (`accounts`, `profile`, `consents`,
@@ -37,6 +40,7 @@
 mod assets;
 pub mod csrf;
 mod dashboard;
+mod external;
 pub mod form;
 pub mod html;
 pub mod i18n;

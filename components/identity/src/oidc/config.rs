@@ -131,16 +131,25 @@ impl Issuer {
 }
 
 /// Whether `url` may carry secrets: https, or http to this very machine; never with
-/// credentials in the URL.
+/// credentials in the URL, never to a private, link-local or unspecified IP address (the
+/// commune's administrator chooses these URLs, and the platform's internal network is not
+/// theirs to probe; host names are only limited by `oidc_allowed_hosts`, since the
+/// component cannot resolve them).
 pub fn secure_enough(url: &Url) -> bool {
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
+    let (loopback, internal) = match url.host() {
+        Some(url::Host::Ipv4(ip)) => (
+            ip.is_loopback(),
+            ip.is_private() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast(),
+        ),
+        Some(url::Host::Ipv6(ip)) => (
+            ip.is_loopback(),
+            ip.is_unspecified() || ip.is_unique_local() || ip.is_unicast_link_local() || ip.to_ipv4_mapped().is_some(),
+        ),
+        Some(url::Host::Domain(name)) => (name.eq_ignore_ascii_case("localhost"), false),
+        None => return false,
     };
     let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
-    scheme_ok && url.host().is_some() && url.username().is_empty() && url.password().is_none()
+    scheme_ok && !internal && url.username().is_empty() && url.password().is_none()
 }
 
 /// A configured provider.
@@ -443,17 +452,32 @@ pub fn delete(req: &Request, ctx: &Ctx, id: &str) -> Result<Response, ApiError> 
     Ok(response.build())
 }
 
+/// A provider as the sign-in pages offer it: what anyone may see (no issuer, no client).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offered {
+    pub id: ProviderId,
+    /// As the administrator wrote it: text, to escape wherever it is shown.
+    pub name: String,
+}
+
+impl Offered {
+    /// The path that starts a sign-in (or, with a session, a linking) with this provider.
+    pub fn start_path(&self) -> String {
+        format!("/account/oidc/{}/start", self.id.as_str())
+    }
+}
+
+/// The providers `commune` offers, by name: the public list of the JSON API and of the
+/// account pages alike.
+pub fn offered(conn: &Connection, commune: &Commune) -> anyhow::Result<Vec<Offered>> {
+    Ok(load_all(conn, commune)?.into_iter().map(|p| Offered { id: p.id, name: p.name }).collect())
+}
+
 /// `GET /api/identity/oidc-providers/public`: what the sign-in page offers.
 pub fn public_list(ctx: &Ctx) -> Result<Response, ApiError> {
-    let providers: Vec<Json> = load_all(&ctx.conn, &ctx.commune)?
+    let providers: Vec<Json> = offered(&ctx.conn, &ctx.commune)?
         .iter()
-        .map(|p| {
-            json!({
-                "id": p.id.as_str(),
-                "name": p.name,
-                "start_url": format!("/account/oidc/{}/start", p.id.as_str()),
-            })
-        })
+        .map(|p| json!({ "id": p.id.as_str(), "name": p.name, "start_url": p.start_path() }))
         .collect();
     Ok(response::json(200, &json!({ "providers": providers })))
 }
@@ -487,6 +511,23 @@ mod tests {
         assert!(Issuer::parse(" https://provider.example.org").is_err());
         assert!(Issuer::parse("ftp://provider.example.org").is_err());
         assert!(Issuer::parse("provider.example.org").is_err());
+    }
+
+    #[test]
+    fn private_link_local_and_unspecified_addresses_are_refused() {
+        for internal in [
+            "https://10.0.0.5",
+            "https://172.16.3.4/op",
+            "https://192.168.1.1:8443",
+            "https://169.254.169.254",
+            "https://0.0.0.0",
+            "https://[fd00::1]",
+            "https://[fe80::1]",
+            "https://[::ffff:10.0.0.5]",
+        ] {
+            assert!(Issuer::parse(internal).is_err(), "{internal}");
+        }
+        assert!(Issuer::parse("https://193.51.24.1").is_ok());
     }
 
     #[test]

@@ -56,7 +56,7 @@ async fn send(url: &str, request: Request) -> anyhow::Result<Fetched> {
     let status = response.status();
     let media_type = response
         .headers()
-        .get(&"content-type".to_owned())
+        .get("content-type")
         .first()
         .and_then(|value| std::str::from_utf8(value).ok())
         .map(media_type_of)

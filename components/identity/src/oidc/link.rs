@@ -18,6 +18,7 @@ use anyhow::Context as _;
 use guichet_guest::db::{self, Connection};
 use guichet_guest::Commune;
 
+use super::config::{Offered, ProviderId};
 use super::id_token::Identity;
 use crate::accounts::{self, MAX_NAME};
 use crate::email::Email;
@@ -85,6 +86,42 @@ pub fn resolve(
         insert_link(conn, commune, issuer, &identity.subject, &account)?;
         Ok(Ok(account))
     })
+}
+
+/// An external identity linked to an account, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Linked {
+    pub issuer: String,
+    /// The configured provider with that issuer (none once the administrator removed it:
+    /// the link stays, see `config`).
+    pub provider: Option<Offered>,
+    /// RFC 3339, UTC.
+    pub linked_at: String,
+}
+
+/// The external identities linked to `account`, oldest first.
+pub fn linked(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Result<Vec<Linked>> {
+    let rows = db::query(
+        conn,
+        "SELECT e.issuer, e.linked_at, p.id, p.name FROM external_identities e \
+         LEFT JOIN oidc_providers p ON p.commune = e.commune AND p.issuer = e.issuer \
+         WHERE e.commune = ? AND e.account_id = ? ORDER BY e.linked_at, e.issuer",
+        &[db::text(commune.as_str()), db::text(account)],
+    )?;
+    rows.rows
+        .iter()
+        .map(|row| {
+            let text = |i: usize| row.get::<&str>(i).map(str::to_owned);
+            let provider = match (text(2), text(3)) {
+                (Some(id), Some(name)) => Some(Offered {
+                    id: ProviderId::parse(&id).map_err(anyhow::Error::msg).context("stored provider id")?,
+                    name,
+                }),
+                _ => None,
+            };
+            Ok(Linked { issuer: text(0).unwrap_or_default(), provider, linked_at: text(1).unwrap_or_default() })
+        })
+        .collect()
 }
 
 fn insert_link(conn: &Connection, commune: &Commune, issuer: &str, subject: &str, account: &str) -> anyhow::Result<()> {

@@ -1,4 +1,5 @@
-//! The signed-in person's account page: profile, consents, and the two ways to log out.
+//! The signed-in person's account page: profile, consents, linked external accounts
+//! ([`external`]), and the two ways to log out.
 //!
 //! Without a signed-in session, `GET /account` sends the browser to the sign-in page (303).
 //! Each POST passes [`csrf::accept`], then calls the functions of the JSON API
@@ -12,6 +13,7 @@ use guichet_guest::{ApiError, FieldError};
 use serde_json::Value as Json;
 use spin_sdk::http::Response;
 
+use super::external;
 use super::html::{self, Input, Site};
 use super::i18n::Lang;
 use super::sessions::{self, Session};
@@ -112,8 +114,12 @@ fn account_page(
     // Unreadable consents only leave the boxes unticked: the rest of the page still shows.
     let given = session.account().and_then(|account| given_purposes(p, account).ok()).unwrap_or_default();
     let given: Vec<&str> = given.iter().map(String::as_str).collect();
-    let boxes = html::checkboxes("consent", texts.consents_title, &texts.purposes, &given);
+    let boxes = html::checkboxes("consent", texts.consents_legend, &texts.purposes, &given);
     body.push_str(&html::form(&site.href("/account/consents"), &session.csrf, &boxes, texts.consents_submit));
+
+    if let Some(account) = session.account() {
+        body.push_str(&external::account_section(p, site, account));
+    }
 
     body.push_str(&format!("<h2>{}</h2>\n", escape(texts.sessions_title)));
     body.push_str(&html::form_with_class(&site.href("/account/logout"), &session.csrf, "", texts.logout, "inline"));

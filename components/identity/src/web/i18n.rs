@@ -67,6 +67,10 @@ pub struct Texts {
     pub login_submit: &'static str,
     pub login_to_register: &'static str,
     pub login_to_forgot: &'static str,
+    /// Above the links to the commune's OpenID providers (sign-in and registration).
+    pub providers_title: &'static str,
+    /// A provider's sign-in link; `{name}` is replaced by its name.
+    pub sign_in_with: &'static str,
 
     pub register_title: &'static str,
     pub register_submit: &'static str,
@@ -112,6 +116,7 @@ pub struct Texts {
     pub profile_submit: &'static str,
     pub profile_saved: &'static str,
     pub consents_title: &'static str,
+    pub consents_legend: &'static str,
     pub consents_submit: &'static str,
     pub consents_saved: &'static str,
     pub purposes: [(&'static str, &'static str); 3],
@@ -119,6 +124,11 @@ pub struct Texts {
     pub logout: &'static str,
     pub logout_all: &'static str,
     pub logout_all_text: &'static str,
+    pub external_title: &'static str,
+    /// Before the date an external identity was linked.
+    pub linked_on: &'static str,
+    /// A link to link a provider not linked yet; `{name}` is replaced by its name.
+    pub link_provider: &'static str,
 
     pub refused_title: &'static str,
     pub refused_text: &'static str,
@@ -156,6 +166,8 @@ pub const FR: Texts = Texts {
     login_submit: "Se connecter",
     login_to_register: "Créer un compte",
     login_to_forgot: "Mot de passe oublié ?",
+    providers_title: "Ou avec un autre compte",
+    sign_in_with: "Se connecter avec {name}",
 
     register_title: "Créer un compte",
     register_submit: "Créer mon compte",
@@ -201,6 +213,7 @@ pub const FR: Texts = Texts {
     profile_submit: "Enregistrer le profil",
     profile_saved: "Votre profil est enregistré.",
     consents_title: "Mes consentements",
+    consents_legend: "J'accepte de recevoir",
     consents_submit: "Enregistrer mes choix",
     consents_saved: "Vos choix sont enregistrés.",
     purposes: [
@@ -212,6 +225,9 @@ pub const FR: Texts = Texts {
     logout: "Se déconnecter",
     logout_all: "Se déconnecter partout",
     logout_all_text: "Ferme toutes vos sessions, sur tous vos appareils et dans toutes les applications.",
+    external_title: "Comptes externes liés",
+    linked_on: "lié le",
+    link_provider: "Lier mon compte {name}",
 
     refused_title: "Formulaire refusé",
     refused_text: "Ce formulaire a expiré ou n'a pas été envoyé depuis ce site. Rechargez la page et recommencez.",
@@ -249,6 +265,8 @@ pub const EN: Texts = Texts {
     login_submit: "Sign in",
     login_to_register: "Create an account",
     login_to_forgot: "Forgot your password?",
+    providers_title: "Or with another account",
+    sign_in_with: "Sign in with {name}",
 
     register_title: "Create an account",
     register_submit: "Create my account",
@@ -294,6 +312,7 @@ pub const EN: Texts = Texts {
     profile_submit: "Save the profile",
     profile_saved: "Your profile is saved.",
     consents_title: "My consents",
+    consents_legend: "I agree to receive",
     consents_submit: "Save my choices",
     consents_saved: "Your choices are saved.",
     purposes: [
@@ -305,6 +324,9 @@ pub const EN: Texts = Texts {
     logout: "Log out",
     logout_all: "Log out everywhere",
     logout_all_text: "Closes all your sessions, on every device and in every application.",
+    external_title: "Linked external accounts",
+    linked_on: "linked on",
+    link_provider: "Link my {name} account",
 
     refused_title: "Form refused",
     refused_text: "This form has expired or was not sent from this site. Reload the page and try again.",

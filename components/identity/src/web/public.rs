@@ -14,6 +14,7 @@ use guichet_guest::{ApiError, FieldError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::{Method, Request, Response};
 
+use super::external;
 use super::form::Form;
 use super::html::{self, Input};
 use super::i18n::{Lang, Texts};
@@ -82,10 +83,11 @@ fn login_page(p: &Page<'_>, session: &Session, email: &str, failure: &Failure) -
         ),
     );
     let content = format!(
-        "{}{}{}",
+        "{}{}{}{}",
         html::form(&p.site.href("/account/login"), &session.csrf, &fields, texts.login_submit),
         html::link(&p.site.href("/account/register"), texts.login_to_register),
         html::link(&p.site.href("/account/forgot-password"), texts.login_to_forgot),
+        external::sign_in_links(p, p.site),
     );
     form_page(p, failure, texts.login_title, &content)
 }
@@ -175,9 +177,10 @@ fn register_page(p: &Page<'_>, session: &Session, values: &RegistrationValues<'_
     ]
     .concat();
     let content = format!(
-        "{}{}",
+        "{}{}{}",
         html::form(&p.site.href("/account/register"), &session.csrf, &fields, texts.register_submit),
         html::link(&p.site.href("/account/login"), texts.register_to_login),
+        external::sign_in_links(p, p.site),
     );
     form_page(p, failure, texts.register_title, &content)
 }
