@@ -38,6 +38,11 @@ echo "| ratio sign-in / native hash ($CONNECTIONS threads) | $(calc %.2f "$login
 echo
 echo "$(get login logins) sign-ins on $(get login accounts) accounts from one client address (at least" \
   "$(get login logins_min_per_account) per account), every one answered 200: successful sign-ins are not rate-limited."
+seq_login=$(get login sequential_login_p50_ms)
+seq_refresh=$(get login sequential_refresh_p50_ms)
+echo "One at a time (medians): a sign-in $seq_login ms, a refresh-token grant (the same token issuance," \
+  "no hash) $seq_refresh ms, so the Argon2id verification inside identity.wasm takes about" \
+  "$(calc %.0f "$seq_login - $seq_refresh") ms, $(calc %.1f "($seq_login - $seq_refresh) * $native1 / 1000") times the native $(calc %.1f "1000 / $native1") ms."
 echo
 
 native=$(get token native_us)

@@ -9,6 +9,9 @@
 //! are counted), and the run makes far more of them per account and per client than any
 //! failure limit allows.
 //!
+//! Then, one at a time, sign-ins and refresh-token grants alternately: both issue tokens the
+//! same way, so the difference of their medians is about the Argon2id verification in wasm.
+//!
 //! Then, the host idle, the baseline: `argon2` 0.5 verifying the same password against a PHC
 //! string of identity's parameters (Argon2id, m=19456 KiB, t=2, p=1), which is the hash a
 //! sign-in computes, on 1 thread and on `connections` threads, natively.
@@ -82,6 +85,7 @@ fn main() -> anyhow::Result<()> {
         samples.extend(client.join().map_err(|_| anyhow!("a client thread panicked"))??);
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let (sequential_login, sequential_refresh) = sequential(&url, &bodies[0], 40)?;
     drop(guichet);
 
     let refused = samples.iter().filter(|(_, status, _)| *status != 200).count();
@@ -112,9 +116,38 @@ fn main() -> anyhow::Result<()> {
     println!("logins_per_s={logins:.1}");
     println!("login_p50_ms={:.0}", at(0.50).as_secs_f64() * 1000.0);
     println!("login_p99_ms={:.0}", at(0.99).as_secs_f64() * 1000.0);
+    println!("sequential_login_p50_ms={:.1}", sequential_login.as_secs_f64() * 1000.0);
+    println!("sequential_refresh_p50_ms={:.1}", sequential_refresh.as_secs_f64() * 1000.0);
     println!("native_1thread_per_s={single:.1}");
     println!("native_parallel_per_s={parallel:.1}");
     Ok(())
+}
+
+/// Medians of a password sign-in and of a refresh-token grant, one at a time on one
+/// connection, the host otherwise idle. Both end in the same token issuance (a refresh token
+/// stored, an access token signed); the sign-in adds the rate-limit counters, the account
+/// lookup and the Argon2id verification, so the difference is about the hash inside wasm.
+fn sequential(url: &str, login: &str, pairs: usize) -> anyhow::Result<(Duration, Duration)> {
+    let agent = agent();
+    let (mut logins, mut refreshes) = (Vec::new(), Vec::new());
+    for _ in 0..pairs {
+        let sent = Instant::now();
+        let (status, text) = post(&agent, url, login)?;
+        logins.push(sent.elapsed());
+        ensure!(status == 200, "sign-in answered {status}: {text}");
+        let answer: serde_json::Value = serde_json::from_str(&text)?;
+        let refresh = answer["refresh_token"].as_str().context("no refresh_token")?;
+        let body = json!({"grant_type": "refresh_token", "refresh_token": refresh}).to_string();
+        let sent = Instant::now();
+        let (status, text) = post(&agent, url, &body)?;
+        refreshes.push(sent.elapsed());
+        ensure!(status == 200, "refresh answered {status}: {text}");
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort_unstable();
+        v[v.len() / 2]
+    };
+    Ok((median(logins), median(refreshes)))
 }
 
 fn agent() -> ureq::Agent {

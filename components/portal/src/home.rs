@@ -8,6 +8,9 @@ use spin_sdk::http::{Request, Response};
 
 /// Public entry points shown on the home page: (path, label).
 const LINKS: &[(&str, &str)] = &[
+    ("/account/login", "Se connecter"),
+    ("/account/register", "Créer un compte"),
+    ("/account", "Mon compte"),
     ("/open311/v2/services.json", "Services (Open311, JSON)"),
     ("/open311/v2/services.xml", "Services (Open311, XML)"),
     ("/health", "État du portail"),
@@ -77,6 +80,7 @@ mod tests {
         assert!(html.contains("<meta name=\"guichet-commune\" content=\"demo\">"));
         assert!(html.contains("<html lang=\"fr\">"));
         assert!(html.contains("<a href=\"/open311/v2/services.json\">"));
+        assert!(html.contains("<a href=\"/account/login\">Se connecter</a>"));
     }
 
     #[test]
