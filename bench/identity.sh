@@ -48,7 +48,7 @@ echo
 native=$(get token native_us)
 warm=$(get token warm_us)
 fresh=$(get token fresh_us)
-echo "| access-token verification ($cores cores, mean of $(get token iterations)) | µs | / native |"
+echo "| access-token verification ($cores cores, median of 9 batches, $(get token iterations) calls) | µs | / native |"
 echo "|---|---|---|"
 echo "| native jwt-simple 0.15, the same checks (JWKS parsed, EdDSA, iss, aud, exp, typ) | $native | 1 |"
 echo "| tokens.wasm, \`verify\` on a warm instance | $warm | $(calc %.1f "$warm / $native") |"
