@@ -425,7 +425,7 @@ fn bool_text(value: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::tests::full_definition;
+    use crate::model::example_definition as full_definition;
 
     fn definition() -> ServiceDefinition {
         serde_json::from_value(full_definition()).expect("valid")

@@ -11,6 +11,8 @@
 //! - public, cacheable ([`public`]): `GET services`, `services/{code}`, `groups`, `search`.
 //! - administration, `admin` role ([`admin`]): services (create, edit, publish, archive),
 //!   export and import.
+//! - by service chaining only ([`internal`]): `GET /internal/services/{code}?commune=`, the
+//!   whole definition `requests` files against.
 //! - Open311 ([`georeport`]): services and service definitions, JSON and XML; other
 //!   Open311 paths routed here are Open311 404s.
 //!
@@ -21,6 +23,7 @@
 mod admin;
 mod georeport;
 mod groups;
+mod internal;
 mod model;
 mod public;
 mod schema;
@@ -42,6 +45,15 @@ async fn route(req: Request) -> Result<Response, ApiError> {
     let path = req.path();
     if routing::segments_below(path, OPEN311_PREFIX).is_some() {
         return Ok(georeport::respond(&req).await);
+    }
+    if let Some(segments) = routing::segments_below(path, "/internal") {
+        return match segments.as_slice() {
+            ["services", code] => {
+                routing::only_get(&req)?;
+                internal::service(&req, code)
+            }
+            _ => Err(ApiError::NotFound),
+        };
     }
     let segments = routing::request_segments(&req, PREFIX).ok_or(ApiError::NotFound)?;
     if let ["health"] = segments.as_slice() {

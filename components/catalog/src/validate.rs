@@ -730,7 +730,7 @@ fn reachable(edges: &HashMap<usize, Vec<usize>>, start: usize) -> HashSet<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::tests::full_definition;
+    use crate::model::example_definition as full_definition;
     use serde_json::json;
 
     fn found(value: &Value) -> Vec<(String, String)> {

@@ -1,31 +1,51 @@
-//! Requests: citizens' requests (`/api/requests/...`, and Open311 requests under
-//! `/open311/v2/...`) and, for now, the administrators' check of the notification chain.
+//! Requests: the case file of every citizen request, whatever the channel (web and API,
+//! Open311 apps, counter, phone, e-mail, paper mail): one reference, one timeline, one status
+//! the citizen can see.
 //!
 //! Owns the SQLite database `requests`; verifies bearer tokens with the composed
-//! `guichet:platform/tokens` verifier; sends events to `notifications` by service chaining
-//! through a transactional outbox (the event is written with the change that causes it, then
-//! delivered, so a failed delivery is never lost).
+//! `guichet:platform/tokens` verifier; reads service definitions from `catalog` and sends
+//! events to `notifications`, both by service chaining. Events go through a transactional
+//! outbox (written with the change that causes them, delivered after the commit, retried until
+//! acknowledged), so none is lost when notifications is down.
 //!
-//! - `GET /api/requests/health`: the common health report.
-//! - `POST /api/requests/diagnostics/ping` (admin token): write a ping and its `diagnostic` event,
-//!   deliver the event; 202 `{"id","delivered"}`.
-//! - `GET /api/requests/diagnostics/ping/:id` (admin token): the ping's delivery state and the
-//!   event as notifications stored it.
-//! - `POST /api/requests/diagnostics/mail` (admin token): send a test e-mail through
-//!   notifications; `GET .../mail/:id` its delivery state; `POST .../mail/retry` retry the
-//!   commune's queued messages (see [`mail_check`]).
-//! - other `/open311/v2/...` paths: Open311 404 errors, JSON or XML by suffix.
-//! - `POST /internal/privacy/export`, `POST /internal/privacy/erase`: only by service chaining
-//!   (no public route covers `/internal/...`); see [`privacy`].
+//! Every route but health serves the commune the request is addressed to (its host name,
+//! resolved by identity). The modules, by capability:
+//! - [`filing`] (with [`form`], [`attachments`], [`idempotency`]): `POST /api/requests`.
+//! - [`tracking`]: a request as its citizen, staff, or a holder of its tracking code sees it.
+//! - [`workflow`]: transitions, assignment, notes and messages, expected dates, overdue, reopening.
+//! - [`duplicates`]: similar open requests nearby, merging, followers.
+//! - [`channels`]: counter and phone filing with call logs, inbound e-mail, paper mail, receipts.
+//! - [`queue`]: the agents' queue, CSV export, per-commune figures.
+//! - [`georeport`] (with [`api_keys`]): Open311 GeoReport v2 requests under `/open311/v2/...`.
+//! - [`outbox`] and [`events`]: the transactional outbox and its retry sweep.
+//! - [`record`], [`reference`], [`timeline`], [`caller`], [`catalog`]: the shared core.
+//! - diagnostics (`ping`, `mail_check`) and [`privacy`] (GDPR export and erasure, chained).
 
+mod api_keys;
+mod attachments;
+mod caller;
+mod catalog;
+mod channels;
+mod duplicates;
+mod events;
+mod filing;
+mod form;
+mod georeport;
+mod idempotency;
 mod mail_check;
 mod notifications;
 mod outbox;
 mod ping;
 mod privacy;
+mod queue;
+mod record;
+mod reference;
 mod schema;
+mod timeline;
+mod tracking;
+mod workflow;
 
-use guichet_guest::{health, open311, routing, ApiError};
+use guichet_guest::{health, routing, tenant, ApiError, Commune};
 use spin_sdk::http::{Method, Request, Response};
 
 const PREFIX: &str = "/api/requests";
@@ -38,10 +58,17 @@ const COMPONENT: &str = "requests";
 
 guichet_guest::http_entry!(crate::route);
 
+/// The migrated database of this component.
+pub(crate) fn database() -> Result<guichet_guest::db::Connection, ApiError> {
+    let conn = guichet_guest::db::open(DATABASE)?;
+    guichet_guest::db::migrate(&conn, schema::MIGRATIONS)?;
+    Ok(conn)
+}
+
 async fn route(req: Request) -> Result<Response, ApiError> {
     let path = req.path();
     if routing::segments_below(path, OPEN311_PREFIX).is_some() {
-        return Ok(open311::not_found(path));
+        return Ok(georeport::respond(&req).await);
     }
     if let Some(segments) = routing::segments_below(path, INTERNAL_PREFIX) {
         return privacy::route(&req, &segments);
@@ -50,27 +77,67 @@ async fn route(req: Request) -> Result<Response, ApiError> {
     match segments.as_slice() {
         ["health"] => {
             routing::only_get(&req)?;
-            health::respond(COMPONENT, DATABASE, schema::MIGRATIONS)
+            return health::respond(COMPONENT, DATABASE, schema::MIGRATIONS);
         }
         ["diagnostics", "ping"] => {
             routing::only_post(&req)?;
-            ping::create(&req).await
+            return ping::create(&req).await;
         }
         ["diagnostics", "ping", id] => {
             routing::only_get(&req)?;
-            ping::show(&req, id).await
+            return ping::show(&req, id).await;
         }
         ["diagnostics", "mail"] => {
             routing::only_post(&req)?;
-            mail_check::send(&req).await
+            return mail_check::send(&req).await;
         }
         ["diagnostics", "mail", "retry"] if matches!(req.method(), Method::Post) => {
-            mail_check::retry(&req).await
+            return mail_check::retry(&req).await;
         }
         ["diagnostics", "mail", id] => {
             routing::only_get(&req)?;
-            mail_check::show(&req, id).await
+            return mail_check::show(&req, id).await;
         }
+        _ => {}
+    }
+    let commune = tenant::resolve(&req).await?;
+    route_in(&req, commune, &segments).await
+}
+
+/// The routes of one commune's requests.
+async fn route_in(req: &Request, commune: Commune, segments: &[&str]) -> Result<Response, ApiError> {
+    let method = req.method();
+    match (segments, method) {
+        ([], Method::Post) => filing::file(req, &commune).await,
+        ([], Method::Get) => queue::list(req, &commune),
+        ([], _) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        (["mine"], Method::Get) => tracking::mine(req, &commune),
+        (["track"], Method::Get) => tracking::track(req, &commune),
+        (["similar"], Method::Get) => duplicates::similar(req, &commune),
+        (["figures"], Method::Get) => queue::figures(req, &commune),
+        (["export.csv"], Method::Get) => queue::csv(req, &commune),
+        (["counter"], Method::Post) => channels::counter_filing(req, &commune).await,
+        (["inbound-mail"], Method::Post) => channels::inbound_mail(req, &commune).await,
+        (["triage"], Method::Get) => channels::triage_list(req, &commune),
+        (["triage", id], Method::Post) => channels::triage_resolve(req, &commune, id).await,
+        (["overdue", "sweep"], Method::Post) => workflow::sweep_overdue(req, &commune).await,
+        (["outbox", "retry"], Method::Post) => outbox::retry(req, &commune).await,
+        (["api-keys"], Method::Get) => api_keys::list(req, &commune),
+        (["api-keys"], Method::Post) => api_keys::create(req, &commune),
+        (["api-keys", id, "revoke"], Method::Post) => api_keys::revoke(req, &commune, id),
+        ([reference], Method::Get) => tracking::show(req, &commune, reference),
+        ([reference, "transitions"], Method::Post) => workflow::transition(req, &commune, reference).await,
+        ([reference, "assignment"], Method::Post) => workflow::assign(req, &commune, reference).await,
+        ([reference, "notes"], Method::Post) => workflow::note(req, &commune, reference).await,
+        ([reference, "messages"], Method::Post) => workflow::message(req, &commune, reference).await,
+        ([reference, "reopen"], Method::Post) => workflow::reopen(req, &commune, reference).await,
+        ([reference, "merge"], Method::Post) => duplicates::merge(req, &commune, reference).await,
+        ([reference, "follow"], Method::Post) => duplicates::follow(req, &commune, reference).await,
+        ([reference, "attachments"], Method::Post) => attachments::add(req, &commune, reference).await,
+        ([reference, "attachments", id], Method::Get) => attachments::download(req, &commune, reference, id),
+        ([reference, "calls"], Method::Post) => channels::call_log(req, &commune, reference).await,
+        ([reference, "scans"], Method::Post) => channels::paper_scan(req, &commune, reference).await,
+        ([reference, "receipt"], Method::Get) => channels::receipt(req, &commune, reference),
         _ => Err(ApiError::NotFound),
     }
 }

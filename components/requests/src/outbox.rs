@@ -89,3 +89,11 @@ fn pending(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<Opt
         &payload,
     )))
 }
+
+/// `POST /api/requests/outbox/retry` (being written).
+pub async fn retry(
+    _req: &spin_sdk::http::Request,
+    _commune: &Commune,
+) -> Result<spin_sdk::http::Response, guichet_guest::ApiError> {
+    Err(guichet_guest::ApiError::NotFound)
+}

@@ -22,6 +22,8 @@
 //!   keep personal data.
 //! - [`shape`]: the structure of a JSON body as data, and a check listing every structural
 //!   error at once (unknown, missing and mistyped members), before serde sees it.
+//! - [`service`]: the service definition of the catalogue (form and workflow), which
+//!   `requests` reads to check answers and follow the workflow.
 //! - [`tenant`]: the commune a request is addressed to, from its host name (asked of `identity`
 //!   by service chaining).
 //! - [`tokens`] (feature `tokens`): bindings to the composed token verifier and
@@ -43,6 +45,7 @@ pub mod privacy;
 pub mod query;
 pub mod response;
 pub mod routing;
+pub mod service;
 pub mod shape;
 pub mod tenant;
 #[cfg(feature = "tokens")]

@@ -1,0 +1,1 @@
+//! Checking answers against a service form (being written).
