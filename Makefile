@@ -21,7 +21,7 @@ demo: build
 	LISTEN=$(LISTEN) bash infra/demo.sh
 
 test: build
-	cargo test --release -p guichet-host -p guichet-tests -p guichet-guest -p tokens -p catalog -p identity -p notifications -p portal
+	cargo test --release -p guichet-host -p guichet-tests -p guichet-guest -p tokens -p catalog -p identity -p requests -p notifications -p portal
 
 bench: build
 	bash bench/run.sh

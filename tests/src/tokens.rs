@@ -37,6 +37,29 @@ impl TestKeys {
         self.token(commune, subject, roles, "access", Duration::from_mins(5))
     }
 
+    /// An access token like [`TestKeys::access_token`] that also names the holder's
+    /// departments (agents act only on requests of their departments).
+    pub fn access_token_with_departments(
+        &self,
+        commune: &str,
+        subject: &str,
+        roles: &[&str],
+        departments: &[&str],
+    ) -> String {
+        let claims = Claims::with_custom_claims(
+            Access {
+                typ: "access".into(),
+                roles: roles.iter().map(|r| r.to_string()).collect(),
+                departments: departments.iter().map(|d| d.to_string()).collect(),
+            },
+            Duration::from_mins(5),
+        )
+        .with_issuer(ISSUER)
+        .with_audience(commune)
+        .with_subject(subject);
+        self.key.sign(claims).expect("signing")
+    }
+
     /// An access token that expired `ago` ago.
     pub fn expired_token(&self, commune: &str, subject: &str, roles: &[&str], ago: Duration) -> String {
         let mut claims = Claims::with_custom_claims(

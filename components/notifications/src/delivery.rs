@@ -9,7 +9,25 @@
 use guichet_guest::db::Connection;
 
 use crate::provider::{Outcome, Provider};
+use crate::sms::SmsProvider;
 use crate::store::{self, Status};
+
+/// The providers of every channel, as configured (a configuration fault is kept per channel:
+/// a missing SMS setting must not stop e-mail).
+pub struct Providers {
+    pub mail: anyhow::Result<Provider>,
+    pub sms: anyhow::Result<SmsProvider>,
+}
+
+impl Providers {
+    /// The providers the Spin variables describe.
+    pub fn from_variables() -> Self {
+        Self {
+            mail: Provider::from_variables(),
+            sms: SmsProvider::from_variables(),
+        }
+    }
+}
 
 /// Delay before the second attempt; each further failure doubles it.
 const FIRST_DELAY_SECONDS: i64 = 30;
@@ -43,29 +61,38 @@ pub fn status_after(outcome: &Outcome, attempts: i64) -> (Status, Option<&str>) 
 /// due).
 pub async fn attempt(
     conn: &Connection,
-    provider: &anyhow::Result<Provider>,
+    providers: &Providers,
     id: &str,
     ignore_backoff: bool,
 ) -> anyhow::Result<Option<Status>> {
     let Some(claimed) = store::claim(conn, id, ignore_backoff, delay_after)? else {
         return Ok(None);
     };
-    let outcome = match provider {
-        Ok(provider) => provider.send(&claimed.outgoing).await,
-        // A configuration fault is the deployment's, not the message's: keep it for later.
-        Err(error) => Outcome::Retry(format!("mail provider not configured: {error:#}")),
+    // A configuration fault is the deployment's, not the message's: keep it for later.
+    let outcome = if claimed.channel == "sms" {
+        match &providers.sms {
+            Ok(provider) => provider.send(&claimed.outgoing).await,
+            Err(error) => Outcome::Retry(format!("SMS provider not configured: {error:#}")),
+        }
+    } else {
+        match &providers.mail {
+            Ok(provider) => provider.send(&claimed.outgoing).await,
+            Err(error) => Outcome::Retry(format!("mail provider not configured: {error:#}")),
+        }
     };
     let (status, reason) = status_after(&outcome, claimed.attempts);
     store::finish(conn, id, status, reason)?;
     let attempt = claimed.attempts;
+    // Log lines say `mail` or `sms`.
+    let channel = if claimed.channel == "sms" { "sms" } else { "mail" };
     match (status, reason) {
-        (Status::Sent, _) => eprintln!("mail {id}: sent (attempt {attempt})"),
+        (Status::Sent, _) => eprintln!("{channel} {id}: sent (attempt {attempt})"),
         (Status::Queued, Some(reason)) => eprintln!(
-            "mail {id}: attempt {attempt} failed, retry in {} s: {reason}",
+            "{channel} {id}: attempt {attempt} failed, retry in {} s: {reason}",
             delay_after(attempt)
         ),
         (_, reason) => eprintln!(
-            "mail {id}: GIVEN UP after attempt {attempt}: {}",
+            "{channel} {id}: GIVEN UP after attempt {attempt}: {}",
             reason.unwrap_or("no reason")
         ),
     }

@@ -1,24 +1,88 @@
 //! Receiving and reading events.
+//!
+//! An event about a citizen's request becomes messages to its recipients (see
+//! [`crate::citizen`]), stored in the same transaction as the event: the event's id is stored
+//! once, so a redelivered event (the sender retries until it gets a 2xx) creates no second
+//! message, and an event acknowledged is never without its messages. The messages are then
+//! attempted at once; those the provider does not take stay queued for
+//! `POST /internal/messages/retry` (backoff in [`crate::delivery`]).
 
 use guichet_guest::db::{self, Value};
 use guichet_guest::event::{self, Event};
 use guichet_guest::{body, response, ApiError};
-use serde_json::json;
+use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 
+use crate::citizen::{self, Draft};
+use crate::delivery::{self, Providers};
 use crate::{schema, DATABASE};
 
-/// Stores the event in the body unless one with its id is already stored. Validation comes
-/// first: an invalid event writes nothing.
-pub fn receive(req: &Request) -> Result<Response, ApiError> {
+/// Where the tracking page is when the event does not say (`public_origin` variable).
+const DEFAULT_ORIGIN: &str = "http://localhost:3000";
+
+/// Stores the event in the body unless one with its id is already stored, with the messages
+/// it gives, then attempts those messages. Validation comes first: an invalid event writes
+/// nothing. 200 `{"id","stored":"new"|"duplicate","messages":n}` (`n` messages created).
+pub async fn receive(req: &Request) -> Result<Response, ApiError> {
     let json = body::json(req, body::DEFAULT_MAX_JSON)?;
     let event = Event::validate(&json).map_err(|errors| ApiError::BadRequest { errors })?;
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
+    let drafts = drafts_of(&event);
+    let (stored, ids) = db::transaction(&conn, |conn| {
+        if !store_event(conn, &event)? {
+            return Ok(("duplicate", Vec::new()));
+        }
+        let mut ids = Vec::new();
+        for draft in &drafts {
+            if crate::store::insert_draft(conn, &event.commune, draft)? {
+                ids.push(draft.id.clone());
+            }
+        }
+        Ok(("new", ids))
+    })?;
+    if !ids.is_empty() {
+        let providers = Providers::from_variables();
+        for id in &ids {
+            // A failed attempt leaves the message queued; the event itself is acknowledged.
+            if let Err(error) = delivery::attempt(&conn, &providers, id, false).await {
+                eprintln!("message {id}: attempt failed: {error:#}");
+            }
+        }
+    }
+    Ok(response::json(
+        200,
+        &json!({"id": event.id, "stored": stored, "messages": ids.len()}),
+    ))
+}
+
+/// The messages `event` gives (none for kinds that tell nobody, or a payload without
+/// recipients).
+fn drafts_of(event: &Event) -> Vec<Draft> {
+    let Ok(Json::Object(payload)) = serde_json::from_str::<Json>(&event.payload) else {
+        return Vec::new();
+    };
+    if !payload.contains_key("recipients") {
+        return Vec::new();
+    }
+    citizen::drafts(&event.id, event.kind, &payload, &public_origin())
+}
+
+/// The `public_origin` variable, when it is a valid origin.
+fn public_origin() -> String {
+    spin_sdk::variables::get("public_origin")
+        .ok()
+        .filter(|o| citizen::is_origin(o.trim_end_matches('/')))
+        .map(|o| o.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| DEFAULT_ORIGIN.to_owned())
+}
+
+/// Inserts `event` unless its id is stored; `true` when it was new.
+fn store_event(conn: &db::Connection, event: &Event) -> anyhow::Result<bool> {
     // ON CONFLICT DO NOTHING instead of read-then-insert: two deliveries racing cannot both
     // insert, and neither fails.
     db::exec(
-        &conn,
+        conn,
         &format!(
             "INSERT INTO events (id, commune, kind, source, occurred_at, payload, received_at) \
              VALUES (?, ?, ?, ?, ?, ?, {}) ON CONFLICT(id) DO NOTHING",
@@ -33,15 +97,7 @@ pub fn receive(req: &Request) -> Result<Response, ApiError> {
             db::text(event.payload.as_str()),
         ],
     )?;
-    let stored = if conn.changes() == 1 {
-        "new"
-    } else {
-        "duplicate"
-    };
-    Ok(response::json(
-        200,
-        &json!({"id": event.id, "stored": stored}),
-    ))
+    Ok(conn.changes() == 1)
 }
 
 /// The stored event `id` with the time it was received.

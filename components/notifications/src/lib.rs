@@ -1,13 +1,17 @@
-//! Notifications: receives the events other components emit, and sends the messages they ask
-//! for (e-mail, through the provider's HTTP API).
+//! Notifications: receives the events other components emit, tells citizens about their
+//! requests, and sends the messages other components ask for (e-mail and SMS, through the
+//! providers' HTTP APIs).
 //!
 //! Private: its route is `{ private = true }`, so it is only reachable by Spin service chaining
 //! at `http://notifications.spin.internal/...` from components allowed to call it. Owns the
-//! SQLite database `notifications`; outbound HTTP only to `{{ mail_api_origin }}`.
+//! SQLite database `notifications`; outbound HTTP only to `{{ mail_api_origin }}` and
+//! `{{ sms_api_origin }}`.
 //!
 //! - `GET /health`: the common health report.
 //! - `POST /internal/events`: store an event (`guichet:platform/events` record as JSON), once
-//!   per id: a retried delivery answers 200 again, with `"stored":"duplicate"`.
+//!   per id: a retried delivery answers 200 again, with `"stored":"duplicate"`. An event about
+//!   a citizen's request also becomes one message per recipient, on the channel they chose
+//!   (e-mail or SMS), stored with the event and attempted at once (see [`citizen`]).
 //! - `GET /internal/events/:id`: the stored event, or 404.
 //! - `POST /internal/messages`: store a message once per id and try to send it at once
 //!   (200 sent, 202 queued for retry or failed, 200 duplicate); see [`messages::receive`].
@@ -17,6 +21,7 @@
 //!   (GDPR), see `guichet_guest::privacy`.
 
 mod address;
+mod citizen;
 mod delivery;
 mod events;
 mod message;
@@ -24,6 +29,7 @@ mod messages;
 mod privacy;
 mod provider;
 mod schema;
+mod sms;
 mod store;
 
 use guichet_guest::{health, routing, ApiError};
@@ -42,7 +48,7 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         }
         ["internal", "events"] => {
             routing::only_post(&req)?;
-            events::receive(&req)
+            events::receive(&req).await
         }
         ["internal", "events", id] => {
             routing::only_get(&req)?;

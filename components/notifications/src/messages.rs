@@ -8,7 +8,7 @@ use spin_sdk::http::{Request, Response};
 
 use crate::delivery;
 use crate::message::{self, NewMessage};
-use crate::provider::Provider;
+use crate::delivery::Providers;
 use crate::store::{self, Status};
 use crate::{schema, DATABASE};
 
@@ -34,9 +34,9 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
         let status = store::status(&conn, id)?.unwrap_or(Status::Queued);
         return Ok(answer(200, id, status, "duplicate"));
     }
-    let provider = Provider::from_variables();
+    let providers = Providers::from_variables();
     // `None`: a concurrent retry run claimed it first; it is queued and being attempted.
-    let status = delivery::attempt(&conn, &provider, id, false)
+    let status = delivery::attempt(&conn, &providers, id, false)
         .await?
         .unwrap_or(Status::Queued);
     let code = if status == Status::Sent { 200 } else { 202 };
@@ -77,10 +77,10 @@ pub async fn retry(req: &Request) -> Result<Response, ApiError> {
         ignore_backoff,
         limit,
     )?;
-    let provider = Provider::from_variables();
+    let providers = Providers::from_variables();
     let (mut sent, mut queued, mut failed, mut attempted) = (0, 0, 0, 0);
     for id in &ids {
-        match delivery::attempt(&conn, &provider, id, ignore_backoff).await? {
+        match delivery::attempt(&conn, &providers, id, ignore_backoff).await? {
             Some(Status::Sent) => sent += 1,
             Some(Status::Queued) => queued += 1,
             Some(Status::Failed) => failed += 1,

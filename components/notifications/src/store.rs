@@ -5,6 +5,7 @@ use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, Value};
 use serde_json::{json, Value as Json};
 
+use crate::citizen::Draft;
 use crate::message::NewMessage;
 use crate::provider::Outgoing;
 
@@ -73,6 +74,33 @@ pub fn insert(conn: &Connection, message: &NewMessage) -> anyhow::Result<bool> {
     Ok(conn.changes() == 1)
 }
 
+/// Stores a message drafted from an event (see [`crate::citizen`]) as queued and due now,
+/// unless one with its id exists; `true` when it was stored.
+pub fn insert_draft(conn: &Connection, commune: &str, draft: &Draft) -> anyhow::Result<bool> {
+    db::exec(
+        conn,
+        &format!(
+            "INSERT INTO messages (id, commune, account_id, channel, to_address, purpose, language, \
+             subject, body_text, status, attempts, next_attempt_at, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, {NOW}, {NOW}) \
+             ON CONFLICT(id) DO NOTHING"
+        ),
+        &[
+            db::text(draft.id.as_str()),
+            db::text(commune),
+            draft.account_id.as_deref().map_or(Value::Null, db::text),
+            db::text(draft.channel.as_str()),
+            db::text(draft.to.as_str()),
+            db::text(draft.purpose),
+            db::text(draft.language),
+            db::text(draft.subject.as_str()),
+            db::text(draft.text.as_str()),
+        ],
+    )
+    .context("storing the message")?;
+    Ok(conn.changes() == 1)
+}
+
 /// The status of message `id`, if it exists.
 pub fn status(conn: &Connection, id: &str) -> anyhow::Result<Option<Status>> {
     let result = db::query(
@@ -92,6 +120,8 @@ pub struct Claimed {
     pub outgoing: Outgoing,
     /// Attempts made so far, this one included.
     pub attempts: i64,
+    /// `email` or `sms`.
+    pub channel: String,
 }
 
 /// Takes message `id` for an attempt if it is queued, not being attempted by another
@@ -107,7 +137,7 @@ pub fn claim(
     let result = db::query(
         conn,
         &format!(
-            "SELECT attempts, to_address, subject, body_text FROM messages \
+            "SELECT attempts, to_address, subject, body_text, channel FROM messages \
              WHERE id = ? AND status = 'queued' AND to_address IS NOT NULL \
              AND (in_flight_until IS NULL OR in_flight_until <= {NOW}) \
              AND (? = 1 OR next_attempt_at <= {NOW})"
@@ -129,6 +159,7 @@ pub fn claim(
         subject: text(2)?,
         text: text(3)?,
     };
+    let channel = text(4)?;
     let attempts = previous + 1;
     // `attempts = ?` makes the claim conditional on nobody having claimed it since the read:
     // of two instances racing, exactly one sees a changed row.
@@ -149,7 +180,11 @@ pub fn claim(
         ],
     )
     .context("claiming the message")?;
-    Ok((conn.changes() == 1).then_some(Claimed { outgoing, attempts }))
+    Ok((conn.changes() == 1).then_some(Claimed {
+        outgoing,
+        attempts,
+        channel,
+    }))
 }
 
 /// Records the end of an attempt: `status`, and the reason when it was not sent.

@@ -11,6 +11,7 @@ const LINKS: &[(&str, &str)] = &[
     ("/account/login", "Se connecter"),
     ("/account/register", "Créer un compte"),
     ("/account", "Mon compte"),
+    ("/track", "Suivre une demande"),
     ("/open311/v2/services.json", "Services (Open311, JSON)"),
     ("/open311/v2/services.xml", "Services (Open311, XML)"),
     ("/health", "État du portail"),

@@ -4,11 +4,14 @@
 //!
 //! - `GET /`: the home page of the commune the request is addressed to (its host name),
 //!   "Guichet — <name>", with links to the public endpoints.
+//! - `GET /track`: follow a request with its reference and tracking code ([`track`]), and its
+//!   static files under `/assets/`.
 //! - `GET /health`: the common health report.
 //! - `GET /openapi.json`: the OpenAPI document of every endpoint (`docs/openapi.json`).
 //! - anything else: a JSON 404 (unknown `/api/...` paths land here too).
 
 mod home;
+mod track;
 
 use guichet_guest::{health, response, routing, ApiError};
 use spin_sdk::http::{Request, Response};
@@ -27,6 +30,14 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         [] => {
             routing::only_get(&req)?;
             home::respond(&req).await
+        }
+        ["track"] => {
+            routing::only_get(&req)?;
+            track::page(&req).await
+        }
+        ["assets", name] => {
+            routing::only_get(&req)?;
+            track::asset(&req, name)
         }
         ["health"] => {
             routing::only_get(&req)?;

@@ -1,33 +1,65 @@
-//! Channels (being written).
+//! Every channel besides the web form: an agent filing for a citizen at the counter or on the
+//! phone (with a call log), inbound e-mail (a provider's webhook posting raw MIME: attached to
+//! the request its subject names, else queued for triage), paper mail (a clerk attaches the
+//! scanned letter) and the printable receipt with its QR code.
+//!
+//! - [`counter`]: `POST /api/requests/counter`, the agent files for a citizen.
+//! - [`calls`]: `POST /api/requests/{ref}/calls`, a call log on an existing request.
+//! - [`inbound_mail`] (with [`mime`], [`secret`], [`mail_attach`]): the e-mail webhook.
+//! - [`triage`]: e-mails without a usable reference, for agents to attach or file.
+//! - [`paper`]: `POST /api/requests/{ref}/scans`, a scanned letter.
+//! - [`receipt`] (with [`receipt_page`]): `GET /api/requests/{ref}/receipt`.
 
-use guichet_guest::{ApiError, Commune};
-use spin_sdk::http::{Request, Response};
+mod call;
+mod calls;
+mod counter;
+mod inbound_mail;
+mod mail_attach;
+mod mime;
+mod paper;
+mod receipt;
+mod receipt_page;
+mod secret;
+mod triage;
 
-pub async fn counter_filing(_req: &Request, _commune: &Commune) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
+use guichet_guest::{response, ApiError, Commune, FieldError};
+use serde_json::json;
+use spin_sdk::http::Response;
+
+pub use calls::call_log;
+pub use counter::counter_filing;
+pub use inbound_mail::inbound_mail;
+pub use paper::paper_scan;
+pub use receipt::receipt;
+pub use triage::{triage_list, triage_resolve};
+
+use crate::caller::Caller;
+use crate::record::{self, Record};
+
+/// The account of a staff caller (the `Caller::staff` check already refused anyone else).
+fn staff_account(caller: &Caller) -> Result<String, ApiError> {
+    caller
+        .account()
+        .map(str::to_owned)
+        .ok_or(ApiError::Forbidden {
+            message: "this is for the commune's staff",
+        })
 }
 
-pub async fn inbound_mail(_req: &Request, _commune: &Commune) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
+/// The request `reference` of `commune`, or 404.
+fn request(
+    conn: &guichet_guest::db::Connection,
+    commune: &Commune,
+    reference: &str,
+) -> Result<Record, ApiError> {
+    record::load(conn, commune, reference)?.ok_or(ApiError::NotFound)
 }
 
-pub fn triage_list(_req: &Request, _commune: &Commune) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
+/// An error answer with a status [`ApiError`] has no variant for (413, 415), in the same body
+/// shape as every other error.
+fn status_error(status: u16, field: &str, code: &str, message: &str) -> Response {
+    response::json(
+        status,
+        &json!({ "errors": [FieldError::new(field, code, message)] }),
+    )
 }
-
-pub async fn triage_resolve(_req: &Request, _commune: &Commune, _id: &str) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-
-pub async fn call_log(_req: &Request, _commune: &Commune, _reference: &str) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-
-pub async fn paper_scan(_req: &Request, _commune: &Commune, _reference: &str) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-
-pub fn receipt(_req: &Request, _commune: &Commune, _reference: &str) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-

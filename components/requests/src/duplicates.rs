@@ -1,17 +1,12 @@
-//! Duplicates (being written).
+//! Duplicates: similar open requests nearby offered before filing, following a request
+//! instead of filing it again, and merging a duplicate into its original (whose followers then
+//! get the original's updates).
 
-use guichet_guest::{ApiError, Commune};
-use spin_sdk::http::{Request, Response};
+mod follow;
+mod merge;
+mod nearby;
+mod similar;
 
-pub fn similar(_req: &Request, _commune: &Commune) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-
-pub async fn merge(_req: &Request, _commune: &Commune, _reference: &str) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-
-pub async fn follow(_req: &Request, _commune: &Commune, _reference: &str) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-
+pub use follow::follow;
+pub use merge::merge;
+pub use similar::similar;

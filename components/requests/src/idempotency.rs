@@ -1,1 +1,196 @@
-//! Idempotency-Key (being written).
+//! `Idempotency-Key`: a client that retries a filing (a timeout, a lost answer) with the same
+//! key gets the first answer again instead of filing twice.
+//!
+//! A key belongs to (commune, caller, key), the caller being the account or, for anonymous
+//! filers, `anonymous:` + a hash of the contact they gave. The answer is stored by the filing
+//! transaction itself, so a key is recorded if and only if its request was filed; two
+//! concurrent filings with one key cannot both commit (the primary key refuses the second,
+//! which then replays the first). Keys are kept a day; a key reused with another body is a
+//! 409 (`key_reused`), never a silent replay of a different request.
+//!
+//! The stored answer includes the tracking code (the first answer must be replayable as it
+//! was, or a client that lost it would never get its code); that clear copy lives a day at
+//! most: a stale row is replaced when its key comes back, and `purge` drops the others.
+
+use anyhow::Context as _;
+use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::{response, ApiError, Commune};
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+use spin_sdk::http::{Request, Response};
+
+/// The header, as named in errors.
+pub const HEADER: &str = "Idempotency-Key";
+/// How long a key is remembered, as an SQLite date modifier.
+const KEPT: &str = "-1 day";
+
+/// A key presented with a request.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub caller: String,
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// The request's `Idempotency-Key` (1 to 255 visible ASCII characters), if any.
+pub fn header(req: &Request) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.header("idempotency-key") else {
+        return Ok(None);
+    };
+    let text = value.as_str().unwrap_or_default();
+    let valid = !text.is_empty() && text.len() <= 255 && text.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if valid {
+        Ok(Some(text.to_owned()))
+    } else {
+        Err(ApiError::field(
+            HEADER,
+            "invalid",
+            "must be 1 to 255 visible ASCII characters",
+        ))
+    }
+}
+
+/// Who a key belongs to: the account, or `anonymous:` + SHA-256 of the contact's e-mail and
+/// phone (lower-cased), so that two anonymous filers do not share keys.
+pub fn owner(account: Option<&str>, contact: &Json) -> String {
+    match account {
+        Some(account) => format!("account:{account}"),
+        None => {
+            let part = |name: &str| {
+                contact
+                    .get(name)
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_lowercase()
+            };
+            format!("anonymous:{}", hex(&Sha256::digest(format!("{}\n{}", part("email"), part("phone")))))
+        }
+    }
+}
+
+/// SHA-256 of the request body, hex.
+pub fn fingerprint(body: &[u8]) -> String {
+    hex(&Sha256::digest(body))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The answer already given to `key` within a day: a replay of it (same body), or a 409 (a
+/// different body). `None`: the key is new (or stale).
+pub fn replay(conn: &Connection, commune: &Commune, key: &Key) -> Result<Option<Response>, ApiError> {
+    let result = db::query(
+        conn,
+        &format!(
+            "SELECT fingerprint, status, body FROM idempotency \
+             WHERE commune = ? AND caller = ? AND key = ? \
+             AND created_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '{KEPT}')"
+        ),
+        &[
+            db::text(commune.as_str()),
+            db::text(key.caller.as_str()),
+            db::text(key.key.as_str()),
+        ],
+    )?;
+    let Some(row) = result.rows.first() else {
+        return Ok(None);
+    };
+    if row.get::<&str>(0) != Some(key.fingerprint.as_str()) {
+        return Err(ApiError::conflict(
+            HEADER,
+            "key_reused",
+            "this key was already used for a different request",
+        ));
+    }
+    let status = row
+        .get::<i64>(1)
+        .and_then(|s| u16::try_from(s).ok())
+        .unwrap_or(200);
+    let body = row.get::<&str>(2).unwrap_or("{}").as_bytes().to_vec();
+    let mut reply = response::with_type(status, "application/json", body.clone(), true);
+    reply.set_header("idempotent-replayed", "true");
+    let reference = serde_json::from_slice::<Json>(&body)
+        .ok()
+        .and_then(|b| b.get("reference").and_then(Json::as_str).map(str::to_owned));
+    if let Some(reference) = reference {
+        reply.set_header("location", format!("/api/requests/{reference}"));
+    }
+    Ok(Some(reply))
+}
+
+/// Records the answer to `key`; call inside the filing transaction (a concurrent filing with
+/// the same key makes this fail, and the transaction with it).
+pub fn record(
+    conn: &Connection,
+    commune: &Commune,
+    key: &Key,
+    status: u16,
+    body: &Json,
+) -> anyhow::Result<()> {
+    let params = [
+        db::text(commune.as_str()),
+        db::text(key.caller.as_str()),
+        db::text(key.key.as_str()),
+    ];
+    // A stale answer of the same key gives way.
+    db::exec(
+        conn,
+        &format!(
+            "DELETE FROM idempotency WHERE commune = ? AND caller = ? AND key = ? \
+             AND created_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '{KEPT}')"
+        ),
+        &params,
+    )?;
+    db::exec(
+        conn,
+        &format!(
+            "INSERT INTO idempotency (commune, caller, key, fingerprint, status, body, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, {})",
+            db::NOW_RFC3339
+        ),
+        &[
+            params[0].clone(),
+            params[1].clone(),
+            params[2].clone(),
+            db::text(key.fingerprint.as_str()),
+            Value::Integer(i64::from(status)),
+            db::text(body.to_string()),
+        ],
+    )
+    .context("recording the Idempotency-Key")
+}
+
+/// Drops the answers older than a day (run by periodic sweeps; each holds a tracking code).
+pub fn purge(conn: &Connection, commune: &Commune) -> anyhow::Result<()> {
+    db::exec(
+        conn,
+        &format!(
+            "DELETE FROM idempotency WHERE commune = ? \
+             AND created_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '{KEPT}')"
+        ),
+        &[db::text(commune.as_str())],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn anonymous_filers_own_keys_by_their_contact() {
+        let a = owner(None, &json!({"email": "A@x.fr"}));
+        assert_eq!(a, owner(None, &json!({"email": " a@x.fr "})));
+        assert_ne!(a, owner(None, &json!({"email": "b@x.fr"})));
+        assert!(a.starts_with("anonymous:"));
+        assert_eq!(owner(Some("u1"), &json!({})), "account:u1");
+    }
+
+    #[test]
+    fn the_fingerprint_depends_on_every_byte() {
+        assert_ne!(fingerprint(b"{\"a\":1}"), fingerprint(b"{\"a\":2}"));
+        assert_eq!(fingerprint(b"x").len(), 64);
+    }
+}

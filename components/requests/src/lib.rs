@@ -19,7 +19,8 @@
 //! - [`georeport`] (with [`api_keys`]): Open311 GeoReport v2 requests under `/open311/v2/...`.
 //! - [`outbox`] and [`events`]: the transactional outbox and its retry sweep.
 //! - [`record`], [`reference`], [`timeline`], [`caller`], [`catalog`]: the shared core.
-//! - diagnostics (`ping`, `mail_check`) and [`privacy`] (GDPR export and erasure, chained).
+//! - diagnostics (`ping`, `mail_check`), [`privacy`] (GDPR export and erasure, chained) and
+//!   [`retention`] (closed requests deleted after their service's retention).
 
 mod api_keys;
 mod attachments;
@@ -40,6 +41,7 @@ mod privacy;
 mod queue;
 mod record;
 mod reference;
+mod retention;
 mod schema;
 mod timeline;
 mod tracking;
@@ -112,8 +114,8 @@ async fn route_in(req: &Request, commune: Commune, segments: &[&str]) -> Result<
         ([], Method::Get) => queue::list(req, &commune),
         ([], _) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
         (["mine"], Method::Get) => tracking::mine(req, &commune),
-        (["track"], Method::Get) => tracking::track(req, &commune),
-        (["similar"], Method::Get) => duplicates::similar(req, &commune),
+        (["track"], Method::Post) => tracking::track(req, &commune),
+        (["similar"], Method::Get) => duplicates::similar(req, &commune).await,
         (["figures"], Method::Get) => queue::figures(req, &commune),
         (["export.csv"], Method::Get) => queue::csv(req, &commune),
         (["counter"], Method::Post) => channels::counter_filing(req, &commune).await,
@@ -122,6 +124,7 @@ async fn route_in(req: &Request, commune: Commune, segments: &[&str]) -> Result<
         (["triage", id], Method::Post) => channels::triage_resolve(req, &commune, id).await,
         (["overdue", "sweep"], Method::Post) => workflow::sweep_overdue(req, &commune).await,
         (["outbox", "retry"], Method::Post) => outbox::retry(req, &commune).await,
+        (["retention", "purge"], Method::Post) => retention::purge(req, &commune),
         (["api-keys"], Method::Get) => api_keys::list(req, &commune),
         (["api-keys"], Method::Post) => api_keys::create(req, &commune),
         (["api-keys", id, "revoke"], Method::Post) => api_keys::revoke(req, &commune, id),
@@ -137,7 +140,7 @@ async fn route_in(req: &Request, commune: Commune, segments: &[&str]) -> Result<
         ([reference, "attachments", id], Method::Get) => attachments::download(req, &commune, reference, id),
         ([reference, "calls"], Method::Post) => channels::call_log(req, &commune, reference).await,
         ([reference, "scans"], Method::Post) => channels::paper_scan(req, &commune, reference).await,
-        ([reference, "receipt"], Method::Get) => channels::receipt(req, &commune, reference),
+        ([reference, "receipt"], Method::Get) => channels::receipt(req, &commune, reference).await,
         _ => Err(ApiError::NotFound),
     }
 }

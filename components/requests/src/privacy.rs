@@ -3,18 +3,26 @@
 //! `http://requests.spin.internal/internal/privacy/{export,erase}`. No public route covers
 //! `/internal/...` (requests' routes are `/api/requests/...` and `/open311/v2/...`).
 //!
-//! Citizens' requests do not exist yet: the requests issue extends both answers with them
-//! (and the records the commune must keep by law, in `kept`). Today the only records naming an
-//! account are the administrators' notification-chain checks (`diagnostic_pings.requested_by`,
-//! also in the payload of their outbox events); erasure replaces the account there.
+//! A person's requests are those filed with their account, and those filed without one under
+//! their e-mail address (anonymous reports, e-mails, calls). Export gives each with its
+//! answers, contact, public timeline, the person's own messages, files (described, not
+//! included) and call logs, and the requests the person follows.
+//!
+//! Erasure deletes the person's closed requests with everything attached, and what they
+//! follow; open requests are kept (`kept`, legal basis: the commune is processing them, GDPR
+//! art. 6(1)(e) and 17(3)(b)) and can be erased once closed. Administrators' notification-chain
+//! checks name their account (`diagnostic_pings.requested_by`, also in the payload of their
+//! outbox events): erasure replaces the account there.
 
 use guichet_guest::db::{self, Connection, Value};
-use guichet_guest::privacy::{self, Erasure, Subject};
+use guichet_guest::privacy::{self, Erasure, Kept, Subject};
+use guichet_guest::Commune;
 use guichet_guest::{body, response, routing, ApiError};
-use serde_json::{json, Map};
+use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Request, Response};
 
-use crate::{schema, COMPONENT, DATABASE};
+use crate::record::{self, Record, COLUMNS};
+use crate::{schema, timeline, COMPONENT, DATABASE};
 
 /// What replaces an erased account id in records that must keep a non-empty value.
 const ERASED: &str = "erased";
@@ -65,6 +73,29 @@ fn export(req: &Request) -> Result<Response, ApiError> {
         .collect();
     let mut records = Map::new();
     records.insert("diagnostic_pings".into(), json!(pings));
+    let requests = owned_requests(&conn, &subject)?
+        .iter()
+        .map(|r| exported(&conn, &subject, r))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    records.insert("requests".into(), Json::Array(requests));
+    let followed = db::query(
+        &conn,
+        "SELECT r.reference, f.since, f.contact FROM followers f JOIN requests r \
+         ON r.id = f.request_id WHERE f.commune = ? AND f.follower IN (?, ?) ORDER BY f.since",
+        &followers_params(&subject),
+    )?;
+    let followed: Vec<Json> = followed
+        .rows
+        .iter()
+        .map(|row| {
+            json!({
+                "reference": row.get::<&str>(0),
+                "since": row.get::<&str>(1),
+                "contact": row.get::<&str>(2).and_then(|c| serde_json::from_str::<Json>(c).ok()),
+            })
+        })
+        .collect();
+    records.insert("followed_requests".into(), Json::Array(followed));
     Ok(response::json(
         200,
         &privacy::export_body(COMPONENT, records),
@@ -87,12 +118,124 @@ fn erase(req: &Request) -> Result<Response, ApiError> {
             "UPDATE diagnostic_pings SET requested_by = ? WHERE commune = ? AND requested_by = ?",
             &[db::text(ERASED), commune, account],
         )?;
-        Ok(conn.changes())
+        let pings = i64::try_from(conn.changes()).unwrap_or(i64::MAX);
+        db::exec(
+            conn,
+            "DELETE FROM followers WHERE commune = ? AND follower IN (?, ?)",
+            &followers_params(&subject),
+        )?;
+        let follows = i64::try_from(conn.changes()).unwrap_or(i64::MAX);
+        let (mut deleted, mut open) = (0, 0);
+        for request in owned_requests(conn, &subject)? {
+            if request.is_open {
+                open += 1;
+            } else {
+                record::delete(conn, subject.commune(), &request.id)?;
+                deleted += 1;
+            }
+        }
+        Ok((pings, follows, deleted, open))
     })?;
+    let (pings, follows, deleted, open) = erased;
     let mut erasure = Erasure::default();
-    erasure.erased.insert(
-        "diagnostic_pings".into(),
-        i64::try_from(erased).unwrap_or(i64::MAX),
-    );
+    erasure.erased.insert("diagnostic_pings".into(), pings);
+    erasure.erased.insert("followed_requests".into(), follows);
+    erasure.erased.insert("closed_requests".into(), deleted);
+    if open > 0 {
+        erasure.kept.push(Kept {
+            record: "open_requests".into(),
+            count: open,
+            legal_basis: "requests being processed by the commune (GDPR art. 6(1)(e), \
+                          17(3)(b)); erasable once closed"
+                .into(),
+        });
+    }
     Ok(response::json(200, &erasure.body(COMPONENT)))
+}
+
+/// The subject's requests: filed with their account, or without one under their address.
+fn owned_requests(conn: &Connection, subject: &Subject) -> anyhow::Result<Vec<Record>> {
+    let email = subject.email().map(str::to_lowercase);
+    let result = db::query(
+        conn,
+        &format!(
+            "SELECT {COLUMNS} FROM requests WHERE commune = ? AND (account_id = ? OR \
+             (account_id IS NULL AND ? IS NOT NULL \
+              AND lower(json_extract(contact, '$.email')) = ?)) ORDER BY created_at"
+        ),
+        &[
+            db::text(subject.commune().as_str()),
+            db::text(subject.account_id()),
+            email.clone().map_or(Value::Null, db::text),
+            email.map_or(Value::Null, db::text),
+        ],
+    )?;
+    result.rows.iter().map(Record::from_row).collect()
+}
+
+/// `account:<id>` and `email:<address>` (or the account twice when there is no address).
+fn followers_params(subject: &Subject) -> [Value; 3] {
+    let account = format!("account:{}", subject.account_id());
+    let email = subject
+        .email()
+        .map_or_else(|| account.clone(), |e| format!("email:{}", e.to_lowercase()));
+    [
+        db::text(subject.commune().as_str()),
+        db::text(account),
+        db::text(email),
+    ]
+}
+
+/// One request as its filer receives it in an export.
+fn exported(conn: &Connection, subject: &Subject, request: &Record) -> anyhow::Result<Json> {
+    let commune: &Commune = subject.commune();
+    let own = |kind: &str| -> anyhow::Result<Vec<Json>> {
+        let sql = match kind {
+            "attachments" => {
+                "SELECT name, content_type, size, source, created_at FROM attachments \
+                 WHERE commune = ? AND request_id = ? ORDER BY created_at"
+            }
+            _ => {
+                "SELECT called_at, duration_seconds, caller, summary, '' FROM call_logs \
+                 WHERE commune = ? AND request_id = ? ORDER BY called_at"
+            }
+        };
+        let result = db::query(
+            conn,
+            sql,
+            &[db::text(commune.as_str()), db::text(request.id.as_str())],
+        )?;
+        Ok(result
+            .rows
+            .iter()
+            .map(|row| {
+                if kind == "attachments" {
+                    json!({"name": row.get::<&str>(0), "content_type": row.get::<&str>(1),
+                           "size": row.get::<i64>(2), "source": row.get::<&str>(3),
+                           "added_at": row.get::<&str>(4)})
+                } else {
+                    json!({"called_at": row.get::<&str>(0), "duration_seconds": row.get::<i64>(1),
+                           "caller": row.get::<&str>(2), "summary": row.get::<&str>(3)})
+                }
+            })
+            .collect())
+    };
+    let location = json!({"lat": request.lat, "long": request.long, "address": request.address});
+    Ok(json!({
+        "reference": request.reference,
+        "service_code": request.service_code,
+        "service_name": request.service_name,
+        "state": request.state,
+        "open": request.is_open,
+        "channel": request.channel,
+        "created_at": request.created_at,
+        "closed_at": request.closed_at,
+        "description": request.description,
+        "answers": request.answers,
+        "contact": request.contact,
+        "location": location,
+        "timeline": timeline::list(conn, &request.id, false)?,
+        "attachments": own("attachments")?,
+        "calls": own("calls")?,
+    }))
 }

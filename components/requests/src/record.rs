@@ -117,9 +117,9 @@ pub fn insert(conn: &Connection, commune: &Commune, new: &NewRequest<'_>) -> any
         "INSERT INTO requests (id, commune, reference, service_code, service_version, \
          service_name, department, state, is_open, channel, account_id, contact, description, \
          answers, lat, long, address, assignee, expected_on, tracking_hash, merged_into, \
-         filed_by, lang, created_at, updated_at, closed_at) \
+         filed_by, lang, created_at, updated_at, closed_at, retention_days) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, \
-         date(?, '+' || ? || ' days'), ?, NULL, ?, ?, ?, ?, CASE WHEN ? THEN NULL ELSE ? END)",
+         date(?, '+' || ? || ' days'), ?, NULL, ?, ?, ?, ?, CASE WHEN ? THEN NULL ELSE ? END, ?)",
         &[
             db::text(id.as_str()),
             db::text(commune.as_str()),
@@ -147,6 +147,7 @@ pub fn insert(conn: &Connection, commune: &Commune, new: &NewRequest<'_>) -> any
             db::text(now.as_str()),
             Value::Integer(i64::from(is_open)),
             db::text(now.as_str()),
+            Value::Integer(definition.retention_days.max(0)),
         ],
     )
     .context("writing the request")?;
@@ -304,4 +305,38 @@ pub fn load_by_id(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Res
 fn one(conn: &Connection, sql: &str, params: &[Value]) -> anyhow::Result<Option<Record>> {
     let result = db::query(conn, sql, params)?;
     result.rows.first().map(Record::from_row).transpose()
+}
+
+/// Deletes request `id` of `commune` with everything attached to it (files, calls, e-mails,
+/// followers, its events, its text index and, last, its timeline: the schema lets timeline entries go
+/// only once their request is gone). For erasure and retention; call inside a transaction.
+pub fn delete(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<()> {
+    let params = [db::text(commune.as_str()), db::text(id)];
+    db::exec(
+        conn,
+        "DELETE FROM requests_text WHERE rowid = \
+         (SELECT rowid FROM requests WHERE commune = ? AND id = ?)",
+        &params,
+    )?;
+    for table in ["attachments", "call_logs", "followers", "inbound_mail"] {
+        db::exec(
+            conn,
+            &format!("DELETE FROM {table} WHERE commune = ? AND request_id = ?"),
+            &params,
+        )
+        .with_context(|| format!("deleting the request's {table}"))?;
+    }
+    // Event payloads carry the filer's contact.
+    db::exec(
+        conn,
+        "DELETE FROM outbox WHERE commune = ? AND json_extract(payload, '$.request_id') = ?",
+        &params,
+    )?;
+    db::exec(conn, "DELETE FROM requests WHERE commune = ? AND id = ?", &params)?;
+    db::exec(
+        conn,
+        "DELETE FROM timeline WHERE commune = ? AND request_id = ?",
+        &params,
+    )
+    .context("deleting the request's timeline")
 }

@@ -162,8 +162,60 @@ pub const MIGRATIONS: &[&str] = &[
         revoked_at TEXT
     )",
     // 25: full-text index of each request's description, answers, address and reference, for
-    // the agents' text filter and duplicate detection (rowid = the request's rowid).
+    // the agents' text filter and duplicate detection (rowid = the request's rowid). It keeps
+    // its text (not contentless) so that a row can be deleted with its request (erasure,
+    // retention) on any SQLite version.
     "CREATE VIRTUAL TABLE requests_text USING fts5(
-        text, content='', tokenize='unicode61 remove_diacritics 2'
+        text, tokenize='unicode61 remove_diacritics 2'
     )",
+    // 26 (lead): how long the request is kept once closed, from its service at filing time.
+    "ALTER TABLE requests ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 3650",
+    "CREATE INDEX requests_by_closed ON requests (commune, closed_at) WHERE closed_at IS NOT NULL",
+    // open311 helper: what an Open311 client app sent beyond the request itself: the API key
+    // that filed it, the token given for a batch service (`GET tokens/{token}`), and the
+    // Open311 parameters Guichet has no column for (address_id, device_id, the app's own
+    // account_id, media_url). The app's account_id is never a Guichet account.
+    "CREATE TABLE open311_requests (
+        request_id TEXT PRIMARY KEY,
+        commune TEXT NOT NULL,
+        api_key_id TEXT NOT NULL,
+        token TEXT UNIQUE,
+        address_id TEXT,
+        device_id TEXT,
+        client_account_id TEXT,
+        media_url TEXT,
+        created_at TEXT NOT NULL
+    )",
+    // outbox helper: when an undelivered event is tried next (NULL: at once); each failed
+    // attempt pushes it back (backoff in outbox.rs), so a sweep does not hammer a notifications
+    // component that is down.
+    "ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT",
+    // filing/tracking helper: the states of each service version requests were filed for
+    // (label `{"fr","en"}`, open), copied from the catalogue at filing time (a published
+    // version never changes), so that tracking shows state labels without asking the
+    // catalogue on every look-up.
+    "CREATE TABLE service_states (
+        commune TEXT NOT NULL,
+        service_code TEXT NOT NULL,
+        service_version INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        label TEXT NOT NULL,
+        open INTEGER NOT NULL,
+        PRIMARY KEY (commune, service_code, service_version, state)
+    )",
+    // filing/tracking helper: failed tracking look-ups (wrong reference or code) per client
+    // address hash and fixed window, to slow down guessing tracking codes.
+    "CREATE TABLE track_failures (
+        commune TEXT NOT NULL,
+        client TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        failures INTEGER NOT NULL,
+        PRIMARY KEY (commune, client)
+    )",
+    // queue helper: what the agents' queue and figures sort and count on, so that sorting by
+    // update or expected date and counting closures stay index walks on a large commune.
+    "CREATE INDEX requests_by_updated ON requests (commune, updated_at)",
+    "CREATE INDEX requests_by_expected ON requests (commune, expected_on)",
+    "CREATE INDEX requests_by_closed ON requests (commune, closed_at, is_open, created_at) \
+     WHERE closed_at IS NOT NULL",
 ];

@@ -1,29 +1,23 @@
-//! Workflow (being written).
+//! Workflow: a request moves along its service's states and transitions, allowed per role;
+//! it is assigned to a department and an agent; staff write internal notes, citizen and staff
+//! exchange public messages; overdue requests are flagged; closed ones can be reopened.
+//!
+//! Every change writes its immutable timeline entries and its outbox event in the same
+//! transaction as the change; events are delivered after the commit. Who may act:
+//! [`access`]. What the workflow allows: [`rules`].
 
-use guichet_guest::{ApiError, Commune};
-use spin_sdk::http::{Request, Response};
+pub(crate) mod access;
+mod assign;
+mod change;
+pub(crate) mod input;
+mod overdue;
+pub(crate) mod rules;
+mod talk;
+mod transition;
+pub(crate) mod view;
 
-pub async fn sweep_overdue(_req: &Request, _commune: &Commune) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-
-pub async fn transition(_req: &Request, _commune: &Commune, _reference: &str) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-
-pub async fn assign(_req: &Request, _commune: &Commune, _reference: &str) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-
-pub async fn note(_req: &Request, _commune: &Commune, _reference: &str) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-
-pub async fn message(_req: &Request, _commune: &Commune, _reference: &str) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-
-pub async fn reopen(_req: &Request, _commune: &Commune, _reference: &str) -> Result<Response, ApiError> {
-    Err(ApiError::NotFound)
-}
-
+pub use assign::assign;
+pub(crate) use change::changes;
+pub use overdue::sweep_overdue;
+pub use talk::{message, note};
+pub use transition::{reopen, service_of, transition};

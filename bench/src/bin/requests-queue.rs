@@ -1,0 +1,579 @@
+//! The agents' queue on a commune with one million requests, through the Guichet host.
+//!
+//! Starts `guichet-host` on Guichet's spin.toml with a fresh state directory, lets the requests
+//! component create its database (`GET /api/requests/health`), stops the host and writes the
+//! requests straight into that SQLite file (the exact schema the component migrated: its
+//! indexes are dropped during the load and re-created from their own SQL, and the full-text
+//! index is filled as `record::insert` fills it), then starts the host again and measures, one
+//! request at a time on one keep-alive connection, the queue's common queries with an agent's
+//! token. The generated commune: the 34 demo services with their departments and workflows,
+//! requests spread over three years, about 20% open (most of them recent), two thirds
+//! assigned, six channels, descriptions and addresses to search.
+//!
+//! Baselines in the same run: `GET /api/requests/health` through the host (the floor of any
+//! request: instantiation, token-free routing, one SQLite open), and the very statements the
+//! component runs (`components/requests/src/queue/sql.rs`, included here) run natively with
+//! rusqlite on the same file, one fresh connection per query as the host opens one per request.
+//!
+//! Prints a Markdown table. Usage: requests-queue [rows] [samples per query]
+//! (defaults 1000000 and 200), or `bash bench/requests_queue.sh`.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use guichet_tests::tokens::TestKeys;
+use guichet_tests::{root, Host, HostConfig};
+use serde_json::Value;
+
+#[allow(dead_code)] // the benchmark uses only some of the builders
+#[path = "../../../components/requests/src/queue/sql.rs"]
+mod sql;
+
+/// The demo commune (served at 127.0.0.1).
+const COMMUNE: &str = "demo";
+/// Three years of requests.
+const SPAN_SECONDS: i64 = 3 * 365 * 86_400;
+const AGENTS: usize = 30;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let rows: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    let samples: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(200);
+    let services = read_services()?;
+
+    let dir = tempfile::tempdir().context("tempdir")?;
+    let keys = TestKeys::generate("bench");
+    let config = HostConfig::guichet_in(dir.path()).env("SPIN_VARIABLE_TOKEN_JWKS", &keys.jwks());
+    let mut host = Host::start(config, &dir);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into();
+    let (status, body) = get(&agent, &host.url("/api/requests/health"), None)?;
+    if status != 200 {
+        bail!("health answered {status}: {body}");
+    }
+    host.kill();
+    let db_path = dir.path().join("requests.db");
+    let started = Instant::now();
+    let now = unix_now();
+    let summary = seed(&db_path, &services, rows, now)?;
+    let seed_time = started.elapsed();
+    let host = host.restart();
+
+    let token = keys.access_token(COMMUNE, "agent-1", &["agent"]);
+    let bearer = format!("Bearer {token}");
+    let departments: Vec<&str> = {
+        let mut d: Vec<&str> = services.iter().map(|s| s.department.as_str()).collect();
+        d.sort_unstable();
+        d.dedup();
+        d
+    };
+    let words = ["lampadaire", "trottoir", "bruit", "dossier", "voisin", "tags", "Jaurès"];
+    let mut random = Lcg(7);
+    let shapes: Vec<Shape> = vec![
+        Shape::new("first page, default sort (`-created`)", |_| String::new(), &[]),
+        Shape::new("department + open", |i| {
+            format!("department={}&open=true", DEPARTMENTS_CYCLE[i % DEPARTMENTS_CYCLE.len()])
+        }, &[]),
+        Shape::new("overdue, most overdue first (`overdue=true&sort=expected`)", |_| "overdue=true&sort=expected".into(), &[]),
+        Shape::new("overdue, newest first (`overdue=true`)", |_| "overdue=true".into(), &[]),
+        Shape::new("assigned to me, open (`assignee=me&open=true`)", |_| "assignee=me&open=true".into(), &[]),
+        Shape::new("text search (`q=`, one word)", move |i| format!("q={}", pct(words[i % words.len()])), &[]),
+        Shape::new("text search + open (`q=rue+victor&open=true`)", |_| "q=rue+victor&open=true".into(), &[]),
+        Shape::new("reference (`q=2025-012345`)", |i| format!("q=2025-{:06}", 1000 + (i * 997) % 300_000), &[]),
+        Shape::new("deep page via cursor (random position in 1M)", |_| String::new(), &["cursor"]),
+        Shape::new("department + open with `counts=true` (exact per state)", |i| {
+            format!("department={}&open=true&counts=true", DEPARTMENTS_CYCLE[i % DEPARTMENTS_CYCLE.len()])
+        }, &[]),
+        Shape::new("whole commune with `counts=true` (exact per state, 1M rows)", |_| "counts=true".into(), &[]),
+    ];
+
+    let mut table = Vec::new();
+    let mut health = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let url = host.url("/api/requests/health");
+        let start = Instant::now();
+        let (status, _) = get(&agent, &url, None)?;
+        health.push(start.elapsed());
+        if status != 200 {
+            bail!("health answered {status}");
+        }
+    }
+    for shape in &shapes {
+        let mut times = Vec::with_capacity(samples);
+        let mut native = Vec::with_capacity(samples);
+        let mut checked = false;
+        for i in 0..samples + 5 {
+            let mut query = (shape.query)(i);
+            let mut after = None;
+            if shape.flags.contains(&"cursor") {
+                // A position deep in the commune: the cursor is the one the component hands
+                // out (hex of `sort|value|rowid`, see queue/params.rs), built for any row.
+                let rowid = 1 + random.below(rows - 1000) as i64;
+                let value = created_at(rowid as usize - 1, rows, now);
+                after = Some(sql::After { value: Some(value.clone()), rowid });
+                query = format!("cursor={}", hex(&format!("-created|{value}|{rowid}")));
+            }
+            let url = host.url(&format!("/api/requests?{query}"));
+            let start = Instant::now();
+            let (status, body) = get(&agent, &url, Some(&bearer))?;
+            let elapsed = start.elapsed();
+            if status != 200 {
+                bail!("{url} answered {status}: {}", truncate(&body, 400));
+            }
+            if !checked {
+                let answer: Value = serde_json::from_str(&body).context("queue answer")?;
+                if answer["items"].as_array().is_none_or(Vec::is_empty) {
+                    bail!("{url} found nothing: {}", truncate(&body, 400));
+                }
+                checked = true;
+            }
+            let native_time = native_list(&db_path, &query, after)?;
+            // The first five are warm-up (page cache, compiled code).
+            if i >= 5 {
+                times.push(elapsed);
+                native.push(native_time);
+            }
+        }
+        table.push((shape.name, times, native));
+    }
+    let mut figures = Vec::with_capacity(samples / 4);
+    for _ in 0..(samples / 4).max(10) {
+        let url = host.url("/api/requests/figures");
+        let start = Instant::now();
+        let (status, body) = get(&agent, &url, Some(&bearer))?;
+        figures.push(start.elapsed());
+        if status != 200 {
+            bail!("figures answered {status}: {body}");
+        }
+    }
+    let (_, figures_body) = get(&agent, &host.url("/api/requests/figures"), Some(&bearer))?;
+
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    println!(
+        "| `GET /api/requests?…` on {rows} requests ({cores} cores, sequential, one connection, {samples} each) | p50 (ms) | p95 (ms) | p99 (ms) | req/s | same SQL natively, p50 (ms) | host / native (p50) |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let health_stats = Stats::of(&mut health);
+    println!(
+        "| baseline: `GET /api/requests/health` | {:.2} | {:.2} | {:.2} | {:.0} | | |",
+        health_stats.p50, health_stats.p95, health_stats.p99, health_stats.rps
+    );
+    for (name, times, native) in &mut table {
+        let s = Stats::of(times);
+        let n = Stats::of(native);
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} | {:.0} | {:.2} | {:.1} |",
+            s.p50, s.p95, s.p99, s.rps, n.p50, s.p50 / n.p50.max(0.001)
+        );
+    }
+    let f = Stats::of(&mut figures);
+    println!(
+        "| `GET /api/requests/figures` (open, overdue, closed this week, median time to close) | {:.2} | {:.2} | {:.2} | {:.0} | | |",
+        f.p50, f.p95, f.p99, f.rps
+    );
+    println!();
+    println!(
+        "Generated commune: {rows} requests ({} open, {} assigned) over 34 services and {} departments, written into the requests database in {:.1} s. Figures: {}.",
+        summary.open,
+        summary.assigned,
+        departments.len(),
+        seed_time.as_secs_f64(),
+        truncate(&figures_body, 300)
+    );
+    drop(host);
+    Ok(())
+}
+
+/// Departments to filter on, in turn (the demo catalogue's, big and small).
+const DEPARTMENTS_CYCLE: [&str; 6] =
+    ["roads", "population", "cleanliness", "urbanism", "municipal-police", "civil-status"];
+
+struct Shape {
+    name: &'static str,
+    query: Box<dyn Fn(usize) -> String>,
+    flags: &'static [&'static str],
+}
+
+impl Shape {
+    fn new(name: &'static str, query: impl Fn(usize) -> String + 'static, flags: &'static [&'static str]) -> Shape {
+        Shape { name, query: Box::new(query), flags }
+    }
+}
+
+/// What the component runs for `GET /api/requests?{query}` (the subset of parameters this
+/// benchmark sends), natively on a fresh connection, timed.
+fn native_list(db: &std::path::Path, query: &str, after: Option<sql::After>) -> anyhow::Result<Duration> {
+    let mut filters = sql::Filters { commune: COMMUNE.into(), text_drives: true, ..Default::default() };
+    let mut sort = sql::Sort::DEFAULT;
+    let mut counts = false;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = unpct(value);
+        match name {
+            "department" => filters.departments.push(value),
+            "open" => filters.open = Some(value == "true"),
+            "overdue" => filters.overdue = Some(value == "true"),
+            "assignee" => filters.assignee = Some(sql::Assignee::Account("agent-1".into())),
+            "sort" => sort = sql::Sort::parse(&value).context("sort")?,
+            "counts" => counts = value == "true",
+            "q" if value.starts_with("20") && value.len() == 11 => filters.text = Some(sql::Text::Reference(value)),
+            "q" => filters.text = Some(sql::Text::Match(sql::match_expression(&value).context("words")?)),
+            _ => {}
+        }
+    }
+    let start = Instant::now();
+    let conn = rusqlite::Connection::open(db)?;
+    if let Some(sql::Text::Match(expression)) = &filters.text {
+        let n: i64 = one(&conn, &sql::text_matches(expression, 5_001))?;
+        filters.text_drives = n <= 5_000;
+    }
+    let page = sql::page(&filters, sort, after.as_ref(), 26);
+    let mut stmt = conn.prepare(&page.text)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(page.params.iter().map(value)))?;
+    let mut n = 0;
+    while let Some(row) = rows.next()? {
+        let _: Option<String> = row.get(1)?;
+        n += 1;
+    }
+    drop(rows);
+    if counts {
+        let s = sql::state_counts(&filters);
+        let mut stmt = conn.prepare(&s.text)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(s.params.iter().map(value)))?;
+        while rows.next()?.is_some() {}
+    } else if n > 25 || after.is_some() {
+        let _: i64 = one(&conn, &sql::capped_count(&filters, 10_001))?;
+    }
+    Ok(start.elapsed())
+}
+
+fn one(conn: &rusqlite::Connection, statement: &sql::Sql) -> anyhow::Result<i64> {
+    Ok(conn.query_row(&statement.text, rusqlite::params_from_iter(statement.params.iter().map(value)), |r| r.get(0))?)
+}
+
+fn value(param: &sql::Param) -> rusqlite::types::Value {
+    match param {
+        sql::Param::Text(t) => rusqlite::types::Value::Text(t.clone()),
+        sql::Param::Int(i) => rusqlite::types::Value::Integer(*i),
+    }
+}
+
+/// A demo service, as the generator needs it.
+struct Service {
+    code: String,
+    department: String,
+    processing_days: i64,
+    name_json: String,
+    name_fr: String,
+    open_states: Vec<String>,
+    closed_states: Vec<String>,
+    /// How often it is used, relative to the others.
+    weight: usize,
+}
+
+fn read_services() -> anyhow::Result<Vec<Service>> {
+    let text = std::fs::read_to_string(root().join("components/catalog/demo/catalogue.json"))
+        .context("reading the demo catalogue")?;
+    let list: Vec<Value> = serde_json::from_str(&text).context("parsing the demo catalogue")?;
+    Ok(list
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let states = s["workflow"]["states"].as_array().cloned().unwrap_or_default();
+            let pick = |open: bool| -> Vec<String> {
+                states
+                    .iter()
+                    .filter(|st| st["open"].as_bool() == Some(open))
+                    .filter_map(|st| st["code"].as_str().map(str::to_owned))
+                    .collect()
+            };
+            let anonymous = s["anonymous"].as_bool() == Some(true);
+            Service {
+                code: s["code"].as_str().unwrap_or_default().to_owned(),
+                department: s["department"].as_str().unwrap_or_default().to_owned(),
+                processing_days: s["processing_days"].as_i64().unwrap_or(15),
+                name_json: serde_json::json!({"fr": s["name"]["fr"], "en": s["name"]["en"]}).to_string(),
+                name_fr: s["name"]["fr"].as_str().unwrap_or_default().to_owned(),
+                open_states: pick(true),
+                closed_states: pick(false),
+                // Street reports come in far more often than civil-status paperwork.
+                weight: if anonymous { 6 } else { 1 + i % 3 },
+            }
+        })
+        .collect())
+}
+
+struct Summary {
+    open: usize,
+    assigned: usize,
+}
+
+/// The creation time of row `i` of `rows`, evenly spread over the last three years.
+fn created_seconds(i: usize, rows: usize, now: i64) -> i64 {
+    now - SPAN_SECONDS + (i as i64 * SPAN_SECONDS) / rows as i64
+}
+
+fn created_at(i: usize, rows: usize, now: i64) -> String {
+    rfc3339(created_seconds(i, rows, now))
+}
+
+/// Writes `rows` requests of the demo commune into the requests database at `path` (the host
+/// stopped), with their full-text entries and reference counters.
+fn seed(path: &std::path::Path, services: &[Service], rows: usize, now: i64) -> anyhow::Result<Summary> {
+    const STREETS: [&str; 24] = [
+        "Victor Hugo", "Jean Jaurès", "de la République", "Pasteur", "du Général de Gaulle",
+        "Gambetta", "des Lilas", "de la Gare", "du Moulin", "des Écoles", "Émile Zola",
+        "de la Paix", "Voltaire", "Jules Ferry", "du Château", "des Tilleuls", "Carnot",
+        "Anatole France", "de l'Église", "Jean Moulin", "des Acacias", "du Stade", "Foch",
+        "de Verdun",
+    ];
+    const KINDS: [&str; 5] = ["rue", "avenue", "boulevard", "place", "impasse"];
+    const WORDS: [&str; 40] = [
+        "lampadaire", "trottoir", "bruit", "voisin", "tags", "dossier", "pièce", "justificatif",
+        "nuit", "matin", "devant", "école", "arrêt", "bus", "chien", "poubelle", "dépôt",
+        "sauvage", "encombrants", "arbre", "branche", "trou", "chaussée", "voiture", "garée",
+        "depuis", "semaines", "urgent", "danger", "enfants", "mariage", "naissance", "acte",
+        "copie", "inscription", "cantine", "salle", "réservation", "marché", "terrasse",
+    ];
+    let mut conn = rusqlite::Connection::open(path).context("opening the requests database")?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000; \
+         PRAGMA temp_store=MEMORY;",
+    )?;
+    let indexes: Vec<(String, String)> = {
+        let mut stmt = conn.prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' \
+             AND sql IS NOT NULL",
+        )?;
+        let found = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        found
+    };
+    let tx = conn.transaction()?;
+    for (name, _) in &indexes {
+        tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+    }
+    let total_weight: usize = services.iter().map(|s| s.weight).sum();
+    let mut random = Lcg(0x5eed);
+    let mut summary = Summary { open: 0, assigned: 0 };
+    let mut counters: std::collections::BTreeMap<i64, i64> = Default::default();
+    {
+        let mut insert = tx.prepare(
+            "INSERT INTO requests (rowid, id, commune, reference, service_code, service_version, \
+             service_name, department, state, is_open, channel, account_id, contact, description, \
+             answers, lat, long, address, assignee, expected_on, tracking_hash, merged_into, \
+             filed_by, lang, created_at, updated_at, closed_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, \
+             ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, NULL, ?, 'fr', ?, ?, ?)",
+        )?;
+        let mut text = tx.prepare("INSERT INTO requests_text (rowid, text) VALUES (?, ?)")?;
+        for i in 0..rows {
+            let rowid = i as i64 + 1;
+            let created = created_seconds(i, rows, now);
+            let age_days = (now - created) / 86_400;
+            let mut pick = random.below(total_weight);
+            let service = services
+                .iter()
+                .find(|s| {
+                    if pick < s.weight {
+                        true
+                    } else {
+                        pick -= s.weight;
+                        false
+                    }
+                })
+                .unwrap_or(&services[0]);
+            let open_chance = if age_days < 60 { 90 } else if age_days < 365 { 25 } else { 12 };
+            let close_hours = (service.processing_days * 24).max(4) * (5 + random.below(150) as i64) / 100;
+            let closes_at = created + close_hours * 3600;
+            let is_open = random.below(100) < open_chance || closes_at >= now;
+            let (state, closed_at, updated) = if is_open {
+                let state = &service.open_states[random.below(service.open_states.len())];
+                (state, None, created + (now - created) * random.below(100) as i64 / 100)
+            } else {
+                let state = &service.closed_states[random.below(service.closed_states.len())];
+                (state, Some(rfc3339(closes_at)), closes_at)
+            };
+            let assignee = if random.below(100) < if is_open { 50 } else { 90 } {
+                Some(format!("agent-{}", random.below(AGENTS)))
+            } else {
+                None
+            };
+            summary.open += usize::from(is_open);
+            summary.assigned += usize::from(assignee.is_some());
+            let channel = match random.below(100) {
+                0..55 => "web",
+                55..65 => "open311",
+                65..77 => "counter",
+                77..89 => "phone",
+                89..97 => "email",
+                _ => "mail",
+            };
+            let year: i64 = rfc3339(created)[..4].parse().unwrap_or(2026);
+            let number = counters.entry(year).or_insert(0);
+            *number += 1;
+            let reference = format!("{year}-{number:06}");
+            let address = format!(
+                "{} {} {}",
+                1 + random.below(120),
+                KINDS[random.below(KINDS.len())],
+                STREETS[random.below(STREETS.len())]
+            );
+            let description: Vec<&str> = (0..8 + random.below(8)).map(|_| WORDS[random.below(WORDS.len())]).collect();
+            let description = description.join(" ");
+            let account = (random.below(10) < 7).then(|| format!("citizen-{}", random.below(200_000)));
+            insert.execute(rusqlite::params![
+                rowid,
+                format!("{:016x}{:016x}", random.next(), random.next()),
+                COMMUNE,
+                reference,
+                service.code,
+                service.name_json,
+                service.department,
+                state,
+                i64::from(is_open),
+                channel,
+                account,
+                r#"{"name":"Camille Martin","notify":"email"}"#,
+                description,
+                48.85 + random.below(1000) as f64 / 10_000.0,
+                2.35 + random.below(1000) as f64 / 10_000.0,
+                address,
+                assignee,
+                date_of(created + service.processing_days * 86_400),
+                format!("{:016x}{:016x}{:016x}{:016x}", random.next(), random.next(), random.next(), random.next()),
+                (channel == "counter" || channel == "phone").then_some("agent-0"),
+                rfc3339(created),
+                rfc3339(updated),
+                closed_at,
+            ])?;
+            let searchable = format!("{reference}\n{}\n{}\n{description}\n{address}", service.code, service.name_fr);
+            text.execute(rusqlite::params![rowid, searchable])?;
+        }
+        let mut counter = tx.prepare(
+            "INSERT INTO reference_counters (commune, year, last) VALUES (?, ?, ?) \
+             ON CONFLICT (commune, year) DO UPDATE SET last = max(last, excluded.last)",
+        )?;
+        for (year, last) in &counters {
+            counter.execute(rusqlite::params![COMMUNE, year, last])?;
+        }
+    }
+    for (_, sql) in &indexes {
+        tx.execute_batch(sql)?;
+    }
+    tx.commit()?;
+    conn.execute_batch("PRAGMA journal_mode=WAL;")?;
+    Ok(summary)
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `(year, month, day)` of a day count since 1970-01-01 (H. Hinnant's civil_from_days).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+fn rfc3339(seconds: i64) -> String {
+    let (y, m, d) = civil(seconds.div_euclid(86_400));
+    let s = seconds.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+}
+
+fn date_of(seconds: i64) -> String {
+    let (y, m, d) = civil(seconds.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn get(agent: &ureq::Agent, url: &str, bearer: Option<&str>) -> anyhow::Result<(u16, String)> {
+    let mut request = agent.get(url);
+    if let Some(bearer) = bearer {
+        request = request.header("authorization", bearer);
+    }
+    let mut reply = request.call().with_context(|| format!("GET {url}"))?;
+    let status = reply.status().as_u16();
+    let body = reply.body_mut().with_config().limit(64 * 1024 * 1024).read_to_string().context("reading the answer")?;
+    Ok((status, body))
+}
+
+struct Stats {
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    rps: f64,
+}
+
+impl Stats {
+    fn of(samples: &mut [Duration]) -> Stats {
+        samples.sort_unstable();
+        let at = |q: f64| {
+            let index = ((samples.len() as f64 * q).ceil() as usize).saturating_sub(1);
+            samples.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        };
+        let total: f64 = samples.iter().map(Duration::as_secs_f64).sum();
+        Stats { p50: at(0.50), p95: at(0.95), p99: at(0.99), rps: samples.len() as f64 / total.max(1e-9) }
+    }
+}
+
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn pct(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+fn unpct(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap_or(b'?'));
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// A small deterministic generator, so that every run builds the same commune.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 11
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}

@@ -1,0 +1,514 @@
+//! What an event about a citizen's request becomes: one message per recipient of the event
+//! (`payload.recipients`, the filer's contact and the followers'), on the channel each chose
+//! (`notify`: `email`, `sms` or `none`), in their language, with the request's reference, the
+//! service, the new state, the commune's public message if any, and the link to the tracking
+//! page. Never the tracking code: whoever reads a message over someone's shoulder (or in a
+//! forwarded mail) must not be able to open the request with it.
+//!
+//! Pure: no database, no HTTP, so every rule is unit-tested here.
+//!
+//! Which kinds tell citizens: `request-filed`, `status-changed`, `message` (only one written
+//! by the commune: a citizen is not sent their own message back). `assigned` and `overdue` are
+//! the commune's internal business: stored as events, no message (the agent's own alerts need
+//! the agent's address, which only identity has).
+
+use guichet_guest::event::EventKind;
+use serde_json::{Map, Value};
+
+use crate::address::EmailAddress;
+
+/// The channels a citizen can choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+}
+
+/// A message to store and send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// Derived from the event id and the recipient's position: a redelivered event gives the
+    /// same ids (and is refused before that anyway, see `events::receive`).
+    pub id: String,
+    pub channel: Channel,
+    /// An e-mail address, or a phone number in international form (`+33612345678`).
+    pub to: String,
+    pub account_id: Option<String>,
+    pub purpose: &'static str,
+    pub language: &'static str,
+    pub subject: String,
+    pub text: String,
+}
+
+/// Longest SMS text (three concatenated segments of GSM-7).
+const MAX_SMS_CHARS: usize = 459;
+/// The commune's message is cut to this in an SMS (the whole text is on the tracking page).
+const SMS_MESSAGE_CHARS: usize = 200;
+
+/// The messages `kind` with `payload` gives, for the event `event_id`. `origin` is where the
+/// tracking page is (`scheme://host[:port]`) when the payload does not say.
+pub fn drafts(event_id: &str, kind: EventKind, payload: &Map<String, Value>, origin: &str) -> Vec<Draft> {
+    let purpose = match kind {
+        EventKind::RequestFiled => "request_filed",
+        EventKind::StatusChanged => "request_status",
+        EventKind::Message if written_by_the_commune(payload) => "request_message",
+        _ => return Vec::new(),
+    };
+    let Some(reference) = text(payload, "reference").filter(|r| is_reference(r)) else {
+        eprintln!("event {event_id}: no valid reference, no message");
+        return Vec::new();
+    };
+    let origin = text(payload, "origin")
+        .filter(|o| is_origin(o))
+        .unwrap_or(origin);
+    let link = format!("{origin}/track?reference={}", escape(reference));
+    let base = id_base(event_id);
+    let mut seen: Vec<(Channel, String)> = Vec::new();
+    let mut out = Vec::new();
+    let recipients = payload
+        .get("recipients")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (index, contact) in recipients.iter().enumerate() {
+        let Some((channel, to)) = address(contact) else {
+            continue;
+        };
+        if seen.contains(&(channel, to.clone())) {
+            continue;
+        }
+        seen.push((channel, to.clone()));
+        let language = language(contact, payload);
+        let facts = Facts {
+            reference,
+            service: localized(payload.get("service_name"), language)
+                .unwrap_or_else(|| text(payload, "service_code").unwrap_or_default().to_owned()),
+            state: state_label(payload, language),
+            message: public_message(payload),
+            link: &link,
+            name: text(contact, "name").map(|n| n.chars().take(100).collect()),
+        };
+        let (subject, body) = match channel {
+            Channel::Email => email(kind, language, &facts),
+            Channel::Sms => (email(kind, language, &facts).0, sms(kind, language, &facts)),
+        };
+        out.push(Draft {
+            id: format!("{base}-{index}"),
+            channel,
+            to,
+            account_id: text(contact, "account_id").map(str::to_owned),
+            purpose,
+            language,
+            subject,
+            text: body,
+        });
+    }
+    out
+}
+
+/// What a message says, in the recipient's language.
+struct Facts<'a> {
+    reference: &'a str,
+    service: String,
+    state: String,
+    message: Option<String>,
+    link: &'a str,
+    name: Option<String>,
+}
+
+fn email(kind: EventKind, language: &str, f: &Facts<'_>) -> (String, String) {
+    let fr = language == "fr";
+    let hello = match (&f.name, fr) {
+        (Some(name), true) => format!("Bonjour {name},"),
+        (None, true) => "Bonjour,".to_owned(),
+        (Some(name), false) => format!("Hello {name},"),
+        (None, false) => "Hello,".to_owned(),
+    };
+    let (subject, middle) = match (kind, fr) {
+        (EventKind::RequestFiled, true) => (
+            format!("Demande {} enregistrée", f.reference),
+            format!(
+                "Votre demande « {} » est enregistrée sous la référence {}.\nÉtat : {}.",
+                f.service, f.reference, f.state
+            ),
+        ),
+        (EventKind::RequestFiled, false) => (
+            format!("Request {} received", f.reference),
+            format!(
+                "Your request \"{}\" is registered under the reference {}.\nStatus: {}.",
+                f.service, f.reference, f.state
+            ),
+        ),
+        (EventKind::StatusChanged, true) => (
+            format!("Demande {} : {}", f.reference, f.state),
+            format!(
+                "Votre demande « {} » ({}) a changé d'état : {}.",
+                f.service, f.reference, f.state
+            ),
+        ),
+        (EventKind::StatusChanged, false) => (
+            format!("Request {}: {}", f.reference, f.state),
+            format!(
+                "The status of your request \"{}\" ({}) has changed: {}.",
+                f.service, f.reference, f.state
+            ),
+        ),
+        (_, true) => (
+            format!("Nouveau message sur votre demande {}", f.reference),
+            format!(
+                "La mairie vous a écrit au sujet de votre demande « {} » ({}).",
+                f.service, f.reference
+            ),
+        ),
+        (_, false) => (
+            format!("New message about your request {}", f.reference),
+            format!(
+                "The town hall wrote to you about your request \"{}\" ({}).",
+                f.service, f.reference
+            ),
+        ),
+    };
+    let mut body = format!("{hello}\n\n{middle}\n");
+    if let Some(message) = &f.message {
+        let label = if fr { "Message de la mairie :" } else { "Message from the town hall:" };
+        body.push_str(&format!("\n{label}\n{message}\n"));
+    }
+    let follow = if fr {
+        format!(
+            "\nSuivez votre demande en ligne : {}\nMunissez-vous du code de suivi remis lors du dépôt \
+             (il n'est jamais envoyé par message).\n",
+            f.link
+        )
+    } else {
+        format!(
+            "\nFollow your request online: {}\nYou will need the tracking code you were given when \
+             filing (it is never sent in a message).\n",
+            f.link
+        )
+    };
+    body.push_str(&follow);
+    (subject, body)
+}
+
+fn sms(kind: EventKind, language: &str, f: &Facts<'_>) -> String {
+    let fr = language == "fr";
+    let head = match (kind, fr) {
+        (EventKind::RequestFiled, true) => format!("Demande {} enregistrée ({}).", f.reference, f.service),
+        (EventKind::RequestFiled, false) => format!("Request {} received ({}).", f.reference, f.service),
+        (EventKind::StatusChanged, true) => format!("Demande {} : {}.", f.reference, f.state),
+        (EventKind::StatusChanged, false) => format!("Request {}: {}.", f.reference, f.state),
+        (_, true) => format!("Nouveau message sur la demande {}.", f.reference),
+        (_, false) => format!("New message about request {}.", f.reference),
+    };
+    let mut text = head;
+    if let Some(message) = &f.message {
+        text.push(' ');
+        text.push_str(&cut(message, SMS_MESSAGE_CHARS));
+    }
+    text.push_str(if fr { " Suivi : " } else { " Track: " });
+    text.push_str(f.link);
+    cut(&text, MAX_SMS_CHARS)
+}
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The channel and address of `contact`: the channel it chose (`notify`), or when it chose
+/// none, e-mail if it has an address, else SMS if it has a phone. `None`: nothing to send
+/// (`notify: none`, or no usable address for the chosen channel; the latter is logged).
+fn address(contact: &Value) -> Option<(Channel, String)> {
+    let email = text(contact, "email");
+    let phone = text(contact, "phone");
+    let channel = match text(contact, "notify") {
+        Some("none") => return None,
+        Some("email") => Channel::Email,
+        Some("sms") => Channel::Sms,
+        _ if email.is_some() => Channel::Email,
+        _ if phone.is_some() => Channel::Sms,
+        _ => return None,
+    };
+    let to = match channel {
+        Channel::Email => email.and_then(EmailAddress::parse).map(|a| a.as_str().to_owned()),
+        Channel::Sms => phone.and_then(phone_number),
+    };
+    if to.is_none() {
+        eprintln!("a recipient chose {} without a usable address: skipped", channel.as_str());
+    }
+    to.map(|to| (channel, to))
+}
+
+/// A phone number in international form: `+` then 8 to 15 digits, spaces, dots, dashes and
+/// parentheses dropped; a French national number (`06 12 34 56 78`) becomes `+33612345678`.
+pub fn phone_number(text: &str) -> Option<String> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+        .collect();
+    let international = if let Some(rest) = compact.strip_prefix("00") {
+        format!("+{rest}")
+    } else if compact.len() == 10 && compact.starts_with('0') && !compact.starts_with("00") {
+        format!("+33{}", &compact[1..])
+    } else {
+        compact
+    };
+    let digits = international.strip_prefix('+')?;
+    ((8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(international)
+}
+
+/// The recipient's language: their own (`contact.lang`), else the request's, else French.
+fn language(contact: &Value, payload: &Map<String, Value>) -> &'static str {
+    let lang = text(contact, "lang").or_else(|| payload.get("lang").and_then(Value::as_str));
+    if lang == Some("en") {
+        "en"
+    } else {
+        "fr"
+    }
+}
+
+/// `{"fr","en"}` (or a plain string) in `language`, French when that is missing.
+fn localized(value: Option<&Value>, language: &str) -> Option<String> {
+    match value? {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(map) => map
+            .get(language)
+            .or_else(|| map.get("fr"))
+            .or_else(|| map.get("en"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        _ => None,
+    }
+    .filter(|s| !s.trim().is_empty())
+}
+
+/// The state's label (`state_label`, from the service's workflow) or, without one, its code
+/// made readable (`in-progress` → `in progress`).
+fn state_label(payload: &Map<String, Value>, language: &str) -> String {
+    localized(payload.get("state_label"), language).unwrap_or_else(|| {
+        text(payload, "state")
+            .unwrap_or_default()
+            .replace(['-', '_'], " ")
+    })
+}
+
+/// The commune's public text of the event (`message`), when there is one and it is public.
+fn public_message(payload: &Map<String, Value>) -> Option<String> {
+    if payload.get("public").and_then(Value::as_bool) == Some(false) {
+        return None;
+    }
+    ["message", "body", "text"]
+        .iter()
+        .find_map(|name| text(payload, name))
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty())
+}
+
+/// A `message` event tells people only when the commune wrote it: not when the citizen did
+/// (`actor_kind` `citizen`/`anonymous`), and never for internal text (`public: false`).
+fn written_by_the_commune(payload: &Map<String, Value>) -> bool {
+    let actor = text(payload, "actor_kind").or_else(|| text(payload, "actor"));
+    payload.get("public").and_then(Value::as_bool) != Some(false)
+        && !matches!(actor, Some("citizen" | "anonymous"))
+}
+
+fn text<'a>(value: &'a (impl Lookup + ?Sized), name: &str) -> Option<&'a str> {
+    value.lookup(name).and_then(Value::as_str)
+}
+
+/// Member lookup on a JSON object or a JSON value.
+trait Lookup {
+    fn lookup(&self, name: &str) -> Option<&Value>;
+}
+
+impl Lookup for Value {
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
+impl Lookup for Map<String, Value> {
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
+/// A reference is short, printable, one line (it goes into subjects and URLs).
+fn is_reference(reference: &str) -> bool {
+    (1..=40).contains(&reference.len())
+        && reference
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `http(s)://authority` without path, user, query or spaces.
+pub fn is_origin(origin: &str) -> bool {
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    authority.is_some_and(|a| {
+        !a.is_empty()
+            && a.len() <= 253
+            && a
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    })
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The event id as the stem of message ids (at most 64 characters with `-N`): as is when
+/// short enough, else a 128-bit FNV-1a digest of it.
+fn id_base(event_id: &str) -> String {
+    if event_id.len() <= 56 {
+        return format!("ev-{event_id}");
+    }
+    let mut hash: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    for byte in event_id.bytes() {
+        hash ^= u128::from(byte);
+        hash = hash.wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013B);
+    }
+    format!("ev-{hash:032x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn payload(recipients: Value) -> Map<String, Value> {
+        let value = json!({
+            "request_id": "r1", "reference": "2026-000123", "service_code": "pothole",
+            "service_name": {"fr": "Signaler un nid-de-poule", "en": "Report a pothole"},
+            "state": "submitted", "open": true, "lang": "fr", "recipients": recipients,
+        });
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    const ORIGIN: &str = "https://demo.example";
+
+    #[test]
+    fn a_filing_gives_one_french_email_with_the_reference_service_and_tracking_link() {
+        let drafts = drafts(
+            "abc",
+            EventKind::RequestFiled,
+            &payload(json!([{"email": "anne@example.org", "notify": "email"}])),
+            ORIGIN,
+        );
+        assert_eq!(drafts.len(), 1);
+        let d = &drafts[0];
+        assert_eq!((d.id.as_str(), d.channel, d.to.as_str()), ("ev-abc-0", Channel::Email, "anne@example.org"));
+        assert_eq!(d.language, "fr");
+        assert!(d.subject.contains("2026-000123"), "{}", d.subject);
+        assert!(d.text.contains("Signaler un nid-de-poule"), "{}", d.text);
+        assert!(d.text.contains("https://demo.example/track?reference=2026-000123"), "{}", d.text);
+    }
+
+    #[test]
+    fn the_recipients_language_and_the_state_label_are_used() {
+        let mut p = payload(json!([{"email": "bob@example.org", "lang": "en"}]));
+        p.insert("state".into(), json!("in-progress"));
+        p.insert("state_label".into(), json!({"fr": "Intervention programmée", "en": "Work scheduled"}));
+        p.insert("message".into(), json!("Crews come on Monday."));
+        let d = &drafts("x", EventKind::StatusChanged, &p, ORIGIN)[0];
+        assert_eq!(d.language, "en");
+        assert_eq!(d.subject, "Request 2026-000123: Work scheduled");
+        assert!(d.text.contains("Report a pothole") && d.text.contains("Crews come on Monday."), "{}", d.text);
+        p.remove("state_label");
+        let d = &drafts("x", EventKind::StatusChanged, &p, ORIGIN)[0];
+        assert_eq!(d.subject, "Request 2026-000123: in progress");
+    }
+
+    #[test]
+    fn each_recipient_gets_the_channel_they_chose_once_and_none_means_nothing() {
+        let d = drafts(
+            "e",
+            EventKind::StatusChanged,
+            &payload(json!([
+                {"email": "a@example.org", "phone": "06 12 34 56 78", "notify": "sms"},
+                {"email": "b@example.org", "notify": "none"},
+                {"email": "c@example.org"},
+                {"email": "c@example.org", "notify": "email"},
+                {"phone": "+41 79 123 45 67"},
+                {"notify": "sms"},
+                {"email": "not an address", "notify": "email"},
+            ])),
+            ORIGIN,
+        );
+        let got: Vec<(Channel, &str)> = d.iter().map(|d| (d.channel, d.to.as_str())).collect();
+        assert_eq!(
+            got,
+            [(Channel::Sms, "+33612345678"), (Channel::Email, "c@example.org"), (Channel::Sms, "+41791234567")]
+        );
+        assert!(d[0].text.len() < 480 && d[0].text.contains("/track?reference=2026-000123"), "{}", d[0].text);
+    }
+
+    #[test]
+    fn assignments_overdue_flags_citizen_messages_and_internal_text_tell_nobody() {
+        let mut p = payload(json!([{"email": "a@example.org"}]));
+        assert!(drafts("e", EventKind::Assigned, &p, ORIGIN).is_empty());
+        assert!(drafts("e", EventKind::Overdue, &p, ORIGIN).is_empty());
+        assert!(drafts("e", EventKind::Diagnostic, &p, ORIGIN).is_empty());
+        p.insert("message".into(), json!("hello"));
+        p.insert("actor_kind".into(), json!("citizen"));
+        assert!(drafts("e", EventKind::Message, &p, ORIGIN).is_empty());
+        p.insert("actor_kind".into(), json!("staff"));
+        assert_eq!(drafts("e", EventKind::Message, &p, ORIGIN).len(), 1);
+        p.insert("public".into(), json!(false));
+        assert!(drafts("e", EventKind::Message, &p, ORIGIN).is_empty());
+    }
+
+    #[test]
+    fn the_payload_origin_wins_when_valid_and_bad_references_give_nothing() {
+        let mut p = payload(json!([{"email": "a@example.org"}]));
+        p.insert("origin".into(), json!("http://127.0.0.1:3000"));
+        assert!(drafts("e", EventKind::RequestFiled, &p, ORIGIN)[0].text.contains("http://127.0.0.1:3000/track?"));
+        p.insert("origin".into(), json!("javascript:alert(1)"));
+        assert!(drafts("e", EventKind::RequestFiled, &p, ORIGIN)[0].text.contains("https://demo.example/track?"));
+        p.insert("reference".into(), json!("2026\n000"));
+        assert!(drafts("e", EventKind::RequestFiled, &p, ORIGIN).is_empty());
+    }
+
+    #[test]
+    fn long_event_ids_still_give_valid_message_ids() {
+        let long = "a".repeat(64);
+        let d = &drafts(&long, EventKind::RequestFiled, &payload(json!([{"email": "a@example.org"}])), ORIGIN)[0];
+        assert!(d.id.len() <= 64 && d.id.starts_with("ev-"), "{}", d.id);
+    }
+
+    #[test]
+    fn phone_numbers_are_normalised_or_refused() {
+        assert_eq!(phone_number("06.12.34.56.78").as_deref(), Some("+33612345678"));
+        assert_eq!(phone_number("0033 6 12 34 56 78").as_deref(), Some("+33612345678"));
+        assert_eq!(phone_number("+1 (555) 010-9999").as_deref(), Some("+15550109999"));
+        assert_eq!(phone_number("12345"), None);
+        assert_eq!(phone_number("+33 6 12 AB"), None);
+    }
+}

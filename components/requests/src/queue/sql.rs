@@ -1,0 +1,402 @@
+//! The SQL of the agents' queue, assembled only from fixed pieces chosen by whitelisted
+//! filters: user values always travel as parameters, never in the statement text.
+//!
+//! Pure (std only), so that the benchmark includes this very file and runs the same statements
+//! natively as its baseline (`bench/src/bin/requests-queue.rs`).
+//!
+//! Paging is keyset paging: a page starts strictly after the (sort value, rowid) of the last row
+//! of the previous page, so a deep page costs an index seek, not an OFFSET walk, and a request
+//! filed while an agent pages shifts nothing. `rowid` breaks ties (every index ends with it).
+
+/// A statement parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param {
+    Text(String),
+    Int(i64),
+}
+
+/// A statement and its parameters, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sql {
+    pub text: String,
+    pub params: Vec<Param>,
+}
+
+/// Whose requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignee {
+    /// Nobody's yet.
+    Unassigned,
+    /// This account's.
+    Account(String),
+}
+
+/// The text filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Text {
+    /// The user typed a reference: that request only (exact match, through the unique index).
+    Reference(String),
+    /// An FTS5 expression built by [`match_expression`] (every word quoted).
+    Match(String),
+}
+
+/// Every filter of the queue; empty lists and `None` mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub commune: String,
+    pub services: Vec<String>,
+    pub states: Vec<String>,
+    pub departments: Vec<String>,
+    pub channels: Vec<String>,
+    pub assignee: Option<Assignee>,
+    pub open: Option<bool>,
+    /// `Some(true)`: open and past the expected date; `Some(false)`: the others.
+    pub overdue: Option<bool>,
+    /// Created on or after this day (`YYYY-MM-DD`, UTC).
+    pub from: Option<String>,
+    /// Created on or before this day (`YYYY-MM-DD`, UTC).
+    pub to: Option<String>,
+    pub text: Option<Text>,
+    /// Whether the full-text index should drive the query (few matches: fetch them by rowid
+    /// and sort) rather than be probed while walking the sort index (many matches). The
+    /// handler decides from a capped count of the matches ([`text_matches`]).
+    pub text_drives: bool,
+}
+
+/// What the queue sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Created,
+    Expected,
+    Updated,
+}
+
+/// A sort: key and direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Sort {
+    /// The names the API accepts, `-` for descending.
+    pub const NAMES: [&'static str; 6] = [
+        "created", "-created", "expected", "-expected", "updated", "-updated",
+    ];
+
+    /// Newest first: what an agent opening the queue wants to see.
+    pub const DEFAULT: Sort = Sort {
+        key: SortKey::Created,
+        descending: true,
+    };
+
+    pub fn parse(text: &str) -> Option<Sort> {
+        let (descending, name) = match text.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, text),
+        };
+        let key = match name {
+            "created" => SortKey::Created,
+            "expected" => SortKey::Expected,
+            "updated" => SortKey::Updated,
+            _ => return None,
+        };
+        Some(Sort { key, descending })
+    }
+
+    pub fn name(self) -> &'static str {
+        match (self.key, self.descending) {
+            (SortKey::Created, false) => "created",
+            (SortKey::Created, true) => "-created",
+            (SortKey::Expected, false) => "expected",
+            (SortKey::Expected, true) => "-expected",
+            (SortKey::Updated, false) => "updated",
+            (SortKey::Updated, true) => "-updated",
+        }
+    }
+
+    /// The column sorted on (a fixed name, never user text).
+    pub fn column(self) -> &'static str {
+        match self.key {
+            SortKey::Created => "created_at",
+            SortKey::Expected => "expected_on",
+            SortKey::Updated => "updated_at",
+        }
+    }
+
+    /// Whether the column may be NULL (only the expected date).
+    fn nullable(self) -> bool {
+        self.key == SortKey::Expected
+    }
+}
+
+/// Where the previous page ended: its last row's sort value (`None` for NULL) and rowid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct After {
+    pub value: Option<String>,
+    pub rowid: i64,
+}
+
+/// The columns of a queue row, in the order [`page`] selects them.
+pub const ROW_COLUMNS: &str = "rowid, reference, service_code, service_name, state, is_open, \
+    department, assignee, channel, created_at, updated_at, expected_on, address, closed_at, \
+    (is_open = 1 AND expected_on < date('now')) AS overdue";
+
+/// Index of each column of [`ROW_COLUMNS`].
+pub mod col {
+    pub const ROWID: usize = 0;
+    pub const REFERENCE: usize = 1;
+    pub const SERVICE_CODE: usize = 2;
+    pub const SERVICE_NAME: usize = 3;
+    pub const STATE: usize = 4;
+    pub const IS_OPEN: usize = 5;
+    pub const DEPARTMENT: usize = 6;
+    pub const ASSIGNEE: usize = 7;
+    pub const CHANNEL: usize = 8;
+    pub const CREATED_AT: usize = 9;
+    pub const UPDATED_AT: usize = 10;
+    pub const EXPECTED_ON: usize = 11;
+    pub const ADDRESS: usize = 12;
+    pub const CLOSED_AT: usize = 13;
+    pub const OVERDUE: usize = 14;
+}
+
+/// Index in [`ROW_COLUMNS`] of the column `sort` sorts on.
+pub fn sort_column_index(sort: Sort) -> usize {
+    match sort.key {
+        SortKey::Created => col::CREATED_AT,
+        SortKey::Expected => col::EXPECTED_ON,
+        SortKey::Updated => col::UPDATED_AT,
+    }
+}
+
+/// One page: up to `limit` rows after `after`, in `sort` order.
+pub fn page(filters: &Filters, sort: Sort, after: Option<&After>, limit: i64) -> Sql {
+    let (mut conditions, mut params) = conditions(filters);
+    if let Some(after) = after {
+        let (condition, mut values) = keyset(sort, after);
+        conditions.push(condition);
+        params.append(&mut values);
+    }
+    let direction = if sort.descending { "DESC" } else { "ASC" };
+    params.push(Param::Int(limit));
+    Sql {
+        text: format!(
+            "SELECT {ROW_COLUMNS} FROM requests WHERE {} ORDER BY {col} {direction}, rowid \
+             {direction} LIMIT ?",
+            conditions.join(" AND "),
+            col = sort.column(),
+        ),
+        params,
+    }
+}
+
+/// The number of matching requests, counting no further than `cap` (so that a broad filter on
+/// a large commune costs at most `cap` index entries).
+pub fn capped_count(filters: &Filters, cap: i64) -> Sql {
+    let (conditions, mut params) = conditions(filters);
+    params.push(Param::Int(cap));
+    Sql {
+        text: format!(
+            "SELECT count(*) FROM (SELECT 1 FROM requests WHERE {} LIMIT ?)",
+            conditions.join(" AND ")
+        ),
+        params,
+    }
+}
+
+/// The exact number of matching requests per state (`state`, `count` rows).
+pub fn state_counts(filters: &Filters) -> Sql {
+    let (conditions, params) = conditions(filters);
+    Sql {
+        text: format!(
+            "SELECT state, count(*) FROM requests WHERE {} GROUP BY state ORDER BY state",
+            conditions.join(" AND ")
+        ),
+        params,
+    }
+}
+
+/// How many rows of the full-text index match `expression`, counting no further than `cap`.
+pub fn text_matches(expression: &str, cap: i64) -> Sql {
+    Sql {
+        text: "SELECT count(*) FROM (SELECT rowid FROM requests_text WHERE requests_text MATCH ? \
+               LIMIT ?)"
+            .into(),
+        params: vec![Param::Text(expression.into()), Param::Int(cap)],
+    }
+}
+
+/// The FTS5 expression for what a user typed: every word becomes a quoted string (inner quotes
+/// doubled), so that no user text is ever read as FTS5 syntax (`AND`, `NEAR`, `*`, `:`,
+/// parentheses); words are ANDed and the last one also matches as a prefix (typing "lampad"
+/// finds "lampadaire"). Words without a letter or digit are dropped (they index nothing);
+/// `None` when none is left. At most 16 words.
+pub fn match_expression(typed: &str) -> Option<String> {
+    let words: Vec<&str> = typed
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .take(16)
+        .collect();
+    let last = words.len().checked_sub(1)?;
+    let quoted: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| {
+            let star = if i == last { "*" } else { "" };
+            format!("\"{}\"{star}", word.replace('"', "\"\""))
+        })
+        .collect();
+    Some(quoted.join(" "))
+}
+
+/// The WHERE conditions of `filters` and their parameters.
+fn conditions(f: &Filters) -> (Vec<String>, Vec<Param>) {
+    let mut conditions = vec!["commune = ?".to_owned()];
+    let mut params = vec![Param::Text(f.commune.clone())];
+    one_of(&mut conditions, &mut params, "service_code", &f.services);
+    one_of(&mut conditions, &mut params, "state", &f.states);
+    one_of(&mut conditions, &mut params, "department", &f.departments);
+    one_of(&mut conditions, &mut params, "channel", &f.channels);
+    match &f.assignee {
+        Some(Assignee::Unassigned) => conditions.push("assignee IS NULL".into()),
+        Some(Assignee::Account(account)) => {
+            conditions.push("assignee = ?".into());
+            params.push(Param::Text(account.clone()));
+        }
+        None => {}
+    }
+    if let Some(open) = f.open {
+        conditions.push("is_open = ?".into());
+        params.push(Param::Int(i64::from(open)));
+    }
+    match f.overdue {
+        Some(true) => conditions.push("is_open = 1 AND expected_on < date('now')".into()),
+        Some(false) => conditions
+            .push("(is_open = 0 OR expected_on IS NULL OR expected_on >= date('now'))".into()),
+        None => {}
+    }
+    if let Some(from) = &f.from {
+        // `2026-03-01T08:00:00Z` >= `2026-03-01`: RFC 3339 UTC texts sort as their instants.
+        conditions.push("created_at >= ?".into());
+        params.push(Param::Text(from.clone()));
+    }
+    if let Some(to) = &f.to {
+        conditions.push("created_at < date(?, '+1 day')".into());
+        params.push(Param::Text(to.clone()));
+    }
+    match &f.text {
+        Some(Text::Reference(reference)) => {
+            conditions.push("reference = ?".into());
+            params.push(Param::Text(reference.clone()));
+        }
+        Some(Text::Match(expression)) => {
+            // A unary `+` keeps the planner from driving by rowid: with many matches it is
+            // cheaper to walk the sort index and probe the (once built) set of matches.
+            let rowid = if f.text_drives { "rowid" } else { "+rowid" };
+            conditions.push(format!(
+                "{rowid} IN (SELECT rowid FROM requests_text WHERE requests_text MATCH ?)"
+            ));
+            params.push(Param::Text(expression.clone()));
+        }
+        None => {}
+    }
+    (conditions, params)
+}
+
+/// `column = ?` or `column IN (?, ?, …)` for a non-empty list (column names are fixed here).
+fn one_of(conditions: &mut Vec<String>, params: &mut Vec<Param>, column: &str, values: &[String]) {
+    match values {
+        [] => {}
+        [one] => {
+            conditions.push(format!("{column} = ?"));
+            params.push(Param::Text(one.clone()));
+        }
+        many => {
+            let marks = vec!["?"; many.len()].join(", ");
+            conditions.push(format!("{column} IN ({marks})"));
+            params.extend(many.iter().cloned().map(Param::Text));
+        }
+    }
+}
+
+/// The condition "after `after` in `sort` order". SQLite sorts NULL first, so ascending the
+/// NULL expected dates come before every date, and descending after them.
+fn keyset(sort: Sort, after: &After) -> (String, Vec<Param>) {
+    let column = sort.column();
+    let rowid = Param::Int(after.rowid);
+    match (&after.value, sort.descending) {
+        (Some(value), true) => {
+            let text = if sort.nullable() {
+                format!("(({column}, rowid) < (?, ?) OR {column} IS NULL)")
+            } else {
+                format!("({column}, rowid) < (?, ?)")
+            };
+            (text, vec![Param::Text(value.clone()), rowid])
+        }
+        (Some(value), false) => (
+            format!("({column}, rowid) > (?, ?)"),
+            vec![Param::Text(value.clone()), rowid],
+        ),
+        (None, true) => (format!("({column} IS NULL AND rowid < ?)"), vec![rowid]),
+        (None, false) => (format!("({column} IS NOT NULL OR rowid > ?)"), vec![rowid]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Filters {
+        Filters {
+            commune: "demo".into(),
+            ..Filters::default()
+        }
+    }
+
+    #[test]
+    fn user_words_are_quoted_so_fts_syntax_is_only_text() {
+        assert_eq!(
+            match_expression("lampe OR NEAR(x) \"rue\"").as_deref(),
+            Some("\"lampe\" \"OR\" \"NEAR(x)\" \"\"\"rue\"\"\"*")
+        );
+        assert_eq!(match_expression("  ... -- "), None);
+        assert_eq!(match_expression("nid-de-poule").as_deref(), Some("\"nid-de-poule\"*"));
+    }
+
+    #[test]
+    fn filter_values_are_parameters_and_never_statement_text() {
+        let mut filters = demo();
+        filters.services = vec!["x'); DROP TABLE requests; --".into(), "pothole".into()];
+        filters.assignee = Some(Assignee::Account("a' OR 1=1".into()));
+        filters.text = Some(Text::Match("\"x\"".into()));
+        let sql = page(&filters, Sort::DEFAULT, None, 25);
+        assert!(!sql.text.contains("DROP"), "{}", sql.text);
+        assert!(!sql.text.contains("OR 1=1"), "{}", sql.text);
+        assert!(sql.text.contains("service_code IN (?, ?)"), "{}", sql.text);
+        assert_eq!(sql.text.matches('?').count(), sql.params.len());
+    }
+
+    #[test]
+    fn a_deep_page_starts_after_the_last_sort_value_and_rowid() {
+        let after = After {
+            value: Some("2026-01-01T00:00:00Z".into()),
+            rowid: 42,
+        };
+        let sql = page(&demo(), Sort::DEFAULT, Some(&after), 10);
+        assert!(sql.text.contains("(created_at, rowid) < (?, ?)"), "{}", sql.text);
+        assert!(sql.text.ends_with("ORDER BY created_at DESC, rowid DESC LIMIT ?"));
+        let ascending = Sort::parse("expected").expect("sort");
+        let sql = page(&demo(), ascending, Some(&After { value: None, rowid: 7 }), 10);
+        assert!(sql.text.contains("(expected_on IS NOT NULL OR rowid > ?)"), "{}", sql.text);
+    }
+
+    #[test]
+    fn sort_names_round_trip_and_unknown_ones_are_refused() {
+        for name in Sort::NAMES {
+            assert_eq!(Sort::parse(name).map(Sort::name), Some(name));
+        }
+        assert_eq!(Sort::parse("reference"), None);
+        assert_eq!(Sort::parse("--created"), None);
+    }
+}
