@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 pub mod guichet;
 pub mod mailbox;
+pub mod node;
 pub mod tokens;
 
 /// The repository root.

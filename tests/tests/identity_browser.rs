@@ -8,12 +8,10 @@
 //! (Chromium driven by `tests/node/identity-browser.mjs`) signing in, editing its profile,
 //! logging out and resetting its password.
 
-use std::io::Read as _;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use guichet_tests::guichet::{tokens_of, Guichet, PASSWORD, PLATFORM_TOKEN};
+use guichet_tests::node;
 use serde_json::json;
 
 const COOKIE: &str = "__Host-guichet-session";
@@ -519,66 +517,12 @@ fn a_staff_invitation_is_accepted_through_its_page() {
 
 // ----------------------------------------------------------------------- real browser
 
-/// Debian's Chromium, as tests/node/lib/browser.mjs uses it.
-fn chromium() -> PathBuf {
-    PathBuf::from(std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".to_owned()))
-}
-
 #[test]
 fn a_person_signs_in_edits_the_profile_logs_out_and_resets_the_password_in_a_real_browser() {
-    let script = guichet_tests::root().join("tests/node/identity-browser.mjs");
-    let modules = guichet_tests::root().join("tests/node/node_modules/playwright-core");
-    assert!(chromium().exists(), "Chromium is missing at {} (infra/setup.sh installs it; or set CHROMIUM_PATH)", chromium().display());
-    assert!(modules.exists(), "{} is missing: run `npm ci` in tests/node (infra/setup.sh does it)", modules.display());
-
+    node::require_browser();
     let email = "claude@example.org";
     let g = guichet_with(email);
-    let mut child = Command::new("node")
-        .arg(&script)
-        .env("BASE_URL", &g.host.base)
-        .env("EMAIL", email)
-        .env("PASSWORD", PASSWORD)
-        .env("MAILBOX_URL", g.mailbox.origin())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run node ({e}): Node.js 20+ is required (infra/setup.sh installs it)"));
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let deadline = Instant::now() + Duration::from_secs(240);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for node") {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
-    let report = format!("--- stdout\n{out}\n--- stderr\n{err}\n--- host log (tail)\n{}", tail(&g.host.log(), 40));
-    match status {
-        Some(status) if status.success() => {
-            assert!(out.contains("identity-browser: all steps passed"), "{report}");
-        }
-        Some(status) => panic!("identity-browser.mjs failed ({status}):\n{report}"),
-        None => panic!("identity-browser.mjs did not finish within 240 s:\n{report}"),
-    }
-}
-
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
+    let mailbox = g.mailbox.origin();
+    let env = [("BASE_URL", g.host.base.as_str()), ("EMAIL", email), ("PASSWORD", PASSWORD), ("MAILBOX_URL", mailbox.as_str())];
+    node::run("identity-browser.mjs", &env, "identity-browser: all steps passed", Duration::from_secs(240), || g.host.log());
 }

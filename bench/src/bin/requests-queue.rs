@@ -16,7 +16,7 @@
 //! rusqlite on the same file, one fresh connection per query as the host opens one per request.
 //!
 //! Prints a Markdown table. Usage: requests-queue [rows] [samples per query]
-//! (defaults 1000000 and 200), or `bash bench/requests_queue.sh`.
+//! (defaults 1000000 and 100), or `bash bench/requests_queue.sh`.
 
 use std::time::{Duration, Instant};
 
@@ -38,7 +38,7 @@ const AGENTS: usize = 30;
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let rows: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
-    let samples: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(200);
+    let samples: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(100);
     let services = read_services()?;
 
     let dir = tempfile::tempdir().context("tempdir")?;
@@ -60,6 +60,10 @@ fn main() -> anyhow::Result<()> {
     let now = unix_now();
     let summary = seed(&db_path, &services, rows, now)?;
     let seed_time = started.elapsed();
+    if let Some(keep) = std::env::var_os("BENCH_KEEP_DB") {
+        // A copy of the generated database, to study query plans by hand.
+        std::fs::copy(&db_path, &keep).context("copying the database")?;
+    }
     let host = host.restart();
 
     let token = keys.access_token(COMMUNE, "agent-1", &["agent"]);
@@ -70,7 +74,6 @@ fn main() -> anyhow::Result<()> {
         d.dedup();
         d
     };
-    let words = ["lampadaire", "trottoir", "bruit", "dossier", "voisin", "tags", "Jaurès"];
     let mut random = Lcg(7);
     let shapes: Vec<Shape> = vec![
         Shape::new("first page, default sort (`-created`)", |_| String::new(), &[]),
@@ -80,8 +83,10 @@ fn main() -> anyhow::Result<()> {
         Shape::new("overdue, most overdue first (`overdue=true&sort=expected`)", |_| "overdue=true&sort=expected".into(), &[]),
         Shape::new("overdue, newest first (`overdue=true`)", |_| "overdue=true".into(), &[]),
         Shape::new("assigned to me, open (`assignee=me&open=true`)", |_| "assignee=me&open=true".into(), &[]),
-        Shape::new("text search (`q=`, one word)", move |i| format!("q={}", pct(words[i % words.len()])), &[]),
-        Shape::new("text search + open (`q=rue+victor&open=true`)", |_| "q=rue+victor&open=true".into(), &[]),
+        Shape::new("text search, a surname (~0.03% of requests)", |i| format!("q={}", surname(i * 7)), &[]),
+        Shape::new("text search, a street (`q=victor+hugo`, ~4%)", |_| "q=victor+hugo".into(), &[]),
+        Shape::new("text search + open (`q=jaures&open=true`)", |_| "q=jaures&open=true".into(), &[]),
+        Shape::new("text search, a word in 25% of requests (`q=bruit`)", |_| "q=bruit".into(), &[]),
         Shape::new("reference (`q=2025-012345`)", |i| format!("q=2025-{:06}", 1000 + (i * 997) % 300_000), &[]),
         Shape::new("deep page via cursor (random position in 1M)", |_| String::new(), &["cursor"]),
         Shape::new("department + open with `counts=true` (exact per state)", |i| {
@@ -261,6 +266,26 @@ fn value(param: &sql::Param) -> rusqlite::types::Value {
     }
 }
 
+/// Distinct rare words (names), each in about 1 request in 3,600.
+const SURNAMES: usize = 3_600;
+
+/// The `n`th generated surname (`Berlamonet`), from syllables.
+fn surname(n: usize) -> String {
+    const A: [&str; 30] = [
+        "ber", "car", "dan", "fou", "gal", "lam", "mor", "pel", "ros", "tar", "vil", "bou",
+        "che", "dur", "fer", "gui", "her", "jau", "lec", "mar", "nic", "oli", "pon", "que",
+        "rig", "sau", "thi", "val", "bla", "cor",
+    ];
+    const B: [&str; 30] = [
+        "lan", "mon", "rel", "tin", "vor", "bas", "cou", "dri", "fla", "gno", "hal", "jou",
+        "kel", "lou", "mie", "nar", "pou", "rac", "sel", "tou", "var", "zel", "bri", "cal",
+        "dor", "fal", "gar", "lis", "mer", "nol",
+    ];
+    const C: [&str; 4] = ["et", "ier", "aud", "in"];
+    let n = n % SURNAMES;
+    format!("{}{}{}", A[n % 30], B[(n / 30) % 30], C[(n / 900) % 4])
+}
+
 /// A demo service, as the generator needs it.
 struct Service {
     code: String,
@@ -422,7 +447,10 @@ fn seed(path: &std::path::Path, services: &[Service], rows: usize, now: i64) -> 
                 KINDS[random.below(KINDS.len())],
                 STREETS[random.below(STREETS.len())]
             );
-            let description: Vec<&str> = (0..8 + random.below(8)).map(|_| WORDS[random.below(WORDS.len())]).collect();
+            // One rarer word (a name) in each, as real requests name people and places.
+            let name = surname(random.below(SURNAMES));
+            let mut description: Vec<&str> = (0..6 + random.below(6)).map(|_| WORDS[random.below(WORDS.len())]).collect();
+            description.push(&name);
             let description = description.join(" ");
             let account = (random.below(10) < 7).then(|| format!("citizen-{}", random.below(200_000)));
             insert.execute(rusqlite::params![
@@ -531,12 +559,6 @@ impl Stats {
 
 fn hex(text: &str) -> String {
     text.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
-fn pct(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 fn unpct(text: &str) -> String {

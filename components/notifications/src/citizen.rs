@@ -320,9 +320,12 @@ fn public_message(payload: &Map<String, Value>) -> Option<String> {
 }
 
 /// A `message` event tells people only when the commune wrote it: not when the citizen did
-/// (`actor_kind` `citizen`/`anonymous`), and never for internal text (`public: false`).
+/// (`author`, or `actor_kind`, is `citizen`/`anonymous`), and never for internal text
+/// (`public: false`).
 fn written_by_the_commune(payload: &Map<String, Value>) -> bool {
-    let actor = text(payload, "actor_kind").or_else(|| text(payload, "actor"));
+    let actor = ["author", "actor_kind", "actor"]
+        .iter()
+        .find_map(|name| text(payload, name));
     payload.get("public").and_then(Value::as_bool) != Some(false)
         && !matches!(actor, Some("citizen" | "anonymous"))
 }
@@ -479,6 +482,10 @@ mod tests {
         p.insert("message".into(), json!("hello"));
         p.insert("actor_kind".into(), json!("citizen"));
         assert!(drafts("e", EventKind::Message, &p, ORIGIN).is_empty());
+        p.remove("actor_kind");
+        p.insert("author".into(), json!("anonymous"));
+        assert!(drafts("e", EventKind::Message, &p, ORIGIN).is_empty());
+        p.remove("author");
         p.insert("actor_kind".into(), json!("staff"));
         assert_eq!(drafts("e", EventKind::Message, &p, ORIGIN).len(), 1);
         p.insert("public".into(), json!(false));

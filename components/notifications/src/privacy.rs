@@ -1,5 +1,6 @@
 //! A person's data in notifications, for identity's GDPR export and erasure
-//! (`guichet_guest::privacy`): the messages sent to them, and the events naming their account.
+//! (`guichet_guest::privacy`): the messages sent to them, and the events naming them (their
+//! account, or their account or address among an event's recipients).
 //!
 //! A person's messages are those of their account (`account_id`), and those sent to their
 //! address without an account (for instance "this address already has an account"). Erasure
@@ -20,10 +21,23 @@ const COMPONENT: &str = "notifications";
 /// The messages of the subject, in every statement (parameters: commune, account, address).
 const MESSAGES_OF: &str = "commune = ? AND (account_id = ? \
      OR (account_id IS NULL AND ? IS NOT NULL AND lower(to_address) = lower(?)))";
-/// Events whose payload names the account as the person who caused them (today: the
-/// administrator who ran a diagnostic ping; the requests issue adds its own kinds).
-const EVENTS_OF: &str = "commune = ? AND \
-     CASE WHEN json_valid(payload) THEN json_extract(payload, '$.requested_by') END = ?";
+/// Events whose payload names the account as the person who caused them (the administrator
+/// who ran a diagnostic ping), or lists the person among the recipients of an event about a
+/// request (by account or address). Parameters: commune, account, address, address, account.
+const EVENTS_OF: &str = "commune = ? AND CASE WHEN json_valid(payload) THEN \
+     (json_extract(payload, '$.requested_by') = ? \
+      OR EXISTS (SELECT 1 FROM json_each(payload, '$.recipients') AS r \
+                 WHERE (? IS NOT NULL AND lower(json_extract(r.value, '$.email')) = lower(?)) \
+                 OR json_extract(r.value, '$.account_id') = ?)) \
+     ELSE 0 END";
+/// The payload without the subject: `requested_by` removed when it is theirs, their entries
+/// removed from `recipients`. Parameters: account, account, address, address, account.
+const PAYLOAD_WITHOUT: &str = "CASE WHEN json_extract(payload, '$.requested_by') = ? \
+     THEN json_remove(payload, '$.requested_by') ELSE payload END";
+const RECIPIENTS_WITHOUT: &str = "(SELECT json_group_array(json(r.value)) \
+     FROM json_each(payload, '$.recipients') AS r \
+     WHERE NOT coalesce(json_extract(r.value, '$.account_id') = ?, 0) \
+     AND NOT (? IS NOT NULL AND coalesce(lower(json_extract(r.value, '$.email')) = lower(?), 0)))";
 
 fn messages_params(subject: &Subject) -> Vec<Value> {
     let email = subject.email().map_or(Value::Null, db::text);
@@ -36,8 +50,12 @@ fn messages_params(subject: &Subject) -> Vec<Value> {
 }
 
 fn events_params(subject: &Subject) -> Vec<Value> {
+    let email = subject.email().map_or(Value::Null, db::text);
     vec![
         db::text(subject.commune().as_str()),
+        db::text(subject.account_id()),
+        email.clone(),
+        email,
         db::text(subject.account_id()),
     ]
 }
@@ -136,8 +154,9 @@ fn rows(result: &QueryResult, names: &[&str]) -> Json {
         .collect()
 }
 
-/// `POST /internal/privacy/erase`: anonymises the subject's messages and removes their account
-/// from events, in one transaction.
+/// `POST /internal/privacy/erase`: anonymises the subject's messages and removes them from
+/// events (their account as `requested_by`, their entries among `recipients`), in one
+/// transaction.
 pub fn erase(req: &Request) -> Result<Response, ApiError> {
     let subject = subject_of(req)?;
     let conn = open()?;
@@ -155,12 +174,25 @@ pub fn erase(req: &Request) -> Result<Response, ApiError> {
             &messages_params(&subject),
         )?;
         let messages = conn.changes();
+        let email = subject.email().map_or(Value::Null, db::text);
+        // In the order of the statement's placeholders: PAYLOAD_WITHOUT, RECIPIENTS_WITHOUT,
+        // PAYLOAD_WITHOUT again, then EVENTS_OF.
+        let mut params = vec![
+            db::text(subject.account_id()),
+            db::text(subject.account_id()),
+            email.clone(),
+            email,
+            db::text(subject.account_id()),
+        ];
+        params.extend(events_params(&subject));
         db::exec(
             conn,
             &format!(
-                "UPDATE events SET payload = json_remove(payload, '$.requested_by') WHERE {EVENTS_OF}"
+                "UPDATE events SET payload = CASE WHEN json_type(payload, '$.recipients') = 'array' \
+                 THEN json_set({PAYLOAD_WITHOUT}, '$.recipients', json({RECIPIENTS_WITHOUT})) \
+                 ELSE {PAYLOAD_WITHOUT} END WHERE {EVENTS_OF}"
             ),
-            &events_params(&subject),
+            &params,
         )?;
         Ok((messages, conn.changes()))
     })?;

@@ -1,7 +1,11 @@
-//! The SMS provider: an HTTP API (`POST <sms_api_origin>/sms`) that accepts one text message
-//! as JSON `{"message_id","from","to","text"}` (`to` in international form, `+33612345678`),
-//! with `Authorization: Bearer <sms_api_key>` when a key is configured. Any 2xx means
-//! accepted; statuses mean what they mean for the e-mail provider ([`provider::classify`]).
+//! The SMS provider: an HTTP API (`POST <sms_api_origin>/messages`) that accepts one text
+//! message as JSON `{"message_id","from","to","subject","text"}`: the shape of the e-mail
+//! provider's, with `to` a phone number in international form (`+33612345678`), `text` the
+//! SMS (at most 459 characters) and `subject` a one-line summary the gateway may ignore. With
+//! `Authorization: Bearer <sms_api_key>` when a key is configured. Any 2xx means accepted;
+//! statuses mean what they mean for the e-mail provider ([`classify`]). One shape for both
+//! lets the demo's mailbox (`guichet-mailbox`) show SMS too, and a real gateway needs only a
+//! small adapter.
 //!
 //! Configured by the Spin variables `sms_api_origin`, `sms_api_key` (secret) and `sms_from`
 //! (the sender name shown on phones); spin.toml grants outbound HTTP to `{{ sms_api_origin }}`.
@@ -50,7 +54,7 @@ impl SmsProvider {
         }
         let key = key.trim();
         Ok(Self {
-            url: format!("{origin}/sms"),
+            url: format!("{origin}/messages"),
             key: (!key.is_empty()).then(|| key.to_owned()),
             from: from.to_owned(),
         })
@@ -63,6 +67,7 @@ impl SmsProvider {
             "message_id": message.id,
             "from": self.from,
             "to": message.to,
+            "subject": message.subject,
             "text": message.text,
         });
         let mut builder = Request::builder();
@@ -86,9 +91,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_url_is_the_origin_with_sms_and_bad_origins_are_refused() {
+    fn the_url_is_the_origin_with_messages_and_bad_origins_are_refused() {
         let provider = SmsProvider::new("http://127.0.0.1:8026/", "", "Mairie");
-        assert_eq!(provider.map(|p| p.url).ok().as_deref(), Some("http://127.0.0.1:8026/sms"));
+        assert_eq!(provider.map(|p| p.url).ok().as_deref(), Some("http://127.0.0.1:8026/messages"));
         assert!(SmsProvider::new("http://sms.example.org/api", "", "Mairie").is_err());
         assert!(SmsProvider::new("sms.example.org", "", "Mairie").is_err());
         assert!(SmsProvider::new("https://sms.example.org", "", "").is_err());

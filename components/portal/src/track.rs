@@ -54,6 +54,10 @@ pub async fn page(req: &Request) -> Result<Response, ApiError> {
 <p id="overdue" hidden>En retard <span lang="en">/ Overdue</span></p>
 <h3>Historique <span lang="en">/ History</span></h3>
 <ol id="timeline"></ol>
+<form id="receipt" method="post" target="_blank">
+<input type="hidden" name="code">
+<button type="submit">Imprimer le récépissé <span lang="en">/ Print the receipt</span></button>
+</form>
 </section>
 </main>
 </body>

@@ -105,7 +105,11 @@ pub fn revoke(req: &Request, commune: &Commune, id: &str) -> Result<Response, Ap
 }
 
 /// The key `key` of `commune` if it exists and is not revoked.
-pub fn authenticate(conn: &Connection, commune: &Commune, key: &str) -> anyhow::Result<Option<ApiKey>> {
+pub fn authenticate(
+    conn: &Connection,
+    commune: &Commune,
+    key: &str,
+) -> anyhow::Result<Option<ApiKey>> {
     let result = db::query(
         conn,
         "SELECT id, name FROM api_keys WHERE commune = ? AND key_hash = ? AND revoked_at IS NULL",
@@ -134,7 +138,11 @@ fn entry(row: &db::RowResult) -> Json {
 /// [`MAX_NAME`] characters and nothing else.
 fn name_of(json: &Json) -> Result<String, Vec<FieldError>> {
     let Some(object) = json.as_object() else {
-        return Err(vec![FieldError::new("body", "invalid", "the body must be a JSON object")]);
+        return Err(vec![FieldError::new(
+            "body",
+            "invalid",
+            "the body must be a JSON object",
+        )]);
     };
     let mut errors: Vec<FieldError> = object
         .keys()
@@ -143,11 +151,19 @@ fn name_of(json: &Json) -> Result<String, Vec<FieldError>> {
         .collect();
     let name = match object.get("name") {
         None | Some(Json::Null) => {
-            errors.push(FieldError::new("name", "required", "the app's name is required"));
+            errors.push(FieldError::new(
+                "name",
+                "required",
+                "the app's name is required",
+            ));
             None
         }
         Some(Json::String(s)) if s.trim().is_empty() => {
-            errors.push(FieldError::new("name", "required", "the app's name is required"));
+            errors.push(FieldError::new(
+                "name",
+                "required",
+                "the app's name is required",
+            ));
             None
         }
         Some(Json::String(s)) if s.trim().chars().count() > MAX_NAME => {
@@ -201,7 +217,10 @@ mod tests {
 
     #[test]
     fn a_name_is_required_trimmed_short_and_alone() {
-        assert_eq!(name_of(&json!({"name": "  FixMyStreet "})), Ok("FixMyStreet".into()));
+        assert_eq!(
+            name_of(&json!({"name": "  FixMyStreet "})),
+            Ok("FixMyStreet".into())
+        );
         let codes = |json: Json| -> Vec<(Option<String>, String)> {
             name_of(&json)
                 .err()
@@ -210,9 +229,18 @@ mod tests {
                 .map(|e| (e.field, e.code))
                 .collect()
         };
-        assert_eq!(codes(json!({})), vec![(Some("name".into()), "required".into())]);
-        assert_eq!(codes(json!({"name": " "})), vec![(Some("name".into()), "required".into())]);
-        assert_eq!(codes(json!({"name": 3})), vec![(Some("name".into()), "invalid_type".into())]);
+        assert_eq!(
+            codes(json!({})),
+            vec![(Some("name".into()), "required".into())]
+        );
+        assert_eq!(
+            codes(json!({"name": " "})),
+            vec![(Some("name".into()), "required".into())]
+        );
+        assert_eq!(
+            codes(json!({"name": 3})),
+            vec![(Some("name".into()), "invalid_type".into())]
+        );
         assert_eq!(
             codes(json!({"name": "x".repeat(101), "extra": 1})),
             vec![
@@ -220,6 +248,9 @@ mod tests {
                 (Some("name".into()), "too_long".into())
             ]
         );
-        assert_eq!(codes(json!([])), vec![(Some("body".into()), "invalid".into())]);
+        assert_eq!(
+            codes(json!([])),
+            vec![(Some("body".into()), "invalid".into())]
+        );
     }
 }

@@ -144,7 +144,10 @@ pub fn check_bytes(
             "too_long",
             format!("must be at most {NAME_MAX} characters"),
         ));
-    } else if name.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
+    } else if name
+        .chars()
+        .any(|c| c.is_control() || c == '/' || c == '\\')
+    {
         errors.push(FieldError::new(
             &name_path,
             "invalid_format",
@@ -277,9 +280,10 @@ pub async fn add(req: &Request, commune: &Commune, reference: &str) -> Result<Re
     let body = body::json(req, MAX_BODY)?;
     let (list, prefix) = match &body {
         Json::Array(_) => (body.clone(), "body"),
-        Json::Object(map) if map.contains_key("attachments") && map.len() == 1 => {
-            (map.get("attachments").cloned().unwrap_or(Json::Null), "attachments")
-        }
+        Json::Object(map) if map.contains_key("attachments") && map.len() == 1 => (
+            map.get("attachments").cloned().unwrap_or(Json::Null),
+            "attachments",
+        ),
         Json::Object(_) => (Json::Array(vec![body.clone()]), "attachments"),
         _ => (Json::Null, "body"),
     };
@@ -287,7 +291,11 @@ pub async fn add(req: &Request, commune: &Commune, reference: &str) -> Result<Re
     if files.is_empty() {
         return Err(ApiError::field(prefix, "required", "at least one file"));
     }
-    let source = if caller.is_staff() { "staff" } else { "citizen" };
+    let source = if caller.is_staff() {
+        "staff"
+    } else {
+        "citizen"
+    };
     let actor = Actor {
         kind: caller.actor_kind(),
         id: caller.account().map(str::to_owned),
@@ -312,7 +320,9 @@ pub async fn add(req: &Request, commune: &Commune, reference: &str) -> Result<Re
             let mut entry = Entry::new("attachment", true);
             entry.body = Some(file.name.as_str());
             entry.detail.insert("attachment_id".into(), json!(id));
-            entry.detail.insert("content_type".into(), json!(file.content_type));
+            entry
+                .detail
+                .insert("content_type".into(), json!(file.content_type));
             entry.detail.insert("size".into(), json!(file.data.len()));
             timeline::append(conn, commune, &record.id, &now, &actor, &entry)?;
             added.push(json!({
@@ -376,7 +386,13 @@ pub fn download(
 fn disposition(name: &str) -> String {
     let fallback: String = name
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded: String = name
         .bytes()
@@ -431,10 +447,22 @@ mod tests {
                 {"name": "d.pdf", "content_type": "application/pdf"},
             ])),
             vec![
-                ("attachments[0].content_type".to_owned(), "forbidden_type".to_owned()),
-                ("attachments[1].content_type".to_owned(), "type_mismatch".to_owned()),
-                ("attachments[2].data_base64".to_owned(), "invalid_base64".to_owned()),
-                ("attachments[3].data_base64".to_owned(), "required".to_owned()),
+                (
+                    "attachments[0].content_type".to_owned(),
+                    "forbidden_type".to_owned()
+                ),
+                (
+                    "attachments[1].content_type".to_owned(),
+                    "type_mismatch".to_owned()
+                ),
+                (
+                    "attachments[2].data_base64".to_owned(),
+                    "invalid_base64".to_owned()
+                ),
+                (
+                    "attachments[3].data_base64".to_owned(),
+                    "required".to_owned()
+                ),
             ]
         );
     }
@@ -449,12 +477,20 @@ mod tests {
                 f
             })
             .collect();
-        assert_eq!(codes(Json::Array(six)), vec![("attachments".to_owned(), "too_many".to_owned())]);
+        assert_eq!(
+            codes(Json::Array(six)),
+            vec![("attachments".to_owned(), "too_many".to_owned())]
+        );
         let mut big = b"%PDF-".to_vec();
         big.resize(MAX_BYTES + 1, b' ');
         assert_eq!(
-            codes(json!([{"name": "big.pdf", "content_type": "application/pdf", "data_base64": b64(&big)}])),
-            vec![("attachments[0].data_base64".to_owned(), "too_large".to_owned())]
+            codes(
+                json!([{"name": "big.pdf", "content_type": "application/pdf", "data_base64": b64(&big)}])
+            ),
+            vec![(
+                "attachments[0].data_base64".to_owned(),
+                "too_large".to_owned()
+            )]
         );
     }
 

@@ -15,6 +15,12 @@
 //! ) -> Result<(Record, TrackingCode), ApiError>
 //! ```
 //!
+//! The steps are public too, for channels that need their own answer or transaction:
+//! `validate(commune, caller, body, channel, by_agent: bool) -> Result<Valid, ApiError>`
+//! (async), `write(conn, commune, &Valid, channel, filed_by, actor, within: impl
+//! FnOnce(&Connection, &Filed, &[Json]) -> anyhow::Result<()>) -> anyhow::Result<Filed>`
+//! (then deliver `filed.event_id`), `created_body(&Valid, &Filed, &[Json]) -> Json` (the 201).
+//!
 //! Validation first (every error at once, nothing written), then one transaction (the request
 //! with its reference, `filed` entry and `request-filed` event, its attachments, what `within`
 //! writes), then delivery of the event after the commit.
@@ -82,8 +88,20 @@ pub async fn file(req: &Request, commune: &Commune) -> Result<Response, ApiError
     let caller = Caller::of(req, commune)?;
     let key = idempotency::header(req)?;
     let body = body::json(req, attachments::MAX_BODY)?;
-    let valid = validate(commune, &caller, &body, Channel::Web, false).await?;
     let conn = crate::database()?;
+    // A signed-in caller's retry is answered before anything is checked again (the service
+    // may have been archived since the first answer).
+    if let (Some(key), Some(account)) = (&key, caller.account()) {
+        let early = Key {
+            caller: idempotency::owner(Some(account), &Json::Null),
+            key: key.clone(),
+            fingerprint: idempotency::fingerprint(req.body()),
+        };
+        if let Some(replay) = idempotency::replay(&conn, commune, &early)? {
+            return Ok(replay);
+        }
+    }
+    let valid = validate(commune, &caller, &body, Channel::Web, false).await?;
     let key = key.map(|key| Key {
         caller: idempotency::owner(valid.account.as_deref(), &valid.contact),
         key,
@@ -99,13 +117,21 @@ pub async fn file(req: &Request, commune: &Commune) -> Result<Response, ApiError
         id: caller.account().map(str::to_owned),
     };
     let mut answer = Json::Null;
-    let written = write(&conn, commune, &valid, Channel::Web, None, actor, |conn, filed, files| {
-        answer = created_body(&valid, filed, files);
-        match &key {
-            Some(key) => idempotency::record(conn, commune, key, 201, &answer),
-            None => Ok(()),
-        }
-    });
+    let written = write(
+        &conn,
+        commune,
+        &valid,
+        Channel::Web,
+        None,
+        actor,
+        |conn, filed, files| {
+            answer = created_body(&valid, filed, files);
+            match &key {
+                Some(key) => idempotency::record(conn, commune, key, 201, &answer),
+                None => Ok(()),
+            }
+        },
+    );
     let filed = match written {
         Ok(filed) => filed,
         Err(error) => {
@@ -120,12 +146,18 @@ pub async fn file(req: &Request, commune: &Commune) -> Result<Response, ApiError
     };
     events::deliver(&conn, commune, std::slice::from_ref(&filed.event_id)).await;
     let mut reply = response::json(201, &answer);
-    reply.set_header("location", format!("/api/requests/{}", filed.record.reference));
+    reply.set_header(
+        "location",
+        format!("/api/requests/{}", filed.record.reference),
+    );
     Ok(reply)
 }
 
 /// Files `body` for another channel (see the module documentation).
-#[allow(clippy::too_many_arguments, reason = "the signature other channels were given")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the signature other channels were given"
+)]
 pub async fn file_from_json(
     conn: &Connection,
     commune: &Commune,
@@ -137,9 +169,15 @@ pub async fn file_from_json(
     within: impl FnOnce(&Connection, &Record) -> anyhow::Result<()>,
 ) -> Result<(Record, TrackingCode), ApiError> {
     let valid = validate(commune, caller, body, channel, filed_by.is_some()).await?;
-    let filed = write(conn, commune, &valid, channel, filed_by, actor, |conn, filed, _| {
-        within(conn, &filed.record)
-    })?;
+    let filed = write(
+        conn,
+        commune,
+        &valid,
+        channel,
+        filed_by,
+        actor,
+        |conn, filed, _| within(conn, &filed.record),
+    )?;
     events::deliver(conn, commune, std::slice::from_ref(&filed.event_id)).await;
     Ok((filed.record, filed.tracking_code))
 }
@@ -182,7 +220,11 @@ pub async fn validate(
     by_agent: bool,
 ) -> Result<Valid, ApiError> {
     let Some(object) = body.as_object() else {
-        return Err(ApiError::field("body", "invalid_type", "must be a JSON object"));
+        return Err(ApiError::field(
+            "body",
+            "invalid_type",
+            "must be a JSON object",
+        ));
     };
     let mut errors = Vec::new();
     let mut rest = object.clone();
@@ -191,7 +233,10 @@ pub async fn validate(
     let raw_location = rest.remove("location");
     shape::check(&Json::Object(rest), &BODY, "", &mut errors);
 
-    let code = object.get("service_code").and_then(Json::as_str).unwrap_or_default();
+    let code = object
+        .get("service_code")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
     let service = if code.is_empty() {
         None
     } else {
@@ -284,9 +329,18 @@ pub async fn validate(
             location = form_location(definition, &answers);
         }
     }
-    let reachable = ["email", "phone"]
-        .iter()
-        .any(|m| contact.get(*m).and_then(Json::as_str).is_some());
+    // A contact given but mistyped is already reported at `contact.email` / `contact.phone`.
+    let offered = object.get("contact").is_some_and(|c| {
+        ["email", "phone"].iter().any(|m| {
+            c.get(*m)
+                .and_then(Json::as_str)
+                .is_some_and(|v| !v.trim().is_empty())
+        })
+    });
+    let reachable = offered
+        || ["email", "phone"]
+            .iter()
+            .any(|m| contact.get(*m).and_then(Json::as_str).is_some());
     if !by_agent && caller.account().is_none() && !reachable && service.is_some() {
         errors.push(FieldError::new(
             "contact",
@@ -342,9 +396,11 @@ pub async fn validate(
 /// Whether the attachments themselves were fine (else a file answer naming one of them is
 /// not reported twice).
 fn raw_attachments_ok(errors: &[FieldError]) -> bool {
-    !errors
-        .iter()
-        .any(|e| e.field.as_deref().is_some_and(|f| f.starts_with("attachments")))
+    !errors.iter().any(|e| {
+        e.field
+            .as_deref()
+            .is_some_and(|f| f.starts_with("attachments"))
+    })
 }
 
 /// Writes a checked filing in one transaction: the request (reference, `filed` entry,
@@ -377,13 +433,25 @@ pub fn write(
         let mut files = Vec::new();
         let added_by = filed_by.as_deref().or(valid.account.as_deref());
         for file in &valid.attachments {
-            let id = attachments::store(conn, commune, &filed.record.id, file, channel.as_str(), added_by)?;
+            let id = attachments::store(
+                conn,
+                commune,
+                &filed.record.id,
+                file,
+                channel.as_str(),
+                added_by,
+            )?;
             files.push(json!({
                 "id": id, "name": file.name, "content_type": file.content_type,
                 "size": file.data.len(),
             }));
         }
         within(conn, &filed, &files)?;
+        // Answers kept for Idempotency-Key hold tracking codes: about one filing in 256 (a
+        // random id starting `00`) drops those older than a day, without a scheduler.
+        if filed.record.id.starts_with("00") {
+            idempotency::purge(conn, commune)?;
+        }
         Ok(filed)
     })
 }
@@ -461,7 +529,11 @@ fn top_location(value: Option<&Json>, errors: &mut Vec<FieldError>) -> Option<Lo
             (!s.is_empty()).then(|| s.to_owned())
         }
         Some(_) => {
-            errors.push(FieldError::new("location.address", "invalid_type", "must be a string"));
+            errors.push(FieldError::new(
+                "location.address",
+                "invalid_type",
+                "must be a string",
+            ));
             None
         }
     };
@@ -585,7 +657,10 @@ fn form_location(
     let location = Location {
         lat: place.get("lat").and_then(Json::as_f64),
         long: place.get("long").and_then(Json::as_f64),
-        address: place.get("address").and_then(Json::as_str).map(str::to_owned),
+        address: place
+            .get("address")
+            .and_then(Json::as_str)
+            .map(str::to_owned),
     };
     (location.lat.is_some() || location.address.is_some()).then_some(location)
 }

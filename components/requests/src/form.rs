@@ -313,10 +313,7 @@ fn answer(field: &Field, value: &Json, path: &str) -> Result<Option<Json>, Vec<F
         }
         Datatype::File => {
             let Some(name) = value.as_str() else {
-                return Err(wrong_type(
-                    path,
-                    "the name of an attachment of this filing",
-                ));
+                return Err(wrong_type(path, "the name of an attachment of this filing"));
             };
             let name = name.trim();
             if name.chars().count() > FILE_NAME_MAX {
@@ -527,7 +524,11 @@ pub fn coordinates(
         };
         match number.filter(|n| n.is_finite()) {
             None => {
-                errors.push(FieldError::new(at(member), "invalid_type", "must be a number"));
+                errors.push(FieldError::new(
+                    at(member),
+                    "invalid_type",
+                    "must be a number",
+                ));
                 None
             }
             Some(n) if !(-limit..=limit).contains(&n) => {
@@ -620,7 +621,10 @@ pub fn is_datetime(text: &str) -> bool {
         None => (clock, None),
     };
     if let Some(fraction) = fraction {
-        if fraction.is_empty() || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        if fraction.is_empty()
+            || fraction.len() > 9
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
             return false;
         }
     }
@@ -703,15 +707,33 @@ mod tests {
 
     fn form() -> ServiceDefinition {
         definition(json!([
-            field("name", 1, "string", true, json!({"min_length": 2, "max_length": 10})),
+            field(
+                "name",
+                1,
+                "string",
+                true,
+                json!({"min_length": 2, "max_length": 10})
+            ),
             field("chip", 2, "string", false, json!({"pattern": "[0-9]{3}"})),
             field("count", 3, "number", false, json!({"min": 1, "max": 5})),
-            field("size", 4, "singlevaluelist", true, json!({"values": [
+            field(
+                "size",
+                4,
+                "singlevaluelist",
+                true,
+                json!({"values": [
                 {"key": "small", "name": {"fr": "p", "en": "s"}},
-                {"key": "large", "name": {"fr": "g", "en": "l"}}]})),
-            field("days", 5, "multivaluelist", false, json!({"values": [
+                {"key": "large", "name": {"fr": "g", "en": "l"}}]})
+            ),
+            field(
+                "days",
+                5,
+                "multivaluelist",
+                false,
+                json!({"values": [
                 {"key": "mon", "name": {"fr": "l", "en": "m"}},
-                {"key": "tue", "name": {"fr": "m", "en": "t"}}]})),
+                {"key": "tue", "name": {"fr": "m", "en": "t"}}]})
+            ),
             field("email", 6, "email", false, json!({})),
             field("phone", 7, "phone", false, json!({})),
             field("born", 8, "date", false, json!({})),
@@ -754,8 +776,14 @@ mod tests {
         assert_eq!(stored["name"], json!("Rex"));
         assert_eq!(stored["count"], json!(3));
         assert_eq!(stored["urgent"], json!(true));
-        assert_eq!(stored["where"], json!({"lat": 48.85, "long": 2.35, "address": "1 rue X"}));
-        assert!(!stored.contains_key("notes"), "blank answers are not stored");
+        assert_eq!(
+            stored["where"],
+            json!({"lat": 48.85, "long": 2.35, "address": "1 rue X"})
+        );
+        assert!(
+            !stored.contains_key("notes"),
+            "blank answers are not stored"
+        );
     }
 
     #[test]
@@ -792,7 +820,11 @@ mod tests {
     fn missing_required_answers_are_required_and_blank_counts_as_missing() {
         assert_eq!(
             errors(json!({"name": "   ", "consent": null})),
-            vec![pair("name", "required"), pair("size", "required"), pair("consent", "required")]
+            vec![
+                pair("name", "required"),
+                pair("size", "required"),
+                pair("consent", "required")
+            ]
         );
         assert_eq!(
             check(&form(), None).err().map(|e| e.len()),
@@ -803,7 +835,9 @@ mod tests {
 
     #[test]
     fn answers_that_are_not_an_object_are_one_error() {
-        let found = check(&form(), Some(&json!(["a"]))).err().unwrap_or_default();
+        let found = check(&form(), Some(&json!(["a"])))
+            .err()
+            .unwrap_or_default();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].field.as_deref(), Some("answers"));
         assert_eq!(found[0].code, "invalid_type");
@@ -830,16 +864,23 @@ mod tests {
             answers["where"] = place;
             errors(answers)
         };
-        assert_eq!(with(json!({"lat": 48.8})), vec![pair("where.long", "required")]);
+        assert_eq!(
+            with(json!({"lat": 48.8})),
+            vec![pair("where.long", "required")]
+        );
         assert_eq!(with(json!({})), vec![pair("where", "required")]);
         assert_eq!(with(json!({"long": -181})).len(), 2);
         assert!(with(json!({"address": "place de la Mairie"})).is_empty());
-        assert_eq!(with(json!({"lat": 1, "long": 1, "floor": 2})), vec![pair("where.floor", "unknown_field")]);
+        assert_eq!(
+            with(json!({"lat": 1, "long": 1, "floor": 2})),
+            vec![pair("where.floor", "unknown_field")]
+        );
     }
 
     #[test]
     fn a_multivalue_list_refuses_duplicates_and_takes_a_single_key() {
-        let mut answers = json!({"name": "Rex", "size": "large", "consent": true, "days": ["mon", "mon"]});
+        let mut answers =
+            json!({"name": "Rex", "size": "large", "consent": true, "days": ["mon", "mon"]});
         assert_eq!(errors(answers.clone()), vec![pair("days[1]", "duplicate")]);
         answers["days"] = json!("tue");
         let stored = check(&form(), Some(&answers)).expect("one key");
@@ -862,16 +903,39 @@ mod tests {
 
     #[test]
     fn emails_and_phones_have_a_plausible_syntax() {
-        for good in ["a@b.fr", "jean.dupont+x@mairie.example.org", "élise@exemple.fr"] {
+        for good in [
+            "a@b.fr",
+            "jean.dupont+x@mairie.example.org",
+            "élise@exemple.fr",
+        ] {
             assert!(is_email(good), "{good}");
         }
-        for bad in ["a@b", "@b.fr", "a b@c.fr", "a@-b.fr", "a@b..fr", "a..b@c.fr", "a@b.fr\n"] {
+        for bad in [
+            "a@b",
+            "@b.fr",
+            "a b@c.fr",
+            "a@-b.fr",
+            "a@b..fr",
+            "a..b@c.fr",
+            "a@b.fr\n",
+        ] {
             assert!(!is_email(bad), "{bad}");
         }
-        for good in ["+33 1 23 45 67 89", "01.23.45.67.89", "(555) 123-4567", "112233"] {
+        for good in [
+            "+33 1 23 45 67 89",
+            "01.23.45.67.89",
+            "(555) 123-4567",
+            "112233",
+        ] {
             assert!(is_phone(good), "{good}");
         }
-        for bad in ["12345", "+", "call me", "+33 1 23 45 67 89 00 00 00", "-123456"] {
+        for bad in [
+            "12345",
+            "+",
+            "call me",
+            "+33 1 23 45 67 89 00 00 00",
+            "-123456",
+        ] {
             assert!(!is_phone(bad), "{bad}");
         }
     }
@@ -883,7 +947,10 @@ mod tests {
             Some(&json!({"name": "Rex", "size": "large", "consent": true, "email": "x@y.fr"})),
         )
         .expect("valid");
-        assert_eq!(first_of(&form(), &stored, Datatype::Email), Some(json!("x@y.fr")));
+        assert_eq!(
+            first_of(&form(), &stored, Datatype::Email),
+            Some(json!("x@y.fr"))
+        );
         assert_eq!(first_of(&form(), &stored, Datatype::Phone), None);
     }
 }

@@ -158,19 +158,29 @@ pub async fn respond(req: &Request) -> Response {
     }
 }
 
-async fn answer(req: &Request, resource: &Resource<'_>, format: Format) -> Result<Response, Refusal> {
+async fn answer(
+    req: &Request,
+    resource: &Resource<'_>,
+    format: Format,
+) -> Result<Response, Refusal> {
     let method = req.method();
     let allowed = match resource {
         Resource::Requests | Resource::Updates => matches!(method, Method::Get | Method::Post),
         _ => matches!(method, Method::Get),
     };
     if !allowed {
-        return Err(Refusal::one(400, "this method is not allowed on this resource"));
+        return Err(Refusal::one(
+            400,
+            "this method is not allowed on this resource",
+        ));
     }
     let is_post = matches!(method, Method::Post);
     let params = if is_post {
         if req.body().len() > params::MAX_BODY {
-            return Err(Refusal::one(400, format!("the body must be at most {} bytes", params::MAX_BODY)));
+            return Err(Refusal::one(
+                400,
+                format!("the body must be at most {} bytes", params::MAX_BODY),
+            ));
         }
         Params::parse(&String::from_utf8_lossy(req.body()))
     } else {
@@ -180,7 +190,10 @@ async fn answer(req: &Request, resource: &Resource<'_>, format: Format) -> Resul
     let host = tenant::request_host(req)?;
     if let Some(jurisdiction) = params.get("jurisdiction_id") {
         if !is_jurisdiction(jurisdiction, info.commune.as_str(), &host) {
-            return Err(Refusal::one(404, format!("unknown jurisdiction_id {jurisdiction:?}")));
+            return Err(Refusal::one(
+                404,
+                format!("unknown jurisdiction_id {jurisdiction:?}"),
+            ));
         }
     }
     let call = Call {
@@ -228,8 +241,14 @@ mod tests {
 
     #[test]
     fn requests_tokens_discovery_and_updates_are_resources_with_a_format() {
-        assert_eq!(resource("/open311/v2/discovery.json"), Some((Resource::Discovery, Format::Json)));
-        assert_eq!(resource("/open311/v2/requests.xml"), Some((Resource::Requests, Format::Xml)));
+        assert_eq!(
+            resource("/open311/v2/discovery.json"),
+            Some((Resource::Discovery, Format::Json))
+        );
+        assert_eq!(
+            resource("/open311/v2/requests.xml"),
+            Some((Resource::Requests, Format::Xml))
+        );
         assert_eq!(
             resource("/open311/v2/requests/2026-000001.json"),
             Some((Resource::Request("2026-000001"), Format::Json))

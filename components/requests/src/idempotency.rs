@@ -38,7 +38,8 @@ pub fn header(req: &Request) -> Result<Option<String>, ApiError> {
         return Ok(None);
     };
     let text = value.as_str().unwrap_or_default();
-    let valid = !text.is_empty() && text.len() <= 255 && text.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    let valid =
+        !text.is_empty() && text.len() <= 255 && text.bytes().all(|b| (0x21..=0x7e).contains(&b));
     if valid {
         Ok(Some(text.to_owned()))
     } else {
@@ -64,7 +65,14 @@ pub fn owner(account: Option<&str>, contact: &Json) -> String {
                     .trim()
                     .to_lowercase()
             };
-            format!("anonymous:{}", hex(&Sha256::digest(format!("{}\n{}", part("email"), part("phone")))))
+            format!(
+                "anonymous:{}",
+                hex(&Sha256::digest(format!(
+                    "{}\n{}",
+                    part("email"),
+                    part("phone")
+                )))
+            )
         }
     }
 }
@@ -80,7 +88,11 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The answer already given to `key` within a day: a replay of it (same body), or a 409 (a
 /// different body). `None`: the key is new (or stale).
-pub fn replay(conn: &Connection, commune: &Commune, key: &Key) -> Result<Option<Response>, ApiError> {
+pub fn replay(
+    conn: &Connection,
+    commune: &Commune,
+    key: &Key,
+) -> Result<Option<Response>, ApiError> {
     let result = db::query(
         conn,
         &format!(

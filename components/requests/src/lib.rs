@@ -140,7 +140,9 @@ async fn route_in(req: &Request, commune: Commune, segments: &[&str]) -> Result<
         ([reference, "attachments", id], Method::Get) => attachments::download(req, &commune, reference, id),
         ([reference, "calls"], Method::Post) => channels::call_log(req, &commune, reference).await,
         ([reference, "scans"], Method::Post) => channels::paper_scan(req, &commune, reference).await,
-        ([reference, "receipt"], Method::Get) => channels::receipt(req, &commune, reference).await,
+        ([reference, "receipt"], Method::Get | Method::Post) => {
+            channels::receipt(req, &commune, reference).await
+        }
         _ => Err(ApiError::NotFound),
     }
 }

@@ -322,9 +322,7 @@ fn backlog(conn: &Connection, commune: &Commune) -> anyhow::Result<(i64, Option<
 fn retry_options(json: &Json) -> Result<(i64, bool), Vec<FieldError>> {
     let mut errors = Vec::new();
     shape::check(json, &RETRY, "", &mut errors);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+    // A limit of the wrong type is already reported; one out of range is reported with the rest.
     let limit = json.get("limit").and_then(Json::as_i64).unwrap_or(SWEEP_LIMIT);
     if !(1..=SWEEP_LIMIT).contains(&limit) {
         errors.push(FieldError::new(
@@ -332,6 +330,8 @@ fn retry_options(json: &Json) -> Result<(i64, bool), Vec<FieldError>> {
             "out_of_range",
             "limit must be between 1 and 500",
         ));
+    }
+    if !errors.is_empty() {
         return Err(errors);
     }
     let ignore_backoff = json

@@ -318,7 +318,13 @@ pub fn delete(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<
          (SELECT rowid FROM requests WHERE commune = ? AND id = ?)",
         &params,
     )?;
-    for table in ["attachments", "call_logs", "followers", "inbound_mail"] {
+    for table in [
+        "attachments",
+        "call_logs",
+        "followers",
+        "inbound_mail",
+        "open311_requests",
+    ] {
         db::exec(
             conn,
             &format!("DELETE FROM {table} WHERE commune = ? AND request_id = ?"),

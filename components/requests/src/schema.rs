@@ -170,7 +170,6 @@ pub const MIGRATIONS: &[&str] = &[
     )",
     // 26 (lead): how long the request is kept once closed, from its service at filing time.
     "ALTER TABLE requests ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 3650",
-    "CREATE INDEX requests_by_closed ON requests (commune, closed_at) WHERE closed_at IS NOT NULL",
     // open311 helper: what an Open311 client app sent beyond the request itself: the API key
     // that filed it, the token given for a batch service (`GET tokens/{token}`), and the
     // Open311 parameters Guichet has no column for (address_id, device_id, the app's own
@@ -218,4 +217,17 @@ pub const MIGRATIONS: &[&str] = &[
     "CREATE INDEX requests_by_expected ON requests (commune, expected_on)",
     "CREATE INDEX requests_by_closed ON requests (commune, closed_at, is_open, created_at) \
      WHERE closed_at IS NOT NULL",
+    // lead: service definitions read from the catalogue, so that filing does not ask it
+    // every time. A version (>= 1) never changes once published; `version = 0` holds "the
+    // current published version" as last seen, trusted for a minute (see catalog.rs).
+    "CREATE TABLE service_cache (
+        commune TEXT NOT NULL,
+        code TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        fetched_at INTEGER NOT NULL,
+        PRIMARY KEY (commune, code, version)
+    )",
+    // open311 helper: mySociety's servicerequestupdates reads a commune's timeline by time.
+    "CREATE INDEX timeline_by_time ON timeline (commune, at)",
 ];

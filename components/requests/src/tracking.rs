@@ -1,7 +1,7 @@
 //! A request as its citizen, the commune's staff, or anyone holding its reference and
 //! tracking code sees it, and the routes that show it:
 //! `GET /api/requests/{ref}` (owner or staff), `GET /api/requests/mine` (the signed-in
-//! citizen's requests), `GET /api/requests/track?reference=&code=` (no account).
+//! citizen's requests), `POST /api/requests/track` `{"reference","code"}` (no account).
 //!
 //! Views other modules use (final signatures):
 //! - `pub fn public_view(record: &Record, timeline: Vec<Json>) -> Json`: what anyone with the
@@ -18,7 +18,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::query::Query;
-use guichet_guest::{response, ApiError, Commune, FieldError};
+use guichet_guest::shape::{self, Member, Shape};
+use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 use spin_sdk::http::{Request, Response};
@@ -33,6 +34,11 @@ use crate::timeline;
 const TRACK_FAILURES_MAX: i64 = 20;
 /// The window of that limit, in seconds.
 const TRACK_WINDOW: i64 = 900;
+/// The body of a tracking look-up.
+const TRACK: Shape = Shape::Object(&[
+    Member::required("reference", Shape::Text),
+    Member::required("code", Shape::Text),
+]);
 /// Default and largest page of `mine`.
 const PER_PAGE: i64 = 20;
 const PER_PAGE_MAX: i64 = 100;
@@ -97,6 +103,7 @@ pub fn owner_view(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
         "expected_on": record.expected_on,
         "overdue": is_overdue(record),
         "merged_into": merged_reference(conn, record)?,
+        "original": original_view(conn, record)?,
         "attachments": attachments::list(conn, &record.id, false)?,
         "timeline": timeline::list(conn, &record.id, false)?,
     });
@@ -116,8 +123,14 @@ pub fn staff_view(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
         object.insert("assignee".into(), json!(record.assignee));
         object.insert("account_id".into(), json!(record.account_id));
         object.insert("filed_by".into(), json!(record.filed_by));
-        object.insert("attachments".into(), json!(attachments::list(conn, &record.id, true)?));
-        object.insert("timeline".into(), json!(timeline::list(conn, &record.id, true)?));
+        object.insert(
+            "attachments".into(),
+            json!(attachments::list(conn, &record.id, true)?),
+        );
+        object.insert(
+            "timeline".into(),
+            json!(timeline::list(conn, &record.id, true)?),
+        );
         object.insert("call_logs".into(), json!(call_logs(conn, &record.id)?));
     }
     Ok(view)
@@ -143,10 +156,40 @@ pub fn find_for(
 }
 
 /// `view` with its `state_label` and `merged_into` filled from the database.
+/// For a merged request, `original` too: the public view of the request it was merged into,
+/// so that whoever follows the duplicate (with its code, or as its owner) sees the status of
+/// the original (public data only).
 pub fn with_label(conn: &Connection, record: &Record, mut view: Json) -> anyhow::Result<Json> {
     if let Some(object) = view.as_object_mut() {
         object.insert("state_label".into(), state_label(conn, record)?);
         object.insert("merged_into".into(), json!(merged_reference(conn, record)?));
+        object.insert("original".into(), original_view(conn, record)?);
+    }
+    Ok(view)
+}
+
+/// The public view (with its state label) of the request `record` was merged into, `null`
+/// when it was not.
+fn original_view(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
+    let Some(merged) = &record.merged_into else {
+        return Ok(Json::Null);
+    };
+    let result = db::query(
+        conn,
+        &format!(
+            "SELECT {cols} FROM requests WHERE id = ?1 UNION ALL \
+             SELECT {cols} FROM requests WHERE reference = ?1 \
+             AND commune = (SELECT commune FROM requests WHERE id = ?2) LIMIT 1",
+            cols = record::COLUMNS
+        ),
+        &[db::text(merged.as_str()), db::text(record.id.as_str())],
+    )?;
+    let Some(original) = result.rows.first().map(Record::from_row).transpose()? else {
+        return Ok(Json::Null);
+    };
+    let mut view = public_view(&original, timeline::list(conn, &original.id, false)?);
+    if let Some(object) = view.as_object_mut() {
+        object.insert("state_label".into(), state_label(conn, &original)?);
     }
     Ok(view)
 }
@@ -220,7 +263,9 @@ pub fn mine(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
             let open = row.get::<i64>(5) == Some(1);
             let expected_on = text(row, 8);
             let merged = text(row, 11).or_else(|| {
-                text(row, 9).and_then(|m| Reference::parse(&m)).map(|r| r.to_string())
+                text(row, 9)
+                    .and_then(|m| Reference::parse(&m))
+                    .map(|r| r.to_string())
             });
             json!({
                 "reference": text(row, 0),
@@ -244,18 +289,23 @@ pub fn mine(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     ))
 }
 
-/// `GET /api/requests/track?reference=&code=`: the public view, without an account. A wrong
-/// code, an unknown or malformed reference all give the same 404; a client address that
-/// fails too often is told to wait (429).
+/// `POST /api/requests/track` with `{"reference","code"}` (in the body, so that the code
+/// stays out of URLs, logs and browser history): the public view, without an account. A
+/// wrong code, an unknown or malformed reference all give the same 404; a client address
+/// that fails too often is told to wait (429).
 pub fn track(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
-    let query = Query::of(req);
+    let body = body::json(req, body::DEFAULT_MAX_JSON)?;
+    let mut errors = Vec::new();
+    shape::check(&body, &TRACK, "", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::BadRequest { errors });
+    }
+    let given = |member: &str| body.get(member).and_then(Json::as_str).unwrap_or_default();
     let conn = crate::database()?;
     let client = client_hash(req);
     check_failures(&conn, commune, &client)?;
-    let found = query
-        .non_empty("reference")
-        .and_then(Reference::parse)
-        .zip(query.non_empty("code").and_then(TrackingCode::parse))
+    let found = Reference::parse(given("reference"))
+        .zip(TrackingCode::parse(given("code")))
         .map(|(reference, code)| -> Result<Option<Record>, ApiError> {
             let record = record::load(&conn, commune, reference.as_str())?;
             Ok(record.filter(|r| same(&r.tracking_hash, &code.hash())))
@@ -273,7 +323,11 @@ pub fn track(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
 
 /// Compares two hashes without stopping at the first difference.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// A positive integer query parameter no larger than `max`, `default` when absent.
@@ -302,7 +356,10 @@ fn state_label(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
         "SELECT s.label FROM service_states s JOIN requests r ON r.commune = s.commune \
          AND r.service_code = s.service_code AND r.service_version = s.service_version \
          WHERE r.id = ? AND s.state = ?",
-        &[db::text(record.id.as_str()), db::text(record.state.as_str())],
+        &[
+            db::text(record.id.as_str()),
+            db::text(record.state.as_str()),
+        ],
     )?;
     Ok(db::first_text(&result)
         .and_then(|t| serde_json::from_str(&t).ok())
@@ -329,7 +386,11 @@ fn followers(conn: &Connection, record: &Record) -> anyhow::Result<i64> {
         "SELECT COUNT(*) FROM followers WHERE request_id = ?",
         &[db::text(record.id.as_str())],
     )?;
-    Ok(result.rows.first().and_then(|row| row.get::<i64>(0)).unwrap_or(0))
+    Ok(result
+        .rows
+        .first()
+        .and_then(|row| row.get::<i64>(0))
+        .unwrap_or(0))
 }
 
 fn call_logs(conn: &Connection, request_id: &str) -> anyhow::Result<Vec<Json>> {
@@ -433,7 +494,9 @@ fn check_failures(conn: &Connection, commune: &Commune, client: &str) -> Result<
         let start = row.get::<i64>(0).unwrap_or(0);
         let failures = row.get::<i64>(1).unwrap_or(0);
         if now - start < TRACK_WINDOW && failures >= TRACK_FAILURES_MAX {
-            let retry_after = u64::try_from(start + TRACK_WINDOW - now).unwrap_or(1).max(1);
+            let retry_after = u64::try_from(start + TRACK_WINDOW - now)
+                .unwrap_or(1)
+                .max(1);
             return Err(ApiError::TooManyRequests { retry_after });
         }
     }

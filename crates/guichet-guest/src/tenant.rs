@@ -127,6 +127,18 @@ pub fn host_of(full_url: &str) -> Option<Host> {
     Host::parse(uri.authority()?.host()).ok()
 }
 
+/// The origin people reach Guichet at, for links that leave the app (receipts' QR codes,
+/// e-mails): `https://<host[:port]>` from `spin-full-url`, except on a loopback host (a demo or
+/// a test), where the URL's own scheme is kept. Deployments terminate TLS in front of Spin,
+/// so the trigger's own `http://` is not what citizens use.
+pub fn public_origin(full_url: &str) -> Option<String> {
+    let uri: http::Uri = full_url.parse().ok()?;
+    let authority = uri.authority()?;
+    let loopback = matches!(authority.host(), "localhost" | "127.0.0.1" | "[::1]");
+    let scheme = if loopback { uri.scheme_str()? } else { "https" };
+    Some(format!("{scheme}://{authority}"))
+}
+
 /// What identity says of the commune served at a host name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommuneInfo {
@@ -237,6 +249,15 @@ fn query_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_links_use_https_except_on_a_loopback_host() {
+        let origin = |url: &str| public_origin(url);
+        assert_eq!(origin("http://mairie.example.fr/api/x").as_deref(), Some("https://mairie.example.fr"));
+        assert_eq!(origin("http://127.0.0.1:3000/api/x").as_deref(), Some("http://127.0.0.1:3000"));
+        assert_eq!(origin("http://localhost:8080/").as_deref(), Some("http://localhost:8080"));
+        assert_eq!(origin("not a url"), None);
+    }
 
     fn host(url: &str) -> Option<String> {
         host_of(url).map(|h| h.to_string())

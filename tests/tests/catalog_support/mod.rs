@@ -34,12 +34,20 @@ impl Catalog {
             .env("SPIN_VARIABLE_TOKEN_JWKS", &keys.jwks())
             .env("SPIN_VARIABLE_DEFAULT_COMMUNE", commune);
         let host = Host::start(config, &dir);
-        Catalog { host, keys, commune: commune.into(), dir }
+        Catalog {
+            host,
+            keys,
+            commune: commune.into(),
+            dir,
+        }
     }
 
     /// `Bearer <token>` of an administrator of the commune.
     pub fn admin(&self) -> String {
-        format!("Bearer {}", self.keys.access_token(&self.commune, "admin-1", &["admin"]))
+        format!(
+            "Bearer {}",
+            self.keys.access_token(&self.commune, "admin-1", &["admin"])
+        )
     }
 
     /// A request with the administrator's token and a JSON body.
@@ -50,7 +58,8 @@ impl Catalog {
         if text.is_some() {
             headers.push(("content-type", "application/json"));
         }
-        self.host.send(method, path, &headers, text.as_deref().map(str::as_bytes))
+        self.host
+            .send(method, path, &headers, text.as_deref().map(str::as_bytes))
     }
 
     pub fn get(&self, path: &str) -> Reply {
@@ -66,7 +75,11 @@ impl Catalog {
 
     /// Publishes the draft of `code`; the version published.
     pub fn publish(&self, code: &str) -> i64 {
-        let published = self.admin_call("POST", &format!("/api/catalog/admin/services/{code}/publish"), None);
+        let published = self.admin_call(
+            "POST",
+            &format!("/api/catalog/admin/services/{code}/publish"),
+            None,
+        );
         assert_eq!(published.status, 200, "{}", published.body);
         published.json()["version"].as_i64().expect("version")
     }
@@ -78,16 +91,19 @@ pub fn errors(reply: &Reply) -> Vec<(String, String)> {
         .as_array()
         .unwrap_or_else(|| panic!("no errors in {}", reply.body))
         .iter()
-        .map(|e| (e["field"].as_str().unwrap_or("").to_owned(), e["code"].as_str().unwrap_or("").to_owned()))
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or("").to_owned(),
+                e["code"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect()
 }
 
 /// A valid definition using every kind of field (`code` as given).
 pub fn definition(code: &str) -> Value {
     let text = |fr: &str, en: &str| json!({"fr": fr, "en": en});
-    let field = |code: &str, order: i64, datatype: &str, fr: &str, en: &str| {
-        json!({"code": code, "order": order, "required": order <= 2, "datatype": datatype, "label": text(fr, en)})
-    };
+    let field = |code: &str, order: i64, datatype: &str, fr: &str, en: &str| json!({"code": code, "order": order, "required": order <= 2, "datatype": datatype, "label": text(fr, en)});
     let mut fields = vec![
         json!({"code": "breed", "order": 1, "required": true, "datatype": "singlevaluelist",
                "label": text("Race", "Breed"), "help": text("Voir le certificat", "See the certificate"),

@@ -8,6 +8,12 @@ function show(id, text) {
   return element;
 }
 
+// Names and labels come in both languages ({"fr","en"}): the page's language, else French.
+function pick(value) {
+  if (value && typeof value === 'object') return value[document.documentElement.lang] ?? value.fr ?? '';
+  return value ?? '';
+}
+
 function date(text) {
   if (!text) return '—';
   const value = new Date(text);
@@ -17,7 +23,7 @@ function date(text) {
 function entryText(entry) {
   const parts = [date(entry.at)];
   if (entry.kind === 'status' || entry.kind === 'filed') {
-    parts.push(entry.to_label || entry.to || entry.kind);
+    parts.push(pick(entry.to_label) || entry.to || entry.kind);
   } else {
     parts.push(entry.kind);
   }
@@ -51,8 +57,8 @@ async function track(event) {
     show('error', message).hidden = false;
     return;
   }
-  show('service', `${body.reference} — ${body.service_name ?? ''}`);
-  show('state', body.state_label || body.state);
+  show('service', `${body.reference} — ${pick(body.service_name)}`);
+  show('state', pick(body.state_label) || body.state);
   show('created', date(body.created_at));
   show('expected', date(body.expected_on));
   document.getElementById('overdue').hidden = !body.overdue;
@@ -65,6 +71,10 @@ async function track(event) {
     item.textContent = entryText(entry);
     return item;
   }));
+  // The receipt is posted with the code in the body: the code never goes into a URL.
+  const receipt = document.getElementById('receipt');
+  receipt.action = `/api/requests/${encodeURIComponent(body.reference)}/receipt`;
+  receipt.code.value = form.code.value.trim();
   result.hidden = false;
 }
 

@@ -31,11 +31,19 @@ impl CallLog {
         let Some(object) = value.as_object() else {
             let name = prefix.trim_end_matches('.');
             let name = if name.is_empty() { "body" } else { name };
-            return Err(vec![FieldError::new(name, "invalid_type", "must be an object")]);
+            return Err(vec![FieldError::new(
+                name,
+                "invalid_type",
+                "must be an object",
+            )]);
         };
         let mut errors = Vec::new();
         for key in object.keys().filter(|k| !MEMBERS.contains(&k.as_str())) {
-            errors.push(FieldError::new(field(key), "unknown_field", "this member is not expected"));
+            errors.push(FieldError::new(
+                field(key),
+                "unknown_field",
+                "this member is not expected",
+            ));
         }
         let called_at = match object.get("called_at") {
             Some(Json::String(text)) if is_rfc3339(text) => Some(text.clone()),
@@ -48,11 +56,19 @@ impl CallLog {
                 None
             }
             None | Some(Json::Null) => {
-                errors.push(FieldError::new(field("called_at"), "required", "when the call took place"));
+                errors.push(FieldError::new(
+                    field("called_at"),
+                    "required",
+                    "when the call took place",
+                ));
                 None
             }
             Some(_) => {
-                errors.push(FieldError::new(field("called_at"), "invalid_type", "must be a string"));
+                errors.push(FieldError::new(
+                    field("called_at"),
+                    "invalid_type",
+                    "must be a string",
+                ));
                 None
             }
         };
@@ -69,18 +85,34 @@ impl CallLog {
                 }
             },
             None | Some(Json::Null) => {
-                errors.push(FieldError::new(field("duration_seconds"), "required", "how long the call lasted, in seconds"));
+                errors.push(FieldError::new(
+                    field("duration_seconds"),
+                    "required",
+                    "how long the call lasted, in seconds",
+                ));
                 None
             }
             Some(_) => {
-                errors.push(FieldError::new(field("duration_seconds"), "invalid_type", "must be a number"));
+                errors.push(FieldError::new(
+                    field("duration_seconds"),
+                    "invalid_type",
+                    "must be a number",
+                ));
                 None
             }
         };
         let caller = text(object, "caller", MAX_CALLER, &field("caller"), &mut errors);
-        let summary = text(object, "summary", MAX_SUMMARY, &field("summary"), &mut errors);
+        let summary = text(
+            object,
+            "summary",
+            MAX_SUMMARY,
+            &field("summary"),
+            &mut errors,
+        );
         match (called_at, duration, caller, summary) {
-            (Some(called_at), Some(duration_seconds), Some(caller), Some(summary)) if errors.is_empty() => {
+            (Some(called_at), Some(duration_seconds), Some(caller), Some(summary))
+                if errors.is_empty() =>
+            {
                 Ok(CallLog {
                     called_at,
                     duration_seconds,
@@ -108,16 +140,31 @@ fn text(
             None
         }
         Some(Json::String(s)) if s.chars().count() > max => {
-            errors.push(FieldError::new(field, "too_long", format!("at most {max} characters")));
+            errors.push(FieldError::new(
+                field,
+                "too_long",
+                format!("at most {max} characters"),
+            ));
             None
         }
-        Some(Json::String(s)) if s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) => {
-            errors.push(FieldError::new(field, "invalid_characters", "control characters are not allowed"));
+        Some(Json::String(s))
+            if s.chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
+        {
+            errors.push(FieldError::new(
+                field,
+                "invalid_characters",
+                "control characters are not allowed",
+            ));
             None
         }
         Some(Json::String(s)) => Some(s.trim().to_owned()),
         None | Some(Json::Null) => {
-            errors.push(FieldError::new(field, "required", "this member is required"));
+            errors.push(FieldError::new(
+                field,
+                "required",
+                "this member is required",
+            ));
             None
         }
         Some(_) => {
@@ -136,9 +183,15 @@ pub fn is_rfc3339(text: &str) -> bool {
     }
     let digits = |range: std::ops::Range<usize>| -> Option<u32> {
         let part = text.get(range)?;
-        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
     };
-    let shape = b[4] == b'-' && b[7] == b'-' && matches!(b[10], b'T' | b't') && b[13] == b':' && b[16] == b':';
+    let shape = b[4] == b'-'
+        && b[7] == b'-'
+        && matches!(b[10], b'T' | b't')
+        && b[13] == b':'
+        && b[16] == b':';
     let (Some(_year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
         digits(0..4),
         digits(5..7),
@@ -166,7 +219,10 @@ pub fn is_rfc3339(text: &str) -> bool {
                 && z[3] == b':'
                 && rest[1..3].parse::<u32>().is_ok_and(|h| h < 24)
                 && rest[4..6].parse::<u32>().is_ok_and(|m| m < 60)
-                && rest[1..3].bytes().chain(rest[4..6].bytes()).all(|c| c.is_ascii_digit())
+                && rest[1..3]
+                    .bytes()
+                    .chain(rest[4..6].bytes())
+                    .all(|c| c.is_ascii_digit())
         }
     };
     shape
@@ -218,7 +274,9 @@ pub fn write(
     entry.detail.insert("call_id".into(), json!(id));
     entry.detail.insert("channel".into(), json!(channel));
     entry.detail.insert("called_at".into(), json!(called_at));
-    entry.detail.insert("duration_seconds".into(), json!(call.duration_seconds));
+    entry
+        .detail
+        .insert("duration_seconds".into(), json!(call.duration_seconds));
     entry.detail.insert("caller".into(), json!(call.caller));
     crate::timeline::append(conn, commune, request_id, &now, &actor, &entry)?;
     Ok(id)
@@ -262,21 +320,41 @@ mod tests {
             ("call.summary", "required"),
             ("call.extra", "unknown_field"),
         ] {
-            assert!(found.contains(&(expected.0.into(), expected.1.into())), "{expected:?} in {found:?}");
+            assert!(
+                found.contains(&(expected.0.into(), expected.1.into())),
+                "{expected:?} in {found:?}"
+            );
         }
         assert_eq!(
-            codes(CallLog::parse(&json!({"called_at": "2026-12-01T09:30:00Z", "duration_seconds": -1, "caller": "x", "summary": "y"}), "")),
+            codes(CallLog::parse(
+                &json!({"called_at": "2026-12-01T09:30:00Z", "duration_seconds": -1, "caller": "x", "summary": "y"}),
+                ""
+            )),
             vec![("duration_seconds".into(), "out_of_range".into())]
         );
-        assert_eq!(codes(CallLog::parse(&json!([]), "call.")), vec![("call".into(), "invalid_type".into())]);
+        assert_eq!(
+            codes(CallLog::parse(&json!([]), "call.")),
+            vec![("call".into(), "invalid_type".into())]
+        );
     }
 
     #[test]
     fn rfc3339_needs_a_zone_and_plausible_numbers() {
-        for good in ["2026-12-01T09:30:00Z", "2026-12-01T09:30:00.123+02:00", "2026-02-28t23:59:60z"] {
+        for good in [
+            "2026-12-01T09:30:00Z",
+            "2026-12-01T09:30:00.123+02:00",
+            "2026-02-28t23:59:60z",
+        ] {
             assert!(is_rfc3339(good), "{good}");
         }
-        for bad in ["2026-12-01 09:30:00", "2026-12-01T09:30:00", "2026-13-01T09:30:00Z", "2026-12-01T25:00:00Z", "2026-12-01T09:30:00+2:00", "2026-12-01T09:30:00.Z"] {
+        for bad in [
+            "2026-12-01 09:30:00",
+            "2026-12-01T09:30:00",
+            "2026-13-01T09:30:00Z",
+            "2026-12-01T25:00:00Z",
+            "2026-12-01T09:30:00+2:00",
+            "2026-12-01T09:30:00.Z",
+        ] {
             assert!(!is_rfc3339(bad), "{bad}");
         }
     }

@@ -13,7 +13,11 @@ use super::call::{self, CallLog};
 use super::{request, staff_account};
 use crate::caller::Caller;
 
-pub async fn call_log(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
+pub async fn call_log(
+    req: &Request,
+    commune: &Commune,
+    reference: &str,
+) -> Result<Response, ApiError> {
     let caller = Caller::staff(req, commune)?;
     let agent = staff_account(&caller)?;
     let body = body::json(req, body::DEFAULT_MAX_JSON)?;
@@ -24,7 +28,10 @@ pub async fn call_log(req: &Request, commune: &Commune, reference: &str) -> Resu
         let id = call::write(conn, commune, &record.id, &log, &agent, "phone")?;
         db::exec(
             conn,
-            &format!("UPDATE requests SET updated_at = {} WHERE id = ?", db::NOW_RFC3339),
+            &format!(
+                "UPDATE requests SET updated_at = {} WHERE id = ?",
+                db::NOW_RFC3339
+            ),
             &[db::text(record.id.as_str())],
         )?;
         Ok(id)

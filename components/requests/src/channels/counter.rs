@@ -38,13 +38,20 @@ pub async fn counter_filing(req: &Request, commune: &Commune) -> Result<Response
     let agent = staff_account(&caller)?;
     let body = body::json(req, attachments::MAX_BODY)?;
     let Some(object) = body.as_object() else {
-        return Err(ApiError::field("body", "invalid_type", "must be a JSON object"));
+        return Err(ApiError::field(
+            "body",
+            "invalid_type",
+            "must be a JSON object",
+        ));
     };
     let mut filing_body = object.clone();
     let checked = extra(&mut filing_body);
     let mut errors = checked.as_ref().err().cloned().unwrap_or_default();
     let has_account = checked.as_ref().is_ok_and(|e| e.account.is_some())
-        || object.get("citizen").and_then(|c| c.get("account_id")).is_some();
+        || object
+            .get("citizen")
+            .and_then(|c| c.get("account_id"))
+            .is_some();
     if !has_account && !reachable(object.get("contact")) {
         errors.push(FieldError::new(
             "contact",
@@ -74,19 +81,37 @@ pub async fn counter_filing(req: &Request, commune: &Commune) -> Result<Response
     };
     let conn = crate::database()?;
     let mut answer = Json::Null;
-    let filed = filing::write(&conn, commune, valid, extra.channel, Some(agent.clone()), actor, |conn: &Connection, filed, files| {
-        answer = filing::created_body(valid, filed, files);
-        if let Some(log) = &extra.call {
-            let id = call::write(conn, commune, &filed.record.id, log, &agent, extra.channel.as_str())?;
-            answer["call_id"] = json!(id);
-        }
-        answer["channel"] = json!(extra.channel.as_str());
-        answer["filed_by"] = json!(agent);
-        Ok(())
-    })?;
+    let filed = filing::write(
+        &conn,
+        commune,
+        valid,
+        extra.channel,
+        Some(agent.clone()),
+        actor,
+        |conn: &Connection, filed, files| {
+            answer = filing::created_body(valid, filed, files);
+            if let Some(log) = &extra.call {
+                let id = call::write(
+                    conn,
+                    commune,
+                    &filed.record.id,
+                    log,
+                    &agent,
+                    extra.channel.as_str(),
+                )?;
+                answer["call_id"] = json!(id);
+            }
+            answer["channel"] = json!(extra.channel.as_str());
+            answer["filed_by"] = json!(agent);
+            Ok(())
+        },
+    )?;
     events::deliver(&conn, commune, std::slice::from_ref(&filed.event_id)).await;
     let mut reply = response::json(201, &answer);
-    reply.set_header("location", format!("/api/requests/{}", filed.record.reference));
+    reply.set_header(
+        "location",
+        format!("/api/requests/{}", filed.record.reference),
+    );
     Ok(reply)
 }
 
@@ -102,7 +127,11 @@ fn extra(body: &mut Map<String, Json>) -> Result<Extra, Vec<FieldError>> {
             None
         }
         Some(_) => {
-            errors.push(FieldError::new("channel", "invalid_value", "must be counter or phone"));
+            errors.push(FieldError::new(
+                "channel",
+                "invalid_value",
+                "must be counter or phone",
+            ));
             None
         }
     };
@@ -110,7 +139,11 @@ fn extra(body: &mut Map<String, Json>) -> Result<Extra, Vec<FieldError>> {
         None | Some(Json::Null) => None,
         Some(Json::Object(citizen)) => {
             for key in citizen.keys().filter(|k| k.as_str() != "account_id") {
-                errors.push(FieldError::new(format!("citizen.{key}"), "unknown_field", "this member is not expected"));
+                errors.push(FieldError::new(
+                    format!("citizen.{key}"),
+                    "unknown_field",
+                    "this member is not expected",
+                ));
             }
             match citizen.get("account_id") {
                 None | Some(Json::Null) => None,
@@ -126,7 +159,11 @@ fn extra(body: &mut Map<String, Json>) -> Result<Extra, Vec<FieldError>> {
             }
         }
         Some(_) => {
-            errors.push(FieldError::new("citizen", "invalid_type", "must be an object"));
+            errors.push(FieldError::new(
+                "citizen",
+                "invalid_type",
+                "must be an object",
+            ));
             None
         }
     };
@@ -182,7 +219,9 @@ mod tests {
     use super::*;
 
     fn fields(body: Json) -> Vec<String> {
-        let Json::Object(mut map) = body else { return vec![] };
+        let Json::Object(mut map) = body else {
+            return vec![];
+        };
         extra(&mut map)
             .err()
             .unwrap_or_default()
@@ -200,9 +239,16 @@ mod tests {
     #[test]
     fn the_channel_citizen_and_call_are_checked_together_and_removed() {
         assert_eq!(
-            fields(json!({"channel": "fax", "citizen": {"account_id": "a b", "x": 1},
-                          "call": {"called_at": "2026-12-01T10:00:00Z", "duration_seconds": -5, "caller": "x", "summary": "y"}})),
-            vec!["channel", "citizen.x", "citizen.account_id", "call.duration_seconds"]
+            fields(
+                json!({"channel": "fax", "citizen": {"account_id": "a b", "x": 1},
+                          "call": {"called_at": "2026-12-01T10:00:00Z", "duration_seconds": -5, "caller": "x", "summary": "y"}})
+            ),
+            vec![
+                "channel",
+                "citizen.x",
+                "citizen.account_id",
+                "call.duration_seconds"
+            ]
         );
         let mut body = json!({"channel": "counter", "citizen": {"account_id": "acc-1"}, "service_code": "pothole"});
         let map = body.as_object_mut().expect("object");

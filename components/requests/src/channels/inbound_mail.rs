@@ -51,7 +51,13 @@ pub async fn inbound_mail(req: &Request, commune: &Commune) -> Result<Response, 
     let media = req
         .header("content-type")
         .and_then(|v| v.as_str())
-        .map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     if !TYPES.contains(&media.as_str()) {
         return Ok(status_error(
@@ -71,9 +77,17 @@ pub async fn inbound_mail(req: &Request, commune: &Commune) -> Result<Response, 
         ));
     }
     let message = InboundMessage::parse(raw).map_err(|error| match error {
-        MimeError::TooLarge => ApiError::field("body", "too_large", "an e-mail must be at most 10 MiB"),
-        MimeError::Unreadable => ApiError::field("body", "invalid_mail", "the body is not an RFC 5322 message"),
-        MimeError::NoSender => ApiError::field("from", "required", "the message has no From address"),
+        MimeError::TooLarge => {
+            ApiError::field("body", "too_large", "an e-mail must be at most 10 MiB")
+        }
+        MimeError::Unreadable => ApiError::field(
+            "body",
+            "invalid_mail",
+            "the body is not an RFC 5322 message",
+        ),
+        MimeError::NoSender => {
+            ApiError::field("from", "required", "the message has no From address")
+        }
     })?;
     let conn = crate::database()?;
     let (answer, event_ids) = db::transaction(&conn, |conn| receive(conn, commune, raw, &message))?;
@@ -98,7 +112,11 @@ fn receive(
         None => None,
     };
     let (id, now) = db::new_id_and_now(conn)?;
-    let status = if target.is_some() { "attached" } else { "triage" };
+    let status = if target.is_some() {
+        "attached"
+    } else {
+        "triage"
+    };
     db::exec(
         conn,
         "INSERT INTO inbound_mail (id, commune, message_id, sender, subject, body_text, \
@@ -110,7 +128,9 @@ fn receive(
             db::text(message.sender.as_str()),
             db::text(message.subject.as_str()),
             db::text(message.text.as_str()),
-            target.as_ref().map_or(Value::Null, |r| db::text(r.id.as_str())),
+            target
+                .as_ref()
+                .map_or(Value::Null, |r| db::text(r.id.as_str())),
             db::text(status),
             Value::Blob(raw.to_vec()),
             db::text(now.as_str()),
@@ -119,13 +139,22 @@ fn receive(
     .context("storing the inbound e-mail")?;
     let mut events = Vec::new();
     if let Some(record) = &target {
-        events.push(mail_attach::attach(conn, commune, &id, message, record, None)?);
+        events.push(mail_attach::attach(
+            conn, commune, &id, message, record, None,
+        )?);
     }
-    Ok((answer(&id, status, target.as_ref().map(|r| r.reference.as_str())), events))
+    Ok((
+        answer(&id, status, target.as_ref().map(|r| r.reference.as_str())),
+        events,
+    ))
 }
 
 /// The answer given for a mail with `dedupe_key` already stored, if any.
-fn already_received(conn: &Connection, commune: &Commune, dedupe_key: &str) -> anyhow::Result<Option<Json>> {
+fn already_received(
+    conn: &Connection,
+    commune: &Commune,
+    dedupe_key: &str,
+) -> anyhow::Result<Option<Json>> {
     let result = db::query(
         conn,
         "SELECT m.id, m.status, r.reference FROM inbound_mail m \
@@ -144,7 +173,11 @@ fn already_received(conn: &Connection, commune: &Commune, dedupe_key: &str) -> a
 
 /// The request `reference`, or the one it was merged into (a citizen quoting the reference
 /// of a duplicate means the original); `None` when the commune has no such request.
-pub fn followed(conn: &Connection, commune: &Commune, reference: &str) -> anyhow::Result<Option<Record>> {
+pub fn followed(
+    conn: &Connection,
+    commune: &Commune,
+    reference: &str,
+) -> anyhow::Result<Option<Record>> {
     let mut current = record::load(conn, commune, reference)?;
     // Merges are one level deep in practice; the bound guards against a cycle.
     for _ in 0..5 {

@@ -61,13 +61,19 @@ pub fn attach(
     };
     let mut entry = Entry::new("email", public);
     entry.body = Some(message.text.as_str());
-    entry.detail.insert("inbound_mail_id".into(), json!(mail_id));
+    entry
+        .detail
+        .insert("inbound_mail_id".into(), json!(mail_id));
     entry.detail.insert("sender".into(), json!(message.sender));
     if let Some(name) = &message.sender_name {
         entry.detail.insert("sender_name".into(), json!(name));
     }
-    entry.detail.insert("subject".into(), json!(message.subject));
-    entry.detail.insert("attachments".into(), Json::Array(stored));
+    entry
+        .detail
+        .insert("subject".into(), json!(message.subject));
+    entry
+        .detail
+        .insert("attachments".into(), Json::Array(stored));
     entry.detail.insert("skipped".into(), Json::Array(skipped));
     if let Some(agent) = attached_by {
         entry.detail.insert("attached_by".into(), json!(agent));

@@ -73,7 +73,11 @@ impl InboundMessage {
             .name()
             .map(|n| clip(n.trim(), MAX_SUBJECT))
             .filter(|n| !n.is_empty());
-        let dedupe_key = match message.message_id().map(str::trim).filter(|id| !id.is_empty()) {
+        let dedupe_key = match message
+            .message_id()
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+        {
             Some(id) => format!("mid:{}", clip(id, 998)),
             None => format!("sha256:{}", hex(&Sha256::digest(raw))),
         };
@@ -180,8 +184,9 @@ JVBERi0xLjQKJSBtaW5pbWFsCg==\r\n\
         let b = InboundMessage::parse(raw.as_bytes()).expect("parsed");
         assert!(a.dedupe_key.starts_with("sha256:"));
         assert_eq!(a.dedupe_key, b.dedupe_key);
-        let other = InboundMessage::parse(b"From: a@example.org\r\nSubject: hello\r\n\r\nother\r\n")
-            .expect("parsed");
+        let other =
+            InboundMessage::parse(b"From: a@example.org\r\nSubject: hello\r\n\r\nother\r\n")
+                .expect("parsed");
         assert_ne!(a.dedupe_key, other.dedupe_key);
         assert!(a.attachments.is_empty());
     }
@@ -206,7 +211,10 @@ JVBERi0xLjQKJSBtaW5pbWFsCg==\r\n\
         );
         assert!(InboundMessage::parse(b"").is_err());
         let huge = vec![b'a'; MAX_RAW + 1];
-        assert_eq!(InboundMessage::parse(&huge).err(), Some(MimeError::TooLarge));
+        assert_eq!(
+            InboundMessage::parse(&huge).err(),
+            Some(MimeError::TooLarge)
+        );
     }
 
     #[test]

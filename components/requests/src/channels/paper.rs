@@ -29,7 +29,11 @@ const SCAN: Shape = Shape::Object(&[
     Member::nullable("received_on", Shape::Text),
 ]);
 
-pub async fn paper_scan(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
+pub async fn paper_scan(
+    req: &Request,
+    commune: &Commune,
+    reference: &str,
+) -> Result<Response, ApiError> {
     let caller = Caller::staff(req, commune)?;
     let agent = staff_account(&caller)?;
     let body = body::json(req, attachments::MAX_BODY)?;
@@ -39,47 +43,72 @@ pub async fn paper_scan(req: &Request, commune: &Commune, reference: &str) -> Re
         return Err(ApiError::BadRequest { errors });
     }
     let text = |member: &str| body.get(member).and_then(Json::as_str).unwrap_or_default();
-    let received_on = body.get("received_on").and_then(Json::as_str).map(str::trim);
-    if let Some(day) = received_on {
-        if !form::is_date(day) {
-            errors.push(FieldError::new("received_on", "invalid_date", "must be a date, YYYY-MM-DD"));
+    let conn = crate::database()?;
+    let today = db::first_text(&db::query(&conn, "SELECT date('now')", &[])?).unwrap_or_default();
+    let received_on = body
+        .get("received_on")
+        .and_then(Json::as_str)
+        .map(str::trim);
+    match received_on {
+        Some(day) if !form::is_date(day) => {
+            errors.push(FieldError::new(
+                "received_on",
+                "invalid_date",
+                "must be a date, YYYY-MM-DD",
+            ));
         }
+        // ISO dates compare as text.
+        Some(day) if day > today.as_str() => {
+            errors.push(FieldError::new(
+                "received_on",
+                "in_the_future",
+                "a letter cannot arrive after today",
+            ));
+        }
+        _ => {}
     }
-    let encoded: String = text("data_base64").chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let day = received_on.unwrap_or(&today).to_owned();
+    let encoded: String = text("data_base64")
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     let data = if encoded.len() > (attachments::MAX_BYTES / 3 + 1) * 4 {
         errors.push(FieldError::new(
             "data_base64",
             "too_large",
-            format!("a file must be at most {} MiB", attachments::MAX_BYTES / (1024 * 1024)),
+            format!(
+                "a file must be at most {} MiB",
+                attachments::MAX_BYTES / (1024 * 1024)
+            ),
         ));
         None
     } else {
         match base64::engine::general_purpose::STANDARD.decode(encoded.as_bytes()) {
             Ok(data) => Some(data),
             Err(_) => {
-                errors.push(FieldError::new("data_base64", "invalid_base64", "must be the file's bytes in base64"));
+                errors.push(FieldError::new(
+                    "data_base64",
+                    "invalid_base64",
+                    "must be the file's bytes in base64",
+                ));
                 None
             }
         }
     };
-    let file = data.and_then(|data| match attachments::check_bytes(text("name"), text("content_type"), data, "") {
-        Ok(file) => Some(file),
-        Err(mut found) => {
-            errors.append(&mut found);
-            None
+    let file = data.and_then(|data| {
+        match attachments::check_bytes(text("name"), text("content_type"), data, "") {
+            Ok(file) => Some(file),
+            Err(mut found) => {
+                errors.append(&mut found);
+                None
+            }
         }
     });
     let (Some(file), true) = (file, errors.is_empty()) else {
         return Err(ApiError::BadRequest { errors });
     };
-    let conn = crate::database()?;
     let record = request(&conn, commune, reference)?;
     let stored = db::transaction(&conn, |conn| {
-        let today = db::first_text(&db::query(conn, "SELECT date('now')", &[])?).unwrap_or_default();
-        let day = received_on.unwrap_or(&today).to_owned();
-        if day > today {
-            return Ok(Err(ApiError::field("received_on", "in_the_future", "a letter cannot arrive after today")));
-        }
         let count = db::query(
             conn,
             "SELECT COUNT(*) FROM attachments WHERE request_id = ?",
@@ -93,17 +122,26 @@ pub async fn paper_scan(req: &Request, commune: &Commune, reference: &str) -> Re
             return Ok(Err(ApiError::conflict(
                 "data_base64",
                 "too_many",
-                format!("a request keeps at most {} files", attachments::MAX_PER_REQUEST),
+                format!(
+                    "a request keeps at most {} files",
+                    attachments::MAX_PER_REQUEST
+                ),
             )));
         }
         let id = attachments::store(conn, commune, &record.id, &file, "mail", Some(&agent))?;
         let (_, now) = db::new_id_and_now(conn)?;
-        let body = if record.lang == "en" { "Letter received" } else { "Courrier reçu" };
+        let body = if record.lang == "en" {
+            "Letter received"
+        } else {
+            "Courrier reçu"
+        };
         let mut entry = Entry::new("scan", true);
         entry.body = Some(body);
         entry.detail.insert("attachment_id".into(), json!(id));
         entry.detail.insert("name".into(), json!(file.name));
-        entry.detail.insert("content_type".into(), json!(file.content_type));
+        entry
+            .detail
+            .insert("content_type".into(), json!(file.content_type));
         entry.detail.insert("size".into(), json!(file.data.len()));
         entry.detail.insert("received_on".into(), json!(day));
         let actor = Actor {
@@ -116,9 +154,9 @@ pub async fn paper_scan(req: &Request, commune: &Commune, reference: &str) -> Re
             "UPDATE requests SET updated_at = ? WHERE id = ?",
             &[db::text(now.as_str()), Value::Text(record.id.clone())],
         )?;
-        Ok(Ok((id, day)))
+        Ok(Ok(id))
     })?;
-    let (id, day) = stored?;
+    let id = stored?;
     Ok(response::json(
         201,
         &json!({

@@ -1,15 +1,15 @@
-//! `GET /api/requests/{ref}/receipt[?code=<tracking code>][&lang=fr|en]`: the printable
-//! receipt (HTML) of a request, for its owner, staff, or whoever holds its tracking code (the
-//! citizen filing at the counter or by letter has no account). Anyone else gets 404, as for a
-//! request that does not exist.
+//! The printable receipt (HTML) of a request: `GET /api/requests/{ref}/receipt[?lang=fr|en]`
+//! for its owner or staff, and `POST` of the form `code=<tracking code>` for whoever holds its
+//! tracking code (the citizen who filed at the counter, by letter or without an account: the
+//! tracking page has a button for it). The code travels in the body, never in a URL. Anyone
+//! else gets 404, as for a request that does not exist.
 //!
 //! The page has no script and loads nothing: `Content-Security-Policy: default-src 'none';
-//! style-src 'unsafe-inline'; img-src data:`, and `Referrer-Policy: no-referrer` so that a
-//! `?code=` in its URL never leaves in a Referer header.
+//! style-src 'unsafe-inline'; img-src data:`, and `Referrer-Policy: no-referrer`.
 
 use guichet_guest::query::Query;
 use guichet_guest::{response, tenant, ApiError, Commune};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{Method, Request, Response};
 
 use super::receipt_page::{self, Receipt};
 use super::request;
@@ -17,14 +17,28 @@ use crate::caller::Caller;
 use crate::reference::TrackingCode;
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+/// The form posted to the receipt is one short field.
+const MAX_FORM: usize = 1024;
 
-pub async fn receipt(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
+pub async fn receipt(
+    req: &Request,
+    commune: &Commune,
+    reference: &str,
+) -> Result<Response, ApiError> {
     let caller = Caller::of(req, commune)?;
     let query = Query::of(req);
     let conn = crate::database()?;
     let record = request(&conn, commune, reference)?;
-    let owner = matches!((caller.account(), record.account_id.as_deref()), (Some(a), Some(b)) if a == b);
-    let holds_code = query
+    let owner =
+        matches!((caller.account(), record.account_id.as_deref()), (Some(a), Some(b)) if a == b);
+    let form = match req.method() {
+        Method::Post if req.body().len() <= MAX_FORM => {
+            Query::parse(&String::from_utf8_lossy(req.body()))
+        }
+        Method::Post => return Err(ApiError::field("code", "too_long", "the form is too large")),
+        _ => Query::parse(""),
+    };
+    let holds_code = form
         .non_empty("code")
         .and_then(TrackingCode::parse)
         .is_some_and(|code| code.hash() == record.tracking_hash);
@@ -32,14 +46,18 @@ pub async fn receipt(req: &Request, commune: &Commune, reference: &str) -> Resul
         return Err(ApiError::NotFound);
     }
     let info = tenant::resolve_info(req).await?;
-    let host = tenant::request_host(req)?;
+    let origin = req
+        .header("spin-full-url")
+        .and_then(|v| v.as_str())
+        .and_then(tenant::public_origin)
+        .ok_or_else(|| ApiError::field("host", "invalid_host", "the request has no usable URL"))?;
     let lang = match query.non_empty("lang") {
         Some("en") => "en",
         Some("fr") => "fr",
         _ if record.lang == "en" => "en",
         _ => "fr",
     };
-    let url = receipt_page::tracking_url(host.as_str(), &record.reference);
+    let url = receipt_page::tracking_url(&origin, &record.reference);
     let qr = receipt_page::qr_svg(&url)?;
     let service = record.service_name_in(lang);
     let page = receipt_page::render(

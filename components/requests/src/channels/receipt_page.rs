@@ -21,9 +21,10 @@ pub struct Receipt<'a> {
     pub tracking_url: &'a str,
 }
 
-/// The tracking URL printed (and QR-encoded) on the receipt of `reference` at `host`.
-pub fn tracking_url(host: &str, reference: &str) -> String {
-    format!("https://{host}/track?reference={reference}")
+/// The tracking URL printed (and QR-encoded) on the receipt of `reference`, at `origin`
+/// ([`guichet_guest::tenant::public_origin`]).
+pub fn tracking_url(origin: &str, reference: &str) -> String {
+    format!("{origin}/track?reference={reference}")
 }
 
 /// `data` as an inline SVG QR code (no XML declaration, so it can sit inside HTML). Error
@@ -71,7 +72,8 @@ const EN: Labels = Labels {
     expected: "Expected answer by",
     channel: "Channel",
     track: "Track the request",
-    keep: "Keep this receipt: the reference and your tracking code let you follow the request online.",
+    keep:
+        "Keep this receipt: the reference and your tracking code let you follow the request online.",
 };
 
 /// The page's style: readable on screen, one clean A4 page in print. No print button: it would
@@ -100,8 +102,8 @@ pub fn render(receipt: &Receipt<'_>, qr: &str) -> String {
 <main><p class=\"ref\">{reference}</p>\
 <dl><dt>{l_reference}</dt><dd>{reference}</dd><dt>{l_service}</dt><dd>{service}</dd>\
 <dt>{l_filed}</dt><dd>{filed}</dd>{expected}<dt>{l_channel}</dt><dd>{channel}</dd></dl>\
-<figure><div class=\"qr\" role=\"img\" aria-label=\"{l_track}: {url}\">{qr}</div>\
-<figcaption>{l_track}: <span class=\"url\">{url}</span></figcaption></figure>\
+<figure><div class=\"qr\" role=\"img\" aria-label=\"{l_track}{colon} {url}\">{qr}</div>\
+<figcaption>{l_track}{colon} <span class=\"url\">{url}</span></figcaption></figure>\
 <p>{keep}</p></main></body></html>",
         title = l.title,
         commune = escape(receipt.commune_name),
@@ -114,6 +116,8 @@ pub fn render(receipt: &Receipt<'_>, qr: &str) -> String {
         l_channel = l.channel,
         channel = escape(channel_label(receipt.channel, lang)),
         l_track = l.track,
+        // French sets a (non-breaking) space before a colon.
+        colon = if lang == "en" { ":" } else { "\u{a0}:" },
         url = escape(receipt.tracking_url),
         keep = l.keep,
     )
@@ -123,12 +127,48 @@ pub fn render(receipt: &Receipt<'_>, qr: &str) -> String {
 fn channel_label<'a>(channel: &'a str, lang: &str) -> &'a str {
     let en = lang == "en";
     match channel {
-        "web" => if en { "Online" } else { "En ligne" },
-        "open311" => if en { "Mobile app" } else { "Application mobile" },
-        "counter" => if en { "At the counter" } else { "Au guichet" },
-        "phone" => if en { "By phone" } else { "Par téléphone" },
-        "email" => if en { "By e-mail" } else { "Par courriel" },
-        "mail" => if en { "By post" } else { "Par courrier" },
+        "web" => {
+            if en {
+                "Online"
+            } else {
+                "En ligne"
+            }
+        }
+        "open311" => {
+            if en {
+                "Mobile app"
+            } else {
+                "Application mobile"
+            }
+        }
+        "counter" => {
+            if en {
+                "At the counter"
+            } else {
+                "Au guichet"
+            }
+        }
+        "phone" => {
+            if en {
+                "By phone"
+            } else {
+                "Par téléphone"
+            }
+        }
+        "email" => {
+            if en {
+                "By e-mail"
+            } else {
+                "Par courriel"
+            }
+        }
+        "mail" => {
+            if en {
+                "By post"
+            } else {
+                "Par courrier"
+            }
+        }
         other => other,
     }
 }
@@ -153,7 +193,7 @@ mod tests {
     #[test]
     fn the_tracking_url_names_the_reference_and_no_code() {
         assert_eq!(
-            tracking_url("mairie.example", "2026-000123"),
+            tracking_url("https://mairie.example", "2026-000123"),
             "https://mairie.example/track?reference=2026-000123"
         );
     }
@@ -168,7 +208,13 @@ mod tests {
 
     #[test]
     fn the_receipt_escapes_what_comes_from_the_database() {
-        let page = render(&sample("<script>alert(1)</script>", "https://h/track?reference=1&x=\"2\""), "<svg></svg>");
+        let page = render(
+            &sample(
+                "<script>alert(1)</script>",
+                "https://h/track?reference=1&x=\"2\"",
+            ),
+            "<svg></svg>",
+        );
         assert!(!page.contains("<script>"), "{page}");
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(page.contains("reference=1&amp;x=&quot;2&quot;"));

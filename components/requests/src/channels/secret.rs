@@ -12,8 +12,14 @@ pub fn bearer_matches(header: Option<&str>, secret: &str) -> bool {
     }) else {
         return false;
     };
-    let (a, b) = (Sha256::digest(given.as_bytes()), Sha256::digest(secret.as_bytes()));
-    let difference = a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    let (a, b) = (
+        Sha256::digest(given.as_bytes()),
+        Sha256::digest(secret.as_bytes()),
+    );
+    let difference = a
+        .iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y));
     difference == 0 && !secret.is_empty()
 }
 
@@ -24,7 +30,10 @@ mod tests {
     #[test]
     fn only_the_exact_secret_as_a_bearer_token_matches() {
         assert!(bearer_matches(Some("Bearer s3cret-value"), "s3cret-value"));
-        assert!(bearer_matches(Some("bearer  s3cret-value "), "s3cret-value"));
+        assert!(bearer_matches(
+            Some("bearer  s3cret-value "),
+            "s3cret-value"
+        ));
         assert!(!bearer_matches(Some("Bearer s3cret-valuE"), "s3cret-value"));
         assert!(!bearer_matches(Some("Basic s3cret-value"), "s3cret-value"));
         assert!(!bearer_matches(Some("s3cret-value"), "s3cret-value"));

@@ -54,7 +54,11 @@ pub fn triage_list(req: &Request, commune: &Commune) -> Result<Response, ApiErro
         &conn,
         "SELECT id, sender, subject, received_at, substr(body_text, 1, 280) FROM inbound_mail \
          WHERE commune = ? AND status = 'triage' ORDER BY received_at, rowid LIMIT ? OFFSET ?",
-        &[db::text(commune.as_str()), Value::Integer(limit), Value::Integer(offset)],
+        &[
+            db::text(commune.as_str()),
+            Value::Integer(limit),
+            Value::Integer(offset),
+        ],
     )?;
     let text = |row: &db::RowResult, i: usize| row.get::<&str>(i).map(str::to_owned);
     let items: Vec<Json> = result
@@ -70,16 +74,30 @@ pub fn triage_list(req: &Request, commune: &Commune) -> Result<Response, ApiErro
             })
         })
         .collect();
-    Ok(response::json(200, &json!({"total": total, "items": items})))
+    Ok(response::json(
+        200,
+        &json!({"total": total, "items": items}),
+    ))
 }
 
-fn number(query: &Query, name: &str, default: i64, min: i64, max: i64, errors: &mut Vec<FieldError>) -> i64 {
+fn number(
+    query: &Query,
+    name: &str,
+    default: i64,
+    min: i64,
+    max: i64,
+    errors: &mut Vec<FieldError>,
+) -> i64 {
     match query.non_empty(name) {
         None => default,
         Some(text) => match text.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => n,
             _ => {
-                errors.push(FieldError::new(name, "out_of_range", format!("must be a whole number from {min} to {max}")));
+                errors.push(FieldError::new(
+                    name,
+                    "out_of_range",
+                    format!("must be a whole number from {min} to {max}"),
+                ));
                 default
             }
         },
@@ -95,7 +113,11 @@ enum Decision {
 
 fn decision(body: &Json) -> Result<Decision, ApiError> {
     let Some(object) = body.as_object() else {
-        return Err(ApiError::field("body", "invalid_type", "must be a JSON object"));
+        return Err(ApiError::field(
+            "body",
+            "invalid_type",
+            "must be a JSON object",
+        ));
     };
     let mut errors: Vec<FieldError> = object
         .keys()
@@ -115,11 +137,23 @@ fn decision(body: &Json) -> Result<Decision, ApiError> {
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
     }
-    match (object.get("reference"), object.get("file"), object.get("discard")) {
+    match (
+        object.get("reference"),
+        object.get("file"),
+        object.get("discard"),
+    ) {
         (Some(Json::String(reference)), _, _) => Ok(Decision::Attach(reference.trim().to_owned())),
-        (Some(v), _, _) if !v.is_null() => Err(ApiError::field("reference", "invalid_type", "must be a string")),
+        (Some(v), _, _) if !v.is_null() => Err(ApiError::field(
+            "reference",
+            "invalid_type",
+            "must be a string",
+        )),
         (_, Some(Json::Object(file)), _) => Ok(Decision::File(file.clone())),
-        (_, Some(v), _) if !v.is_null() => Err(ApiError::field("file", "invalid_type", "must be a filing body (object)")),
+        (_, Some(v), _) if !v.is_null() => Err(ApiError::field(
+            "file",
+            "invalid_type",
+            "must be a filing body (object)",
+        )),
         (_, _, Some(Json::Bool(true))) => Ok(Decision::Discard),
         _ => Err(ApiError::field("discard", "invalid_value", "must be true")),
     }
@@ -151,11 +185,20 @@ fn queued(conn: &Connection, commune: &Commune, id: &str) -> Result<Queued, ApiE
 }
 
 fn already_resolved() -> ApiError {
-    ApiError::conflict("id", "already_resolved", "this e-mail was already attached, filed or discarded")
+    ApiError::conflict(
+        "id",
+        "already_resolved",
+        "this e-mail was already attached, filed or discarded",
+    )
 }
 
 /// Marks the mail resolved, only if it still waits (another agent may have been first).
-fn resolve(conn: &Connection, id: &str, status: &str, request_id: Option<&str>) -> anyhow::Result<bool> {
+fn resolve(
+    conn: &Connection,
+    id: &str,
+    status: &str,
+    request_id: Option<&str>,
+) -> anyhow::Result<bool> {
     let result = db::query(
         conn,
         "UPDATE inbound_mail SET status = ?, request_id = ? WHERE id = ? AND status = 'triage' RETURNING id",
@@ -169,7 +212,11 @@ fn resolve(conn: &Connection, id: &str, status: &str, request_id: Option<&str>) 
     Ok(!result.rows.is_empty())
 }
 
-pub async fn triage_resolve(req: &Request, commune: &Commune, id: &str) -> Result<Response, ApiError> {
+pub async fn triage_resolve(
+    req: &Request,
+    commune: &Commune,
+    id: &str,
+) -> Result<Response, ApiError> {
     let caller = Caller::staff(req, commune)?;
     let agent = staff_account(&caller)?;
     let body = body::json(req, attachments::MAX_BODY)?;
@@ -181,17 +228,32 @@ pub async fn triage_resolve(req: &Request, commune: &Commune, id: &str) -> Resul
             if !db::transaction(&conn, |conn| resolve(conn, &mail.id, "discarded", None))? {
                 return Err(already_resolved());
             }
-            Ok(response::json(200, &json!({"id": mail.id, "status": "discarded"})))
+            Ok(response::json(
+                200,
+                &json!({"id": mail.id, "status": "discarded"}),
+            ))
         }
         Decision::Attach(reference) => {
             let record = followed(&conn, commune, &reference)?.ok_or_else(|| {
-                ApiError::field("reference", "unknown_reference", "no request of this commune has this reference")
+                ApiError::field(
+                    "reference",
+                    "unknown_reference",
+                    "no request of this commune has this reference",
+                )
             })?;
             let event = db::transaction(&conn, |conn| {
                 if !resolve(conn, &mail.id, "attached", Some(&record.id))? {
                     return Ok(None);
                 }
-                mail_attach::attach(conn, commune, &mail.id, &mail.message, &record, Some(&agent)).map(Some)
+                mail_attach::attach(
+                    conn,
+                    commune,
+                    &mail.id,
+                    &mail.message,
+                    &record,
+                    Some(&agent),
+                )
+                .map(Some)
             })?;
             let Some(event) = event else {
                 return Err(already_resolved());
@@ -202,7 +264,9 @@ pub async fn triage_resolve(req: &Request, commune: &Commune, id: &str) -> Resul
                 &json!({"id": mail.id, "status": "attached", "reference": record.reference}),
             ))
         }
-        Decision::File(mut file) => file_from_mail(&conn, commune, &caller, &agent, &mail, &mut file).await,
+        Decision::File(mut file) => {
+            file_from_mail(&conn, commune, &caller, &agent, &mail, &mut file).await
+        }
     }
 }
 
@@ -222,26 +286,35 @@ async fn file_from_mail(
             .or_insert_with(|| json!(mail.message.sender));
     }
     if !file.contains_key("description") && !mail.message.text.is_empty() {
-        file.insert("description".into(), json!(mail.message.text.chars().take(5_000).collect::<String>()));
+        file.insert(
+            "description".into(),
+            json!(mail.message.text.chars().take(5_000).collect::<String>()),
+        );
     }
-    let valid = filing::validate(commune, caller, &Json::Object(file.clone()), Channel::Email, true)
-        .await
-        .map_err(|error| match error {
-            // The filing's errors are about the `file` member of this body.
-            ApiError::BadRequest { errors } => ApiError::BadRequest {
-                errors: errors
-                    .into_iter()
-                    .map(|mut e| {
-                        e.field = Some(match e.field {
-                            Some(f) if f != "body" => format!("file.{f}"),
-                            _ => "file".to_owned(),
-                        });
-                        e
-                    })
-                    .collect(),
-            },
-            other => other,
-        })?;
+    let valid = filing::validate(
+        commune,
+        caller,
+        &Json::Object(file.clone()),
+        Channel::Email,
+        true,
+    )
+    .await
+    .map_err(|error| match error {
+        // The filing's errors are about the `file` member of this body.
+        ApiError::BadRequest { errors } => ApiError::BadRequest {
+            errors: errors
+                .into_iter()
+                .map(|mut e| {
+                    e.field = Some(match e.field {
+                        Some(f) if f != "body" => format!("file.{f}"),
+                        _ => "file".to_owned(),
+                    });
+                    e
+                })
+                .collect(),
+        },
+        other => other,
+    })?;
     let actor = Actor {
         kind: "staff",
         id: Some(agent.to_owned()),
@@ -249,15 +322,30 @@ async fn file_from_mail(
     let mut answer = Json::Null;
     let mut events_out = Vec::new();
     let mut raced = false;
-    let written = filing::write(conn, commune, &valid, Channel::Email, Some(agent.to_owned()), actor, |conn, filed, files| {
-        if !resolve(conn, &mail.id, "attached", Some(&filed.record.id))? {
-            raced = true;
-            anyhow::bail!("the e-mail was resolved by someone else meanwhile");
-        }
-        events_out.push(mail_attach::attach(conn, commune, &mail.id, &mail.message, &filed.record, Some(agent))?);
-        answer = filing::created_body(&valid, filed, files);
-        Ok(())
-    });
+    let written = filing::write(
+        conn,
+        commune,
+        &valid,
+        Channel::Email,
+        Some(agent.to_owned()),
+        actor,
+        |conn, filed, files| {
+            if !resolve(conn, &mail.id, "attached", Some(&filed.record.id))? {
+                raced = true;
+                anyhow::bail!("the e-mail was resolved by someone else meanwhile");
+            }
+            events_out.push(mail_attach::attach(
+                conn,
+                commune,
+                &mail.id,
+                &mail.message,
+                &filed.record,
+                Some(agent),
+            )?);
+            answer = filing::created_body(&valid, filed, files);
+            Ok(())
+        },
+    );
     let filed = match written {
         Ok(filed) => filed,
         Err(_) if raced => return Err(already_resolved()),
@@ -267,6 +355,9 @@ async fn file_from_mail(
     events::deliver(conn, commune, &events_out).await;
     answer["inbound_mail"] = json!({"id": mail.id, "status": "attached"});
     let mut reply = response::json(201, &answer);
-    reply.set_header("location", format!("/api/requests/{}", filed.record.reference));
+    reply.set_header(
+        "location",
+        format!("/api/requests/{}", filed.record.reference),
+    );
     Ok(reply)
 }

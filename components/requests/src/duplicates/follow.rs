@@ -2,7 +2,7 @@
 //! citizen follows with their account (`account:<id>`), anyone else with a way to be reached
 //! (`{"contact": {"email"|"phone", "notify"?}}`, `email:<address>` or `phone:<number>`). The
 //! row's `contact` is what [`crate::events`] puts in the `recipients` of every later event of
-//! the request: `{"email"?, "phone"?, "notify"}`, plus `"account"` for an account (whose
+//! the request: `{"email"?, "phone"?, "notify"}`, plus `"account_id"` for an account (whose
 //! address notifications looks up when the contact has none).
 //!
 //! Only requests of services that may be filed anonymously (reports on the public space, the
@@ -18,7 +18,11 @@ use crate::caller::Caller;
 use crate::record::{self, Record};
 use crate::workflow::{changes, input, service_of};
 
-pub async fn follow(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
+pub async fn follow(
+    req: &Request,
+    commune: &Commune,
+    reference: &str,
+) -> Result<Response, ApiError> {
     let caller = Caller::of(req, commune)?;
     let body = input::object(req, &["contact"])?;
     let contact = match body.get("contact") {
@@ -37,13 +41,17 @@ pub async fn follow(req: &Request, commune: &Commune, reference: &str) -> Result
     let (follower, contact) = match (caller.account(), contact) {
         (Some(account), contact) => {
             let mut contact = contact.unwrap_or_default();
-            contact.insert("account".into(), json!(account));
+            contact.insert("account_id".into(), json!(account));
             contact.entry("notify").or_insert_with(|| json!("email"));
             (format!("account:{account}"), contact)
         }
         (None, Some(contact)) => (key_of(&contact), contact),
         (None, None) => {
-            return Err(ApiError::field("contact", "required", "give an e-mail address or a phone number to be told of updates"));
+            return Err(ApiError::field(
+                "contact",
+                "required",
+                "give an e-mail address or a phone number to be told of updates",
+            ));
         }
     };
     if owner {
@@ -68,12 +76,18 @@ pub async fn follow(req: &Request, commune: &Commune, reference: &str) -> Result
 }
 
 fn answer(status: u16, record: &Record) -> Response {
-    response::json(status, &json!({"reference": record.reference, "following": true}))
+    response::json(
+        status,
+        &json!({"reference": record.reference, "following": true}),
+    )
 }
 
 /// The follower key of an anonymous contact: its e-mail address, else its phone number.
 fn key_of(contact: &Map<String, Json>) -> String {
-    match (contact.get("email").and_then(Json::as_str), contact.get("phone").and_then(Json::as_str)) {
+    match (
+        contact.get("email").and_then(Json::as_str),
+        contact.get("phone").and_then(Json::as_str),
+    ) {
         (Some(email), _) => format!("email:{}", email.to_lowercase()),
         (None, Some(phone)) => format!("phone:{phone}"),
         (None, None) => "none".to_owned(),
@@ -84,38 +98,81 @@ fn key_of(contact: &Map<String, Json>) -> String {
 /// `sms`, `none`) defaults to e-mail when there is an address, else SMS.
 pub fn read_contact(value: &Json) -> Result<Map<String, Json>, ApiError> {
     let Json::Object(map) = value else {
-        return Err(ApiError::field("contact", "not_an_object", "contact must be an object"));
+        return Err(ApiError::field(
+            "contact",
+            "not_an_object",
+            "contact must be an object",
+        ));
     };
     let mut errors = Vec::new();
-    for key in map.keys().filter(|k| !["email", "phone", "notify"].contains(&k.as_str())) {
-        errors.push(FieldError::new(format!("contact.{key}"), "unknown_field", format!("{key} is not a member of contact")));
+    for key in map
+        .keys()
+        .filter(|k| !["email", "phone", "notify"].contains(&k.as_str()))
+    {
+        errors.push(FieldError::new(
+            format!("contact.{key}"),
+            "unknown_field",
+            format!("{key} is not a member of contact"),
+        ));
     }
     let text = |name: &str, errors: &mut Vec<FieldError>| match map.get(name) {
         None | Some(Json::Null) => None,
         Some(Json::String(s)) => Some(s.trim().to_owned()),
         Some(_) => {
-            errors.push(FieldError::new(format!("contact.{name}"), "not_a_string", format!("{name} must be a string")));
+            errors.push(FieldError::new(
+                format!("contact.{name}"),
+                "not_a_string",
+                format!("{name} must be a string"),
+            ));
             None
         }
     };
     let email = text("email", &mut errors);
-    let phone = text("phone", &mut errors).map(|p| p.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect::<String>());
+    let phone = text("phone", &mut errors).map(|p| {
+        p.chars()
+            .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+            .collect::<String>()
+    });
     let notify = text("notify", &mut errors);
     if email.as_deref().is_some_and(|e| !is_email(e)) {
-        errors.push(FieldError::new("contact.email", "invalid", "not an e-mail address"));
+        errors.push(FieldError::new(
+            "contact.email",
+            "invalid",
+            "not an e-mail address",
+        ));
     }
     if phone.as_deref().is_some_and(|p| !is_phone(p)) {
-        errors.push(FieldError::new("contact.phone", "invalid", "a phone number is 6 to 15 digits, maybe after a +"));
+        errors.push(FieldError::new(
+            "contact.phone",
+            "invalid",
+            "a phone number is 6 to 15 digits, maybe after a +",
+        ));
     }
     if email.is_none() && phone.is_none() {
-        errors.push(FieldError::new("contact", "required", "give an e-mail address or a phone number"));
+        errors.push(FieldError::new(
+            "contact",
+            "required",
+            "give an e-mail address or a phone number",
+        ));
     }
     let notify = notify.unwrap_or_else(|| if email.is_some() { "email" } else { "sms" }.to_owned());
     match notify.as_str() {
-        "email" if email.is_none() => errors.push(FieldError::new("contact.notify", "needs_email", "notify by e-mail needs an e-mail address")),
-        "sms" if phone.is_none() => errors.push(FieldError::new("contact.notify", "needs_phone", "notify by SMS needs a phone number")),
+        "email" if email.is_none() => errors.push(FieldError::new(
+            "contact.notify",
+            "needs_email",
+            "notify by e-mail needs an e-mail address",
+        )),
+        "sms" if phone.is_none() => errors.push(FieldError::new(
+            "contact.notify",
+            "needs_phone",
+            "notify by SMS needs a phone number",
+        )),
         "email" | "sms" | "none" => {}
-        _ => errors.push(FieldError::new("contact.notify", "invalid", "notify must be email, sms or none")),
+        _ => errors.push(FieldError::new(
+            "contact.notify",
+            "invalid",
+            "notify must be email, sms or none",
+        )),
     }
     input::finish(errors)?;
     let mut contact = Map::new();
@@ -156,20 +213,48 @@ mod tests {
     fn codes(value: Json) -> Vec<String> {
         match read_contact(&value) {
             Ok(_) => Vec::new(),
-            Err(e) => e.errors().into_iter().map(|e| format!("{}:{}", e.field.unwrap_or_default(), e.code)).collect(),
+            Err(e) => e
+                .errors()
+                .into_iter()
+                .map(|e| format!("{}:{}", e.field.unwrap_or_default(), e.code))
+                .collect(),
         }
     }
 
     #[test]
     fn an_address_alone_is_notified_by_email_and_a_phone_alone_by_sms() {
-        assert_eq!(read_contact(&json!({"email": "a@b.fr"})).ok().map(Json::Object), Some(json!({"email": "a@b.fr", "notify": "email"})));
-        assert_eq!(read_contact(&json!({"phone": "+33 6 12 34 56 78"})).ok().map(Json::Object), Some(json!({"phone": "+33612345678", "notify": "sms"})));
+        assert_eq!(
+            read_contact(&json!({"email": "a@b.fr"}))
+                .ok()
+                .map(Json::Object),
+            Some(json!({"email": "a@b.fr", "notify": "email"}))
+        );
+        assert_eq!(
+            read_contact(&json!({"phone": "+33 6 12 34 56 78"}))
+                .ok()
+                .map(Json::Object),
+            Some(json!({"phone": "+33612345678", "notify": "sms"}))
+        );
     }
 
     #[test]
     fn a_contact_without_a_way_to_be_reached_or_with_bad_values_is_refused_field_by_field() {
-        assert_eq!(codes(json!({})), ["contact:required", "contact.notify:needs_phone"]);
-        assert_eq!(codes(json!({"email": "nope", "phone": "12", "notify": "pigeon", "x": 1})), ["contact.x:unknown_field", "contact.email:invalid", "contact.phone:invalid", "contact.notify:invalid"]);
-        assert_eq!(codes(json!({"phone": "0612345678", "notify": "email"})), ["contact.notify:needs_email"]);
+        assert_eq!(
+            codes(json!({})),
+            ["contact:required", "contact.notify:needs_phone"]
+        );
+        assert_eq!(
+            codes(json!({"email": "nope", "phone": "12", "notify": "pigeon", "x": 1})),
+            [
+                "contact.x:unknown_field",
+                "contact.email:invalid",
+                "contact.phone:invalid",
+                "contact.notify:invalid"
+            ]
+        );
+        assert_eq!(
+            codes(json!({"phone": "0612345678", "notify": "email"})),
+            ["contact.notify:needs_email"]
+        );
     }
 }

@@ -31,26 +31,51 @@ use crate::workflow::{changes, input, rules, service_of, view};
 /// The workflow state a merged duplicate goes to, when its workflow has it (closed).
 const DUPLICATE_STATE: &str = "duplicate";
 
-pub async fn merge(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
+pub async fn merge(
+    req: &Request,
+    commune: &Commune,
+    reference: &str,
+) -> Result<Response, ApiError> {
     let caller = Caller::staff(req, commune)?;
     let body = input::object(req, &["into"])?;
     let conn = crate::database()?;
     let (duplicate, acting) = access::load(&conn, commune, caller, reference, Who::Staff)?;
     let into = match body.get("into") {
         Some(Json::String(s)) if !s.is_empty() => s.clone(),
-        Some(Json::String(_)) | None | Some(Json::Null) => return Err(ApiError::field("into", "required", "into is required")),
-        Some(_) => return Err(ApiError::field("into", "not_a_string", "into must be a reference")),
+        Some(Json::String(_)) | None | Some(Json::Null) => {
+            return Err(ApiError::field("into", "required", "into is required"))
+        }
+        Some(_) => {
+            return Err(ApiError::field(
+                "into",
+                "not_a_string",
+                "into must be a reference",
+            ))
+        }
     };
     if into == duplicate.reference {
-        return Err(ApiError::conflict("into", "same_request", "a request cannot be merged into itself"));
+        return Err(ApiError::conflict(
+            "into",
+            "same_request",
+            "a request cannot be merged into itself",
+        ));
     }
-    let original = record::load(&conn, commune, &into)?
-        .ok_or_else(|| ApiError::field("into", "unknown_reference", "no request has this reference"))?;
+    let original = record::load(&conn, commune, &into)?.ok_or_else(|| {
+        ApiError::field("into", "unknown_reference", "no request has this reference")
+    })?;
     if duplicate.merged_into.is_some() {
-        return Err(ApiError::conflict("reference", "already_merged", "this request was already merged"));
+        return Err(ApiError::conflict(
+            "reference",
+            "already_merged",
+            "this request was already merged",
+        ));
     }
     if original.merged_into.is_some() {
-        return Err(ApiError::conflict("into", "merged", "this request was itself merged: merge into its original"));
+        return Err(ApiError::conflict(
+            "into",
+            "merged",
+            "this request was itself merged: merge into its original",
+        ));
     }
     if !access::covers_department(&acting.caller, &original.department) {
         return Err(ApiError::Forbidden {
@@ -66,12 +91,22 @@ pub async fn merge(req: &Request, commune: &Commune, reference: &str) -> Result<
     let label = rules::state(workflow, &state).map(|s| json!({"fr": s.label.fr, "en": s.label.en}));
     let actor = acting.actor();
     let written = db::transaction(&conn, |conn| {
-        write(conn, commune, &duplicate, &original, &state, label.clone(), &actor)
+        write(
+            conn,
+            commune,
+            &duplicate,
+            &original,
+            &state,
+            label.clone(),
+            &actor,
+        )
     })?;
-    let event = written.ok_or_else(|| {
-        ApiError::Conflict {
-            errors: vec![FieldError::new("reference", "changed", "one of the requests changed meanwhile: reload and try again")],
-        }
+    let event = written.ok_or_else(|| ApiError::Conflict {
+        errors: vec![FieldError::new(
+            "reference",
+            "changed",
+            "one of the requests changed meanwhile: reload and try again",
+        )],
     })?;
     events::deliver(&conn, commune, &[event]).await;
     view::respond(&conn, commune, &duplicate.id, &acting, 200)
@@ -119,18 +154,25 @@ fn write(
     db::exec(
         conn,
         "UPDATE requests SET merged_into = ? WHERE merged_into = ? AND commune = ?",
-        &[db::text(original.id.as_str()), db::text(duplicate.id.as_str()), db::text(commune.as_str())],
+        &[
+            db::text(original.id.as_str()),
+            db::text(duplicate.id.as_str()),
+            db::text(commune.as_str()),
+        ],
     )?;
     add_followers(conn, commune, duplicate, original, &now)?;
     let mut entry = Entry::new("merged", true);
     entry.to = Some(original.reference.as_str());
-    entry.detail.insert("state_from".into(), json!(duplicate.state));
+    entry
+        .detail
+        .insert("state_from".into(), json!(duplicate.state));
     entry.detail.insert("state_to".into(), json!(state));
     timeline::append(conn, commune, &duplicate.id, &now, actor, &entry)?;
     let mut entry = Entry::new("merged_from", false);
     entry.from = Some(duplicate.reference.as_str());
     timeline::append(conn, commune, &original.id, &now, actor, &entry)?;
-    let updated = record::load_by_id(conn, commune, &duplicate.id)?.context("the duplicate just merged")?;
+    let updated =
+        record::load_by_id(conn, commune, &duplicate.id)?.context("the duplicate just merged")?;
     let mut extra = Map::new();
     extra.insert("from".into(), json!(duplicate.state));
     extra.insert("to".into(), json!(state));
@@ -144,9 +186,16 @@ fn write(
 
 /// The duplicate's filer (when reachable, and not the original's own filer) and its followers
 /// follow the original.
-fn add_followers(conn: &Connection, commune: &Commune, duplicate: &Record, original: &Record, now: &str) -> anyhow::Result<()> {
+fn add_followers(
+    conn: &Connection,
+    commune: &Commune,
+    duplicate: &Record,
+    original: &Record,
+    now: &str,
+) -> anyhow::Result<()> {
     if let Some((follower, contact)) = filer_as_follower(duplicate) {
-        let same_account = duplicate.account_id.is_some() && duplicate.account_id == original.account_id;
+        let same_account =
+            duplicate.account_id.is_some() && duplicate.account_id == original.account_id;
         if !same_account && contact != original.contact {
             insert_follower(conn, commune, &original.id, &follower, &contact, now)?;
         }
@@ -163,24 +212,40 @@ fn add_followers(conn: &Connection, commune: &Commune, duplicate: &Record, origi
 /// The follower key and contact of a request's filer: their account, else their e-mail
 /// address, else their phone; `None` when they left no way to be reached.
 pub fn filer_as_follower(record: &Record) -> Option<(String, Json)> {
-    let field = |name: &str| record.contact.get(name).and_then(Json::as_str).filter(|s| !s.is_empty());
+    let field = |name: &str| {
+        record
+            .contact
+            .get(name)
+            .and_then(Json::as_str)
+            .filter(|s| !s.is_empty())
+    };
     let reachable = field("email").is_some() || field("phone").is_some();
     if let Some(account) = record.account_id.as_deref() {
         let mut contact = record.contact.clone();
         if !reachable {
             // No address in the request: notifications finds the account's own.
-            contact = json!({"account": account, "notify": "email"});
+            contact = json!({"account_id": account, "notify": "email"});
         }
         return Some((format!("account:{account}"), contact));
     }
     match (field("email"), field("phone")) {
-        (Some(email), _) => Some((format!("email:{}", email.to_lowercase()), record.contact.clone())),
+        (Some(email), _) => Some((
+            format!("email:{}", email.to_lowercase()),
+            record.contact.clone(),
+        )),
         (None, Some(phone)) => Some((format!("phone:{phone}"), record.contact.clone())),
         (None, None) => None,
     }
 }
 
-fn insert_follower(conn: &Connection, commune: &Commune, request_id: &str, follower: &str, contact: &Json, now: &str) -> anyhow::Result<()> {
+fn insert_follower(
+    conn: &Connection,
+    commune: &Commune,
+    request_id: &str,
+    follower: &str,
+    contact: &Json,
+    now: &str,
+) -> anyhow::Result<()> {
     db::exec(
         conn,
         "INSERT OR IGNORE INTO followers (commune, request_id, follower, contact, since) VALUES (?, ?, ?, ?, ?)",

@@ -36,7 +36,11 @@ pub struct BoundingBox {
 pub fn bounding_box(lat: f64, long: f64, radius_m: f64) -> BoundingBox {
     let d_lat = radius_m / METRES_PER_DEGREE;
     let cos = lat.to_radians().cos();
-    let d_long = if cos > 0.01 { radius_m / (METRES_PER_DEGREE * cos) } else { 360.0 };
+    let d_long = if cos > 0.01 {
+        radius_m / (METRES_PER_DEGREE * cos)
+    } else {
+        360.0
+    };
     let (mut min_long, mut max_long) = (long - d_long, long + d_long);
     if min_long < -180.0 || max_long > 180.0 {
         (min_long, max_long) = (-180.0, 180.0);
@@ -51,13 +55,18 @@ pub fn bounding_box(lat: f64, long: f64, radius_m: f64) -> BoundingBox {
 
 /// Words too common to say two reports are alike.
 const STOP_WORDS: &[&str] = &[
-    "les", "des", "une", "est", "dans", "pour", "que", "qui", "sur", "avec", "pas", "par", "aux", "ces", "son", "sont",
-    "mais", "plus", "tres", "the", "and", "for", "with", "this", "that", "there", "are", "was", "not", "from",
+    "les", "des", "une", "est", "dans", "pour", "que", "qui", "sur", "avec", "pas", "par", "aux",
+    "ces", "son", "sont", "mais", "plus", "tres", "the", "and", "for", "with", "this", "that",
+    "there", "are", "was", "not", "from",
 ];
 
 /// The words of `text`, normalised (see the module documentation).
 pub fn words(text: &str) -> BTreeSet<String> {
-    let folded: String = text.chars().flat_map(char::to_lowercase).map(fold).collect();
+    let folded: String = text
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(fold)
+        .collect();
     folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 3 && !STOP_WORDS.contains(w))
@@ -121,10 +130,18 @@ mod tests {
         for (dlat, dlong) in [(0.0018, 0.0), (-0.0018, 0.0), (0.0, 0.0027), (0.0, -0.0027)] {
             let (plat, plong) = (lat + dlat, long + dlong);
             if distance_m(lat, long, plat, plong) <= 200.0 {
-                assert!(plat >= b.min_lat && plat <= b.max_lat && plong >= b.min_long && plong <= b.max_long);
+                assert!(
+                    plat >= b.min_lat
+                        && plat <= b.max_lat
+                        && plong >= b.min_long
+                        && plong <= b.max_long
+                );
             }
         }
-        assert!(b.max_lat - b.min_lat < 0.004 && b.max_long - b.min_long < 0.006, "{b:?}");
+        assert!(
+            b.max_lat - b.min_lat < 0.004 && b.max_long - b.min_long < 0.006,
+            "{b:?}"
+        );
     }
 
     #[test]
@@ -136,7 +153,11 @@ mod tests {
     #[test]
     fn words_are_lowercased_without_accents_short_or_common_words() {
         let w = words("Un GROS nid-de-poule dans la rue Émile Zola, très dangereux !");
-        let expected: BTreeSet<String> = ["gros", "nid", "poule", "rue", "emile", "zola", "dangereux"].iter().map(|s| s.to_string()).collect();
+        let expected: BTreeSet<String> =
+            ["gros", "nid", "poule", "rue", "emile", "zola", "dangereux"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         assert_eq!(w, expected);
     }
 

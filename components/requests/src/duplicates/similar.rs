@@ -43,7 +43,11 @@ struct Ask {
 pub async fn similar(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     let ask = read(&Query::of(req))?;
     let Some(service) = catalog::service(commune, &ask.service, None).await? else {
-        return Err(ApiError::field("service", "unknown_service", "no such service in this commune's catalogue"));
+        return Err(ApiError::field(
+            "service",
+            "unknown_service",
+            "no such service in this commune's catalogue",
+        ));
     };
     if !service.definition.anonymous {
         return Ok(answer(Vec::new()));
@@ -83,7 +87,8 @@ pub async fn similar(req: &Request, commune: &Commune) -> Result<Response, ApiEr
         let score = nearby::score(distance, RADIUS_M, nearby::similarity(&asked, &their_words));
         let names: Json = serde_json::from_str(&text(1)).unwrap_or(Json::Null);
         let state = text(2);
-        let label = rules::state(workflow, &state).map_or_else(|| state.clone(), |s| s.label.get(ask.lang).clone());
+        let label = rules::state(workflow, &state)
+            .map_or_else(|| state.clone(), |s| s.label.get(ask.lang).clone());
         found.push((
             score,
             distance,
@@ -99,7 +104,13 @@ pub async fn similar(req: &Request, commune: &Commune) -> Result<Response, ApiEr
         ));
     }
     found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.total_cmp(&b.1)));
-    Ok(answer(found.into_iter().take(LIMIT).map(|(_, _, item)| item).collect()))
+    Ok(answer(
+        found
+            .into_iter()
+            .take(LIMIT)
+            .map(|(_, _, item)| item)
+            .collect(),
+    ))
 }
 
 fn answer(items: Vec<Json>) -> Response {
@@ -112,7 +123,11 @@ fn answer(items: Vec<Json>) -> Response {
 /// The text answers of a request (its `answers` JSON), for text similarity.
 fn answer_text(answers: &str) -> String {
     match serde_json::from_str::<Json>(answers) {
-        Ok(Json::Object(map)) => map.values().filter_map(Json::as_str).collect::<Vec<_>>().join("\n"),
+        Ok(Json::Object(map)) => map
+            .values()
+            .filter_map(Json::as_str)
+            .collect::<Vec<_>>()
+            .join("\n"),
         _ => String::new(),
     }
 }
@@ -123,7 +138,11 @@ fn read(query: &Query) -> Result<Ask, ApiError> {
     let service = match query.non_empty("service") {
         Some(code) => code.to_owned(),
         None => {
-            errors.push(FieldError::new("service", "required", "service is required"));
+            errors.push(FieldError::new(
+                "service",
+                "required",
+                "service is required",
+            ));
             String::new()
         }
     };
@@ -131,7 +150,11 @@ fn read(query: &Query) -> Result<Ask, ApiError> {
     let long = coordinate(query, "long", 180.0, &mut errors);
     let text = query.non_empty("text").map(str::to_owned);
     if text.as_ref().is_some_and(|t| t.chars().count() > MAX_TEXT) {
-        errors.push(FieldError::new("text", "too_long", format!("text must be at most {MAX_TEXT} characters")));
+        errors.push(FieldError::new(
+            "text",
+            "too_long",
+            format!("text must be at most {MAX_TEXT} characters"),
+        ));
     }
     let lang = match query.non_empty("lang") {
         None => Some(Lang::Fr),
@@ -141,7 +164,13 @@ fn read(query: &Query) -> Result<Ask, ApiError> {
         errors.push(FieldError::new("lang", "invalid", "lang must be fr or en"));
     }
     match (lat, long, lang) {
-        (Some(lat), Some(long), Some(lang)) if errors.is_empty() => Ok(Ask { service, lat, long, text, lang }),
+        (Some(lat), Some(long), Some(lang)) if errors.is_empty() => Ok(Ask {
+            service,
+            lat,
+            long,
+            text,
+            lang,
+        }),
         _ => Err(ApiError::BadRequest { errors }),
     }
 }
@@ -149,17 +178,29 @@ fn read(query: &Query) -> Result<Ask, ApiError> {
 /// The coordinate `name`, a finite number within ±`limit` degrees.
 fn coordinate(query: &Query, name: &str, limit: f64, errors: &mut Vec<FieldError>) -> Option<f64> {
     let Some(raw) = query.non_empty(name) else {
-        errors.push(FieldError::new(name, "required", format!("{name} is required")));
+        errors.push(FieldError::new(
+            name,
+            "required",
+            format!("{name} is required"),
+        ));
         return None;
     };
     match raw.trim().parse::<f64>() {
         Ok(value) if value.is_finite() && value.abs() <= limit => Some(value),
         Ok(_) => {
-            errors.push(FieldError::new(name, "out_of_range", format!("{name} must be between -{limit} and {limit}")));
+            errors.push(FieldError::new(
+                name,
+                "out_of_range",
+                format!("{name} must be between -{limit} and {limit}"),
+            ));
             None
         }
         Err(_) => {
-            errors.push(FieldError::new(name, "not_a_number", format!("{name} must be a number")));
+            errors.push(FieldError::new(
+                name,
+                "not_a_number",
+                format!("{name} must be a number"),
+            ));
             None
         }
     }
@@ -172,14 +213,24 @@ mod tests {
     fn fields(query: &str) -> Vec<(String, String)> {
         match read(&Query::parse(query)) {
             Ok(_) => Vec::new(),
-            Err(error) => error.errors().into_iter().map(|e| (e.field.unwrap_or_default(), e.code)).collect(),
+            Err(error) => error
+                .errors()
+                .into_iter()
+                .map(|e| (e.field.unwrap_or_default(), e.code))
+                .collect(),
         }
     }
 
     #[test]
     fn a_complete_query_is_read() {
-        let ask = read(&Query::parse("service=pothole&lat=48.85&long=2.35&text=trou&lang=en")).ok();
-        assert_eq!(ask.map(|a| (a.service, a.lat, a.long, a.text, a.lang)), Some(("pothole".into(), 48.85, 2.35, Some("trou".into()), Lang::En)));
+        let ask = read(&Query::parse(
+            "service=pothole&lat=48.85&long=2.35&text=trou&lang=en",
+        ))
+        .ok();
+        assert_eq!(
+            ask.map(|a| (a.service, a.lat, a.long, a.text, a.lang)),
+            Some(("pothole".into(), 48.85, 2.35, Some("trou".into()), Lang::En))
+        );
     }
 
     #[test]
@@ -187,9 +238,20 @@ mod tests {
         let pair = |f: &str, c: &str| (f.to_owned(), c.to_owned());
         assert_eq!(
             fields("lat=91&long=abc&lang=de"),
-            vec![pair("service", "required"), pair("lat", "out_of_range"), pair("long", "not_a_number"), pair("lang", "invalid")]
+            vec![
+                pair("service", "required"),
+                pair("lat", "out_of_range"),
+                pair("long", "not_a_number"),
+                pair("lang", "invalid")
+            ]
         );
-        assert_eq!(fields("service=pothole&lat=NaN&long=-180.5"), vec![pair("lat", "out_of_range"), pair("long", "out_of_range")]);
-        assert_eq!(fields("service=pothole"), vec![pair("lat", "required"), pair("long", "required")]);
+        assert_eq!(
+            fields("service=pothole&lat=NaN&long=-180.5"),
+            vec![pair("lat", "out_of_range"), pair("long", "out_of_range")]
+        );
+        assert_eq!(
+            fields("service=pothole"),
+            vec![pair("lat", "required"), pair("long", "required")]
+        );
     }
 }

@@ -20,7 +20,10 @@ pub fn parse(text: &str) -> Option<i64> {
     }
     let rest = rest.strip_prefix('T').or_else(|| rest.strip_prefix('t'))?;
     let hour = two_digits(rest.get(..2)?)?;
-    let minute = two_digits(rest.get(3..5).filter(|_| rest.as_bytes().get(2) == Some(&b':'))?)?;
+    let minute = two_digits(
+        rest.get(3..5)
+            .filter(|_| rest.as_bytes().get(2) == Some(&b':'))?,
+    )?;
     let mut rest = &rest[5..];
     let mut second = 0;
     if let Some(after) = rest.strip_prefix(':') {
@@ -76,7 +79,10 @@ fn parse_date(text: &str) -> Option<i64> {
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
         return None;
     }
-    let year: i64 = text[..4].parse().ok().filter(|_| text[..4].bytes().all(|b| b.is_ascii_digit()))?;
+    let year: i64 = text[..4]
+        .parse()
+        .ok()
+        .filter(|_| text[..4].bytes().all(|b| b.is_ascii_digit()))?;
     let month = two_digits(&text[5..7])?;
     let day = two_digits(&text[8..10])?;
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
@@ -140,10 +146,18 @@ mod tests {
         let utc = parse("2026-03-01T12:00:00Z");
         assert_eq!(utc, Some(1_772_366_400));
         assert_eq!(parse("2026-03-01T13:00:00+01:00"), utc);
-        assert_eq!(parse("2026-03-01T13:00:00 01:00"), utc, "a + decoded as a space");
+        assert_eq!(
+            parse("2026-03-01T13:00:00 01:00"),
+            utc,
+            "a + decoded as a space"
+        );
         assert_eq!(parse("2026-03-01T07:00-05:00"), utc);
         assert_eq!(parse("2026-03-01T12:00:00.123Z"), utc);
-        assert_eq!(parse("2026-03-01T1300+0100"), None, "the time needs its colon");
+        assert_eq!(
+            parse("2026-03-01T1300+0100"),
+            None,
+            "the time needs its colon"
+        );
         assert_eq!(parse("2026-03-01T13:00:00+0100"), utc);
     }
 

@@ -41,8 +41,20 @@ pub fn show(call: &Call) -> Result<Response, Refusal> {
         (
             "formats",
             Node::List(vec![
-                Node::Text(render::XML_TYPE.split(';').next().unwrap_or("text/xml").into()),
-                Node::Text(render::JSON_TYPE.split(';').next().unwrap_or("application/json").into()),
+                Node::Text(
+                    render::XML_TYPE
+                        .split(';')
+                        .next()
+                        .unwrap_or("text/xml")
+                        .into(),
+                ),
+                Node::Text(
+                    render::JSON_TYPE
+                        .split(';')
+                        .next()
+                        .unwrap_or("application/json")
+                        .into(),
+                ),
             ]),
         ),
     ]);

@@ -162,7 +162,10 @@ fn now(conn: &Connection) -> anyhow::Result<i64> {
 /// `SELECT` of a request and its Open311 details (`address_id`, `media_url` after the
 /// record's columns).
 fn select() -> String {
-    let columns: Vec<String> = COLUMNS.split(',').map(|c| format!("r.{}", c.trim())).collect();
+    let columns: Vec<String> = COLUMNS
+        .split(',')
+        .map(|c| format!("r.{}", c.trim()))
+        .collect();
     format!(
         "SELECT {}, o.address_id, o.media_url FROM requests r \
          LEFT JOIN open311_requests o ON o.request_id = r.id",
@@ -222,7 +225,10 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
         params.extend(codes.iter().map(|c| db::text(c.as_str())));
         match &filters.ids {
             Some(ids) => {
-                sql.push_str(&format!(" AND r.reference IN ({})", placeholders(ids.len())));
+                sql.push_str(&format!(
+                    " AND r.reference IN ({})",
+                    placeholders(ids.len())
+                ));
                 params.extend(ids.iter().map(|id| db::text(id.as_str())));
             }
             None => {
@@ -244,7 +250,12 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
         .iter()
         .map(|row| node(&conn, commune, row, &services, lang, filters.extensions))
         .collect::<anyhow::Result<Vec<Node>>>()?;
-    Ok(render::document(call.format, 200, "service_requests", &Node::List(nodes)))
+    Ok(render::document(
+        call.format,
+        200,
+        "service_requests",
+        &Node::List(nodes),
+    ))
 }
 
 /// `GET requests/{id}.{fmt}`: the request whose reference is `id`, as an array of one.
@@ -264,28 +275,53 @@ pub async fn show(call: &Call, id: &str) -> Result<Response, Refusal> {
         &[db::text(commune.as_str()), db::text(id)],
     )?;
     let row = found.into_iter().next().ok_or_else(missing)?;
-    let service = publicity::public_service(commune, &row.record.service_code)
+    let service = publicity::public_service(&conn, commune, &row.record.service_code)
         .await?
         .ok_or_else(missing)?;
     let services = BTreeMap::from([(row.record.service_code.clone(), service)]);
     let node = node(&conn, commune, &row, &services, lang, extensions)?;
-    Ok(render::document(call.format, 200, "service_requests", &Node::List(vec![node])))
+    Ok(render::document(
+        call.format,
+        200,
+        "service_requests",
+        &Node::List(vec![node]),
+    ))
 }
 
 /// The label of `state` in `service`'s workflow (the code when it has none).
 pub fn state_label(service: Option<&Service>, state: &str, lang: &str) -> String {
     service
-        .and_then(|s| s.definition.workflow.states.iter().find(|st| st.code == state))
-        .map(|st| if lang == "en" { st.label.en.clone() } else { st.label.fr.clone() })
+        .and_then(|s| {
+            s.definition
+                .workflow
+                .states
+                .iter()
+                .find(|st| st.code == state)
+        })
+        .map(|st| {
+            if lang == "en" {
+                st.label.en.clone()
+            } else {
+                st.label.fr.clone()
+            }
+        })
         .unwrap_or_else(|| state.to_owned())
 }
 
 /// The reference of the request `merged_into` names (an id or a reference).
-pub fn original_reference(conn: &Connection, commune: &Commune, merged_into: &str) -> anyhow::Result<String> {
+pub fn original_reference(
+    conn: &Connection,
+    commune: &Commune,
+    merged_into: &str,
+) -> anyhow::Result<String> {
     let result = db::query(
         conn,
         "SELECT reference FROM requests WHERE commune = ? AND (id = ? OR reference = ?)",
-        &[db::text(commune.as_str()), db::text(merged_into), db::text(merged_into)],
+        &[
+            db::text(commune.as_str()),
+            db::text(merged_into),
+            db::text(merged_into),
+        ],
     )?;
     Ok(db::first_text(&result).unwrap_or_else(|| merged_into.to_owned()))
 }
@@ -322,7 +358,10 @@ fn node(
     };
     let mut members = vec![
         ("service_request_id", Node::Text(record.reference.clone())),
-        ("status", Node::Text(if open { "open" } else { "closed" }.into())),
+        (
+            "status",
+            Node::Text(if open { "open" } else { "closed" }.into()),
+        ),
         ("status_notes", Node::Text(notes)),
         ("service_name", Node::Text(record.service_name_in(lang))),
         ("service_code", Node::Text(record.service_code.clone())),
@@ -367,7 +406,12 @@ fn expected_datetime(date: &str) -> String {
 }
 
 /// The public history of `record`: `{datetime, description, type}`, oldest first.
-fn notes_of(conn: &Connection, record: &Record, service: Option<&Service>, lang: &str) -> anyhow::Result<Vec<Node>> {
+fn notes_of(
+    conn: &Connection,
+    record: &Record,
+    service: Option<&Service>,
+    lang: &str,
+) -> anyhow::Result<Vec<Node>> {
     let result = db::query(
         conn,
         &format!(
@@ -393,19 +437,30 @@ fn notes_of(conn: &Connection, record: &Record, service: Option<&Service>, lang:
 }
 
 /// What a public timeline entry says: its text when it has one, else what happened.
-pub fn describe_entry(kind: &str, to: Option<&str>, body: Option<String>, service: Option<&Service>, lang: &str) -> String {
+pub fn describe_entry(
+    kind: &str,
+    to: Option<&str>,
+    body: Option<String>,
+    service: Option<&Service>,
+    lang: &str,
+) -> String {
     if let Some(body) = body.filter(|b| !b.trim().is_empty()) {
         return body;
     }
     let en = lang == "en";
-    let state = to.map(|s| state_label(service, s, lang)).unwrap_or_default();
+    let state = to
+        .map(|s| state_label(service, s, lang))
+        .unwrap_or_default();
     match kind {
         "filed" if en => "Request filed.".into(),
         "filed" => "Demande déposée.".into(),
         "status" | "reopened" if en => format!("Status: {state}."),
         "status" | "reopened" => format!("État : {state}."),
-        "merged" if en => "Merged with another request.".into(),
-        "merged" => "Fusionnée avec une autre demande.".into(),
+        "merged" => match to {
+            Some(original) => merged_note(original, lang),
+            None if en => "Merged with another request.".into(),
+            None => "Fusionnée avec une autre demande.".into(),
+        },
         _ => String::new(),
     }
 }
@@ -422,7 +477,10 @@ mod tests {
         assert_eq!(window(None, None, NOW), Ok((NOW - span, NOW)));
         assert_eq!(window(Some(NOW), None, NOW), Ok((NOW, NOW + span)));
         assert_eq!(window(None, Some(NOW), NOW), Ok((NOW - span, NOW)));
-        assert_eq!(window(Some(NOW - span), Some(NOW), NOW), Ok((NOW - span, NOW)));
+        assert_eq!(
+            window(Some(NOW - span), Some(NOW), NOW),
+            Ok((NOW - span, NOW))
+        );
         assert!(window(Some(NOW - span - 1), Some(NOW), NOW).is_err());
         assert!(window(Some(NOW), Some(NOW - 1), NOW).is_err());
     }
@@ -443,9 +501,15 @@ mod tests {
              &start_date=2026-01-01T00:00:00%2B01:00",
         );
         let filters = filters(&params, NOW).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(filters.codes, Some(vec!["pothole".to_owned(), "graffiti".to_owned()]));
+        assert_eq!(
+            filters.codes,
+            Some(vec!["pothole".to_owned(), "graffiti".to_owned()])
+        );
         assert_eq!(filters.open, Some(true));
-        assert_eq!((filters.page, filters.page_size, filters.extensions), (2, 10, true));
+        assert_eq!(
+            (filters.page, filters.page_size, filters.extensions),
+            (2, 10, true)
+        );
         assert_eq!(dates::format(filters.window.0), "2025-12-31T23:00:00Z");
         let both = super::filters(&Params::parse("status=open,closed"), NOW);
         assert_eq!(both.map(|f| f.open), Ok(None));
@@ -453,8 +517,21 @@ mod tests {
 
     #[test]
     fn an_entry_without_text_says_what_happened() {
-        assert_eq!(describe_entry("status", Some("resolved"), None, None, "en"), "Status: resolved.");
-        assert_eq!(describe_entry("filed", None, Some(" ".into()), None, "fr"), "Demande déposée.");
-        assert_eq!(describe_entry("message", None, Some("On y va".into()), None, "fr"), "On y va");
+        assert_eq!(
+            describe_entry("status", Some("resolved"), None, None, "en"),
+            "Status: resolved."
+        );
+        assert_eq!(
+            describe_entry("filed", None, Some(" ".into()), None, "fr"),
+            "Demande déposée."
+        );
+        assert_eq!(
+            describe_entry("message", None, Some("On y va".into()), None, "fr"),
+            "On y va"
+        );
+        assert_eq!(
+            describe_entry("merged", Some("2026-000001"), None, None, "en"),
+            "Duplicate: followed with request 2026-000001."
+        );
     }
 }

@@ -138,12 +138,18 @@ mod tests {
              &attribute[empty]=&attribute[days][]=mon&attribute[x][y]=1&attributes=2",
         );
         let attributes = params.attributes();
-        assert_eq!(attributes.get("size"), Some(&AttributeValue::One("large".into())));
+        assert_eq!(
+            attributes.get("size"),
+            Some(&AttributeValue::One("large".into()))
+        );
         assert_eq!(
             attributes.get("waste-type"),
             Some(&AttributeValue::Many(vec!["tyres".into(), "wood".into()]))
         );
-        assert_eq!(attributes.get("days"), Some(&AttributeValue::Many(vec!["mon".into()])));
+        assert_eq!(
+            attributes.get("days"),
+            Some(&AttributeValue::Many(vec!["mon".into()]))
+        );
         assert_eq!(attributes.len(), 3, "{attributes:?}");
     }
 }

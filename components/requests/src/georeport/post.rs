@@ -41,8 +41,8 @@ use super::params::{AttributeValue, Params};
 use super::render::{self, Node};
 use super::{Call, Refusal};
 use crate::api_keys::{self, ApiKey};
-use crate::catalog;
 use crate::caller::Caller;
+use crate::catalog;
 use crate::record::{Channel, Location, Record};
 use crate::timeline::Actor;
 use crate::{filing, form};
@@ -121,12 +121,17 @@ pub async fn file(call: &Call) -> Result<Response, Refusal> {
         "lang": lang,
     });
     if let Some(location) = &filing.location {
-        body["location"] = json!({"lat": location.lat, "long": location.long, "address": location.address});
+        body["location"] =
+            json!({"lat": location.lat, "long": location.long, "address": location.address});
     }
     let mut token = None;
     let extras = &filing;
     let within = |conn: &Connection, record: &Record| -> anyhow::Result<()> {
-        let new_token = if batch { Some(random_token(conn)?) } else { None };
+        let new_token = if batch {
+            Some(random_token(conn)?)
+        } else {
+            None
+        };
         let opt = |v: &Option<String>| v.as_deref().map_or(Value::Null, db::text);
         db::exec(
             conn,
@@ -176,7 +181,12 @@ pub async fn file(call: &Call) -> Result<Response, Refusal> {
         ("service_notice", Node::Text(notice)),
         ("account_id", Node::text(filing.client_account.clone())),
     ])]);
-    Ok(render::document(call.format, 200, "service_requests", &answer))
+    Ok(render::document(
+        call.format,
+        200,
+        "service_requests",
+        &answer,
+    ))
 }
 
 /// Why `definition` cannot be filed by an Open311 app, if it cannot.
@@ -236,10 +246,9 @@ fn check(
     let device_id = short(params, "device_id", SHORT_MAX, errors);
     let client_account = short(params, "account_id", SHORT_MAX, errors);
     let media_url = short(params, "media_url", URL_MAX, errors);
-    if media_url
-        .as_deref()
-        .is_some_and(|u| !(u.starts_with("https://") || u.starts_with("http://")) || u.contains(char::is_whitespace))
-    {
+    if media_url.as_deref().is_some_and(|u| {
+        !(u.starts_with("https://") || u.starts_with("http://")) || u.contains(char::is_whitespace)
+    }) {
         errors.push("media_url: must be an http or https URL".into());
     }
     let definition = definition?;
@@ -268,7 +277,11 @@ fn check(
     if errors.len() > before {
         return None;
     }
-    let name = [first_name, last_name].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let name = [first_name, last_name]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut contact = Map::new();
     if !name.is_empty() {
         contact.insert("name".into(), json!(name));
@@ -446,7 +459,12 @@ pub fn token(call: &Call, token: &str) -> Result<Response, Refusal> {
         ("service_request_id", Node::Text(reference)),
         ("token", Node::Text(token.to_owned())),
     ])]);
-    Ok(render::document(call.format, 200, "service_requests", &answer))
+    Ok(render::document(
+        call.format,
+        200,
+        "service_requests",
+        &answer,
+    ))
 }
 
 #[cfg(test)]
@@ -502,21 +520,31 @@ mod tests {
     fn a_location_attribute_is_coordinates_or_an_address_and_files_are_refused() {
         let mut errors = Vec::new();
         let attributes =
-            Params::parse("attribute[location]=48.1,+2.2&attribute[photo]=http://x/y.jpg").attributes();
+            Params::parse("attribute[location]=48.1,+2.2&attribute[photo]=http://x/y.jpg")
+                .attributes();
         let answers = answers_from(&definition(), &attributes, &given(), &mut errors);
         assert_eq!(answers["location"], json!({"lat": 48.1, "long": 2.2}));
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].starts_with("attribute[photo]:"), "{errors:?}");
-        assert_eq!(location_of("1 rue de la Paix"), json!({"address": "1 rue de la Paix"}));
+        assert_eq!(
+            location_of("1 rue de la Paix"),
+            json!({"address": "1 rue de la Paix"})
+        );
     }
 
     #[test]
     fn form_errors_are_named_as_the_app_sent_them() {
         let error = FieldError::new("answers.size", "not_in_list", "is not one of the choices");
-        assert_eq!(describe(&error), "attribute[size]: is not one of the choices");
+        assert_eq!(
+            describe(&error),
+            "attribute[size]: is not one of the choices"
+        );
         let error = FieldError::new("answers.location.lat", "out_of_range", "too far");
         assert_eq!(describe(&error), "attribute[location].lat: too far");
-        assert_eq!(describe(&FieldError::new("lat", "x", "must be a number")), "lat: must be a number");
+        assert_eq!(
+            describe(&FieldError::new("lat", "x", "must be a number")),
+            "lat: must be a number"
+        );
     }
 
     #[test]

@@ -12,8 +12,12 @@ use guichet_guest::Commune;
 use crate::catalog::{self, Service};
 
 /// The services (current definitions, by code) whose requests are public, among those the
-/// commune's requests were filed for. The catalogue is asked once per code.
-pub async fn public_services(conn: &Connection, commune: &Commune) -> anyhow::Result<BTreeMap<String, Service>> {
+/// commune's requests were filed for. The catalogue is asked once per code, through the
+/// component's cache of services ([`catalog::service_cached`]).
+pub async fn public_services(
+    conn: &Connection,
+    commune: &Commune,
+) -> anyhow::Result<BTreeMap<String, Service>> {
     let result = db::query(
         conn,
         "SELECT DISTINCT service_code FROM requests WHERE commune = ?",
@@ -26,7 +30,7 @@ pub async fn public_services(conn: &Connection, commune: &Commune) -> anyhow::Re
         .collect();
     let mut services = BTreeMap::new();
     for code in codes {
-        if let Some(service) = public_service(commune, &code).await? {
+        if let Some(service) = public_service(conn, commune, &code).await? {
             services.insert(code, service);
         }
     }
@@ -34,8 +38,12 @@ pub async fn public_services(conn: &Connection, commune: &Commune) -> anyhow::Re
 }
 
 /// The service `code` if its requests are public.
-pub async fn public_service(commune: &Commune, code: &str) -> anyhow::Result<Option<Service>> {
-    Ok(catalog::service(commune, code, None)
+pub async fn public_service(
+    conn: &Connection,
+    commune: &Commune,
+    code: &str,
+) -> anyhow::Result<Option<Service>> {
+    Ok(catalog::service_cached(conn, commune, code, None)
         .await?
         .filter(|service| service.definition.anonymous))
 }

@@ -66,7 +66,11 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
     let conn = crate::database()?;
     let now = {
         let result = db::query(&conn, "SELECT CAST(strftime('%s', 'now') AS INTEGER)", &[])?;
-        result.rows.first().and_then(|r| r.get::<i64>(0)).unwrap_or_default()
+        result
+            .rows
+            .first()
+            .and_then(|r| r.get::<i64>(0))
+            .unwrap_or_default()
     };
     let filters = list::filters(&call.params, now).map_err(Refusal::bad)?;
     let services = publicity::public_services(&conn, commune).await?;
@@ -77,7 +81,8 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
             "SELECT t.seq, r.reference, t.at, t.kind, t.to_value, t.body, t.detail, \
              r.service_code, {STATE_AFTER}, r.merged_into FROM timeline t \
              JOIN requests r ON r.id = t.request_id \
-             WHERE r.commune = ? AND r.service_code IN ({}) AND t.at >= ? AND t.at <= ? \
+             WHERE t.commune = ? AND r.commune = t.commune AND r.service_code IN ({}) \
+             AND t.at >= ? AND t.at <= ? \
              AND t.kind <> 'filed' AND {PUBLIC_ENTRIES} ORDER BY t.seq LIMIT ? OFFSET ?",
             vec!["?"; codes.len()].join(", ")
         );
@@ -108,7 +113,10 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
                 .and_then(|d| serde_json::from_str::<Json>(&d).ok())
                 .and_then(|d| d.get("media_url").and_then(Json::as_str).map(str::to_owned));
             nodes.push(Node::Object(vec![
-                ("update_id", Node::Text(row.get::<i64>(0).unwrap_or_default().to_string())),
+                (
+                    "update_id",
+                    Node::Text(row.get::<i64>(0).unwrap_or_default().to_string()),
+                ),
                 ("service_request_id", Node::text(text(1))),
                 ("status", Node::Text(status.into())),
                 ("updated_datetime", Node::text(text(2))),
@@ -117,7 +125,12 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
             ]));
         }
     }
-    Ok(render::document(call.format, 200, "service_request_updates", &Node::List(nodes)))
+    Ok(render::document(
+        call.format,
+        200,
+        "service_request_updates",
+        &Node::List(nodes),
+    ))
 }
 
 /// `POST servicerequestupdates.{fmt}`.
@@ -140,10 +153,16 @@ pub async fn post(call: &Call) -> Result<Response, Refusal> {
         Some(_) => {}
     }
     let reported = params.get("status").map(str::to_ascii_lowercase);
-    if reported.as_deref().is_some_and(|s| s != "open" && s != "closed") {
+    if reported
+        .as_deref()
+        .is_some_and(|s| s != "open" && s != "closed")
+    {
         errors.push("status: open or closed".to_owned());
     }
-    if params.get("updated_datetime").is_some_and(|d| dates::parse(d).is_none()) {
+    if params
+        .get("updated_datetime")
+        .is_some_and(|d| dates::parse(d).is_none())
+    {
         errors.push("updated_datetime: not a W3C date with a time zone".to_owned());
     }
     if params.get("email").is_some_and(|e| !form::is_email(e)) {
@@ -156,16 +175,20 @@ pub async fn post(call: &Call) -> Result<Response, Refusal> {
         errors.push("media_url: must be an http or https URL".to_owned());
     }
     for name in ["update_id", "first_name", "last_name"] {
-        if params.get(name).is_some_and(|v| v.chars().count() > SHORT_MAX) {
+        if params
+            .get(name)
+            .is_some_and(|v| v.chars().count() > SHORT_MAX)
+        {
             errors.push(format!("{name}: at most {SHORT_MAX} characters"));
         }
     }
-    let (Some(reference), Some(description), true) = (reference, description, errors.is_empty()) else {
+    let (Some(reference), Some(description), true) = (reference, description, errors.is_empty())
+    else {
         return Err(Refusal::bad(errors));
     };
     let missing = || Refusal::one(404, format!("no request {reference:?}"));
     let found = record::load(&conn, commune, reference)?.ok_or_else(missing)?;
-    publicity::public_service(commune, &found.service_code)
+    publicity::public_service(&conn, commune, &found.service_code)
         .await?
         .ok_or_else(missing)?;
     let mut detail = Map::new();
@@ -217,8 +240,16 @@ pub async fn post(call: &Call) -> Result<Response, Refusal> {
         Ok((seq, event_id))
     })?;
     events::deliver(&conn, commune, &[event_id]).await;
-    let answer = Node::List(vec![Node::Object(vec![("update_id", Node::Text(seq.to_string()))])]);
-    Ok(render::document(call.format, 200, "service_request_updates", &answer))
+    let answer = Node::List(vec![Node::Object(vec![(
+        "update_id",
+        Node::Text(seq.to_string()),
+    )])]);
+    Ok(render::document(
+        call.format,
+        200,
+        "service_request_updates",
+        &answer,
+    ))
 }
 
 #[cfg(test)]
@@ -229,9 +260,16 @@ mod tests {
     fn workflow_states_map_to_mysociety_statuses() {
         assert_eq!(status_of("in-progress", None), "in_progress");
         assert_eq!(status_of("resolved", None), "fixed");
-        assert_eq!(status_of("not-municipal", None), "not_councils_responsibility");
+        assert_eq!(
+            status_of("not-municipal", None),
+            "not_councils_responsibility"
+        );
         assert_eq!(status_of("duplicate", None), "duplicate");
         assert_eq!(status_of("acknowledged", None), "investigating");
-        assert_eq!(status_of("whatever", None), "closed", "unknown states are closed");
+        assert_eq!(
+            status_of("whatever", None),
+            "closed",
+            "unknown states are closed"
+        );
     }
 }

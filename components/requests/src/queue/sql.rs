@@ -172,7 +172,7 @@ pub fn sort_column_index(sort: Sort) -> usize {
 
 /// One page: up to `limit` rows after `after`, in `sort` order.
 pub fn page(filters: &Filters, sort: Sort, after: Option<&After>, limit: i64) -> Sql {
-    let (mut conditions, mut params) = conditions(filters);
+    let (mut conditions, mut params) = conditions(filters, Some(sort));
     if let Some(after) = after {
         let (condition, mut values) = keyset(sort, after);
         conditions.push(condition);
@@ -194,7 +194,7 @@ pub fn page(filters: &Filters, sort: Sort, after: Option<&After>, limit: i64) ->
 /// The number of matching requests, counting no further than `cap` (so that a broad filter on
 /// a large commune costs at most `cap` index entries).
 pub fn capped_count(filters: &Filters, cap: i64) -> Sql {
-    let (conditions, mut params) = conditions(filters);
+    let (conditions, mut params) = conditions(filters, None);
     params.push(Param::Int(cap));
     Sql {
         text: format!(
@@ -207,10 +207,22 @@ pub fn capped_count(filters: &Filters, cap: i64) -> Sql {
 
 /// The exact number of matching requests per state (`state`, `count` rows).
 pub fn state_counts(filters: &Filters) -> Sql {
-    let (conditions, params) = conditions(filters);
+    let (conditions, params) = conditions(filters, None);
+    // Grouping by `state` invites the planner to walk the state index in order and look up
+    // every row of the commune for the other filters; with another filter, `+state` makes it
+    // use that filter's index and group the few matches instead.
+    let narrowed = !filters.services.is_empty()
+        || !filters.departments.is_empty()
+        || filters.assignee.is_some()
+        || filters.open.is_some()
+        || filters.overdue.is_some()
+        || filters.from.is_some()
+        || filters.to.is_some()
+        || filters.text.is_some();
+    let group = if narrowed { "+state" } else { "state" };
     Sql {
         text: format!(
-            "SELECT state, count(*) FROM requests WHERE {} GROUP BY state ORDER BY state",
+            "SELECT state, count(*) FROM requests WHERE {} GROUP BY {group} ORDER BY {group}",
             conditions.join(" AND ")
         ),
         params,
@@ -229,8 +241,9 @@ pub fn text_matches(expression: &str, cap: i64) -> Sql {
 
 /// The FTS5 expression for what a user typed: every word becomes a quoted string (inner quotes
 /// doubled), so that no user text is ever read as FTS5 syntax (`AND`, `NEAR`, `*`, `:`,
-/// parentheses); words are ANDed and the last one also matches as a prefix (typing "lampad"
-/// finds "lampadaire"). Words without a letter or digit are dropped (they index nothing);
+/// parentheses); words are ANDed and the last one, when it has at least three characters,
+/// also matches as a prefix (typing "lampad" finds "lampadaire"; shorter prefixes would
+/// merge too many terms). Words without a letter or digit are dropped (they index nothing);
 /// `None` when none is left. At most 16 words.
 pub fn match_expression(typed: &str) -> Option<String> {
     let words: Vec<&str> = typed
@@ -243,15 +256,16 @@ pub fn match_expression(typed: &str) -> Option<String> {
         .iter()
         .enumerate()
         .map(|(i, word)| {
-            let star = if i == last { "*" } else { "" };
+            let star = if i == last && word.chars().count() >= 3 { "*" } else { "" };
             format!("\"{}\"{star}", word.replace('"', "\"\""))
         })
         .collect();
     Some(quoted.join(" "))
 }
 
-/// The WHERE conditions of `filters` and their parameters.
-fn conditions(f: &Filters) -> (Vec<String>, Vec<Param>) {
+/// The WHERE conditions of `filters` and their parameters, for a page in `sort` order or
+/// (`None`) for counting.
+fn conditions(f: &Filters, sort: Option<Sort>) -> (Vec<String>, Vec<Param>) {
     let mut conditions = vec!["commune = ?".to_owned()];
     let mut params = vec![Param::Text(f.commune.clone())];
     one_of(&mut conditions, &mut params, "service_code", &f.services);
@@ -270,7 +284,24 @@ fn conditions(f: &Filters) -> (Vec<String>, Vec<Param>) {
         conditions.push("is_open = ?".into());
         params.push(Param::Int(i64::from(open)));
     }
+    // Overdue requests are most of the open ones on a busy commune: a page in creation or
+    // update order walks that order's index and skips the few recent ones not yet due, rather
+    // than fetch and sort every overdue request through the due-date index (`+` keeps the
+    // planner off it). Counting, sorting by expected date, or narrowing by an index whose
+    // columns include `is_open`, still use it.
+    let by_due_date = match sort {
+        None => true,
+        Some(sort) => {
+            sort.key == SortKey::Expected
+                || !f.services.is_empty()
+                || !f.departments.is_empty()
+                || f.assignee.is_some()
+        }
+    };
     match f.overdue {
+        Some(true) if !by_due_date => {
+            conditions.push("+is_open = 1 AND +expected_on < date('now')".into());
+        }
         Some(true) => conditions.push("is_open = 1 AND expected_on < date('now')".into()),
         Some(false) => conditions
             .push("(is_open = 0 OR expected_on IS NULL OR expected_on >= date('now'))".into()),
@@ -291,9 +322,10 @@ fn conditions(f: &Filters) -> (Vec<String>, Vec<Param>) {
             params.push(Param::Text(reference.clone()));
         }
         Some(Text::Match(expression)) => {
-            // A unary `+` keeps the planner from driving by rowid: with many matches it is
-            // cheaper to walk the sort index and probe the (once built) set of matches.
-            let rowid = if f.text_drives { "rowid" } else { "+rowid" };
+            // A unary `+` keeps the planner from driving by rowid: for a page with many matches
+            // it is cheaper to walk the sort index and probe the (once built) set of matches.
+            // A capped count always starts from the matches (it stops at the cap).
+            let rowid = if f.text_drives || sort.is_none() { "rowid" } else { "+rowid" };
             conditions.push(format!(
                 "{rowid} IN (SELECT rowid FROM requests_text WHERE requests_text MATCH ?)"
             ));

@@ -39,7 +39,12 @@ impl Acting {
     pub fn roles(&self) -> Vec<&str> {
         let mut roles: Vec<&str> = Vec::new();
         if self.staff {
-            roles.extend(STAFF_ROLES.iter().copied().filter(|r| self.caller.has_role(r)));
+            roles.extend(
+                STAFF_ROLES
+                    .iter()
+                    .copied()
+                    .filter(|r| self.caller.has_role(r)),
+            );
         }
         if self.owner {
             roles.push("citizen");
@@ -62,7 +67,13 @@ impl Acting {
 /// The timeline actor of `caller` (staff acting as staff, else their caller kind).
 pub fn actor_of(caller: &Caller, as_staff: bool) -> Actor {
     Actor {
-        kind: if as_staff { "staff" } else if caller.account().is_some() { "citizen" } else { "anonymous" },
+        kind: if as_staff {
+            "staff"
+        } else if caller.account().is_some() {
+            "citizen"
+        } else {
+            "anonymous"
+        },
         id: caller.account().map(str::to_owned),
     }
 }
@@ -70,8 +81,11 @@ pub fn actor_of(caller: &Caller, as_staff: bool) -> Actor {
 /// Whether `caller` (staff) may act on requests of `department`.
 pub fn covers_department(caller: &Caller, department: &str) -> bool {
     match caller {
-        Caller::Staff { roles, departments, .. } => {
-            roles.iter().any(|r| r == "supervisor" || r == "admin") || departments.iter().any(|d| d == department)
+        Caller::Staff {
+            roles, departments, ..
+        } => {
+            roles.iter().any(|r| r == "supervisor" || r == "admin")
+                || departments.iter().any(|d| d == department)
         }
         _ => false,
     }
@@ -80,7 +94,13 @@ pub fn covers_department(caller: &Caller, department: &str) -> bool {
 /// Loads request `reference` of `commune` for `caller`, checking that they may act on it as
 /// `who` says (404 for a citizen's request that is not theirs or a missing one, 403 for a
 /// citizen on a staff route about their own request or an agent of another department).
-pub fn load(conn: &Connection, commune: &Commune, caller: Caller, reference: &str, who: Who) -> Result<(Record, Acting), ApiError> {
+pub fn load(
+    conn: &Connection,
+    commune: &Commune,
+    caller: Caller,
+    reference: &str,
+    who: Who,
+) -> Result<(Record, Acting), ApiError> {
     let record = record::load(conn, commune, reference)?.ok_or(ApiError::NotFound)?;
     let owner = match (caller.account(), record.account_id.as_deref()) {
         (Some(account), Some(filer)) => account == filer,
@@ -88,7 +108,14 @@ pub fn load(conn: &Connection, commune: &Commune, caller: Caller, reference: &st
     };
     let staff = caller.is_staff() && covers_department(&caller, &record.department);
     if staff || (owner && who == Who::OwnerOrStaff) {
-        return Ok((record, Acting { caller, owner, staff }));
+        return Ok((
+            record,
+            Acting {
+                caller,
+                owner,
+                staff,
+            },
+        ));
     }
     if caller.is_staff() {
         return Err(ApiError::Forbidden {

@@ -24,7 +24,11 @@ use crate::workflow::{input, view};
 /// Longest account id accepted as an assignee.
 const MAX_ASSIGNEE: usize = 128;
 
-pub async fn assign(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
+pub async fn assign(
+    req: &Request,
+    commune: &Commune,
+    reference: &str,
+) -> Result<Response, ApiError> {
     let caller = Caller::staff(req, commune)?;
     let body = input::object(req, &["department", "assignee"])?;
     let conn = crate::database()?;
@@ -75,7 +79,8 @@ pub async fn assign(req: &Request, commune: &Commune, reference: &str) -> Result
             entry.detail.insert("what".into(), json!("assignee"));
             timeline::append(conn, commune, &record.id, &now, &actor, &entry)?;
         }
-        let updated = record::load_by_id(conn, commune, &record.id)?.context("the request just assigned")?;
+        let updated =
+            record::load_by_id(conn, commune, &record.id)?.context("the request just assigned")?;
         let mut extra = Map::new();
         extra.insert("department".into(), json!(new_department));
         extra.insert("assignee".into(), json!(new_assignee));
@@ -84,22 +89,32 @@ pub async fn assign(req: &Request, commune: &Commune, reference: &str) -> Result
         events::emit(conn, commune, EventKind::Assigned, &updated, extra).map(Some)
     })?;
     let Some(event) = event else {
-        return Err(ApiError::conflict("assignee", "changed", "the request changed meanwhile: reload it and try again"));
+        return Err(ApiError::conflict(
+            "assignee",
+            "changed",
+            "the request changed meanwhile: reload it and try again",
+        ));
     };
     events::deliver(&conn, commune, &[event]).await;
     view::respond(&conn, commune, &record.id, &acting, 200)
 }
 
 /// The department (`None`: unchanged) and the assignee (`None`: unchanged, `Some(None)`:
-/// nobody) asked for; at least one of them.
-#[allow(clippy::type_complexity, reason = "two optional members, one of them nullable")]
-fn read(body: &Map<String, Json>) -> Result<(Option<String>, Option<Option<String>>), ApiError> {
+/// nobody) asked for.
+type Asked = (Option<String>, Option<Option<String>>);
+
+/// What the body asks for: at least one of its two members.
+fn read(body: &Map<String, Json>) -> Result<Asked, ApiError> {
     let mut errors = Vec::new();
     let department = match body.get("department") {
         None => None,
         Some(Json::String(code)) if is_code(code) => Some(code.clone()),
         Some(_) => {
-            errors.push(FieldError::new("department", "invalid", "department must be a department code (a-z, 0-9, -)"));
+            errors.push(FieldError::new(
+                "department",
+                "invalid",
+                "department must be a department code (a-z, 0-9, -)",
+            ));
             None
         }
     };
@@ -108,19 +123,31 @@ fn read(body: &Map<String, Json>) -> Result<(Option<String>, Option<Option<Strin
         Some(Json::Null) => Some(None),
         Some(Json::String(id)) if is_account_id(id) => Some(Some(id.clone())),
         Some(_) => {
-            errors.push(FieldError::new("assignee", "invalid", "assignee must be an account id or null"));
+            errors.push(FieldError::new(
+                "assignee",
+                "invalid",
+                "assignee must be an account id or null",
+            ));
             None
         }
     };
     if body.get("department").is_none() && body.get("assignee").is_none() {
-        errors.push(FieldError::general("empty", "give a department, an assignee, or both"));
+        errors.push(FieldError::general(
+            "empty",
+            "give a department, an assignee, or both",
+        ));
     }
     input::finish(errors)?;
     Ok((department, assignee))
 }
 
 /// What an agent who is not a supervisor may do.
-fn check_agent(acting: &Acting, record: &Record, department: Option<&str>, assignee: Option<&Option<String>>) -> Result<(), ApiError> {
+fn check_agent(
+    acting: &Acting,
+    record: &Record,
+    department: Option<&str>,
+    assignee: Option<&Option<String>>,
+) -> Result<(), ApiError> {
     if acting.is_supervisor() {
         return Ok(());
     }
@@ -146,32 +173,45 @@ fn check_agent(acting: &Acting, record: &Record, department: Option<&str>, assig
 
 /// A department code: 1 to 63 of `a-z 0-9 -`.
 fn is_code(text: &str) -> bool {
-    (1..=63).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    (1..=63).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// An account id: 1 to 128 printable characters without spaces.
 fn is_account_id(text: &str) -> bool {
-    (1..=MAX_ASSIGNEE).contains(&text.len()) && text.chars().all(|c| !c.is_control() && !c.is_whitespace())
+    (1..=MAX_ASSIGNEE).contains(&text.len())
+        && text.chars().all(|c| !c.is_control() && !c.is_whitespace())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<(Option<String>, Option<Option<String>>), Vec<String>> {
+    fn parse(text: &str) -> Result<Asked, Vec<String>> {
         let map: Map<String, Json> = serde_json::from_str(text).unwrap_or_default();
         read(&map).map_err(|e| e.errors().into_iter().map(|e| e.code).collect())
     }
 
     #[test]
     fn an_assignee_may_be_an_account_or_null_and_the_department_a_code() {
-        assert_eq!(parse(r#"{"assignee": "agent-7"}"#), Ok((None, Some(Some("agent-7".into())))));
-        assert_eq!(parse(r#"{"assignee": null, "department": "roads"}"#), Ok((Some("roads".into()), Some(None))));
+        assert_eq!(
+            parse(r#"{"assignee": "agent-7"}"#),
+            Ok((None, Some(Some("agent-7".into()))))
+        );
+        assert_eq!(
+            parse(r#"{"assignee": null, "department": "roads"}"#),
+            Ok((Some("roads".into()), Some(None)))
+        );
     }
 
     #[test]
     fn an_empty_or_malformed_assignment_is_refused_field_by_field() {
         assert_eq!(parse("{}"), Err(vec!["empty".to_owned()]));
-        assert_eq!(parse(r#"{"department": "Roads!", "assignee": 3}"#), Err(vec!["invalid".to_owned(), "invalid".to_owned()]));
+        assert_eq!(
+            parse(r#"{"department": "Roads!", "assignee": 3}"#),
+            Err(vec!["invalid".to_owned(), "invalid".to_owned()])
+        );
     }
 }

@@ -90,13 +90,17 @@ pub fn apply(
         entry.body = Some(note);
         timeline::append(conn, commune, &record.id, &now, actor, &entry)?;
     }
-    let updated = record::load_by_id(conn, commune, &record.id)?.context("the request just changed")?;
+    let updated =
+        record::load_by_id(conn, commune, &record.id)?.context("the request just changed")?;
     let mut extra = Map::new();
     extra.insert("from".into(), json!(record.state));
     extra.insert("to".into(), json!(change.to));
     extra.insert("message".into(), json!(change.message.or(change.body)));
     if let Some(state) = rules::state(workflow, change.to) {
-        extra.insert("state_label".into(), json!({"fr": state.label.fr, "en": state.label.en}));
+        extra.insert(
+            "state_label".into(),
+            json!({"fr": state.label.fr, "en": state.label.en}),
+        );
     }
     extra.extend(change.extra.clone());
     let event = events::emit(conn, commune, EventKind::StatusChanged, &updated, extra)?;
@@ -106,5 +110,9 @@ pub fn apply(
 /// Rows changed by the connection's last statement.
 pub fn changes(conn: &Connection) -> anyhow::Result<i64> {
     let result = db::query(conn, "SELECT changes()", &[])?;
-    result.rows.first().and_then(|row| row.get::<i64>(0)).context("changes() gave no row")
+    result
+        .rows
+        .first()
+        .and_then(|row| row.get::<i64>(0))
+        .context("changes() gave no row")
 }

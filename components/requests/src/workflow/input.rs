@@ -17,12 +17,22 @@ pub fn object(req: &Request, known: &[&str]) -> Result<Map<String, Json>, ApiErr
         return Ok(Map::new());
     }
     let Json::Object(map) = body::json(req, MAX_BODY)? else {
-        return Err(ApiError::field("body", "not_an_object", "the body must be a JSON object"));
+        return Err(ApiError::field(
+            "body",
+            "not_an_object",
+            "the body must be a JSON object",
+        ));
     };
     let errors: Vec<FieldError> = map
         .keys()
         .filter(|key| !known.contains(&key.as_str()))
-        .map(|key| FieldError::new(key.as_str(), "unknown_field", format!("{key} is not a member of this body")))
+        .map(|key| {
+            FieldError::new(
+                key.as_str(),
+                "unknown_field",
+                format!("{key} is not a member of this body"),
+            )
+        })
         .collect();
     if errors.is_empty() {
         Ok(map)
@@ -33,11 +43,20 @@ pub fn object(req: &Request, known: &[&str]) -> Result<Map<String, Json>, ApiErr
 
 /// The text member `name` (1 to [`MAX_TEXT`] characters, not blank); absent or null is
 /// `None`, or an error when `required`. Problems are pushed to `errors`.
-pub fn text(map: &Map<String, Json>, name: &str, required: bool, errors: &mut Vec<FieldError>) -> Option<String> {
+pub fn text(
+    map: &Map<String, Json>,
+    name: &str,
+    required: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     match map.get(name) {
         None | Some(Json::Null) => {
             if required {
-                errors.push(FieldError::new(name, "required", format!("{name} is required")));
+                errors.push(FieldError::new(
+                    name,
+                    "required",
+                    format!("{name} is required"),
+                ));
             }
             None
         }
@@ -49,7 +68,11 @@ pub fn text(map: &Map<String, Json>, name: &str, required: bool, errors: &mut Ve
             }
         },
         Some(_) => {
-            errors.push(FieldError::new(name, "not_a_string", format!("{name} must be a string")));
+            errors.push(FieldError::new(
+                name,
+                "not_a_string",
+                format!("{name} must be a string"),
+            ));
             None
         }
     }
@@ -61,10 +84,18 @@ pub fn check_text(s: &str) -> Result<(), (&'static str, String)> {
         return Err(("empty", "the text must not be empty".to_owned()));
     }
     if s.chars().count() > MAX_TEXT {
-        return Err(("too_long", format!("the text must be at most {MAX_TEXT} characters")));
+        return Err((
+            "too_long",
+            format!("the text must be at most {MAX_TEXT} characters"),
+        ));
     }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(("invalid", "the text must not contain control characters".to_owned()));
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err((
+            "invalid",
+            "the text must not contain control characters".to_owned(),
+        ));
     }
     Ok(())
 }
@@ -87,7 +118,10 @@ mod tests {
         assert!(check_text("Bonjour,\nle trou est rebouché.").is_ok());
         assert_eq!(check_text("  ").map_err(|e| e.0), Err("empty"));
         assert_eq!(check_text(&"é".repeat(MAX_TEXT)).map_err(|e| e.0), Ok(()));
-        assert_eq!(check_text(&"é".repeat(MAX_TEXT + 1)).map_err(|e| e.0), Err("too_long"));
+        assert_eq!(
+            check_text(&"é".repeat(MAX_TEXT + 1)).map_err(|e| e.0),
+            Err("too_long")
+        );
         assert_eq!(check_text("a\u{0}b").map_err(|e| e.0), Err("invalid"));
     }
 

@@ -51,12 +51,19 @@ fn mark(conn: &Connection, commune: &Commune) -> anyhow::Result<Vec<String>> {
                          AND t.kind = 'overdue' AND t.to_value = r.expected_on) \
          ORDER BY expected_on LIMIT ?"
     );
-    let result = db::query(conn, &sql, &[db::text(commune.as_str()), Value::Integer(BATCH)])?;
+    let result = db::query(
+        conn,
+        &sql,
+        &[db::text(commune.as_str()), Value::Integer(BATCH)],
+    )?;
     let (_, now) = db::new_id_and_now(conn)?;
     let mut ids = Vec::new();
     for row in &result.rows {
         let record = Record::from_row(row)?;
-        let due = record.expected_on.clone().context("an overdue request has an expected date")?;
+        let due = record
+            .expected_on
+            .clone()
+            .context("an overdue request has an expected date")?;
         let mut entry = Entry::new("overdue", false);
         entry.to = Some(due.as_str());
         timeline::append(conn, commune, &record.id, &now, &Actor::system(), &entry)?;
@@ -64,7 +71,13 @@ fn mark(conn: &Connection, commune: &Commune) -> anyhow::Result<Vec<String>> {
         extra.insert("expected_on".into(), json!(due));
         extra.insert("department".into(), json!(record.department));
         extra.insert("assignee".into(), json!(record.assignee));
-        ids.push(events::emit(conn, commune, EventKind::Overdue, &record, extra)?);
+        ids.push(events::emit(
+            conn,
+            commune,
+            EventKind::Overdue,
+            &record,
+            extra,
+        )?);
     }
     Ok(ids)
 }

@@ -23,7 +23,11 @@ pub fn judge(workflow: &Workflow, from: &str, to: &str, roles: &[&str]) -> Verdi
         return Verdict::UnknownState;
     }
     let mut exists = false;
-    for transition in workflow.transitions.iter().filter(|t| t.from == from && t.to == to) {
+    for transition in workflow
+        .transitions
+        .iter()
+        .filter(|t| t.from == from && t.to == to)
+    {
         exists = true;
         if transition.roles.iter().any(|r| roles.contains(&r.as_str())) {
             return Verdict::Allowed;
@@ -64,7 +68,12 @@ pub fn is_open(workflow: &Workflow, code: &str) -> bool {
 /// Where reopening a closed request in state `from` leads: the first open state the workflow
 /// lets `roles` move it to; failing that, the workflow's initial state when `may_force`
 /// (supervisors and administrators may reopen any closed request); else `None`.
-pub fn reopen_target(workflow: &Workflow, from: &str, roles: &[&str], may_force: bool) -> Option<String> {
+pub fn reopen_target(
+    workflow: &Workflow,
+    from: &str,
+    roles: &[&str],
+    may_force: bool,
+) -> Option<String> {
     allowed_targets(workflow, from, roles)
         .into_iter()
         .find(|to| is_open(workflow, to))
@@ -80,7 +89,10 @@ mod tests {
     fn workflow() -> Workflow {
         let state = |code: &str, open: bool| State {
             code: code.into(),
-            label: Localized { fr: code.into(), en: code.into() },
+            label: Localized {
+                fr: code.into(),
+                en: code.into(),
+            },
             open,
         };
         let transition = |from: &str, to: &str, roles: &[&str]| Transition {
@@ -110,13 +122,22 @@ mod tests {
 
     #[test]
     fn a_transition_of_the_workflow_is_allowed_for_one_of_its_roles() {
-        assert_eq!(judge(&workflow(), "submitted", "processing", &["agent"]), Verdict::Allowed);
-        assert_eq!(judge(&workflow(), "submitted", "withdrawn", &["citizen"]), Verdict::Allowed);
+        assert_eq!(
+            judge(&workflow(), "submitted", "processing", &["agent"]),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            judge(&workflow(), "submitted", "withdrawn", &["citizen"]),
+            Verdict::Allowed
+        );
     }
 
     #[test]
     fn a_state_outside_the_workflow_is_unknown() {
-        assert_eq!(judge(&workflow(), "submitted", "lost", &["admin"]), Verdict::UnknownState);
+        assert_eq!(
+            judge(&workflow(), "submitted", "lost", &["admin"]),
+            Verdict::UnknownState
+        );
     }
 
     #[test]
@@ -131,15 +152,27 @@ mod tests {
 
     #[test]
     fn a_transition_reserved_to_other_roles_is_refused_for_this_role() {
-        assert_eq!(judge(&workflow(), "submitted", "processing", &["citizen"]), Verdict::NotForRole);
-        assert_eq!(judge(&workflow(), "processing", "refused", &["agent"]), Verdict::NotForRole);
+        assert_eq!(
+            judge(&workflow(), "submitted", "processing", &["citizen"]),
+            Verdict::NotForRole
+        );
+        assert_eq!(
+            judge(&workflow(), "processing", "refused", &["agent"]),
+            Verdict::NotForRole
+        );
     }
 
     #[test]
     fn reopening_prefers_an_open_target_of_the_workflow_then_the_initial_state_for_supervisors() {
         let w = workflow();
-        assert_eq!(reopen_target(&w, "refused", &["supervisor"], true).as_deref(), Some("processing"));
-        assert_eq!(reopen_target(&w, "delivered", &["supervisor"], true).as_deref(), Some("submitted"));
+        assert_eq!(
+            reopen_target(&w, "refused", &["supervisor"], true).as_deref(),
+            Some("processing")
+        );
+        assert_eq!(
+            reopen_target(&w, "delivered", &["supervisor"], true).as_deref(),
+            Some("submitted")
+        );
         assert_eq!(reopen_target(&w, "delivered", &["agent"], false), None);
         assert_eq!(reopen_target(&w, "withdrawn", &["citizen"], false), None);
     }

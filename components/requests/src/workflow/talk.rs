@@ -30,7 +30,11 @@ pub async fn note(req: &Request, commune: &Commune, reference: &str) -> Result<R
     view::respond(&conn, commune, &record.id, &acting, 201)
 }
 
-pub async fn message(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
+pub async fn message(
+    req: &Request,
+    commune: &Commune,
+    reference: &str,
+) -> Result<Response, ApiError> {
     let caller = Caller::signed_in(req, commune)?;
     let text = read_text(req)?;
     let conn = crate::database()?;
@@ -41,7 +45,8 @@ pub async fn message(req: &Request, commune: &Commune, reference: &str) -> Resul
         entry.body = Some(&text);
         entry.detail.insert("author".into(), json!(actor.kind));
         touch_and_append(conn, commune, &record, &actor, &entry)?;
-        let updated = record::load_by_id(conn, commune, &record.id)?.context("the request just written")?;
+        let updated =
+            record::load_by_id(conn, commune, &record.id)?.context("the request just written")?;
         let mut extra = Map::new();
         extra.insert("text".into(), json!(text));
         extra.insert("author".into(), json!(actor.kind));
@@ -62,12 +67,22 @@ fn read_text(req: &Request) -> Result<String, ApiError> {
 }
 
 /// Appends `entry` and marks the request as updated.
-fn touch_and_append(conn: &Connection, commune: &Commune, record: &Record, actor: &Actor, entry: &Entry<'_>) -> anyhow::Result<()> {
+fn touch_and_append(
+    conn: &Connection,
+    commune: &Commune,
+    record: &Record,
+    actor: &Actor,
+    entry: &Entry<'_>,
+) -> anyhow::Result<()> {
     let (_, now) = db::new_id_and_now(conn)?;
     db::exec(
         conn,
         "UPDATE requests SET updated_at = ? WHERE id = ? AND commune = ?",
-        &[db::text(now.as_str()), db::text(record.id.as_str()), db::text(commune.as_str())],
+        &[
+            db::text(now.as_str()),
+            db::text(record.id.as_str()),
+            db::text(commune.as_str()),
+        ],
     )?;
     timeline::append(conn, commune, &record.id, &now, actor, entry)
 }

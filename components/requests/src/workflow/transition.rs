@@ -20,7 +20,11 @@ const CITIZEN_REOPEN_DAYS: i64 = 30;
 
 /// `{"to", "message"?, "note"?}`: the transition is checked against the workflow of the
 /// service version the request was filed under.
-pub async fn transition(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
+pub async fn transition(
+    req: &Request,
+    commune: &Commune,
+    reference: &str,
+) -> Result<Response, ApiError> {
     let caller = Caller::signed_in(req, commune)?;
     let body = input::object(req, &["to", "message", "note"])?;
     let conn = crate::database()?;
@@ -30,14 +34,24 @@ pub async fn transition(req: &Request, commune: &Commune, reference: &str) -> Re
     let message = input::text(&body, "message", false, &mut errors);
     let note = input::text(&body, "note", false, &mut errors);
     if note.is_some() && !acting.staff {
-        errors.push(FieldError::new("note", "staff_only", "only the commune's staff write internal notes"));
+        errors.push(FieldError::new(
+            "note",
+            "staff_only",
+            "only the commune's staff write internal notes",
+        ));
     }
     let service = service_of(commune, &record).await?;
     let workflow = &service.definition.workflow;
     let roles = acting.roles();
-    let verdict = to.as_deref().map(|to| rules::judge(workflow, &record.state, to, &roles));
+    let verdict = to
+        .as_deref()
+        .map(|to| rules::judge(workflow, &record.state, to, &roles));
     if verdict == Some(Verdict::UnknownState) {
-        errors.push(FieldError::new("to", "unknown_state", "this state is not part of the service's workflow"));
+        errors.push(FieldError::new(
+            "to",
+            "unknown_state",
+            "this state is not part of the service's workflow",
+        ));
     }
     input::finish(errors)?;
     let Some(to) = to else {
@@ -45,7 +59,9 @@ pub async fn transition(req: &Request, commune: &Commune, reference: &str) -> Re
     };
     refuse_merged(&record)?;
     match verdict {
-        Some(Verdict::NotFromHere { allowed }) => return Err(not_from_here(&record.state, &allowed)),
+        Some(Verdict::NotFromHere { allowed }) => {
+            return Err(not_from_here(&record.state, &allowed))
+        }
         Some(Verdict::NotForRole) => {
             return Err(ApiError::Forbidden {
                 message: "your role may not make this transition",
@@ -69,7 +85,11 @@ pub async fn transition(req: &Request, commune: &Commune, reference: &str) -> Re
 /// `{"reason"}`: a closed request goes back to an open state (see [`rules::reopen_target`]);
 /// a citizen may reopen their own request only through a workflow transition open to
 /// `citizen`, within 30 days of its closing. The request gets a new expected date.
-pub async fn reopen(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
+pub async fn reopen(
+    req: &Request,
+    commune: &Commune,
+    reference: &str,
+) -> Result<Response, ApiError> {
     let caller = Caller::signed_in(req, commune)?;
     let body = input::object(req, &["reason"])?;
     let mut errors = Vec::new();
@@ -82,11 +102,20 @@ pub async fn reopen(req: &Request, commune: &Commune, reference: &str) -> Result
     };
     refuse_merged(&record)?;
     if record.is_open {
-        return Err(ApiError::conflict("state", "not_closed", "the request is still open"));
+        return Err(ApiError::conflict(
+            "state",
+            "not_closed",
+            "the request is still open",
+        ));
     }
     let service = service_of(commune, &record).await?;
     let workflow = &service.definition.workflow;
-    let Some(to) = rules::reopen_target(workflow, &record.state, &acting.roles(), acting.is_supervisor()) else {
+    let Some(to) = rules::reopen_target(
+        workflow,
+        &record.state,
+        &acting.roles(),
+        acting.is_supervisor(),
+    ) else {
         return Err(ApiError::Forbidden {
             message: "your role may not reopen this request",
         });
@@ -124,9 +153,15 @@ async fn write(
 ) -> Result<(), ApiError> {
     let workflow = &service.definition.workflow;
     let actor = acting.actor();
-    let written = db::transaction(conn, |conn| change::apply(conn, commune, record, workflow, &actor, change))?;
+    let written = db::transaction(conn, |conn| {
+        change::apply(conn, commune, record, workflow, &actor, change)
+    })?;
     let Some((_, event)) = written else {
-        return Err(ApiError::conflict("to", "changed", "the request changed meanwhile: reload it and try again"));
+        return Err(ApiError::conflict(
+            "to",
+            "changed",
+            "the request changed meanwhile: reload it and try again",
+        ));
     };
     events::deliver(conn, commune, &[event]).await;
     Ok(())
@@ -134,7 +169,8 @@ async fn write(
 
 /// The definition of the service version `record` was filed under.
 pub async fn service_of(commune: &Commune, record: &Record) -> Result<Service, ApiError> {
-    let service = catalog::service(commune, &record.service_code, Some(record.service_version)).await?;
+    let service =
+        catalog::service(commune, &record.service_code, Some(record.service_version)).await?;
     service.ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!(
             "the catalogue no longer has {} version {}",
@@ -147,7 +183,11 @@ pub async fn service_of(commune: &Commune, record: &Record) -> Result<Service, A
 /// A merged request follows the original: its own workflow stops.
 fn refuse_merged(record: &Record) -> Result<(), ApiError> {
     if record.merged_into.is_some() {
-        return Err(ApiError::conflict("reference", "merged", "this request was merged into another one: act on the original"));
+        return Err(ApiError::conflict(
+            "reference",
+            "merged",
+            "this request was merged into another one: act on the original",
+        ));
     }
     Ok(())
 }
@@ -172,7 +212,10 @@ fn not_from_here(state: &str, allowed: &[String]) -> ApiError {
     let message = if allowed.is_empty() {
         format!("no transition from {state:?} is open to you")
     } else {
-        format!("from {state:?} you may move this request to: {}", allowed.join(", "))
+        format!(
+            "from {state:?} you may move this request to: {}",
+            allowed.join(", ")
+        )
     };
     ApiError::conflict("to", "transition_not_allowed", message)
 }

@@ -11,7 +11,13 @@ use crate::tracking;
 use crate::workflow::access::Acting;
 
 /// `status` with the request `id` (re-read after the change) as `acting` sees it.
-pub fn respond(conn: &Connection, commune: &Commune, id: &str, acting: &Acting, status: u16) -> Result<Response, ApiError> {
+pub fn respond(
+    conn: &Connection,
+    commune: &Commune,
+    id: &str,
+    acting: &Acting,
+    status: u16,
+) -> Result<Response, ApiError> {
     let record = record::load_by_id(conn, commune, id)?.ok_or(ApiError::NotFound)?;
     let view = if acting.staff {
         tracking::staff_view(conn, &record)?
