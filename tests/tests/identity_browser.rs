@@ -8,6 +8,7 @@
 //! (Chromium driven by `tests/node/identity-browser.mjs`) signing in, editing its profile,
 //! logging out and resetting its password.
 
+use std::io::Read as _;
 use std::time::Duration;
 
 use guichet_tests::guichet::{tokens_of, Guichet, PASSWORD, PLATFORM_TOKEN};

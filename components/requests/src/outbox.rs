@@ -3,9 +3,9 @@
 //!
 //! Delivery happens three ways, all through [`deliver`]:
 //! - right after the commit of the change (`events::deliver`), the usual path;
-//! - opportunistically: when a delivery succeeds (notifications is up), a few older events
-//!   still pending in the commune (at least [`CATCH_UP_AGE`] old, so their own writer is done
-//!   with them) are retried too: bounded, and nothing to do (one indexed query) when the
+//! - opportunistically: when a delivery succeeds (notifications is up), one time in four a
+//!   few older events still pending in the commune (at least [`CATCH_UP_AGE`] old, so their
+//!   own writer is done with them) are retried too: bounded, and one indexed query when the
 //!   outbox is clean;
 //! - the retry sweep `POST /api/requests/outbox/retry`, for an administrator or an external
 //!   scheduler (cron, a Kubernetes CronJob) holding an administrator's token: Spin has no timer
@@ -36,8 +36,10 @@ use crate::{notifications, COMPONENT};
 const SWEEP_LIMIT: i64 = 500;
 /// A sweep stops after this many failures in a row: notifications is down, the rest waits.
 const MAX_FAILURES_IN_A_ROW: usize = 5;
-/// Older pending events retried after a successful delivery (the opportunistic catch-up).
-const CATCH_UP: i64 = 3;
+/// Older pending events retried after a successful delivery (the opportunistic catch-up),
+/// by one delivery in `CATCH_UP_ONE_IN`.
+const CATCH_UP: i64 = 5;
+const CATCH_UP_ONE_IN: u32 = 4;
 /// How old a pending event must be before the catch-up takes it (`created_at` modifier).
 const CATCH_UP_AGE: &str = "-60 seconds";
 /// Delay before the second attempt; doubles with each failure, up to [`MAX_DELAY_SECONDS`].
@@ -74,10 +76,11 @@ pub fn record(
 /// its request); `true` once it is delivered (now or before). A failed attempt is counted and
 /// logged, not returned as an error: the event stays in the outbox for a later attempt, and
 /// the change that caused it has already succeeded. After a success, a few old pending events
-/// of the commune are retried too (see the module documentation).
+/// of the commune are retried too, by one delivery in [`CATCH_UP_ONE_IN`] (see the module
+/// documentation).
 pub async fn deliver(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<bool> {
-    let delivered = deliver_in_order(conn, commune, id).await?;
-    if delivered {
+    let (delivered, _) = deliver_in_order(conn, commune, id).await?;
+    if delivered && takes_part_in_catch_up(id) {
         if let Err(error) = sweep(conn, commune, CATCH_UP, Some(CATCH_UP_AGE), false).await {
             eprintln!("outbox catch-up: {error:#}");
         }
@@ -85,23 +88,38 @@ pub async fn deliver(conn: &Connection, commune: &Commune, id: &str) -> anyhow::
     Ok(delivered)
 }
 
-/// Delivers the older pending events of `id`'s request, then `id`; stops at the first
-/// failure (the later events wait, to keep the request's order).
-async fn deliver_in_order(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<bool> {
-    for earlier in earlier_pending(conn, commune, id)? {
-        if !attempt(conn, commune, &earlier).await? {
-            return Ok(false);
-        }
-    }
-    attempt(conn, commune, id).await
+/// Whether the delivery of `id` also runs the catch-up: event ids are random hex, so their
+/// last digit picks about one delivery in [`CATCH_UP_ONE_IN`], which keeps the common path
+/// to one query and still drains a backlog while traffic flows.
+fn takes_part_in_catch_up(id: &str) -> bool {
+    id.bytes()
+        .last()
+        .and_then(|b| char::from(b).to_digit(16))
+        .is_some_and(|digit| digit < 16 / CATCH_UP_ONE_IN)
 }
 
-/// One delivery attempt at event `id`, recorded; `true` when delivered (now or before).
-async fn attempt(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<bool> {
-    let Some(event) = pending(conn, commune, id)? else {
-        return Ok(true);
-    };
-    let delivered = match notifications::post_event(&event).await {
+/// Delivers the older pending events of `id`'s request, then `id`; stops at the first
+/// failure (the later events wait, to keep the request's order). Whether `id` is delivered
+/// (now or before), and how many events this call delivered.
+async fn deliver_in_order(
+    conn: &Connection,
+    commune: &Commune,
+    id: &str,
+) -> anyhow::Result<(bool, usize)> {
+    let mut delivered = 0;
+    for event in pending_up_to(conn, commune, id)? {
+        if !attempt(conn, commune, &event).await? {
+            return Ok((false, delivered));
+        }
+        delivered += 1;
+    }
+    Ok((true, delivered))
+}
+
+/// One delivery attempt at the pending `event`, recorded; `true` when delivered.
+async fn attempt(conn: &Connection, commune: &Commune, event: &Event) -> anyhow::Result<bool> {
+    let id = event.id.as_str();
+    let delivered = match notifications::post_event(event).await {
         Ok(acknowledged) => acknowledged,
         Err(error) => {
             eprintln!("delivering event {id}: {error:#}");
@@ -132,18 +150,20 @@ async fn attempt(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Resu
     Ok(delivered)
 }
 
-/// The pending events of the same request as `id`, written before it, oldest first.
-fn earlier_pending(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<Vec<String>> {
+/// The pending events of `id`'s request written up to `id` (itself included when it is still
+/// pending), oldest first, in one query: the common case is `id` alone.
+fn pending_up_to(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<Vec<Event>> {
     let result = db::query(
         conn,
-        "SELECT o.id FROM outbox AS o, outbox AS this \
+        "SELECT o.id, o.commune, o.kind, o.payload, o.created_at FROM outbox AS o, outbox AS this \
          WHERE this.id = ? AND this.commune = ? \
-         AND o.commune = this.commune AND o.delivered_at IS NULL AND o.rowid < this.rowid \
-         AND json_extract(o.payload, '$.request_id') = json_extract(this.payload, '$.request_id') \
+         AND o.commune = this.commune AND o.delivered_at IS NULL AND o.rowid <= this.rowid \
+         AND (o.rowid = this.rowid \
+              OR json_extract(o.payload, '$.request_id') = json_extract(this.payload, '$.request_id')) \
          ORDER BY o.rowid LIMIT 50",
         &[db::text(id), db::text(commune.as_str())],
     )?;
-    Ok(ids(&result))
+    result.rows.iter().map(event_of).collect()
 }
 
 /// What a sweep did.
@@ -192,8 +212,9 @@ async fn sweep(
         if !request.is_empty() && failed_requests.contains(&request) {
             continue;
         }
-        if deliver_in_order(conn, commune, id).await? {
-            swept.delivered += 1;
+        let (ok, delivered) = deliver_in_order(conn, commune, id).await?;
+        swept.delivered += delivered;
+        if ok {
             in_a_row = 0;
         } else {
             swept.failed += 1;
@@ -208,41 +229,17 @@ async fn sweep(
     Ok(swept)
 }
 
-fn ids(result: &db::QueryResult) -> Vec<String> {
-    result
-        .rows
-        .iter()
-        .filter_map(|row| row.get::<&str>(0).map(str::to_owned))
-        .collect()
-}
-
-/// The undelivered event `id` of `commune`, rebuilt from its outbox row.
-fn pending(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<Option<Event>> {
-    let result = db::query(
-        conn,
-        "SELECT commune, kind, payload, created_at FROM outbox \
-         WHERE id = ? AND commune = ? AND delivered_at IS NULL",
-        &[Value::Text(id.to_owned()), db::text(commune.as_str())],
-    )?;
-    let Some(row) = result.rows.first() else {
-        return Ok(None);
-    };
+/// An event rebuilt from its outbox row (`id, commune, kind, payload, created_at`).
+fn event_of(row: &db::RowResult) -> anyhow::Result<Event> {
     let text = |i: usize| {
         row.get::<&str>(i)
             .map(str::to_owned)
             .context("outbox column is not text")
     };
-    let commune = Commune::parse(&text(0)?).context("outbox commune")?;
-    let kind = EventKind::parse(&text(1)?).context("outbox kind")?;
-    let payload: Map<String, Json> = serde_json::from_str(&text(2)?).context("outbox payload")?;
-    Ok(Some(Event::new(
-        id.to_owned(),
-        &commune,
-        kind,
-        COMPONENT,
-        text(3)?,
-        &payload,
-    )))
+    let commune = Commune::parse(&text(1)?).context("outbox commune")?;
+    let kind = EventKind::parse(&text(2)?).context("outbox kind")?;
+    let payload: Map<String, Json> = serde_json::from_str(&text(3)?).context("outbox payload")?;
+    Ok(Event::new(text(0)?, &commune, kind, COMPONENT, text(4)?, &payload))
 }
 
 const RETRY: Shape = Shape::Object(&[
@@ -358,6 +355,17 @@ mod tests {
     fn a_sweep_without_options_takes_up_to_500_due_events() {
         assert_eq!(retry_options(&json!({})), Ok((500, false)));
         assert_eq!(retry_options(&json!({"limit": 3, "ignore_backoff": true})), Ok((3, true)));
+    }
+
+    #[test]
+    fn one_delivery_in_four_runs_the_catch_up() {
+        let taking: Vec<bool> = "0123456789abcdef"
+            .chars()
+            .map(|c| takes_part_in_catch_up(&format!("9f{c}")))
+            .collect();
+        assert_eq!(taking.iter().filter(|&&t| t).count(), 4);
+        assert!(takes_part_in_catch_up("ab0") && !takes_part_in_catch_up("ab4"));
+        assert!(!takes_part_in_catch_up("") && !takes_part_in_catch_up("x-"));
     }
 
     #[test]
