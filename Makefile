@@ -27,6 +27,7 @@ bench: build
 	bash bench/run.sh
 	bash bench/catalog_search.sh
 	bash bench/identity.sh
+	bash bench/requests_queue.sh
 	bash bench/requests_filing.sh
 
 clean:

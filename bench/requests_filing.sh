@@ -182,4 +182,63 @@ echo "| \`POST /api/requests\` refused (400, an answer missing): commune resolut
 echo "| \`POST /api/requests\`, \`notify: none\` (the event still goes to notifications) | $file_none | $file_none_k |"
 echo "| \`POST /api/requests\`, e-mail through notifications to the mailbox | $file_mail | $file_mail_k |"
 echo
+
+# What SQLite costs a filing, natively (Python's sqlite3, the C library), on a copy of the
+# requests database this run filled: the statements `POST /api/requests` runs on requests.db
+# (open and migrate check, the write transaction of record::insert, the outbox delivery), as
+# the host runs them today (a new connection per request: schema parsed, page cache cold,
+# every statement prepared) and on one connection kept open (statements cached), the
+# difference a connection pool in the host would make.
+cp "$work/state/requests.db" "$work/copy.db"
+python3 - "$work/copy.db" "$ROUNDS" <<'PY'
+import sqlite3, sys, time
+path, rounds = sys.argv[1], int(sys.argv[2]) * 10
+NOW = "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+def filing(conn, i):
+    q = conn.execute
+    q("PRAGMA journal_mode").fetchone()
+    q("PRAGMA synchronous=NORMAL")
+    q("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+    q("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()
+    q("BEGIN IMMEDIATE")
+    rid, now = q(f"SELECT lower(hex(randomblob(16))), {NOW}").fetchone()
+    q("INSERT INTO reference_counters (commune, year, last) VALUES ('bench', 2026, 1) "
+      "ON CONFLICT (commune, year) DO UPDATE SET last = last + 1 RETURNING last").fetchone()
+    q("SELECT randomblob(10)").fetchone()
+    q("INSERT INTO requests (id, commune, reference, service_code, service_version, service_name, "
+      "department, state, is_open, channel, account_id, contact, description, answers, lat, long, "
+      "address, assignee, expected_on, tracking_hash, merged_into, filed_by, lang, created_at, "
+      "updated_at, closed_at) VALUES (?, 'bench', ?, 'pothole', 1, '{}', 'roads', 'submitted', 1, "
+      "'web', NULL, '{}', 'trou', '{}', 45.7, 4.8, NULL, NULL, date(?, '+7 days'), 'h', NULL, NULL, "
+      "'fr', ?, ?, NULL)", (rid, f"B-{rid}", now, now, now))
+    q("INSERT INTO requests_text (rowid, text) SELECT rowid, 'trou pothole' FROM requests WHERE id = ?", (rid,))
+    q("INSERT INTO timeline (commune, request_id, at, actor_kind, actor_id, kind, from_value, to_value, "
+      "body, public, detail) VALUES ('bench', ?, ?, 'anonymous', NULL, 'filed', NULL, 'submitted', NULL, 1, '{}')", (rid, now))
+    q("SELECT * FROM requests WHERE commune = 'bench' AND id = ?", (rid,)).fetchone()
+    eid, _ = q(f"SELECT lower(hex(randomblob(16))), {NOW}").fetchone()
+    q("SELECT contact FROM followers WHERE request_id = ? ORDER BY since", (rid,)).fetchall()
+    q("INSERT INTO outbox (id, commune, kind, payload, created_at, delivered_at, attempts) "
+      "VALUES (?, 'bench', 'request-filed', ?, ?, NULL, 0)", (eid, '{"request_id":"%s"}' % rid, now))
+    q("COMMIT")
+    q("SELECT o.id FROM outbox AS o, outbox AS this WHERE this.id = ? AND o.delivered_at IS NULL "
+      "AND o.rowid <= this.rowid", (eid,)).fetchall()
+    q(f"UPDATE outbox SET delivered_at = {NOW}, attempts = attempts + 1 WHERE id = ?", (eid,))
+def run(fresh, hold):
+    keep = sqlite3.connect(path) if hold else None
+    if keep: keep.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    shared = None if fresh else sqlite3.connect(path, isolation_level=None)
+    start = time.perf_counter()
+    for i in range(rounds):
+        conn = sqlite3.connect(path, isolation_level=None, cached_statements=0) if fresh else shared
+        filing(conn, i)
+        if fresh: conn.close()
+    return (time.perf_counter() - start) / rounds * 1e6
+a = run(True, False); b = run(True, True); c = run(False, False)
+print(f"| requests.db statements of one filing (18), native, {rounds} rounds | µs per filing |")
+print("|---|---|")
+print(f"| a new connection each time, the last to close (WAL checkpointed and deleted: fsyncs) | {a:.0f} |")
+print(f"| a new connection each time, another one open (no checkpoint on close) | {b:.0f} |")
+print(f"| one connection kept open, statements cached (a pool in the host) | {c:.0f} |")
+PY
+echo
 echo "Load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)."

@@ -314,3 +314,28 @@ fn a_citizens_export_and_erasure_cover_the_events_that_listed_them_as_recipients
     let again = post(&app.host, "/internal/privacy/export", None, &subject).json();
     assert_eq!(again["records"]["events"], json!([]), "{again}");
 }
+
+#[test]
+fn a_status_change_reaches_the_filer_by_email_and_an_anonymous_follower_by_sms_end_to_end() {
+    let app = start(None);
+    let reply = post(&app.host, "/api/requests", None, &pothole("fanny@example.org", "fr"));
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let reference = reply.json()["reference"].as_str().expect("reference").to_owned();
+    let follow = post(
+        &app.host,
+        &format!("/api/requests/{reference}/follow"),
+        None,
+        &json!({"contact": {"phone": "+33 6 11 11 11 11", "notify": "sms"}}),
+    );
+    assert!(follow.status == 200 || follow.status == 201, "{}", follow.body);
+
+    let agent = app.keys.access_token_with_departments("demo", "agent-1", &["agent"], &["roads"]);
+    let reply = post(&app.host, &format!("/api/requests/{reference}/transitions"), Some(&agent), &json!({"to": "acknowledged"}));
+    assert!(reply.status == 200 || reply.status == 201, "{}", reply.body);
+    let mail = app.mail.wait_for("fanny@example.org", |m| m.subject.contains("Pris en compte"), WAIT);
+    assert!(mail.text.contains(&format!("{ORIGIN}/track?reference={reference}")), "{}", mail.text);
+    let sms = app.sms.wait_for("+33611111111", |_| true, WAIT);
+    assert_eq!(sms.text, format!("Demande {reference} : Pris en compte. Suivi : {ORIGIN}/track?reference={reference}"));
+    // The follower was not told of the filing, which happened before they followed.
+    assert_eq!(app.sms.messages().len(), 1);
+}

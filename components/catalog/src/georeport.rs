@@ -28,7 +28,7 @@
 //! | `consent` | `singlevaluelist` with the single value `true` |
 
 use guichet_guest::markup::escape;
-use guichet_guest::open311::{self, Format};
+use guichet_guest::open311::{self, is_jurisdiction, Format};
 use guichet_guest::query::Query;
 use guichet_guest::tenant::{self, Host};
 use guichet_guest::{response, ApiError};
@@ -182,19 +182,6 @@ async fn answer(req: &Request, resource: &Resource<'_>) -> Result<Response, Refu
 
 fn cached(req: &Request, content_type: &str, body: String) -> Response {
     response::cacheable(req, content_type, body.into_bytes(), MAX_AGE)
-}
-
-/// Whether `jurisdiction` names this commune: its id, or `host`, the host name the client
-/// called (written with or without a port, in any case).
-fn is_jurisdiction(jurisdiction: &str, commune: &str, host: &Host) -> bool {
-    if jurisdiction == commune {
-        return true;
-    }
-    let name = match jurisdiction.rsplit_once(':') {
-        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => jurisdiction,
-    };
-    Host::parse(name).is_ok_and(|name| name == *host)
 }
 
 /// A published definition as an Open311 service.

@@ -56,7 +56,12 @@ const SMS_MESSAGE_CHARS: usize = 200;
 
 /// The messages `kind` with `payload` gives, for the event `event_id`. `origin` is where the
 /// tracking page is (`scheme://host[:port]`) when the payload does not say.
-pub fn drafts(event_id: &str, kind: EventKind, payload: &Map<String, Value>, origin: &str) -> Vec<Draft> {
+pub fn drafts(
+    event_id: &str,
+    kind: EventKind,
+    payload: &Map<String, Value>,
+    origin: &str,
+) -> Vec<Draft> {
     let purpose = match kind {
         EventKind::RequestFiled => "request_filed",
         EventKind::StatusChanged => "request_status",
@@ -179,7 +184,11 @@ fn email(kind: EventKind, language: &str, f: &Facts<'_>) -> (String, String) {
     };
     let mut body = format!("{hello}\n\n{middle}\n");
     if let Some(message) = &f.message {
-        let label = if fr { "Message de la mairie :" } else { "Message from the town hall:" };
+        let label = if fr {
+            "Message de la mairie :"
+        } else {
+            "Message from the town hall:"
+        };
         body.push_str(&format!("\n{label}\n{message}\n"));
     }
     let follow = if fr {
@@ -202,8 +211,12 @@ fn email(kind: EventKind, language: &str, f: &Facts<'_>) -> (String, String) {
 fn sms(kind: EventKind, language: &str, f: &Facts<'_>) -> String {
     let fr = language == "fr";
     let head = match (kind, fr) {
-        (EventKind::RequestFiled, true) => format!("Demande {} enregistrée ({}).", f.reference, f.service),
-        (EventKind::RequestFiled, false) => format!("Request {} received ({}).", f.reference, f.service),
+        (EventKind::RequestFiled, true) => {
+            format!("Demande {} enregistrée ({}).", f.reference, f.service)
+        }
+        (EventKind::RequestFiled, false) => {
+            format!("Request {} received ({}).", f.reference, f.service)
+        }
         (EventKind::StatusChanged, true) => format!("Demande {} : {}.", f.reference, f.state),
         (EventKind::StatusChanged, false) => format!("Request {}: {}.", f.reference, f.state),
         (_, true) => format!("Nouveau message sur la demande {}.", f.reference),
@@ -244,11 +257,16 @@ fn address(contact: &Value) -> Option<(Channel, String)> {
         _ => return None,
     };
     let to = match channel {
-        Channel::Email => email.and_then(EmailAddress::parse).map(|a| a.as_str().to_owned()),
+        Channel::Email => email
+            .and_then(EmailAddress::parse)
+            .map(|a| a.as_str().to_owned()),
         Channel::Sms => phone.and_then(phone_number),
     };
     if to.is_none() {
-        eprintln!("a recipient chose {} without a usable address: skipped", channel.as_str());
+        eprintln!(
+            "a recipient chose {} without a usable address: skipped",
+            channel.as_str()
+        );
     }
     to.map(|to| (channel, to))
 }
@@ -367,8 +385,7 @@ pub fn is_origin(origin: &str) -> bool {
     authority.is_some_and(|a| {
         !a.is_empty()
             && a.len() <= 253
-            && a
-                .chars()
+            && a.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
     })
 }
@@ -427,23 +444,38 @@ mod tests {
         );
         assert_eq!(drafts.len(), 1);
         let d = &drafts[0];
-        assert_eq!((d.id.as_str(), d.channel, d.to.as_str()), ("ev-abc-0", Channel::Email, "anne@example.org"));
+        assert_eq!(
+            (d.id.as_str(), d.channel, d.to.as_str()),
+            ("ev-abc-0", Channel::Email, "anne@example.org")
+        );
         assert_eq!(d.language, "fr");
         assert!(d.subject.contains("2026-000123"), "{}", d.subject);
         assert!(d.text.contains("Signaler un nid-de-poule"), "{}", d.text);
-        assert!(d.text.contains("https://demo.example/track?reference=2026-000123"), "{}", d.text);
+        assert!(
+            d.text
+                .contains("https://demo.example/track?reference=2026-000123"),
+            "{}",
+            d.text
+        );
     }
 
     #[test]
     fn the_recipients_language_and_the_state_label_are_used() {
         let mut p = payload(json!([{"email": "bob@example.org", "lang": "en"}]));
         p.insert("state".into(), json!("in-progress"));
-        p.insert("state_label".into(), json!({"fr": "Intervention programmée", "en": "Work scheduled"}));
+        p.insert(
+            "state_label".into(),
+            json!({"fr": "Intervention programmée", "en": "Work scheduled"}),
+        );
         p.insert("message".into(), json!("Crews come on Monday."));
         let d = &drafts("x", EventKind::StatusChanged, &p, ORIGIN)[0];
         assert_eq!(d.language, "en");
         assert_eq!(d.subject, "Request 2026-000123: Work scheduled");
-        assert!(d.text.contains("Report a pothole") && d.text.contains("Crews come on Monday."), "{}", d.text);
+        assert!(
+            d.text.contains("Report a pothole") && d.text.contains("Crews come on Monday."),
+            "{}",
+            d.text
+        );
         p.remove("state_label");
         let d = &drafts("x", EventKind::StatusChanged, &p, ORIGIN)[0];
         assert_eq!(d.subject, "Request 2026-000123: in progress");
@@ -468,9 +500,17 @@ mod tests {
         let got: Vec<(Channel, &str)> = d.iter().map(|d| (d.channel, d.to.as_str())).collect();
         assert_eq!(
             got,
-            [(Channel::Sms, "+33612345678"), (Channel::Email, "c@example.org"), (Channel::Sms, "+41791234567")]
+            [
+                (Channel::Sms, "+33612345678"),
+                (Channel::Email, "c@example.org"),
+                (Channel::Sms, "+41791234567")
+            ]
         );
-        assert!(d[0].text.len() < 480 && d[0].text.contains("/track?reference=2026-000123"), "{}", d[0].text);
+        assert!(
+            d[0].text.len() < 480 && d[0].text.contains("/track?reference=2026-000123"),
+            "{}",
+            d[0].text
+        );
     }
 
     #[test]
@@ -496,9 +536,13 @@ mod tests {
     fn the_payload_origin_wins_when_valid_and_bad_references_give_nothing() {
         let mut p = payload(json!([{"email": "a@example.org"}]));
         p.insert("origin".into(), json!("http://127.0.0.1:3000"));
-        assert!(drafts("e", EventKind::RequestFiled, &p, ORIGIN)[0].text.contains("http://127.0.0.1:3000/track?"));
+        assert!(drafts("e", EventKind::RequestFiled, &p, ORIGIN)[0]
+            .text
+            .contains("http://127.0.0.1:3000/track?"));
         p.insert("origin".into(), json!("javascript:alert(1)"));
-        assert!(drafts("e", EventKind::RequestFiled, &p, ORIGIN)[0].text.contains("https://demo.example/track?"));
+        assert!(drafts("e", EventKind::RequestFiled, &p, ORIGIN)[0]
+            .text
+            .contains("https://demo.example/track?"));
         p.insert("reference".into(), json!("2026\n000"));
         assert!(drafts("e", EventKind::RequestFiled, &p, ORIGIN).is_empty());
     }
@@ -506,15 +550,29 @@ mod tests {
     #[test]
     fn long_event_ids_still_give_valid_message_ids() {
         let long = "a".repeat(64);
-        let d = &drafts(&long, EventKind::RequestFiled, &payload(json!([{"email": "a@example.org"}])), ORIGIN)[0];
+        let d = &drafts(
+            &long,
+            EventKind::RequestFiled,
+            &payload(json!([{"email": "a@example.org"}])),
+            ORIGIN,
+        )[0];
         assert!(d.id.len() <= 64 && d.id.starts_with("ev-"), "{}", d.id);
     }
 
     #[test]
     fn phone_numbers_are_normalised_or_refused() {
-        assert_eq!(phone_number("06.12.34.56.78").as_deref(), Some("+33612345678"));
-        assert_eq!(phone_number("0033 6 12 34 56 78").as_deref(), Some("+33612345678"));
-        assert_eq!(phone_number("+1 (555) 010-9999").as_deref(), Some("+15550109999"));
+        assert_eq!(
+            phone_number("06.12.34.56.78").as_deref(),
+            Some("+33612345678")
+        );
+        assert_eq!(
+            phone_number("0033 6 12 34 56 78").as_deref(),
+            Some("+33612345678")
+        );
+        assert_eq!(
+            phone_number("+1 (555) 010-9999").as_deref(),
+            Some("+15550109999")
+        );
         assert_eq!(phone_number("12345"), None);
         assert_eq!(phone_number("+33 6 12 AB"), None);
     }

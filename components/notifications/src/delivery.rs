@@ -68,6 +68,18 @@ pub async fn attempt(
     let Some(claimed) = store::claim(conn, id, ignore_backoff, delay_after)? else {
         return Ok(None);
     };
+    send_claimed(conn, providers, id, claimed).await.map(Some)
+}
+
+/// Hands a message already claimed for this attempt (see [`store::claim`] and
+/// [`store::insert_draft_claimed`]) to its channel's provider, records the outcome, and
+/// returns the status the message is left in.
+pub async fn send_claimed(
+    conn: &Connection,
+    providers: &Providers,
+    id: &str,
+    claimed: store::Claimed,
+) -> anyhow::Result<Status> {
     // A configuration fault is the deployment's, not the message's: keep it for later.
     let outcome = if claimed.channel == "sms" {
         match &providers.sms {
@@ -84,7 +96,11 @@ pub async fn attempt(
     store::finish(conn, id, status, reason)?;
     let attempt = claimed.attempts;
     // Log lines say `mail` or `sms`.
-    let channel = if claimed.channel == "sms" { "sms" } else { "mail" };
+    let channel = if claimed.channel == "sms" {
+        "sms"
+    } else {
+        "mail"
+    };
     match (status, reason) {
         (Status::Sent, _) => eprintln!("{channel} {id}: sent (attempt {attempt})"),
         (Status::Queued, Some(reason)) => eprintln!(
@@ -96,7 +112,7 @@ pub async fn attempt(
             reason.unwrap_or("no reason")
         ),
     }
-    Ok(Some(status))
+    Ok(status)
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use spin_sdk::http::{Request, Response};
 
 use crate::delivery;
-use crate::message::{self, NewMessage};
 use crate::delivery::Providers;
+use crate::message::{self, NewMessage};
 use crate::store::{self, Status};
 use crate::{schema, DATABASE};
 

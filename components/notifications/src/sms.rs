@@ -32,7 +32,11 @@ impl SmsProvider {
             spin_sdk::variables::get(name)
                 .with_context(|| format!("reading the Spin variable {name}"))
         };
-        Self::new(&get("sms_api_origin")?, &get("sms_api_key")?, &get("sms_from")?)
+        Self::new(
+            &get("sms_api_origin")?,
+            &get("sms_api_key")?,
+            &get("sms_from")?,
+        )
     }
 
     /// Checks the configuration like the e-mail provider's: `origin` is `http(s)://host[:port]`.
@@ -81,7 +85,9 @@ impl SmsProvider {
         let request = builder.body(body.to_string().into_bytes()).build();
         match spin_sdk::http::send::<_, Response>(request).await {
             Ok(response) => classify(*response.status()),
-            Err(error) => Outcome::Retry(format!("the SMS provider could not be reached: {error:?}")),
+            Err(error) => {
+                Outcome::Retry(format!("the SMS provider could not be reached: {error:?}"))
+            }
         }
     }
 }
@@ -93,7 +99,10 @@ mod tests {
     #[test]
     fn the_url_is_the_origin_with_messages_and_bad_origins_are_refused() {
         let provider = SmsProvider::new("http://127.0.0.1:8026/", "", "Mairie");
-        assert_eq!(provider.map(|p| p.url).ok().as_deref(), Some("http://127.0.0.1:8026/messages"));
+        assert_eq!(
+            provider.map(|p| p.url).ok().as_deref(),
+            Some("http://127.0.0.1:8026/messages")
+        );
         assert!(SmsProvider::new("http://sms.example.org/api", "", "Mairie").is_err());
         assert!(SmsProvider::new("sms.example.org", "", "Mairie").is_err());
         assert!(SmsProvider::new("https://sms.example.org", "", "").is_err());

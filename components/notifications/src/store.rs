@@ -74,15 +74,25 @@ pub fn insert(conn: &Connection, message: &NewMessage) -> anyhow::Result<bool> {
     Ok(conn.changes() == 1)
 }
 
-/// Stores a message drafted from an event (see [`crate::citizen`]) as queued and due now,
-/// unless one with its id exists; `true` when it was stored.
-pub fn insert_draft(conn: &Connection, commune: &str, draft: &Draft) -> anyhow::Result<bool> {
+/// Stores a message drafted from an event (see [`crate::citizen`]) already claimed for its
+/// first attempt, as [`claim`] would leave it (attempt 1 counted, the next one scheduled
+/// `delay` seconds from now, in flight), unless one with its id exists: the claim for a brand
+/// new message. The caller sends it with the returned claim right after its transaction
+/// commits; if it never does (instance killed), the message is retried once the in-flight
+/// mark expires, like any claimed message. `None` when a message with its id existed.
+pub fn insert_draft_claimed(
+    conn: &Connection,
+    commune: &str,
+    draft: &Draft,
+    delay: i64,
+) -> anyhow::Result<Option<Claimed>> {
     db::exec(
         conn,
         &format!(
             "INSERT INTO messages (id, commune, account_id, channel, to_address, purpose, language, \
-             subject, body_text, status, attempts, next_attempt_at, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, {NOW}, {NOW}) \
+             subject, body_text, status, attempts, next_attempt_at, in_flight_until, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 1, \
+             strftime('%Y-%m-%dT%H:%M:%SZ','now',?), strftime('%Y-%m-%dT%H:%M:%SZ','now',?), {NOW}) \
              ON CONFLICT(id) DO NOTHING"
         ),
         &[
@@ -95,10 +105,21 @@ pub fn insert_draft(conn: &Connection, commune: &str, draft: &Draft) -> anyhow::
             db::text(draft.language),
             db::text(draft.subject.as_str()),
             db::text(draft.text.as_str()),
+            db::text(format!("+{delay} seconds")),
+            db::text(IN_FLIGHT),
         ],
     )
     .context("storing the message")?;
-    Ok(conn.changes() == 1)
+    Ok((conn.changes() == 1).then(|| Claimed {
+        outgoing: Outgoing {
+            id: draft.id.clone(),
+            to: draft.to.clone(),
+            subject: draft.subject.clone(),
+            text: draft.text.clone(),
+        },
+        attempts: 1,
+        channel: draft.channel.as_str().to_owned(),
+    }))
 }
 
 /// The status of message `id`, if it exists.

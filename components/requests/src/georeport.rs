@@ -29,7 +29,7 @@ mod publicity;
 mod render;
 mod updates;
 
-use guichet_guest::open311::Format;
+use guichet_guest::open311::{is_jurisdiction, Format};
 use guichet_guest::tenant::{self, CommuneInfo, Host};
 use guichet_guest::ApiError;
 use spin_sdk::http::{Method, Request, Response};
@@ -220,19 +220,6 @@ fn base_url(req: &Request) -> Option<String> {
     let authority = rest.split(['/', '?', '#']).next()?;
     let authority = authority.rsplit('@').next()?;
     (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
-}
-
-/// Whether `jurisdiction` names this commune: its id, or `host`, the host name the client
-/// called (written with or without a port, in any case) — as the catalogue's services do.
-fn is_jurisdiction(jurisdiction: &str, commune: &str, host: &Host) -> bool {
-    if jurisdiction == commune {
-        return true;
-    }
-    let name = match jurisdiction.rsplit_once(':') {
-        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => jurisdiction,
-    };
-    Host::parse(name).is_ok_and(|name| name == *host)
 }
 
 #[cfg(test)]

@@ -206,7 +206,9 @@ async fn sweep(
     let mut failed_requests: Vec<String> = Vec::new();
     let mut in_a_row = 0;
     for row in &result.rows {
-        let Some(id) = row.get::<&str>(0) else { continue };
+        let Some(id) = row.get::<&str>(0) else {
+            continue;
+        };
         let request = row.get::<&str>(1).unwrap_or_default().to_owned();
         // A request whose earlier event failed keeps its later ones for next time.
         if !request.is_empty() && failed_requests.contains(&request) {
@@ -239,7 +241,14 @@ fn event_of(row: &db::RowResult) -> anyhow::Result<Event> {
     let commune = Commune::parse(&text(1)?).context("outbox commune")?;
     let kind = EventKind::parse(&text(2)?).context("outbox kind")?;
     let payload: Map<String, Json> = serde_json::from_str(&text(3)?).context("outbox payload")?;
-    Ok(Event::new(text(0)?, &commune, kind, COMPONENT, text(4)?, &payload))
+    Ok(Event::new(
+        text(0)?,
+        &commune,
+        kind,
+        COMPONENT,
+        text(4)?,
+        &payload,
+    ))
 }
 
 const RETRY: Shape = Shape::Object(&[
@@ -320,7 +329,10 @@ fn retry_options(json: &Json) -> Result<(i64, bool), Vec<FieldError>> {
     let mut errors = Vec::new();
     shape::check(json, &RETRY, "", &mut errors);
     // A limit of the wrong type is already reported; one out of range is reported with the rest.
-    let limit = json.get("limit").and_then(Json::as_i64).unwrap_or(SWEEP_LIMIT);
+    let limit = json
+        .get("limit")
+        .and_then(Json::as_i64)
+        .unwrap_or(SWEEP_LIMIT);
     if !(1..=SWEEP_LIMIT).contains(&limit) {
         errors.push(FieldError::new(
             "limit",
@@ -354,7 +366,10 @@ mod tests {
     #[test]
     fn a_sweep_without_options_takes_up_to_500_due_events() {
         assert_eq!(retry_options(&json!({})), Ok((500, false)));
-        assert_eq!(retry_options(&json!({"limit": 3, "ignore_backoff": true})), Ok((3, true)));
+        assert_eq!(
+            retry_options(&json!({"limit": 3, "ignore_backoff": true})),
+            Ok((3, true))
+        );
     }
 
     #[test]
@@ -370,8 +385,14 @@ mod tests {
 
     #[test]
     fn sweep_options_are_checked() {
-        assert_eq!(codes(json!({"limit": 0})), [("limit".to_owned(), "out_of_range".to_owned())]);
-        assert_eq!(codes(json!({"limit": 501})), [("limit".to_owned(), "out_of_range".to_owned())]);
+        assert_eq!(
+            codes(json!({"limit": 0})),
+            [("limit".to_owned(), "out_of_range".to_owned())]
+        );
+        assert_eq!(
+            codes(json!({"limit": 501})),
+            [("limit".to_owned(), "out_of_range".to_owned())]
+        );
         assert_eq!(
             codes(json!({"all": true, "ignore_backoff": "yes"})),
             [

@@ -27,6 +27,8 @@ pub use self::figures::figures;
 
 /// Above this many matches the total is given as "at least this many" (`total_is_capped`),
 /// so that counting a broad filter on a large commune reads at most this many index entries.
+/// With a text filter matching more than this many requests (of any commune) in the full-text
+/// index, only that many are examined and `total` is likewise a lower bound.
 pub const TOTAL_CAP: i64 = 10_000;
 /// Up to this many full-text matches, the query starts from the matches (fetched by rowid and
 /// sorted); beyond, it walks the sort index and probes the set of matches.
@@ -37,7 +39,7 @@ pub fn list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     let query = checked(req, commune, Mode::List)?;
     let conn = crate::database()?;
     let mut filters = query.filters.clone();
-    plan_text(&conn, &mut filters)?;
+    let text_matches = plan_text(&conn, &mut filters)?;
     let page_size = usize::try_from(query.limit).unwrap_or(25);
     let result = run(&conn, &sql::page(&filters, query.sort, query.after.as_ref(), query.limit + 1))?;
     let more = result.rows.len() > page_size;
@@ -68,8 +70,11 @@ pub fn list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
         } else {
             first_integer(&run(&conn, &sql::capped_count(&filters, TOTAL_CAP + 1))?)?
         };
+        // The count examined only the first TOTAL_CAP + 1 text matches: a lower bound when
+        // the full-text index holds more.
+        let capped = total > TOTAL_CAP || text_matches > TOTAL_CAP;
         body.insert("total".into(), json!(total.min(TOTAL_CAP)));
-        body.insert("total_is_capped".into(), json!(total > TOTAL_CAP));
+        body.insert("total_is_capped".into(), json!(capped));
     }
     Ok(response::json(200, &body))
 }
@@ -82,13 +87,16 @@ fn checked(req: &Request, commune: &Commune, mode: Mode) -> Result<QueueQuery, A
         .map_err(|errors| ApiError::BadRequest { errors })
 }
 
-/// Decides whether the full-text matches drive the query (see [`TEXT_DRIVES_UP_TO`]).
-fn plan_text(conn: &Connection, filters: &mut Filters) -> anyhow::Result<()> {
+/// Decides whether the full-text matches drive the query (see [`TEXT_DRIVES_UP_TO`]); returns
+/// how many rows of the full-text index match (all communes), counted up to `TOTAL_CAP + 1`,
+/// 0 without a text filter.
+fn plan_text(conn: &Connection, filters: &mut Filters) -> anyhow::Result<i64> {
     if let Some(Text::Match(expression)) = &filters.text {
-        let matches = first_integer(&run(conn, &sql::text_matches(expression, TEXT_DRIVES_UP_TO + 1))?)?;
+        let matches = first_integer(&run(conn, &sql::text_matches(expression, TOTAL_CAP + 1))?)?;
         filters.text_drives = matches <= TEXT_DRIVES_UP_TO;
+        return Ok(matches);
     }
-    Ok(())
+    Ok(0)
 }
 
 /// The exact number of matches and their number per state.

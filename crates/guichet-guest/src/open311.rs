@@ -9,6 +9,7 @@
 use serde_json::json;
 use spin_sdk::http::Response;
 
+use crate::tenant::Host;
 use crate::{markup, response};
 
 /// The representation an Open311 path asks for.
@@ -57,6 +58,19 @@ pub fn error(format: Format, status: u16, description: &str) -> Response {
 /// The 404 answer for an Open311 path Guichet does not serve (yet).
 pub fn not_found(path: &str) -> Response {
     error(Format::of_path(path), 404, "no such Open311 resource")
+}
+
+/// Whether the Open311 `jurisdiction_id` names this commune: its id, or `host`, the host name
+/// the client called (written with or without a port, in any case).
+pub fn is_jurisdiction(jurisdiction: &str, commune: &str, host: &Host) -> bool {
+    if jurisdiction == commune {
+        return true;
+    }
+    let name = match jurisdiction.rsplit_once(':') {
+        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => jurisdiction,
+    };
+    Host::parse(name).is_ok_and(|name| name == *host)
 }
 
 #[cfg(test)]

@@ -37,6 +37,11 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every decoded `(name, value)` pair, in order (a name may repeat).
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// The first value of `name` unless absent or empty: an empty parameter means "not given",
     /// as Open311 and HTML forms (an empty select) use it.
     pub fn non_empty(&self, name: &str) -> Option<&str> {

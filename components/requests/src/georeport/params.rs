@@ -6,13 +6,15 @@
 
 use std::collections::BTreeMap;
 
+use guichet_guest::query::Query;
+
 /// Largest POST body accepted: a description is at most 4,000 characters, and the attributes
 /// of a form are far below the rest.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// Decoded name/value pairs, in order.
+/// Decoded name/value pairs, in order (decoded by [`Query`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Params(Vec<(String, String)>);
+pub struct Params(Query);
 
 /// The answer to one attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,20 +27,13 @@ impl Params {
     /// Decodes `raw` (`a=1&b=x+y&c=%C3%A9`): `+` is a space, `%XX` a byte, invalid UTF-8
     /// becomes U+FFFD.
     pub fn parse(raw: &str) -> Params {
-        Params(
-            raw.split('&')
-                .filter(|pair| !pair.is_empty())
-                .map(|pair| {
-                    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                    (decode(name), decode(value))
-                })
-                .collect(),
-        )
+        Params(Query::parse(raw))
     }
 
     /// The first non-empty value of `name`, trimmed of surrounding spaces.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
+            .pairs()
             .iter()
             .filter(|(n, _)| n == name)
             .map(|(_, v)| v.trim())
@@ -55,7 +50,7 @@ impl Params {
     /// is absent.
     pub fn attributes(&self) -> BTreeMap<String, AttributeValue> {
         let mut found: BTreeMap<String, (bool, Vec<String>)> = BTreeMap::new();
-        for (name, value) in &self.0 {
+        for (name, value) in self.0.pairs() {
             let Some(inner) = name.strip_prefix("attribute[") else {
                 continue;
             };
@@ -89,33 +84,6 @@ impl Params {
             })
             .collect()
     }
-}
-
-/// `+` → space, `%XX` → byte; a `%` not followed by two hex digits is kept as is.
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                if let Some(byte) = hex {
-                    out.push(byte);
-                    i += 2;
-                } else {
-                    out.push(b'%');
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

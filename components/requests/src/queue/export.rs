@@ -41,7 +41,7 @@ pub fn csv(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     let query = super::checked(req, commune, Mode::Export)?;
     let conn = crate::database()?;
     let mut filters = query.filters.clone();
-    super::plan_text(&conn, &mut filters)?;
+    let _ = super::plan_text(&conn, &mut filters)?;
     let today = db::first_text(&db::query(&conn, "SELECT date('now')", &[])?)
         .context("today's date")?;
     let mut out = ::csv::Writer::from_writer(Vec::new());

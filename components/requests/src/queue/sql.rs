@@ -138,7 +138,7 @@ pub struct After {
 }
 
 /// The columns of a queue row, in the order [`page`] selects them.
-pub const ROW_COLUMNS: &str = "rowid, reference, service_code, service_name, state, is_open, \
+pub const ROW_COLUMNS: &str = "requests.rowid, reference, service_code, service_name, state, is_open, \
     department, assignee, channel, created_at, updated_at, expected_on, address, closed_at, \
     (is_open = 1 AND expected_on < date('now')) AS overdue";
 
@@ -172,7 +172,7 @@ pub fn sort_column_index(sort: Sort) -> usize {
 
 /// One page: up to `limit` rows after `after`, in `sort` order.
 pub fn page(filters: &Filters, sort: Sort, after: Option<&After>, limit: i64) -> Sql {
-    let (mut conditions, mut params) = conditions(filters, Some(sort));
+    let (from, mut conditions, mut params) = conditions(filters, Some(sort));
     if let Some(after) = after {
         let (condition, mut values) = keyset(sort, after);
         conditions.push(condition);
@@ -182,8 +182,8 @@ pub fn page(filters: &Filters, sort: Sort, after: Option<&After>, limit: i64) ->
     params.push(Param::Int(limit));
     Sql {
         text: format!(
-            "SELECT {ROW_COLUMNS} FROM requests WHERE {} ORDER BY {col} {direction}, rowid \
-             {direction} LIMIT ?",
+            "SELECT {ROW_COLUMNS} FROM {from} WHERE {} ORDER BY {col} {direction}, \
+             requests.rowid {direction} LIMIT ?",
             conditions.join(" AND "),
             col = sort.column(),
         ),
@@ -192,13 +192,34 @@ pub fn page(filters: &Filters, sort: Sort, after: Option<&After>, limit: i64) ->
 }
 
 /// The number of matching requests, counting no further than `cap` (so that a broad filter on
-/// a large commune costs at most `cap` index entries).
+/// a large commune costs at most `cap` index entries). With a text filter only the first `cap`
+/// full-text matches are examined: when the index holds more than `cap` matches the result is
+/// a lower bound (the caller knows from [`text_matches`]).
 pub fn capped_count(filters: &Filters, cap: i64) -> Sql {
-    let (conditions, mut params) = conditions(filters, None);
+    let mut unmatched = filters.clone();
+    let expression = match &filters.text {
+        Some(Text::Match(expression)) => {
+            unmatched.text = None;
+            Some(expression.clone())
+        }
+        _ => None,
+    };
+    let (from, conditions, where_params) = conditions(&unmatched, None);
+    let mut params = Vec::new();
+    let from = match expression {
+        Some(expression) => {
+            params.push(Param::Text(expression));
+            params.push(Param::Int(cap));
+            "(SELECT rowid FROM requests_text WHERE requests_text MATCH ? LIMIT ?) AS matches \
+             CROSS JOIN requests ON requests.rowid = matches.rowid"
+        }
+        None => from,
+    };
+    params.extend(where_params);
     params.push(Param::Int(cap));
     Sql {
         text: format!(
-            "SELECT count(*) FROM (SELECT 1 FROM requests WHERE {} LIMIT ?)",
+            "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {} LIMIT ?)",
             conditions.join(" AND ")
         ),
         params,
@@ -207,7 +228,7 @@ pub fn capped_count(filters: &Filters, cap: i64) -> Sql {
 
 /// The exact number of matching requests per state (`state`, `count` rows).
 pub fn state_counts(filters: &Filters) -> Sql {
-    let (conditions, params) = conditions(filters, None);
+    let (from, conditions, params) = conditions(filters, None);
     // Grouping by `state` invites the planner to walk the state index in order and look up
     // every row of the commune for the other filters; with another filter, `+state` makes it
     // use that filter's index and group the few matches instead.
@@ -222,7 +243,7 @@ pub fn state_counts(filters: &Filters) -> Sql {
     let group = if narrowed { "+state" } else { "state" };
     Sql {
         text: format!(
-            "SELECT state, count(*) FROM requests WHERE {} GROUP BY {group} ORDER BY {group}",
+            "SELECT state, count(*) FROM {from} WHERE {} GROUP BY {group} ORDER BY {group}",
             conditions.join(" AND ")
         ),
         params,
@@ -263,9 +284,10 @@ pub fn match_expression(typed: &str) -> Option<String> {
     Some(quoted.join(" "))
 }
 
-/// The WHERE conditions of `filters` and their parameters, for a page in `sort` order or
-/// (`None`) for counting.
-fn conditions(f: &Filters, sort: Option<Sort>) -> (Vec<String>, Vec<Param>) {
+/// The rows to read from (FROM clause), the WHERE conditions of `filters` and their
+/// parameters, for a page in `sort` order or (`None`) for counting.
+fn conditions(f: &Filters, sort: Option<Sort>) -> (&'static str, Vec<String>, Vec<Param>) {
+    let mut from = "requests";
     let mut conditions = vec!["commune = ?".to_owned()];
     let mut params = vec![Param::Text(f.commune.clone())];
     one_of(&mut conditions, &mut params, "service_code", &f.services);
@@ -321,19 +343,26 @@ fn conditions(f: &Filters, sort: Option<Sort>) -> (Vec<String>, Vec<Param>) {
             conditions.push("reference = ?".into());
             params.push(Param::Text(reference.clone()));
         }
+        Some(Text::Match(expression)) if f.text_drives || sort.is_none() => {
+            // Few matches, or a count that stops at its cap: start from the matches and look
+            // each request up by rowid. CROSS JOIN fixes that order (the planner would rather
+            // walk the sort index and probe the matches, reading the whole commune).
+            from = "requests_text CROSS JOIN requests ON requests.rowid = requests_text.rowid";
+            conditions.push("requests_text MATCH ?".into());
+            params.push(Param::Text(expression.clone()));
+        }
         Some(Text::Match(expression)) => {
-            // A unary `+` keeps the planner from driving by rowid: for a page with many matches
-            // it is cheaper to walk the sort index and probe the (once built) set of matches.
-            // A capped count always starts from the matches (it stops at the cap).
-            let rowid = if f.text_drives || sort.is_none() { "rowid" } else { "+rowid" };
-            conditions.push(format!(
-                "{rowid} IN (SELECT rowid FROM requests_text WHERE requests_text MATCH ?)"
-            ));
+            // Many matches: walk the sort index and probe the (once built) set of matches,
+            // which soon finds a page; `+` keeps the planner from driving by rowid.
+            conditions.push(
+                "+requests.rowid IN (SELECT rowid FROM requests_text WHERE requests_text MATCH ?)"
+                    .into(),
+            );
             params.push(Param::Text(expression.clone()));
         }
         None => {}
     }
-    (conditions, params)
+    (from, conditions, params)
 }
 
 /// `column = ?` or `column IN (?, ?, …)` for a non-empty list (column names are fixed here).
@@ -360,18 +389,18 @@ fn keyset(sort: Sort, after: &After) -> (String, Vec<Param>) {
     match (&after.value, sort.descending) {
         (Some(value), true) => {
             let text = if sort.nullable() {
-                format!("(({column}, rowid) < (?, ?) OR {column} IS NULL)")
+                format!("(({column}, requests.rowid) < (?, ?) OR {column} IS NULL)")
             } else {
-                format!("({column}, rowid) < (?, ?)")
+                format!("({column}, requests.rowid) < (?, ?)")
             };
             (text, vec![Param::Text(value.clone()), rowid])
         }
         (Some(value), false) => (
-            format!("({column}, rowid) > (?, ?)"),
+            format!("({column}, requests.rowid) > (?, ?)"),
             vec![Param::Text(value.clone()), rowid],
         ),
-        (None, true) => (format!("({column} IS NULL AND rowid < ?)"), vec![rowid]),
-        (None, false) => (format!("({column} IS NOT NULL OR rowid > ?)"), vec![rowid]),
+        (None, true) => (format!("({column} IS NULL AND requests.rowid < ?)"), vec![rowid]),
+        (None, false) => (format!("({column} IS NOT NULL OR requests.rowid > ?)"), vec![rowid]),
     }
 }
 
@@ -416,11 +445,30 @@ mod tests {
             rowid: 42,
         };
         let sql = page(&demo(), Sort::DEFAULT, Some(&after), 10);
-        assert!(sql.text.contains("(created_at, rowid) < (?, ?)"), "{}", sql.text);
-        assert!(sql.text.ends_with("ORDER BY created_at DESC, rowid DESC LIMIT ?"));
+        assert!(sql.text.contains("(created_at, requests.rowid) < (?, ?)"), "{}", sql.text);
+        assert!(sql.text.ends_with("ORDER BY created_at DESC, requests.rowid DESC LIMIT ?"));
         let ascending = Sort::parse("expected").expect("sort");
         let sql = page(&demo(), ascending, Some(&After { value: None, rowid: 7 }), 10);
-        assert!(sql.text.contains("(expected_on IS NOT NULL OR rowid > ?)"), "{}", sql.text);
+        assert!(sql.text.contains("(expected_on IS NOT NULL OR requests.rowid > ?)"), "{}", sql.text);
+    }
+
+    #[test]
+    fn a_text_count_examines_a_bounded_number_of_matches_with_parameters_in_order() {
+        let mut filters = demo();
+        filters.text = Some(Text::Match("\"x\"".into()));
+        filters.open = Some(true);
+        let sql = capped_count(&filters, 10);
+        assert!(sql.text.contains("MATCH ? LIMIT ?) AS matches"), "{}", sql.text);
+        assert_eq!(
+            sql.params,
+            [
+                Param::Text("\"x\"".into()),
+                Param::Int(10),
+                Param::Text("demo".into()),
+                Param::Int(1),
+                Param::Int(10)
+            ]
+        );
     }
 
     #[test]
