@@ -2,8 +2,11 @@
 //! following a report instead of filing it again, and merging a duplicate into its original so
 //! that the duplicate's filer gets the original's updates.
 
+mod requests_support;
+
 use guichet_tests::guichet::Guichet;
 use guichet_tests::Reply;
+use requests_support::{errors_of, events};
 use serde_json::{json, Value};
 
 const COMMUNE: &str = "demo";
@@ -63,46 +66,6 @@ fn references(reply: &Reply) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn codes(reply: &Reply) -> Vec<(String, String)> {
-    reply.json()["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or_default().to_owned(),
-                        e["code"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn db(g: &Guichet) -> rusqlite::Connection {
-    let conn =
-        rusqlite::Connection::open(g.host.state_dir.join("requests.db")).expect("requests.db");
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .expect("busy timeout");
-    conn
-}
-
-/// The payloads of the outbox events of `kind` about `reference`, oldest first.
-fn events(g: &Guichet, kind: &str, reference: &str) -> Vec<Value> {
-    let conn = db(g);
-    let mut statement = conn
-        .prepare("SELECT payload FROM outbox WHERE kind = ?1 ORDER BY created_at, rowid")
-        .expect("prepare");
-    let rows = statement
-        .query_map([kind], |row| row.get::<_, String>(0))
-        .expect("query");
-    rows.filter_map(Result::ok)
-        .filter_map(|text| serde_json::from_str::<Value>(&text).ok())
-        .filter(|payload| payload["reference"] == reference)
-        .collect()
 }
 
 /// The e-mail addresses among an event's recipients.
@@ -223,7 +186,7 @@ fn bad_coordinates_and_unknown_services_are_refused_field_by_field_and_personal_
     assert_eq!(reply.status, 400, "{}", reply.body);
     let pair = |f: &str, c: &str| (f.to_owned(), c.to_owned());
     assert_eq!(
-        codes(&reply),
+        errors_of(&reply),
         [
             pair("service", "required"),
             pair("lat", "out_of_range"),
@@ -234,7 +197,7 @@ fn bad_coordinates_and_unknown_services_are_refused_field_by_field_and_personal_
         &g,
         &format!("service=no-such-service&lat={LAT}&long={LONG}"),
     );
-    assert_eq!(codes(&reply), [pair("service", "unknown_service")]);
+    assert_eq!(errors_of(&reply), [pair("service", "unknown_service")]);
 
     let token = g.keys.access_token(COMMUNE, "acct-alice", &["citizen"]);
     let body = json!({
@@ -281,7 +244,7 @@ fn a_visitor_follows_a_report_instead_of_filing_it_again_and_gets_its_updates() 
     let reply = g.post(&path, &json!({}), None);
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert_eq!(
-        codes(&reply),
+        errors_of(&reply),
         [("contact".to_owned(), "required".to_owned())]
     );
     let reply = g.post(
@@ -290,7 +253,7 @@ fn a_visitor_follows_a_report_instead_of_filing_it_again_and_gets_its_updates() 
         None,
     );
     assert_eq!(
-        codes(&reply),
+        errors_of(&reply),
         [("contact.email".to_owned(), "invalid".to_owned())]
     );
 
@@ -479,20 +442,20 @@ fn a_request_is_merged_once_never_into_itself_nor_into_a_merged_one() {
     };
     let pair = |f: &str, c: &str| vec![(f.to_owned(), c.to_owned())];
 
-    assert_eq!(codes(&merge(&a, &a)), pair("into", "same_request"));
+    assert_eq!(errors_of(&merge(&a, &a)), pair("into", "same_request"));
     assert_eq!(
-        codes(&merge(&a, "2099-999999")),
+        errors_of(&merge(&a, "2099-999999")),
         pair("into", "unknown_reference")
     );
     let reply = merge(&b, &a);
     assert_eq!(reply.status, 200, "{}", reply.body);
     let reply = merge(&b, &a);
     assert_eq!(
-        (reply.status, codes(&reply)),
+        (reply.status, errors_of(&reply)),
         (409, pair("reference", "already_merged"))
     );
     let reply = merge(&c, &b);
-    assert_eq!((reply.status, codes(&reply)), (409, pair("into", "merged")));
+    assert_eq!((reply.status, errors_of(&reply)), (409, pair("into", "merged")));
     // Across services of the same commune: allowed (the citizen may have picked the wrong one).
     let reply = merge(&c, &a);
     assert_eq!(reply.status, 200, "{}", reply.body);

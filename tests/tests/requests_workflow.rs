@@ -6,6 +6,7 @@ mod requests_support;
 
 use guichet_tests::guichet::Guichet;
 use guichet_tests::Reply;
+use requests_support::{db, errors_of, events};
 use serde_json::{json, Value};
 
 const COMMUNE: &str = "demo";
@@ -63,52 +64,11 @@ fn show(g: &Guichet, reference: &str, token: &str) -> Value {
     reply.json()
 }
 
-fn codes(reply: &Reply) -> Vec<(String, String)> {
-    reply.json()["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or_default().to_owned(),
-                        e["code"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn entries<'v>(view: &'v Value, kind: &str) -> Vec<&'v Value> {
     view["timeline"]
         .as_array()
         .map(|t| t.iter().filter(|e| e["kind"] == kind).collect())
         .unwrap_or_default()
-}
-
-/// The requests database, read (and, for the immutability check, written) next to the host.
-fn db(g: &Guichet) -> rusqlite::Connection {
-    let conn =
-        rusqlite::Connection::open(g.host.state_dir.join("requests.db")).expect("requests.db");
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .expect("busy timeout");
-    conn
-}
-
-/// The payloads of the outbox events of `kind` about `reference`, oldest first.
-fn events(g: &Guichet, kind: &str, reference: &str) -> Vec<Value> {
-    let conn = db(g);
-    let mut statement = conn
-        .prepare("SELECT payload FROM outbox WHERE kind = ?1 ORDER BY created_at, rowid")
-        .expect("prepare");
-    let rows = statement
-        .query_map([kind], |row| row.get::<_, String>(0))
-        .expect("query");
-    rows.filter_map(Result::ok)
-        .filter_map(|text| serde_json::from_str::<Value>(&text).ok())
-        .filter(|payload| payload["reference"] == reference)
-        .collect()
 }
 
 fn timeline_count(g: &Guichet, reference: &str) -> i64 {
@@ -204,7 +164,7 @@ fn a_transition_not_allowed_from_the_current_state_is_refused_and_nothing_change
     let reply = transition(&g, &reference, json!({"to": "delivered"}), &agent);
     assert_eq!(reply.status, 409, "{}", reply.body);
     assert_eq!(
-        codes(&reply),
+        errors_of(&reply),
         [("to".to_owned(), "transition_not_allowed".to_owned())]
     );
     let message = reply.json()["errors"][0]["message"]
@@ -224,7 +184,7 @@ fn a_transition_not_allowed_from_the_current_state_is_refused_and_nothing_change
     );
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert_eq!(
-        codes(&reply),
+        errors_of(&reply),
         [
             ("message".to_owned(), "empty".to_owned()),
             ("to".to_owned(), "unknown_state".to_owned())
@@ -274,7 +234,7 @@ fn a_citizen_cannot_use_an_agents_transition_but_may_withdraw_their_own_request(
         &alice,
     );
     assert_eq!(
-        codes(&reply),
+        errors_of(&reply),
         [("note".to_owned(), "staff_only".to_owned())]
     );
 
@@ -453,7 +413,7 @@ fn citizen_and_agent_exchange_messages_and_each_one_is_an_event_for_the_other_si
     ] {
         let reply = g.post(&path, &body, Some(&alice));
         assert_eq!(reply.status, 400, "{}", reply.body);
-        assert_eq!(codes(&reply), [("text".to_owned(), code.to_owned())]);
+        assert_eq!(errors_of(&reply), [("text".to_owned(), code.to_owned())]);
     }
     let reply = g.post(&path, &json!({"text": "Bonjour"}), Some(&citizen(&g, BOB)));
     assert_eq!(reply.status, 404, "{}", reply.body);
@@ -521,7 +481,7 @@ fn an_agent_takes_a_request_and_only_a_supervisor_moves_it_to_another_department
     );
     let reply = g.post(&path, &json!({"assignee": 12}), Some(&supervisor(&g)));
     assert_eq!(
-        codes(&reply),
+        errors_of(&reply),
         [("assignee".to_owned(), "invalid".to_owned())]
     );
 }
@@ -542,7 +502,7 @@ fn a_closed_request_is_reopened_by_a_supervisor_to_the_initial_state_but_not_by_
     );
     assert_eq!(reply.status, 409, "{}", reply.body);
     assert_eq!(
-        codes(&reply),
+        errors_of(&reply),
         [("state".to_owned(), "not_closed".to_owned())]
     );
     for to in ["processing", "delivered"] {
@@ -569,7 +529,7 @@ fn a_closed_request_is_reopened_by_a_supervisor_to_the_initial_state_but_not_by_
     assert_eq!(reply.status, 403, "nor citizens: {}", reply.body);
     let reply = g.post(&path, &json!({}), Some(&supervisor(&g)));
     assert_eq!(
-        codes(&reply),
+        errors_of(&reply),
         [("reason".to_owned(), "required".to_owned())]
     );
 

@@ -5,7 +5,8 @@
 //! once, so a redelivered event (the sender retries until it gets a 2xx) creates no second
 //! message, and an event acknowledged is never without its messages. The messages are then
 //! attempted at once; those the provider does not take stay queued for
-//! `POST /internal/messages/retry` (backoff in [`crate::delivery`]).
+//! `POST /internal/messages/retry` (backoff in [`crate::delivery`]), which requests' outbox
+//! sweep (`POST /api/requests/outbox/retry`) also runs for its commune.
 
 use guichet_guest::db::{self, Value};
 use guichet_guest::event::{self, Event};

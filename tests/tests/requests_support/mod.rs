@@ -157,3 +157,22 @@ pub const PDF: &[u8] = b"%PDF-1.4\n% Guichet test document\n%%EOF\n";
 pub fn attachment(name: &str, content_type: &str, bytes: &[u8]) -> Value {
     json!({"name": name, "content_type": content_type, "data_base64": base64(bytes)})
 }
+
+/// The requests database of the running host, for what the API does not show (the outbox,
+/// backdating), read and written beside the host.
+pub fn db(g: &Guichet) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(g.host.state_dir.join("requests.db")).expect("requests.db");
+    conn.busy_timeout(std::time::Duration::from_secs(5)).expect("busy timeout");
+    conn
+}
+
+/// The payloads of the outbox events of `kind` about `reference`, oldest first.
+pub fn events(g: &Guichet, kind: &str, reference: &str) -> Vec<Value> {
+    let conn = db(g);
+    let mut statement = conn.prepare("SELECT payload FROM outbox WHERE kind = ?1 ORDER BY created_at, rowid").expect("prepare");
+    let rows = statement.query_map([kind], |row| row.get::<_, String>(0)).expect("query");
+    rows.filter_map(Result::ok)
+        .filter_map(|text| serde_json::from_str::<Value>(&text).ok())
+        .filter(|payload| payload["reference"] == reference)
+        .collect()
+}
