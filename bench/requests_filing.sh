@@ -83,11 +83,11 @@ file_one() { # notify -> prints "reference code"
 for _ in 1 2 3; do file_one email >/dev/null; done
 
 load() { # name method-or-script url -> "rps p50 p99 non2xx" (wrk, $CONNECTIONS connections)
-  local out="$work/wrk-$1.txt"
+  local out="$work/wrk-$1.txt" c=${LOAD_CONNECTIONS:-$CONNECTIONS}
   if [ -n "$2" ]; then
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$2" "$3" >"$out"
+    wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --latency -s "$2" "$3" >"$out"
   else
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$3" >"$out"
+    wrk -t"$THREADS" -c"$c" -d"${DURATION}s" --latency "$3" >"$out"
   fi
   local ms='{v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}'
   echo "$(awk '/^Requests\/sec:/ {print $2}' "$out") $(awk '$1 == "50%" '"$ms" "$out") \
@@ -96,6 +96,7 @@ $(awk '$1 == "99%" '"$ms" "$out") $(awk '/Non-2xx/ {print $NF} END {}' "$out" | 
 
 read -r base_rps base_p50 base_p99 base_bad < <(load health "" "$base/api/requests/health")
 read -r file_rps file_p50 file_p99 file_bad < <(load filing "$work/file.lua" "$base")
+read -r few_rps few_p50 few_p99 few_bad < <(LOAD_CONNECTIONS=4 load filing-few "$work/file.lua" "$base")
 read -r none_rps none_p50 none_p99 none_bad < <(NOTIFY=none load filing-none "$work/file.lua" "$base")
 for _ in $(seq 1 50); do
   read -r ref code < <(file_one none)
@@ -137,6 +138,7 @@ echo "| what ($(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, one 
 echo "|---|---|---|---|---|---|"
 echo "| baseline: \`GET /api/requests/health\` (requests.wasm, one read, no chaining) | $base_rps | $base_p50 | $base_p99 | ${base_bad:-0} | 1 |"
 echo "| submissions: \`POST /api/requests\` pothole, anonymous, told by e-mail | $file_rps | $file_p50 | $file_p99 | ${file_bad:-0} | $(ratio "$file_rps" "$base_rps") |"
+echo "| the same submissions from 4 clients only | $few_rps | $few_p50 | $few_p99 | ${few_bad:-0} | $(ratio "$few_rps" "$base_rps") |"
 echo "| submissions with \`notify: none\` (no message sent) | $none_rps | $none_p50 | $none_p99 | ${none_bad:-0} | $(ratio "$none_rps" "$base_rps") |"
 echo "| submissions, told by e-mail, the databases' WAL kept open by an idle connection | $keep_rps | $keep_p50 | $keep_p99 | ${keep_bad:-0} | $(ratio "$keep_rps" "$base_rps") |"
 echo "| status look-ups: \`POST /api/requests/track\` \`{reference, code}\` | $track_rps | $track_p50 | $track_p99 | ${track_bad:-0} | $(ratio "$track_rps" "$base_rps") |"

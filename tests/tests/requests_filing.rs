@@ -538,7 +538,7 @@ fn concurrent_filings_with_one_idempotency_key_file_one_request() {
     let references: Vec<Value> = replies
         .iter()
         .map(|r| {
-            assert_eq!(r.status, 201, "{}", r.body);
+            assert_eq!(r.status, 201, "{}\n{}", r.body, g.host.log());
             r.json()["reference"].clone()
         })
         .collect();

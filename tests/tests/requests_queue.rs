@@ -68,7 +68,8 @@ fn migrated(g: &Guichet) {
 fn seed(g: &Guichet, commune: &str, seeds: &[Seed]) {
     migrated(g);
     let mut conn = rusqlite::Connection::open(database(g)).expect("requests database");
-    conn.busy_timeout(std::time::Duration::from_secs(10)).expect("busy timeout");
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .expect("busy timeout");
     let tx = conn.transaction().expect("transaction");
     for s in seeds {
         let closed = s.closed.as_deref();
@@ -106,7 +107,10 @@ fn seed(g: &Guichet, commune: &str, seeds: &[Seed]) {
             "INSERT INTO requests_text (rowid, text) SELECT rowid, ?1 FROM requests \
              WHERE commune = ?2 AND reference = ?3",
             rusqlite::params![
-                format!("{}\n{}\n{}\n{}", s.reference, s.service, s.description, s.address),
+                format!(
+                    "{}\n{}\n{}\n{}",
+                    s.reference, s.service, s.description, s.address
+                ),
                 commune,
                 s.reference
             ],
@@ -140,7 +144,10 @@ fn all_pages(g: &Guichet, token: &str, query: &str, limit: usize) -> Vec<Value> 
 }
 
 fn references(items: &[Value]) -> BTreeSet<String> {
-    items.iter().map(|i| i["reference"].as_str().expect("reference").to_owned()).collect()
+    items
+        .iter()
+        .map(|i| i["reference"].as_str().expect("reference").to_owned())
+        .collect()
 }
 
 /// 60 requests with every combination the filters tell apart, plus two of another commune.
@@ -174,8 +181,15 @@ fn varied() -> Vec<Seed> {
 }
 
 fn check(g: &Guichet, token: &str, query: &str, seeds: &[Seed], keep: impl Fn(&Seed) -> bool) {
-    let expected: BTreeSet<String> = seeds.iter().filter(|s| keep(s)).map(|s| s.reference.clone()).collect();
-    assert!(!expected.is_empty(), "{query} selects nothing: a useless check");
+    let expected: BTreeSet<String> = seeds
+        .iter()
+        .filter(|s| keep(s))
+        .map(|s| s.reference.clone())
+        .collect();
+    assert!(
+        !expected.is_empty(),
+        "{query} selects nothing: a useless check"
+    );
     let got = references(&all_pages(g, token, query, 100));
     assert_eq!(got, expected, "{query}");
     let reply = g.get(&format!("{REQUESTS}?{query}&counts=true"), Some(token));
@@ -192,8 +206,14 @@ fn check(g: &Guichet, token: &str, query: &str, seeds: &[Seed], keep: impl Fn(&S
         .map(|(k, v)| (k.clone(), v.as_u64().expect("count") as usize))
         .collect();
     assert_eq!(counted, by_state, "{query}");
-    let plain = g.get(&format!("{REQUESTS}?{query}&limit=5"), Some(token)).json();
-    assert_eq!(plain["total"], expected.len(), "{query}: total without counts");
+    let plain = g
+        .get(&format!("{REQUESTS}?{query}&limit=5"), Some(token))
+        .json();
+    assert_eq!(
+        plain["total"],
+        expected.len(),
+        "{query}: total without counts"
+    );
     assert_eq!(plain["total_is_capped"], false);
 }
 
@@ -217,43 +237,89 @@ fn the_queue_filters_by_service_state_department_assignee_and_overdue_and_counts
     seed(&g, "autre-commune", &[elsewhere]);
     let me = staff(&g, "agent-7", &["agent"]);
 
-    check(&g, &me, "service=graffiti", &seeds, |s| s.service == "graffiti");
-    check(&g, &me, "service=pothole,streetlight-out", &seeds, |s| s.department == "roads");
-    check(&g, &me, "service=pothole&service=birth-certificate", &seeds, |s| {
-        ["pothole", "birth-certificate"].contains(&s.service)
+    check(&g, &me, "service=graffiti", &seeds, |s| {
+        s.service == "graffiti"
     });
+    check(&g, &me, "service=pothole,streetlight-out", &seeds, |s| {
+        s.department == "roads"
+    });
+    check(
+        &g,
+        &me,
+        "service=pothole&service=birth-certificate",
+        &seeds,
+        |s| ["pothole", "birth-certificate"].contains(&s.service),
+    );
     check(&g, &me, "state=resolved", &seeds, |s| s.state == "resolved");
-    check(&g, &me, "state=submitted,acknowledged&department=roads", &seeds, |s| {
-        s.open && s.department == "roads"
+    check(
+        &g,
+        &me,
+        "state=submitted,acknowledged&department=roads",
+        &seeds,
+        |s| s.open && s.department == "roads",
+    );
+    check(&g, &me, "department=civil-status", &seeds, |s| {
+        s.department == "civil-status"
     });
-    check(&g, &me, "department=civil-status", &seeds, |s| s.department == "civil-status");
-    check(&g, &me, "assignee=agent-9", &seeds, |s| s.assignee == Some("agent-9"));
-    check(&g, &me, "assignee=me&open=true", &seeds, |s| s.assignee == Some("agent-7") && s.open);
+    check(&g, &me, "assignee=agent-9", &seeds, |s| {
+        s.assignee == Some("agent-9")
+    });
+    check(&g, &me, "assignee=me&open=true", &seeds, |s| {
+        s.assignee == Some("agent-7") && s.open
+    });
     check(&g, &me, "assignee=none", &seeds, |s| s.assignee.is_none());
     check(&g, &me, "overdue=true", &seeds, Seed::overdue);
-    check(&g, &me, "overdue=false&department=roads", &seeds, |s| !s.overdue() && s.department == "roads");
+    check(&g, &me, "overdue=false&department=roads", &seeds, |s| {
+        !s.overdue() && s.department == "roads"
+    });
     check(&g, &me, "open=false", &seeds, |s| !s.open);
-    check(&g, &me, "channel=phone,email", &seeds, |s| ["phone", "email"].contains(&s.channel));
+    check(&g, &me, "channel=phone,email", &seeds, |s| {
+        ["phone", "email"].contains(&s.channel)
+    });
     // Created 1 to 60 days ago: from 10 days ago to 5 days ago, both days included.
     let day = |days: i64| {
         let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
-        conn.query_row("SELECT date('now', ?1)", [format!("-{days} days")], |r| r.get::<_, String>(0))
-            .expect("date")
+        conn.query_row("SELECT date('now', ?1)", [format!("-{days} days")], |r| {
+            r.get::<_, String>(0)
+        })
+        .expect("date")
     };
-    check(&g, &me, &format!("from={}&to={}", day(10), day(5)), &seeds, |s| {
-        let n: i64 = s.created.trim_start_matches('-').trim_end_matches(" days").parse().unwrap_or(-1);
-        (5..=10).contains(&n)
-    });
+    check(
+        &g,
+        &me,
+        &format!("from={}&to={}", day(10), day(5)),
+        &seeds,
+        |s| {
+            let n: i64 = s
+                .created
+                .trim_start_matches('-')
+                .trim_end_matches(" days")
+                .parse()
+                .unwrap_or(-1);
+            (5..=10).contains(&n)
+        },
+    );
 
     let all = all_pages(&g, &me, "", 100);
     assert_eq!(all.len(), 62, "the other commune's request never shows");
-    let item = all.iter().find(|i| i["reference"] == "2020-000004").expect("seeded request");
+    let item = all
+        .iter()
+        .find(|i| i["reference"] == "2020-000004")
+        .expect("seeded request");
     assert_eq!(item["overdue"], true);
     assert_eq!(item["service"]["code"], "graffiti");
     assert_eq!(item["service"]["name"], "Service graffiti");
-    assert!(item.get("answers").is_none(), "the queue shows no answers: {item}");
-    let english = g.get(&format!("{REQUESTS}?q=2020-000004&lang=en"), Some(&me)).json();
-    assert_eq!(english["items"][0]["service"]["name"], "Service graffiti (en)");
+    assert!(
+        item.get("answers").is_none(),
+        "the queue shows no answers: {item}"
+    );
+    let english = g
+        .get(&format!("{REQUESTS}?q=2020-000004&lang=en"), Some(&me))
+        .json();
+    assert_eq!(
+        english["items"][0]["service"]["name"],
+        "Service graffiti (en)"
+    );
 }
 
 #[test]
@@ -265,24 +331,42 @@ fn paging_with_the_cursor_visits_every_request_exactly_once() {
         .map(|n| {
             let mut s = Seed::new(n);
             s.created = format!("-{} hours", n / 7);
-            s.expected_days = if n % 10 == 0 { None } else { Some(i64::try_from(n % 13).unwrap_or(0) - 6) };
+            s.expected_days = if n % 10 == 0 {
+                None
+            } else {
+                Some(i64::try_from(n % 13).unwrap_or(0) - 6)
+            };
             s
         })
         .collect();
     seed(&g, "demo", &seeds);
     let token = staff(&g, "agent-1", &["agent"]);
     let everyone: BTreeSet<String> = seeds.iter().map(|s| s.reference.clone()).collect();
-    for sort in ["-created", "created", "expected", "-expected", "updated", "-updated"] {
+    for sort in [
+        "-created",
+        "created",
+        "expected",
+        "-expected",
+        "updated",
+        "-updated",
+    ] {
         let items = all_pages(&g, &token, &format!("sort={sort}"), 10);
         let got = references(&items);
-        assert_eq!(items.len(), everyone.len(), "{sort}: a request was shown twice or missed");
+        assert_eq!(
+            items.len(),
+            everyone.len(),
+            "{sort}: a request was shown twice or missed"
+        );
         assert_eq!(got, everyone, "{sort}");
         let key = match sort.trim_start_matches('-') {
             "created" => "created_at",
             "updated" => "updated_at",
             _ => "expected_on",
         };
-        let values: Vec<String> = items.iter().map(|i| i[key].as_str().unwrap_or("").to_owned()).collect();
+        let values: Vec<String> = items
+            .iter()
+            .map(|i| i[key].as_str().unwrap_or("").to_owned())
+            .collect();
         let mut sorted = values.clone();
         sorted.sort();
         if sort.starts_with('-') {
@@ -292,7 +376,11 @@ fn paging_with_the_cursor_visits_every_request_exactly_once() {
     }
     // Paging with a filter: only the filter's requests, still once each.
     let overdue = all_pages(&g, &token, "overdue=true&sort=expected", 7);
-    let expected: BTreeSet<String> = seeds.iter().filter(|s| s.overdue()).map(|s| s.reference.clone()).collect();
+    let expected: BTreeSet<String> = seeds
+        .iter()
+        .filter(|s| s.overdue())
+        .map(|s| s.reference.clone())
+        .collect();
     assert_eq!(overdue.len(), expected.len());
     assert_eq!(references(&overdue), expected);
 }
@@ -302,14 +390,26 @@ fn a_citizen_cannot_see_the_queue_the_export_or_the_figures() {
     let g = Guichet::start();
     file_pothole(&g, Some(&citizen(&g, "alice")));
     let alice = citizen(&g, "alice");
-    for path in [REQUESTS, "/api/requests/export.csv", "/api/requests/figures"] {
+    for path in [
+        REQUESTS,
+        "/api/requests/export.csv",
+        "/api/requests/figures",
+    ] {
         let anonymous = g.get(path, None);
         assert_eq!(anonymous.status, 401, "{path}: {}", anonymous.body);
         let reply = g.get(path, Some(&alice));
         assert_eq!(reply.status, 403, "{path}: {}", reply.body);
-        assert!(!reply.body.contains("2026-") && !reply.body.contains("pothole"), "{}", reply.body);
+        assert!(
+            !reply.body.contains("2026-") && !reply.body.contains("pothole"),
+            "{}",
+            reply.body
+        );
         let other = g.keys.access_token("autre-commune", "agent-1", &["agent"]);
-        assert_eq!(g.get(path, Some(&other)).status, 401, "{path}: a token of another commune");
+        assert_eq!(
+            g.get(path, Some(&other)).status,
+            401,
+            "{path}: a token of another commune"
+        );
     }
     let agent = staff(&g, "agent-1", &["supervisor"]);
     assert_eq!(g.get(REQUESTS, Some(&agent)).status, 200);
@@ -331,7 +431,12 @@ fn bad_filters_are_named_field_by_field() {
         .as_array()
         .expect("errors")
         .iter()
-        .map(|e| (e["field"].as_str().unwrap_or("").to_owned(), e["code"].as_str().unwrap_or("").to_owned()))
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or("").to_owned(),
+                e["code"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
     let expected: BTreeSet<(String, String)> = [
         ("sort", "invalid"),
@@ -353,14 +458,25 @@ fn bad_filters_are_named_field_by_field() {
     .map(|(f, c)| (f.to_owned(), c.to_owned()))
     .collect();
     assert_eq!(errors, expected);
-    let export = g.get("/api/requests/export.csv?limit=10&sort=-created", Some(&token));
+    let export = g.get(
+        "/api/requests/export.csv?limit=10&sort=-created",
+        Some(&token),
+    );
     assert_eq!(export.status, 400, "{}", export.body);
     assert_eq!(export.json()["errors"][0]["field"], "limit");
     let figures = g.get("/api/requests/figures?by=colour", Some(&token));
     assert_eq!(figures.status, 400, "{}", figures.body);
     assert_eq!(figures.json()["errors"][0]["field"], "by");
-    let reversed = g.get(&format!("{REQUESTS}?from=2026-03-02&to=2026-03-01"), Some(&token));
-    assert_eq!(reversed.json()["errors"][0]["code"], "before_from", "{}", reversed.body);
+    let reversed = g.get(
+        &format!("{REQUESTS}?from=2026-03-02&to=2026-03-01"),
+        Some(&token),
+    );
+    assert_eq!(
+        reversed.json()["errors"][0]["code"],
+        "before_from",
+        "{}",
+        reversed.body
+    );
 }
 
 #[test]
@@ -376,23 +492,55 @@ fn the_text_filter_finds_words_and_references_and_reads_fts_syntax_as_plain_text
     seed(&g, "demo", &seeds);
     let token = staff(&g, "agent-1", &["agent"]);
     let found = |q: &str| references(&all_pages(&g, &token, &format!("q={q}"), 100));
-    let set = |refs: &[&str]| refs.iter().map(|r| (*r).to_owned()).collect::<BTreeSet<String>>();
+    let set = |refs: &[&str]| {
+        refs.iter()
+            .map(|r| (*r).to_owned())
+            .collect::<BTreeSet<String>>()
+    };
     assert_eq!(found("lampadaire"), set(&["2020-000004", "2020-000008"]));
-    assert_eq!(found("lampad"), set(&["2020-000004", "2020-000008"]), "the last word is a prefix");
-    assert_eq!(found("ecole+lampadaire"), set(&["2020-000004"]), "accents do not matter, words are ANDed");
+    assert_eq!(
+        found("LAMPADAIRE"),
+        set(&["2020-000004", "2020-000008"]),
+        "case does not matter"
+    );
+    assert!(found("lampad").is_empty(), "words match whole words");
+    assert_eq!(
+        found("ecole+lampadaire"),
+        set(&["2020-000004"]),
+        "accents do not matter, words are ANDed"
+    );
     assert_eq!(
         references(&all_pages(&g, &token, "q=lampadaire&open=true", 100)),
         set(&["2020-000004"])
     );
-    assert_eq!(found("boulangerie"), set(&[filed.reference.as_str()]), "a real filing is indexed");
-    assert_eq!(found(&filed.reference), set(&[filed.reference.as_str()]), "a reference is an exact match");
+    assert_eq!(
+        found("boulangerie"),
+        set(&[filed.reference.as_str()]),
+        "a real filing is indexed"
+    );
+    assert_eq!(
+        found(&filed.reference),
+        set(&[filed.reference.as_str()]),
+        "a reference is an exact match"
+    );
     assert_eq!(found("2020-000012"), set(&["2020-000012"]));
     // FTS5 syntax typed by an agent is text to look for, never a query error.
-    for q in ["%22lampadaire", "lampadaire%20OR%20tags", "NEAR(tags%20mur)", "tags*%20-mur", "col%3Avalue", "%5Etags(", "AND"] {
+    for q in [
+        "%22lampadaire",
+        "lampadaire%20OR%20tags",
+        "NEAR(tags%20mur)",
+        "tags*%20-mur",
+        "col%3Avalue",
+        "%5Etags(",
+        "AND",
+    ] {
         let reply = g.get(&format!("{REQUESTS}?q={q}"), Some(&token));
         assert_eq!(reply.status, 200, "q={q}: {}", reply.body);
     }
-    assert!(found("lampadaire%20OR%20tags").is_empty(), "OR is a word here, not an operator");
+    assert!(
+        found("lampadaire%20OR%20tags").is_empty(),
+        "OR is a word here, not an operator"
+    );
 }
 
 /// The cells of a CSV text (RFC 4180: quoted fields, doubled quotes, CRLF or LF).
@@ -431,7 +579,14 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 fn the_csv_export_has_one_row_per_request_and_neutralises_formulas() {
     let g = Guichet::start();
     let mut seeds: Vec<Seed> = (1..=40).map(Seed::new).collect();
-    let formulas = ["=HYPERLINK(\"http://evil.example\",\"clic\")", "+33 6 12 34 56 78", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1"];
+    let formulas = [
+        "=HYPERLINK(\"http://evil.example\",\"clic\")",
+        "+33 6 12 34 56 78",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\t=1+1",
+        "\r=1",
+    ];
     for (seed, formula) in seeds.iter_mut().zip(formulas) {
         seed.address = formula.to_owned();
     }
@@ -442,30 +597,55 @@ fn the_csv_export_has_one_row_per_request_and_neutralises_formulas() {
     let token = staff(&g, "agent-1", &["agent"]);
     let reply = g.get("/api/requests/export.csv", Some(&token));
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(reply.header("content-type"), Some("text/csv; charset=utf-8"));
-    let disposition = reply.header("content-disposition").expect("content-disposition");
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    let disposition = reply
+        .header("content-disposition")
+        .expect("content-disposition");
     assert!(
-        disposition.starts_with("attachment; filename=\"requests-20") && disposition.ends_with(".csv\""),
+        disposition.starts_with("attachment; filename=\"requests-20")
+            && disposition.ends_with(".csv\""),
         "{disposition}"
     );
     let rows = parse_csv(&reply.body);
     assert_eq!(rows[0][0], "reference");
     let header = &rows[0];
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name} column"));
-    assert_eq!(rows.len(), 1 + seeds.len(), "a header and one row per request");
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no {name} column"))
+    };
+    assert_eq!(
+        rows.len(),
+        1 + seeds.len(),
+        "a header and one row per request"
+    );
     let got: BTreeSet<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(got.len(), seeds.len());
     assert!(rows.iter().all(|r| r.len() == header.len()));
     let address = column("address");
-    let by_reference: BTreeMap<&str, &Vec<String>> = rows[1..].iter().map(|r| (r[0].as_str(), r)).collect();
+    let by_reference: BTreeMap<&str, &Vec<String>> =
+        rows[1..].iter().map(|r| (r[0].as_str(), r)).collect();
     for (seed, formula) in seeds.iter().zip(formulas) {
         let cell = &by_reference[seed.reference.as_str()][address];
         assert_eq!(cell, &format!("'{formula}"), "{}", seed.reference);
     }
-    assert_eq!(by_reference["2020-000011"][address], "3, rue \"des\" Lilas", "quoting round-trips");
-    assert_eq!(by_reference["2020-000001"][column("service_name")], "Service graffiti");
+    assert_eq!(
+        by_reference["2020-000011"][address], "3, rue \"des\" Lilas",
+        "quoting round-trips"
+    );
+    assert_eq!(
+        by_reference["2020-000001"][column("service_name")],
+        "Service graffiti"
+    );
     // The same filters as the queue.
-    let roads = parse_csv(&g.get("/api/requests/export.csv?department=roads", Some(&token)).body);
+    let roads = parse_csv(
+        &g.get("/api/requests/export.csv?department=roads", Some(&token))
+            .body,
+    );
     assert_eq!(roads.len(), 2, "{roads:?}");
     assert_eq!(roads[1][0], "2020-000021");
 }
@@ -524,9 +704,14 @@ fn the_figures_count_open_closed_this_week_overdue_and_the_median_time_to_close(
     assert_eq!(figures["median_hours_to_close"], 24.0, "{figures}");
     let week_start = figures["week_start"].as_str().expect("week_start");
     assert!(week_start.ends_with("T00:00:00Z"), "{week_start}");
-    let by = g.get("/api/requests/figures?by=department", Some(&token)).json();
+    let by = g
+        .get("/api/requests/figures?by=department", Some(&token))
+        .json();
     let groups = by["groups"].as_array().expect("groups");
-    let cleanliness = groups.iter().find(|g| g["department"] == "cleanliness").expect("cleanliness");
+    let cleanliness = groups
+        .iter()
+        .find(|g| g["department"] == "cleanliness")
+        .expect("cleanliness");
     assert_eq!(cleanliness["open"], 5);
     assert_eq!(cleanliness["overdue"], 2);
     assert_eq!(cleanliness["closed_this_week"], 1);
@@ -535,4 +720,69 @@ fn the_figures_count_open_closed_this_week_overdue_and_the_median_time_to_close(
     let after = g.get("/api/requests/figures", Some(&token)).json();
     assert_eq!(after["open"], 6);
     assert_eq!(after["overdue"], 2);
+}
+
+#[test]
+fn a_text_search_with_many_matches_lists_the_newest_first_whatever_the_rowid_order() {
+    let g = Guichet::start();
+    // More matches than the full-text index drives (5,000): the queue walks them newest first.
+    // Request 1 is written first but is the newest; 2..=5200 are written oldest first.
+    let mut seeds = Vec::new();
+    let mut first = Seed::new(1);
+    first.created = "-1 minutes".into();
+    first.description = "lampadaire".into();
+    seeds.push(first);
+    for n in 2..=5200 {
+        let mut s = Seed::new(n);
+        s.created = format!("-{} minutes", 10 + 5200 - n);
+        s.description = "lampadaire éteint".into();
+        seeds.push(s);
+    }
+    seed(&g, "demo", &seeds);
+    let token = staff(&g, "agent-1", &["agent"]);
+    let page = |path: &str| -> (Vec<String>, Value) {
+        let reply = g.get(path, Some(&token));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let body = reply.json();
+        let refs = body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["reference"].as_str().expect("ref").to_owned())
+            .collect();
+        (refs, body)
+    };
+    let numbered = |numbers: &[usize]| {
+        numbers
+            .iter()
+            .map(|n| format!("2020-{n:06}"))
+            .collect::<Vec<String>>()
+    };
+    let (refs, body) = page(&format!("{REQUESTS}?q=lampadaire&limit=25"));
+    let mut expected = vec![1];
+    expected.extend((5177..=5200).rev());
+    assert_eq!(
+        refs,
+        numbered(&expected),
+        "the newest, written first, comes first"
+    );
+    // With words the total is counted up to 1,000 matches, then given as "at least".
+    assert_eq!(body["total"], 1000);
+    assert_eq!(body["total_is_capped"], true);
+    // Once request 1 is the oldest, rowid order is creation order: same answer either way.
+    let conn = rusqlite::Connection::open(database(&g)).expect("db");
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .expect("busy");
+    conn.execute(
+        "UPDATE requests SET created_at = '2000-01-01T00:00:00Z' WHERE reference = '2020-000001'",
+        [],
+    )
+    .expect("update");
+    let (refs, body) = page(&format!("{REQUESTS}?q=lampadaire&limit=25"));
+    assert_eq!(refs, numbered(&(5176..=5200).rev().collect::<Vec<_>>()));
+    let cursor = body["next_cursor"].as_str().expect("a next page");
+    let (refs, _) = page(&format!("{REQUESTS}?q=lampadaire&limit=25&cursor={cursor}"));
+    assert_eq!(refs, numbered(&(5151..=5175).rev().collect::<Vec<_>>()));
+    let (refs, _) = page(&format!("{REQUESTS}?q=lampadaire&sort=created&limit=3"));
+    assert_eq!(refs, numbered(&[1, 2, 3]));
 }

@@ -98,6 +98,7 @@ pub fn drafts(
             service: localized(payload.get("service_name"), language)
                 .unwrap_or_else(|| text(payload, "service_code").unwrap_or_default().to_owned()),
             state: state_label(payload, language),
+            labelled: localized(payload.get("state_label"), language).is_some(),
             message: public_message(payload),
             link: &link,
             name: text(contact, "name").map(|n| n.chars().take(100).collect()),
@@ -125,6 +126,9 @@ struct Facts<'a> {
     reference: &'a str,
     service: String,
     state: String,
+    /// Whether `state` is the workflow's label (a filing mentions its first state only then:
+    /// a raw code like `submitted` says nothing to a citizen).
+    labelled: bool,
     message: Option<String>,
     link: &'a str,
     name: Option<String>,
@@ -138,19 +142,24 @@ fn email(kind: EventKind, language: &str, f: &Facts<'_>) -> (String, String) {
         (Some(name), false) => format!("Hello {name},"),
         (None, false) => "Hello,".to_owned(),
     };
+    let first_state = match (f.labelled, fr) {
+        (true, true) => format!("\nÉtat : {}.", f.state),
+        (true, false) => format!("\nStatus: {}.", f.state),
+        (false, _) => String::new(),
+    };
     let (subject, middle) = match (kind, fr) {
         (EventKind::RequestFiled, true) => (
             format!("Demande {} enregistrée", f.reference),
             format!(
-                "Votre demande « {} » est enregistrée sous la référence {}.\nÉtat : {}.",
-                f.service, f.reference, f.state
+                "Votre demande « {} » est enregistrée sous la référence {}.{}",
+                f.service, f.reference, first_state
             ),
         ),
         (EventKind::RequestFiled, false) => (
             format!("Request {} received", f.reference),
             format!(
-                "Your request \"{}\" is registered under the reference {}.\nStatus: {}.",
-                f.service, f.reference, f.state
+                "Your request \"{}\" is registered under the reference {}.{}",
+                f.service, f.reference, first_state
             ),
         ),
         (EventKind::StatusChanged, true) => (
@@ -457,6 +466,19 @@ mod tests {
             "{}",
             d.text
         );
+        // Without the workflow's label, the first state is not named.
+        assert!(
+            !d.text.contains("submitted") && !d.text.contains("État"),
+            "{}",
+            d.text
+        );
+        let mut p = payload(json!([{"email": "anne@example.org"}]));
+        p.insert(
+            "state_label".into(),
+            json!({"fr": "Signalement reçu", "en": "Report received"}),
+        );
+        let d = &super::drafts("abc", EventKind::RequestFiled, &p, ORIGIN)[0];
+        assert!(d.text.contains("État : Signalement reçu."), "{}", d.text);
     }
 
     #[test]

@@ -42,8 +42,19 @@ impl Service {
     }
 }
 
-/// [`service`], from the `service_cache` table when it is fresh there (see the module
-/// documentation); what the catalogue answers is stored for next time.
+/// The published version `version` of `code` (the current one with `None`), `None` when the
+/// catalogue has none: from the `service_cache` table when it is fresh there (see the module
+/// documentation), else asked of the catalogue and stored for next time.
+pub async fn service(
+    commune: &Commune,
+    code: &str,
+    version: Option<i64>,
+) -> anyhow::Result<Option<Service>> {
+    let conn = crate::database().map_err(|e| anyhow!("opening the requests database: {e}"))?;
+    service_cached(&conn, commune, code, version).await
+}
+
+/// [`service`] on an open connection.
 pub async fn service_cached(
     conn: &Connection,
     commune: &Commune,
@@ -67,7 +78,7 @@ pub async fn service_cached(
             return Ok(Some(service));
         }
     }
-    let Some(service) = service(commune, code, version).await? else {
+    let Some(service) = fetch(commune, code, version).await? else {
         return Ok(None);
     };
     let body = serde_json::to_string(&service).context("serialising a service for the cache")?;
@@ -90,9 +101,9 @@ pub async fn service_cached(
     Ok(Some(service))
 }
 
-/// The current published version of `code` (or `version`), `None` when the catalogue has
-/// none. `code` is checked here before it goes into the URL.
-pub async fn service(
+/// The current published version of `code` (or `version`) as the catalogue says now, `None`
+/// when it has none. `code` is checked here before it goes into the URL.
+async fn fetch(
     commune: &Commune,
     code: &str,
     version: Option<i64>,

@@ -30,7 +30,7 @@ mod render;
 mod updates;
 
 use guichet_guest::open311::{is_jurisdiction, Format};
-use guichet_guest::tenant::{self, CommuneInfo, Host};
+use guichet_guest::tenant::{self, CommuneInfo};
 use guichet_guest::ApiError;
 use spin_sdk::http::{Method, Request, Response};
 

@@ -18,7 +18,8 @@
 //! - [`queue`]: the agents' queue, CSV export, per-commune figures.
 //! - [`georeport`] (with [`api_keys`]): Open311 GeoReport v2 requests under `/open311/v2/...`.
 //! - [`outbox`] and [`events`]: the transactional outbox and its retry sweep.
-//! - [`record`], [`reference`], [`timeline`], [`caller`], [`catalog`]: the shared core.
+//! - [`record`], [`reference`], [`timeline`], [`caller`], [`catalog`], [`communes`]: the shared
+//!   core (the last two remember what the catalogue and identity said, for a minute).
 //! - diagnostics (`ping`, `mail_check`), [`privacy`] (GDPR export and erasure, chained) and
 //!   [`retention`] (closed requests deleted after their service's retention).
 
@@ -27,6 +28,7 @@ mod attachments;
 mod caller;
 mod catalog;
 mod channels;
+mod communes;
 mod duplicates;
 mod events;
 mod filing;
@@ -47,7 +49,7 @@ mod timeline;
 mod tracking;
 mod workflow;
 
-use guichet_guest::{health, routing, tenant, ApiError, Commune};
+use guichet_guest::{health, routing, ApiError, Commune};
 use spin_sdk::http::{Method, Request, Response};
 
 const PREFIX: &str = "/api/requests";
@@ -60,10 +62,24 @@ const COMPONENT: &str = "requests";
 
 guichet_guest::http_entry!(crate::route);
 
-/// The migrated database of this component.
-pub(crate) fn database() -> Result<guichet_guest::db::Connection, ApiError> {
+thread_local! {
+    /// The connection of the request being handled. Spin runs each request in a fresh
+    /// instance, so this lives exactly one request: opening, tuning and checking the schema
+    /// happen once per request instead of once per module that needs the database.
+    static CONNECTION: std::cell::RefCell<Option<std::rc::Rc<guichet_guest::db::Connection>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The migrated database of this component (one connection per request, see
+/// [`CONNECTION`]).
+pub(crate) fn database() -> Result<std::rc::Rc<guichet_guest::db::Connection>, ApiError> {
+    if let Some(conn) = CONNECTION.with(|c| c.borrow().clone()) {
+        return Ok(conn);
+    }
     let conn = guichet_guest::db::open(DATABASE)?;
     guichet_guest::db::migrate(&conn, schema::MIGRATIONS)?;
+    let conn = std::rc::Rc::new(conn);
+    CONNECTION.with(|c| *c.borrow_mut() = Some(conn.clone()));
     Ok(conn)
 }
 
@@ -102,7 +118,7 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         }
         _ => {}
     }
-    let commune = tenant::resolve(&req).await?;
+    let commune = communes::resolve(&req).await?;
     route_in(&req, commune, &segments).await
 }
 

@@ -30,6 +30,9 @@ pub use self::figures::figures;
 /// With a text filter matching more than this many requests (of any commune) in the full-text
 /// index, only that many are examined and `total` is likewise a lower bound.
 pub const TOTAL_CAP: i64 = 10_000;
+/// The cap of `total` with a text filter: counting looks each match up in the requests table
+/// (scattered reads), so it stops sooner than [`TOTAL_CAP`].
+pub const TEXT_TOTAL_CAP: i64 = 1_000;
 /// Up to this many full-text matches, the query starts from the matches (fetched by rowid and
 /// sorted); beyond, it walks the sort index and probes the set of matches.
 const TEXT_DRIVES_UP_TO: i64 = 5_000;
@@ -41,14 +44,24 @@ pub fn list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     let mut filters = query.filters.clone();
     let text_matches = plan_text(&conn, &mut filters)?;
     let page_size = usize::try_from(query.limit).unwrap_or(25);
-    let result = run(&conn, &sql::page(&filters, query.sort, query.after.as_ref(), query.limit + 1))?;
-    let more = result.rows.len() > page_size;
-    let rows = &result.rows[..result.rows.len().min(page_size)];
+    let rows = match newest_matches(&conn, &filters, &query)? {
+        Some(rows) => rows,
+        None => {
+            run(
+                &conn,
+                &sql::page(&filters, query.sort, query.after.as_ref(), query.limit + 1),
+            )?
+            .rows
+        }
+    };
+    let more = rows.len() > page_size;
+    let rows = &rows[..rows.len().min(page_size)];
     let next_cursor = match rows.last() {
         Some(last) if more => Some(params::encode_cursor(
             query.sort,
             last.get::<&str>(sql::sort_column_index(query.sort)),
-            last.get::<i64>(col::ROWID).context("a queue row without rowid")?,
+            last.get::<i64>(col::ROWID)
+                .context("a queue row without rowid")?,
         )),
         _ => None,
     };
@@ -64,19 +77,67 @@ pub fn list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
         body.insert("total_is_capped".into(), json!(false));
         body.insert("counts".into(), json!({ "by_state": by_state }));
     } else {
+        let cap = match filters.text {
+            Some(Text::Match(_)) => TEXT_TOTAL_CAP,
+            _ => TOTAL_CAP,
+        };
         let total = if query.after.is_none() && !more {
             // The whole result fits on this first page: no need to count it again.
             i64::try_from(rows.len()).unwrap_or(0)
         } else {
-            first_integer(&run(&conn, &sql::capped_count(&filters, TOTAL_CAP + 1))?)?
+            first_integer(&run(&conn, &sql::capped_count(&filters, cap + 1))?)?
         };
-        // The count examined only the first TOTAL_CAP + 1 text matches: a lower bound when
-        // the full-text index holds more.
-        let capped = total > TOTAL_CAP || text_matches > TOTAL_CAP;
-        body.insert("total".into(), json!(total.min(TOTAL_CAP)));
+        // With words, the count examined only the first `cap + 1` text matches: a lower
+        // bound when the full-text index holds more.
+        let capped = total > cap || text_matches > cap;
+        body.insert("total".into(), json!(total.min(cap)));
         body.insert("total_is_capped".into(), json!(capped));
     }
     Ok(response::json(200, &body))
+}
+
+/// The first page, newest first, of a text search with many matches, read backwards from the
+/// full-text index (see [`sql::newest_by_rowid`]) when that gives the same rows as
+/// [`sql::page`]: creation times in order on the page and no older rowid created later.
+/// `None` when it does not apply or cannot be trusted.
+fn newest_matches(
+    conn: &Connection,
+    filters: &Filters,
+    query: &QueueQuery,
+) -> anyhow::Result<Option<Vec<RowResult>>> {
+    if filters.text_drives || query.after.is_some() || query.sort != sql::Sort::DEFAULT {
+        return Ok(None);
+    }
+    let Some(statement) = sql::newest_by_rowid(filters, query.limit + 1) else {
+        return Ok(None);
+    };
+    let mut rows = run(conn, &statement)?.rows;
+    let created = |row: &RowResult| {
+        row.get::<&str>(col::CREATED_AT)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let rowid = |row: &RowResult| row.get::<i64>(col::ROWID).unwrap_or_default();
+    let full = i64::try_from(rows.len()).unwrap_or(0) > query.limit;
+    if !full {
+        // Every match was read: order them as the queue does.
+        rows.sort_by(|a, b| (created(b), rowid(b)).cmp(&(created(a), rowid(a))));
+        return Ok(Some(rows));
+    }
+    let in_order = rows
+        .windows(2)
+        .all(|pair| created(&pair[0]) >= created(&pair[1]));
+    let Some(last) = rows.last() else {
+        return Ok(None);
+    };
+    if !in_order {
+        return Ok(None);
+    }
+    let newer = first_integer(&run(
+        conn,
+        &sql::newer_below(&filters.commune, &created(last), rowid(last)),
+    )?)?;
+    Ok((newer == 0).then_some(rows))
 }
 
 /// The caller (who must be staff) and the checked parameters of `req`.
@@ -107,7 +168,10 @@ fn state_counts(conn: &Connection, filters: &Filters) -> anyhow::Result<(i64, Ma
     for row in &result.rows {
         let count = row.get::<i64>(1).unwrap_or(0);
         total += count;
-        by_state.insert(row.get::<&str>(0).unwrap_or_default().to_owned(), json!(count));
+        by_state.insert(
+            row.get::<&str>(0).unwrap_or_default().to_owned(),
+            json!(count),
+        );
     }
     Ok((total, by_state))
 }

@@ -230,4 +230,11 @@ pub const MIGRATIONS: &[&str] = &[
     )",
     // open311 helper: mySociety's servicerequestupdates reads a commune's timeline by time.
     "CREATE INDEX timeline_by_time ON timeline (commune, at)",
+    // lead: which commune is served at a host name, as identity last said (trusted for a
+    // minute; see communes.rs).
+    "CREATE TABLE commune_hosts_cache (
+        host TEXT PRIMARY KEY,
+        commune TEXT NOT NULL,
+        fetched_at INTEGER NOT NULL
+    )",
 ];

@@ -25,7 +25,14 @@ pub fn open(label: &str) -> anyhow::Result<Connection> {
         Connection::open(label).map_err(|e| anyhow!("opening SQLite database {label:?}: {e:?}"))?;
     let mode = query(&conn, "PRAGMA journal_mode", &[]).context("reading journal_mode")?;
     if first_text(&mode).as_deref() != Some("wal") {
-        exec(&conn, "PRAGMA journal_mode=WAL", &[]).context("switching to WAL")?;
+        // Switching needs the database to itself for a moment: the first requests after a
+        // start race for it, and the losers find the switch done by the winner.
+        if let Err(error) = exec(&conn, "PRAGMA journal_mode=WAL", &[]) {
+            let now = query(&conn, "PRAGMA journal_mode", &[]).context("reading journal_mode")?;
+            if first_text(&now).as_deref() != Some("wal") {
+                return Err(error.context("switching to WAL"));
+            }
+        }
     }
     exec(&conn, "PRAGMA synchronous=NORMAL", &[]).context("setting synchronous=NORMAL")?;
     Ok(conn)

@@ -54,7 +54,7 @@ pub async fn similar(req: &Request, commune: &Commune) -> Result<Response, ApiEr
     }
     let boxed = nearby::bounding_box(ask.lat, ask.long, RADIUS_M);
     let rows = db::query(
-        &crate::database()?,
+        &*crate::database()?,
         "SELECT reference, service_name, state, lat, long, created_at, description, answers \
          FROM requests WHERE commune = ? AND service_code = ? AND is_open = 1 \
          AND created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ? || ' days') \

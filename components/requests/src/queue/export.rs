@@ -42,26 +42,34 @@ pub fn csv(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     let conn = crate::database()?;
     let mut filters = query.filters.clone();
     let _ = super::plan_text(&conn, &mut filters)?;
-    let today = db::first_text(&db::query(&conn, "SELECT date('now')", &[])?)
-        .context("today's date")?;
+    let today =
+        db::first_text(&db::query(&conn, "SELECT date('now')", &[])?).context("today's date")?;
     let mut out = ::csv::Writer::from_writer(Vec::new());
     out.write_record(HEADER).context("writing the CSV header")?;
     let mut written = 0;
     let mut after: Option<After> = None;
     let truncated = loop {
         let want = CHUNK.min(EXPORT_CAP - written) + 1;
-        let statement = sql::page(&filters, query.sort, after.as_ref(), i64::try_from(want).unwrap_or(1));
+        let statement = sql::page(
+            &filters,
+            query.sort,
+            after.as_ref(),
+            i64::try_from(want).unwrap_or(1),
+        );
         let result = super::run(&conn, &statement)?;
         let more = result.rows.len() == want;
         let rows = &result.rows[..result.rows.len().min(want - 1)];
         for row in rows {
-            out.write_record(record(row, query.lang)).context("writing a CSV row")?;
+            out.write_record(record(row, query.lang))
+                .context("writing a CSV row")?;
         }
         written += rows.len();
         match rows.last() {
             Some(last) if more && written < EXPORT_CAP => {
                 after = Some(After {
-                    value: last.get::<&str>(sql::sort_column_index(query.sort)).map(str::to_owned),
+                    value: last
+                        .get::<&str>(sql::sort_column_index(query.sort))
+                        .map(str::to_owned),
                     rowid: last.get::<i64>(col::ROWID).context("a row without rowid")?,
                 });
             }
@@ -83,7 +91,13 @@ pub fn csv(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
 /// The cells of one request, in [`HEADER`] order.
 fn record(row: &RowResult, lang: &str) -> Vec<String> {
     let text = |i: usize| row.get::<&str>(i).unwrap_or_default();
-    let flag = |i: usize| if row.get::<i64>(i) == Some(1) { "yes" } else { "no" };
+    let flag = |i: usize| {
+        if row.get::<i64>(i) == Some(1) {
+            "yes"
+        } else {
+            "no"
+        }
+    };
     let service_name = serde_json::from_str::<serde_json::Value>(text(col::SERVICE_NAME))
         .ok()
         .and_then(|names| {

@@ -30,14 +30,25 @@ pub fn figures(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
         &[db::text(format!("-{MEDIAN_DAYS} days"))],
     )?;
     let row = clock.rows.first().context("no clock row")?;
-    let text = |i: usize| row.get::<&str>(i).map(str::to_owned).context("clock column");
+    let text = |i: usize| {
+        row.get::<&str>(i)
+            .map(str::to_owned)
+            .context("clock column")
+    };
     let (today, week_start, since) = (text(0)?, text(1)?, text(2)?);
     let c = || db::text(commune.as_str());
     let count = |sql: &str, params: &[Value]| -> anyhow::Result<i64> {
         let result = db::query(&conn, sql, params)?;
-        result.rows.first().and_then(|r| r.get::<i64>(0)).context("a count without a row")
+        result
+            .rows
+            .first()
+            .and_then(|r| r.get::<i64>(0))
+            .context("a count without a row")
     };
-    let open = count("SELECT count(*) FROM requests WHERE commune = ? AND is_open = 1", &[c()])?;
+    let open = count(
+        "SELECT count(*) FROM requests WHERE commune = ? AND is_open = 1",
+        &[c()],
+    )?;
     let overdue = count(
         "SELECT count(*) FROM requests WHERE commune = ? AND is_open = 1 \
          AND expected_on < date('now')",
@@ -62,15 +73,30 @@ pub fn figures(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     body.insert("closed_last_90_days".into(), json!(closed_recently));
     body.insert("median_hours_to_close".into(), json!(median));
     if let Some(column) = by {
-        body.insert("by".into(), json!(if column == "department" { "department" } else { "service" }));
-        body.insert("groups".into(), groups(&conn, commune, column, &week_start)?);
+        body.insert(
+            "by".into(),
+            json!(if column == "department" {
+                "department"
+            } else {
+                "service"
+            }),
+        );
+        body.insert(
+            "groups".into(),
+            groups(&conn, commune, column, &week_start)?,
+        );
     }
     Ok(response::json(200, &body))
 }
 
 /// The median of `n` closing times (hours, rounded to 0.1): the middle one, or the mean of the
 /// two middle ones when `n` is even.
-fn median_hours(conn: &Connection, commune: &Commune, since: &str, n: i64) -> anyhow::Result<Option<f64>> {
+fn median_hours(
+    conn: &Connection,
+    commune: &Commune,
+    since: &str,
+    n: i64,
+) -> anyhow::Result<Option<f64>> {
     if n == 0 {
         return Ok(None);
     }
@@ -97,7 +123,12 @@ fn median_hours(conn: &Connection, commune: &Commune, since: &str, n: i64) -> an
 
 /// Open, overdue and closed-this-week counts per department or service (`column` is one of
 /// two fixed names).
-fn groups(conn: &Connection, commune: &Commune, column: &str, week_start: &str) -> anyhow::Result<Json> {
+fn groups(
+    conn: &Connection,
+    commune: &Commune,
+    column: &str,
+    week_start: &str,
+) -> anyhow::Result<Json> {
     let mut groups: std::collections::BTreeMap<String, [i64; 3]> = Default::default();
     let open = db::query(
         conn,
@@ -108,7 +139,9 @@ fn groups(conn: &Connection, commune: &Commune, column: &str, week_start: &str) 
         &[db::text(commune.as_str())],
     )?;
     for row in &open.rows {
-        let entry = groups.entry(row.get::<&str>(0).unwrap_or_default().to_owned()).or_default();
+        let entry = groups
+            .entry(row.get::<&str>(0).unwrap_or_default().to_owned())
+            .or_default();
         entry[0] = row.get::<i64>(1).unwrap_or(0);
         entry[1] = row.get::<i64>(2).unwrap_or(0);
     }
@@ -121,10 +154,16 @@ fn groups(conn: &Connection, commune: &Commune, column: &str, week_start: &str) 
         &[db::text(commune.as_str()), db::text(week_start)],
     )?;
     for row in &closed.rows {
-        let entry = groups.entry(row.get::<&str>(0).unwrap_or_default().to_owned()).or_default();
+        let entry = groups
+            .entry(row.get::<&str>(0).unwrap_or_default().to_owned())
+            .or_default();
         entry[2] = row.get::<i64>(1).unwrap_or(0);
     }
-    let key = if column == "department" { "department" } else { "service" };
+    let key = if column == "department" {
+        "department"
+    } else {
+        "service"
+    };
     Ok(Json::Array(
         groups
             .into_iter()

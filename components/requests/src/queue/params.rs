@@ -37,7 +37,12 @@ pub struct QueueQuery {
 }
 
 /// Parses the raw query string `raw` of a staff member `me` in `commune`.
-pub fn parse(raw: &str, commune: &str, me: &str, mode: Mode) -> Result<QueueQuery, Vec<FieldError>> {
+pub fn parse(
+    raw: &str,
+    commune: &str,
+    me: &str,
+    mode: Mode,
+) -> Result<QueueQuery, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut query = QueueQuery {
         filters: Filters {
@@ -63,7 +68,11 @@ pub fn parse(raw: &str, commune: &str, me: &str, mode: Mode) -> Result<QueueQuer
             "service" | "state" | "department" | "channel"
         );
         if !repeatable && seen.contains(&name) {
-            errors.push(FieldError::new(&name, "repeated", "give this parameter once"));
+            errors.push(FieldError::new(
+                &name,
+                "repeated",
+                "give this parameter once",
+            ));
             continue;
         }
         seen.push(name.clone());
@@ -101,7 +110,11 @@ pub fn parse(raw: &str, commune: &str, me: &str, mode: Mode) -> Result<QueueQuer
     }
     if let (Some(from), Some(to)) = (&query.filters.from, &query.filters.to) {
         if to < from {
-            errors.push(FieldError::new("to", "before_from", "the end date is before the start date"));
+            errors.push(FieldError::new(
+                "to",
+                "before_from",
+                "the end date is before the start date",
+            ));
         }
     }
     if let Some(cursor) = cursor {
@@ -131,7 +144,10 @@ fn codes(value: &str, into: &mut Vec<String>) -> Check<()> {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !valid {
-            return Err(("invalid", "lowercase codes (a-z, 0-9, -), comma-separated".into()));
+            return Err((
+                "invalid",
+                "lowercase codes (a-z, 0-9, -), comma-separated".into(),
+            ));
         }
         if !into.iter().any(|c| c == code) {
             into.push(code.to_owned());
@@ -250,7 +266,8 @@ fn decode_cursor(cursor: &str, sort: Sort) -> Option<After> {
         "~" => None,
         v if !v.is_empty()
             && v.len() <= 32
-            && v.bytes().all(|b| b.is_ascii_digit() || b"-:TZ.".contains(&b)) =>
+            && v.bytes()
+                .all(|b| b.is_ascii_digit() || b"-:TZ.".contains(&b)) =>
         {
             Some(v.to_owned())
         }
@@ -314,8 +331,12 @@ mod tests {
 
     #[test]
     fn repeated_and_comma_separated_services_add_up() {
-        let query = list("service=pothole,graffiti&service=pothole&service=tree-pruning").expect("ok");
-        assert_eq!(query.filters.services, ["pothole", "graffiti", "tree-pruning"]);
+        let query =
+            list("service=pothole,graffiti&service=pothole&service=tree-pruning").expect("ok");
+        assert_eq!(
+            query.filters.services,
+            ["pothole", "graffiti", "tree-pruning"]
+        );
     }
 
     #[test]
@@ -358,30 +379,59 @@ mod tests {
                 rowid: 99
             })
         );
-        assert_eq!(fields(&format!("cursor={cursor}&sort=expected")), [("cursor".into(), "invalid".into())]);
+        assert_eq!(
+            fields(&format!("cursor={cursor}&sort=expected")),
+            [("cursor".into(), "invalid".into())]
+        );
         let null = encode_cursor(Sort::parse("expected").expect("sort"), None, 5);
         let query = list(&format!("sort=expected&cursor={null}")).expect("ok");
-        assert_eq!(query.after, Some(After { value: None, rowid: 5 }));
+        assert_eq!(
+            query.after,
+            Some(After {
+                value: None,
+                rowid: 5
+            })
+        );
     }
 
     #[test]
     fn me_and_none_name_the_caller_and_the_unassigned() {
-        assert_eq!(list("assignee=me").expect("ok").filters.assignee, Some(Assignee::Account("agent-1".into())));
-        assert_eq!(list("assignee=none").expect("ok").filters.assignee, Some(Assignee::Unassigned));
+        assert_eq!(
+            list("assignee=me").expect("ok").filters.assignee,
+            Some(Assignee::Account("agent-1".into()))
+        );
+        assert_eq!(
+            list("assignee=none").expect("ok").filters.assignee,
+            Some(Assignee::Unassigned)
+        );
     }
 
     #[test]
     fn a_reference_is_an_exact_match_and_other_text_goes_to_the_index() {
-        assert_eq!(list("q=2026-000123").expect("ok").filters.text, Some(Text::Reference("2026-000123".into())));
-        assert_eq!(list("q=rue+Victor").expect("ok").filters.text, Some(Text::Match("\"rue\" \"Victor\"*".into())));
+        assert_eq!(
+            list("q=2026-000123").expect("ok").filters.text,
+            Some(Text::Reference("2026-000123".into()))
+        );
+        assert_eq!(
+            list("q=rue+Victor").expect("ok").filters.text,
+            Some(Text::Match("\"rue\" \"Victor\"".into()))
+        );
     }
 
     #[test]
     fn the_export_has_no_paging_parameters_and_dates_must_be_in_order() {
-        let errors = parse("limit=10&cursor=x&counts=true", "demo", "a", Mode::Export).err().unwrap_or_default();
+        let errors = parse("limit=10&cursor=x&counts=true", "demo", "a", Mode::Export)
+            .err()
+            .unwrap_or_default();
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors.iter().all(|e| e.code == "unknown"));
-        assert_eq!(fields("from=2026-03-02&to=2026-03-01"), [("to".into(), "before_from".into())]);
-        assert_eq!(fields("sort=created&sort=-created"), [("sort".into(), "repeated".into())]);
+        assert_eq!(
+            fields("from=2026-03-02&to=2026-03-01"),
+            [("to".into(), "before_from".into())]
+        );
+        assert_eq!(
+            fields("sort=created&sort=-created"),
+            [("sort".into(), "repeated".into())]
+        );
     }
 }

@@ -81,7 +81,12 @@ pub struct Sort {
 impl Sort {
     /// The names the API accepts, `-` for descending.
     pub const NAMES: [&'static str; 6] = [
-        "created", "-created", "expected", "-expected", "updated", "-updated",
+        "created",
+        "-created",
+        "expected",
+        "-expected",
+        "updated",
+        "-updated",
     ];
 
     /// Newest first: what an agent opening the queue wants to see.
@@ -138,7 +143,8 @@ pub struct After {
 }
 
 /// The columns of a queue row, in the order [`page`] selects them.
-pub const ROW_COLUMNS: &str = "requests.rowid, reference, service_code, service_name, state, is_open, \
+pub const ROW_COLUMNS: &str =
+    "requests.rowid, reference, service_code, service_name, state, is_open, \
     department, assignee, channel, created_at, updated_at, expected_on, address, closed_at, \
     (is_open = 1 AND expected_on < date('now')) AS overdue";
 
@@ -188,6 +194,47 @@ pub fn page(filters: &Filters, sort: Sort, after: Option<&After>, limit: i64) ->
             col = sort.column(),
         ),
         params,
+    }
+}
+
+/// The first page, newest first, of a text search with many matches: the full-text index read
+/// backwards by rowid (no set of matches to build, no sort), stopping after `limit` rows.
+/// Right only while rowid order agrees with creation order, as it does for requests written
+/// by `record::insert` (rowid and creation time both taken under the write lock); the caller
+/// checks that it does ([`newer_below`]) and otherwise runs [`page`]. `None` without words.
+pub fn newest_by_rowid(filters: &Filters, limit: i64) -> Option<Sql> {
+    let Some(Text::Match(expression)) = &filters.text else {
+        return None;
+    };
+    let mut others = filters.clone();
+    others.text = None;
+    let (_, conditions, where_params) = conditions(&others, Some(Sort::DEFAULT));
+    let mut params = vec![Param::Text(expression.clone())];
+    params.extend(where_params);
+    params.push(Param::Int(limit));
+    Some(Sql {
+        text: format!(
+            "SELECT {ROW_COLUMNS} FROM requests_text CROSS JOIN requests \
+             ON requests.rowid = requests_text.rowid WHERE requests_text MATCH ? AND {} \
+             ORDER BY requests_text.rowid DESC LIMIT ?",
+            conditions.join(" AND ")
+        ),
+        params,
+    })
+}
+
+/// 1 when a request of `commune` below `rowid` was created after `created_at` (rowid order
+/// and creation order disagree there), else 0.
+pub fn newer_below(commune: &str, created_at: &str, rowid: i64) -> Sql {
+    Sql {
+        text: "SELECT count(*) FROM (SELECT 1 FROM requests WHERE commune = ? AND created_at > ? \
+               AND rowid < ? LIMIT 1)"
+            .into(),
+        params: vec![
+            Param::Text(commune.into()),
+            Param::Text(created_at.into()),
+            Param::Int(rowid),
+        ],
     }
 }
 
@@ -262,24 +309,23 @@ pub fn text_matches(expression: &str, cap: i64) -> Sql {
 
 /// The FTS5 expression for what a user typed: every word becomes a quoted string (inner quotes
 /// doubled), so that no user text is ever read as FTS5 syntax (`AND`, `NEAR`, `*`, `:`,
-/// parentheses); words are ANDed and the last one, when it has at least three characters,
-/// also matches as a prefix (typing "lampad" finds "lampadaire"; shorter prefixes would
-/// merge too many terms). Words without a letter or digit are dropped (they index nothing);
-/// `None` when none is left. At most 16 words.
+/// parentheses); words are ANDed and match whole words, accents and case aside. No prefix
+/// matching: without a prefix index FTS5 merges every term of a prefix before returning the
+/// first row, which makes a common prefix cost tens of milliseconds on a large commune.
+/// Words without a letter or digit are dropped (they index nothing); `None` when none is
+/// left. At most 16 words.
 pub fn match_expression(typed: &str) -> Option<String> {
     let words: Vec<&str> = typed
         .split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .take(16)
         .collect();
-    let last = words.len().checked_sub(1)?;
+    if words.is_empty() {
+        return None;
+    }
     let quoted: Vec<String> = words
         .iter()
-        .enumerate()
-        .map(|(i, word)| {
-            let star = if i == last && word.chars().count() >= 3 { "*" } else { "" };
-            format!("\"{}\"{star}", word.replace('"', "\"\""))
-        })
+        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
         .collect();
     Some(quoted.join(" "))
 }
@@ -399,8 +445,14 @@ fn keyset(sort: Sort, after: &After) -> (String, Vec<Param>) {
             format!("({column}, requests.rowid) > (?, ?)"),
             vec![Param::Text(value.clone()), rowid],
         ),
-        (None, true) => (format!("({column} IS NULL AND requests.rowid < ?)"), vec![rowid]),
-        (None, false) => (format!("({column} IS NOT NULL OR requests.rowid > ?)"), vec![rowid]),
+        (None, true) => (
+            format!("({column} IS NULL AND requests.rowid < ?)"),
+            vec![rowid],
+        ),
+        (None, false) => (
+            format!("({column} IS NOT NULL OR requests.rowid > ?)"),
+            vec![rowid],
+        ),
     }
 }
 
@@ -419,10 +471,13 @@ mod tests {
     fn user_words_are_quoted_so_fts_syntax_is_only_text() {
         assert_eq!(
             match_expression("lampe OR NEAR(x) \"rue\"").as_deref(),
-            Some("\"lampe\" \"OR\" \"NEAR(x)\" \"\"\"rue\"\"\"*")
+            Some("\"lampe\" \"OR\" \"NEAR(x)\" \"\"\"rue\"\"\"")
         );
         assert_eq!(match_expression("  ... -- "), None);
-        assert_eq!(match_expression("nid-de-poule").as_deref(), Some("\"nid-de-poule\"*"));
+        assert_eq!(
+            match_expression("nid-de-poule").as_deref(),
+            Some("\"nid-de-poule\"")
+        );
     }
 
     #[test]
@@ -445,11 +500,30 @@ mod tests {
             rowid: 42,
         };
         let sql = page(&demo(), Sort::DEFAULT, Some(&after), 10);
-        assert!(sql.text.contains("(created_at, requests.rowid) < (?, ?)"), "{}", sql.text);
-        assert!(sql.text.ends_with("ORDER BY created_at DESC, requests.rowid DESC LIMIT ?"));
+        assert!(
+            sql.text.contains("(created_at, requests.rowid) < (?, ?)"),
+            "{}",
+            sql.text
+        );
+        assert!(sql
+            .text
+            .ends_with("ORDER BY created_at DESC, requests.rowid DESC LIMIT ?"));
         let ascending = Sort::parse("expected").expect("sort");
-        let sql = page(&demo(), ascending, Some(&After { value: None, rowid: 7 }), 10);
-        assert!(sql.text.contains("(expected_on IS NOT NULL OR requests.rowid > ?)"), "{}", sql.text);
+        let sql = page(
+            &demo(),
+            ascending,
+            Some(&After {
+                value: None,
+                rowid: 7,
+            }),
+            10,
+        );
+        assert!(
+            sql.text
+                .contains("(expected_on IS NOT NULL OR requests.rowid > ?)"),
+            "{}",
+            sql.text
+        );
     }
 
     #[test]
@@ -458,7 +532,11 @@ mod tests {
         filters.text = Some(Text::Match("\"x\"".into()));
         filters.open = Some(true);
         let sql = capped_count(&filters, 10);
-        assert!(sql.text.contains("MATCH ? LIMIT ?) AS matches"), "{}", sql.text);
+        assert!(
+            sql.text.contains("MATCH ? LIMIT ?) AS matches"),
+            "{}",
+            sql.text
+        );
         assert_eq!(
             sql.params,
             [
