@@ -258,12 +258,4 @@ mod tests {
             assert_eq!(resource(path), None, "{path}");
         }
     }
-
-    #[test]
-    fn the_jurisdiction_is_the_commune_or_the_host_called() {
-        let host = Host::parse("127.0.0.1").unwrap_or_else(|e| panic!("{e}"));
-        assert!(is_jurisdiction("demo", "demo", &host));
-        assert!(is_jurisdiction("127.0.0.1:3000", "demo", &host));
-        assert!(!is_jurisdiction("elsewhere.org", "demo", &host));
-    }
 }

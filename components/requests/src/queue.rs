@@ -121,7 +121,7 @@ fn newest_matches(
     let full = i64::try_from(rows.len()).unwrap_or(0) > query.limit;
     if !full {
         // Every match was read: order them as the queue does.
-        rows.sort_by(|a, b| (created(b), rowid(b)).cmp(&(created(a), rowid(a))));
+        rows.sort_by_key(|row| std::cmp::Reverse((created(row), rowid(row))));
         return Ok(Some(rows));
     }
     let in_order = rows

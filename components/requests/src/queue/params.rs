@@ -1,6 +1,7 @@
 //! The queue's query-string parameters, checked one by one against a whitelist: every problem
 //! is reported at once, field by field, and nothing unchecked reaches the SQL builder.
 
+use guichet_guest::query::Query;
 use guichet_guest::FieldError;
 
 use super::sql::{After, Assignee, Filters, Sort, Text};
@@ -58,7 +59,8 @@ pub fn parse(
     };
     let mut cursor = None;
     let mut seen: Vec<String> = Vec::new();
-    for (name, value) in pairs(raw) {
+    let pairs = Query::parse(raw);
+    for (name, value) in pairs.pairs().iter().cloned() {
         // An empty value means "not given", as an HTML form's empty select sends it.
         if value.is_empty() {
             continue;
@@ -92,8 +94,10 @@ pub fn parse(
                 .map(|s| query.sort = s)
                 .ok_or_else(|| ("invalid", format!("one of {}", Sort::NAMES.join(", ")))),
             "lang" => match value.as_str() {
-                "fr" => Ok(query.lang = "fr"),
-                "en" => Ok(query.lang = "en"),
+                "fr" | "en" => {
+                    query.lang = if value == "fr" { "fr" } else { "en" };
+                    Ok(())
+                }
                 _ => Err(("invalid", "fr or en".to_owned())),
             },
             "limit" if mode == Mode::List => limit(&value).map(|l| query.limit = l),
@@ -248,7 +252,7 @@ pub fn encode_cursor(sort: Sort, value: Option<&str>, rowid: i64) -> String {
 }
 
 fn decode_cursor(cursor: &str, sort: Sort) -> Option<After> {
-    if cursor.len() > 200 || cursor.len() % 2 != 0 {
+    if cursor.len() > 200 || !cursor.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..cursor.len())
@@ -274,42 +278,6 @@ fn decode_cursor(cursor: &str, sort: Sort) -> Option<After> {
         _ => return None,
     };
     Some(After { value, rowid })
-}
-
-/// `name=value` pairs of a query string, decoded as HTML forms encode them (`+` is a space,
-/// `%XX` a byte, invalid UTF-8 replaced), in order and with repetitions (which
-/// `guichet_guest::query::Query` keeps but does not hand out).
-fn pairs(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(name), decode(value))
-        })
-        .collect()
-}
-
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 2;
-            }
-            (b'+', _) => out.push(b' '),
-            (b, _) => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
