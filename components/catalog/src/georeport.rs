@@ -30,7 +30,7 @@
 use guichet_guest::markup::escape;
 use guichet_guest::open311::{self, is_jurisdiction, Format};
 use guichet_guest::query::Query;
-use guichet_guest::tenant::{self, Host};
+use guichet_guest::tenant;
 use guichet_guest::{response, ApiError};
 use serde_json::{json, Map, Value};
 use spin_sdk::http::{Method, Request, Response};
@@ -580,7 +580,7 @@ mod tests {
 
     #[test]
     fn the_jurisdiction_is_the_commune_or_the_host_called() {
-        let host = |text: &str| Host::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let host = |text: &str| guichet_guest::tenant::Host::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
         let guichet = host("guichet.example.org");
         assert!(is_jurisdiction("demo", "demo", &guichet));
         assert!(is_jurisdiction("guichet.example.org", "demo", &guichet));
