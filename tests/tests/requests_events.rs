@@ -229,6 +229,7 @@ fn a_filing_tells_the_citizen_by_email_in_their_language_with_the_reference_and_
     let mail = app.mail.wait_for("dora@example.org", |_| true, WAIT);
     assert_eq!(mail.subject, format!("Request {reference} received"));
     assert!(mail.text.contains("Report a pothole"), "{}", mail.text);
+    assert!(mail.text.contains("Report received"), "the first state is named: {}", mail.text);
     assert!(mail.text.contains(&format!("/track?reference={reference}")), "{}", mail.text);
     assert!(!mail.text.contains(&code) && !mail.subject.contains(&code), "the tracking code was sent: {}", mail.text);
     assert_eq!(after(&app.mail, "dora@example.org", Duration::from_millis(300)).len(), 1);
@@ -332,10 +333,13 @@ fn a_status_change_reaches_the_filer_by_email_and_an_anonymous_follower_by_sms_e
     let agent = app.keys.access_token_with_departments("demo", "agent-1", &["agent"], &["roads"]);
     let reply = post(&app.host, &format!("/api/requests/{reference}/transitions"), Some(&agent), &json!({"to": "acknowledged"}));
     assert!(reply.status == 200 || reply.status == 201, "{}", reply.body);
+    // Links lead to the address the request was made at (here the test host's loopback
+    // origin), not to the deployment-wide `public_origin`.
+    let origin = &app.host.base;
     let mail = app.mail.wait_for("fanny@example.org", |m| m.subject.contains("Pris en compte"), WAIT);
-    assert!(mail.text.contains(&format!("{ORIGIN}/track?reference={reference}")), "{}", mail.text);
+    assert!(mail.text.contains(&format!("{origin}/track?reference={reference}")), "{}", mail.text);
     let sms = app.sms.wait_for("+33611111111", |_| true, WAIT);
-    assert_eq!(sms.text, format!("Demande {reference} : Pris en compte. Suivi : {ORIGIN}/track?reference={reference}"));
+    assert_eq!(sms.text, format!("Demande {reference} : Pris en compte. Suivi : {origin}/track?reference={reference}"));
     // The follower was not told of the filing, which happened before they followed.
     assert_eq!(app.sms.messages().len(), 1);
 }

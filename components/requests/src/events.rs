@@ -16,6 +16,19 @@ use serde_json::{json, Map, Value as Json};
 use crate::outbox;
 use crate::record::Record;
 
+thread_local! {
+    /// Where people reach the commune of the request being handled (`https://<host>`), put in
+    /// every event so that notifications links to the right commune's tracking page. Spin runs
+    /// each request in a fresh instance, so this lives exactly one request.
+    static ORIGIN: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Remembers the public origin of the request being handled (from its `spin-full-url`).
+pub fn set_origin(full_url: Option<&str>) {
+    let origin = full_url.and_then(guichet_guest::tenant::public_origin);
+    ORIGIN.with(|o| *o.borrow_mut() = origin);
+}
+
 /// Writes an event of `kind` about `record` to the outbox; `extra` members (e.g. `from`, `to`,
 /// `message`) are added to the payload. Returns the event id, to deliver after the commit.
 pub fn emit(
@@ -34,6 +47,9 @@ pub fn emit(
     payload.insert("state".into(), json!(record.state));
     payload.insert("open".into(), json!(record.is_open));
     payload.insert("lang".into(), json!(record.lang));
+    if let Some(origin) = ORIGIN.with(|o| o.borrow().clone()) {
+        payload.insert("origin".into(), json!(origin));
+    }
     payload.insert(
         "recipients".into(),
         Json::Array(recipients(conn, record).context("listing the recipients")?),

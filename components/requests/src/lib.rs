@@ -119,6 +119,7 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         _ => {}
     }
     let commune = communes::resolve(&req).await?;
+    events::set_origin(req.header("spin-full-url").and_then(|v| v.as_str()));
     route_in(&req, commune, &segments).await
 }
 

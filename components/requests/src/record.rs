@@ -161,7 +161,14 @@ pub fn insert(conn: &Connection, commune: &Commune, new: &NewRequest<'_>) -> any
     }
     timeline::append(conn, commune, &id, &now, &new.actor, &entry)?;
     let record = load_by_id(conn, commune, &id)?.context("the request just written")?;
-    let event_id = events::emit(conn, commune, EventKind::RequestFiled, &record, Map::new())?;
+    let mut extra = Map::new();
+    if let Some(first) = definition.workflow.states.iter().find(|s| s.code == state) {
+        extra.insert(
+            "state_label".into(),
+            json!({"fr": first.label.fr, "en": first.label.en}),
+        );
+    }
+    let event_id = events::emit(conn, commune, EventKind::RequestFiled, &record, extra)?;
     Ok(Filed {
         record,
         tracking_code: code,
