@@ -413,7 +413,7 @@ fn requests_exports_and_erases_the_chain_checks_an_account_ran() {
     assert_eq!(elsewhere["records"]["diagnostic_pings"], json!([]));
 
     let erase = post(&host, "/internal/privacy/erase", None, &subject).json();
-    assert_eq!(erase, json!({"component": "requests", "erased": {"diagnostic_pings": 1, "followed_requests": 0, "closed_requests": 0}, "kept": []}));
+    assert_eq!(erase, json!({"component": "requests", "erased": {"diagnostic_pings": 1, "followed_requests": 0, "emails_awaiting_triage": 0, "closed_requests": 0}, "kept": []}));
     let again = post(&host, "/internal/privacy/export", None, &subject).json();
     assert_eq!(again["records"]["diagnostic_pings"], json!([]));
     assert_eq!(error_fields(&post(&host, "/internal/privacy/erase", None, &json!({"account_id": "x"}))), ["commune"]);

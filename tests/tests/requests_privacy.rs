@@ -109,3 +109,33 @@ fn the_retention_purge_deletes_only_closed_requests_past_their_services_retentio
     let again = g.post(&path, &json!({}), Some(&admin));
     assert_eq!(again.json()["deleted"], 0);
 }
+
+#[test]
+fn e_mails_waiting_for_triage_are_in_the_senders_export_and_go_with_their_erasure() {
+    let secret = "inbound-secret-for-tests-0123456789";
+    let g = Guichet::start_with(&[("SPIN_VARIABLE_INBOUND_MAIL_SECRET", secret)]);
+    let anne = g.citizen("anne@exemple.fr");
+    let mail = |from: &str, id: &str| {
+        format!("From: {from}\r\nTo: mairie@demo.example\r\nSubject: Bruit la nuit\r\nMessage-ID: <{id}@exemple.fr>\r\n\r\nLa fete continue chaque nuit.\r\n")
+    };
+    let bearer = format!("Bearer {secret}");
+    for (from, id) in [("Anne <anne@exemple.fr>", "a1"), ("bob@exemple.fr", "b1")] {
+        let reply = g.host.send("POST", "/api/requests/inbound-mail", &[("content-type", "message/rfc822"), ("authorization", &bearer)], Some(mail(from, id).as_bytes()));
+        assert_eq!(reply.status, 202, "{}", reply.body);
+        assert_eq!(reply.json()["status"], "triage");
+    }
+    let export = g.get("/api/identity/me/export", Some(&anne.access)).json();
+    let waiting = &export["components"]["requests"]["emails_awaiting_triage"];
+    assert_eq!(waiting.as_array().map(Vec::len), Some(1), "{waiting}");
+    assert_eq!(waiting[0]["subject"], "Bruit la nuit");
+
+    let erased = g.post("/api/identity/me/erasure", &json!({"password": PASSWORD}), Some(&anne.access));
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    let senders: Vec<String> = {
+        let db = rusqlite::Connection::open(g.host.state_dir.join("requests.db")).expect("requests.db");
+        let mut statement = db.prepare("SELECT sender FROM inbound_mail ORDER BY sender").expect("prepare");
+        let rows = statement.query_map([], |r| r.get::<_, String>(0)).expect("query");
+        rows.filter_map(Result::ok).collect()
+    };
+    assert_eq!(senders, ["bob@exemple.fr"]);
+}

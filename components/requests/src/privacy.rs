@@ -9,7 +9,7 @@
 //! included) and call logs, and the requests the person follows.
 //!
 //! Erasure deletes the person's closed requests with everything attached, and what they
-//! follow; open requests are kept (`kept`, legal basis: the commune is processing them, GDPR
+//! follow and their e-mails still waiting for triage; open requests are kept (`kept`, legal basis: the commune is processing them, GDPR
 //! art. 6(1)(e) and 17(3)(b)) and can be erased once closed. Administrators' notification-chain
 //! checks name their account (`diagnostic_pings.requested_by`, also in the payload of their
 //! outbox events): erasure replaces the account there.
@@ -96,6 +96,24 @@ fn export(req: &Request) -> Result<Response, ApiError> {
         })
         .collect();
     records.insert("followed_requests".into(), Json::Array(followed));
+    let waiting = db::query(
+        &conn,
+        "SELECT subject, body_text, received_at FROM inbound_mail WHERE commune = ? \
+         AND request_id IS NULL AND ? IS NOT NULL AND lower(sender) = ? ORDER BY received_at",
+        &triage_params(&subject),
+    )?;
+    let waiting: Vec<Json> = waiting
+        .rows
+        .iter()
+        .map(|row| {
+            json!({
+                "subject": row.get::<&str>(0),
+                "text": row.get::<&str>(1),
+                "received_at": row.get::<&str>(2),
+            })
+        })
+        .collect();
+    records.insert("emails_awaiting_triage".into(), Json::Array(waiting));
     Ok(response::json(
         200,
         &privacy::export_body(COMPONENT, records),
@@ -125,6 +143,13 @@ fn erase(req: &Request) -> Result<Response, ApiError> {
             &followers_params(&subject),
         )?;
         let follows = i64::try_from(conn.changes()).unwrap_or(i64::MAX);
+        db::exec(
+            conn,
+            "DELETE FROM inbound_mail WHERE commune = ? AND request_id IS NULL \
+             AND ? IS NOT NULL AND lower(sender) = ?",
+            &triage_params(&subject),
+        )?;
+        let mails = i64::try_from(conn.changes()).unwrap_or(i64::MAX);
         let (mut deleted, mut open) = (0, 0);
         for request in owned_requests(conn, &subject)? {
             if request.is_open {
@@ -134,12 +159,13 @@ fn erase(req: &Request) -> Result<Response, ApiError> {
                 deleted += 1;
             }
         }
-        Ok((pings, follows, deleted, open))
+        Ok((pings, follows, mails, deleted, open))
     })?;
-    let (pings, follows, deleted, open) = erased;
+    let (pings, follows, mails, deleted, open) = erased;
     let mut erasure = Erasure::default();
     erasure.erased.insert("diagnostic_pings".into(), pings);
     erasure.erased.insert("followed_requests".into(), follows);
+    erasure.erased.insert("emails_awaiting_triage".into(), mails);
     erasure.erased.insert("closed_requests".into(), deleted);
     if open > 0 {
         erasure.kept.push(Kept {
@@ -171,6 +197,17 @@ fn owned_requests(conn: &Connection, subject: &Subject) -> anyhow::Result<Vec<Re
         ],
     )?;
     result.rows.iter().map(Record::from_row).collect()
+}
+
+/// The commune and the subject's address twice (e-mails from them not yet attached to a
+/// request, found by sender).
+fn triage_params(subject: &Subject) -> [Value; 3] {
+    let email = subject.email().map(str::to_lowercase);
+    [
+        db::text(subject.commune().as_str()),
+        email.clone().map_or(Value::Null, db::text),
+        email.map_or(Value::Null, db::text),
+    ]
 }
 
 /// `account:<id>` and `email:<address>` (or the account twice when there is no address).
