@@ -9,14 +9,14 @@
 use guichet_guest::db::Connection;
 
 use crate::provider::{Outcome, Provider};
-use crate::sms::SmsProvider;
+use crate::sms;
 use crate::store::{self, Status};
 
 /// The providers of every channel, as configured (a configuration fault is kept per channel:
 /// a missing SMS setting must not stop e-mail).
 pub struct Providers {
     pub mail: anyhow::Result<Provider>,
-    pub sms: anyhow::Result<SmsProvider>,
+    pub sms: anyhow::Result<Provider>,
 }
 
 impl Providers {
@@ -24,7 +24,7 @@ impl Providers {
     pub fn from_variables() -> Self {
         Self {
             mail: Provider::from_variables(),
-            sms: SmsProvider::from_variables(),
+            sms: sms::from_variables(),
         }
     }
 }

@@ -1,10 +1,11 @@
-//! The e-mail provider: an HTTP API (`POST <mail_api_origin>/messages`) that accepts one
-//! message as JSON `{"message_id","from","to","subject","text"}`, with
-//! `Authorization: Bearer <mail_api_key>` when a key is configured. Any 2xx means accepted.
+//! The e-mail and SMS providers: HTTP APIs (`POST <origin>/messages`) that accept one message
+//! as JSON `{"message_id","from","to","subject","text"}`, with `Authorization: Bearer <key>`
+//! when a key is configured. Any 2xx means accepted.
 //!
-//! Configured by the Spin variables `mail_api_origin`, `mail_api_key` (secret) and `mail_from`;
-//! spin.toml grants outbound HTTP to `{{ mail_api_origin }}` only. The provider uses
-//! `message_id` to drop a message it already accepted (a retried attempt after a lost answer).
+//! Configured by the Spin variables `mail_api_origin`, `mail_api_key` (secret) and `mail_from`
+//! for e-mail, `sms_api_origin`, `sms_api_key`, `sms_from` for SMS (see [`crate::sms`]);
+//! spin.toml grants outbound HTTP to those two origins only. The provider uses `message_id` to
+//! drop a message it already accepted (a retried attempt after a lost answer).
 
 use anyhow::{anyhow, bail, Context as _};
 use serde_json::{json, Value};
@@ -43,36 +44,49 @@ pub struct Provider {
 }
 
 impl Provider {
-    /// The provider the Spin variables describe.
+    /// The e-mail provider the Spin variables describe.
     pub fn from_variables() -> anyhow::Result<Self> {
-        let get = |name: &str| {
-            spin_sdk::variables::get(name)
+        Self::configured("mail")
+    }
+
+    /// The provider the Spin variables `<kind>_api_origin`, `<kind>_api_key` and
+    /// `<kind>_from` describe (`kind`: `mail` or `sms`).
+    pub fn configured(kind: &str) -> anyhow::Result<Self> {
+        let get = |name: String| {
+            spin_sdk::variables::get(&name)
                 .with_context(|| format!("reading the Spin variable {name}"))
         };
-        Self::new(
-            &get("mail_api_origin")?,
-            &get("mail_api_key")?,
-            &get("mail_from")?,
+        Self::named(
+            kind,
+            &get(format!("{kind}_api_origin"))?,
+            &get(format!("{kind}_api_key"))?,
+            &get(format!("{kind}_from"))?,
         )
     }
 
-    /// Checks the configuration: `origin` is `http(s)://host[:port]` (a trailing `/` is
-    /// tolerated), `from` is not empty; an empty `key` means no `Authorization` header.
+    /// The e-mail provider at `origin` (see [`Provider::named`]).
     pub fn new(origin: &str, key: &str, from: &str) -> anyhow::Result<Self> {
+        Self::named("mail", origin, key, from)
+    }
+
+    /// Checks the configuration of the `kind` provider: `origin` is `http(s)://host[:port]` (a
+    /// trailing `/` is tolerated), `from` is one non-empty line; an empty `key` means no
+    /// `Authorization` header.
+    pub fn named(kind: &str, origin: &str, key: &str, from: &str) -> anyhow::Result<Self> {
         let origin = origin.strip_suffix('/').unwrap_or(origin);
         let authority = origin
             .strip_prefix("http://")
             .or_else(|| origin.strip_prefix("https://"))
-            .ok_or_else(|| anyhow!("mail_api_origin must start with http:// or https://"))?;
+            .ok_or_else(|| anyhow!("{kind}_api_origin must start with http:// or https://"))?;
         if authority.is_empty()
             || authority
                 .chars()
                 .any(|c| matches!(c, '/' | '?' | '#' | '@') || c.is_whitespace() || c.is_control())
         {
-            bail!("mail_api_origin must be scheme://host[:port], without path, query or user");
+            bail!("{kind}_api_origin must be scheme://host[:port], without path, query or user");
         }
         if from.trim().is_empty() || from.chars().any(char::is_control) {
-            bail!("mail_from must be a sender address on one line");
+            bail!("{kind}_from must be a sender on one line");
         }
         let key = key.trim();
         Ok(Self {
