@@ -204,12 +204,7 @@ mod tests {
     }
 
     fn errors(value: Value) -> Vec<(String, String)> {
-        NewMessage::parse(&value)
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.field.unwrap_or_default(), e.code))
-            .collect()
+        guichet_guest::FieldError::codes(NewMessage::parse(&value))
     }
 
     fn pair(field: &str, code: &str) -> (String, String) {

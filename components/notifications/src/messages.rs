@@ -155,12 +155,7 @@ mod tests {
     use super::*;
 
     fn codes(json: Value) -> Vec<(String, String)> {
-        retry_options(&json)
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.field.unwrap_or_default(), e.code))
-            .collect()
+        guichet_guest::FieldError::codes(retry_options(&json))
     }
 
     #[test]

@@ -418,12 +418,7 @@ mod tests {
     }
 
     fn codes(list: Json) -> Vec<(String, String)> {
-        check(&list, "attachments")
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.field.unwrap_or_default(), e.code))
-            .collect()
+        guichet_guest::FieldError::codes(check(&list, "attachments"))
     }
 
     #[test]

@@ -33,6 +33,17 @@ impl FieldError {
         }
     }
 
+    /// The `(field, code)` pairs of a refused check, in order (empty when it passed): what
+    /// tests compare, since messages are prose.
+    pub fn codes<T>(result: Result<T, Vec<FieldError>>) -> Vec<(String, String)> {
+        result
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.field.unwrap_or_default(), e.code))
+            .collect()
+    }
+
     /// A problem with the request as a whole.
     pub fn general(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {

@@ -141,12 +141,7 @@ mod tests {
     use super::*;
 
     fn fields(result: Result<Subject, Vec<FieldError>>) -> Vec<(String, String)> {
-        result
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.field.unwrap_or_default(), e.code))
-            .collect()
+        crate::FieldError::codes(result)
     }
 
     fn pair(field: &str, code: &str) -> (String, String) {

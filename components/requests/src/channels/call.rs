@@ -287,12 +287,7 @@ mod tests {
     use super::*;
 
     fn codes(result: Result<CallLog, Vec<FieldError>>) -> Vec<(String, String)> {
-        result
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.field.unwrap_or_default(), e.code))
-            .collect()
+        guichet_guest::FieldError::codes(result)
     }
 
     #[test]

@@ -289,12 +289,7 @@ mod tests {
     }
 
     fn fields(raw: &str) -> Vec<(String, String)> {
-        list(raw)
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.field.unwrap_or_default(), e.code))
-            .collect()
+        guichet_guest::FieldError::codes(list(raw))
     }
 
     #[test]
