@@ -9,14 +9,20 @@ listen=${LISTEN:-127.0.0.1:3000}
 mkdir -p .spin
 [ -s .spin/signing-keys.json ] || ./target/release/guichet-keys generate "demo-$(date +%Y%m%d)" > .spin/signing-keys.json
 [ -s .spin/platform-token ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > .spin/platform-token
-chmod 600 .spin/signing-keys.json .spin/platform-token
+[ -s .spin/inbound-mail-secret ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > .spin/inbound-mail-secret
+chmod 600 .spin/signing-keys.json .spin/platform-token .spin/inbound-mail-secret
 export SPIN_VARIABLE_IDENTITY_SIGNING_KEYS="$(cat .spin/signing-keys.json)"
 export SPIN_VARIABLE_TOKEN_JWKS="$(./target/release/guichet-keys public < .spin/signing-keys.json)"
 export SPIN_VARIABLE_PLATFORM_ADMIN_TOKEN="$(cat .spin/platform-token)"
 export SPIN_VARIABLE_MAIL_API_ORIGIN="http://127.0.0.1:8025"
+# SMS go to the same local mailbox (the SMS provider's API has the e-mail provider's shape).
+export SPIN_VARIABLE_SMS_API_ORIGIN="http://127.0.0.1:8025"
+export SPIN_VARIABLE_PUBLIC_ORIGIN="http://$listen"
+export SPIN_VARIABLE_INBOUND_MAIL_SECRET="$(cat .spin/inbound-mail-secret)"
 ./target/release/guichet-mailbox --listen 127.0.0.1:8025 &
 mailbox=$!
 trap 'kill $mailbox 2>/dev/null || true' EXIT
 echo "demo: e-mails are printed here and listed at http://127.0.0.1:8025/messages" >&2
 echo "demo: platform administrator token in .spin/platform-token" >&2
+echo "demo: inbound e-mail webhook secret (POST /api/requests/inbound-mail) in .spin/inbound-mail-secret" >&2
 ./target/release/guichet-host up --from spin.toml --listen "$listen" --runtime-config-file infra/runtime-config.toml
