@@ -21,10 +21,7 @@ const LANGUAGES: &[&str] = &["fr", "en"];
 
 /// 404 for a host name no commune registered.
 pub fn unknown() -> ApiError {
-    ApiError::NotFoundWith {
-        code: "unknown_commune",
-        message: "no commune is served at this address",
-    }
+    guichet_guest::tenant::unknown_commune()
 }
 
 /// The commune of `host` (see the module overview).

@@ -242,6 +242,19 @@ pub fn store(
     Ok(id)
 }
 
+/// How many files request `request_id` has (at most [`MAX_PER_REQUEST`]).
+pub fn count(conn: &Connection, request_id: &str) -> anyhow::Result<i64> {
+    db::query(
+        conn,
+        "SELECT COUNT(*) FROM attachments WHERE request_id = ?",
+        &[db::text(request_id)],
+    )?
+    .rows
+    .first()
+    .and_then(|row| row.get::<i64>(0))
+    .context("counting the request's attachments")
+}
+
 /// The attachments of `request_id` without their bytes, oldest first.
 pub fn list(conn: &Connection, request_id: &str, with_source: bool) -> anyhow::Result<Vec<Json>> {
     let result = db::query(
@@ -301,16 +314,7 @@ pub async fn add(req: &Request, commune: &Commune, reference: &str) -> Result<Re
         id: caller.account().map(str::to_owned),
     };
     let added = db::transaction(&conn, |conn| {
-        let count = db::query(
-            conn,
-            "SELECT COUNT(*) FROM attachments WHERE request_id = ?",
-            &[db::text(record.id.as_str())],
-        )?
-        .rows
-        .first()
-        .and_then(|row| row.get::<i64>(0))
-        .unwrap_or(0);
-        if count + files.len() as i64 > MAX_PER_REQUEST {
+        if count(conn, &record.id)? + files.len() as i64 > MAX_PER_REQUEST {
             return Ok(None);
         }
         let (_, now) = db::new_id_and_now(conn)?;

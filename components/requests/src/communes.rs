@@ -22,10 +22,7 @@ pub async fn resolve(req: &Request) -> Result<Commune, ApiError> {
     if let Some(commune) = cached(&conn, &host)? {
         return Ok(commune);
     }
-    let info = tenant::lookup(&host).await?.ok_or(ApiError::NotFoundWith {
-        code: "unknown_commune",
-        message: "no commune is served at this address",
-    })?;
+    let info = tenant::lookup(&host).await?.ok_or_else(tenant::unknown_commune)?;
     db::exec(
         &conn,
         "INSERT INTO commune_hosts_cache (host, commune, fetched_at) \

@@ -90,6 +90,11 @@ impl TrackingCode {
             .rev()
             .map(|i| ALPHABET[((bits >> (i * 5)) & 31) as usize])
             .collect();
+        TrackingCode::grouped(&chars)
+    }
+
+    /// Sixteen characters of the alphabet, written in groups of four.
+    fn grouped(chars: &[u8]) -> TrackingCode {
         let text = chars
             .chunks(4)
             .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
@@ -116,12 +121,7 @@ impl TrackingCode {
         if chars.len() != 16 {
             return None;
         }
-        let text = chars
-            .chunks(4)
-            .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
-            .collect::<Vec<_>>()
-            .join("-");
-        Some(TrackingCode(text))
+        Some(TrackingCode::grouped(&chars))
     }
 
     /// What is stored: the SHA-256 of the canonical code, in hex.

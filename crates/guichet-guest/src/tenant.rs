@@ -160,10 +160,15 @@ pub async fn resolve(req: &Request) -> Result<Commune, ApiError> {
 /// 500 (logged) when identity cannot answer.
 pub async fn resolve_info(req: &Request) -> Result<CommuneInfo, ApiError> {
     let host = request_host(req)?;
-    lookup(&host).await?.ok_or(ApiError::NotFoundWith {
+    lookup(&host).await?.ok_or_else(unknown_commune)
+}
+
+/// The 404 for a host name no commune is served at.
+pub fn unknown_commune() -> ApiError {
+    ApiError::NotFoundWith {
         code: "unknown_commune",
         message: "no commune is served at this address",
-    })
+    }
 }
 
 /// The host name `req` was addressed to, from `spin-full-url`.

@@ -2,7 +2,6 @@
 //! from triage): an `email` entry with the text, the allowed attachments stored with source
 //! `email` (the others skipped and listed in the entry), and a `message` event.
 
-use anyhow::Context as _;
 use guichet_guest::db::{self, Connection};
 use guichet_guest::event::EventKind;
 use guichet_guest::Commune;
@@ -29,7 +28,7 @@ pub fn attach(
     attached_by: Option<&str>,
 ) -> anyhow::Result<String> {
     let (_, now) = db::new_id_and_now(conn)?;
-    let mut room = attachments::MAX_PER_REQUEST - count(conn, &record.id)?;
+    let mut room = attachments::MAX_PER_REQUEST - attachments::count(conn, &record.id)?;
     let mut stored = Vec::new();
     let mut skipped = Vec::new();
     for (i, part) in message.attachments.iter().enumerate() {
@@ -92,16 +91,4 @@ pub fn attach(
     extra.insert("public".into(), json!(public));
     extra.insert("message".into(), json!(message.text));
     events::emit(conn, commune, EventKind::Message, record, extra)
-}
-
-fn count(conn: &Connection, request_id: &str) -> anyhow::Result<i64> {
-    db::query(
-        conn,
-        "SELECT COUNT(*) FROM attachments WHERE request_id = ?",
-        &[db::text(request_id)],
-    )?
-    .rows
-    .first()
-    .and_then(|row| row.get::<i64>(0))
-    .context("counting the request's attachments")
 }

@@ -109,16 +109,7 @@ pub async fn paper_scan(
     };
     let record = request(&conn, commune, reference)?;
     let stored = db::transaction(&conn, |conn| {
-        let count = db::query(
-            conn,
-            "SELECT COUNT(*) FROM attachments WHERE request_id = ?",
-            &[db::text(record.id.as_str())],
-        )?
-        .rows
-        .first()
-        .and_then(|row| row.get::<i64>(0))
-        .unwrap_or(0);
-        if count >= attachments::MAX_PER_REQUEST {
+        if attachments::count(conn, &record.id)? >= attachments::MAX_PER_REQUEST {
             return Ok(Err(ApiError::conflict(
                 "data_base64",
                 "too_many",
