@@ -79,7 +79,9 @@ impl Guichet {
         let dir = tempfile::tempdir().expect("tempdir");
         let keys = TestKeys::generate("test-key-1");
         let mailbox = Mailbox::start();
-        let mut config = HostConfig::guichet_identity(dir.path(), &[&keys], &mailbox.origin());
+        // The mailbox takes SMS too (the SMS API has the e-mail API's shape).
+        let mut config = HostConfig::guichet_identity(dir.path(), &[&keys], &mailbox.origin())
+            .env("SPIN_VARIABLE_SMS_API_ORIGIN", &mailbox.origin());
         for (k, v) in env {
             config = config.env(k, v);
         }

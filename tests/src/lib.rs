@@ -65,6 +65,22 @@ impl HostConfig {
         }
     }
 
+    /// This configuration with a copy of spin.toml in `dir` whose catch-all route `/...`
+    /// serves `component` instead of the portal (same grants, same variables): how tests
+    /// reach a component's private `/internal/...` contract.
+    pub fn routing_everything_else_to(mut self, dir: &Path, component: &str) -> HostConfig {
+        let text = std::fs::read_to_string(root().join("spin.toml")).expect("spin.toml");
+        let catch_all = "route = \"/...\"\ncomponent = \"portal\"";
+        assert!(text.contains(catch_all), "spin.toml no longer routes `/...` to the portal");
+        let text = text
+            .replace(catch_all, &format!("route = \"/...\"\ncomponent = \"{component}\""))
+            .replace("\"target/", &format!("\"{}/target/", root().display()));
+        let path = dir.join("spin.toml");
+        std::fs::write(&path, text).expect("writing the manifest copy");
+        self.manifest = path;
+        self
+    }
+
     pub fn env(mut self, name: &str, value: &str) -> HostConfig {
         self.env.push((name.into(), value.into()));
         self

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use guichet_tests::mailbox::Mailbox;
 use guichet_tests::tokens::TestKeys;
-use guichet_tests::{root, Host, HostConfig, Reply};
+use guichet_tests::{Host, HostConfig, Reply};
 use serde_json::{json, Value};
 
 const FROM: &str = "Mairie de Démo <mairie@demo.example>";
@@ -26,22 +26,9 @@ fn start(dir: &tempfile::TempDir, keys: &TestKeys, mailbox: &Mailbox, key: &str,
         .env("SPIN_VARIABLE_MAIL_API_KEY", key)
         .env("SPIN_VARIABLE_MAIL_FROM", FROM);
     if let Some(component) = catch_all {
-        config.manifest = manifest_routing_everything_else_to(dir, component);
+        config = config.routing_everything_else_to(dir.path(), component);
     }
     Host::start(config, dir)
-}
-
-/// A copy of spin.toml in `dir` where the catch-all route serves `component`.
-fn manifest_routing_everything_else_to(dir: &tempfile::TempDir, component: &str) -> std::path::PathBuf {
-    let text = std::fs::read_to_string(root().join("spin.toml")).expect("spin.toml");
-    let catch_all = "route = \"/...\"\ncomponent = \"portal\"";
-    assert!(text.contains(catch_all), "spin.toml no longer routes `/...` to the portal");
-    let text = text
-        .replace(catch_all, &format!("route = \"/...\"\ncomponent = \"{component}\""))
-        .replace("\"target/", &format!("\"{}/target/", root().display()));
-    let path = dir.path().join("spin.toml");
-    std::fs::write(&path, text).expect("writing the manifest copy");
-    path
 }
 
 fn post(host: &Host, path: &str, bearer: Option<&str>, body: &Value) -> Reply {

@@ -326,6 +326,9 @@ fn merging_makes_the_duplicates_filer_a_follower_of_the_original_who_gets_its_ne
         "duplicate@example.org",
         "Gros trou rue Haute",
     );
+    // The duplicate's filer confirmed their address: as a follower of the original, they
+    // are told of its updates (an unconfirmed one would get nothing more than a receipt).
+    confirm_contact(&g, "duplicate@example.org");
     let agent = roads_agent(&g);
     let merge = |reference: &str, into: &str, token: &str| {
         g.post(

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use guichet_tests::mailbox::{MailMessage, Mailbox};
 use guichet_tests::tokens::TestKeys;
-use guichet_tests::{root, Host, HostConfig, Reply};
+use guichet_tests::{Host, HostConfig, Reply};
 use serde_json::{json, Value};
 
 const ORIGIN: &str = "https://demo.example";
@@ -40,23 +40,10 @@ fn start(catch_all: Option<&str>) -> App {
         .env("SPIN_VARIABLE_SMS_FROM", "Mairie Demo")
         .env("SPIN_VARIABLE_PUBLIC_ORIGIN", ORIGIN);
     if let Some(component) = catch_all {
-        config.manifest = manifest_routing_everything_else_to(&dir, component);
+        config = config.routing_everything_else_to(dir.path(), component);
     }
     let host = Host::start(config, &dir);
     App { host, mail, sms, keys, _dir: dir }
-}
-
-/// A copy of spin.toml in `dir` where the catch-all route serves `component`.
-fn manifest_routing_everything_else_to(dir: &tempfile::TempDir, component: &str) -> std::path::PathBuf {
-    let text = std::fs::read_to_string(root().join("spin.toml")).expect("spin.toml");
-    let catch_all = "route = \"/...\"\ncomponent = \"portal\"";
-    assert!(text.contains(catch_all), "spin.toml no longer routes `/...` to the portal");
-    let text = text
-        .replace(catch_all, &format!("route = \"/...\"\ncomponent = \"{component}\""))
-        .replace("\"target/", &format!("\"{}/target/", root().display()));
-    let path = dir.path().join("spin.toml");
-    std::fs::write(&path, text).expect("writing the manifest copy");
-    path
 }
 
 fn post(host: &Host, path: &str, bearer: Option<&str>, body: &Value) -> Reply {
@@ -99,9 +86,9 @@ fn a_status_change_reaches_the_filer_by_email_and_a_follower_by_sms_each_in_thei
     let mut body = payload(
         "2026-000042",
         json!([
-            {"name": "Anne", "email": "anne@example.org", "notify": "email"},
-            {"phone": "06 12 34 56 78", "notify": "sms", "lang": "en"},
-            {"email": "quiet@example.org", "notify": "none"},
+            {"name": "Anne", "email": "anne@example.org", "notify": "email", "verified": true},
+            {"phone": "06 12 34 56 78", "notify": "sms", "lang": "en", "verified": true},
+            {"email": "quiet@example.org", "notify": "none", "verified": true},
         ]),
     );
     body["state"] = json!("in-progress");
@@ -151,7 +138,7 @@ fn an_event_redelivered_sends_no_second_message() {
 #[test]
 fn assignments_overdue_flags_and_a_citizens_own_message_tell_nobody() {
     let app = start(Some("notifications"));
-    let to = json!([{"email": "carl@example.org", "phone": "+41791234567"}]);
+    let to = json!([{"email": "carl@example.org", "phone": "+41791234567", "verified": true}]);
     let mut message = payload("2026-000008", to.clone());
     message["text"] = json!("Merci de passer vite");
     message["author"] = json!("citizen");
@@ -241,7 +228,8 @@ fn a_status_change_by_an_agent_reaches_the_filer_with_the_new_state_and_the_publ
     let reply = post(&app.host, "/api/requests", None, &pothole("emile@example.org", "fr"));
     assert_eq!(reply.status, 201, "{}", reply.body);
     let reference = reply.json()["reference"].as_str().expect("reference").to_owned();
-    app.mail.wait_for("emile@example.org", |m| m.subject.contains("enregistrée"), WAIT);
+    let receipt = app.mail.wait_for("emile@example.org", |m| m.subject.contains("enregistrée"), WAIT);
+    confirm(&app.host, &receipt);
 
     let agent = app.keys.access_token_with_departments("demo", "agent-1", &["agent"], &["roads"]);
     let reply = post(
@@ -322,6 +310,7 @@ fn a_status_change_reaches_the_filer_by_email_and_an_anonymous_follower_by_sms_e
     let reply = post(&app.host, "/api/requests", None, &pothole("fanny@example.org", "fr"));
     assert_eq!(reply.status, 201, "{}", reply.body);
     let reference = reply.json()["reference"].as_str().expect("reference").to_owned();
+    confirm(&app.host, &app.mail.wait_for("fanny@example.org", |_| true, WAIT));
     let follow = post(
         &app.host,
         &format!("/api/requests/{reference}/follow"),
@@ -329,6 +318,10 @@ fn a_status_change_reaches_the_filer_by_email_and_an_anonymous_follower_by_sms_e
         &json!({"contact": {"phone": "+33 6 11 11 11 11", "notify": "sms"}}),
     );
     assert!(follow.status == 200 || follow.status == 201, "{}", follow.body);
+    // The follower's receipt carries the link that confirms their number.
+    let receipt = app.sms.wait_for("+33611111111", |_| true, WAIT);
+    assert!(receipt.text.starts_with(&format!("Vous suivez la demande {reference}.")), "{}", receipt.text);
+    confirm(&app.host, &receipt);
 
     let agent = app.keys.access_token_with_departments("demo", "agent-1", &["agent"], &["roads"]);
     let reply = post(&app.host, &format!("/api/requests/{reference}/transitions"), Some(&agent), &json!({"to": "acknowledged"}));
@@ -338,8 +331,17 @@ fn a_status_change_reaches_the_filer_by_email_and_an_anonymous_follower_by_sms_e
     let origin = &app.host.base;
     let mail = app.mail.wait_for("fanny@example.org", |m| m.subject.contains("Pris en compte"), WAIT);
     assert!(mail.text.contains(&format!("{origin}/track?reference={reference}")), "{}", mail.text);
-    let sms = app.sms.wait_for("+33611111111", |_| true, WAIT);
+    let sms = app.sms.wait_for("+33611111111", |m| m.text.contains("Pris en compte"), WAIT);
     assert_eq!(sms.text, format!("Demande {reference} : Pris en compte. Suivi : {origin}/track?reference={reference}"));
-    // The follower was not told of the filing, which happened before they followed.
-    assert_eq!(app.sms.messages().len(), 1);
+    // The follower was not told of the filing, which happened before they followed: their
+    // receipt and the status change only.
+    assert_eq!(app.sms.messages().len(), 2);
+}
+
+/// Confirms the contact a receipt was sent to, with the link it carries (a filer's or a
+/// follower's given without an account gets updates only once confirmed).
+fn confirm(host: &Host, receipt: &MailMessage) {
+    let token = guichet_tests::guichet::token_in(&receipt.text, "/api/requests/contacts/confirm");
+    let reply = post(host, "/api/requests/contacts/confirm", None, &json!({"token": token}));
+    assert_eq!(reply.status, 200, "{}", reply.body);
 }

@@ -8,11 +8,21 @@
 //! Pure: no database, no HTTP, so every rule is unit-tested here.
 //!
 //! Which kinds tell citizens: `request-filed`, `status-changed`, `message` (only one written
-//! by the commune: a citizen is not sent their own message back). `assigned` and `overdue` are
-//! the commune's internal business: stored as events, no message (the agent's own alerts need
-//! the agent's address, which only identity has).
+//! by the commune: a citizen is not sent their own message back), and `followed` (the receipt
+//! of a follow, to that follower). `assigned` and `overdue` are the commune's internal
+//! business: stored as events, no message (the agent's own alerts need the agent's address,
+//! which only identity has).
+//!
+//! Unverified contacts (anyone can type anyone's address when filing or following): a
+//! recipient is verified only when it says `"verified": true` or is an account
+//! (`account_id`). An unverified one gets the receipt (`request-filed`, `followed`) and
+//! nothing else; the receipt carries the link confirming the contact when the recipient has a
+//! `confirm_token`. A recipient's `name` with a control character is not used (the greeting
+//! is then "Bonjour,"), and texts from the payload that go into subjects are put on one line.
 
 use guichet_guest::event::EventKind;
+use guichet_guest::phone::PhoneNumber;
+use guichet_guest::text::{self, Lines};
 use serde_json::{Map, Value};
 
 use crate::address::EmailAddress;
@@ -66,8 +76,10 @@ pub fn drafts(
         EventKind::RequestFiled => "request_filed",
         EventKind::StatusChanged => "request_status",
         EventKind::Message if written_by_the_commune(payload) => "request_message",
+        EventKind::Followed => "request_followed",
         _ => return Vec::new(),
     };
+    let receipt = matches!(kind, EventKind::RequestFiled | EventKind::Followed);
     let Some(reference) = text(payload, "reference").filter(|r| is_reference(r)) else {
         eprintln!("event {event_id}: no valid reference, no message");
         return Vec::new();
@@ -85,6 +97,11 @@ pub fn drafts(
         .cloned()
         .unwrap_or_default();
     for (index, contact) in recipients.iter().enumerate() {
+        let verified = contact.get("verified").and_then(Value::as_bool) == Some(true)
+            || text(contact, "account_id").is_some();
+        if !verified && !receipt {
+            continue;
+        }
         let Some((channel, to)) = address(contact) else {
             continue;
         };
@@ -101,7 +118,14 @@ pub fn drafts(
             labelled: localized(payload.get("state_label"), language).is_some(),
             message: public_message(payload),
             link: &link,
-            name: text(contact, "name").map(|n| n.chars().take(100).collect()),
+            name: text(contact, "name")
+                .and_then(|n| text::clean(n, Lines::One))
+                .map(|n| n.chars().take(100).collect()),
+            confirm: (!verified)
+                .then(|| text(contact, "confirm_token"))
+                .flatten()
+                .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+                .map(|t| format!("{origin}{CONFIRM_PATH}#token={t}")),
         };
         let (subject, body) = match channel {
             Channel::Email => email(kind, language, &facts),
@@ -114,7 +138,7 @@ pub fn drafts(
             account_id: text(contact, "account_id").map(str::to_owned),
             purpose,
             language,
-            subject,
+            subject: text::one_line(&subject),
             text: body,
         });
     }
@@ -132,7 +156,12 @@ struct Facts<'a> {
     message: Option<String>,
     link: &'a str,
     name: Option<String>,
+    /// The link confirming an unverified recipient's contact, on its receipt.
+    confirm: Option<String>,
 }
+
+/// The page that confirms a contact (requests' `contacts` module), the token after `#token=`.
+const CONFIRM_PATH: &str = "/api/requests/contacts/confirm";
 
 fn email(kind: EventKind, language: &str, f: &Facts<'_>) -> (String, String) {
     let fr = language == "fr";
@@ -176,6 +205,20 @@ fn email(kind: EventKind, language: &str, f: &Facts<'_>) -> (String, String) {
                 f.service, f.reference, f.state
             ),
         ),
+        (EventKind::Followed, true) => (
+            format!("Vous suivez la demande {}", f.reference),
+            format!(
+                "Vous suivez désormais la demande « {} » ({}).",
+                f.service, f.reference
+            ),
+        ),
+        (EventKind::Followed, false) => (
+            format!("You follow request {}", f.reference),
+            format!(
+                "You now follow the request \"{}\" ({}).",
+                f.service, f.reference
+            ),
+        ),
         (_, true) => (
             format!("Nouveau message sur votre demande {}", f.reference),
             format!(
@@ -214,6 +257,21 @@ fn email(kind: EventKind, language: &str, f: &Facts<'_>) -> (String, String) {
         )
     };
     body.push_str(&follow);
+    if let Some(confirm) = &f.confirm {
+        body.push_str(&if fr {
+            format!(
+                "\nPour recevoir les prochaines nouvelles de cette demande, confirmez votre adresse : \
+                 {confirm}\nSans confirmation, vous ne recevrez pas d'autre message. Si vous n'êtes \
+                 pas à l'origine de cette démarche, ignorez ce message.\n"
+            )
+        } else {
+            format!(
+                "\nTo receive this request's next updates, confirm your address: {confirm}\n\
+                 Without confirmation you will receive no other message. If this was not you, \
+                 ignore this message.\n"
+            )
+        });
+    }
     (subject, body)
 }
 
@@ -228,6 +286,8 @@ fn sms(kind: EventKind, language: &str, f: &Facts<'_>) -> String {
         }
         (EventKind::StatusChanged, true) => format!("Demande {} : {}.", f.reference, f.state),
         (EventKind::StatusChanged, false) => format!("Request {}: {}.", f.reference, f.state),
+        (EventKind::Followed, true) => format!("Vous suivez la demande {}.", f.reference),
+        (EventKind::Followed, false) => format!("You follow request {}.", f.reference),
         (_, true) => format!("Nouveau message sur la demande {}.", f.reference),
         (_, false) => format!("New message about request {}.", f.reference),
     };
@@ -238,6 +298,18 @@ fn sms(kind: EventKind, language: &str, f: &Facts<'_>) -> String {
     }
     text.push_str(if fr { " Suivi : " } else { " Track: " });
     text.push_str(f.link);
+    if let Some(confirm) = &f.confirm {
+        text.push_str(if fr {
+            " Pour recevoir la suite, confirmez : "
+        } else {
+            " To get updates, confirm: "
+        });
+        // The link must survive whole: the rest is cut around it.
+        let room = MAX_SMS_CHARS.saturating_sub(confirm.chars().count());
+        let mut text = cut(&text, room);
+        text.push_str(confirm);
+        return text;
+    }
     cut(&text, MAX_SMS_CHARS)
 }
 
@@ -269,7 +341,9 @@ fn address(contact: &Value) -> Option<(Channel, String)> {
         Channel::Email => email
             .and_then(EmailAddress::parse)
             .map(|a| a.as_str().to_owned()),
-        Channel::Sms => phone.and_then(phone_number),
+        Channel::Sms => phone
+            .and_then(PhoneNumber::parse)
+            .map(|n| n.e164().to_owned()),
     };
     if to.is_none() {
         eprintln!(
@@ -278,25 +352,6 @@ fn address(contact: &Value) -> Option<(Channel, String)> {
         );
     }
     to.map(|to| (channel, to))
-}
-
-/// A phone number in international form: `+` then 8 to 15 digits, spaces, dots, dashes and
-/// parentheses dropped; a French national number (`06 12 34 56 78`) becomes `+33612345678`.
-pub fn phone_number(text: &str) -> Option<String> {
-    let compact: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
-        .collect();
-    let international = if let Some(rest) = compact.strip_prefix("00") {
-        format!("+{rest}")
-    } else if compact.len() == 10 && compact.starts_with('0') && !compact.starts_with("00") {
-        format!("+33{}", &compact[1..])
-    } else {
-        compact
-    };
-    let digits = international.strip_prefix('+')?;
-    ((8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then_some(international)
 }
 
 /// The recipient's language: their own (`contact.lang`), else the request's, else French.
@@ -483,7 +538,7 @@ mod tests {
 
     #[test]
     fn the_recipients_language_and_the_state_label_are_used() {
-        let mut p = payload(json!([{"email": "bob@example.org", "lang": "en"}]));
+        let mut p = payload(json!([{"email": "bob@example.org", "lang": "en", "verified": true}]));
         p.insert("state".into(), json!("in-progress"));
         p.insert(
             "state_label".into(),
@@ -509,13 +564,13 @@ mod tests {
             "e",
             EventKind::StatusChanged,
             &payload(json!([
-                {"email": "a@example.org", "phone": "06 12 34 56 78", "notify": "sms"},
-                {"email": "b@example.org", "notify": "none"},
-                {"email": "c@example.org"},
-                {"email": "c@example.org", "notify": "email"},
-                {"phone": "+41 79 123 45 67"},
-                {"notify": "sms"},
-                {"email": "not an address", "notify": "email"},
+                {"email": "a@example.org", "phone": "06 12 34 56 78", "notify": "sms", "verified": true},
+                {"email": "b@example.org", "notify": "none", "verified": true},
+                {"email": "c@example.org", "verified": true},
+                {"email": "c@example.org", "notify": "email", "verified": true},
+                {"phone": "+41 79 123 45 67", "verified": true},
+                {"notify": "sms", "verified": true},
+                {"email": "not an address", "notify": "email", "verified": true},
             ])),
             ORIGIN,
         );
@@ -537,7 +592,7 @@ mod tests {
 
     #[test]
     fn assignments_overdue_flags_citizen_messages_and_internal_text_tell_nobody() {
-        let mut p = payload(json!([{"email": "a@example.org"}]));
+        let mut p = payload(json!([{"email": "a@example.org", "verified": true}]));
         assert!(drafts("e", EventKind::Assigned, &p, ORIGIN).is_empty());
         assert!(drafts("e", EventKind::Overdue, &p, ORIGIN).is_empty());
         assert!(drafts("e", EventKind::Diagnostic, &p, ORIGIN).is_empty());
@@ -582,20 +637,60 @@ mod tests {
     }
 
     #[test]
-    fn phone_numbers_are_normalised_or_refused() {
-        assert_eq!(
-            phone_number("06.12.34.56.78").as_deref(),
-            Some("+33612345678")
+    fn an_unverified_contact_gets_the_receipt_with_its_confirmation_link_and_nothing_else() {
+        let token = "0123456789abcdef0123456789abcdef";
+        let to = json!([{"email": "a@example.org", "verified": false, "confirm_token": token}]);
+        let d = drafts("e", EventKind::RequestFiled, &payload(to.clone()), ORIGIN);
+        assert!(
+            d[0].text.contains(&format!("{ORIGIN}/api/requests/contacts/confirm#token={token}")),
+            "{}",
+            d[0].text
         );
-        assert_eq!(
-            phone_number("0033 6 12 34 56 78").as_deref(),
-            Some("+33612345678")
+        assert!(drafts("e", EventKind::StatusChanged, &payload(to.clone()), ORIGIN).is_empty());
+        let mut p = payload(to);
+        p.insert("message".into(), json!("hello"));
+        assert!(drafts("e", EventKind::Message, &p, ORIGIN).is_empty());
+        // Without `verified`, a contact is not taken for verified; an account is.
+        let d = drafts(
+            "e",
+            EventKind::StatusChanged,
+            &payload(json!([{"email": "b@example.org"}, {"email": "c@example.org", "account_id": "acc"}])),
+            ORIGIN,
         );
-        assert_eq!(
-            phone_number("+1 (555) 010-9999").as_deref(),
-            Some("+15550109999")
+        assert_eq!(d.iter().map(|d| d.to.as_str()).collect::<Vec<_>>(), ["c@example.org"]);
+        // A verified contact's receipt has no confirmation link.
+        let d = drafts(
+            "e",
+            EventKind::RequestFiled,
+            &payload(json!([{"email": "a@example.org", "verified": true, "confirm_token": token}])),
+            ORIGIN,
         );
-        assert_eq!(phone_number("12345"), None);
-        assert_eq!(phone_number("+33 6 12 AB"), None);
+        assert!(!d[0].text.contains("confirm"), "{}", d[0].text);
+    }
+
+    #[test]
+    fn a_follow_receipt_keeps_its_confirmation_link_whole_in_an_sms() {
+        let token = "0123456789abcdef0123456789abcdef";
+        let mut p = payload(json!([{"phone": "+33611111111", "notify": "sms", "verified": false, "confirm_token": token}]));
+        p.insert("service_name".into(), json!("x".repeat(600)));
+        let d = drafts("e", EventKind::Followed, &p, ORIGIN);
+        assert_eq!(d[0].purpose, "request_followed");
+        assert!(d[0].text.chars().count() <= MAX_SMS_CHARS, "{}", d[0].text);
+        assert!(d[0].text.ends_with(&format!("/api/requests/contacts/confirm#token={token}")), "{}", d[0].text);
+    }
+
+    #[test]
+    fn a_name_with_control_characters_never_reaches_the_greeting() {
+        for name in ["Anne\r\nBcc: x@evil.example", "Anne\n\nClick http://evil.example", "\u{202E}enna"] {
+            let to = json!([{"email": "a@example.org", "name": name, "verified": true}]);
+            let d = &drafts("e", EventKind::RequestFiled, &payload(to), ORIGIN)[0];
+            assert!(d.text.starts_with("Bonjour,\n"), "{}", d.text);
+            assert!(!d.text.contains("evil") && !d.text.contains('\u{202E}'), "{}", d.text);
+        }
+        let mut p = payload(json!([{"email": "a@example.org", "verified": true}]));
+        p.insert("service_name".into(), json!("Nid\r\nBcc: x"));
+        p.insert("state_label".into(), json!("Reçu\nX"));
+        let d = &drafts("e", EventKind::StatusChanged, &p, ORIGIN)[0];
+        assert!(!d.subject.contains(['\r', '\n']), "{:?}", d.subject);
     }
 }

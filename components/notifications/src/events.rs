@@ -7,14 +7,22 @@
 //! attempted at once; those the provider does not take stay queued for
 //! `POST /internal/messages/retry` (backoff in [`crate::delivery`]), which requests' outbox
 //! sweep (`POST /api/requests/outbox/retry`) also runs for its commune.
+//!
+//! SMS cost the commune money, so whatever the sender checked, an SMS is never sent to a
+//! number outside `sms_allowed_countries` nor beyond the `sms_limits` of one number (per hour
+//! and per day, counted here): such a message is stored as `failed` with its reason
+//! (`country_not_allowed`, `sms_rate_limited`), never attempted. Confirmation tokens of
+//! recipients go into their message only: the event is stored without them.
 
 use guichet_guest::db::{self, Value};
 use guichet_guest::event::{self, Event};
+use guichet_guest::limits::{self, Limit, DAY, HOUR};
+use guichet_guest::phone::{PhoneNumber, SmsCountries};
 use guichet_guest::{body, response, ApiError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 
-use crate::citizen::{self, Draft};
+use crate::citizen::{self, Channel, Draft};
 use crate::delivery::{self, Providers};
 use crate::store;
 use crate::{schema, DATABASE};
@@ -31,6 +39,8 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
     let drafts = drafts_of(&event);
+    let event = without_tokens(event);
+    let countries = SmsCountries::from_variables();
     // The messages are stored already claimed for their first attempt: one write less per
     // message than storing then claiming (writes to one database queue behind each other).
     let (stored, claimed) = db::transaction(&conn, |conn| {
@@ -39,6 +49,11 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
         }
         let mut claimed = Vec::new();
         for draft in &drafts {
+            if let Some(reason) = sms_refusal(conn, &countries, draft)? {
+                eprintln!("message {}: not sent: {reason}", draft.id);
+                store::insert_draft_refused(conn, &event.commune, draft, reason)?;
+                continue;
+            }
             let delay = delivery::delay_after(1);
             if let Some(claim) = store::insert_draft_claimed(conn, &event.commune, draft, delay)? {
                 claimed.push(claim);
@@ -73,6 +88,50 @@ fn drafts_of(event: &Event) -> Vec<Draft> {
         return Vec::new();
     }
     citizen::drafts(&event.id, event.kind, &payload, &public_origin())
+}
+
+/// Why the SMS `draft` must not be sent, if it must not: its number is outside the allowed
+/// countries, or has had its share of SMS this hour or today (counting this one).
+fn sms_refusal(
+    conn: &db::Connection,
+    countries: &SmsCountries,
+    draft: &Draft,
+) -> anyhow::Result<Option<&'static str>> {
+    if draft.channel != Channel::Sms {
+        return Ok(None);
+    }
+    if !PhoneNumber::parse(&draft.to).is_some_and(|n| countries.allow(&n)) {
+        return Ok(Some("country_not_allowed"));
+    }
+    let setting = limits::setting("sms_limits");
+    for (name, default, window) in [("hour", 10, HOUR), ("day", 30, DAY)] {
+        let limit = Limit {
+            max: limits::count_in(&setting, name, default),
+            window,
+        };
+        if limits::count(conn, &format!("sms_{name}"), &draft.to, limit)?.is_some() {
+            return Ok(Some("sms_rate_limited"));
+        }
+    }
+    Ok(None)
+}
+
+/// `event` without its recipients' `confirm_token`s: they belong in the messages only.
+fn without_tokens(mut event: Event) -> Event {
+    let Ok(Json::Object(mut payload)) = serde_json::from_str::<Json>(&event.payload) else {
+        return event;
+    };
+    let Some(Json::Array(recipients)) = payload.get_mut("recipients") else {
+        return event;
+    };
+    let mut changed = false;
+    for recipient in recipients.iter_mut().filter_map(Json::as_object_mut) {
+        changed |= recipient.remove("confirm_token").is_some();
+    }
+    if changed {
+        event.payload = Json::Object(payload).to_string();
+    }
+    event
 }
 
 /// The `public_origin` variable, when it is a valid origin.

@@ -41,4 +41,6 @@ pub const MIGRATIONS: &[&str] = &[
     "CREATE INDEX messages_account ON messages (commune, account_id)",
     // 5: messages sent to an address before it belonged to an account.
     "CREATE INDEX messages_address ON messages (commune, lower(to_address))",
+    // 6: SMS sent per number per hour and per day (see events.rs).
+    guichet_guest::limits::TABLE,
 ];

@@ -122,6 +122,38 @@ pub fn insert_draft_claimed(
     }))
 }
 
+/// Stores a message drafted from an event that must not be sent, as `failed` with `reason`
+/// and no attempt, so that the refusal shows where the message would be.
+pub fn insert_draft_refused(
+    conn: &Connection,
+    commune: &str,
+    draft: &Draft,
+    reason: &str,
+) -> anyhow::Result<()> {
+    db::exec(
+        conn,
+        &format!(
+            "INSERT INTO messages (id, commune, account_id, channel, to_address, purpose, language, \
+             subject, body_text, status, attempts, next_attempt_at, last_error, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'failed', 0, {NOW}, ?, {NOW}) \
+             ON CONFLICT(id) DO NOTHING"
+        ),
+        &[
+            db::text(draft.id.as_str()),
+            db::text(commune),
+            draft.account_id.as_deref().map_or(Value::Null, db::text),
+            db::text(draft.channel.as_str()),
+            db::text(draft.to.as_str()),
+            db::text(draft.purpose),
+            db::text(draft.language),
+            db::text(draft.subject.as_str()),
+            db::text(draft.text.as_str()),
+            db::text(reason),
+        ],
+    )
+    .context("storing the refused message")
+}
+
 /// The status of message `id`, if it exists.
 pub fn status(conn: &Connection, id: &str) -> anyhow::Result<Option<Status>> {
     let result = db::query(

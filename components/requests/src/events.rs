@@ -5,7 +5,8 @@
 //! The payload carries what notifications needs to tell people, so that it never reads the
 //! requests database: the request's reference, service, state, the public text, its language,
 //! and `recipients` (the filer's contact and the followers' contacts, each with the channel
-//! they chose).
+//! they chose and `verified`: whether its holder confirmed it, see [`crate::contacts`]; an
+//! unverified one is told of its receipt only, with `confirm_token` for its link).
 
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection};
@@ -38,6 +39,19 @@ pub fn emit(
     record: &Record,
     extra: Map<String, Json>,
 ) -> anyhow::Result<String> {
+    let recipients = recipients(conn, record).context("listing the recipients")?;
+    emit_to(conn, commune, kind, record, extra, recipients)
+}
+
+/// [`emit`] to the given `recipients` (a receipt carrying a confirmation token, a follow).
+pub fn emit_to(
+    conn: &Connection,
+    commune: &Commune,
+    kind: EventKind,
+    record: &Record,
+    extra: Map<String, Json>,
+    recipients: Vec<Json>,
+) -> anyhow::Result<String> {
     let (id, now) = db::new_id_and_now(conn)?;
     let mut payload = Map::new();
     payload.insert("request_id".into(), json!(record.id));
@@ -50,10 +64,7 @@ pub fn emit(
     if let Some(origin) = ORIGIN.with(|o| o.borrow().clone()) {
         payload.insert("origin".into(), json!(origin));
     }
-    payload.insert(
-        "recipients".into(),
-        Json::Array(recipients(conn, record).context("listing the recipients")?),
-    );
+    payload.insert("recipients".into(), Json::Array(recipients));
     payload.extend(extra);
     outbox::record(conn, &id, commune, kind, &payload, &now)?;
     Ok(id)
@@ -69,11 +80,11 @@ pub async fn deliver(conn: &Connection, commune: &Commune, ids: &[String]) {
     }
 }
 
-/// The filer's contact (when they gave one) and every follower's.
-fn recipients(conn: &Connection, record: &Record) -> anyhow::Result<Vec<Json>> {
+/// The filer's contact (when they gave one; first) and every follower's, as recipients.
+pub fn recipients(conn: &Connection, record: &Record) -> anyhow::Result<Vec<Json>> {
     let mut list = Vec::new();
     if record.contact.get("email").is_some() || record.contact.get("phone").is_some() {
-        list.push(record.contact.clone());
+        list.push(recipient(&record.contact));
     }
     let result = db::query(
         conn,
@@ -84,6 +95,7 @@ fn recipients(conn: &Connection, record: &Record) -> anyhow::Result<Vec<Json>> {
         if let Some(contact) = row
             .get::<&str>(0)
             .and_then(|text| serde_json::from_str::<Json>(text).ok())
+            .map(|contact| recipient(&contact))
         {
             if !list.contains(&contact) {
                 list.push(contact);
@@ -91,4 +103,18 @@ fn recipients(conn: &Connection, record: &Record) -> anyhow::Result<Vec<Json>> {
         }
     }
     Ok(list)
+}
+
+/// A stored contact as a recipient: `verified` says whether its holder confirmed it (or it
+/// needed no confirmation), in place of the stored `unverified` mark.
+pub fn recipient(contact: &Json) -> Json {
+    let mut out = contact.clone();
+    if let Some(map) = out.as_object_mut() {
+        map.remove(crate::contacts::UNVERIFIED);
+        map.insert(
+            "verified".into(),
+            json!(!crate::contacts::is_unverified(contact)),
+        );
+    }
+    out
 }

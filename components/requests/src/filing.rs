@@ -33,8 +33,10 @@
 //! and back).
 
 use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::phone::{PhoneNumber, SmsCountries};
 use guichet_guest::service::{Channel as ServiceChannel, Datatype};
 use guichet_guest::shape::{self, Member, Shape};
+use guichet_guest::text::{self, Lines};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Request, Response};
@@ -45,6 +47,7 @@ use crate::catalog::{self, Service};
 use crate::events;
 use crate::form;
 use crate::idempotency::{self, Key};
+use crate::limits;
 use crate::record::{self, Channel, Filed, Location, NewRequest, Record};
 use crate::reference::TrackingCode;
 use crate::timeline::Actor;
@@ -112,6 +115,9 @@ pub async fn file(req: &Request, commune: &Commune) -> Result<Response, ApiError
             return Ok(replay);
         }
     }
+    // Counted once the filing is valid and not a replay (mistakes and retries cost nothing), before anything is written
+    // or sent: each filing sends a message in the commune's name to its contact.
+    limits::filing(&conn, commune, req, valid.account.as_deref(), &valid.contact)?;
     let actor = Actor {
         kind: caller.actor_kind(),
         id: caller.account().map(str::to_owned),
@@ -275,8 +281,9 @@ pub async fn validate(
         .get("description")
         .and_then(Json::as_str)
         .unwrap_or_default()
-        .trim()
-        .to_owned();
+        .trim();
+    let description =
+        text::check("description", description, Lines::Many, &mut errors).unwrap_or_default();
     if description.chars().count() > DESCRIPTION_MAX {
         errors.push(FieldError::new(
             "description",
@@ -370,6 +377,9 @@ pub async fn validate(
             };
             contact.insert("notify".into(), json!(notify));
         }
+    }
+    if contact.get("notify").and_then(Json::as_str) == Some("sms") {
+        sms_allowed(&contact, &mut errors);
     }
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
@@ -526,7 +536,7 @@ fn top_location(value: Option<&Json>, errors: &mut Vec<FieldError>) -> Option<Lo
                     format!("must be at most {} characters", form::ADDRESS_MAX),
                 ));
             }
-            (!s.is_empty()).then(|| s.to_owned())
+            text::check("location.address", s, Lines::One, errors).filter(|s| !s.is_empty())
         }
         Some(_) => {
             errors.push(FieldError::new(
@@ -561,7 +571,9 @@ fn contact(value: Option<&Json>, errors: &mut Vec<FieldError>) -> Map<String, Js
                 format!("must be at most {NAME_MAX} characters"),
             ));
         }
-        out.insert("name".into(), json!(name));
+        if let Some(name) = text::check("contact.name", name, Lines::One, errors) {
+            out.insert("name".into(), json!(name));
+        }
     }
     if let Some(email) = text("email") {
         if form::is_email(email) {
@@ -575,14 +587,16 @@ fn contact(value: Option<&Json>, errors: &mut Vec<FieldError>) -> Map<String, Js
         }
     }
     if let Some(phone) = text("phone") {
-        if form::is_phone(phone) {
-            out.insert("phone".into(), json!(phone));
-        } else {
-            errors.push(FieldError::new(
+        match PhoneNumber::parse(phone) {
+            Some(number) => {
+                out.insert("phone".into(), json!(number.e164()));
+            }
+            None => errors.push(FieldError::new(
                 "contact.phone",
                 "invalid_phone",
-                "must be a phone number (digits, spaces, dots, dashes, an optional leading +)",
-            ));
+                "must be a phone number: +, the country code and the number, or a French \
+                 number (06 12 34 56 78)",
+            )),
         }
     }
     if let Some(notify) = text("notify") {
@@ -642,9 +656,38 @@ fn fill_contact(
     for (member, datatype) in [("email", Datatype::Email), ("phone", Datatype::Phone)] {
         if !contact.contains_key(member) {
             if let Some(value) = form::first_of(definition, answers, datatype) {
-                contact.insert(member.into(), value);
+                // A form's phone question is looser than a number SMS can go to: only a number
+                // the SMS rule reads becomes the contact's, in its E.164 form.
+                let value = match datatype {
+                    Datatype::Phone => value
+                        .as_str()
+                        .and_then(PhoneNumber::parse)
+                        .map(|number| json!(number.e164())),
+                    _ => Some(value),
+                };
+                if let Some(value) = value {
+                    contact.insert(member.into(), value);
+                }
             }
         }
+    }
+}
+
+/// Refuses, at `contact.phone`, an SMS contact whose number is outside the countries the
+/// commune sends SMS to (`sms_allowed_countries`): paid messages in the commune's name to
+/// premium numbers abroad.
+fn sms_allowed(contact: &Map<String, Json>, errors: &mut Vec<FieldError>) {
+    let number = contact
+        .get("phone")
+        .and_then(Json::as_str)
+        .and_then(PhoneNumber::parse);
+    if number.is_some_and(|n| !SmsCountries::from_variables().allow(&n)) {
+        errors.push(FieldError::new(
+            "contact.phone",
+            "country_not_allowed",
+            "the town hall does not send SMS to this country: give another number or an \
+             e-mail address",
+        ));
     }
 }
 

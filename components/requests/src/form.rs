@@ -12,6 +12,7 @@
 //! their text form (`"12"`, `"true"`), and a multi-value list a single key.
 
 use guichet_guest::service::{Datatype, Field, ServiceDefinition};
+use guichet_guest::text::{self, Lines};
 use guichet_guest::FieldError;
 use serde_json::{Map, Value as Json};
 
@@ -147,15 +148,16 @@ fn answer(field: &Field, value: &Json, path: &str) -> Result<Option<Json>, Vec<F
                 STRING_MAX
             };
             let mut errors = Vec::new();
-            text_rules(field, text, path, default_max, &mut errors);
-            if field.datatype == Datatype::String && text.contains(['\n', '\r']) {
-                errors.push(FieldError::new(
-                    path,
-                    "invalid_format",
-                    "must be a single line",
-                ));
-            }
-            finish(errors, Json::String(text.to_owned()))
+            let lines = if field.datatype == Datatype::Text {
+                Lines::Many
+            } else {
+                Lines::One
+            };
+            let Some(text) = text::check(path, text, lines, &mut errors) else {
+                return Err(errors);
+            };
+            text_rules(field, &text, path, default_max, &mut errors);
+            finish(errors, Json::String(text))
         }
         Datatype::Number => {
             let number = match value {
@@ -467,7 +469,7 @@ fn location(value: &Json, path: &str) -> Result<Json, Vec<FieldError>> {
                     format!("must be at most {ADDRESS_MAX} characters"),
                 ));
             }
-            Some(s.trim().to_owned())
+            text::check(&format!("{path}.address"), s.trim(), Lines::One, &mut errors)
         }
         Some(_) => {
             errors.push(FieldError::new(

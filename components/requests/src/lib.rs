@@ -14,6 +14,8 @@
 //! - [`tracking`]: a request as its citizen, staff, or a holder of its tracking code sees it.
 //! - [`workflow`]: transitions, assignment, notes and messages, expected dates, overdue, reopening.
 //! - [`duplicates`]: similar open requests nearby, merging, followers.
+//! - [`contacts`] and [`limits`]: confirming a contact given without an account (until then
+//!   it gets the receipt only), and the abuse limits of filing and following.
 //! - [`channels`]: counter and phone filing with call logs, inbound e-mail, paper mail, receipts.
 //! - [`queue`]: the agents' queue, CSV export, per-commune figures.
 //! - [`georeport`] (with [`api_keys`]): Open311 GeoReport v2 requests under `/open311/v2/...`.
@@ -29,12 +31,14 @@ mod caller;
 mod catalog;
 mod channels;
 mod communes;
+mod contacts;
 mod duplicates;
 mod events;
 mod filing;
 mod form;
 mod georeport;
 mod idempotency;
+mod limits;
 mod mail_check;
 mod notifications;
 mod outbox;
@@ -132,6 +136,8 @@ async fn route_in(req: &Request, commune: Commune, segments: &[&str]) -> Result<
         ([], _) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
         (["mine"], Method::Get) => tracking::mine(req, &commune),
         (["track"], Method::Post) => tracking::track(req, &commune),
+        (["contacts", "confirm"], Method::Get) => contacts::page(),
+        (["contacts", "confirm"], Method::Post) => contacts::confirm(req, &commune),
         (["similar"], Method::Get) => duplicates::similar(req, &commune).await,
         (["figures"], Method::Get) => queue::figures(req, &commune),
         (["export.csv"], Method::Get) => queue::csv(req, &commune),

@@ -8,6 +8,7 @@ use guichet_guest::Commune;
 use serde_json::{json, Map, Value as Json};
 
 use crate::catalog::Service;
+use crate::contacts;
 use crate::events;
 use crate::reference::{Reference, TrackingCode};
 use crate::timeline::{self, Actor, Entry};
@@ -110,6 +111,11 @@ pub fn insert(conn: &Connection, commune: &Commune, new: &NewRequest<'_>) -> any
         Some(l) => (l.lat, l.long, l.address.clone()),
         None => (None, None, None),
     };
+    // A contact typed without an account (nor by an agent) may be anyone's: see contacts.rs.
+    let mut contact = new.contact.clone();
+    if new.account.is_none() && new.filed_by.is_none() {
+        contacts::mark_unverified(&mut contact);
+    }
     let float = |v: Option<f64>| v.map_or(Value::Null, Value::Real);
     let opt = |v: Option<&str>| v.map_or(Value::Null, db::text);
     db::exec(
@@ -132,7 +138,7 @@ pub fn insert(conn: &Connection, commune: &Commune, new: &NewRequest<'_>) -> any
             Value::Integer(i64::from(is_open)),
             db::text(new.channel.as_str()),
             opt(new.account.as_deref()),
-            db::text(new.contact.to_string()),
+            db::text(contact.to_string()),
             db::text(new.description.as_str()),
             db::text(Json::Object(new.answers.clone()).to_string()),
             float(lat),
@@ -168,7 +174,21 @@ pub fn insert(conn: &Connection, commune: &Commune, new: &NewRequest<'_>) -> any
             json!({"fr": first.label.fr, "en": first.label.en}),
         );
     }
-    let event_id = events::emit(conn, commune, EventKind::RequestFiled, &record, extra)?;
+    let mut recipients = events::recipients(conn, &record)?;
+    if contacts::is_unverified(&record.contact) {
+        let token = contacts::issue(conn, commune, &id, None)?;
+        if let Some(filer) = recipients.first_mut().and_then(Json::as_object_mut) {
+            filer.insert("confirm_token".into(), json!(token));
+        }
+    }
+    let event_id = events::emit_to(
+        conn,
+        commune,
+        EventKind::RequestFiled,
+        &record,
+        extra,
+        recipients,
+    )?;
     Ok(Filed {
         record,
         tracking_code: code,
@@ -328,6 +348,7 @@ pub fn delete(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<
     for table in [
         "attachments",
         "call_logs",
+        "contact_tokens",
         "followers",
         "inbound_mail",
         "open311_requests",

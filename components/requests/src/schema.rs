@@ -236,5 +236,17 @@ pub const MIGRATIONS: &[&str] = &[
         host TEXT PRIMARY KEY,
         commune TEXT NOT NULL,
         fetched_at INTEGER NOT NULL
+    )",    // reqpolicy helper: abuse limits of filing and following (see limits.rs).
+    guichet_guest::limits::TABLE,
+    // reqpolicy helper: links confirming a contact given without an account (contacts.rs);
+    // `follower` is '' for the filer's contact.
+    "CREATE TABLE contact_tokens (
+        hash TEXT PRIMARY KEY,
+        commune TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        follower TEXT NOT NULL,
+        expires_at TEXT NOT NULL
     )",
+    // reqpolicy helper: how many requests one contact follows (its cap).
+    "CREATE INDEX followers_by_follower ON followers (commune, follower)",
 ];

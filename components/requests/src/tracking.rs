@@ -21,7 +21,6 @@ use guichet_guest::query::Query;
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Value as Json};
-use sha2::{Digest, Sha256};
 use spin_sdk::http::{Request, Response};
 
 use crate::attachments;
@@ -460,18 +459,7 @@ fn civil_date(days: i64) -> String {
 /// SHA-256 of the client's address (`spin-client-addr` without its port): addresses are
 /// personal data and are not stored in clear.
 fn client_hash(req: &Request) -> String {
-    let peer = req
-        .header("spin-client-addr")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default();
-    let address = match peer.rsplit_once(':') {
-        Some((ip, port)) if port.bytes().all(|b| b.is_ascii_digit()) => ip.trim_matches(['[', ']']),
-        _ => peer,
-    };
-    Sha256::digest(address.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    guichet_guest::limits::hash(&crate::limits::client_address(req))
 }
 
 fn unix_now() -> i64 {

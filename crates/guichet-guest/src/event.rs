@@ -30,17 +30,20 @@ pub enum EventKind {
     Overdue,
     /// A chain check run by an administrator.
     Diagnostic,
+    /// Someone started following a request (the payload's recipients: that follower only).
+    Followed,
 }
 
 impl EventKind {
     /// Every kind, in WIT order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::RequestFiled,
         Self::StatusChanged,
         Self::Message,
         Self::Assigned,
         Self::Overdue,
         Self::Diagnostic,
+        Self::Followed,
     ];
 
     /// The kebab-case name used in JSON and in databases.
@@ -52,6 +55,7 @@ impl EventKind {
             Self::Assigned => "assigned",
             Self::Overdue => "overdue",
             Self::Diagnostic => "diagnostic",
+            Self::Followed => "followed",
         }
     }
 

@@ -26,6 +26,10 @@
 //!   `requests` reads to check answers and follow the workflow.
 //! - [`tenant`]: the commune a request is addressed to, from its host name (asked of `identity`
 //!   by service chaining).
+//! - [`text`]: the one rule for typed text (one-line names, multi-line free text; no control
+//!   characters nor bidirectional overrides).
+//! - [`limits`]: rate limits counted atomically in a component's SQLite database.
+//! - [`phone`]: phone numbers to send SMS to (E.164, country) and where SMS may go.
 //! - [`tokens`] (feature `tokens`): bindings to the composed token verifier and
 //!   [`tokens::bearer_claims`].
 //!
@@ -39,8 +43,10 @@ mod entry;
 pub mod error;
 pub mod event;
 pub mod health;
+pub mod limits;
 pub mod markup;
 pub mod open311;
+pub mod phone;
 pub mod privacy;
 pub mod query;
 pub mod response;
@@ -48,6 +54,7 @@ pub mod routing;
 pub mod service;
 pub mod shape;
 pub mod tenant;
+pub mod text;
 #[cfg(feature = "tokens")]
 pub mod tokens;
 

@@ -88,6 +88,14 @@ pub fn anonymous_report(g: &Guichet, email: &str) -> Filed {
     file(g, &pothole_body(email), None)
 }
 
+/// Confirms the contact `to` with the link of the newest receipt sent to it (a contact given
+/// without an account gets its request's updates only once confirmed).
+pub fn confirm_contact(g: &Guichet, to: &str) {
+    let token = g.link_token(to, "/api/requests/contacts/confirm");
+    let reply = g.post("/api/requests/contacts/confirm", &json!({"token": token}), None);
+    assert_eq!(reply.status, 200, "confirming {to}: {}", reply.body);
+}
+
 /// `GET /api/requests/{reference}` as the holder of `bearer`.
 pub fn show(g: &Guichet, reference: &str, bearer: &str) -> Reply {
     g.get(&format!("{REQUESTS}/{reference}"), Some(bearer))

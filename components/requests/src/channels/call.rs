@@ -3,6 +3,7 @@
 
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::text::{self, Lines};
 use guichet_guest::{Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
 
@@ -101,11 +102,11 @@ impl CallLog {
                 None
             }
         };
-        let caller = text(object, "caller", MAX_CALLER, &field("caller"), &mut errors);
+        let caller = text(object, "caller", (MAX_CALLER, Lines::One), &field("caller"), &mut errors);
         let summary = text(
             object,
             "summary",
-            MAX_SUMMARY,
+            (MAX_SUMMARY, Lines::Many),
             &field("summary"),
             &mut errors,
         );
@@ -125,12 +126,12 @@ impl CallLog {
     }
 }
 
-/// A required, non-blank string member of at most `max` characters, without control
-/// characters other than line breaks.
+/// A required, non-blank string member of at most `max` characters, one line or many (see
+/// `guichet_guest::text`).
 fn text(
     object: &Map<String, Json>,
     name: &str,
-    max: usize,
+    (max, lines): (usize, Lines),
     field: &str,
     errors: &mut Vec<FieldError>,
 ) -> Option<String> {
@@ -147,18 +148,7 @@ fn text(
             ));
             None
         }
-        Some(Json::String(s))
-            if s.chars()
-                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
-        {
-            errors.push(FieldError::new(
-                field,
-                "invalid_characters",
-                "control characters are not allowed",
-            ));
-            None
-        }
-        Some(Json::String(s)) => Some(s.trim().to_owned()),
+        Some(Json::String(s)) => text::check(field, s.trim(), lines, errors),
         None | Some(Json::Null) => {
             errors.push(FieldError::new(
                 field,

@@ -8,15 +8,25 @@
 //! Only requests of services that may be filed anonymously (reports on the public space, the
 //! ones [`super::similar`] offers) can be followed; any other is "not found" to strangers.
 //! Following a merged request follows the original. Following twice is harmless (200).
+//!
+//! References are sequential, so anyone could subscribe strangers' addresses to every
+//! report: a contact without an account is unverified (see [`crate::contacts`]) and gets one
+//! message, the receipt of the follow with its confirmation link (a `followed` event to it
+//! alone), and updates only once confirmed; follows are limited per client address and per
+//! follower ([`crate::limits`]), and a request's followers and a contact's follows are capped.
 
 use guichet_guest::db::{self, Value};
 use guichet_guest::{response, ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Request, Response};
 
+use guichet_guest::event::EventKind;
+use guichet_guest::phone::{PhoneNumber, SmsCountries};
+
 use crate::caller::Caller;
 use crate::record::{self, Record};
 use crate::workflow::{changes, input, service_of};
+use crate::{contacts, events, form, limits};
 
 pub async fn follow(
     req: &Request,
@@ -27,7 +37,7 @@ pub async fn follow(
     let body = input::object(req, &["contact"])?;
     let contact = match body.get("contact") {
         None | Some(Json::Null) => None,
-        Some(value) => Some(read_contact(value)?),
+        Some(value) => Some(read_contact(value, &SmsCountries::from_variables())?),
     };
     let conn = crate::database()?;
     let mut record = record::load(&conn, commune, reference)?.ok_or(ApiError::NotFound)?;
@@ -45,7 +55,10 @@ pub async fn follow(
             contact.entry("notify").or_insert_with(|| json!("email"));
             (format!("account:{account}"), contact)
         }
-        (None, Some(contact)) => (key_of(&contact), contact),
+        (None, Some(mut contact)) => {
+            contact.insert(contacts::UNVERIFIED.into(), json!(true));
+            (key_of(&contact), contact)
+        }
         (None, None) => {
             return Err(ApiError::field(
                 "contact",
@@ -57,7 +70,38 @@ pub async fn follow(
     if owner {
         return Ok(answer(200, &record));
     }
-    let added = db::transaction(&conn, |conn| {
+    limits::follow(&conn, commune, req, &follower)?;
+    let count = |sql: &str, key: &str| -> Result<i64, ApiError> {
+        let result = db::query(&conn, sql, &[db::text(commune.as_str()), db::text(key)])?;
+        Ok(result.rows.first().and_then(|r| r.get::<i64>(0)).unwrap_or(0))
+    };
+    let following = "SELECT count(*) FROM followers WHERE commune = ? AND follower = ?";
+    let already = db::query(
+        &conn,
+        "SELECT 1 FROM followers WHERE commune = ? AND request_id = ? AND follower = ?",
+        &[
+            db::text(commune.as_str()),
+            db::text(record.id.as_str()),
+            db::text(follower.as_str()),
+        ],
+    )?;
+    if !already.rows.is_empty() {
+        return Ok(answer(200, &record));
+    }
+    limits::cap(
+        count("SELECT count(*) FROM followers WHERE commune = ? AND request_id = ?", &record.id)?,
+        "followers_request",
+        "too_many_followers",
+        "this request has as many followers as it may have",
+    )?;
+    limits::cap(
+        count(following, &follower)?,
+        "followers_contact",
+        "following_too_many",
+        "this contact already follows as many requests as it may",
+    )?;
+    let unverified = contacts::is_unverified(&Json::Object(contact.clone()));
+    let (added, event) = db::transaction(&conn, |conn| {
         let (_, now) = db::new_id_and_now(conn)?;
         db::exec(
             conn,
@@ -70,8 +114,22 @@ pub async fn follow(
                 Value::Text(now),
             ],
         )?;
-        changes(conn)
+        let added = changes(conn)?;
+        if added == 0 || !unverified {
+            return Ok((added, None));
+        }
+        // The follower's receipt, to them alone, with the link that confirms their contact.
+        let token = contacts::issue(conn, commune, &record.id, Some(&follower))?;
+        let mut to = events::recipient(&Json::Object(contact.clone()));
+        if let Some(to) = to.as_object_mut() {
+            to.insert("confirm_token".into(), json!(token));
+        }
+        let id = events::emit_to(conn, commune, EventKind::Followed, &record, Map::new(), vec![to])?;
+        Ok((added, Some(id)))
     })?;
+    if let Some(id) = event {
+        events::deliver(&conn, commune, &[id]).await;
+    }
     Ok(answer(if added > 0 { 201 } else { 200 }, &record))
 }
 
@@ -96,7 +154,7 @@ fn key_of(contact: &Map<String, Json>) -> String {
 
 /// `{"email"?, "phone"?, "notify"?}` with at least one way to be reached; `notify` (`email`,
 /// `sms`, `none`) defaults to e-mail when there is an address, else SMS.
-pub fn read_contact(value: &Json) -> Result<Map<String, Json>, ApiError> {
+pub fn read_contact(value: &Json, countries: &SmsCountries) -> Result<Map<String, Json>, ApiError> {
     let Json::Object(map) = value else {
         return Err(ApiError::field(
             "contact",
@@ -107,7 +165,7 @@ pub fn read_contact(value: &Json) -> Result<Map<String, Json>, ApiError> {
     let mut errors = Vec::new();
     for key in map
         .keys()
-        .filter(|k| !["email", "phone", "notify"].contains(&k.as_str()))
+        .filter(|k| !["email", "phone", "notify", "lang"].contains(&k.as_str()))
     {
         errors.push(FieldError::new(
             format!("contact.{key}"),
@@ -128,26 +186,29 @@ pub fn read_contact(value: &Json) -> Result<Map<String, Json>, ApiError> {
         }
     };
     let email = text("email", &mut errors);
-    let phone = text("phone", &mut errors).map(|p| {
-        p.chars()
-            .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
-            .collect::<String>()
-    });
+    let phone = text("phone", &mut errors);
+    let number = phone.as_deref().map(PhoneNumber::parse);
     let notify = text("notify", &mut errors);
-    if email.as_deref().is_some_and(|e| !is_email(e)) {
+    let lang = text("lang", &mut errors);
+    if lang.as_deref().is_some_and(|l| !matches!(l, "fr" | "en")) {
+        errors.push(FieldError::new("contact.lang", "invalid", "lang must be fr or en"));
+    }
+    if email.as_deref().is_some_and(|e| !form::is_email(e)) {
         errors.push(FieldError::new(
             "contact.email",
             "invalid",
             "not an e-mail address",
         ));
     }
-    if phone.as_deref().is_some_and(|p| !is_phone(p)) {
+    if matches!(number, Some(None)) {
         errors.push(FieldError::new(
             "contact.phone",
             "invalid",
-            "a phone number is 6 to 15 digits, maybe after a +",
+            "a phone number is +, the country code and the number, or a French number",
         ));
     }
+    let unreadable = matches!(number, Some(None));
+    let phone = number.flatten();
     if email.is_none() && phone.is_none() {
         errors.push(FieldError::new(
             "contact",
@@ -162,11 +223,22 @@ pub fn read_contact(value: &Json) -> Result<Map<String, Json>, ApiError> {
             "needs_email",
             "notify by e-mail needs an e-mail address",
         )),
-        "sms" if phone.is_none() => errors.push(FieldError::new(
-            "contact.notify",
-            "needs_phone",
-            "notify by SMS needs a phone number",
-        )),
+        "sms" if phone.is_none() => {
+            if !unreadable {
+                errors.push(FieldError::new(
+                    "contact.notify",
+                    "needs_phone",
+                    "notify by SMS needs a phone number",
+                ));
+            }
+        }
+        "sms" if phone.as_ref().is_some_and(|n| !countries.allow(n)) => {
+            errors.push(FieldError::new(
+                "contact.phone",
+                "country_not_allowed",
+                "the town hall does not send SMS to this country",
+            ));
+        }
         "email" | "sms" | "none" => {}
         _ => errors.push(FieldError::new(
             "contact.notify",
@@ -180,30 +252,13 @@ pub fn read_contact(value: &Json) -> Result<Map<String, Json>, ApiError> {
         contact.insert("email".into(), json!(email));
     }
     if let Some(phone) = phone {
-        contact.insert("phone".into(), json!(phone));
+        contact.insert("phone".into(), json!(phone.e164()));
+    }
+    if let Some(lang) = lang {
+        contact.insert("lang".into(), json!(lang));
     }
     contact.insert("notify".into(), json!(notify));
     Ok(contact)
-}
-
-/// A plausible address: one `@`, something before, a dotted domain after, no spaces.
-fn is_email(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else {
-        return false;
-    };
-    text.len() <= 254
-        && !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && text.chars().all(|c| !c.is_whitespace() && !c.is_control())
-}
-
-/// `+` then 6 to 15 digits (E.164), or a national number of 6 to 15 digits.
-fn is_phone(text: &str) -> bool {
-    let digits = text.strip_prefix('+').unwrap_or(text);
-    (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -211,7 +266,7 @@ mod tests {
     use super::*;
 
     fn codes(value: Json) -> Vec<String> {
-        match read_contact(&value) {
+        match read_contact(&value, &SmsCountries::parse("")) {
             Ok(_) => Vec::new(),
             Err(e) => e
                 .errors()
@@ -224,13 +279,13 @@ mod tests {
     #[test]
     fn an_address_alone_is_notified_by_email_and_a_phone_alone_by_sms() {
         assert_eq!(
-            read_contact(&json!({"email": "a@b.fr"}))
+            read_contact(&json!({"email": "a@b.fr"}), &SmsCountries::parse(""))
                 .ok()
                 .map(Json::Object),
             Some(json!({"email": "a@b.fr", "notify": "email"}))
         );
         assert_eq!(
-            read_contact(&json!({"phone": "+33 6 12 34 56 78"}))
+            read_contact(&json!({"phone": "+33 6 12 34 56 78"}), &SmsCountries::parse(""))
                 .ok()
                 .map(Json::Object),
             Some(json!({"phone": "+33612345678", "notify": "sms"}))
@@ -251,6 +306,10 @@ mod tests {
                 "contact.phone:invalid",
                 "contact.notify:invalid"
             ]
+        );
+        assert_eq!(
+            codes(json!({"phone": "+1 900 555 0199", "notify": "sms"})),
+            ["contact.phone:country_not_allowed"]
         );
         assert_eq!(
             codes(json!({"phone": "0612345678", "notify": "email"})),

@@ -1,6 +1,7 @@
 //! Reading the small JSON bodies of the workflow and duplicates routes: an object with known
 //! members, every problem reported at once (field by field) before anything is written.
 
+use guichet_guest::text::{self, Lines};
 use guichet_guest::{body, ApiError, FieldError};
 use serde_json::{Map, Value as Json};
 use spin_sdk::http::Request;
@@ -61,7 +62,7 @@ pub fn text(
             None
         }
         Some(Json::String(s)) => match check_text(s) {
-            Ok(()) => Some(s.clone()),
+            Ok(text) => Some(text),
             Err((code, message)) => {
                 errors.push(FieldError::new(name, code, message));
                 None
@@ -78,8 +79,8 @@ pub fn text(
     }
 }
 
-/// Whether `s` is an acceptable note, message or reason.
-pub fn check_text(s: &str) -> Result<(), (&'static str, String)> {
+/// `s` as an acceptable note, message or reason (line breaks normalised), or why it is not.
+pub fn check_text(s: &str) -> Result<String, (&'static str, String)> {
     if s.trim().is_empty() {
         return Err(("empty", "the text must not be empty".to_owned()));
     }
@@ -89,15 +90,13 @@ pub fn check_text(s: &str) -> Result<(), (&'static str, String)> {
             format!("the text must be at most {MAX_TEXT} characters"),
         ));
     }
-    if s.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err((
-            "invalid",
-            "the text must not contain control characters".to_owned(),
-        ));
-    }
-    Ok(())
+    text::clean(s, Lines::Many).ok_or_else(|| {
+        (
+            text::CODE,
+            "the text must not contain control characters other than line breaks and tabs"
+                .to_owned(),
+        )
+    })
 }
 
 /// `Ok` when no error was found, else the 400 that lists them.
@@ -117,12 +116,14 @@ mod tests {
     fn texts_must_be_non_blank_short_and_free_of_control_characters() {
         assert!(check_text("Bonjour,\nle trou est rebouché.").is_ok());
         assert_eq!(check_text("  ").map_err(|e| e.0), Err("empty"));
-        assert_eq!(check_text(&"é".repeat(MAX_TEXT)).map_err(|e| e.0), Ok(()));
+        assert!(check_text(&"é".repeat(MAX_TEXT)).is_ok());
         assert_eq!(
             check_text(&"é".repeat(MAX_TEXT + 1)).map_err(|e| e.0),
             Err("too_long")
         );
-        assert_eq!(check_text("a\u{0}b").map_err(|e| e.0), Err("invalid"));
+        assert_eq!(check_text("a\u{0}b").map_err(|e| e.0), Err(text::CODE));
+        assert_eq!(check_text("a\u{202E}b").map_err(|e| e.0), Err(text::CODE));
+        assert_eq!(check_text("a\r\nb"), Ok("a\nb".to_owned()));
     }
 
     #[test]
