@@ -42,7 +42,10 @@ mailbox=$(wait_line "$work/mailbox.out" "^Mailbox listening on" | awk '{print $4
 # Guichet's own spin.toml, every database in a fresh state directory.
 mkdir -p "$work/state"
 sed 's#\.\./\.spin/##' infra/runtime-config.toml >"$work/state/runtime-config.toml"
+# wrk files hundreds a second from one client address: the per-client filing limit (60 an
+# hour by default) and the per-contact one (the profile files as one contact) are lifted.
 SPIN_VARIABLE_MAIL_API_ORIGIN=$mailbox SPIN_VARIABLE_SMS_API_ORIGIN=$mailbox \
+  SPIN_VARIABLE_REQUEST_LIMITS="filing_client=100000000,filing_contact=100000000" \
   ./target/release/guichet-host up --from spin.toml \
   --runtime-config-file "$work/state/runtime-config.toml" --state-dir "$work/state" \
   --listen 127.0.0.1:0 --cache-dir target/wasm-cache >"$work/host.out" 2>"$work/host.err" &

@@ -90,15 +90,17 @@ fn following_from_one_client_is_limited_per_hour_by_default() {
 fn an_sms_contact_outside_the_communes_countries_is_refused_at_filing_and_following() {
     let g = Guichet::start();
     for phone in ["+1 900 555 0199", "+44 7700 900123", "+882 16 1234 5678"] {
-        let mut body = pothole_body("unused@example.org");
-        body["contact"] = json!({"name": "Camille", "phone": phone, "notify": "sms"});
+        let mut body = pothole_body("camille@example.org");
+        body["contact"]["phone"] = json!(phone);
+        body["contact"]["notify"] = json!("sms");
         let reply = g.post(REQUESTS, &body, None);
         assert_eq!(reply.status, 400, "{phone}: {}", reply.body);
         assert_eq!(errors_of(&reply), [pair("contact.phone", "country_not_allowed")], "{phone}");
     }
     assert_eq!(total(&g), 0);
-    let mut body = pothole_body("unused@example.org");
-    body["contact"] = json!({"phone": "06 12 34 56 78", "notify": "sms"});
+    let mut body = pothole_body("camille@example.org");
+    body["contact"]["phone"] = json!("06 12 34 56 78");
+    body["contact"]["notify"] = json!("sms");
     let filed = file(&g, &body, None);
     let follow = g.post(
         &format!("{REQUESTS}/{}/follow", filed.reference),
@@ -114,7 +116,8 @@ fn an_sms_contact_outside_the_communes_countries_is_refused_at_filing_and_follow
 
     // A commune that serves Britain too says so in its setting.
     let g = Guichet::start_with(&[("SPIN_VARIABLE_SMS_ALLOWED_COUNTRIES", "FR,GB")]);
-    let mut body = pothole_body("unused@example.org");
-    body["contact"] = json!({"phone": "+44 7700 900123", "notify": "sms"});
+    let mut body = pothole_body("camille@example.org");
+    body["contact"]["phone"] = json!("+44 7700 900123");
+    body["contact"]["notify"] = json!("sms");
     file(&g, &body, None);
 }

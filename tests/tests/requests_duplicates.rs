@@ -6,7 +6,7 @@ mod requests_support;
 
 use guichet_tests::guichet::Guichet;
 use guichet_tests::Reply;
-use requests_support::{errors_of, events};
+use requests_support::{confirm_contact, errors_of, events};
 use serde_json::{json, Value};
 
 const COMMUNE: &str = "demo";

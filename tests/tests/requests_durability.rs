@@ -72,7 +72,9 @@ fn acknowledged_submissions_survive_a_sigkill_and_their_events_are_delivered_by_
     let dir = tempfile::tempdir().expect("tempdir");
     let keys = TestKeys::generate("test-key-1");
     let mail = Mailbox::start();
-    let config = HostConfig::guichet_identity(dir.path(), &[&keys], &mail.origin());
+    // A burst of filings from one client address: its hourly filing limit is lifted.
+    let config = HostConfig::guichet_identity(dir.path(), &[&keys], &mail.origin())
+        .env("SPIN_VARIABLE_REQUEST_LIMITS", "filing_client=100000");
     let host = Host::start(config, &dir);
     // One filing first, so every component is warm and migrated before the burst.
     let warm = post(&host, "/api/requests", None, &pothole("warm@example.org"));

@@ -132,9 +132,9 @@ pub fn name_field(text: &str, field: &str, errors: &mut Vec<FieldError>) {
     if text.chars().count() > MAX_NAME {
         errors.push(FieldError::new(field, "too_long", format!("at most {MAX_NAME} characters")));
     }
-    if text.chars().any(char::is_control) {
-        errors.push(FieldError::new(field, "invalid_character", "control characters are not allowed"));
-    }
+    // The shared rule for names (no control character nor bidirectional override): names go
+    // into the greetings of messages sent in the commune's name.
+    guichet_guest::text::check(field, text, guichet_guest::text::Lines::One, errors);
 }
 
 // ------------------------------------------------------------------------- registration

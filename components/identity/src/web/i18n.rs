@@ -353,6 +353,7 @@ pub fn field_message(lang: Lang, error: &FieldError) -> String {
             "too_short" => Some("Le mot de passe doit avoir au moins 12 caractères."),
             "too_long" => Some("Ce texte est trop long."),
             "invalid_character" => Some("Ce texte contient un caractère non autorisé."),
+            "control_characters" => Some("Ce texte contient un caractère non autorisé (retour à la ligne, caractère de contrôle)."),
             "too_weak" => Some("Ce mot de passe est trop facile à deviner : une phrase de plusieurs mots est plus sûre."),
             "invalid_or_expired" => Some("Ce lien n'est plus valable (déjà utilisé ou expiré) : demandez-en un nouveau."),
             "invalid_phone" => Some("Écrivez un numéro de téléphone comme +33 6 12 34 56 78."),
