@@ -96,3 +96,27 @@ fn a_follower_without_an_account_gets_its_follow_receipt_and_updates_only_once_c
     move_to(&g, &filed.reference, "in-progress");
     g.mailbox.wait_for("neighbour@example.org", |m| m.subject.contains("Intervention programmée"), WAIT);
 }
+
+#[test]
+fn a_reporter_whose_report_was_merged_confirms_with_their_own_receipt_and_gets_the_originals_updates() {
+    let g = Guichet::start();
+    let original = anonymous_report(&g, "first@example.org");
+    let duplicate = anonymous_report(&g, "second@example.org");
+    let token = g.link_token("second@example.org", CONFIRM);
+    let agent = agent(&g, "acct-agent");
+    let reply = g.post(
+        &format!("{REQUESTS}/{}/merge", duplicate.reference),
+        &json!({"into": original.reference}),
+        Some(&agent),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    move_to(&g, &original.reference, "acknowledged");
+    assert!(
+        !received(&g, "second@example.org").iter().any(|s| s.contains("Pris en compte")),
+        "not confirmed yet"
+    );
+    assert_eq!(g.post(CONFIRM, &json!({"token": token}), None).status, 200);
+    move_to(&g, &original.reference, "in-progress");
+    let update = g.mailbox.wait_for("second@example.org", |m| m.subject.contains("Intervention programmée"), WAIT);
+    assert!(update.subject.contains(&original.reference), "{}", update.subject);
+}

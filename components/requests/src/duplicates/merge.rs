@@ -198,6 +198,19 @@ fn add_followers(
             duplicate.account_id.is_some() && duplicate.account_id == original.account_id;
         if !same_account && contact != original.contact {
             insert_follower(conn, commune, &original.id, &follower, &contact, now)?;
+            // The filer's confirmation link (if not used yet) now confirms them as a follower
+            // of the original, where their updates come from.
+            db::exec(
+                conn,
+                "UPDATE contact_tokens SET request_id = ?, follower = ? \
+                 WHERE commune = ? AND request_id = ? AND follower = ''",
+                &[
+                    db::text(original.id.as_str()),
+                    db::text(follower.as_str()),
+                    db::text(commune.as_str()),
+                    db::text(duplicate.id.as_str()),
+                ],
+            )?;
         }
     }
     db::exec(
@@ -206,7 +219,14 @@ fn add_followers(
          SELECT commune, ?, follower, contact, ? FROM followers WHERE request_id = ? AND commune = ?",
         &[db::text(original.id.as_str()), db::text(now), db::text(duplicate.id.as_str()), db::text(commune.as_str())],
     )
-    .context("copying the duplicate's followers")
+    .context("copying the duplicate's followers")?;
+    // So do its followers' links.
+    db::exec(
+        conn,
+        "UPDATE contact_tokens SET request_id = ? WHERE commune = ? AND request_id = ? AND follower <> ''",
+        &[db::text(original.id.as_str()), db::text(commune.as_str()), db::text(duplicate.id.as_str())],
+    )
+    .context("moving the followers' confirmation links")
 }
 
 /// The follower key and contact of a request's filer: their account, else their e-mail
