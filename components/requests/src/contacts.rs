@@ -91,7 +91,11 @@ pub fn confirm(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
         .is_some_and(|t| t.starts_with("application/json"));
     let token = if form {
         if req.body().len() > MAX_BODY {
-            return Err(ApiError::field("token", "too_long", "the form is too large"));
+            return Err(ApiError::field(
+                "token",
+                "too_long",
+                "the form is too large",
+            ));
         }
         Query::parse(&String::from_utf8_lossy(req.body()))
             .non_empty("token")
@@ -205,7 +209,8 @@ fn done(reference: &str) -> String {
 }
 
 fn page_response(status: u16, page: &str) -> Response {
-    let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(SCRIPT.as_bytes()));
+    let digest =
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(SCRIPT.as_bytes()));
     let mut reply = response::html(status, page.to_owned());
     reply.set_header(
         "content-security-policy",

@@ -91,7 +91,12 @@ pub fn cap(count: i64, name: &str, code: &str, message: &str) -> Result<(), ApiE
 
 /// How a contact is counted: its e-mail address (lower case), else its phone number.
 pub fn contact_key(contact: &Map<String, Json>) -> Option<String> {
-    let member = |name: &str| contact.get(name).and_then(Json::as_str).filter(|s| !s.is_empty());
+    let member = |name: &str| {
+        contact
+            .get(name)
+            .and_then(Json::as_str)
+            .filter(|s| !s.is_empty())
+    };
     match (member("email"), member("phone")) {
         (Some(email), _) => Some(format!("email:{}", email.to_lowercase())),
         (None, Some(phone)) => Some(format!("phone:{phone}")),

@@ -143,6 +143,12 @@ fn erase(req: &Request) -> Result<Response, ApiError> {
             &followers_params(&subject),
         )?;
         let follows = i64::try_from(conn.changes()).unwrap_or(i64::MAX);
+        // Their confirmation links name them too.
+        db::exec(
+            conn,
+            "DELETE FROM contact_tokens WHERE commune = ? AND follower IN (?, ?)",
+            &followers_params(&subject),
+        )?;
         db::exec(
             conn,
             "DELETE FROM inbound_mail WHERE commune = ? AND request_id IS NULL \

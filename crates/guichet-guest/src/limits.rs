@@ -61,7 +61,12 @@ pub fn hit(conn: &Connection, scope: &str, key: &str, limit: Limit) -> Result<()
 
 /// Counts one event of `key` in `scope`: `Some(seconds until the window ends)` when that makes
 /// more than `limit.max` in the current window, else `None`.
-pub fn count(conn: &Connection, scope: &str, key: &str, limit: Limit) -> anyhow::Result<Option<u64>> {
+pub fn count(
+    conn: &Connection,
+    scope: &str,
+    key: &str,
+    limit: Limit,
+) -> anyhow::Result<Option<u64>> {
     let now = unix_now();
     let result = db::query(
         conn,
@@ -80,7 +85,11 @@ pub fn count(conn: &Connection, scope: &str, key: &str, limit: Limit) -> anyhow:
     let row = result.rows.first();
     let count = row.and_then(|r| r.get::<i64>(0)).unwrap_or(0);
     let start = row.and_then(|r| r.get::<i64>(1)).unwrap_or(now);
-    Ok((count > limit.max).then(|| u64::try_from(start + limit.window - now).unwrap_or(1).max(1)))
+    Ok((count > limit.max).then(|| {
+        u64::try_from(start + limit.window - now)
+            .unwrap_or(1)
+            .max(1)
+    }))
 }
 
 /// SHA-256 of `key`, in hex.

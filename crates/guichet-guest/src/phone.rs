@@ -75,7 +75,9 @@ impl PhoneNumber {
             None => (false, text),
         };
         if !body.starts_with(|c: char| c.is_ascii_digit() || c == '(')
-            || !body.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '(' | ')'))
+            || !body
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '(' | ')'))
         {
             return None;
         }
@@ -160,10 +162,9 @@ impl SmsCountries {
     /// Whether an SMS may go to `number`.
     pub fn allow(&self, number: &PhoneNumber) -> bool {
         self.any
-            || number
-                .countries()
-                .iter()
-                .any(|country| *country != UNKNOWN_COUNTRY && self.codes.iter().any(|c| c == country))
+            || number.countries().iter().any(|country| {
+                *country != UNKNOWN_COUNTRY && self.codes.iter().any(|c| c == country)
+            })
     }
 }
 
@@ -179,7 +180,11 @@ mod tests {
     fn numbers_as_people_write_them_become_e164() {
         assert_eq!(e164("06 12 34 56 78").as_deref(), Some("+33612345678"));
         assert_eq!(e164("06.12.34.56.78").as_deref(), Some("+33612345678"));
-        assert_eq!(e164("+33 (0)6 12 34 56 78"), None, "the national 0 after +33 is not a number");
+        assert_eq!(
+            e164("+33 (0)6 12 34 56 78"),
+            None,
+            "the national 0 after +33 is not a number"
+        );
         assert_eq!(e164("0033 6 12 34 56 78").as_deref(), Some("+33612345678"));
         assert_eq!(e164("+41 79 123 45 67").as_deref(), Some("+41791234567"));
         assert_eq!(e164("+1 (900) 555-0199").as_deref(), Some("+19005550199"));
@@ -187,8 +192,19 @@ mod tests {
 
     #[test]
     fn what_is_not_a_number_is_refused() {
-        for bad in ["", "12345", "112233", "call me", "+", "+33 6 12 AB", "+33 6 12 34 56 78 9",
-            "(555) 123-4567", "+1234567890123456", "06 12 34 56 78\nBcc", "-0612345678"] {
+        for bad in [
+            "",
+            "12345",
+            "112233",
+            "call me",
+            "+",
+            "+33 6 12 AB",
+            "+33 6 12 34 56 78 9",
+            "(555) 123-4567",
+            "+1234567890123456",
+            "06 12 34 56 78\nBcc",
+            "-0612345678",
+        ] {
             assert_eq!(e164(bad), None, "{bad:?}");
         }
     }

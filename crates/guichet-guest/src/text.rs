@@ -65,7 +65,12 @@ pub fn error(field: impl Into<String>, lines: Lines) -> FieldError {
 }
 
 /// [`clean`], pushing [`error`] at `field` to `errors` when the text is refused.
-pub fn check(field: &str, text: &str, lines: Lines, errors: &mut Vec<FieldError>) -> Option<String> {
+pub fn check(
+    field: &str,
+    text: &str,
+    lines: Lines,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     let cleaned = clean(text, lines);
     if cleaned.is_none() {
         errors.push(error(field, lines));
@@ -103,7 +108,10 @@ mod tests {
         ] {
             assert_eq!(clean(bad, Lines::One), None, "{bad:?}");
         }
-        assert_eq!(clean("Élise O'Brien-Núñez", Lines::One).as_deref(), Some("Élise O'Brien-Núñez"));
+        assert_eq!(
+            clean("Élise O'Brien-Núñez", Lines::One).as_deref(),
+            Some("Élise O'Brien-Núñez")
+        );
     }
 
     #[test]
@@ -121,9 +129,15 @@ mod tests {
     fn check_reports_one_error_with_the_shared_code() {
         let mut errors = Vec::new();
         assert_eq!(check("contact.name", "a\nb", Lines::One, &mut errors), None);
-        assert_eq!(check("description", "a\nb", Lines::Many, &mut errors).as_deref(), Some("a\nb"));
+        assert_eq!(
+            check("description", "a\nb", Lines::Many, &mut errors).as_deref(),
+            Some("a\nb")
+        );
         assert_eq!(errors.len(), 1);
-        assert_eq!((errors[0].field.as_deref(), errors[0].code.as_str()), (Some("contact.name"), CODE));
+        assert_eq!(
+            (errors[0].field.as_deref(), errors[0].code.as_str()),
+            (Some("contact.name"), CODE)
+        );
     }
 
     #[test]
