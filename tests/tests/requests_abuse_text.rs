@@ -91,3 +91,16 @@ fn the_communes_messages_and_notes_refuse_control_characters_too() {
     let reply = g.post(&path("messages"), &json!({"text": "Bonjour,\r\nnous passons lundi."}), Some(&agent));
     assert!(reply.status == 200 || reply.status == 201, "{}", reply.body);
 }
+
+#[test]
+fn an_attachment_name_that_reads_reversed_is_refused() {
+    let g = Guichet::start();
+    let mut body = pothole_body("camille@example.org");
+    body["attachments"] = json!([{
+        "name": "photo\u{202E}gnp.exe", "content_type": "image/png", "data_base64": base64(PNG),
+    }]);
+    let reply = g.post(REQUESTS, &body, None);
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(errors_of(&reply), [pair("attachments[0].name", "control_characters")]);
+    assert_eq!(requests_filed(&g), 0);
+}

@@ -144,14 +144,14 @@ pub fn check_bytes(
             "too_long",
             format!("must be at most {NAME_MAX} characters"),
         ));
-    } else if name
-        .chars()
-        .any(|c| c.is_control() || c == '/' || c == '\\')
-    {
+    } else if guichet_guest::text::clean(name, guichet_guest::text::Lines::One).is_none() {
+        // A right-to-left override makes `photo\u{202E}fdp.exe` read as `photoexe.pdf`.
+        errors.push(guichet_guest::text::error(&name_path, guichet_guest::text::Lines::One));
+    } else if name.contains(['/', '\\']) {
         errors.push(FieldError::new(
             &name_path,
             "invalid_format",
-            "must be a file name, without slashes or control characters",
+            "must be a file name, without slashes",
         ));
     }
     let content_type = content_type.trim().to_ascii_lowercase();
