@@ -120,3 +120,47 @@ fn a_reporter_whose_report_was_merged_confirms_with_their_own_receipt_and_gets_t
     let update = g.mailbox.wait_for("second@example.org", |m| m.subject.contains("Intervention programmée"), WAIT);
     assert!(update.subject.contains(&original.reference), "{}", update.subject);
 }
+
+#[test]
+fn the_confirmation_token_is_kept_only_as_its_hash() {
+    let g = Guichet::start();
+    anonymous_report(&g, "camille@example.org");
+    let token = g.link_token("camille@example.org", CONFIRM);
+    // The event is marked delivered just after the message left: give it a moment.
+    let deadline = std::time::Instant::now() + WAIT;
+    while let Some(place) = holding(&g, &token) {
+        assert!(std::time::Instant::now() < deadline, "{place} holds the token");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The first database table (other than notifications' messages, the message itself) whose
+/// rows hold `token`.
+fn holding(g: &Guichet, token: &str) -> Option<String> {
+    for name in ["requests.db", "notifications.db"] {
+        let conn = rusqlite::Connection::open(g.host.state_dir.join(name)).expect("a state database");
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("tables");
+        for table in tables.iter().filter(|t| *t != "messages") {
+            let rows: Vec<String> = conn
+                .prepare(&format!("SELECT * FROM \"{table}\""))
+                .and_then(|mut s| {
+                    let n = s.column_count();
+                    s.query_map([], |r| {
+                        Ok((0..n)
+                            .map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")).unwrap_or_default())
+                            .collect::<Vec<_>>()
+                            .join(" "))
+                    })?
+                    .collect()
+                })
+                .expect("rows");
+            if rows.iter().any(|row| row.contains(token)) {
+                return Some(format!("{name}: {table}"));
+            }
+        }
+    }
+    None
+}

@@ -127,8 +127,11 @@ async fn attempt(conn: &Connection, commune: &Commune, event: &Event) -> anyhow:
         }
     };
     let sql = if delivered {
+        // A receipt's confirmation token (its recipient is the first) was only for the
+        // message: once delivered, only its hash stays (contacts.rs).
         format!(
-            "UPDATE outbox SET delivered_at = {}, attempts = attempts + 1 \
+            "UPDATE outbox SET delivered_at = {}, attempts = attempts + 1, \
+             payload = json_remove(payload, '$.recipients[0].confirm_token') \
              WHERE id = ? AND commune = ?",
             db::NOW_RFC3339
         )
