@@ -457,18 +457,12 @@ fn civil_date(days: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// SHA-256 of the client's address (`spin-client-addr` without its port): addresses are
-/// personal data and are not stored in clear.
+/// SHA-256 of the client's rate-limit key (`guichet_guest::client`, the one rule of every
+/// component: `trusted_proxies`, IPv6 by /64): addresses are personal data and are not stored
+/// in clear.
 fn client_hash(req: &Request) -> String {
-    let peer = req
-        .header("spin-client-addr")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default();
-    let address = match peer.rsplit_once(':') {
-        Some((ip, port)) if port.bytes().all(|b| b.is_ascii_digit()) => ip.trim_matches(['[', ']']),
-        _ => peer,
-    };
-    Sha256::digest(address.as_bytes())
+    let client = guichet_guest::client::address(req).rate_key();
+    Sha256::digest(client.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

@@ -80,11 +80,12 @@ fn reauthenticate(ctx: &Ctx, account: &Account, given: Option<&str>) -> Result<(
     };
     let throttle = Throttle::open(&ctx.commune)?;
     let pair = format!("{}\n{}", account.email, ctx.client);
-    throttle.check(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &pair)?;
+    // Counted before the hash, given back when the password is right.
+    let _attempt = throttle.admit(&account.email, &[(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, pair.as_str())])?;
     if given.chars().count() > password::MAX_CHARS || !password::verify(given, stored)? {
-        throttle.hit(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &pair)?;
         return Err(ApiError::field("password", "wrong_password", "this is not your current password"));
     }
+    throttle.give_back(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &pair)?;
     Ok(())
 }
 
