@@ -129,6 +129,8 @@ pub struct Call {
     pub base_url: String,
     pub params: Params,
     pub format: Format,
+    /// A POST's `Idempotency-Key` header and the SHA-256 of its body.
+    pub retry_key: Option<(String, String)>,
 }
 
 impl Call {
@@ -196,11 +198,18 @@ async fn answer(
             ));
         }
     }
+    let retry_key = if is_post {
+        crate::idempotency::header(req)?
+            .map(|key| (key, crate::idempotency::fingerprint(req.body())))
+    } else {
+        None
+    };
     let call = Call {
         base_url: base_url(req).unwrap_or_else(|| format!("http://{host}")),
         info,
         params,
         format,
+        retry_key,
     };
     match (resource, is_post) {
         (Resource::Discovery, _) => discovery::show(&call),

@@ -27,6 +27,9 @@ pub struct InboundMessage {
     /// The text body (HTML converted to text when there is no plain part).
     pub text: String,
     pub attachments: Vec<MailAttachment>,
+    /// The raw values of its `Authentication-Results` headers, topmost first (see
+    /// [`super::authres`]).
+    pub auth_results: Vec<String>,
 }
 
 /// One attached file.
@@ -110,7 +113,13 @@ impl InboundMessage {
                 }
             })
             .collect();
+        let auth_results = message
+            .headers_raw()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("authentication-results"))
+            .map(|(_, value)| value.to_owned())
+            .collect();
         Ok(InboundMessage {
+            auth_results,
             dedupe_key,
             sender,
             sender_name,
@@ -175,6 +184,21 @@ JVBERi0xLjQKJSBtaW5pbWFsCg==\r\n\
         assert_eq!(mail.attachments[0].name, "plan.pdf");
         assert_eq!(mail.attachments[0].content_type, "application/pdf");
         assert!(mail.attachments[0].data.starts_with(b"%PDF-1.4"));
+        assert!(mail.auth_results.is_empty());
+    }
+
+    #[test]
+    fn authentication_results_are_kept_topmost_first() {
+        let raw = "Authentication-Results: mx.demo.example;\r\n dmarc=pass header.from=example.org\r\n\
+Authentication-Results: other.example; none\r\nFrom: a@example.org\r\nSubject: x\r\n\r\nbody\r\n";
+        let mail = InboundMessage::parse(raw.as_bytes()).expect("parsed");
+        assert_eq!(mail.auth_results.len(), 2);
+        assert!(mail.auth_results[0].contains("dmarc=pass"));
+        assert!(super::super::authres::sender_authenticated(
+            mail.auth_results.iter().map(String::as_str),
+            "mx.demo.example",
+            &mail.sender
+        ));
     }
 
     #[test]
