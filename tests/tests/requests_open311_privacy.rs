@@ -148,18 +148,7 @@ fn a_service_made_anonymous_capable_later_publishes_none_of_its_past_requests() 
         Some(&alice),
     );
     // The administrator opens the service to anonymous reports.
-    let catalogue: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            guichet_tests::root().join("components/catalog/demo/catalogue.json"),
-        )
-        .expect("catalogue"),
-    )
-    .expect("catalogue json");
-    let mut service = catalogue
-        .as_array()
-        .and_then(|services| services.iter().find(|s| s["code"] == "waste-bin"))
-        .expect("waste-bin")
-        .clone();
+    let mut service = demo_service("waste-bin");
     service["anonymous"] = json!(true);
     let bearer = format!("Bearer {}", staff(&g, "admin-1", &["admin"]));
     let headers = [
