@@ -30,7 +30,7 @@ fn waste_bin(g: &Guichet, bearer: &str, email: &str) -> Value {
 
 /// Everything the requests database holds about request `id` that a write would change.
 fn state_of(g: &Guichet, id: &str) -> Value {
-    let conn = rusqlite::Connection::open(g.host.state_dir.join("requests.db")).expect("db");
+    let conn = db(g);
     let one = |sql: &str| -> String {
         conn.query_row(sql, [id], |row| row.get::<_, String>(0))
             .expect(sql)
@@ -51,24 +51,68 @@ fn every_request_route_answers_another_citizen_404_and_writes_nothing() {
     let bob = citizen(&g, "bob");
     let a = waste_bin(&g, &alice, "alice@example.org");
     let b = waste_bin(&g, &bob, "bob@example.org");
-    let (a_ref, a_id) = (a["reference"].as_str().expect("ref"), a["id"].as_str().expect("id"));
+    let (a_ref, a_id) = (
+        a["reference"].as_str().expect("ref"),
+        a["id"].as_str().expect("id"),
+    );
     let a_file = a["attachments"][0]["id"].as_str().expect("attachment id");
     let b_ref = b["reference"].as_str().expect("ref");
-    let file = json!({"name": "x.pdf", "content_type": "application/pdf", "data_base64": base64(PDF)});
+    let file =
+        json!({"name": "x.pdf", "content_type": "application/pdf", "data_base64": base64(PDF)});
     let call = json!({"called_at": "2026-11-30T09:15:00+01:00", "duration_seconds": 60,
                       "caller": "Bob", "summary": "?"});
     let table: Vec<(&str, String, Option<Value>)> = vec![
         ("GET", format!("{REQUESTS}/{a_ref}"), None),
-        ("GET", format!("{REQUESTS}/{a_ref}/attachments/{a_file}"), None),
-        ("GET", format!("{REQUESTS}/{b_ref}/attachments/{a_file}"), None),
-        ("POST", format!("{REQUESTS}/{a_ref}/attachments"), Some(file.clone())),
-        ("POST", format!("{REQUESTS}/{a_ref}/transitions"), Some(json!({"to": "withdrawn"}))),
-        ("POST", format!("{REQUESTS}/{a_ref}/assignment"), Some(json!({"assignee": "bob"}))),
-        ("POST", format!("{REQUESTS}/{a_ref}/notes"), Some(json!({"text": "x"}))),
-        ("POST", format!("{REQUESTS}/{a_ref}/messages"), Some(json!({"text": "hello"}))),
-        ("POST", format!("{REQUESTS}/{a_ref}/reopen"), Some(json!({"reason": "again"}))),
-        ("POST", format!("{REQUESTS}/{a_ref}/merge"), Some(json!({"into": b_ref}))),
-        ("POST", format!("{REQUESTS}/{a_ref}/follow"), Some(json!({}))),
+        (
+            "GET",
+            format!("{REQUESTS}/{a_ref}/attachments/{a_file}"),
+            None,
+        ),
+        (
+            "GET",
+            format!("{REQUESTS}/{b_ref}/attachments/{a_file}"),
+            None,
+        ),
+        (
+            "POST",
+            format!("{REQUESTS}/{a_ref}/attachments"),
+            Some(file.clone()),
+        ),
+        (
+            "POST",
+            format!("{REQUESTS}/{a_ref}/transitions"),
+            Some(json!({"to": "withdrawn"})),
+        ),
+        (
+            "POST",
+            format!("{REQUESTS}/{a_ref}/assignment"),
+            Some(json!({"assignee": "bob"})),
+        ),
+        (
+            "POST",
+            format!("{REQUESTS}/{a_ref}/notes"),
+            Some(json!({"text": "x"})),
+        ),
+        (
+            "POST",
+            format!("{REQUESTS}/{a_ref}/messages"),
+            Some(json!({"text": "hello"})),
+        ),
+        (
+            "POST",
+            format!("{REQUESTS}/{a_ref}/reopen"),
+            Some(json!({"reason": "again"})),
+        ),
+        (
+            "POST",
+            format!("{REQUESTS}/{a_ref}/merge"),
+            Some(json!({"into": b_ref})),
+        ),
+        (
+            "POST",
+            format!("{REQUESTS}/{a_ref}/follow"),
+            Some(json!({})),
+        ),
         ("POST", format!("{REQUESTS}/{a_ref}/calls"), Some(call)),
         ("POST", format!("{REQUESTS}/{a_ref}/scans"), Some(file)),
         ("GET", format!("{REQUESTS}/{a_ref}/receipt"), None),
@@ -80,7 +124,11 @@ fn every_request_route_answers_another_citizen_404_and_writes_nothing() {
             None => g.get(path, Some(&bob)),
         };
         assert_eq!(reply.status, 404, "{method} {path}: {}", reply.body);
-        assert!(!reply.body.contains("alice"), "{method} {path}: {}", reply.body);
+        assert!(
+            !reply.body.contains("alice"),
+            "{method} {path}: {}",
+            reply.body
+        );
     }
     // The receipt's form: Bob does not hold Alice's tracking code.
     let receipt = g.host.send(
@@ -93,7 +141,11 @@ fn every_request_route_answers_another_citizen_404_and_writes_nothing() {
         Some(b"code=AAAA-AAAA-AAAA-AAAA"),
     );
     assert_eq!(receipt.status, 404, "{}", receipt.body);
-    assert_eq!(state_of(&g, a_id), before, "nothing of Alice's request changed");
+    assert_eq!(
+        state_of(&g, a_id),
+        before,
+        "nothing of Alice's request changed"
+    );
     let mine = g.get(&format!("{REQUESTS}/mine"), Some(&bob)).json();
     let refs: Vec<&str> = mine["requests"]
         .as_array()

@@ -11,8 +11,7 @@ use requests_support::*;
 use serde_json::{json, Value};
 
 fn requests_count(g: &Guichet) -> i64 {
-    rusqlite::Connection::open(g.host.state_dir.join("requests.db"))
-        .expect("db")
+    db(g)
         .query_row("SELECT COUNT(*) FROM requests", [], |row| row.get(0))
         .expect("count")
 }
@@ -42,7 +41,11 @@ fn a_counter_filing_retried_with_its_key_is_filed_once() {
     assert_eq!(first.status, 201, "{}", first.body);
     let again = counter(&g, &body, "desk-42-call-7");
     assert_eq!(again.status, 201, "{}", again.body);
-    assert_eq!(again.json(), first.json(), "the same answer, tracking code included");
+    assert_eq!(
+        again.json(),
+        first.json(),
+        "the same answer, tracking code included"
+    );
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(requests_count(&g), 1);
 
@@ -62,7 +65,10 @@ fn issue_key(g: &Guichet) -> String {
         Some(&staff(g, "admin-1", &["admin"])),
     );
     assert_eq!(reply.status, 201, "{}", reply.body);
-    reply.json()["api_key"].as_str().expect("api_key").to_owned()
+    reply.json()["api_key"]
+        .as_str()
+        .expect("api_key")
+        .to_owned()
 }
 
 fn open311(g: &Guichet, format: &str, form: &str, key: &str) -> Reply {

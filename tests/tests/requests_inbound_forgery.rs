@@ -34,7 +34,10 @@ fn filed_for_contact(g: &Guichet) -> String {
         Some(&staff(g, "agent-1", &["agent"])),
     );
     assert_eq!(reply.status, 201, "{}", reply.body);
-    reply.json()["reference"].as_str().expect("reference").to_owned()
+    reply.json()["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned()
 }
 
 /// A message from `from` quoting `reference`, with `pdfs` PDF files and the trace headers
@@ -75,8 +78,7 @@ fn post_mail(g: &Guichet, raw: &str) -> Reply {
 }
 
 fn count(g: &Guichet, sql: &str) -> i64 {
-    rusqlite::Connection::open(g.host.state_dir.join("requests.db"))
-        .expect("db")
+    db(g)
         .query_row(sql, [], |row| row.get(0))
         .expect(sql)
 }
@@ -84,7 +86,10 @@ fn count(g: &Guichet, sql: &str) -> i64 {
 /// What the citizen and the files table show of the request.
 fn seen(g: &Guichet, reference: &str) -> Value {
     let view = g
-        .get(&format!("{REQUESTS}/{reference}"), Some(&staff(g, "admin-1", &["admin"])))
+        .get(
+            &format!("{REQUESTS}/{reference}"),
+            Some(&staff(g, "admin-1", &["admin"])),
+        )
         .json();
     json!({
         "attachments": view["attachments"],
@@ -102,7 +107,9 @@ fn a_forged_mail_from_the_contact_waits_for_triage_and_attaches_nothing() {
     let forged = [
         vec![],
         vec!["mx.demo.example; dmarc=fail header.from=example.org"],
-        vec!["mx.demo.example; spf=pass smtp.mailfrom=x@example.org; dkim=fail header.d=example.org"],
+        vec![
+            "mx.demo.example; spf=pass smtp.mailfrom=x@example.org; dkim=fail header.d=example.org",
+        ],
         // A verdict from a server that is not the commune's, as a forger writes it.
         vec!["attacker.example; dmarc=pass header.from=example.org"],
         // A forged pass below the commune's server's own verdict.
@@ -119,7 +126,10 @@ fn a_forged_mail_from_the_contact_waits_for_triage_and_attaches_nothing() {
     }
     assert_eq!(seen(&g, &reference), before, "the request is unchanged");
     let triage = g
-        .get(&format!("{REQUESTS}/triage"), Some(&staff(&g, "agent-1", &["agent"])))
+        .get(
+            &format!("{REQUESTS}/triage"),
+            Some(&staff(&g, "agent-1", &["agent"])),
+        )
         .json();
     assert_eq!(triage["total"], 5);
     assert!(triage["items"]
@@ -150,7 +160,10 @@ fn an_authenticated_mail_from_the_contact_is_attached() {
     assert_eq!(view["files"], 2);
     assert_eq!(view["emails"], 2);
     assert_eq!(
-        count(&g, "SELECT COUNT(*) FROM timeline WHERE kind = 'email' AND public = 1"),
+        count(
+            &g,
+            "SELECT COUNT(*) FROM timeline WHERE kind = 'email' AND public = 1"
+        ),
         2,
         "the citizen's own messages are on their timeline"
     );
@@ -182,7 +195,10 @@ fn inbound_mail_adds_at_most_five_files_a_message_and_ten_a_request() {
         assert_eq!(post_mail(&g, &raw).json()["status"], "attached");
     }
     assert_eq!(
-        count(&g, "SELECT COUNT(*) FROM attachments WHERE source = 'email'"),
+        count(
+            &g,
+            "SELECT COUNT(*) FROM attachments WHERE source = 'email'"
+        ),
         10
     );
     // The rest are listed as skipped, for the agents to see.

@@ -15,9 +15,15 @@ use serde_json::{json, Value};
 /// What the third-party client sees: the lists (JSON and XML) and each of `ids` read by id.
 fn seen_by_georeport(g: &Guichet, ids: &[&str]) -> Value {
     let python = guichet_tests::root().join("target/pyenv/bin/python");
-    assert!(python.exists(), "run infra/setup.sh to install the Python test tools");
+    assert!(
+        python.exists(),
+        "run infra/setup.sh to install the Python test tools"
+    );
     let script = guichet_tests::root().join("tests/python/open311_reader.py");
-    let mut args = vec![script.to_str().expect("path").to_owned(), g.host.base.clone()];
+    let mut args = vec![
+        script.to_str().expect("path").to_owned(),
+        g.host.base.clone(),
+    ];
     args.extend(ids.iter().map(|id| (*id).to_owned()));
     let run = std::process::Command::new(python)
         .args(&args)
@@ -57,7 +63,11 @@ fn references(list: &Value) -> Vec<String> {
 #[test]
 fn reports_filed_without_consent_never_reach_open311_and_consented_ones_do() {
     let g = Guichet::start();
-    let web = file(&g, &private_report("web@example.org", "7 impasse Privée"), None);
+    let web = file(
+        &g,
+        &private_report("web@example.org", "7 impasse Privée"),
+        None,
+    );
     let mut counter = private_report("counter@example.org", "9 impasse Privée");
     counter["channel"] = json!("phone");
     counter["call"] = json!({"called_at": "2026-11-30T09:15:00+01:00", "duration_seconds": 60,
@@ -88,7 +98,10 @@ fn reports_filed_without_consent_never_reach_open311_and_consented_ones_do() {
     for secret in ["Privée", "Mme Secret", "48.812345"] {
         assert!(!text.contains(secret), "{secret} published: {text}");
     }
-    assert_eq!(references(&seen["list"]), [consented.reference.clone()]);
+    assert_eq!(
+        references(&seen["list"]),
+        std::slice::from_ref(&consented.reference)
+    );
     assert_eq!(seen["one"][&web.reference], json!({"status": 404}));
     assert_eq!(seen["one"][&by_phone.reference], json!({"status": 404}));
     let shown = &seen["one"][&consented.reference];
@@ -101,10 +114,33 @@ fn reports_filed_without_consent_never_reach_open311_and_consented_ones_do() {
     // Plain HTTP: by id in XML, the updates, with the extensions.
     for path in [
         format!("/open311/v2/requests/{}.xml", web.reference),
-        format!("/open311/v2/requests/{}.json?extensions=true", web.reference),
+        format!(
+            "/open311/v2/requests/{}.json?extensions=true",
+            web.reference
+        ),
     ] {
         assert_eq!(g.get(&path, None).status, 404, "{path}");
     }
+    // Nor can an app comment on it.
+    let key = g.post(
+        &format!("{REQUESTS}/api-keys"),
+        &json!({"name": "app"}),
+        Some(&staff(&g, "admin-1", &["admin"])),
+    );
+    let key = key.json()["api_key"].as_str().expect("api_key").to_owned();
+    let comment = g.host.send(
+        "POST",
+        "/open311/v2/servicerequestupdates.json",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some(
+            format!(
+                "api_key={key}&service_request_id={}&description=vu",
+                web.reference
+            )
+            .as_bytes(),
+        ),
+    );
+    assert_eq!(comment.status, 404, "{}", comment.body);
     for path in [
         "/open311/v2/servicerequestupdates.json",
         "/open311/v2/requests.json?extensions=true",
@@ -156,18 +192,25 @@ fn a_service_made_anonymous_capable_later_publishes_none_of_its_past_requests() 
         ("content-type", "application/json"),
     ];
     let path = "/api/catalog/admin/services/waste-bin";
-    let edited = g.host.send("PUT", path, &headers, Some(service.to_string().as_bytes()));
+    let edited = g
+        .host
+        .send("PUT", path, &headers, Some(service.to_string().as_bytes()));
     assert_eq!(edited.status, 200, "{}", edited.body);
-    let published = g.host.send("POST", &format!("{path}/publish"), &headers[..1], None);
+    let published = g
+        .host
+        .send("POST", &format!("{path}/publish"), &headers[..1], None);
     assert_eq!(published.status, 200, "{}", published.body);
     // Requests remembers "the current version" for a minute: forget it, as a minute would.
-    rusqlite::Connection::open(g.host.state_dir.join("requests.db"))
-        .expect("db")
+    db(&g)
         .execute("DELETE FROM service_cache", [])
         .expect("cache");
 
     let seen = seen_by_georeport(&g, &[&filed.reference]);
-    assert_eq!(seen["one"][&filed.reference], json!({"status": 404}), "{seen}");
+    assert_eq!(
+        seen["one"][&filed.reference],
+        json!({"status": 404}),
+        "{seen}"
+    );
     assert!(references(&seen["list"]).is_empty(), "{seen}");
     assert!(!seen.to_string().contains("Alice"), "{seen}");
     // A report filed after the change, with consent, is published.

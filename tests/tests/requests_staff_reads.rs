@@ -9,10 +9,6 @@ use guichet_tests::guichet::Guichet;
 use requests_support::*;
 use serde_json::{json, Value};
 
-fn db(g: &Guichet) -> rusqlite::Connection {
-    rusqlite::Connection::open(g.host.state_dir.join("requests.db")).expect("requests.db")
-}
-
 /// The admin's view of the log, filtered by `query`.
 fn reads(g: &Guichet, query: &str) -> Vec<Value> {
     let reply = g.get(
@@ -49,13 +45,17 @@ fn a_staff_read_of_a_request_appears_in_its_citizen_s_export() {
     let export = g.get("/api/identity/me/export", Some(&anne.access));
     assert_eq!(export.status, 200, "{}", export.body);
     let logged = &export.json()["components"]["requests"]["staff_reads"];
-    let logged = logged.as_array().unwrap_or_else(|| panic!("staff_reads: {logged}"));
+    let logged = logged
+        .as_array()
+        .unwrap_or_else(|| panic!("staff_reads: {logged}"));
     assert_eq!(logged.len(), 1, "{logged:?}");
     assert_eq!(logged[0]["reference"], json!(filed.reference));
     assert_eq!(logged[0]["reader_id"], "agent-7");
     assert_eq!(logged[0]["kind"], "request");
     assert_eq!(logged[0]["purpose"], "handling_request");
-    assert!(logged[0]["read_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(logged[0]["read_at"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
 
     let all = reads(&g, &format!("?reference={}", other.reference));
     assert_eq!(all.len(), 1);
@@ -75,7 +75,10 @@ fn queue_and_csv_reads_are_logged_with_their_filter_not_their_results() {
     );
     assert_eq!(queue.status, 200, "{}", queue.body);
     assert!(queue.body.contains(&filed.reference), "{}", queue.body);
-    let csv = g.get(&format!("{REQUESTS}/export.csv?service=pothole"), Some(&agent));
+    let csv = g.get(
+        &format!("{REQUESTS}/export.csv?service=pothole"),
+        Some(&agent),
+    );
     assert_eq!(csv.status, 200, "{}", csv.body);
 
     let logged = reads(&g, "?reader=agent-7");
@@ -92,7 +95,11 @@ fn queue_and_csv_reads_are_logged_with_their_filter_not_their_results() {
     assert_eq!(
         summary,
         [
-            ("export".to_owned(), "service=pothole".to_owned(), Value::Null),
+            (
+                "export".to_owned(),
+                "service=pothole".to_owned(),
+                Value::Null
+            ),
             (
                 "queue".to_owned(),
                 "state=submitted&q=boulangerie".to_owned(),
@@ -113,7 +120,11 @@ fn reads_older_than_twelve_months_are_purged() {
     let g = Guichet::start();
     let filed = anonymous_report(&g, "a@example.org");
     let agent = staff(&g, "agent-7", &["agent"]);
-    assert_eq!(g.get(&format!("{REQUESTS}/{}", filed.reference), Some(&agent)).status, 200);
+    assert_eq!(
+        g.get(&format!("{REQUESTS}/{}", filed.reference), Some(&agent))
+            .status,
+        200
+    );
     db(&g)
         .execute(
             "INSERT INTO staff_reads (commune, reader_id, kind, request_id, reference, read_at) \

@@ -180,7 +180,9 @@ fn method_result(tokens: &[Token]) -> Option<MethodResult> {
     let mut properties = Vec::new();
     while !rest.is_empty() {
         let (name, value, tail) = match rest {
-            [Token::Word(name), Token::Equals, Token::Word(value), tail @ ..] => (name, value, tail),
+            [Token::Word(name), Token::Equals, Token::Word(value), tail @ ..] => {
+                (name, value, tail)
+            }
             _ => return None,
         };
         if name.eq_ignore_ascii_case("reason") {
@@ -269,7 +271,8 @@ pub fn sender_authenticated<'a>(
     let dmarc = ours.results.iter().any(|r| {
         r.method == "dmarc"
             && r.result == "pass"
-            && r.property("header.from").is_some_and(|v| domain_of(v) == from)
+            && r.property("header.from")
+                .is_some_and(|v| domain_of(v) == from)
     });
     dmarc || (passed("spf", "smtp.mailfrom") && passed("dkim", "header.d"))
 }
@@ -346,7 +349,10 @@ mod tests {
         let both = "mx.demo.example; spf=pass smtp.mailfrom=bounce@mail.example.org; \
                     dkim=pass header.d=example.org";
         assert!(ok(&[both], "jeanne@example.org"));
-        assert!(ok(&[both], "jeanne@mail.example.org"), "a parent domain aligns");
+        assert!(
+            ok(&[both], "jeanne@mail.example.org"),
+            "a parent domain aligns"
+        );
         assert!(!ok(&[both], "jeanne@otherexample.org"));
         assert!(!ok(
             &["mx.demo.example; spf=pass smtp.mailfrom=example.org"],
@@ -372,12 +378,22 @@ mod tests {
         let fail = "mx.demo.example; dmarc=fail header.from=example.org";
         let foreign = "attacker.example; dmarc=pass header.from=example.org";
         assert!(!ok(&[foreign], "a@example.org"), "another server's word");
-        assert!(!ok(&[fail, pass], "a@example.org"), "a pass below ours is forged");
+        assert!(
+            !ok(&[fail, pass], "a@example.org"),
+            "a pass below ours is forged"
+        );
         assert!(ok(&[foreign, pass], "a@example.org"));
         let unreadable = "mx.demo.example; dmarc=pass (unclosed";
         assert!(!ok(&[unreadable, pass], "a@example.org"));
         assert!(!ok(&[], "a@example.org"));
-        assert!(!sender_authenticated([pass], "", "a@example.org"), "no id configured");
-        assert!(sender_authenticated([pass], "MX.Demo.Example", "a@example.org"));
+        assert!(
+            !sender_authenticated([pass], "", "a@example.org"),
+            "no id configured"
+        );
+        assert!(sender_authenticated(
+            [pass],
+            "MX.Demo.Example",
+            "a@example.org"
+        ));
     }
 }

@@ -96,34 +96,34 @@ pub async fn counter_filing(req: &Request, commune: &Commune) -> Result<Response
     let mut answer = Json::Null;
     let written = idempotency::once(&conn, commune, key.as_ref(), || async {
         filing::write(
-        &conn,
-        commune,
-        valid,
-        extra.channel,
-        Some(agent.clone()),
-        actor,
-        |conn: &Connection, filed, files| {
-            answer = filing::created_body(valid, filed, files);
-            if let Some(log) = &extra.call {
-                let id = call::write(
-                    conn,
-                    commune,
-                    &filed.record.id,
-                    log,
-                    &agent,
-                    extra.channel.as_str(),
-                )?;
-                answer["call_id"] = json!(id);
-            }
-            answer["channel"] = json!(extra.channel.as_str());
-            answer["filed_by"] = json!(agent);
-            match &key {
-                Some(key) => idempotency::record(conn, commune, key, 201, &answer),
-                None => Ok(()),
-            }
-        },
-    )
-    .map_err(ApiError::from)
+            &conn,
+            commune,
+            valid,
+            extra.channel,
+            Some(agent.clone()),
+            actor,
+            |conn: &Connection, filed, files| {
+                answer = filing::created_body(valid, filed, files);
+                if let Some(log) = &extra.call {
+                    let id = call::write(
+                        conn,
+                        commune,
+                        &filed.record.id,
+                        log,
+                        &agent,
+                        extra.channel.as_str(),
+                    )?;
+                    answer["call_id"] = json!(id);
+                }
+                answer["channel"] = json!(extra.channel.as_str());
+                answer["filed_by"] = json!(agent);
+                match &key {
+                    Some(key) => idempotency::record(conn, commune, key, 201, &answer),
+                    None => Ok(()),
+                }
+            },
+        )
+        .map_err(ApiError::from)
     })
     .await?;
     let filed = match written {
