@@ -124,6 +124,13 @@ fn a_forged_mail_from_the_contact_waits_for_triage_and_attaches_nothing() {
         assert_eq!(reply.json()["status"], "triage", "{auth:?}: {}", reply.body);
         assert!(reply.json().get("reference").is_none(), "{}", reply.body);
     }
+    // A verdict about one of several From addresses says nothing about the others.
+    let pass = ["mx.demo.example; dmarc=pass header.from=example.org"];
+    let two = message(CONTACT, &reference, "two-from@x", &pass, 1).replace(
+        &format!("From: <{CONTACT}>"),
+        &format!("From: <{CONTACT}>, <someone@example.org>"),
+    );
+    assert_eq!(post_mail(&g, &two).json()["status"], "triage");
     assert_eq!(seen(&g, &reference), before, "the request is unchanged");
     let triage = g
         .get(
@@ -131,7 +138,7 @@ fn a_forged_mail_from_the_contact_waits_for_triage_and_attaches_nothing() {
             Some(&staff(&g, "agent-1", &["agent"])),
         )
         .json();
-    assert_eq!(triage["total"], 5);
+    assert_eq!(triage["total"], 6);
     assert!(triage["items"]
         .as_array()
         .expect("items")

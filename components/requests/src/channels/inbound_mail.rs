@@ -97,7 +97,8 @@ pub async fn inbound_mail(req: &Request, commune: &Commune) -> Result<Response, 
         }
     })?;
     let authserv_id = spin_sdk::variables::get(AUTHSERV_VARIABLE).unwrap_or_default();
-    let verified = authres::sender_authenticated(
+    let verified = message.sole_sender
+        && authres::sender_authenticated(
         message.auth_results.iter().map(String::as_str),
         &authserv_id,
         &message.sender,

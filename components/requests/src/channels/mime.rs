@@ -30,6 +30,9 @@ pub struct InboundMessage {
     /// The raw values of its `Authentication-Results` headers, topmost first (see
     /// [`super::authres`]).
     pub auth_results: Vec<String>,
+    /// Whether `From` names exactly one address (in one header): with several, which one a
+    /// verdict is about is ambiguous, so the sender is never taken as authenticated.
+    pub sole_sender: bool,
 }
 
 /// One attached file.
@@ -113,6 +116,13 @@ impl InboundMessage {
                 }
             })
             .collect();
+        let sole_sender = message.from().map_or(0, |list| list.iter().count()) == 1
+            && message
+                .headers()
+                .iter()
+                .filter(|h| h.name == mail_parser::HeaderName::From)
+                .count()
+                == 1;
         let auth_results = message
             .headers_raw()
             .filter(|(name, _)| name.eq_ignore_ascii_case("authentication-results"))
@@ -120,6 +130,7 @@ impl InboundMessage {
             .collect();
         Ok(InboundMessage {
             auth_results,
+            sole_sender,
             dedupe_key,
             sender,
             sender_name,
@@ -185,6 +196,18 @@ JVBERi0xLjQKJSBtaW5pbWFsCg==\r\n\
         assert_eq!(mail.attachments[0].content_type, "application/pdf");
         assert!(mail.attachments[0].data.starts_with(b"%PDF-1.4"));
         assert!(mail.auth_results.is_empty());
+        assert!(mail.sole_sender);
+    }
+
+    #[test]
+    fn a_mail_from_several_addresses_has_no_sole_sender() {
+        for raw in [
+            "From: a@example.org, b@example.org\r\nSubject: x\r\n\r\nbody\r\n",
+            "From: a@example.org\r\nFrom: b@example.org\r\nSubject: x\r\n\r\nbody\r\n",
+        ] {
+            let mail = InboundMessage::parse(raw.as_bytes()).expect("parsed");
+            assert!(!mail.sole_sender, "{raw}");
+        }
     }
 
     #[test]
