@@ -46,7 +46,7 @@ use crate::caller::Caller;
 use crate::catalog::{self, Service};
 use crate::events;
 use crate::form;
-use crate::idempotency::{self, Key};
+use crate::idempotency::{self, Key, Once};
 use crate::record::{self, Channel, Filed, Location, NewRequest, Record};
 use crate::reference::TrackingCode;
 use crate::timeline::Actor;
@@ -112,42 +112,30 @@ pub async fn file(req: &Request, commune: &Commune) -> Result<Response, ApiError
         key,
         fingerprint: idempotency::fingerprint(req.body()),
     });
-    if let Some(key) = &key {
-        if let Some(replay) = idempotency::replay(&conn, commune, key)? {
-            return Ok(replay);
-        }
-    }
     let actor = Actor {
         kind: caller.actor_kind(),
         id: caller.account().map(str::to_owned),
     };
     let mut answer = Json::Null;
-    let written = write(
-        &conn,
-        commune,
-        &valid,
-        Channel::Web,
-        None,
-        actor,
-        |conn, filed, files| {
-            answer = created_body(&valid, filed, files);
-            match &key {
-                Some(key) => idempotency::record(conn, commune, key, 201, &answer),
-                None => Ok(()),
-            }
-        },
-    );
+    let written = idempotency::once(&conn, commune, key.as_ref(), || async {
+        write(
+            &conn,
+            commune,
+            &valid,
+            Channel::Web,
+            None,
+            actor,
+            |conn, filed, files| {
+                answer = created_body(&valid, filed, files);
+                idempotency::remember(conn, commune, key.as_ref(), 201, &answer)
+            },
+        )
+        .map_err(ApiError::from)
+    })
+    .await?;
     let filed = match written {
-        Ok(filed) => filed,
-        Err(error) => {
-            // A concurrent filing with the same key committed first: answer as it did.
-            if let Some(key) = &key {
-                if let Some(replay) = idempotency::replay(&conn, commune, key)? {
-                    return Ok(replay);
-                }
-            }
-            return Err(error.into());
-        }
+        Once::Written(filed) => filed,
+        Once::Stored(status, body) => return Ok(idempotency::respond(status, &body)),
     };
     events::deliver(&conn, commune, std::slice::from_ref(&filed.event_id)).await;
     let mut reply = response::json(201, &answer);

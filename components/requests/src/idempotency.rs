@@ -237,6 +237,20 @@ pub fn record(
     .context("recording the Idempotency-Key")
 }
 
+/// Records the answer to `key` when there is one (see [`record`]).
+pub fn remember(
+    conn: &Connection,
+    commune: &Commune,
+    key: Option<&Key>,
+    status: u16,
+    body: &Json,
+) -> anyhow::Result<()> {
+    match key {
+        Some(key) => record(conn, commune, key, status, body),
+        None => Ok(()),
+    }
+}
+
 /// Drops the answers older than a day (run by periodic sweeps; each holds a tracking code).
 pub fn purge(conn: &Connection, commune: &Commune) -> anyhow::Result<()> {
     db::exec(

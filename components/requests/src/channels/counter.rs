@@ -117,10 +117,7 @@ pub async fn counter_filing(req: &Request, commune: &Commune) -> Result<Response
                 }
                 answer["channel"] = json!(extra.channel.as_str());
                 answer["filed_by"] = json!(agent);
-                match &key {
-                    Some(key) => idempotency::record(conn, commune, key, 201, &answer),
-                    None => Ok(()),
-                }
+                idempotency::remember(conn, commune, key.as_ref(), 201, &answer)
             },
         )
         .map_err(ApiError::from)

@@ -177,10 +177,7 @@ pub async fn file(call: &Call) -> Result<Response, Refusal> {
             "service_notice": notice,
             "account_id": extras.client_account,
         });
-        match &retry {
-            Some(retry) => idempotency::record(conn, commune, retry, 200, &answer),
-            None => Ok(()),
-        }
+        idempotency::remember(conn, commune, retry.as_ref(), 200, &answer)
     };
     let filed = idempotency::once(&conn, commune, retry.as_ref(), || async {
         filing::file_from_json(
