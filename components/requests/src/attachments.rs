@@ -377,6 +377,16 @@ pub fn download(
         ],
     )?;
     let row = result.rows.first().ok_or(ApiError::NotFound)?;
+    if let (true, Some(reader)) = (caller.is_staff(), caller.account()) {
+        // A file is part of the request: its reads by staff are logged as the request's.
+        let purpose = crate::reads::purpose(&guichet_guest::query::Query::of(req))?;
+        let read = crate::reads::Read::Request {
+            kind: "attachment",
+            id: &record.id,
+            reference: &record.reference,
+        };
+        crate::reads::log(&conn, commune, reader, &read, purpose)?;
+    }
     let name = row.get::<&str>(0).unwrap_or("file");
     let content_type = row.get::<&str>(1).unwrap_or("application/octet-stream");
     let data = row.get::<&[u8]>(2).unwrap_or_default().to_vec();

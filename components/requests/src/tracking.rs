@@ -26,6 +26,7 @@ use spin_sdk::http::{Request, Response};
 
 use crate::attachments;
 use crate::caller::Caller;
+use crate::reads;
 use crate::record::{self, Record};
 use crate::reference::{Reference, TrackingCode};
 use crate::timeline;
@@ -194,15 +195,27 @@ fn original_view(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
     Ok(view)
 }
 
-/// `GET /api/requests/{ref}`: the owner's view for its citizen, the staff view for staff.
+/// `GET /api/requests/{ref}[?purpose=]`: the owner's view for its citizen, the staff view for
+/// staff (each staff read logged with it: [`reads`]).
 pub fn show(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
     let caller = Caller::signed_in(req, commune)?;
     let conn = crate::database()?;
     let record = find_for(&conn, commune, &caller, reference)?;
-    let view = if caller.is_staff() {
-        staff_view(&conn, &record)?
-    } else {
-        owner_view(&conn, &record)?
+    let view = match (caller.is_staff(), caller.account()) {
+        (true, Some(reader)) => {
+            let purpose = reads::purpose(&Query::of(req))?;
+            db::transaction(&conn, |conn| {
+                let view = staff_view(conn, &record)?;
+                let read = reads::Read::Request {
+                    kind: "request",
+                    id: &record.id,
+                    reference: &record.reference,
+                };
+                reads::log(conn, commune, reader, &read, purpose)?;
+                Ok(view)
+            })?
+        }
+        _ => owner_view(&conn, &record)?,
     };
     Ok(response::json(200, &view))
 }
