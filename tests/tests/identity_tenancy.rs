@@ -20,9 +20,11 @@ fn at(g: &Guichet, name: &str, method: &str, path: &str, bearer: Option<&str>, b
 fn two_communes() -> Guichet {
     let g = Guichet::start();
     assert_eq!(g.get("/api/identity/commune", None).json()["commune"], "demo");
+    // B is reached at this test server too: its links must lead here.
+    let origin = format!("http://{B_HOST}:{}", port(&g));
     let created = g.post(
         "/api/identity/communes",
-        &json!({"id": "autre", "name": "Autre-sur-Mer", "hosts": [B_HOST], "languages": ["fr", "en"], "branding": {"primary_color": "#0055aa"}}),
+        &json!({"id": "autre", "name": "Autre-sur-Mer", "hosts": [B_HOST], "languages": ["fr", "en"], "branding": {"primary_color": "#0055aa"}, "public_origin": origin}),
         Some(PLATFORM_TOKEN),
     );
     assert_eq!(created.status, 201, "{}", created.body);
@@ -34,7 +36,9 @@ fn citizen_at(g: &Guichet, name: &str, email: &str) -> Tokens {
     let reply = at(g, name, "POST", "/api/identity/register", None, Some(&json!({"email": email, "password": PASSWORD})));
     assert_eq!(reply.status, 202, "{}", reply.body);
     let page = "/account/verify-email";
-    let expected = format!("http://{name}:{}{page}#token=", port(g));
+    // Each commune's links lead to its configured origin: A's is the test server's address.
+    let origin = if name == B_HOST { format!("http://{B_HOST}:{}", port(g)) } else { g.host.base.clone() };
+    let expected = format!("{origin}{page}#token=");
     let mail = g.mailbox.wait_for(email, |m| m.text.contains(&expected), std::time::Duration::from_secs(20));
     let token = token_in(&mail.text, page);
     assert_eq!(at(g, name, "POST", "/api/identity/verify-email", None, Some(&json!({"token": token}))).status, 200);

@@ -169,4 +169,20 @@ pub const MIGRATIONS: &[&str] = &[
     "CREATE INDEX oidc_pending_by_expiry ON oidc_pending (commune, expires_at)",
     // 22. An account's external identities (export, erasure, the account page).
     "CREATE INDEX external_identities_by_account ON external_identities (commune, account_id)",
+    // 23. Where citizens reach each commune (`https://host[:port]`), the only origin put in the
+    // links Guichet sends (communes::origin); NULL: the default (see there).
+    "ALTER TABLE communes ADD COLUMN public_origin TEXT",
+    // 24. E-mails identity asked notifications to send, kept until notifications took them
+    // (mail.rs): written with the change that causes them, retried while notifications is away.
+    "CREATE TABLE mail_outbox (
+        id TEXT PRIMARY KEY,
+        commune TEXT NOT NULL,
+        body TEXT NOT NULL,               -- the message as notifications receives it (JSON)
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        delivered_at TEXT
+    )",
+    // 25. The retry sweep reads what is still to deliver, oldest first.
+    "CREATE INDEX mail_outbox_pending ON mail_outbox (commune, created_at) WHERE delivered_at IS NULL",
 ];

@@ -237,4 +237,7 @@ pub const MIGRATIONS: &[&str] = &[
         commune TEXT NOT NULL,
         fetched_at INTEGER NOT NULL
     )",
+    // idssrf helper: the commune's public origin, the only one links in events may use
+    // ('' in rows cached before: asked again).
+    "ALTER TABLE commune_hosts_cache ADD COLUMN public_origin TEXT NOT NULL DEFAULT ''",
 ];
