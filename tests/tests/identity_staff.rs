@@ -427,7 +427,8 @@ fn another_communes_tokens_hosts_and_ids_are_refused() {
         assert_eq!(b("POST", format!("/api/identity/accounts/{id}/enable"), Some(json!({}))).status, 404, "{id}");
         assert_eq!(b("GET", format!("/api/identity/citizens/{id}?purpose=support"), None).status, 404, "{id}");
     }
-    assert_eq!(b("GET", "/api/identity/citizens?email=citoyen%40exemple.fr&purpose=support".into(), None).status, 404);
+    let search = b("POST", "/api/identity/citizens/search".into(), Some(json!({"email": "citoyen@exemple.fr", "purpose": "support"})));
+    assert_eq!(search.status, 404, "{}", search.body);
     assert_eq!(b("DELETE", "/api/identity/departments/etat-civil".into(), None).status, 404);
     let b_staff = b("GET", "/api/identity/agents".into(), None).json();
     assert_eq!(b_staff["agents"].as_array().map(Vec::len), Some(1), "{b_staff}");
