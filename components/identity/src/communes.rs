@@ -347,3 +347,24 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
     }
     Ok(response::json(200, &json!({ "communes": communes })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PublicOrigin;
+
+    #[test]
+    fn a_public_origin_is_https_or_loopback_http_without_path_or_credentials() {
+        let ok = |text: &str| PublicOrigin::parse(text).map(|o| o.0);
+        assert_eq!(ok("https://Mairie.Example.fr/"), Ok("https://mairie.example.fr".to_owned()));
+        assert_eq!(ok("https://mairie.example.fr:8443"), Ok("https://mairie.example.fr:8443".to_owned()));
+        assert_eq!(ok("http://127.0.0.1:3000"), Ok("http://127.0.0.1:3000".to_owned()));
+        assert_eq!(ok("http://autre.localhost:3000"), Ok("http://autre.localhost:3000".to_owned()));
+        assert_eq!(ok("http://[::1]:3000"), Ok("http://[::1]:3000".to_owned()));
+        for bad in [
+            "http://mairie.example.fr", "https://mairie.example.fr/guichet", "https://u@mairie.example.fr",
+            "https://mairie.example.fr?x", "https://mairie.example.fr#x", "mairie.example.fr", "ftp://mairie.example.fr", "",
+        ] {
+            assert!(PublicOrigin::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

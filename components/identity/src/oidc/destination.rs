@@ -18,9 +18,9 @@
 //! `[outbound_networking] block_networks` (see README, "OpenID Connect").
 //!
 //! The operator's exception: an entry of `oidc_allowed_hosts` whose host part is an exact
-//! name or address (not `*` nor `*.domain`) states that this host is a provider the platform
-//! trusts, even on loopback or a private network (a provider beside Guichet, the tests' one
-//! on 127.0.0.1). A wildcard entry grants no such trust.
+//! name or address (not `*`, `*.domain` nor a CIDR range) states that this host is a
+//! provider the platform trusts, even on loopback or a private network (a provider beside
+//! Guichet, the tests' one on 127.0.0.1). A wildcard entry grants no such trust.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -59,22 +59,16 @@ const INTERNAL_ADDRESS: &str =
 const INTERNAL_NAME: &str =
     "this host name is internal to a network (localhost, .local, .internal, single labels and names spelling an IP address are refused)";
 
-/// `host` (as `Url` prints it: `[::1]` for IPv6) is an exact host of the
-/// `scheme://host[:port]` entry `listed` (Spin's `{a, b}` host lists included).
+/// `host` (as `Url` prints it: `[::1]` for IPv6) is the exact host of the
+/// `scheme://host[:port]` entry `listed` (not `*`, `*.domain` nor a CIDR range).
 fn listed_in(listed: &str, host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
     let Some((_, rest)) = listed.trim().split_once("://") else { return false };
-    let names: Vec<String> = if let Some(list) = rest.strip_prefix('{') {
-        list.split('}').next().unwrap_or_default().split(',').map(str::to_owned).collect()
-    } else if let Some(v6) = rest.strip_prefix('[') {
-        vec![format!("[{}]", v6.split(']').next().unwrap_or_default())]
-    } else {
-        vec![rest.rsplit_once(':').map_or(rest, |(name, _)| name).to_owned()]
+    let name = match rest.strip_prefix('[') {
+        Some(v6) => format!("[{}]", v6.split(']').next().unwrap_or_default()),
+        None => rest.rsplit_once(':').map_or(rest, |(name, _)| name).to_owned(),
     };
-    names
-        .iter()
-        .map(|n| n.trim().to_ascii_lowercase())
-        .any(|n| !n.is_empty() && !n.contains('*') && n == host)
+    let name = name.trim().trim_end_matches('/').to_ascii_lowercase();
+    !name.is_empty() && !name.contains(['*', '/']) && name == host.to_ascii_lowercase()
 }
 
 fn private_name(name: &str) -> bool {
@@ -201,7 +195,7 @@ mod tests {
         assert!(listed_in("http://127.0.0.1:*", "127.0.0.1"));
         assert!(listed_in("https://op.example.org", "OP.example.org"));
         assert!(listed_in("http://[::1]:8080", "[::1]"));
-        assert!(listed_in("https://{a.example.org, idp.local}:443", "idp.local"));
+        assert!(!listed_in("http://127.0.0.0/8:*", "127.0.0.1"));
         assert!(!listed_in("https://*:443", "127.0.0.1"));
         assert!(!listed_in("https://*.example.org", "a.example.org"));
         assert!(!listed_in("", "localhost"));
