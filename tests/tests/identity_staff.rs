@@ -442,3 +442,22 @@ fn another_communes_tokens_hosts_and_ids_are_refused() {
     assert_eq!(g.sign_in("citoyen@exemple.fr", PASSWORD).status, 200);
     assert_eq!(g.get(&format!("/api/identity/agents/{agent_id}"), Some(&admin.access)).json()["roles"], json!(["agent"]));
 }
+
+#[test]
+fn an_administrator_cannot_turn_invitations_into_a_mailing_list() {
+    // Invitations are the only e-mails whose recipient a commune's administrator chooses:
+    // their text is fixed, and their number per commune is limited.
+    let g = Guichet::start();
+    let admin = g.keys.access_token("demo", "admin-1", &["admin"]);
+    for i in 0..50 {
+        let reply = g.post("/api/identity/invitations", &json!({"email": format!("cible{i}@exemple.fr"), "role": "admin"}), Some(&admin));
+        assert_eq!(reply.status, 202, "invitation {i}: {}", reply.body);
+    }
+    let refused = g.post("/api/identity/invitations", &json!({"email": "cible50@exemple.fr", "role": "admin"}), Some(&admin));
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.header("retry-after").is_some());
+    let unknown = g.post("/api/identity/invitations", &json!({"email": "x@exemple.fr", "role": "admin", "subject": "Promo", "text": "Cliquez"}), Some(&admin));
+    assert_eq!(unknown.status, 400, "no free-form text is accepted: {}", unknown.body);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(g.mailbox.messages().iter().all(|m| m.to != "cible50@exemple.fr"));
+}
