@@ -15,9 +15,9 @@ pub struct Ctx {
     pub commune: Commune,
     /// The client's rate-limit key ([`guichet_guest::client`]: `trusted_proxies`, IPv6 by /64).
     pub client: String,
-    /// `scheme://host[:port]` to put in links sent by e-mail: the request's own origin when its
-    /// host is registered for the commune, else the commune's first host over https. Never an
-    /// arbitrary `Host` header (that would let anyone send reset links pointing elsewhere).
+    /// `scheme://host[:port]` to put in links sent by e-mail: the commune's configured public
+    /// origin ([`communes::origin`]), never the request's `Host` (that would let anyone send
+    /// reset links pointing elsewhere, or over plain http behind a TLS proxy).
     pub origin: String,
 }
 
@@ -28,7 +28,7 @@ impl Ctx {
         let host = guichet_guest::tenant::host_of(&url);
         let host = host.as_ref().map(|h| h.as_str());
         let commune = communes::resolve(&conn, host)?.ok_or_else(communes::unknown)?;
-        let origin = communes::link_origin(&conn, &commune, &url, host)?;
+        let origin = communes::origin(&conn, &commune)?;
         Ok(Ctx { conn, commune, client: guichet_guest::client::address(req).rate_key(), origin })
     }
 }

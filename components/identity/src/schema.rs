@@ -190,4 +190,20 @@ pub const MIGRATIONS: &[&str] = &[
         subject TEXT NOT NULL,
         expires_at INTEGER NOT NULL
     )",
+    // 26. Where citizens reach each commune (`https://host[:port]`), the only origin put in the
+    // links Guichet sends (communes::origin); NULL: the default (see there).
+    "ALTER TABLE communes ADD COLUMN public_origin TEXT",
+    // 27. E-mails identity asked notifications to send, kept until notifications took them
+    // (mail.rs): written with the change that causes them, retried while notifications is away.
+    "CREATE TABLE mail_outbox (
+        id TEXT PRIMARY KEY,
+        commune TEXT NOT NULL,
+        body TEXT NOT NULL,               -- the message as notifications receives it (JSON)
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        delivered_at TEXT
+    )",
+    // 28. The retry sweep reads what is still to deliver, oldest first.
+    "CREATE INDEX mail_outbox_pending ON mail_outbox (commune, created_at) WHERE delivered_at IS NULL",
 ];

@@ -120,9 +120,9 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         }
         _ => {}
     }
-    let commune = communes::resolve(&req).await?;
-    events::set_origin(req.header("spin-full-url").and_then(|v| v.as_str()));
-    route_in(&req, commune, &segments).await
+    let served = communes::resolve(&req).await?;
+    events::set_origin(&served.public_origin);
+    route_in(&req, served.commune, &segments).await
 }
 
 /// The routes of one commune's requests.

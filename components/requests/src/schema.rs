@@ -237,15 +237,15 @@ pub const MIGRATIONS: &[&str] = &[
         commune TEXT NOT NULL,
         fetched_at INTEGER NOT NULL
     )",
-    // reqaccess: whether the receiving mail server authenticated an inbound e-mail's From
+    // whether the receiving mail server authenticated an inbound e-mail's From
     // (channels/authres.rs); only such mail from a request's contact is attached on arrival.
     "ALTER TABLE inbound_mail ADD COLUMN sender_verified INTEGER NOT NULL DEFAULT 0",
-    // reqaccess: whether Open311 may publish the request, decided at filing (the filer's
+    // whether Open311 may publish the request, decided at filing (the filer's
     // consent, or an Open311 app's filing); requests filed before it are not public...
     "ALTER TABLE requests ADD COLUMN public INTEGER NOT NULL DEFAULT 0",
     // ...except those filed by Open311 apps, which the GeoReport contract publishes.
     "UPDATE requests SET public = 1 WHERE channel = 'open311'",
-    // reqaccess: every staff read of a request, of the queue (its filter) and of a CSV export
+    // every staff read of a request, of the queue (its filter) and of a CSV export
     // (checklist 22): who, when, what, why; kept 12 months (retention.rs).
     "CREATE TABLE staff_reads (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -260,4 +260,7 @@ pub const MIGRATIONS: &[&str] = &[
     )",
     "CREATE INDEX staff_reads_by_request ON staff_reads (request_id, read_at)",
     "CREATE INDEX staff_reads_by_time ON staff_reads (commune, read_at)",
+    // the commune's public origin, the only one links in events may use
+    // ('' in rows cached before: asked again).
+    "ALTER TABLE commune_hosts_cache ADD COLUMN public_origin TEXT NOT NULL DEFAULT ''",
 ];

@@ -129,6 +129,14 @@ fn erase_identity(conn: &Connection, commune: &Commune, account: &Account) -> Re
             &[db::text(commune.as_str()), db::text(account.email.as_str())],
         )?;
         erasure.erased.insert("one_time_links".into(), links + i64::try_from(invitations.rows.len()).unwrap_or(0));
+        // Messages still waiting for notifications (mail.rs) name the person and carry links.
+        let mails = db::query(
+            conn,
+            "DELETE FROM mail_outbox WHERE commune = ? \
+             AND (json_extract(body, '$.account_id') = ? OR json_extract(body, '$.to') = ?) RETURNING 1",
+            &[db::text(commune.as_str()), db::text(account.id.as_str()), db::text(account.email.as_str())],
+        )?;
+        erasure.erased.insert("pending_mails".into(), i64::try_from(mails.rows.len()).unwrap_or(0));
         erasure
             .erased
             .insert("external_identities".into(), count("DELETE FROM external_identities WHERE commune = ? AND account_id = ? RETURNING 1")?);
