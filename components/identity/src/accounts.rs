@@ -210,25 +210,47 @@ pub async fn register_account(ctx: &Ctx, form: Registration) -> Result<(), ApiEr
                 language: language.clone(),
                 consents: form.consents,
             };
-            let (id, link) = match existing {
-                // Registered but never verified: maybe by the owner who lost the first e-mail,
-                // maybe by someone else. The account stays as it is; this registration waits
-                // for its own link, and only the registration whose link is followed counts.
-                Some(account) => {
-                    let link = links::create(&ctx.conn, &ctx.commune, Purpose::VerifyEmail, Some(&account.id), &pending.payload(), &ctx.origin)?;
-                    (account.id, link)
-                }
-                None => db::transaction(&ctx.conn, |conn| {
-                    let id = insert(conn, &ctx.commune, &email, Some(&pending.password_hash), (given, family), &language, false)?;
-                    let link = links::create(conn, &ctx.commune, Purpose::VerifyEmail, Some(&id), &pending.payload(), &ctx.origin)?;
-                    Ok((id, link))
-                })?,
-            };
-            let (subject, text) = mail::compose("verify_email", &language, &name, &link);
-            mail::send(Mail { commune: &ctx.commune, account_id: Some(&id), to: &email.key(), purpose: "verify_email", language: &language, subject, text }).await;
+            // The account, its link and the mail that carries it are written together, so that
+            // no acknowledged registration waits for a mail that was never queued.
+            let queued = db::transaction(&ctx.conn, |conn| {
+                let (id, link) = match &existing {
+                    // Registered but never verified: maybe by the owner who lost the first
+                    // e-mail, maybe by someone else. The account stays as it is; this
+                    // registration waits for its own link, and only the registration whose
+                    // link is followed counts.
+                    Some(account) => {
+                        let link = links::create(conn, &ctx.commune, Purpose::VerifyEmail, Some(&account.id), &pending.payload(), &ctx.origin)?;
+                        (account.id.clone(), link)
+                    }
+                    None => {
+                        let id = insert(conn, &ctx.commune, &email, Some(&pending.password_hash), (given, family), &language, false)?;
+                        let link = links::create(conn, &ctx.commune, Purpose::VerifyEmail, Some(&id), &pending.payload(), &ctx.origin)?;
+                        (id, link)
+                    }
+                };
+                queue(conn, ctx, Some(&id), &email.key(), "verify_email", &language, &name, &link)
+            })?;
+            mail::deliver(&ctx.conn, &ctx.commune, &queued).await;
         }
     }
     Ok(())
+}
+
+/// Writes the `kind` mail carrying `link` to the outbox on `conn` (inside the caller's
+/// transaction); handed to notifications with [`mail::deliver`] after the commit.
+#[allow(clippy::too_many_arguments)]
+fn queue(
+    conn: &Connection,
+    ctx: &Ctx,
+    account_id: Option<&str>,
+    to: &str,
+    kind: &str,
+    language: &str,
+    commune_name: &str,
+    link: &str,
+) -> anyhow::Result<String> {
+    let (subject, text) = mail::compose(kind, language, commune_name, link);
+    mail::enqueue(conn, &Mail { commune: &ctx.commune, account_id, to, purpose: kind, language, subject, text })
 }
 
 /// One registration of an address, kept with its verification link until the link is
@@ -465,10 +487,12 @@ pub async fn request_reset_for(ctx: &Ctx, email: &str) -> Result<(), ApiError> {
         other => other?,
     }
     if let Some(account) = by_email(&ctx.conn, &ctx.commune, &email)?.filter(|a| a.status == "active") {
-        let link = links::create(&ctx.conn, &ctx.commune, Purpose::ResetPassword, Some(&account.id), &json!({}), &ctx.origin)?;
         let name = commune_name(&ctx.conn, &ctx.commune);
-        let (subject, text) = mail::compose("reset_password", &account.language, &name, &link);
-        mail::send(Mail { commune: &ctx.commune, account_id: Some(&account.id), to: &account.email, purpose: "reset_password", language: &account.language, subject, text }).await;
+        let queued = db::transaction(&ctx.conn, |conn| {
+            let link = links::create(conn, &ctx.commune, Purpose::ResetPassword, Some(&account.id), &json!({}), &ctx.origin)?;
+            queue(conn, ctx, Some(&account.id), &account.email, "reset_password", &account.language, &name, &link)
+        })?;
+        mail::deliver(&ctx.conn, &ctx.commune, &queued).await;
     }
     Ok(())
 }
@@ -578,12 +602,16 @@ pub async fn request_email_change(req: &Request, ctx: &Ctx) -> Result<Response, 
         mail::send(Mail { commune: &ctx.commune, account_id: None, to: &new.key(), purpose: "email_taken", language: &account.language, subject, text }).await;
         return Ok(check_your_email());
     }
-    let link = links::create(&ctx.conn, &ctx.commune, Purpose::ChangeEmail, Some(&account.id), &json!({"email": new.key()}), &ctx.origin)?;
-    let (subject, text) = mail::compose("change_email", &account.language, &name, &link);
-    mail::send(Mail { commune: &ctx.commune, account_id: Some(&account.id), to: &new.key(), purpose: "change_email", language: &account.language, subject, text }).await;
     let reset = format!("{}/account/forgot-password", ctx.origin);
-    let (subject, text) = mail::compose("security_notice", &account.language, &name, &reset);
-    mail::send(Mail { commune: &ctx.commune, account_id: Some(&account.id), to: &account.email, purpose: "security_notice", language: &account.language, subject, text }).await;
+    let queued = db::transaction(&ctx.conn, |conn| {
+        let link = links::create(conn, &ctx.commune, Purpose::ChangeEmail, Some(&account.id), &json!({"email": new.key()}), &ctx.origin)?;
+        let confirm = queue(conn, ctx, Some(&account.id), &new.key(), "change_email", &account.language, &name, &link)?;
+        let notice = queue(conn, ctx, Some(&account.id), &account.email, "security_notice", &account.language, &name, &reset)?;
+        Ok([confirm, notice])
+    })?;
+    for id in &queued {
+        mail::deliver(&ctx.conn, &ctx.commune, id).await;
+    }
     Ok(check_your_email())
 }
 
