@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 pub mod guichet;
 pub mod mailbox;
 pub mod node;
+pub mod probe;
 pub mod tokens;
 
 /// The repository root.
@@ -159,6 +160,11 @@ impl Host {
         let config = self.config.clone();
         let dir = self.state_dir.clone();
         Self::start_in(config, dir).unwrap_or_else(|f| panic!("restart failed:\n{}", f.stderr))
+    }
+
+    /// The host's process id (to read its memory use from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn kill(&mut self) {

@@ -126,18 +126,30 @@ pub async fn send(
     // The request line carries the path only (the host is in the Host header).
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     *request.uri_mut() = http::Uri::try_from(path).map_err(|_| HttpError::HttpRequestUriInvalid)?;
-    let mut conn = Box::pin(conn);
-    let response = tokio::select! {
-        answer = timeout(timeouts.first_byte, sender.send_request(request)) => {
-            answer.map_err(|_| HttpError::ConnectionReadTimeout)??
-        }
-        ended = &mut conn => {
-            ended?;
-            return Err(HttpError::ConnectionTerminated);
+    // The connection is driven while waiting for the answer; it may also end first (a server
+    // that answers and closes), the answer then being ready.
+    let answer = timeout(timeouts.first_byte, sender.send_request(request));
+    tokio::pin!(answer);
+    let mut driving = Box::pin(conn);
+    let mut ended = false;
+    let answer = tokio::select! {
+        biased;
+        answer = &mut answer => answer,
+        result = &mut driving => {
+            result?;
+            ended = true;
+            answer.await
         }
     };
+    let response = answer.map_err(|_| HttpError::ConnectionReadTimeout)??;
     let response = response.map(|body| IdleTimeoutBody::new(body, timeouts.between_bytes).boxed_unsync());
-    let io: Io = Box::new(async move { conn.await.map_err(HttpError::from) });
+    let io: Io = Box::new(async move {
+        if ended {
+            Ok(())
+        } else {
+            driving.await.map_err(HttpError::from)
+        }
+    });
     Ok((response, io))
 }
 
