@@ -48,6 +48,7 @@ impl Default for Limits {
             max_body_bytes: 40 << 20,
             max_connections: 256,
             max_instances: 512,
+            // The largest filing (30 MiB of JSON) needs more than 128 MiB in the guest.
             instance_memory: 256 << 20,
             outbound_connect_timeout: Duration::from_secs(10),
             outbound_timeout: Duration::from_secs(30),
