@@ -20,9 +20,10 @@ fn served(host: &Host) -> bool {
 }
 
 #[test]
-fn a_client_sending_headers_byte_by_byte_is_cut_off_while_others_are_served() {
+fn clients_sending_headers_byte_by_byte_or_nothing_are_cut_off_while_others_are_served() {
     let dir = tempfile::tempdir().expect("tempdir");
     let host = probe_host(&dir, &[("GUICHET_HEADER_TIMEOUT", "2")]);
+    let mut idle = connect(&host.base);
     let mut slow = connect(&host.base);
     let base = host.base.clone();
     let dripping = std::thread::spawn(move || {
@@ -42,6 +43,10 @@ fn a_client_sending_headers_byte_by_byte_is_cut_off_while_others_are_served() {
     let (status, waited) = read_status(&mut slow, Duration::from_secs(10));
     assert_eq!(status, None, "the connection is closed, not answered");
     assert!(waited < Duration::from_secs(5), "closed after {waited:?}");
+    // A connection that sends nothing at all does not hold its place either.
+    let (status, waited) = read_status(&mut idle, Duration::from_secs(10));
+    assert_eq!(status, None);
+    assert!(waited < Duration::from_secs(3), "idle connection closed after {waited:?}");
     let cut = dripping.join().expect("dripping client");
     assert!(cut < Duration::from_secs(8), "the dripping client was cut off after {cut:?}");
     assert!(served(&host));

@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn malformed_entries_are_refused_naming_them() {
-        let err = BlockedNetworks::parse(&["10.0.0.0/33".to_string()]).unwrap_err();
+        let err = BlockedNetworks::parse(&["10.0.0.0/33".to_string()]).expect_err("an invalid network");
         assert!(format!("{err:#}").contains("10.0.0.0/33"));
         assert!(BlockedNetworks::parse(&["internal".to_string()]).is_err());
     }

@@ -156,7 +156,7 @@ mod tests {
         assert!(!blocked.is_blocked("8.8.8.8".parse().expect("ip")));
         assert!(!RuntimeConfig::default().blocked_networks().expect("valid").is_blocked("127.0.0.1".parse().expect("ip")));
         let bad: RuntimeConfig = toml::from_str("[outbound_networking]\nblock_networks = [\"nope\"]\n").expect("parses");
-        assert!(format!("{:#}", bad.blocked_networks().unwrap_err()).contains("outbound_networking"));
+        assert!(format!("{:#}", bad.blocked_networks().expect_err("an invalid entry")).contains("outbound_networking"));
     }
 
     #[test]

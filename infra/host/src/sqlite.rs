@@ -107,7 +107,7 @@ fn pragma_allowed(name: &str, value: Option<&str>) -> bool {
 fn guard(ctx: AuthContext<'_>) -> Authorization {
     match ctx.action {
         // A plain VACUUM attaches a private temporary database (an empty file name).
-        AuthAction::Attach { filename } if filename.is_empty() => Authorization::Allow,
+        AuthAction::Attach { filename: "" } => Authorization::Allow,
         AuthAction::Attach { .. } | AuthAction::Detach { .. } => Authorization::Deny,
         AuthAction::Function { function_name }
             if function_name.eq_ignore_ascii_case("load_extension") || function_name.eq_ignore_ascii_case("fts3_tokenizer") =>
