@@ -1,7 +1,7 @@
 //! One client cannot exhaust the host: slow headers and bodies are cut off (408), oversized
-//! uploads are refused (413) without the host's memory following them, connections beyond the
-//! limit are answered 503, and an outbound call to a server that never answers times out;
-//! meanwhile other clients are served.
+//! uploads are refused (413) without the host's memory following them, connections and
+//! instances beyond their limits are answered 503, and an outbound call to a server that never
+//! answers times out; meanwhile other clients are served.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -174,5 +174,19 @@ fn an_outbound_call_to_a_server_that_never_answers_times_out() {
     let reply = host.get(&format!("/probe/outbound?url={}", enc(&url)));
     assert_eq!(reply.status, 502, "{}", reply.body);
     assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(served(&host));
+}
+
+#[test]
+fn a_request_finding_no_free_instance_is_answered_503_and_the_next_one_is_served() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let host = probe_host(&dir, &[("GUICHET_MAX_INSTANCES", "1"), ("GUICHET_REQUEST_TIMEOUT", "2")]);
+    let base = host.base.clone();
+    // Holds the only instance until the request timeout interrupts it.
+    let runaway = std::thread::spawn(move || guichet_tests::request("GET", &format!("{base}/probe/spin"), &[], None));
+    std::thread::sleep(Duration::from_millis(500));
+    let refused = host.get("/probe/hello");
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(runaway.join().expect("runaway request").status, 500);
     assert!(served(&host));
 }
