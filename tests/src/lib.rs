@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 pub mod guichet;
 pub mod mailbox;
 pub mod node;
+pub mod probe;
 pub mod tokens;
 
 /// The repository root.
@@ -177,6 +178,11 @@ impl Host {
         let dir = self.state_dir.clone();
         let listen = self.base.trim_start_matches("http://").to_owned();
         Self::launch(config, dir, &listen).unwrap_or_else(|f| panic!("restart failed:\n{}", f.stderr))
+    }
+
+    /// The host's process id (to read its memory use from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn kill(&mut self) {
