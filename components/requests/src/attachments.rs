@@ -34,8 +34,10 @@ pub const MAX_FILES: usize = 5;
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 /// Most files one request may gather over its life (citizen, staff, scans, e-mails).
 pub const MAX_PER_REQUEST: i64 = 30;
-/// Largest body of a filing or upload: five files of 5 MiB as base64 (4/3) plus the form.
-pub const MAX_BODY: usize = 30 * 1024 * 1024;
+/// Largest body of a filing or upload: five files of 5 MiB as base64 (4/3, about 33.4 MiB)
+/// plus 2 MiB for the form and JSON. It stays under the host's default body cap (40 MiB,
+/// `infra/host/src/limits.rs`), which refuses anything larger before the component runs.
+pub const MAX_BODY: usize = MAX_FILES * MAX_BYTES.div_ceil(3) * 4 + 2 * 1024 * 1024;
 /// Longest file name.
 const NAME_MAX: usize = 255;
 
