@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 pub mod guichet;
 pub mod mailbox;
 pub mod node;
+pub mod probe;
 pub mod tokens;
 
 /// The repository root.
@@ -110,13 +111,30 @@ impl Host {
 
     /// Starts on an existing state dir (to check what survives a restart).
     pub fn start_in(config: HostConfig, state_dir: PathBuf) -> Result<Host, StartFailure> {
+        // The port is chosen here, not by the host, so that the commune's public origin (the
+        // only origin links may use) can be this server's: `SPIN_VARIABLE_PUBLIC_ORIGIN`,
+        // unless the test sets its own. Another process may take the port meanwhile: try again.
+        let mut tries = 0;
+        loop {
+            let listen = free_loopback_address();
+            match Self::launch(config.clone(), state_dir.clone(), &listen) {
+                Err(failure) if tries < 3 && failure.stderr.contains("in use") => tries += 1,
+                other => return other,
+            }
+        }
+    }
+
+    fn launch(config: HostConfig, state_dir: PathBuf, listen: &str) -> Result<Host, StartFailure> {
         let mut command = Command::new(host_binary());
+        if !config.env.iter().any(|(name, _)| name == "SPIN_VARIABLE_PUBLIC_ORIGIN") {
+            command.env("SPIN_VARIABLE_PUBLIC_ORIGIN", format!("http://{listen}"));
+        }
         command
             .arg("up")
             .arg("--from")
             .arg(&config.manifest)
             .arg("--listen")
-            .arg("127.0.0.1:0")
+            .arg(listen)
             .arg("--state-dir")
             .arg(&state_dir)
             .arg("--cache-dir")
@@ -169,12 +187,18 @@ impl Host {
         }
     }
 
-    /// Stops (SIGKILL) and starts again on the same state dir.
+    /// Stops (SIGKILL) and starts again on the same state dir and address.
     pub fn restart(mut self) -> Host {
         self.kill();
         let config = self.config.clone();
         let dir = self.state_dir.clone();
-        Self::start_in(config, dir).unwrap_or_else(|f| panic!("restart failed:\n{}", f.stderr))
+        let listen = self.base.trim_start_matches("http://").to_owned();
+        Self::launch(config, dir, &listen).unwrap_or_else(|f| panic!("restart failed:\n{}", f.stderr))
+    }
+
+    /// The host's process id (to read its memory use from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn kill(&mut self) {
@@ -198,12 +222,36 @@ impl Host {
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
         request(method, &self.url(path), headers, body)
     }
+
+    /// POST a JSON body, with a bearer token when given.
+    pub fn post_json(&self, path: &str, bearer: Option<&str>, body: &serde_json::Value) -> Reply {
+        let auth = bearer.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("content-type", "application/json")];
+        headers.extend(auth.as_deref().map(|a| ("authorization", a)));
+        self.send("POST", path, &headers, Some(body.to_string().as_bytes()))
+    }
 }
 
 impl Drop for Host {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A copy of spin.toml in `dir` changed by `edit`, its build outputs still found (for tests
+/// that run Guichet with one grant or route changed).
+pub fn manifest_copy(dir: &Path, name: &str, edit: impl FnOnce(String) -> String) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("spin.toml")).expect("spin.toml");
+    let text = edit(text).replace("\"target/", &format!("\"{}/target/", root().display()));
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("writing the manifest copy");
+    path
+}
+
+/// `127.0.0.1:<a port free a moment ago>`.
+fn free_loopback_address() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a free port");
+    format!("127.0.0.1:{}", listener.local_addr().expect("local address").port())
 }
 
 /// An HTTP answer.

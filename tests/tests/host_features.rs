@@ -1,22 +1,11 @@
 //! The host runs the probe fixture app (tests/fixtures/probe-app) the way `spin up` would:
 //! these tests drive the real `probe.wasm` through the real host over HTTP.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-
+use guichet_tests::probe::{enc, one_shot_server};
 use guichet_tests::{root, Host, HostConfig};
 
 fn probe_host(dir: &tempfile::TempDir) -> Host {
     Host::start(HostConfig::probe_in(dir.path()), dir)
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[test]
@@ -154,21 +143,6 @@ fn an_unset_required_variable_stops_start_up_naming_it() {
     config.env.clear();
     let failure = Host::start_in(config, dir.path().to_path_buf()).err().expect("start-up must fail");
     assert!(failure.stderr.contains("api_token"), "{}", failure.stderr);
-}
-
-/// A one-shot real HTTP server on loopback, answering `reply` to the first request.
-fn one_shot_server(reply: &'static str) -> (u16, std::thread::JoinHandle<bool>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let handle = std::thread::spawn(move || {
-        listener.set_nonblocking(false).ok();
-        let Ok((mut stream, _)) = listener.accept() else { return false };
-        let mut buf = [0u8; 4096];
-        let _ = stream.read(&mut buf);
-        let response = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}", reply.len());
-        stream.write_all(response.as_bytes()).is_ok()
-    });
-    (port, handle)
 }
 
 #[test]

@@ -121,3 +121,27 @@ fn an_sms_contact_outside_the_communes_countries_is_refused_at_filing_and_follow
     body["contact"]["notify"] = json!("sms");
     file(&g, &body, None);
 }
+
+#[test]
+fn an_open311_app_cannot_send_one_contact_more_filings_than_the_web_allows() {
+    // An app's server is one client address for all its users, so only the contact is counted.
+    let g = Guichet::start_with(&[("SPIN_VARIABLE_REQUEST_LIMITS", "filing_contact=2")]);
+    let admin = g.keys.access_token("demo", "admin-1", &["admin"]);
+    let issued = g.post("/api/requests/api-keys", &json!({"name": "app"}), Some(&admin));
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let key = issued.json()["api_key"].as_str().expect("api_key").to_owned();
+    let form = |email: &str| {
+        format!(
+            "api_key={key}&service_code=pothole&lat=48.8566&long=2.3522&email={email}\
+             &description=Trou&attribute%5Bsize%5D=large&attribute%5Bconsent%5D=true"
+        )
+    };
+    let post = |email: &str| {
+        let body = form(email);
+        let headers = [("content-type", "application/x-www-form-urlencoded")];
+        g.host.send("POST", "/open311/v2/requests.json", &headers, Some(body.as_bytes())).status
+    };
+    let statuses: Vec<u16> = (0..3).map(|_| post("target%40example.org")).collect();
+    assert_eq!(statuses, [200, 200, 429]);
+    assert_eq!(post("other%40example.org"), 200, "another contact of the same app is served");
+}

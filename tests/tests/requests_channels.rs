@@ -14,8 +14,14 @@ const AGENT: &str = "agent-0001";
 /// A one-page PDF's first bytes: what the attachment rules check.
 const PDF: &[u8] = b"%PDF-1.4\n% scanned letter\n";
 
+/// The authserv-id of the commune's receiving mail server (see requests_inbound_forgery.rs).
+const MX: &str = "mx.demo.example";
+
 fn start() -> Guichet {
-    Guichet::start_with(&[("SPIN_VARIABLE_INBOUND_MAIL_SECRET", SECRET)])
+    Guichet::start_with(&[
+        ("SPIN_VARIABLE_INBOUND_MAIL_SECRET", SECRET),
+        ("SPIN_VARIABLE_INBOUND_MAIL_AUTHSERV_ID", MX),
+    ])
 }
 
 fn agent(g: &Guichet) -> String {
@@ -140,10 +146,13 @@ fn mail(g: &Guichet, raw: &str, secret: Option<&str>) -> Reply {
     )
 }
 
-/// A MIME message from `from` with a PDF and an executable attached.
+/// A MIME message from `from` with a PDF and an executable attached, its sender
+/// authenticated by the commune's receiving server.
 fn message(from: &str, subject: &str, message_id: &str, text: &str) -> String {
+    let domain = from.rsplit('@').next().unwrap_or_default();
     format!(
-        "From: Citizen <{from}>\r\nTo: mairie@demo.example\r\nSubject: {subject}\r\n\
+        "Authentication-Results: {MX}; dmarc=pass header.from={domain}\r\n\
+From: Citizen <{from}>\r\nTo: mairie@demo.example\r\nSubject: {subject}\r\n\
 Message-ID: <{message_id}>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XYZ\"\r\n\r\n\
 --XYZ\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n\
 --XYZ\r\nContent-Type: application/pdf; name=\"photo-trou.pdf\"\r\nContent-Disposition: attachment; filename=\"photo-trou.pdf\"\r\n\
@@ -296,7 +305,8 @@ fn only_staff_file_at_the_counter_and_log_calls() {
     );
     let reference = phone_filing(&g);
     let path = format!("/api/requests/{reference}/calls");
-    assert_eq!(g.post(&path, &call(), Some(&citizen)).status, 403);
+    // Not their request: as if it did not exist.
+    assert_eq!(g.post(&path, &call(), Some(&citizen)).status, 404);
     assert_eq!(count(&g, "SELECT COUNT(*) FROM call_logs"), 1);
 }
 
@@ -375,7 +385,7 @@ fn an_email_whose_subject_quotes_a_reference_lands_on_that_request_s_timeline_wi
 }
 
 #[test]
-fn an_email_from_a_stranger_quoting_a_reference_stays_internal() {
+fn an_email_from_a_stranger_quoting_a_reference_waits_for_triage() {
     let g = start();
     let reference = phone_filing(&g);
     let raw = message(
@@ -384,12 +394,13 @@ fn an_email_from_a_stranger_quoting_a_reference_stays_internal() {
         "m-stranger@example.net",
         "Achetez !",
     );
-    assert_eq!(mail(&g, &raw, Some(SECRET)).status, 202);
-    let email = timeline(&g, &reference)
-        .into_iter()
-        .find(|e| e.0 == "email")
-        .expect("email entry");
-    assert!(!email.1, "not on the citizen's public timeline");
+    let reply = mail(&g, &raw, Some(SECRET));
+    assert_eq!(reply.status, 202);
+    assert_eq!(reply.json()["status"], json!("triage"));
+    assert!(
+        timeline(&g, &reference).iter().all(|e| e.0 != "email"),
+        "nothing on the request until an agent decides"
+    );
 }
 
 #[test]
@@ -625,7 +636,8 @@ fn a_clerk_attaches_a_scanned_letter() {
         vec!["received_on"]
     );
     let citizen = g.keys.access_token(COMMUNE, "citizen-1", &[]);
-    assert_eq!(g.post(&path, &scan, Some(&citizen)).status, 403);
+    // Not their request: as if it did not exist.
+    assert_eq!(g.post(&path, &scan, Some(&citizen)).status, 404);
     assert_eq!(count(&g, "SELECT COUNT(*) FROM attachments"), 1);
 }
 

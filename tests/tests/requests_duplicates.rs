@@ -339,7 +339,8 @@ fn merging_makes_the_duplicates_filer_a_follower_of_the_original_who_gets_its_ne
     };
 
     let citizen = g.keys.access_token(COMMUNE, "acct-alice", &["citizen"]);
-    assert_eq!(merge(&duplicate, &original, &citizen).status, 403);
+    // Not their request: as if it did not exist (checklist 12).
+    assert_eq!(merge(&duplicate, &original, &citizen).status, 404);
     let reply = merge(&duplicate, &original, &agent);
     assert_eq!(reply.status, 200, "{}", reply.body);
     let view = reply.json();

@@ -326,9 +326,9 @@ fn a_status_change_reaches_the_filer_by_email_and_an_anonymous_follower_by_sms_e
     let agent = app.keys.access_token_with_departments("demo", "agent-1", &["agent"], &["roads"]);
     let reply = post(&app.host, &format!("/api/requests/{reference}/transitions"), Some(&agent), &json!({"to": "acknowledged"}));
     assert!(reply.status == 200 || reply.status == 201, "{}", reply.body);
-    // Links lead to the address the request was made at (here the test host's loopback
-    // origin), not to the deployment-wide `public_origin`.
-    let origin = &app.host.base;
+    // Links lead to the commune's configured public origin (the default commune's is the
+    // `public_origin` variable), never to the address the request was made at.
+    let origin = ORIGIN;
     let mail = app.mail.wait_for("fanny@example.org", |m| m.subject.contains("Pris en compte"), WAIT);
     assert!(mail.text.contains(&format!("{origin}/track?reference={reference}")), "{}", mail.text);
     let sms = app.sms.wait_for("+33611111111", |m| m.text.contains("Pris en compte"), WAIT);

@@ -7,6 +7,8 @@
 //! What a test cannot do through the API (a request filed 100 days ago, a thousand requests,
 //! status changes before the workflow exists) it writes into the requests database directly.
 
+mod requests_support;
+
 use guichet_tests::guichet::Guichet;
 use guichet_tests::Reply;
 use serde_json::{json, Value};
@@ -331,18 +333,7 @@ fn a_third_party_client_discovers_files_lists_and_reads_requests() {
     let g = Guichet::start();
     let (key_id, key) = issue_key(&g, "georeport");
     // A batch service that citizens may report without an account, for the token flow.
-    let catalogue: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            guichet_tests::root().join("components/catalog/demo/catalogue.json"),
-        )
-        .expect("catalogue"),
-    )
-    .expect("catalogue json");
-    let mut batch = catalogue
-        .as_array()
-        .and_then(|services| services.iter().find(|s| s["code"] == "pothole"))
-        .expect("pothole")
-        .clone();
+    let mut batch = requests_support::demo_service("pothole");
     batch["code"] = json!("pothole-batch");
     batch["open311_type"] = json!("batch");
     let bearer = format!("Bearer {}", admin(&g));

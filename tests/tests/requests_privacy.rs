@@ -101,7 +101,7 @@ fn the_retention_purge_deletes_only_closed_requests_past_their_services_retentio
     let admin = staff(&g, "admin-1", &["admin"]);
     let purged = g.post(&path, &json!({}), Some(&admin));
     assert_eq!(purged.status, 200, "{}", purged.body);
-    assert_eq!(purged.json(), json!({"deleted": 1, "remaining": false}));
+    assert_eq!(purged.json(), json!({"deleted": 1, "remaining": false, "staff_reads_deleted": 0}));
     let in_requests = "SELECT COUNT(*) FROM requests WHERE reference = ?";
     assert_eq!(count(&g, in_requests, &old.reference), 0);
     assert_eq!(count(&g, in_requests, &recent.reference), 1);

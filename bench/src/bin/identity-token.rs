@@ -82,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
         state_dir: Some(state.path().to_path_buf()),
         runtime_config: config.runtime_config,
         cache_dir: Some(root().join("target/wasm-cache")),
-        request_timeout: Duration::from_secs(60),
+        limits: guichet_host::limits::Limits::default(),
     })?;
     let mut granted = app
         .capabilities(IMPORTER)

@@ -19,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
         state_dir: Some(state.clone()),
         runtime_config: std::env::var_os("RUNTIME_CONFIG").map(Into::into),
         cache_dir: None,
-        request_timeout: std::time::Duration::from_secs(60),
+        limits: guichet_host::limits::Limits::default(),
     };
     let app = App::load(&options)?;
 

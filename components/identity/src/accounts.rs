@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
@@ -188,50 +188,91 @@ pub async fn register_account(ctx: &Ctx, form: Registration) -> Result<(), ApiEr
         return Err(ApiError::BadRequest { errors });
     };
     let throttle = Throttle::open(&ctx.commune)?;
-    throttle.check(throttle::REGISTRATIONS_PER_CLIENT, &ctx.client)?;
-    throttle.hit(throttle::REGISTRATIONS_PER_CLIENT, &ctx.client)?;
+    let slot = throttle.admit(&email.key(), &[(throttle::REGISTRATIONS_PER_CLIENT, ctx.client.as_str())])?;
+    // Hashed whether or not the address has an account: the same time either way.
+    let password_hash = password::hash(&form.password, Cost::configured())?;
+    drop(slot);
 
     let language = form.language.unwrap_or_else(|| "fr".to_owned());
-    let cost = Cost::configured();
     let existing = by_email(&ctx.conn, &ctx.commune, &email)?;
     let name = commune_name(&ctx.conn, &ctx.commune);
     match existing {
         Some(account) if account.verified || account.status != "active" => {
-            password::spend_equal_time(&form.password, cost);
             let link = format!("{}/account/forgot-password", ctx.origin);
             let (subject, text) = mail::compose("email_taken", &account.language, &name, &link);
             mail::send(Mail { commune: &ctx.commune, account_id: Some(&account.id), to: &account.email, purpose: "email_taken", language: &account.language, subject, text }).await;
         }
-        Some(account) => {
-            // Registered but never verified: the owner may have lost the first e-mail. The
-            // password chosen now replaces the old one (whoever proves the mailbox wins).
-            let hash = password::hash(&form.password, cost)?;
-            let link = db::transaction(&ctx.conn, |conn| {
-                db::exec(
-                    conn,
-                    &format!("UPDATE accounts SET password_hash = ?, updated_at = {} WHERE id = ? AND commune = ?", db::NOW_RFC3339),
-                    &[db::text(hash.as_str()), db::text(account.id.as_str()), db::text(ctx.commune.as_str())],
-                )?;
-                links::create(conn, &ctx.commune, Purpose::VerifyEmail, Some(&account.id), &json!({}), &ctx.origin)
+        existing => {
+            let pending = Pending {
+                password_hash,
+                given_name: given.to_owned(),
+                family_name: family.to_owned(),
+                language: language.clone(),
+                consents: form.consents,
+            };
+            // The account, its link and the mail that carries it are written together, so that
+            // no acknowledged registration waits for a mail that was never queued.
+            let queued = db::transaction(&ctx.conn, |conn| {
+                let (id, link) = match &existing {
+                    // Registered but never verified: maybe by the owner who lost the first
+                    // e-mail, maybe by someone else. The account stays as it is; this
+                    // registration waits for its own link, and only the registration whose
+                    // link is followed counts.
+                    Some(account) => {
+                        let link = links::create(conn, &ctx.commune, Purpose::VerifyEmail, Some(&account.id), &pending.payload(), &ctx.origin)?;
+                        (account.id.clone(), link)
+                    }
+                    None => {
+                        let id = insert(conn, &ctx.commune, &email, Some(&pending.password_hash), (given, family), &language, false)?;
+                        let link = links::create(conn, &ctx.commune, Purpose::VerifyEmail, Some(&id), &pending.payload(), &ctx.origin)?;
+                        (id, link)
+                    }
+                };
+                queue(conn, ctx, Some(&id), &email.key(), "verify_email", &language, &name, &link)
             })?;
-            let (subject, text) = mail::compose("verify_email", &language, &name, &link);
-            mail::send(Mail { commune: &ctx.commune, account_id: Some(&account.id), to: &account.email, purpose: "verify_email", language: &language, subject, text }).await;
-        }
-        None => {
-            let hash = password::hash(&form.password, cost)?;
-            let (id, link) = db::transaction(&ctx.conn, |conn| {
-                let id = insert(conn, &ctx.commune, &email, Some(&hash), (given, family), &language, false)?;
-                for purpose in &form.consents {
-                    consents::set(conn, &ctx.commune, &id, purpose, true)?;
-                }
-                let link = links::create(conn, &ctx.commune, Purpose::VerifyEmail, Some(&id), &json!({}), &ctx.origin)?;
-                Ok((id, link))
-            })?;
-            let (subject, text) = mail::compose("verify_email", &language, &name, &link);
-            mail::send(Mail { commune: &ctx.commune, account_id: Some(&id), to: &email.key(), purpose: "verify_email", language: &language, subject, text }).await;
+            mail::deliver(&ctx.conn, &ctx.commune, &queued).await;
         }
     }
     Ok(())
+}
+
+/// Writes the `kind` mail carrying `link` to the outbox on `conn` (inside the caller's
+/// transaction); handed to notifications with [`mail::deliver`] after the commit.
+#[allow(clippy::too_many_arguments)]
+fn queue(
+    conn: &Connection,
+    ctx: &Ctx,
+    account_id: Option<&str>,
+    to: &str,
+    kind: &str,
+    language: &str,
+    commune_name: &str,
+    link: &str,
+) -> anyhow::Result<String> {
+    let (subject, text) = mail::compose(kind, language, commune_name, link);
+    mail::enqueue(conn, &Mail { commune: &ctx.commune, account_id, to, purpose: kind, language, subject, text })
+}
+
+/// One registration of an address, kept with its verification link until the link is
+/// followed: following it confirms exactly this registration (its password, names, language
+/// and consents), and no other registration of the address afterwards.
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    password_hash: String,
+    given_name: String,
+    family_name: String,
+    language: String,
+    consents: Vec<String>,
+}
+
+impl Pending {
+    fn payload(&self) -> serde_json::Value {
+        json!({ "registration": self })
+    }
+
+    fn of(payload: &serde_json::Value) -> Option<Pending> {
+        serde_json::from_value(payload.get("registration")?.clone()).ok()
+    }
 }
 
 const TOKEN_ONLY: Shape = Shape::Object(&[Member::required("token", Shape::Text)]);
@@ -249,18 +290,43 @@ pub fn verify_email(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     Ok(response::json(200, &json!({"status": "verified"})))
 }
 
-/// Consumes a verification link and marks its account's address verified (API and portal).
+/// Consumes a verification link and confirms the registration that produced it (API and
+/// portal): the address is verified with that registration's password, names, language and
+/// consents, and the links of every other registration of the address stop working. A link
+/// whose account was verified meanwhile (another registration confirmed, a reset) is unusable.
 pub fn verify_email_token(ctx: &Ctx, token: &str) -> Result<(), ApiError> {
     db::transaction(&ctx.conn, |conn| {
         let used = match links::consume(conn, &ctx.commune, Purpose::VerifyEmail, token) {
             Ok(used) => used,
             Err(error) => return Ok(Err(error)),
         };
-        db::exec(
+        let (Some(account), Some(pending)) = (used.account_id, Pending::of(&used.payload)) else {
+            return Ok(Err(links::unusable()));
+        };
+        let confirmed = db::query(
             conn,
-            &format!("UPDATE accounts SET email_verified_at = COALESCE(email_verified_at, {now}), updated_at = {now} WHERE id = ? AND commune = ?", now = db::NOW_RFC3339),
-            &[db::text(used.account_id.unwrap_or_default()), db::text(ctx.commune.as_str())],
+            &format!(
+                "UPDATE accounts SET password_hash = ?, given_name = ?, family_name = ?, language = ?, \
+                 email_verified_at = {now}, updated_at = {now} \
+                 WHERE id = ? AND commune = ? AND email_verified_at IS NULL AND status = 'active' RETURNING id",
+                now = db::NOW_RFC3339
+            ),
+            &[
+                db::text(pending.password_hash.as_str()),
+                db::text(pending.given_name.as_str()),
+                db::text(pending.family_name.as_str()),
+                db::text(pending.language.as_str()),
+                db::text(account.as_str()),
+                db::text(ctx.commune.as_str()),
+            ],
         )?;
+        if confirmed.rows.is_empty() {
+            return Ok(Err(links::unusable()));
+        }
+        links::revoke(conn, &ctx.commune, Purpose::VerifyEmail, &account)?;
+        for purpose in pending.consents.iter().filter(|p| consents::PURPOSES.contains(&p.as_str())) {
+            consents::set(conn, &ctx.commune, &account, purpose, true)?;
+        }
         Ok(Ok(()))
     })?
 }
@@ -322,12 +388,18 @@ pub fn authenticate(ctx: &Ctx, email: &str, password: &str) -> Result<Account, A
         return Err(invalid_credentials());
     }
     let throttle = Throttle::open(&ctx.commune)?;
-    let pair = format!("{}\n{}", email.key(), ctx.client);
-    throttle.check(throttle::LOGIN_FAILURES_PER_CLIENT, &ctx.client)?;
-    throttle.check(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &pair)?;
-    if !throttle.is_known_source(&email.key(), &ctx.client)? {
-        throttle.check(throttle::LOGIN_FAILURES_PER_ACCOUNT, &email.key())?;
+    let key = email.key();
+    let pair = format!("{key}\n{}", ctx.client);
+    let mut limits = vec![
+        (throttle::LOGIN_FAILURES_PER_CLIENT, ctx.client.as_str()),
+        (throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, pair.as_str()),
+    ];
+    let known_source = throttle.is_known_source(&key, &ctx.client)?;
+    if !known_source {
+        limits.push((throttle::LOGIN_FAILURES_PER_ACCOUNT, key.as_str()));
     }
+    // Counted before the hash; given back below when the password is right.
+    let _attempt = throttle.admit(&key, &limits)?;
     let cost = Cost::configured();
     let account = by_email(&ctx.conn, &ctx.commune, &email)?;
     let matched = match account.as_ref().and_then(|a| a.password_hash.as_deref()) {
@@ -337,15 +409,14 @@ pub fn authenticate(ctx: &Ctx, email: &str, password: &str) -> Result<Account, A
             false
         }
     };
-    let account = match (account, matched) {
-        (Some(account), true) => account,
-        _ => {
-            throttle.hit(throttle::LOGIN_FAILURES_PER_CLIENT, &ctx.client)?;
-            throttle.hit(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &pair)?;
-            throttle.hit(throttle::LOGIN_FAILURES_PER_ACCOUNT, &email.key())?;
-            return Err(invalid_credentials());
-        }
+    let (Some(account), true) = (account, matched) else {
+        return Err(invalid_credentials());
     };
+    throttle.give_back(throttle::LOGIN_FAILURES_PER_CLIENT, &ctx.client)?;
+    throttle.clear(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &pair)?;
+    if !known_source {
+        throttle.give_back(throttle::LOGIN_FAILURES_PER_ACCOUNT, &key)?;
+    }
     if account.status != "active" {
         return Err(ApiError::Forbidden { message: "this account is disabled" });
     }
@@ -360,8 +431,7 @@ pub fn authenticate(ctx: &Ctx, email: &str, password: &str) -> Result<Account, A
             &[db::text(rehashed), db::text(account.id.as_str()), db::text(ctx.commune.as_str())],
         )?;
     }
-    throttle.clear(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &pair)?;
-    throttle.remember_source(&email.key(), &ctx.client)?;
+    throttle.remember_source(&key, &ctx.client)?;
     Ok(account)
 }
 
@@ -409,19 +479,20 @@ pub async fn request_reset(req: &Request, ctx: &Ctx) -> Result<Response, ApiErro
 pub async fn request_reset_for(ctx: &Ctx, email: &str) -> Result<(), ApiError> {
     let email = Email::parse(email).map_err(|e| ApiError::field("email", "invalid_email", e.to_string()))?;
     let throttle = Throttle::open(&ctx.commune)?;
-    throttle.check(throttle::RESETS_PER_CLIENT, &ctx.client)?;
-    throttle.hit(throttle::RESETS_PER_CLIENT, &ctx.client)?;
+    throttle.take(throttle::RESETS_PER_CLIENT, &ctx.client)?;
     // Over the per-address limit, answer as usual but send nothing: the owner's mailbox is
     // not flooded, and the answer says nothing about the address.
-    if throttle.check(throttle::RESETS_PER_ACCOUNT, &email.key()).is_err() {
-        return Ok(());
+    match throttle.take(throttle::RESETS_PER_ACCOUNT, &email.key()) {
+        Err(ApiError::TooManyRequests { .. }) => return Ok(()),
+        other => other?,
     }
-    throttle.hit(throttle::RESETS_PER_ACCOUNT, &email.key())?;
     if let Some(account) = by_email(&ctx.conn, &ctx.commune, &email)?.filter(|a| a.status == "active") {
-        let link = links::create(&ctx.conn, &ctx.commune, Purpose::ResetPassword, Some(&account.id), &json!({}), &ctx.origin)?;
         let name = commune_name(&ctx.conn, &ctx.commune);
-        let (subject, text) = mail::compose("reset_password", &account.language, &name, &link);
-        mail::send(Mail { commune: &ctx.commune, account_id: Some(&account.id), to: &account.email, purpose: "reset_password", language: &account.language, subject, text }).await;
+        let queued = db::transaction(&ctx.conn, |conn| {
+            let link = links::create(conn, &ctx.commune, Purpose::ResetPassword, Some(&account.id), &json!({}), &ctx.origin)?;
+            queue(conn, ctx, Some(&account.id), &account.email, "reset_password", &account.language, &name, &link)
+        })?;
+        mail::deliver(&ctx.conn, &ctx.commune, &queued).await;
     }
     Ok(())
 }
@@ -471,7 +542,10 @@ pub fn reset_password(ctx: &Ctx, token: &str, new_password: &str) -> Result<(), 
     let account = link_account(ctx, Purpose::ResetPassword, token)?;
     password::check_policy(new_password, &[&account.email, &account.given_name, &account.family_name], "password")
         .map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
+    let throttle = Throttle::open(&ctx.commune)?;
+    let slot = throttle.admit(&account.email, &[])?;
     let hash = password::hash(new_password, Cost::configured())?;
+    drop(slot);
     db::transaction(&ctx.conn, |conn| {
         if let Err(error) = links::consume(conn, &ctx.commune, Purpose::ResetPassword, token) {
             return Ok(Err(error));
@@ -484,7 +558,6 @@ pub fn reset_password(ctx: &Ctx, token: &str, new_password: &str) -> Result<(), 
         issue::revoke_all(conn, &ctx.commune, &account.id, "password_reset")?;
         Ok(Ok(()))
     })??;
-    let throttle = Throttle::open(&ctx.commune)?;
     throttle.clear(throttle::LOGIN_FAILURES_PER_ACCOUNT, &account.email)?;
     throttle.clear(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &format!("{}\n{}", account.email, ctx.client))?;
     Ok(())
@@ -513,12 +586,12 @@ pub async fn request_email_change(req: &Request, ctx: &Ctx) -> Result<Response, 
     let new = Email::parse(&form.email).map_err(|e| ApiError::field("email", "invalid_email", e.to_string()))?;
     let account = by_id(&ctx.conn, &ctx.commune, &caller.account)?.filter(|a| a.status == "active").ok_or(ApiError::NotFound)?;
     let throttle = Throttle::open(&ctx.commune)?;
-    throttle.check(throttle::RESETS_PER_CLIENT, &ctx.client)?;
-    throttle.hit(throttle::RESETS_PER_CLIENT, &ctx.client)?;
+    let slot = throttle.admit(&account.email, &[(throttle::RESETS_PER_CLIENT, ctx.client.as_str())])?;
     let right = match account.password_hash.as_deref() {
         Some(stored) => password::verify(&form.password, stored)?,
         None => false,
     };
+    drop(slot);
     if !right {
         return Err(ApiError::field("password", "wrong_password", "this is not your current password"));
     }
@@ -529,12 +602,16 @@ pub async fn request_email_change(req: &Request, ctx: &Ctx) -> Result<Response, 
         mail::send(Mail { commune: &ctx.commune, account_id: None, to: &new.key(), purpose: "email_taken", language: &account.language, subject, text }).await;
         return Ok(check_your_email());
     }
-    let link = links::create(&ctx.conn, &ctx.commune, Purpose::ChangeEmail, Some(&account.id), &json!({"email": new.key()}), &ctx.origin)?;
-    let (subject, text) = mail::compose("change_email", &account.language, &name, &link);
-    mail::send(Mail { commune: &ctx.commune, account_id: Some(&account.id), to: &new.key(), purpose: "change_email", language: &account.language, subject, text }).await;
     let reset = format!("{}/account/forgot-password", ctx.origin);
-    let (subject, text) = mail::compose("security_notice", &account.language, &name, &reset);
-    mail::send(Mail { commune: &ctx.commune, account_id: Some(&account.id), to: &account.email, purpose: "security_notice", language: &account.language, subject, text }).await;
+    let queued = db::transaction(&ctx.conn, |conn| {
+        let link = links::create(conn, &ctx.commune, Purpose::ChangeEmail, Some(&account.id), &json!({"email": new.key()}), &ctx.origin)?;
+        let confirm = queue(conn, ctx, Some(&account.id), &new.key(), "change_email", &account.language, &name, &link)?;
+        let notice = queue(conn, ctx, Some(&account.id), &account.email, "security_notice", &account.language, &name, &reset)?;
+        Ok([confirm, notice])
+    })?;
+    for id in &queued {
+        mail::deliver(&ctx.conn, &ctx.commune, id).await;
+    }
     Ok(check_your_email())
 }
 

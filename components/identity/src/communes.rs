@@ -101,23 +101,49 @@ fn insert(
     Ok(())
 }
 
-/// The origin to use in links for `commune` (see [`context::Ctx::origin`]).
-pub fn link_origin(
-    conn: &Connection,
-    commune: &Commune,
-    url: &str,
-    host: Option<&str>,
-) -> anyhow::Result<String> {
-    let hosts = hosts_of(conn, commune)?;
-    if let Some(host) = host.filter(|h| hosts.iter().any(|x| x == h)) {
-        if let Some((scheme, rest)) = url.split_once("://") {
-            let authority = rest.split('/').next().unwrap_or(host);
-            if matches!(scheme, "http" | "https") && !authority.contains('@') {
-                return Ok(format!("{scheme}://{authority}"));
-            }
+/// Where citizens reach `commune` (`scheme://host[:port]`), the only origin put in the links
+/// Guichet sends: the one the platform administrator gave when creating it; for the
+/// deployment's default commune, the Spin variable `public_origin`; else `https://` and its
+/// first host name. Never the request's `Host`, scheme or port: behind a proxy, or on a
+/// single-commune deployment that answers on any host, those are the client's word.
+pub fn origin(conn: &Connection, commune: &Commune) -> anyhow::Result<String> {
+    let rows = db::query(conn, "SELECT public_origin FROM communes WHERE id = ?", &[db::text(commune.as_str())])?;
+    if let Some(stored) = db::first_text(&rows).filter(|o| !o.is_empty()) {
+        return Ok(stored);
+    }
+    if Commune::current().is_ok_and(|default| default == *commune) {
+        if let Some(configured) = variable("public_origin").and_then(|o| PublicOrigin::parse(o.trim()).ok()) {
+            return Ok(configured.0);
         }
     }
+    let hosts = hosts_of(conn, commune)?;
     Ok(format!("https://{}", hosts.first().map(String::as_str).unwrap_or("localhost")))
+}
+
+/// A commune's public origin: `https://host[:port]`, or `http://` on a loopback host (a demo
+/// or a test on one machine); no path, query or credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicOrigin(String);
+
+impl PublicOrigin {
+    pub fn parse(text: &str) -> Result<PublicOrigin, &'static str> {
+        const RULE: &str = "https://host[:port] (http:// only for localhost, *.localhost, 127.0.0.1 or [::1]), without path";
+        let text = text.strip_suffix('/').unwrap_or(text);
+        let (scheme, authority) = text.split_once("://").ok_or(RULE)?;
+        let url = url::Url::parse(text).map_err(|_| RULE)?;
+        let loopback = match url.host() {
+            Some(url::Host::Domain(name)) => name == "localhost" || name.ends_with(".localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => return Err(RULE),
+        };
+        let scheme_ok = scheme == "https" || (scheme == "http" && loopback);
+        let bare = authority.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+        if !scheme_ok || !bare || url.path() != "/" || text.len() > 255 {
+            return Err(RULE);
+        }
+        Ok(PublicOrigin(format!("{scheme}://{}", authority.to_ascii_lowercase())))
+    }
 }
 
 fn hosts_of(conn: &Connection, commune: &Commune) -> anyhow::Result<Vec<String>> {
@@ -159,6 +185,7 @@ fn describe(conn: &Connection, commune: &Commune) -> anyhow::Result<Json> {
         "languages": parse(1),
         "branding": parse(2),
         "hosts": hosts_of(conn, commune)?,
+        "public_origin": origin(conn, commune)?,
     }))
 }
 
@@ -174,6 +201,7 @@ const NEW_COMMUNE: Shape = Shape::Object(&[
     Member::required("hosts", Shape::List(&Shape::Text)),
     Member::optional("languages", Shape::List(&Shape::OneOf(LANGUAGES))),
     Member::optional("branding", BRANDING),
+    Member::optional("public_origin", Shape::Text),
 ]);
 
 #[derive(Deserialize)]
@@ -186,6 +214,8 @@ struct NewCommune {
     languages: Vec<String>,
     #[serde(default)]
     branding: Option<Json>,
+    #[serde(default)]
+    public_origin: Option<String>,
 }
 
 /// Checks the platform administrator's bearer secret (Spin variable `platform_admin_token`,
@@ -244,6 +274,12 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
             errors.push(FieldError::new(shape::index("hosts", i), "invalid", "not a host name"));
         }
     }
+    let public_origin = match new.public_origin.as_deref() {
+        Some(given) => PublicOrigin::parse(given.trim())
+            .map_err(|rule| errors.push(FieldError::new("public_origin", "invalid", rule)))
+            .ok(),
+        None => hosts.first().and_then(|h| PublicOrigin::parse(&format!("https://{h}")).ok()),
+    };
     let languages = if new.languages.is_empty() { vec!["fr".to_owned()] } else { new.languages };
     let branding = new.branding.unwrap_or_else(|| json!({}));
     if let Some(color) = branding.get("primary_color").and_then(Json::as_str) {
@@ -286,6 +322,13 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
             return Ok(Err(ApiError::conflict("hosts", "taken", format!("{host} already serves a commune"))));
         }
         insert(conn, &new.id, name, &hosts, &languages, &branding)?;
+        if let Some(origin) = &public_origin {
+            db::exec(
+                conn,
+                "UPDATE communes SET public_origin = ? WHERE id = ?",
+                &[db::text(origin.0.as_str()), db::text(new.id.as_str())],
+            )?;
+        }
         Ok(Ok(()))
     })??;
     let commune = Commune::parse(&new.id).map_err(|e| ApiError::field("id", "invalid", e.to_string()))?;
@@ -303,4 +346,25 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
         communes.push(describe(&conn, &id)?);
     }
     Ok(response::json(200, &json!({ "communes": communes })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PublicOrigin;
+
+    #[test]
+    fn a_public_origin_is_https_or_loopback_http_without_path_or_credentials() {
+        let ok = |text: &str| PublicOrigin::parse(text).map(|o| o.0);
+        assert_eq!(ok("https://Mairie.Example.fr/"), Ok("https://mairie.example.fr".to_owned()));
+        assert_eq!(ok("https://mairie.example.fr:8443"), Ok("https://mairie.example.fr:8443".to_owned()));
+        assert_eq!(ok("http://127.0.0.1:3000"), Ok("http://127.0.0.1:3000".to_owned()));
+        assert_eq!(ok("http://autre.localhost:3000"), Ok("http://autre.localhost:3000".to_owned()));
+        assert_eq!(ok("http://[::1]:3000"), Ok("http://[::1]:3000".to_owned()));
+        for bad in [
+            "http://mairie.example.fr", "https://mairie.example.fr/guichet", "https://u@mairie.example.fr",
+            "https://mairie.example.fr?x", "https://mairie.example.fr#x", "mairie.example.fr", "ftp://mairie.example.fr", "",
+        ] {
+            assert!(PublicOrigin::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

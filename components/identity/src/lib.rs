@@ -142,6 +142,10 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         },
         ["me", rest @ ..] => privacy::route(&req, &ctx, rest).await,
         ["oidc-providers", rest @ ..] => oidc::admin_route(&req, &ctx, rest).await,
+        ["outbox", "retry"] => {
+            routing::only_post(&req)?;
+            mail::retry(&req, &ctx).await
+        }
         rest => staff::route(&req, &ctx, rest).await,
     }
 }

@@ -111,6 +111,15 @@ pub fn consume(conn: &Connection, commune: &Commune, purpose: Purpose, token: &s
     })
 }
 
+/// Makes every unused link of `purpose` for `account` unusable.
+pub fn revoke(conn: &Connection, commune: &Commune, purpose: Purpose, account: &str) -> anyhow::Result<()> {
+    db::exec(
+        conn,
+        "UPDATE one_time_links SET used_at = ? WHERE commune = ? AND purpose = ? AND account_id = ? AND used_at IS NULL",
+        &[int(unix_now()), db::text(commune.as_str()), db::text(purpose.as_str()), db::text(account)],
+    )
+}
+
 fn int(value: u64) -> Value {
     Value::Integer(i64::try_from(value).unwrap_or(i64::MAX))
 }

@@ -15,6 +15,7 @@
 //! - [`link`]: which Guichet account an external identity signs in to, and when linking is
 //!   refused (an existing account with the same e-mail is never taken over).
 //! - [`fetch`]: outbound HTTP to providers, with size limits.
+//! - [`destination`]: the hosts those requests may go to (no internal address or name).
 //! - [`pages`]: the HTML pages the browser sees when something is refused.
 //!
 //! The account pages (`crate::web`) show the offered providers ([`offered`], the same list as
@@ -22,9 +23,11 @@
 //! account ([`linked`]) on its page, with a link to link each provider not linked yet.
 //!
 //! Outbound requests go only to hosts the manifest allows (`oidc_allowed_hosts`, by default
-//! any `https://*:443`).
+//! FranceConnect's `https://*.franceconnect.gouv.fr:443`), never to an internal address or name
+//! unless the operator listed that very host ([`destination`]).
 
 mod config;
+mod destination;
 mod discovery;
 mod fetch;
 mod flow;

@@ -169,4 +169,41 @@ pub const MIGRATIONS: &[&str] = &[
     "CREATE INDEX oidc_pending_by_expiry ON oidc_pending (commune, expires_at)",
     // 22. An account's external identities (export, erasure, the account page).
     "CREATE INDEX external_identities_by_account ON external_identities (commune, account_id)",
+    // 23. Rate-limit counters (throttle): one fixed window per commune, scope and subject
+    // (SHA-256 of an e-mail or client address), and the client addresses where an account's
+    // owner signed in (scope `known-source`, count 0).
+    "CREATE TABLE throttle_counters (
+        commune TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,  -- Unix seconds: the end of the window
+        PRIMARY KEY (commune, scope, subject)
+    )",
+    // 24. Ended windows are deleted as new attempts come (throttle::admit).
+    "CREATE INDEX throttle_counters_by_expiry ON throttle_counters (expires_at)",
+    // 25. Argon2 hashes running now, at most one per account (subject: SHA-256 of commune and
+    // address) and `argon2_max_concurrent` in all; a row outlives a crashed instance by its
+    // expiry only.
+    "CREATE TABLE argon2_leases (
+        id TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    )",
+    // 26. Where citizens reach each commune (`https://host[:port]`), the only origin put in the
+    // links Guichet sends (communes::origin); NULL: the default (see there).
+    "ALTER TABLE communes ADD COLUMN public_origin TEXT",
+    // 27. E-mails identity asked notifications to send, kept until notifications took them
+    // (mail.rs): written with the change that causes them, retried while notifications is away.
+    "CREATE TABLE mail_outbox (
+        id TEXT PRIMARY KEY,
+        commune TEXT NOT NULL,
+        body TEXT NOT NULL,               -- the message as notifications receives it (JSON)
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        delivered_at TEXT
+    )",
+    // 28. The retry sweep reads what is still to deliver, oldest first.
+    "CREATE INDEX mail_outbox_pending ON mail_outbox (commune, created_at) WHERE delivered_at IS NULL",
 ];

@@ -26,7 +26,7 @@
 //! | `POST /communes/{id}/invitations` | platform administrator |
 //! | `GET /agents`, `GET`/`PUT /agents/{account}` | admin |
 //! | `POST /accounts/{account}/disable`, `/enable` | admin |
-//! | `GET /citizens/{account}?purpose=`, `GET /citizens?email=&purpose=` | agent, supervisor, admin |
+//! | `GET /citizens/{account}?purpose=`, `POST /citizens/search` | agent, supervisor, admin |
 
 mod agents;
 mod citizens;
@@ -80,9 +80,9 @@ pub async fn route(req: &Request, ctx: &Ctx, rest: &[&str]) -> Result<Response, 
             routing::only_post(req)?;
             agents::set_status(req, ctx, id, agents::Status::Active)
         }
-        ["citizens"] => {
-            routing::only_get(req)?;
-            citizens::lookup(req, ctx)
+        ["citizens", "search"] => {
+            routing::only_post(req)?;
+            citizens::search(req, ctx)
         }
         ["citizens", id] => {
             routing::only_get(req)?;

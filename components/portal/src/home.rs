@@ -70,6 +70,7 @@ mod tests {
             commune: Commune::parse("demo").unwrap_or_else(|e| panic!("{e}")),
             name: name.to_owned(),
             languages: languages.iter().map(|l| (*l).to_owned()).collect(),
+            public_origin: "https://demo.example".to_owned(),
         }
     }
 

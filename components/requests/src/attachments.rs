@@ -34,8 +34,10 @@ pub const MAX_FILES: usize = 5;
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 /// Most files one request may gather over its life (citizen, staff, scans, e-mails).
 pub const MAX_PER_REQUEST: i64 = 30;
-/// Largest body of a filing or upload: five files of 5 MiB as base64 (4/3) plus the form.
-pub const MAX_BODY: usize = 30 * 1024 * 1024;
+/// Largest body of a filing or upload: five files of 5 MiB as base64 (4/3, about 33.4 MiB)
+/// plus 2 MiB for the form and JSON. It stays under the host's default body cap (40 MiB,
+/// `infra/host/src/limits.rs`), which refuses anything larger before the component runs.
+pub const MAX_BODY: usize = MAX_FILES * MAX_BYTES.div_ceil(3) * 4 + 2 * 1024 * 1024;
 /// Longest file name.
 const NAME_MAX: usize = 255;
 
@@ -377,6 +379,16 @@ pub fn download(
         ],
     )?;
     let row = result.rows.first().ok_or(ApiError::NotFound)?;
+    if let (true, Some(reader)) = (caller.is_staff(), caller.account()) {
+        // A file is part of the request: its reads by staff are logged as the request's.
+        let purpose = crate::reads::purpose(&guichet_guest::query::Query::of(req))?;
+        let read = crate::reads::Read::Request {
+            kind: "attachment",
+            id: &record.id,
+            reference: &record.reference,
+        };
+        crate::reads::log(&conn, commune, reader, &read, purpose)?;
+    }
     let name = row.get::<&str>(0).unwrap_or("file");
     let content_type = row.get::<&str>(1).unwrap_or("application/octet-stream");
     let data = row.get::<&[u8]>(2).unwrap_or_default().to_vec();

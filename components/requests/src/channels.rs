@@ -5,11 +5,13 @@
 //!
 //! - [`counter`]: `POST /api/requests/counter`, the agent files for a citizen.
 //! - [`calls`]: `POST /api/requests/{ref}/calls`, a call log on an existing request.
-//! - [`inbound_mail`] (with [`mime`], [`secret`], [`mail_attach`]): the e-mail webhook.
+//! - [`inbound_mail`] (with [`mime`], [`secret`], [`authres`], [`mail_attach`]): the e-mail
+//!   webhook; only mail authenticated as the request's contact is attached on arrival.
 //! - [`triage`]: e-mails without a usable reference, for agents to attach or file.
 //! - [`paper`]: `POST /api/requests/{ref}/scans`, a scanned letter.
 //! - [`receipt`] (with [`receipt_page`]): `GET /api/requests/{ref}/receipt`.
 
+mod authres;
 mod call;
 mod calls;
 mod counter;
@@ -24,7 +26,7 @@ mod triage;
 
 use guichet_guest::{response, ApiError, Commune, FieldError};
 use serde_json::json;
-use spin_sdk::http::Response;
+use spin_sdk::http::{Request, Response};
 
 pub use calls::call_log;
 pub use counter::counter_filing;
@@ -35,6 +37,19 @@ pub use triage::{triage_list, triage_resolve};
 
 use crate::caller::Caller;
 use crate::record::{self, Record};
+
+/// The staff caller of a route about request `reference` (calls, scans): a citizen gets 404
+/// for a request that is not theirs (as for one that does not exist: nobody learns which
+/// references exist) and 403 for their own.
+fn staff_on(req: &Request, commune: &Commune, reference: &str) -> Result<Caller, ApiError> {
+    let caller = Caller::signed_in(req, commune)?;
+    if caller.is_staff() {
+        return Ok(caller);
+    }
+    let conn = crate::database()?;
+    let record = record::load(&conn, commune, reference)?.ok_or(ApiError::NotFound)?;
+    Err(crate::workflow::access::refusal_of_citizen(&caller, &record))
+}
 
 /// The account of a staff caller (the `Caller::staff` check already refused anyone else).
 fn staff_account(caller: &Caller) -> Result<String, ApiError> {

@@ -18,16 +18,16 @@ use crate::outbox;
 use crate::record::Record;
 
 thread_local! {
-    /// Where people reach the commune of the request being handled (`https://<host>`), put in
-    /// every event so that notifications links to the right commune's tracking page. Spin runs
-    /// each request in a fresh instance, so this lives exactly one request.
+    /// Where people reach the commune of the request being handled (its configured public
+    /// origin, as identity says), put in every event so that notifications links to the right
+    /// commune's tracking page. Spin runs each request in a fresh instance, so this lives
+    /// exactly one request.
     static ORIGIN: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Remembers the public origin of the request being handled (from its `spin-full-url`).
-pub fn set_origin(full_url: Option<&str>) {
-    let origin = full_url.and_then(guichet_guest::tenant::public_origin);
-    ORIGIN.with(|o| *o.borrow_mut() = origin);
+/// Remembers the public origin of the commune of the request being handled.
+pub fn set_origin(origin: &str) {
+    ORIGIN.with(|o| *o.borrow_mut() = Some(origin.to_owned()).filter(|o| !o.is_empty()));
 }
 
 /// Writes an event of `kind` about `record` to the outbox; `extra` members (e.g. `from`, `to`,

@@ -27,7 +27,9 @@
 //!
 //! Body: `{"service_code", "description"?, "answers"?: {code: answer}, "location"?: {"lat",
 //! "long","address"}, "contact"?: {"name","email","phone","notify"}, "lang"?, "attachments"?:
-//! [{"name","content_type","data_base64"}]}`. The contact and the form share what they both
+//! [{"name","content_type","data_base64"}], "publish"?: bool}`. `publish: true` is the filer's
+//! consent to Open311 publishing the report (description, address, coordinates); only for
+//! services open to anonymous reports, default false (Open311 filings are always published). The contact and the form share what they both
 //! ask: a location, e-mail or phone given once fills the other (a form's `location`
 //! question takes the body's `location`, the contact's e-mail fills a form's e-mail question
 //! and back).
@@ -46,7 +48,7 @@ use crate::caller::Caller;
 use crate::catalog::{self, Service};
 use crate::events;
 use crate::form;
-use crate::idempotency::{self, Key};
+use crate::idempotency::{self, Key, Once};
 use crate::limits;
 use crate::record::{self, Channel, Filed, Location, NewRequest, Record};
 use crate::reference::TrackingCode;
@@ -63,6 +65,7 @@ const BODY: Shape = Shape::Object(&[
     Member::required("service_code", Shape::Text),
     Member::nullable("description", Shape::Text),
     Member::nullable("lang", Shape::OneOf(&["fr", "en"])),
+    Member::nullable("publish", Shape::Bool),
     Member::nullable(
         "contact",
         Shape::Object(&[
@@ -84,6 +87,8 @@ pub struct Valid {
     pub location: Option<Location>,
     pub lang: String,
     pub attachments: Vec<Checked>,
+    /// Whether Open311 may publish it (see the module documentation).
+    pub publish: bool,
 }
 
 /// `POST /api/requests`: 201 with the reference and tracking code (see the module docs).
@@ -123,32 +128,25 @@ pub async fn file(req: &Request, commune: &Commune) -> Result<Response, ApiError
         id: caller.account().map(str::to_owned),
     };
     let mut answer = Json::Null;
-    let written = write(
-        &conn,
-        commune,
-        &valid,
-        Channel::Web,
-        None,
-        actor,
-        |conn, filed, files| {
-            answer = created_body(&valid, filed, files);
-            match &key {
-                Some(key) => idempotency::record(conn, commune, key, 201, &answer),
-                None => Ok(()),
-            }
-        },
-    );
+    let written = idempotency::once(&conn, commune, key.as_ref(), || async {
+        write(
+            &conn,
+            commune,
+            &valid,
+            Channel::Web,
+            None,
+            actor,
+            |conn, filed, files| {
+                answer = created_body(&valid, filed, files);
+                idempotency::remember(conn, commune, key.as_ref(), 201, &answer)
+            },
+        )
+        .map_err(ApiError::from)
+    })
+    .await?;
     let filed = match written {
-        Ok(filed) => filed,
-        Err(error) => {
-            // A concurrent filing with the same key committed first: answer as it did.
-            if let Some(key) = &key {
-                if let Some(replay) = idempotency::replay(&conn, commune, key)? {
-                    return Ok(replay);
-                }
-            }
-            return Err(error.into());
-        }
+        Once::Written(filed) => filed,
+        Once::Stored(status, body) => return Ok(idempotency::respond(status, &body)),
     };
     events::deliver(&conn, commune, std::slice::from_ref(&filed.event_id)).await;
     let mut reply = response::json(201, &answer);
@@ -275,6 +273,14 @@ pub async fn validate(
         }
     }
 
+    let consent = object.get("publish").and_then(Json::as_bool) == Some(true);
+    if consent && service.as_ref().is_some_and(|s| !s.definition.anonymous) {
+        errors.push(FieldError::new(
+            "publish",
+            "not_publishable",
+            "only reports on the public space (services open to anonymous reports) are published",
+        ));
+    }
     let location = top_location(raw_location.as_ref(), &mut errors);
     let mut contact = contact(object.get("contact"), &mut errors);
     let description = object
@@ -400,6 +406,7 @@ pub async fn validate(
         location,
         lang,
         attachments: files,
+        publish: consent || channel == Channel::Open311,
     })
 }
 
@@ -436,6 +443,7 @@ pub fn write(
         filed_by: filed_by.clone(),
         lang: valid.lang.clone(),
         actor,
+        public: valid.publish,
     };
     db::transaction(conn, |conn| {
         let filed = record::insert(conn, commune, &new)?;

@@ -14,7 +14,8 @@
 //! entry per problem: 403 for a missing or bad `api_key`, 404 for a missing resource, 400 for
 //! anything else, 500 (details logged only) when Guichet fails.
 //!
-//! What is public: Open311 publishes only requests for services citizens may report without
+//! What is public: Open311 publishes only requests filed public (what apps file, and reports
+//! whose filer gave `"publish": true`: [`publicity`]) for services citizens may report without
 //! an account (`anonymous: true` in the catalogue: reports on the public space). Procedures
 //! about a person (certificates, permits, enrolments) are neither listed nor shown, and an app
 //! cannot file them (it holds no citizen's token). No contact detail, answer, internal note or
@@ -129,6 +130,8 @@ pub struct Call {
     pub base_url: String,
     pub params: Params,
     pub format: Format,
+    /// A POST's `Idempotency-Key` header and the SHA-256 of its body.
+    pub retry_key: Option<(String, String)>,
 }
 
 impl Call {
@@ -196,11 +199,18 @@ async fn answer(
             ));
         }
     }
+    let retry_key = if is_post {
+        crate::idempotency::header(req)?
+            .map(|key| (key, crate::idempotency::fingerprint(req.body())))
+    } else {
+        None
+    };
     let call = Call {
         base_url: base_url(req).unwrap_or_else(|| format!("http://{host}")),
         info,
         params,
         format,
+        retry_key,
     };
     match (resource, is_post) {
         (Resource::Discovery, _) => discovery::show(&call),

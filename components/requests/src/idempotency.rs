@@ -1,8 +1,11 @@
 //! `Idempotency-Key`: a client that retries a filing (a timeout, a lost answer) with the same
-//! key gets the first answer again instead of filing twice.
+//! key gets the first answer again instead of filing twice. Every filing route honours it:
+//! `POST /api/requests`, `POST /api/requests/counter` and Open311's `POST requests` (through
+//! [`once`]).
 //!
-//! A key belongs to (commune, caller, key), the caller being the account or, for anonymous
-//! filers, `anonymous:` + a hash of the contact they gave. The answer is stored by the filing
+//! A key belongs to (commune, caller, key), the caller being the account (the agent's, at the
+//! counter), the Open311 app's API key, or, for anonymous filers, `anonymous:` + a hash of
+//! the contact they gave. The answer is stored by the filing
 //! transaction itself, so a key is recorded if and only if its request was filed; two
 //! concurrent filings with one key cannot both commit (the primary key refuses the second,
 //! which then replays the first). Keys are kept a day; a key reused with another body is a
@@ -77,6 +80,11 @@ pub fn owner(account: Option<&str>, contact: &Json) -> String {
     }
 }
 
+/// Who a key belongs to when an Open311 app files: the app's API key (by its id).
+pub fn app_owner(api_key_id: &str) -> String {
+    format!("api-key:{api_key_id}")
+}
+
 /// SHA-256 of the request body, hex.
 pub fn fingerprint(body: &[u8]) -> String {
     hex(&Sha256::digest(body))
@@ -93,6 +101,17 @@ pub fn replay(
     commune: &Commune,
     key: &Key,
 ) -> Result<Option<Response>, ApiError> {
+    Ok(stored(conn, commune, key)?.map(|(status, body)| respond(status, &body)))
+}
+
+/// The stored answer (status and JSON body) to `key`, or a 409 when the key came with
+/// another body; `None`: the key is new (or stale). For channels that render the answer in
+/// their own format (Open311's XML).
+pub fn stored(
+    conn: &Connection,
+    commune: &Commune,
+    key: &Key,
+) -> Result<Option<(u16, Json)>, ApiError> {
     let result = db::query(
         conn,
         &format!(
@@ -120,16 +139,60 @@ pub fn replay(
         .get::<i64>(1)
         .and_then(|s| u16::try_from(s).ok())
         .unwrap_or(200);
-    let body = row.get::<&str>(2).unwrap_or("{}").as_bytes().to_vec();
-    let mut reply = response::with_type(status, "application/json", body.clone(), true);
+    let body = serde_json::from_str(row.get::<&str>(2).unwrap_or("{}")).unwrap_or(Json::Null);
+    Ok(Some((status, body)))
+}
+
+/// A stored JSON answer, replayed (`Idempotent-Replayed: true`, and the request's location).
+pub fn respond(status: u16, body: &Json) -> Response {
+    let mut reply = response::with_type(
+        status,
+        "application/json",
+        body.to_string().into_bytes(),
+        true,
+    );
     reply.set_header("idempotent-replayed", "true");
-    let reference = serde_json::from_slice::<Json>(&body)
-        .ok()
-        .and_then(|b| b.get("reference").and_then(Json::as_str).map(str::to_owned));
-    if let Some(reference) = reference {
+    if let Some(reference) = body.get("reference").and_then(Json::as_str) {
         reply.set_header("location", format!("/api/requests/{reference}"));
     }
-    Ok(Some(reply))
+    reply
+}
+
+/// What a filing under `key` came to: written now, or answered before.
+pub enum Once<T> {
+    Written(T),
+    /// The status and body stored for the key (by an earlier filing, or a concurrent one
+    /// that committed first).
+    Stored(u16, Json),
+}
+
+/// Files at most once per `key`: the stored answer when the key was already answered (409
+/// for another body), else `write`, which must [`record`] its answer in its transaction; when
+/// `write` fails because a concurrent filing with the same key committed first (the primary
+/// key refused the second record), that filing's answer. Without a key, just `write`.
+pub async fn once<T, E, F>(
+    conn: &Connection,
+    commune: &Commune,
+    key: Option<&Key>,
+    write: impl FnOnce() -> F,
+) -> Result<Once<T>, E>
+where
+    F: std::future::Future<Output = Result<T, E>>,
+    E: From<ApiError>,
+{
+    let Some(key) = key else {
+        return Ok(Once::Written(write().await?));
+    };
+    if let Some((status, body)) = stored(conn, commune, key)? {
+        return Ok(Once::Stored(status, body));
+    }
+    match write().await {
+        Ok(written) => Ok(Once::Written(written)),
+        Err(error) => match stored(conn, commune, key)? {
+            Some((status, body)) => Ok(Once::Stored(status, body)),
+            None => Err(error),
+        },
+    }
 }
 
 /// Records the answer to `key`; call inside the filing transaction (a concurrent filing with
@@ -172,6 +235,20 @@ pub fn record(
         ],
     )
     .context("recording the Idempotency-Key")
+}
+
+/// Records the answer to `key` when there is one (see [`record`]).
+pub fn remember(
+    conn: &Connection,
+    commune: &Commune,
+    key: Option<&Key>,
+    status: u16,
+    body: &Json,
+) -> anyhow::Result<()> {
+    match key {
+        Some(key) => record(conn, commune, key, status, body),
+        None => Ok(()),
+    }
 }
 
 /// Drops the answers older than a day (run by periodic sweeps; each holds a tracking code).

@@ -22,8 +22,9 @@
 //! - [`outbox`] and [`events`]: the transactional outbox and its retry sweep.
 //! - [`record`], [`reference`], [`timeline`], [`caller`], [`catalog`], [`communes`]: the shared
 //!   core (the last two remember what the catalogue and identity said, for a minute).
-//! - diagnostics (`ping`, `mail_check`), [`privacy`] (GDPR export and erasure, chained) and
-//!   [`retention`] (closed requests deleted after their service's retention).
+//! - diagnostics (`ping`, `mail_check`), [`privacy`] (GDPR export and erasure, chained),
+//!   [`reads`] (the log of staff reads) and [`retention`] (closed requests deleted after their
+//!   service's retention).
 
 mod api_keys;
 mod attachments;
@@ -45,6 +46,7 @@ mod outbox;
 mod ping;
 mod privacy;
 mod queue;
+mod reads;
 mod record;
 mod reference;
 mod retention;
@@ -122,9 +124,9 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         }
         _ => {}
     }
-    let commune = communes::resolve(&req).await?;
-    events::set_origin(req.header("spin-full-url").and_then(|v| v.as_str()));
-    route_in(&req, commune, &segments).await
+    let served = communes::resolve(&req).await?;
+    events::set_origin(&served.public_origin);
+    route_in(&req, served.commune, &segments).await
 }
 
 /// The routes of one commune's requests.
@@ -148,6 +150,7 @@ async fn route_in(req: &Request, commune: Commune, segments: &[&str]) -> Result<
         (["overdue", "sweep"], Method::Post) => workflow::sweep_overdue(req, &commune).await,
         (["outbox", "retry"], Method::Post) => outbox::retry(req, &commune).await,
         (["retention", "purge"], Method::Post) => retention::purge(req, &commune),
+        (["reads"], Method::Get) => reads::list(req, &commune),
         (["api-keys"], Method::Get) => api_keys::list(req, &commune),
         (["api-keys"], Method::Post) => api_keys::create(req, &commune),
         (["api-keys", id, "revoke"], Method::Post) => api_keys::revoke(req, &commune, id),

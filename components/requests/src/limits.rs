@@ -43,6 +43,17 @@ pub fn filing(
     contact: &Json,
 ) -> Result<(), ApiError> {
     per_hour(conn, commune, "filing_client", &client_address(req))?;
+    contact_filing(conn, commune, account, contact)
+}
+
+/// Counts one filing for `account` or `contact` only: 429 when that contact filed too often
+/// this hour. For Open311 apps, whose server is one client address for all their users.
+pub fn contact_filing(
+    conn: &guichet_guest::db::Connection,
+    commune: &Commune,
+    account: Option<&str>,
+    contact: &Json,
+) -> Result<(), ApiError> {
     let who = match account {
         Some(account) => Some(format!("account:{account}")),
         None => contact.as_object().and_then(contact_key),
@@ -104,17 +115,8 @@ pub fn contact_key(contact: &Map<String, Json>) -> Option<String> {
     }
 }
 
-/// The client's IP address: `spin-client-addr` without its port. The one place requests reads
-/// it (the tracking limit too).
+/// The client's rate-limit key, by the one rule of every component (`guichet_guest::client`:
+/// `trusted_proxies`, IPv6 by /64); the tracking limit uses it too.
 pub fn client_address(req: &Request) -> String {
-    let peer = req
-        .header("spin-client-addr")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default();
-    match peer.rsplit_once(':') {
-        Some((ip, port)) if port.bytes().all(|b| b.is_ascii_digit()) => {
-            ip.trim_matches(['[', ']']).to_owned()
-        }
-        _ => peer.to_owned(),
-    }
+    guichet_guest::client::address(req).rate_key()
 }

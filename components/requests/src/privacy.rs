@@ -6,7 +6,8 @@
 //! A person's requests are those filed with their account, and those filed without one under
 //! their e-mail address (anonymous reports, e-mails, calls). Export gives each with its
 //! answers, contact, public timeline, the person's own messages, files (described, not
-//! included) and call logs, and the requests the person follows.
+//! included) and call logs, the requests the person follows, and who of the commune's staff
+//! read their requests (`staff_reads`, see [`crate::reads`]).
 //!
 //! Erasure deletes the person's closed requests with everything attached, and what they
 //! follow and their e-mails still waiting for triage; open requests are kept (`kept`, legal basis: the commune is processing them, GDPR
@@ -21,6 +22,7 @@ use guichet_guest::{body, response, routing, ApiError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Request, Response};
 
+use crate::reads;
 use crate::record::{self, Record, COLUMNS};
 use crate::{schema, timeline, COMPONENT, DATABASE};
 
@@ -73,11 +75,17 @@ fn export(req: &Request) -> Result<Response, ApiError> {
         .collect();
     let mut records = Map::new();
     records.insert("diagnostic_pings".into(), json!(pings));
-    let requests = owned_requests(&conn, &subject)?
+    let owned = owned_requests(&conn, &subject)?;
+    let requests = owned
         .iter()
         .map(|r| exported(&conn, &subject, r))
         .collect::<anyhow::Result<Vec<_>>>()?;
     records.insert("requests".into(), Json::Array(requests));
+    let ids: Vec<String> = owned.into_iter().map(|r| r.id).collect();
+    records.insert(
+        "staff_reads".into(),
+        Json::Array(reads::of_requests(&conn, subject.commune(), &ids)?),
+    );
     let followed = db::query(
         &conn,
         "SELECT r.reference, f.since, f.contact FROM followers f JOIN requests r \
@@ -157,7 +165,11 @@ fn erase(req: &Request) -> Result<Response, ApiError> {
         )?;
         let mails = i64::try_from(conn.changes()).unwrap_or(i64::MAX);
         let (mut deleted, mut open) = (0, 0);
-        for request in owned_requests(conn, &subject)? {
+        let owned = owned_requests(conn, &subject)?;
+        let ids: Vec<String> = owned.iter().map(|r| r.id.clone()).collect();
+        let staff_reads = i64::try_from(reads::of_requests(conn, subject.commune(), &ids)?.len())
+            .unwrap_or(i64::MAX);
+        for request in owned {
             if request.is_open {
                 open += 1;
             } else {
@@ -165,9 +177,9 @@ fn erase(req: &Request) -> Result<Response, ApiError> {
                 deleted += 1;
             }
         }
-        Ok((pings, follows, mails, deleted, open))
+        Ok((pings, follows, mails, deleted, open, staff_reads))
     })?;
-    let (pings, follows, mails, deleted, open) = erased;
+    let (pings, follows, mails, deleted, open, staff_reads) = erased;
     let mut erasure = Erasure::default();
     erasure.erased.insert("diagnostic_pings".into(), pings);
     erasure.erased.insert("followed_requests".into(), follows);
@@ -180,6 +192,17 @@ fn erase(req: &Request) -> Result<Response, ApiError> {
             legal_basis: "requests being processed by the commune (GDPR art. 6(1)(e), \
                           17(3)(b)); erasable once closed"
                 .into(),
+        });
+    }
+    if staff_reads > 0 {
+        erasure.kept.push(Kept {
+            record: "staff_reads".into(),
+            count: staff_reads,
+            legal_basis: format!(
+                "log of staff reads of the requests (GDPR art. 32, CNIL logging guidance), \
+                 kept {} months",
+                reads::RETENTION_MONTHS
+            ),
         });
     }
     Ok(response::json(200, &erasure.body(COMPONENT)))

@@ -1,7 +1,8 @@
 //! The agents' queue: `GET /api/requests` (filters, sort, keyset paging, counts),
 //! `GET /api/requests/export.csv` (the same filters as a spreadsheet) and
 //! `GET /api/requests/figures` (the commune's open, overdue and closed-this-week requests and
-//! the median time to close). Staff only: 401 without a token, 403 for a citizen.
+//! the median time to close). Staff only: 401 without a token, 403 for a citizen. Every read
+//! of the queue and every export is logged with its filter (`?purpose=` optional: [`reads`]).
 //!
 //! - [`params`]: the query string, checked field by field against a whitelist.
 //! - [`sql`]: the statements, built from fixed pieces (std only: the benchmark runs them too).
@@ -21,6 +22,7 @@ use spin_sdk::http::{Request, Response};
 use self::params::{Mode, QueueQuery};
 use self::sql::{col, Filters, Sql, Text};
 use crate::caller::Caller;
+use crate::reads;
 
 pub use self::export::csv;
 pub use self::figures::figures;
@@ -140,12 +142,29 @@ fn newest_matches(
     Ok((newer == 0).then_some(rows))
 }
 
-/// The caller (who must be staff) and the checked parameters of `req`.
+/// The checked parameters of `req`, whose caller must be staff; the read is logged with its
+/// filter and `purpose` ([`reads`]) before anything is read.
 fn checked(req: &Request, commune: &Commune, mode: Mode) -> Result<QueueQuery, ApiError> {
     let caller = Caller::staff(req, commune)?;
     let me = caller.account().unwrap_or_default();
-    params::parse(req.query(), commune.as_str(), me, mode)
-        .map_err(|errors| ApiError::BadRequest { errors })
+    let purpose = reads::purpose(&guichet_guest::query::Query::of(req));
+    let filter = reads::without_purpose(req.query());
+    let query = params::parse(&filter, commune.as_str(), me, mode);
+    let (query, purpose) = match (query, purpose) {
+        (Ok(query), Ok(purpose)) => (query, purpose),
+        (query, purpose) => {
+            let mut errors = query.err().unwrap_or_default();
+            errors.extend(purpose.err().map(|e| e.errors()).unwrap_or_default());
+            return Err(ApiError::BadRequest { errors });
+        }
+    };
+    let kind = match mode {
+        Mode::List => "queue",
+        Mode::Export => "export",
+    };
+    let conn = crate::database()?;
+    reads::log(&conn, commune, me, &reads::Read::List { kind, filter: &filter }, purpose)?;
+    Ok(query)
 }
 
 /// Decides whether the full-text matches drive the query (see [`TEXT_DRIVES_UP_TO`]); returns

@@ -86,6 +86,8 @@ pub struct NewRequest<'a> {
     /// `fr` or `en`: the language of the messages the citizen receives.
     pub lang: String,
     pub actor: Actor,
+    /// Whether Open311 may publish it (decided at filing: see `georeport::publicity`).
+    pub public: bool,
 }
 
 /// What filing gives back.
@@ -123,9 +125,9 @@ pub fn insert(conn: &Connection, commune: &Commune, new: &NewRequest<'_>) -> any
         "INSERT INTO requests (id, commune, reference, service_code, service_version, \
          service_name, department, state, is_open, channel, account_id, contact, description, \
          answers, lat, long, address, assignee, expected_on, tracking_hash, merged_into, \
-         filed_by, lang, created_at, updated_at, closed_at, retention_days) \
+         filed_by, lang, created_at, updated_at, closed_at, retention_days, public) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, \
-         date(?, '+' || ? || ' days'), ?, NULL, ?, ?, ?, ?, CASE WHEN ? THEN NULL ELSE ? END, ?)",
+         date(?, '+' || ? || ' days'), ?, NULL, ?, ?, ?, ?, CASE WHEN ? THEN NULL ELSE ? END, ?, ?)",
         &[
             db::text(id.as_str()),
             db::text(commune.as_str()),
@@ -154,6 +156,7 @@ pub fn insert(conn: &Connection, commune: &Commune, new: &NewRequest<'_>) -> any
             Value::Integer(i64::from(is_open)),
             db::text(now.as_str()),
             Value::Integer(definition.retention_days.max(0)),
+            Value::Integer(i64::from(new.public)),
         ],
     )
     .context("writing the request")?;

@@ -18,7 +18,8 @@ use crate::record;
 const BATCH: i64 = 500;
 
 /// `POST /api/requests/retention/purge` (admin): deletes the commune's closed requests whose
-/// retention has run out; `{"deleted": n, "remaining": bool}`.
+/// retention has run out, and staff reads older than 12 months;
+/// `{"deleted": n, "remaining": bool, "staff_reads_deleted": n}`.
 pub fn purge(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     authorize_in(req, commune, "admin")?;
     let conn = crate::database()?;
@@ -46,8 +47,9 @@ pub fn purge(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
         let remaining = left.rows.first().and_then(|r| r.get::<i64>(0)) == Some(1);
         Ok((ids.len(), remaining))
     })?;
+    let reads_deleted = crate::reads::purge(&conn, commune)?;
     Ok(response::json(
         200,
-        &json!({"deleted": deleted, "remaining": remaining}),
+        &json!({"deleted": deleted, "remaining": remaining, "staff_reads_deleted": reads_deleted}),
     ))
 }

@@ -236,9 +236,10 @@ pub const MIGRATIONS: &[&str] = &[
         host TEXT PRIMARY KEY,
         commune TEXT NOT NULL,
         fetched_at INTEGER NOT NULL
-    )",    // reqpolicy helper: abuse limits of filing and following (see limits.rs).
+    )",
+    // abuse limits of filing and following (see limits.rs).
     guichet_guest::limits::TABLE,
-    // reqpolicy helper: links confirming a contact given without an account (contacts.rs);
+    // links confirming a contact given without an account (contacts.rs);
     // `follower` is '' for the filer's contact.
     "CREATE TABLE contact_tokens (
         hash TEXT PRIMARY KEY,
@@ -247,6 +248,32 @@ pub const MIGRATIONS: &[&str] = &[
         follower TEXT NOT NULL,
         expires_at TEXT NOT NULL
     )",
-    // reqpolicy helper: how many requests one contact follows (its cap).
+    // how many requests one contact follows (its cap).
     "CREATE INDEX followers_by_follower ON followers (commune, follower)",
+    // whether the receiving mail server authenticated an inbound e-mail's From
+    // (channels/authres.rs); only such mail from a request's contact is attached on arrival.
+    "ALTER TABLE inbound_mail ADD COLUMN sender_verified INTEGER NOT NULL DEFAULT 0",
+    // whether Open311 may publish the request, decided at filing (the filer's
+    // consent, or an Open311 app's filing); requests filed before it are not public...
+    "ALTER TABLE requests ADD COLUMN public INTEGER NOT NULL DEFAULT 0",
+    // ...except those filed by Open311 apps, which the GeoReport contract publishes.
+    "UPDATE requests SET public = 1 WHERE channel = 'open311'",
+    // every staff read of a request, of the queue (its filter) and of a CSV export
+    // (checklist 22): who, when, what, why; kept 12 months (retention.rs).
+    "CREATE TABLE staff_reads (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        commune TEXT NOT NULL,
+        reader_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        request_id TEXT,
+        reference TEXT,
+        filter TEXT,
+        purpose TEXT,
+        read_at TEXT NOT NULL
+    )",
+    "CREATE INDEX staff_reads_by_request ON staff_reads (request_id, read_at)",
+    "CREATE INDEX staff_reads_by_time ON staff_reads (commune, read_at)",
+    // the commune's public origin, the only one links in events may use
+    // ('' in rows cached before: asked again).
+    "ALTER TABLE commune_hosts_cache ADD COLUMN public_origin TEXT NOT NULL DEFAULT ''",
 ];

@@ -25,6 +25,7 @@ use spin_sdk::http::{Request, Response};
 
 use crate::attachments;
 use crate::caller::Caller;
+use crate::reads;
 use crate::record::{self, Record};
 use crate::reference::{Reference, TrackingCode};
 use crate::timeline;
@@ -193,15 +194,27 @@ fn original_view(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
     Ok(view)
 }
 
-/// `GET /api/requests/{ref}`: the owner's view for its citizen, the staff view for staff.
+/// `GET /api/requests/{ref}[?purpose=]`: the owner's view for its citizen, the staff view for
+/// staff (each staff read logged with it: [`reads`]).
 pub fn show(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
     let caller = Caller::signed_in(req, commune)?;
     let conn = crate::database()?;
     let record = find_for(&conn, commune, &caller, reference)?;
-    let view = if caller.is_staff() {
-        staff_view(&conn, &record)?
-    } else {
-        owner_view(&conn, &record)?
+    let view = match (caller.is_staff(), caller.account()) {
+        (true, Some(reader)) => {
+            let purpose = reads::purpose(&Query::of(req))?;
+            db::transaction(&conn, |conn| {
+                let view = staff_view(conn, &record)?;
+                let read = reads::Read::Request {
+                    kind: "request",
+                    id: &record.id,
+                    reference: &record.reference,
+                };
+                reads::log(conn, commune, reader, &read, purpose)?;
+                Ok(view)
+            })?
+        }
+        _ => owner_view(&conn, &record)?,
     };
     Ok(response::json(200, &view))
 }
@@ -456,8 +469,9 @@ fn civil_date(days: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// SHA-256 of the client's address (`spin-client-addr` without its port): addresses are
-/// personal data and are not stored in clear.
+/// SHA-256 of the client's rate-limit key (`guichet_guest::client`, the one rule of every
+/// component: `trusted_proxies`, IPv6 by /64): addresses are personal data and are not stored
+/// in clear.
 fn client_hash(req: &Request) -> String {
     guichet_guest::limits::hash(&crate::limits::client_address(req))
 }

@@ -7,6 +7,7 @@
 //! - [`error`]: [`ApiError`], the one place where failures become HTTP statuses and JSON bodies
 //!   (`{"errors":[{"field":..,"code":..,"message":..}]}`).
 //! - [`body`]: reading JSON request bodies with a size limit.
+//! - [`client`]: the client's address for rate limits (`trusted_proxies`, IPv6 by /64).
 //! - [`response`]: JSON/text/HTML responses (`Cache-Control: no-store` on JSON by default), and
 //!   public cacheable ones with a strong `ETag` and `304 Not Modified`.
 //! - [`query`]: decoded query-string parameters.
@@ -37,6 +38,7 @@
 //! guichet-guest` runs natively; host calls only happen when a component runs under Spin.
 
 pub mod body;
+pub mod client;
 pub mod commune;
 pub mod db;
 mod entry;

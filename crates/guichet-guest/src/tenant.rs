@@ -5,7 +5,8 @@
 //! and their host names, and every other component asks it by Spin service chaining:
 //!
 //! `GET http://identity.spin.internal/internal/communes/resolve?host=<host>` → 200
-//! `{"commune":"<id>","name":"<display name>","languages":["fr","en"]}`, or 404
+//! `{"commune":"<id>","name":"<display name>","languages":["fr","en"],
+//! "public_origin":"https://<host>"}`, or 404
 //! `{"errors":[{"field":null,"code":"unknown_commune",..}]}`. A deployment with a single
 //! commune serves it whatever the host name (identity decides; callers do not special-case it).
 //!
@@ -127,18 +128,6 @@ pub fn host_of(full_url: &str) -> Option<Host> {
     Host::parse(uri.authority()?.host()).ok()
 }
 
-/// The origin people reach Guichet at, for links that leave the app (receipts' QR codes,
-/// e-mails): `https://<host[:port]>` from `spin-full-url`, except on a loopback host (a demo or
-/// a test), where the URL's own scheme is kept. Deployments terminate TLS in front of Spin,
-/// so the trigger's own `http://` is not what citizens use.
-pub fn public_origin(full_url: &str) -> Option<String> {
-    let uri: http::Uri = full_url.parse().ok()?;
-    let authority = uri.authority()?;
-    let loopback = matches!(authority.host(), "localhost" | "127.0.0.1" | "[::1]");
-    let scheme = if loopback { uri.scheme_str()? } else { "https" };
-    Some(format!("{scheme}://{authority}"))
-}
-
 /// What identity says of the commune served at a host name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommuneInfo {
@@ -148,6 +137,10 @@ pub struct CommuneInfo {
     pub name: String,
     /// The languages it serves, preferred first (`["fr","en"]`).
     pub languages: Vec<String>,
+    /// Where citizens reach it (`https://host[:port]`, configured in identity): the only
+    /// origin for links that leave the app (e-mails, SMS, receipts' QR codes), never the
+    /// request's own `Host`, scheme or port, which are the client's word.
+    pub public_origin: String,
 }
 
 /// The commune `req` is addressed to (see [`resolve_info`]).
@@ -207,6 +200,7 @@ struct Resolved {
     name: String,
     #[serde(default)]
     languages: Vec<String>,
+    public_origin: String,
 }
 
 /// Reads identity's answer. Only a 404 naming `unknown_commune` means "no commune": any other
@@ -223,6 +217,7 @@ fn answer(status: u16, body: &[u8]) -> anyhow::Result<Option<CommuneInfo>> {
                 commune,
                 name: resolved.name,
                 languages: resolved.languages,
+                public_origin: resolved.public_origin,
             }))
         }
         404 if names_unknown_commune(body) => Ok(None),
@@ -254,15 +249,6 @@ fn query_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn public_links_use_https_except_on_a_loopback_host() {
-        let origin = |url: &str| public_origin(url);
-        assert_eq!(origin("http://mairie.example.fr/api/x").as_deref(), Some("https://mairie.example.fr"));
-        assert_eq!(origin("http://127.0.0.1:3000/api/x").as_deref(), Some("http://127.0.0.1:3000"));
-        assert_eq!(origin("http://localhost:8080/").as_deref(), Some("http://localhost:8080"));
-        assert_eq!(origin("not a url"), None);
-    }
 
     fn host(url: &str) -> Option<String> {
         host_of(url).map(|h| h.to_string())
@@ -391,10 +377,11 @@ mod tests {
     }
 
     #[test]
-    fn identity_names_the_commune_its_name_and_languages() {
-        let body = br#"{"commune":"autre","name":"Autre","languages":["fr"]}"#;
+    fn identity_names_the_commune_its_name_languages_and_public_origin() {
+        let body = br#"{"commune":"autre","name":"Autre","languages":["fr"],"public_origin":"https://autre.example"}"#;
         let info = answer(200, body).ok().flatten();
         assert_eq!(info.as_ref().map(|i| i.commune.as_str()), Some("autre"));
+        assert_eq!(info.as_ref().map(|i| i.public_origin.as_str()), Some("https://autre.example"));
         assert_eq!(info.as_ref().map(|i| i.name.as_str()), Some("Autre"));
         assert_eq!(info.map(|i| i.languages), Some(vec!["fr".to_owned()]));
     }

@@ -22,8 +22,9 @@ use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpView};
 
 use crate::capabilities::{resolve_app_variables, Backends, Capabilities};
 use crate::dependencies::{self, Dependency};
+use crate::limits::Limits;
 use crate::manifest::{DependencyDecl, Inherit, Manifest, RouteDecl};
-use crate::outbound::OutboundHooks;
+use crate::outbound::{BlockedNetworks, OutboundHooks};
 use crate::routes::{RouteMatch, RoutePattern, Router};
 use crate::runtime_config::RuntimeConfig;
 use crate::state::{HostState, SpinData};
@@ -36,8 +37,8 @@ pub struct LoadOptions {
     pub runtime_config: Option<PathBuf>,
     /// Where compiled code is cached between runs.
     pub cache_dir: Option<PathBuf>,
-    /// How long one request may run guest code before it is interrupted (answered 500).
-    pub request_timeout: Duration,
+    /// Time, size and count limits.
+    pub limits: Limits,
 }
 
 /// Guests are interrupted this often to let other requests run on the same worker thread.
@@ -54,7 +55,9 @@ struct ComponentRuntime {
 
 pub struct App {
     engine: Engine,
-    request_timeout: Duration,
+    limits: Limits,
+    /// Where outbound HTTP may not connect (`[outbound_networking] block_networks`).
+    blocked_networks: BlockedNetworks,
     components: HashMap<String, ComponentRuntime>,
     router: Router,
 }
@@ -96,7 +99,8 @@ impl App {
         let stores = runtime_config.resolve(&config_dir, &state_dir)?;
         let app_variables = resolve_app_variables(&manifest, &stores.variable_prefixes)?;
         let backends = Backends::open(&stores, &manifest)?;
-        let engine = engine(options.cache_dir.as_deref())?;
+        let blocked_networks = runtime_config.blocked_networks()?;
+        let engine = engine(options.cache_dir.as_deref(), &options.limits)?;
 
         let mut routes = Vec::new();
         let mut component_routes: HashMap<String, Vec<RoutePattern>> = HashMap::new();
@@ -188,7 +192,15 @@ impl App {
                 }
             })
             .context("starting the epoch ticker")?;
-        Ok(Arc::new(App { engine, request_timeout: options.request_timeout, components, router }))
+        Ok(Arc::new(App { engine, limits: options.limits.clone(), blocked_networks, components, router }))
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn blocked_networks(&self) -> &BlockedNetworks {
+        &self.blocked_networks
     }
 
     pub fn capabilities(&self, component: &str) -> Option<&Arc<Capabilities>> {
@@ -240,6 +252,10 @@ impl App {
     {
         match self.try_handle(id, request, matched, client).await {
             Ok(response) => response,
+            Err(e) if e.chain().any(|cause| cause.is::<wasmtime::PoolConcurrencyLimitError>()) => {
+                tracing::warn!(component = id, "no instance left: {e:#}");
+                service_unavailable()
+            }
             Err(e) => {
                 tracing::error!(component = id, "request failed: {e:?}");
                 internal_error()
@@ -307,14 +323,14 @@ impl App {
             caps: component.caps.clone(),
             dependency_caps: component.dependency_caps.clone(),
             dependencies: HashMap::new(),
-            limits: StoreLimitsBuilder::new().memory_size(MAX_MEMORY).build(),
+            limits: StoreLimitsBuilder::new().memory_size(self.limits.instance_memory).build(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         // At every tick a running guest yields to the executor (so one busy request cannot
         // starve the others on its thread); past the timeout it is interrupted.
         let started = Instant::now();
-        let timeout = self.request_timeout;
+        let timeout = self.limits.request_timeout;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {
             if started.elapsed() > timeout {
@@ -355,11 +371,16 @@ impl App {
     }
 }
 
-const MAX_MEMORY: usize = 512 << 20;
-
 /// A 500 with a body that says nothing of the cause (which is in the log).
 pub fn internal_error() -> http::Response<HyperOutgoingBody> {
     text_response(http::StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n")
+}
+
+/// A 503 for a request the host has no room for now (instances, connections).
+pub fn service_unavailable() -> http::Response<HyperOutgoingBody> {
+    let mut response = text_response(http::StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n");
+    response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+    response
 }
 
 pub fn text_response(status: http::StatusCode, text: &'static str) -> http::Response<HyperOutgoingBody> {
@@ -396,19 +417,21 @@ fn base_linker(engine: &Engine, scope: Scope) -> Result<Linker<HostState>> {
     Ok(linker)
 }
 
-fn engine(cache_dir: Option<&Path>) -> Result<Engine> {
+fn engine(cache_dir: Option<&Path>, limits: &Limits) -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
-    // Instances come from pre-allocated slots: a fresh instance per request stays cheap.
+    // Instances come from pre-allocated slots: a fresh instance per request stays cheap. A
+    // component instance holds a few core instances and tables, and one memory and stack.
+    let instances = limits.max_instances;
     let mut pooling = PoolingAllocationConfig::default();
     pooling
-        .total_component_instances(1000)
-        .total_core_instances(4000)
-        .total_memories(1000)
-        .total_tables(2000)
-        .total_stacks(1000)
-        .max_memory_size(MAX_MEMORY);
+        .total_component_instances(instances)
+        .total_core_instances(instances.saturating_mul(4))
+        .total_memories(instances)
+        .total_tables(instances.saturating_mul(2))
+        .total_stacks(instances)
+        .max_memory_size(limits.instance_memory);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
     if let Some(dir) = cache_dir {
         let mut cache = wasmtime::CacheConfig::new();

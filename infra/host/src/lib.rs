@@ -7,8 +7,10 @@
 //! - [`server`] is the HTTP trigger, with Spin's [`routes`] and [`headers`];
 //! - [`key_value`], [`sqlite`], [`variables`] implement the Spin interfaces, each consulting
 //!   the component's [`capabilities`];
-//! - [`outbound`] limits outbound HTTP and performs service chaining; [`dependencies`]
-//!   composes component dependencies.
+//! - [`outbound`] limits outbound HTTP and performs service chaining, [`network`] sends the
+//!   rest (blocked networks, timeouts); [`dependencies`] composes component dependencies;
+//! - [`limits`] are what one client may take of the host; [`request_body`] enforces the
+//!   body's size and time limits.
 
 pub mod app;
 pub mod bindings;
@@ -17,8 +19,11 @@ pub mod capabilities;
 pub mod dependencies;
 pub mod headers;
 pub mod key_value;
+pub mod limits;
 pub mod manifest;
+pub mod network;
 pub mod outbound;
+pub mod request_body;
 pub mod routes;
 pub mod runtime_config;
 pub mod server;

@@ -2,9 +2,12 @@
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use guichet_host::app::{App, LoadOptions};
+use guichet_host::limits::Limits;
 
 #[derive(Parser)]
 #[command(name = "guichet-host", version, about = "Runs a Spin application like `spin up`")]
@@ -32,9 +35,8 @@ enum Command {
         /// Cache of compiled components (default: ~/.cache/guichet-host).
         #[arg(long, env = "GUICHET_CACHE_DIR")]
         cache_dir: Option<PathBuf>,
-        /// Seconds a request may run guest code before it is interrupted with a 500.
-        #[arg(long, env = "GUICHET_REQUEST_TIMEOUT", default_value_t = 60)]
-        request_timeout: u64,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Run the build command of each component (all, or those named).
     Build {
@@ -44,6 +46,58 @@ enum Command {
         #[arg(short, long = "component-id")]
         component: Vec<String>,
     },
+}
+
+/// What one client may take of the host (defaults in [`Limits::default`]).
+#[derive(Args)]
+struct LimitArgs {
+    /// Seconds a request may run guest code before it is interrupted with a 500.
+    #[arg(long, env = "GUICHET_REQUEST_TIMEOUT", default_value_t = Limits::default().request_timeout.as_secs())]
+    request_timeout: u64,
+    /// Seconds a client may take to send a request's headers (or stay idle between requests).
+    #[arg(long, env = "GUICHET_HEADER_TIMEOUT", default_value_t = Limits::default().header_timeout.as_secs())]
+    header_timeout: u64,
+    /// Seconds a client may take to send a body, plus one per --body-min-rate bytes sent (408).
+    #[arg(long, env = "GUICHET_BODY_TIMEOUT", default_value_t = Limits::default().body_timeout.as_secs())]
+    body_timeout: u64,
+    /// Bytes per second a body must keep up with after --body-timeout.
+    #[arg(long, env = "GUICHET_BODY_MIN_RATE", default_value_t = Limits::default().body_min_rate)]
+    body_min_rate: u64,
+    /// Largest request body in bytes (413).
+    #[arg(long, env = "GUICHET_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes)]
+    max_body_bytes: u64,
+    /// Connections served at once (32 more are answered 503, the rest closed).
+    #[arg(long, env = "GUICHET_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Component instances alive at once (503 beyond).
+    #[arg(long, env = "GUICHET_MAX_INSTANCES", default_value_t = Limits::default().max_instances)]
+    max_instances: u32,
+    /// MiB of linear memory one instance may use.
+    #[arg(long, env = "GUICHET_INSTANCE_MEMORY_MIB", default_value_t = Limits::default().instance_memory >> 20)]
+    instance_memory_mib: usize,
+    /// Seconds outbound HTTP may take to connect (DNS, TCP, TLS).
+    #[arg(long, env = "GUICHET_OUTBOUND_CONNECT_TIMEOUT", default_value_t = Limits::default().outbound_connect_timeout.as_secs())]
+    outbound_connect_timeout: u64,
+    /// Seconds outbound HTTP may wait for the answer, and between two chunks of its body.
+    #[arg(long, env = "GUICHET_OUTBOUND_TIMEOUT", default_value_t = Limits::default().outbound_timeout.as_secs())]
+    outbound_timeout: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            request_timeout: Duration::from_secs(self.request_timeout),
+            header_timeout: Duration::from_secs(self.header_timeout),
+            body_timeout: Duration::from_secs(self.body_timeout),
+            body_min_rate: self.body_min_rate,
+            max_body_bytes: self.max_body_bytes,
+            max_connections: self.max_connections.max(1),
+            max_instances: self.max_instances.max(1),
+            instance_memory: self.instance_memory_mib.max(1) << 20,
+            outbound_connect_timeout: Duration::from_secs(self.outbound_connect_timeout),
+            outbound_timeout: Duration::from_secs(self.outbound_timeout),
+        }
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -67,7 +121,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Build { manifest, component } => guichet_host::build::build(&manifest, &component),
-        Command::Up { manifest, listen, state_dir, runtime_config_file, cache_dir, request_timeout } => {
+        Command::Up { manifest, listen, state_dir, runtime_config_file, cache_dir, limits } => {
             // wasmtime's cache wants an absolute directory.
             let cache_dir = cache_dir.or_else(default_cache_dir).map(std::path::absolute).transpose()?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -77,7 +131,7 @@ fn run(cli: Cli) -> Result<()> {
                     state_dir,
                     runtime_config: runtime_config_file,
                     cache_dir,
-                    request_timeout: std::time::Duration::from_secs(request_timeout),
+                    limits: limits.limits(),
                 };
                 let app = tokio::task::spawn_blocking(move || App::load(&options)).await??;
                 let listener = guichet_host::server::bind(&listen).await?;

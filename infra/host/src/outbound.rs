@@ -1,5 +1,7 @@
-//! Outbound HTTP as Spin allows it: only to `allowed_outbound_hosts`, and `*.spin.internal`
-//! handed in memory to another component of the app (service chaining).
+//! Outbound HTTP as Spin allows it: only to `allowed_outbound_hosts`, and
+//! `http://ID.spin.internal` handed in memory to another component of the app (service
+//! chaining); any other `*.spin.internal` URL is refused, never sent to the network. The rest
+//! goes to the network through [`crate::network`] (blocked networks, timeouts).
 
 use std::sync::Arc;
 
@@ -7,6 +9,9 @@ use anyhow::{bail, Result};
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 use crate::app::App;
+use crate::network::{self, Timeouts};
+
+pub use crate::network::BlockedNetworks;
 
 /// One `scheme://host[:port]` entry, with `*` wildcards.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,9 +122,36 @@ pub fn is_allowed(allowed: &[AllowedHost], uri: &http::Uri) -> bool {
     allowed.iter().any(|a| a.allows(scheme, host, port))
 }
 
-/// The component id a `http://ID.spin.internal` URL names.
-pub fn chained_component(uri: &http::Uri) -> Option<&str> {
-    uri.host()?.strip_suffix(".spin.internal")
+/// What a URL means for service chaining.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Chaining<'a> {
+    /// Not a `spin.internal` URL: the network.
+    No,
+    /// `http://ID.spin.internal[/path]`: component `ID`, in memory.
+    To(&'a str),
+    /// A `spin.internal` URL in any other form (`https`, a port, user info, a dotted or
+    /// upper-case name): refused.
+    Malformed,
+}
+
+/// Whether `uri` chains to a component: only `http://ID.spin.internal`, `ID` a component id
+/// (lower-case letters, digits and `-`), chains.
+pub fn chaining(uri: &http::Uri) -> Chaining<'_> {
+    let Some(host) = uri.host() else { return Chaining::No };
+    let lowered = host.trim_end_matches('.').to_ascii_lowercase();
+    if lowered != "spin.internal" && !lowered.ends_with(".spin.internal") {
+        return Chaining::No;
+    }
+    let authority = uri.authority().map_or("", |a| a.as_str());
+    let id = host.strip_suffix(".spin.internal").unwrap_or("");
+    let is_id = !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-');
+    if uri.scheme_str() == Some("http") && authority == host && is_id {
+        Chaining::To(id)
+    } else {
+        Chaining::Malformed
+    }
 }
 
 /// wasi-http hooks of one request's store.
@@ -157,20 +189,36 @@ impl WasiHttpHooks for OutboundHooks {
                 );
                 return Err(HttpError::HttpRequestDenied);
             }
-            let done: Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send> =
-                Box::new(async { Ok(()) });
-            if let Some(target) = chained_component(request.uri()) {
-                let target = target.to_string();
-                let response = app.handle_chained(&target, request).await?;
-                return Ok((response, done));
+            match chaining(request.uri()) {
+                Chaining::To(target) => {
+                    let target = target.to_string();
+                    let response = app.handle_chained(&target, request).await?;
+                    let done: Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send> =
+                        Box::new(async { Ok(()) });
+                    Ok((response, done))
+                }
+                Chaining::Malformed => {
+                    tracing::warn!(
+                        component = %component_id,
+                        "outbound request refused: only http://ID.spin.internal chains to a component"
+                    );
+                    Err(HttpError::HttpRequestDenied)
+                }
+                Chaining::No => network::send(request, timeouts(&app, options), app.blocked_networks()).await,
             }
-            use http_body_util::BodyExt;
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-            Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn std::future::Future<Output = _> + Send>,
-            ))
         })
+    }
+}
+
+/// The host's outbound timeouts, shortened where the guest asked for less.
+fn timeouts(app: &App, options: Option<RequestOptions>) -> Timeouts {
+    let limits = app.limits();
+    let shorter = |host: std::time::Duration, guest: Option<std::time::Duration>| guest.map_or(host, |g| g.min(host));
+    let options = options.unwrap_or_default();
+    Timeouts {
+        connect: shorter(limits.outbound_connect_timeout, options.connect_timeout),
+        first_byte: shorter(limits.outbound_timeout, options.first_byte_timeout),
+        between_bytes: shorter(limits.outbound_timeout, options.between_bytes_timeout),
     }
 }
 
@@ -211,10 +259,24 @@ mod tests {
     }
 
     #[test]
-    fn chaining_urls_name_their_component() {
-        let uri: http::Uri = "http://notifications.spin.internal/x".parse().expect("uri");
-        assert_eq!(chained_component(&uri), Some("notifications"));
-        let uri: http::Uri = "http://example.com/x".parse().expect("uri");
-        assert_eq!(chained_component(&uri), None);
+    fn only_plain_http_urls_to_a_component_id_chain() {
+        let of = |u: &str| format!("{:?}", chaining(&u.parse().expect("uri")));
+        assert_eq!(of("http://notifications.spin.internal/x"), "To(\"notifications\")");
+        assert_eq!(of("http://private-probe.spin.internal"), "To(\"private-probe\")");
+        assert_eq!(of("http://example.com/x"), "No");
+        assert_eq!(of("http://spin.internal.example.com/x"), "No");
+        for refused in [
+            "https://notifications.spin.internal/x",
+            "http://notifications.spin.internal:8080/x",
+            "http://notifications.spin.internal:80/x",
+            "http://user:pw@notifications.spin.internal/x",
+            "http://a.b.spin.internal/x",
+            "http://Notifications.spin.internal/x",
+            "http://notifications.spin.internal./x",
+            "http://spin.internal/x",
+            "http://.spin.internal/x",
+        ] {
+            assert_eq!(of(refused), "Malformed", "{refused}");
+        }
     }
 }

@@ -1,11 +1,14 @@
 //! The runtime config file (`--runtime-config-file`): which key-value stores and SQLite
-//! databases exist besides `default`, and where their files live.
+//! databases exist besides `default`, and where their files live; which networks outbound
+//! HTTP may not reach (`[outbound_networking] block_networks`, as in Spin).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
+
+use crate::network::BlockedNetworks;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -16,6 +19,16 @@ pub struct RuntimeConfig {
     sqlite_database: BTreeMap<String, StoreDecl>,
     #[serde(default)]
     variables_provider: Vec<VariablesProvider>,
+    #[serde(default)]
+    outbound_networking: OutboundNetworking,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutboundNetworking {
+    /// CIDRs, or `"private"` for every network that is not globally routable.
+    #[serde(default)]
+    block_networks: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,6 +71,11 @@ impl RuntimeConfig {
         toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("invalid runtime config {}", path.display()))
+    }
+
+    /// The networks outbound HTTP may not connect to.
+    pub fn blocked_networks(&self) -> Result<BlockedNetworks> {
+        BlockedNetworks::parse(&self.outbound_networking.block_networks).context("[outbound_networking]")
     }
 
     /// Resolves labels to locations as `spin up` does: `default` lives in the state dir,
@@ -126,6 +144,19 @@ mod tests {
         let stores = cfg.resolve(Path::new("/cfg"), Path::new("/state")).expect("resolves");
         assert_eq!(stores.sqlite["orders"], Location::File("/cfg/data/orders.db".into()));
         assert_eq!(stores.key_value["cache"], Location::Memory);
+    }
+
+    #[test]
+    fn block_networks_are_read_from_outbound_networking() {
+        let cfg: RuntimeConfig =
+            toml::from_str("[outbound_networking]\nblock_networks = [\"private\", \"1.1.1.0/24\"]\n").expect("parses");
+        let blocked = cfg.blocked_networks().expect("valid");
+        assert!(blocked.is_blocked("127.0.0.1".parse().expect("ip")));
+        assert!(blocked.is_blocked("1.1.1.1".parse().expect("ip")));
+        assert!(!blocked.is_blocked("8.8.8.8".parse().expect("ip")));
+        assert!(!RuntimeConfig::default().blocked_networks().expect("valid").is_blocked("127.0.0.1".parse().expect("ip")));
+        let bad: RuntimeConfig = toml::from_str("[outbound_networking]\nblock_networks = [\"nope\"]\n").expect("parses");
+        assert!(format!("{:#}", bad.blocked_networks().expect_err("an invalid entry")).contains("outbound_networking"));
     }
 
     #[test]

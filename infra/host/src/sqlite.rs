@@ -8,12 +8,18 @@
 //! and fsyncs SQLite does when the last connection to a WAL database closes. Waiting for a
 //! lock retries every millisecond (SQLite's default handler sleeps up to 100 ms between tries,
 //! which lets late writers overtake early ones and makes tail latency explode under load).
+//!
+//! Every connection has an authorizer ([`guard`]): a guest may not `ATTACH` (or `VACUUM INTO`,
+//! which attaches) another file, `DETACH`, call `load_extension`, or run a PRAGMA that changes
+//! how the file is locked, journaled or mapped (only those Guichet uses and read-only ones
+//! pass). Spin does not do this; it is this host's defence in depth.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use wasmtime::component::Resource;
 
@@ -79,6 +85,42 @@ fn wait_for_lock(tries: i32) -> bool {
     true
 }
 
+/// PRAGMAs a guest may run: those Guichet's components set, with the values they use, and
+/// read-only ones.
+fn pragma_allowed(name: &str, value: Option<&str>) -> bool {
+    let value = value.map(|v| v.trim_matches(|c| c == '\'' || c == '"').to_ascii_lowercase());
+    match name.to_ascii_lowercase().as_str() {
+        "journal_mode" => matches!(value.as_deref(), None | Some("wal" | "delete")),
+        "synchronous" => matches!(value.as_deref(), None | Some("normal" | "full" | "1" | "2")),
+        "foreign_keys" | "user_version" | "application_id" | "defer_foreign_keys" | "recursive_triggers" => true,
+        "table_info" | "table_xinfo" | "table_list" | "index_list" | "index_info" | "index_xinfo"
+        | "foreign_key_list" | "foreign_key_check" | "integrity_check" | "quick_check" | "optimize"
+        | "data_version" | "page_count" | "freelist_count" | "collation_list" | "function_list"
+        | "module_list" | "pragma_list" | "compile_options" | "database_list" => true,
+        "page_size" | "schema_version" | "auto_vacuum" | "cache_size" | "busy_timeout" | "locking_mode"
+        | "temp_store" | "mmap_size" | "wal_autocheckpoint" | "journal_size_limit" => value.is_none(),
+        _ => false,
+    }
+}
+
+/// The authorizer of every guest connection (see the module documentation).
+fn guard(ctx: AuthContext<'_>) -> Authorization {
+    match ctx.action {
+        // A plain VACUUM attaches a private temporary database (an empty file name).
+        AuthAction::Attach { filename: "" } => Authorization::Allow,
+        AuthAction::Attach { .. } | AuthAction::Detach { .. } => Authorization::Deny,
+        AuthAction::Function { function_name }
+            if function_name.eq_ignore_ascii_case("load_extension") || function_name.eq_ignore_ascii_case("fts3_tokenizer") =>
+        {
+            Authorization::Deny
+        }
+        AuthAction::Pragma { pragma_name, pragma_value } if !pragma_allowed(pragma_name, pragma_value) => {
+            Authorization::Deny
+        }
+        _ => Authorization::Allow,
+    }
+}
+
 /// A result in version-neutral form, converted to each interface's records.
 struct Rows {
     columns: Vec<String>,
@@ -105,7 +147,9 @@ impl SqliteDb {
                 SqliteDb::File(path.clone(), Pool::default())
             }
             Location::Memory => {
-                SqliteDb::Memory(Arc::new(Mutex::new(rusqlite::Connection::open_in_memory()?)))
+                let conn = rusqlite::Connection::open_in_memory().context("opening an in-memory database")?;
+                conn.authorizer(Some(guard));
+                SqliteDb::Memory(Arc::new(Mutex::new(conn)))
             }
         })
     }
@@ -122,6 +166,7 @@ impl SqliteDb {
                         tokio::task::spawn_blocking(move || {
                             let conn = rusqlite::Connection::open(&path)?;
                             conn.busy_handler(Some(wait_for_lock))?;
+                            conn.authorizer(Some(guard));
                             conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                             Ok::<_, rusqlite::Error>(conn)
                         })
@@ -262,3 +307,58 @@ macro_rules! sqlite_interface {
 
 sqlite_interface!(v2);
 sqlite_interface!(v3);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guarded() -> (tempfile::TempDir, rusqlite::Connection) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = rusqlite::Connection::open(dir.path().join("db.sqlite")).expect("open");
+        conn.authorizer(Some(guard));
+        (dir, conn)
+    }
+
+    #[test]
+    fn other_files_cannot_be_attached_or_written() {
+        let (dir, conn) = guarded();
+        let other = dir.path().join("other.db");
+        for sql in [
+            format!("ATTACH DATABASE '{}' AS x", other.display()),
+            format!("ATTACH 'file:{}?mode=rwc' AS x", other.display()),
+            format!("VACUUM INTO '{}'", other.display()),
+            "DETACH DATABASE main".to_string(),
+            "SELECT load_extension('/tmp/evil')".to_string(),
+        ] {
+            assert!(conn.execute_batch(&sql).is_err(), "{sql}");
+        }
+        assert!(!other.exists());
+    }
+
+    #[test]
+    fn only_harmless_pragmas_pass() {
+        let (_dir, conn) = guarded();
+        for sql in [
+            "PRAGMA journal_mode",
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA user_version=3",
+            "SELECT name FROM pragma_table_info('sqlite_schema')",
+            "CREATE TABLE t (x); INSERT INTO t VALUES (1); VACUUM",
+        ] {
+            conn.execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        for sql in [
+            "PRAGMA journal_mode=OFF",
+            "PRAGMA locking_mode=EXCLUSIVE",
+            "PRAGMA writable_schema=ON",
+            "PRAGMA mmap_size=1000000000",
+            "PRAGMA cache_size=-1000000",
+            "PRAGMA busy_timeout=0",
+            "PRAGMA temp_store_directory='/tmp'",
+        ] {
+            assert!(conn.execute_batch(sql).is_err(), "{sql}");
+        }
+    }
+}

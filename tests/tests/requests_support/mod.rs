@@ -46,6 +46,23 @@ pub fn pothole_body(email: &str) -> Value {
     })
 }
 
+/// The definition of the demo catalogue's service `code` (components/catalog/demo), to
+/// publish a variant of it.
+pub fn demo_service(code: &str) -> Value {
+    let catalogue: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            guichet_tests::root().join("components/catalog/demo/catalogue.json"),
+        )
+        .expect("catalogue"),
+    )
+    .expect("catalogue json");
+    catalogue
+        .as_array()
+        .and_then(|services| services.iter().find(|s| s["code"] == code))
+        .unwrap_or_else(|| panic!("{code} in the demo catalogue"))
+        .clone()
+}
+
 /// What a successful filing gave.
 #[derive(Debug, Clone)]
 pub struct Filed {

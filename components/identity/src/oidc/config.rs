@@ -31,7 +31,7 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 use url::Url;
 
-use super::discovery;
+use super::{destination, discovery};
 use crate::auth;
 use crate::context::Ctx;
 
@@ -103,7 +103,7 @@ impl ProviderId {
 /// strings): an `https` URL without query or fragment, or `http` on a loopback address (a
 /// provider on the same machine, for development and tests).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issuer(String);
+pub struct Issuer(String, Url);
 
 impl Issuer {
     pub fn parse(text: &str) -> Result<Issuer, &'static str> {
@@ -117,11 +117,15 @@ impl Issuer {
         if url.query().is_some() || url.fragment().is_some() || text.contains(['?', '#']) {
             return Err("an issuer has no query and no fragment");
         }
-        Ok(Issuer(text.to_owned()))
+        Ok(Issuer(text.to_owned(), url))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.1
     }
 
     /// `{issuer}/.well-known/openid-configuration` (OpenID Connect Discovery §4).
@@ -131,25 +135,17 @@ impl Issuer {
 }
 
 /// Whether `url` may carry secrets: https, or http to this very machine; never with
-/// credentials in the URL, never to a private, link-local or unspecified IP address (the
-/// commune's administrator chooses these URLs, and the platform's internal network is not
-/// theirs to probe; host names are only limited by `oidc_allowed_hosts`, since the
-/// component cannot resolve them).
+/// credentials in the URL. Where the URL may point is [`super::destination`]'s rule, checked
+/// when the administrator gives the issuer and before every request.
 pub fn secure_enough(url: &Url) -> bool {
-    let (loopback, internal) = match url.host() {
-        Some(url::Host::Ipv4(ip)) => (
-            ip.is_loopback(),
-            ip.is_private() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast(),
-        ),
-        Some(url::Host::Ipv6(ip)) => (
-            ip.is_loopback(),
-            ip.is_unspecified() || ip.is_unique_local() || ip.is_unicast_link_local() || ip.to_ipv4_mapped().is_some(),
-        ),
-        Some(url::Host::Domain(name)) => (name.eq_ignore_ascii_case("localhost"), false),
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         None => return false,
     };
     let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
-    scheme_ok && !internal && url.username().is_empty() && url.password().is_none()
+    scheme_ok && url.username().is_empty() && url.password().is_none()
 }
 
 /// A configured provider.
@@ -267,9 +263,19 @@ pub async fn create(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     auth::caller(req, ctx)?.require("admin")?;
     let form: NewProvider = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &NEW_PROVIDER)?;
     let provider = checked(form)?;
-    let document = discovery::fetch(&provider.issuer)
-        .await
-        .map_err(|error| ApiError::field("issuer", "discovery_failed", error.to_string()))?;
+    if let Some(reason) = destination::refusal(provider.issuer.url()) {
+        return Err(ApiError::field("issuer", "not_allowed", reason));
+    }
+    // What the provider answered (status, body, address) stays in the log: the answer must not
+    // turn this route into a way to read internal services.
+    let document = discovery::fetch(&provider.issuer).await.map_err(|error| {
+        eprintln!("identity: discovery of a new oidc provider of {} failed: {error:#}", ctx.commune);
+        ApiError::field(
+            "issuer",
+            "discovery_failed",
+            "the provider's discovery document could not be fetched, or is not a valid one for this issuer",
+        )
+    })?;
     let mut errors = Vec::new();
     if !document.supports_s256() {
         errors.push(FieldError::new("issuer", "pkce_unsupported", "the provider does not offer PKCE with S256"));
@@ -511,23 +517,6 @@ mod tests {
         assert!(Issuer::parse(" https://provider.example.org").is_err());
         assert!(Issuer::parse("ftp://provider.example.org").is_err());
         assert!(Issuer::parse("provider.example.org").is_err());
-    }
-
-    #[test]
-    fn private_link_local_and_unspecified_addresses_are_refused() {
-        for internal in [
-            "https://10.0.0.5",
-            "https://172.16.3.4/op",
-            "https://192.168.1.1:8443",
-            "https://169.254.169.254",
-            "https://0.0.0.0",
-            "https://[fd00::1]",
-            "https://[fe80::1]",
-            "https://[::ffff:10.0.0.5]",
-        ] {
-            assert!(Issuer::parse(internal).is_err(), "{internal}");
-        }
-        assert!(Issuer::parse("https://193.51.24.1").is_ok());
     }
 
     #[test]

@@ -2,8 +2,12 @@
 //! follows them), the body read up to a limit so that a misbehaving provider cannot make the
 //! instance hold an unbounded answer.
 //!
-//! Errors say what failed in words safe to show an administrator; they never contain the
-//! request's body (codes, secrets) nor the answer's.
+//! Every URL is checked against [`super::destination`] first (the discovery document names
+//! the other endpoints, so they are the provider's choice, not only the issuer).
+//!
+//! Errors name the URL and what failed, for the log; they never contain the request's body
+//! (codes, secrets) nor the answer's. They are not shown to anyone: the routes answer in
+//! fixed words.
 
 use anyhow::{anyhow, bail};
 use futures::TryStreamExt as _;
@@ -46,6 +50,10 @@ pub async fn post_form(url: &str, headers: &[(&str, &str)], form: String) -> any
 }
 
 async fn send(url: &str, request: Request) -> anyhow::Result<Fetched> {
+    let parsed = url::Url::parse(url).map_err(|_| anyhow!("{url}: not a URL"))?;
+    if let Some(reason) = super::destination::refusal(&parsed) {
+        bail!("{url}: refused before sending: {reason}");
+    }
     let response: IncomingResponse = spin_sdk::http::send(request).await.map_err(|error| match error {
         SendError::Http(ErrorCode::HttpRequestDenied) => {
             anyhow!("{url}: this host is not allowed (Spin variable oidc_allowed_hosts)")

@@ -80,11 +80,12 @@ fn reauthenticate(ctx: &Ctx, account: &Account, given: Option<&str>) -> Result<(
     };
     let throttle = Throttle::open(&ctx.commune)?;
     let pair = format!("{}\n{}", account.email, ctx.client);
-    throttle.check(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &pair)?;
+    // Counted before the hash, given back when the password is right.
+    let _attempt = throttle.admit(&account.email, &[(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, pair.as_str())])?;
     if given.chars().count() > password::MAX_CHARS || !password::verify(given, stored)? {
-        throttle.hit(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &pair)?;
         return Err(ApiError::field("password", "wrong_password", "this is not your current password"));
     }
+    throttle.give_back(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &pair)?;
     Ok(())
 }
 
@@ -128,6 +129,14 @@ fn erase_identity(conn: &Connection, commune: &Commune, account: &Account) -> Re
             &[db::text(commune.as_str()), db::text(account.email.as_str())],
         )?;
         erasure.erased.insert("one_time_links".into(), links + i64::try_from(invitations.rows.len()).unwrap_or(0));
+        // Messages still waiting for notifications (mail.rs) name the person and carry links.
+        let mails = db::query(
+            conn,
+            "DELETE FROM mail_outbox WHERE commune = ? \
+             AND (json_extract(body, '$.account_id') = ? OR json_extract(body, '$.to') = ?) RETURNING 1",
+            &[db::text(commune.as_str()), db::text(account.id.as_str()), db::text(account.email.as_str())],
+        )?;
+        erasure.erased.insert("pending_mails".into(), i64::try_from(mails.rows.len()).unwrap_or(0));
         erasure
             .erased
             .insert("external_identities".into(), count("DELETE FROM external_identities WHERE commune = ? AND account_id = ? RETURNING 1")?);

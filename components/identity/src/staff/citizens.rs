@@ -8,7 +8,8 @@
 
 use guichet_guest::db;
 use guichet_guest::query::Query;
-use guichet_guest::{response, ApiError, FieldError};
+use guichet_guest::shape::{self, Member, Shape};
+use guichet_guest::{body, response, ApiError, FieldError};
 use serde_json::Value as Json;
 use spin_sdk::http::{Request, Response};
 
@@ -24,7 +25,12 @@ pub const PURPOSES: &[&str] = &["handling_request", "identity_check", "support"]
 
 /// The `purpose` query parameter, or its field error.
 fn purpose(query: &Query) -> Result<&'static str, FieldError> {
-    match query.non_empty("purpose") {
+    purpose_of(query.non_empty("purpose").unwrap_or_default())
+}
+
+/// A stated purpose (`""`: none), or its field error.
+fn purpose_of(given: &str) -> Result<&'static str, FieldError> {
+    match Some(given).filter(|g| !g.is_empty()) {
         None => Err(FieldError::new("purpose", "required", format!("say why you read this profile: {}", PURPOSES.join(", ")))),
         Some(given) => PURPOSES
             .iter()
@@ -43,24 +49,24 @@ pub fn show(req: &Request, ctx: &Ctx, account: &str) -> Result<Response, ApiErro
     Ok(response::json(200, &profile))
 }
 
-/// `GET /api/identity/citizens?email=E&purpose=P` (agent, supervisor, admin): the profile of
-/// the account with that address, logged; 404 when none.
-pub fn lookup(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+const SEARCH: Shape = Shape::Object(&[
+    Member::required("email", Shape::Text),
+    // Checked below, so that a missing purpose and a bad address are named together.
+    Member::optional("purpose", Shape::Text),
+]);
+
+/// `POST /api/identity/citizens/search` `{"email","purpose"}` (agent, supervisor, admin): the
+/// profile of the account with that address, logged; 404 when none. A POST so that the
+/// address, personal data, stays out of URLs (and so out of proxies' and servers' logs).
+pub fn search(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let caller = staff(req, ctx)?;
-    let query = Query::of(req);
+    let form: Json = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &SEARCH)?;
+    let text = |name: &str| form.get(name).and_then(Json::as_str).unwrap_or_default().trim().to_owned();
     let mut errors = Vec::new();
-    let email = match query.non_empty("email").map(Email::parse) {
-        None => {
-            errors.push(FieldError::new("email", "required", "give the address to look up"));
-            None
-        }
-        Some(Err(error)) => {
-            errors.push(FieldError::new("email", "invalid_email", error.to_string()));
-            None
-        }
-        Some(Ok(email)) => Some(email),
-    };
-    let purpose = purpose(&query).map_err(|e| errors.push(e)).ok();
+    let email = Email::parse(&text("email"))
+        .map_err(|error| errors.push(FieldError::new("email", "invalid_email", error.to_string())))
+        .ok();
+    let purpose = purpose_of(&text("purpose")).map_err(|e| errors.push(e)).ok();
     let (Some(email), Some(purpose)) = (email, purpose) else {
         return Err(ApiError::BadRequest { errors });
     };

@@ -22,7 +22,7 @@
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::shape::{self, Member, Shape};
-use guichet_guest::{body, response, tenant, ApiError, Commune, FieldError};
+use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
@@ -36,7 +36,7 @@ use crate::mail::{self, Mail};
 use crate::password::{self, Cost};
 use crate::roles::STAFF_ROLES;
 use crate::secrets::{digest, is_well_formed};
-use crate::throttle::unix_now;
+use crate::throttle::{self, unix_now, Throttle};
 use crate::{communes, issue, profile};
 
 /// What an invitation grants, as stored in its link.
@@ -113,8 +113,7 @@ struct FirstAdmin {
 /// `{"email"}` → 202: invites the first administrator of commune `{id}`. 404 unknown commune;
 /// 409 `has_admin` when the commune already has an active administrator (its administrators
 /// invite the next ones; the platform only steps in for a commune that has none). The link
-/// points to the request's origin when its host serves that commune, else to the commune's
-/// first host over https.
+/// points to the commune's public origin.
 pub async fn invite_first_admin(req: &Request, commune: &str) -> Result<Response, ApiError> {
     communes::authorize_platform(req)?;
     let commune = Commune::parse(commune).map_err(|_| ApiError::NotFound)?;
@@ -132,9 +131,7 @@ pub async fn invite_first_admin(req: &Request, commune: &str) -> Result<Response
             errors: vec![FieldError::general("has_admin", "this commune has an administrator: they invite the others")],
         });
     }
-    let url = context::full_url(req);
-    let host = tenant::host_of(&url);
-    let origin = communes::link_origin(&conn, &commune, &url, host.as_ref().map(|h| h.as_str()))?;
+    let origin = communes::origin(&conn, &commune)?;
     let invitation = Invitation { email, role: "admin".to_owned(), departments: Vec::new() };
     send(&conn, &commune, &origin, &invitation, "platform").await?;
     Ok(sent())
@@ -144,28 +141,38 @@ fn sent() -> Response {
     response::json(202, &json!({"status": "invitation_sent"}))
 }
 
+/// Invitation e-mails one commune may send per hour: its administrators choose the
+/// recipients, and the platform's sender must not become their mailing list.
+const INVITATIONS_PER_COMMUNE: throttle::Limit = throttle::Limit { scope: "invitations", max: 50, window: 3600 };
+
 /// Creates the link and e-mails it (in the invitee's language if they have an account, else
-/// the commune's first language).
-async fn send(conn: &Connection, commune: &Commune, origin: &str, invitation: &Invitation, invited_by: &str) -> anyhow::Result<()> {
+/// the commune's first language): link and message written together, the message handed to
+/// notifications after the commit (see [`mail`]). 429 past [`INVITATIONS_PER_COMMUNE`].
+async fn send(conn: &Connection, commune: &Commune, origin: &str, invitation: &Invitation, invited_by: &str) -> Result<(), ApiError> {
+    let throttle = Throttle::open(commune)?;
+    throttle.check(INVITATIONS_PER_COMMUNE, commune.as_str())?;
+    throttle.hit(INVITATIONS_PER_COMMUNE, commune.as_str())?;
     let existing = accounts::by_email(conn, commune, &invitation.email)?;
     let language = match &existing {
         Some(account) => account.language.clone(),
         None => first_language(conn, commune)?,
     };
-    let link = links::create(conn, commune, Purpose::Invitation, None, &invitation.payload(invited_by), origin)?;
     let name = accounts::commune_name(conn, commune);
-    let (subject, text) = mail::compose("invitation", &language, &name, &link);
     let to = invitation.email.key();
-    mail::send(Mail {
-        commune,
-        account_id: existing.as_ref().map(|a| a.id.as_str()),
-        to: &to,
-        purpose: "invitation",
-        language: &language,
-        subject,
-        text,
-    })
-    .await;
+    let id = db::transaction(conn, |conn| {
+        let link = links::create(conn, commune, Purpose::Invitation, None, &invitation.payload(invited_by), origin)?;
+        let (subject, text) = mail::compose("invitation", &language, &name, &link);
+        mail::enqueue(conn, &Mail {
+            commune,
+            account_id: existing.as_ref().map(|a| a.id.as_str()),
+            to: &to,
+            purpose: "invitation",
+            language: &language,
+            subject,
+            text,
+        })
+    })?;
+    mail::deliver(conn, commune, &id).await;
     Ok(())
 }
 

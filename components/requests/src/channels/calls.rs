@@ -10,15 +10,14 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use super::call::{self, CallLog};
-use super::{request, staff_account};
-use crate::caller::Caller;
+use super::{request, staff_account, staff_on};
 
 pub async fn call_log(
     req: &Request,
     commune: &Commune,
     reference: &str,
 ) -> Result<Response, ApiError> {
-    let caller = Caller::staff(req, commune)?;
+    let caller = staff_on(req, commune, reference)?;
     let agent = staff_account(&caller)?;
     let body = body::json(req, body::DEFAULT_MAX_JSON)?;
     let log = CallLog::parse(&body, "").map_err(|errors| ApiError::BadRequest { errors })?;

@@ -7,7 +7,8 @@
 //! {"called_at","duration_seconds","caller","summary"}` (required on the phone; at the counter
 //! it logs the visit). The request (`filed_by` = the agent), its attachments and the call log
 //! (with its internal `call` timeline entry) are written in one transaction; every error at
-//! once, nothing written. Answer: 201 as `POST /api/requests`, plus `call_id`.
+//! once, nothing written. Answer: 201 as `POST /api/requests`, plus `call_id`. An
+//! `Idempotency-Key` (the agent's) makes retries safe, as for `POST /api/requests`.
 
 use guichet_guest::db::Connection;
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
@@ -20,6 +21,7 @@ use crate::attachments;
 use crate::caller::Caller;
 use crate::events;
 use crate::filing;
+use crate::idempotency::{self, Key, Once};
 use crate::record::Channel;
 use crate::timeline::Actor;
 
@@ -36,7 +38,19 @@ struct Extra {
 pub async fn counter_filing(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     let caller = Caller::staff(req, commune)?;
     let agent = staff_account(&caller)?;
+    let key = idempotency::header(req)?.map(|key| Key {
+        caller: idempotency::owner(Some(&agent), &Json::Null),
+        key,
+        fingerprint: idempotency::fingerprint(req.body()),
+    });
     let body = body::json(req, attachments::MAX_BODY)?;
+    let conn = crate::database()?;
+    // A retry is answered before anything is checked again (the service may be archived).
+    if let Some(key) = &key {
+        if let Some(replay) = idempotency::replay(&conn, commune, key)? {
+            return Ok(replay);
+        }
+    }
     let Some(object) = body.as_object() else {
         return Err(ApiError::field(
             "body",
@@ -79,33 +93,40 @@ pub async fn counter_filing(req: &Request, commune: &Commune) -> Result<Response
         kind: "staff",
         id: Some(agent.clone()),
     };
-    let conn = crate::database()?;
     let mut answer = Json::Null;
-    let filed = filing::write(
-        &conn,
-        commune,
-        valid,
-        extra.channel,
-        Some(agent.clone()),
-        actor,
-        |conn: &Connection, filed, files| {
-            answer = filing::created_body(valid, filed, files);
-            if let Some(log) = &extra.call {
-                let id = call::write(
-                    conn,
-                    commune,
-                    &filed.record.id,
-                    log,
-                    &agent,
-                    extra.channel.as_str(),
-                )?;
-                answer["call_id"] = json!(id);
-            }
-            answer["channel"] = json!(extra.channel.as_str());
-            answer["filed_by"] = json!(agent);
-            Ok(())
-        },
-    )?;
+    let written = idempotency::once(&conn, commune, key.as_ref(), || async {
+        filing::write(
+            &conn,
+            commune,
+            valid,
+            extra.channel,
+            Some(agent.clone()),
+            actor,
+            |conn: &Connection, filed, files| {
+                answer = filing::created_body(valid, filed, files);
+                if let Some(log) = &extra.call {
+                    let id = call::write(
+                        conn,
+                        commune,
+                        &filed.record.id,
+                        log,
+                        &agent,
+                        extra.channel.as_str(),
+                    )?;
+                    answer["call_id"] = json!(id);
+                }
+                answer["channel"] = json!(extra.channel.as_str());
+                answer["filed_by"] = json!(agent);
+                idempotency::remember(conn, commune, key.as_ref(), 201, &answer)
+            },
+        )
+        .map_err(ApiError::from)
+    })
+    .await?;
+    let filed = match written {
+        Once::Written(filed) => filed,
+        Once::Stored(status, body) => return Ok(idempotency::respond(status, &body)),
+    };
     events::deliver(&conn, commune, std::slice::from_ref(&filed.event_id)).await;
     let mut reply = response::json(201, &answer);
     reply.set_header(

@@ -4,8 +4,12 @@
 //! Authenticated by a shared secret (`Authorization: Bearer <inbound_mail_secret>`, compared
 //! in constant time); with the variable empty the endpoint does not exist (404). A message
 //! whose subject quotes a reference of this commune goes on that request's timeline with its
-//! attachments; any other waits for triage. Providers deliver at least once: the same message
-//! (same Message-ID, or same bytes without one) gets the same answer and is stored once.
+//! attachments only when its sender is that request's contact address and the commune's
+//! receiving mail server authenticated that sender (its `Authentication-Results`, see
+//! [`super::authres`]; authserv-id in `inbound_mail_authserv_id`): a From header is trivially
+//! forged. Any other message waits for triage, where an agent decides. Providers deliver at
+//! least once: the same message (same Message-ID, or same bytes without one) gets the same
+//! answer and is stored once.
 //!
 //! Answer: 202 `{"id","status":"attached"|"triage","reference"?}`.
 
@@ -15,7 +19,7 @@ use guichet_guest::{response, ApiError, Commune};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 
-use super::mail_attach;
+use super::{authres, mail_attach};
 use super::mime::{InboundMessage, MimeError, MAX_RAW};
 use super::{secret, status_error};
 use crate::events;
@@ -24,6 +28,9 @@ use crate::reference::Reference;
 
 /// The Spin variable holding the webhook's shared secret (empty: endpoint disabled).
 const SECRET_VARIABLE: &str = "inbound_mail_secret";
+/// The Spin variable naming the authserv-id of the commune's receiving mail server (empty: no
+/// sender is authenticated, every e-mail waits for triage).
+const AUTHSERV_VARIABLE: &str = "inbound_mail_authserv_id";
 /// Body types providers use for a raw message.
 const TYPES: [&str; 3] = ["message/rfc822", "text/plain", "application/octet-stream"];
 
@@ -89,27 +96,37 @@ pub async fn inbound_mail(req: &Request, commune: &Commune) -> Result<Response, 
             ApiError::field("from", "required", "the message has no From address")
         }
     })?;
+    let authserv_id = spin_sdk::variables::get(AUTHSERV_VARIABLE).unwrap_or_default();
+    let verified = message.sole_sender
+        && authres::sender_authenticated(
+        message.auth_results.iter().map(String::as_str),
+        &authserv_id,
+        &message.sender,
+    );
     let conn = crate::database()?;
-    let (answer, event_ids) = db::transaction(&conn, |conn| receive(conn, commune, raw, &message))?;
+    let (answer, event_ids) =
+        db::transaction(&conn, |conn| receive(conn, commune, raw, &message, verified))?;
     events::deliver(&conn, commune, &event_ids).await;
     Ok(response::json(202, &answer))
 }
 
 /// Stores `message` once: the stored answer when it was already received, else attached to
-/// the request its subject names or queued for triage. Returns the answer and the events to
-/// deliver after the commit.
+/// the request its subject names (when `verified` and from its contact) or queued for
+/// triage. Returns the answer and the events to deliver after the commit.
 fn receive(
     conn: &Connection,
     commune: &Commune,
     raw: &[u8],
     message: &InboundMessage,
+    verified: bool,
 ) -> anyhow::Result<(Json, Vec<String>)> {
     if let Some(answer) = already_received(conn, commune, &message.dedupe_key)? {
         return Ok((answer, Vec::new()));
     }
     let target = match Reference::find_in(&message.subject) {
-        Some(reference) => followed(conn, commune, reference.as_str())?,
-        None => None,
+        Some(reference) if verified => followed(conn, commune, reference.as_str())?
+            .filter(|record| mail_attach::from_contact(record, &message.sender)),
+        _ => None,
     };
     let (id, now) = db::new_id_and_now(conn)?;
     let status = if target.is_some() {
@@ -120,7 +137,8 @@ fn receive(
     db::exec(
         conn,
         "INSERT INTO inbound_mail (id, commune, message_id, sender, subject, body_text, \
-         request_id, status, raw, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         request_id, status, raw, received_at, sender_verified) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         &[
             db::text(id.as_str()),
             db::text(commune.as_str()),
@@ -134,13 +152,14 @@ fn receive(
             db::text(status),
             Value::Blob(raw.to_vec()),
             db::text(now.as_str()),
+            Value::Integer(i64::from(verified)),
         ],
     )
     .context("storing the inbound e-mail")?;
     let mut events = Vec::new();
     if let Some(record) = &target {
         events.push(mail_attach::attach(
-            conn, commune, &id, message, record, None,
+            conn, commune, &id, message, verified, record, None,
         )?);
     }
     Ok((

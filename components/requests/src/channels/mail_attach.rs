@@ -1,6 +1,10 @@
 //! Putting an inbound e-mail on a request's timeline (on arrival, or when an agent resolves it
 //! from triage): an `email` entry with the text, the allowed attachments stored with source
 //! `email` (the others skipped and listed in the entry), and a `message` event.
+//!
+//! E-mail fills a request's files only so far: at most [`attachments::MAX_FILES`] per message
+//! and [`MAX_EMAIL_FILES`] per request, so that mail cannot take the room citizens and staff
+//! need (the request keeps [`attachments::MAX_PER_REQUEST`] in all).
 
 use guichet_guest::db::{self, Connection};
 use guichet_guest::event::EventKind;
@@ -13,22 +17,47 @@ use crate::events;
 use crate::record::Record;
 use crate::timeline::{self, Actor, Entry};
 
+/// Most files e-mails may add to one request, over its life.
+pub const MAX_EMAIL_FILES: i64 = 10;
+
+/// Whether `sender` is the contact address of `record`.
+pub fn from_contact(record: &Record, sender: &str) -> bool {
+    record
+        .contact
+        .get("email")
+        .and_then(Json::as_str)
+        .is_some_and(|contact| contact.eq_ignore_ascii_case(sender))
+}
+
 /// Attaches inbound mail `mail_id` (already stored) to `record`; `attached_by` is the agent
-/// who did it from triage. Call inside the transaction; returns the `message` event's id.
+/// who did it from triage; `verified`: the receiving server authenticated the sender. Call
+/// inside the transaction; returns the `message` event's id.
 ///
-/// The entry is public (the citizen sees it) when the sender is the request's own contact
-/// address: it is their message. From anyone else it stays internal until an agent decides,
-/// so that a stranger quoting a reference cannot write on someone's public timeline.
+/// The entry is public (the citizen sees it) when the authenticated sender is the request's
+/// own contact address: it is their message. Anything else stays internal, so that nobody
+/// writes on someone's public timeline by quoting a reference or forging a From.
 pub fn attach(
     conn: &Connection,
     commune: &Commune,
     mail_id: &str,
     message: &InboundMessage,
+    verified: bool,
     record: &Record,
     attached_by: Option<&str>,
 ) -> anyhow::Result<String> {
     let (_, now) = db::new_id_and_now(conn)?;
-    let mut room = attachments::MAX_PER_REQUEST - attachments::count(conn, &record.id)?;
+    let from_mail = db::query(
+        conn,
+        "SELECT COUNT(*) FROM attachments WHERE request_id = ? AND source = 'email'",
+        &[db::text(record.id.as_str())],
+    )?
+    .rows
+    .first()
+    .and_then(|row| row.get::<i64>(0))
+    .unwrap_or(0);
+    let mut room = (attachments::MAX_PER_REQUEST - attachments::count(conn, &record.id)?)
+        .min(MAX_EMAIL_FILES - from_mail)
+        .min(attachments::MAX_FILES as i64);
     let mut stored = Vec::new();
     let mut skipped = Vec::new();
     for (i, part) in message.attachments.iter().enumerate() {
@@ -49,11 +78,7 @@ pub fn attach(
             })),
         }
     }
-    let public = record
-        .contact
-        .get("email")
-        .and_then(Json::as_str)
-        .is_some_and(|contact| contact.eq_ignore_ascii_case(&message.sender));
+    let public = verified && from_contact(record, &message.sender);
     let actor = Actor {
         kind: "email",
         id: Some(message.sender.clone()),
@@ -64,6 +89,9 @@ pub fn attach(
         .detail
         .insert("inbound_mail_id".into(), json!(mail_id));
     entry.detail.insert("sender".into(), json!(message.sender));
+    entry
+        .detail
+        .insert("sender_verified".into(), json!(verified));
     if let Some(name) = &message.sender_name {
         entry.detail.insert("sender_name".into(), json!(name));
     }

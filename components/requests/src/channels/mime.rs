@@ -27,6 +27,12 @@ pub struct InboundMessage {
     /// The text body (HTML converted to text when there is no plain part).
     pub text: String,
     pub attachments: Vec<MailAttachment>,
+    /// The raw values of its `Authentication-Results` headers, topmost first (see
+    /// [`super::authres`]).
+    pub auth_results: Vec<String>,
+    /// Whether `From` names exactly one address (in one header): with several, which one a
+    /// verdict is about is ambiguous, so the sender is never taken as authenticated.
+    pub sole_sender: bool,
 }
 
 /// One attached file.
@@ -110,7 +116,21 @@ impl InboundMessage {
                 }
             })
             .collect();
+        let sole_sender = message.from().map_or(0, |list| list.iter().count()) == 1
+            && message
+                .headers()
+                .iter()
+                .filter(|h| h.name == mail_parser::HeaderName::From)
+                .count()
+                == 1;
+        let auth_results = message
+            .headers_raw()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("authentication-results"))
+            .map(|(_, value)| value.to_owned())
+            .collect();
         Ok(InboundMessage {
+            auth_results,
+            sole_sender,
             dedupe_key,
             sender,
             sender_name,
@@ -175,6 +195,33 @@ JVBERi0xLjQKJSBtaW5pbWFsCg==\r\n\
         assert_eq!(mail.attachments[0].name, "plan.pdf");
         assert_eq!(mail.attachments[0].content_type, "application/pdf");
         assert!(mail.attachments[0].data.starts_with(b"%PDF-1.4"));
+        assert!(mail.auth_results.is_empty());
+        assert!(mail.sole_sender);
+    }
+
+    #[test]
+    fn a_mail_from_several_addresses_has_no_sole_sender() {
+        for raw in [
+            "From: a@example.org, b@example.org\r\nSubject: x\r\n\r\nbody\r\n",
+            "From: a@example.org\r\nFrom: b@example.org\r\nSubject: x\r\n\r\nbody\r\n",
+        ] {
+            let mail = InboundMessage::parse(raw.as_bytes()).expect("parsed");
+            assert!(!mail.sole_sender, "{raw}");
+        }
+    }
+
+    #[test]
+    fn authentication_results_are_kept_topmost_first() {
+        let raw = "Authentication-Results: mx.demo.example;\r\n dmarc=pass header.from=example.org\r\n\
+Authentication-Results: other.example; none\r\nFrom: a@example.org\r\nSubject: x\r\n\r\nbody\r\n";
+        let mail = InboundMessage::parse(raw.as_bytes()).expect("parsed");
+        assert_eq!(mail.auth_results.len(), 2);
+        assert!(mail.auth_results[0].contains("dmarc=pass"));
+        assert!(super::super::authres::sender_authenticated(
+            mail.auth_results.iter().map(String::as_str),
+            "mx.demo.example",
+            &mail.sender
+        ));
     }
 
     #[test]

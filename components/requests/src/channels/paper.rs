@@ -16,9 +16,8 @@ use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 
-use super::{request, staff_account};
+use super::{request, staff_account, staff_on};
 use crate::attachments;
-use crate::caller::Caller;
 use crate::form;
 use crate::timeline::{self, Actor, Entry};
 
@@ -34,7 +33,7 @@ pub async fn paper_scan(
     commune: &Commune,
     reference: &str,
 ) -> Result<Response, ApiError> {
-    let caller = Caller::staff(req, commune)?;
+    let caller = staff_on(req, commune, reference)?;
     let agent = staff_account(&caller)?;
     let body = body::json(req, attachments::MAX_BODY)?;
     let mut errors = Vec::new();

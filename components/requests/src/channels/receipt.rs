@@ -46,18 +46,14 @@ pub async fn receipt(
         return Err(ApiError::NotFound);
     }
     let info = tenant::resolve_info(req).await?;
-    let origin = req
-        .header("spin-full-url")
-        .and_then(|v| v.as_str())
-        .and_then(tenant::public_origin)
-        .ok_or_else(|| ApiError::field("host", "invalid_host", "the request has no usable URL"))?;
+    let origin = &info.public_origin;
     let lang = match query.non_empty("lang") {
         Some("en") => "en",
         Some("fr") => "fr",
         _ if record.lang == "en" => "en",
         _ => "fr",
     };
-    let url = receipt_page::tracking_url(&origin, &record.reference);
+    let url = receipt_page::tracking_url(origin, &record.reference);
     let qr = receipt_page::qr_svg(&url)?;
     let service = record.service_name_in(lang);
     let page = receipt_page::render(

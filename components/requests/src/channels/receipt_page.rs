@@ -21,8 +21,8 @@ pub struct Receipt<'a> {
     pub tracking_url: &'a str,
 }
 
-/// The tracking URL printed (and QR-encoded) on the receipt of `reference`, at `origin`
-/// ([`guichet_guest::tenant::public_origin`]).
+/// The tracking URL printed (and QR-encoded) on the receipt of `reference`, at `origin` (the
+/// commune's configured public origin, [`guichet_guest::tenant::CommuneInfo::public_origin`]).
 pub fn tracking_url(origin: &str, reference: &str) -> String {
     format!("{origin}/track?reference={reference}")
 }

@@ -1,9 +1,11 @@
-//! E-mails waiting for triage (no reference of this commune in their subject): agents list
+//! E-mails waiting for triage (no reference of this commune in their subject, or a sender
+//! who is not that request's authenticated contact): agents list
 //! them and resolve each by attaching it to a request, filing a new request from it, or
 //! discarding it (spam, misdirected mail).
 //!
 //! - `GET /api/requests/triage?limit=&offset=` (staff): `{"total","items":[{"id","sender",
-//!   "subject","received_at","excerpt"}]}`, oldest first.
+//!   "subject","received_at","excerpt","sender_verified"}]}`, oldest first
+//!   (`sender_verified`: the receiving mail server authenticated the From address).
 //! - `POST /api/requests/triage/{id}` (staff), exactly one of: `{"reference": "2026-000123"}`,
 //!   `{"file": {filing body}}` (channel `email`, no account, `contact.email` = the sender
 //!   unless given), `{"discard": true}`. 200 `{"id","status","reference"?}` (201 with the
@@ -52,7 +54,8 @@ pub fn triage_list(req: &Request, commune: &Commune) -> Result<Response, ApiErro
     .unwrap_or(0);
     let result = db::query(
         &conn,
-        "SELECT id, sender, subject, received_at, substr(body_text, 1, 280) FROM inbound_mail \
+        "SELECT id, sender, subject, received_at, substr(body_text, 1, 280), sender_verified \
+         FROM inbound_mail \
          WHERE commune = ? AND status = 'triage' ORDER BY received_at, rowid LIMIT ? OFFSET ?",
         &[
             db::text(commune.as_str()),
@@ -71,6 +74,7 @@ pub fn triage_list(req: &Request, commune: &Commune) -> Result<Response, ApiErro
                 "subject": text(row, 2),
                 "received_at": text(row, 3),
                 "excerpt": text(row, 4).map(|t| InboundMessage::excerpt(&t)),
+                "sender_verified": row.get::<i64>(5) == Some(1),
             })
         })
         .collect();
@@ -163,12 +167,14 @@ fn decision(body: &Json) -> Result<Decision, ApiError> {
 struct Queued {
     id: String,
     message: InboundMessage,
+    /// Whether the receiving server authenticated the sender.
+    verified: bool,
 }
 
 fn queued(conn: &Connection, commune: &Commune, id: &str) -> Result<Queued, ApiError> {
     let result = db::query(
         conn,
-        "SELECT status, raw FROM inbound_mail WHERE commune = ? AND id = ?",
+        "SELECT status, raw, sender_verified FROM inbound_mail WHERE commune = ? AND id = ?",
         &[db::text(commune.as_str()), db::text(id)],
     )?;
     let row = result.rows.first().ok_or(ApiError::NotFound)?;
@@ -181,6 +187,7 @@ fn queued(conn: &Connection, commune: &Commune, id: &str) -> Result<Queued, ApiE
     Ok(Queued {
         id: id.to_owned(),
         message,
+        verified: row.get::<i64>(2) == Some(1),
     })
 }
 
@@ -250,6 +257,7 @@ pub async fn triage_resolve(
                     commune,
                     &mail.id,
                     &mail.message,
+                    mail.verified,
                     &record,
                     Some(&agent),
                 )
@@ -339,6 +347,7 @@ async fn file_from_mail(
                 commune,
                 &mail.id,
                 &mail.message,
+                mail.verified,
                 &filed.record,
                 Some(agent),
             )?);

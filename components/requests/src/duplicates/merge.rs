@@ -36,7 +36,8 @@ pub async fn merge(
     commune: &Commune,
     reference: &str,
 ) -> Result<Response, ApiError> {
-    let caller = Caller::staff(req, commune)?;
+    // A citizen is answered by `access::load`: 404 unless the request is theirs.
+    let caller = Caller::signed_in(req, commune)?;
     let body = input::object(req, &["into"])?;
     let conn = crate::database()?;
     let (duplicate, acting) = access::load(&conn, commune, caller, reference, Who::Staff)?;

@@ -1,5 +1,6 @@
 //! `GET requests.{fmt}` and `GET requests/{id}.{fmt}` (no key): public requests (see
-//! [`super::publicity`]), newest first.
+//! [`super::publicity`]: filed public, for a service open to anonymous reports), newest first;
+//! any other is absent (404 by id).
 //!
 //! Filters: `service_request_id` (references, comma-separated, at most 1,000; overrides all
 //! the others), `service_code` (comma-separated), `start_date`/`end_date` (on
@@ -26,7 +27,7 @@ use spin_sdk::http::Response;
 
 use super::dates::{self, DAY};
 use super::params::Params;
-use super::publicity::{self, PUBLIC_ENTRIES};
+use super::publicity::{self, PUBLIC_ENTRIES, PUBLIC_REQUEST};
 use super::render::{self, Node};
 use super::{Call, Refusal};
 use crate::catalog::Service;
@@ -217,7 +218,7 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
         .collect();
     if !codes.is_empty() {
         let mut sql = format!(
-            "{} WHERE r.commune = ? AND r.service_code IN ({})",
+            "{} WHERE r.commune = ? AND {PUBLIC_REQUEST} AND r.service_code IN ({})",
             select(),
             placeholders(codes.len())
         );
@@ -271,7 +272,10 @@ pub async fn show(call: &Call, id: &str) -> Result<Response, Refusal> {
     let conn = crate::database()?;
     let found = rows(
         &conn,
-        &format!("{} WHERE r.commune = ? AND r.reference = ?", select()),
+        &format!(
+            "{} WHERE r.commune = ? AND {PUBLIC_REQUEST} AND r.reference = ?",
+            select()
+        ),
         &[db::text(commune.as_str()), db::text(id)],
     )?;
     let row = found.into_iter().next().ok_or_else(missing)?;

@@ -29,7 +29,10 @@
 //! files at once, so the token resolves immediately. Filing goes through
 //! [`crate::filing::file_from_json`] (channel `open311`, actor `open311` with the key's id,
 //! no account): the request, its Open311 details and its token are written in its one
-//! transaction with the `filed` timeline entry and event, delivered after the commit.
+//! transaction with the `filed` timeline entry and event, delivered after the commit. Such a
+//! request is public (the GeoReport contract publishes what apps file). An `Idempotency-Key`
+//! header makes retries safe as for `POST /api/requests` (the key belongs to the API key):
+//! the same key and body give the first answer again, another body 409.
 
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::service::{Channel as ServiceChannel, Datatype, Open311Type, ServiceDefinition};
@@ -43,6 +46,7 @@ use super::{Call, Refusal};
 use crate::api_keys::{self, ApiKey};
 use crate::caller::Caller;
 use crate::catalog;
+use crate::idempotency::{self, Key, Once};
 use crate::record::{Channel, Location, Record};
 use crate::timeline::Actor;
 use crate::{filing, form};
@@ -82,6 +86,17 @@ pub async fn file(call: &Call) -> Result<Response, Refusal> {
     let commune = &call.info.commune;
     let conn = crate::database()?;
     let key = key_of(&conn, commune, &call.params)?;
+    // A retry with the same `Idempotency-Key` (the app's) gets the first answer, unchecked.
+    let retry = call.retry_key.as_ref().map(|(retry, fingerprint)| Key {
+        caller: idempotency::app_owner(&key.id),
+        key: retry.clone(),
+        fingerprint: fingerprint.clone(),
+    });
+    if let Some(retry) = &retry {
+        if let Some((_, stored)) = idempotency::stored(&conn, commune, retry)? {
+            return Ok(created(call, &stored));
+        }
+    }
     let lang = call.lang()?;
     let mut errors = Vec::new();
     let service = match call.params.get("service_code") {
@@ -124,7 +139,13 @@ pub async fn file(call: &Call) -> Result<Response, Refusal> {
         body["location"] =
             json!({"lat": location.lat, "long": location.long, "address": location.address});
     }
-    let mut token = None;
+    let days = service.definition.processing_days;
+    let notice = if lang == "en" {
+        format!("Usual processing time: {days} days.")
+    } else {
+        format!("Délai de traitement habituel : {days} jours.")
+    };
+    let mut answer = Json::Null;
     let extras = &filing;
     let within = |conn: &Connection, record: &Record| -> anyhow::Result<()> {
         let new_token = if batch {
@@ -150,43 +171,52 @@ pub async fn file(call: &Call) -> Result<Response, Refusal> {
                 db::text(record.created_at.as_str()),
             ],
         )?;
-        token = new_token;
-        Ok(())
+        answer = json!({
+            "service_request_id": new_token.is_none().then(|| record.reference.clone()),
+            "token": new_token,
+            "service_notice": notice,
+            "account_id": extras.client_account,
+        });
+        idempotency::remember(conn, commune, retry.as_ref(), 200, &answer)
     };
-    let filed = filing::file_from_json(
-        &conn,
-        commune,
-        &Caller::Anonymous,
-        &body,
-        Channel::Open311,
-        None,
-        actor,
-        within,
-    )
-    .await
-    .map_err(refusal_of_filing)?;
-    let record = filed.0;
-    let days = service.definition.processing_days;
-    let notice = if lang == "en" {
-        format!("Usual processing time: {days} days.")
-    } else {
-        format!("Délai de traitement habituel : {days} jours.")
-    };
-    let id = match token {
+    let filed = idempotency::once(&conn, commune, retry.as_ref(), || async {
+        // Each filing tells its contact in the commune's name: the contact's hourly limit
+        // holds for apps too (not the client's: an app's server speaks for all its users).
+        crate::limits::contact_filing(&conn, commune, None, &body["contact"]).map_err(refusal_of_filing)?;
+        filing::file_from_json(
+            &conn,
+            commune,
+            &Caller::Anonymous,
+            &body,
+            Channel::Open311,
+            None,
+            actor,
+            within,
+        )
+        .await
+        .map_err(refusal_of_filing)
+    })
+    .await?;
+    if let Once::Stored(_, stored) = filed {
+        answer = stored;
+    }
+    Ok(created(call, &answer))
+}
+
+/// The answer to a filing, from its JSON (as stored for `Idempotency-Key`):
+/// `[{service_request_id | token, service_notice, account_id}]`.
+fn created(call: &Call, answer: &Json) -> Response {
+    let text = |name: &str| answer.get(name).and_then(Json::as_str).map(str::to_owned);
+    let id = match text("token") {
         Some(token) => ("token", Node::Text(token)),
-        None => ("service_request_id", Node::Text(record.reference.clone())),
+        None => ("service_request_id", Node::text(text("service_request_id"))),
     };
     let answer = Node::List(vec![Node::Object(vec![
         id,
-        ("service_notice", Node::Text(notice)),
-        ("account_id", Node::text(filing.client_account.clone())),
+        ("service_notice", Node::text(text("service_notice"))),
+        ("account_id", Node::text(text("account_id"))),
     ])]);
-    Ok(render::document(
-        call.format,
-        200,
-        "service_requests",
-        &answer,
-    ))
+    render::document(call.format, 200, "service_requests", &answer)
 }
 
 /// Why `definition` cannot be filed by an Open311 app, if it cannot.
@@ -450,8 +480,11 @@ pub fn token(call: &Call, token: &str) -> Result<Response, Refusal> {
     let conn = crate::database()?;
     let result = db::query(
         &conn,
-        "SELECT r.reference FROM open311_requests o JOIN requests r ON r.id = o.request_id \
-         WHERE o.commune = ? AND o.token = ?",
+        &format!(
+            "SELECT r.reference FROM open311_requests o JOIN requests r ON r.id = o.request_id \
+             WHERE o.commune = ? AND o.token = ? AND {}",
+            super::publicity::PUBLIC_REQUEST
+        ),
         &[db::text(call.info.commune.as_str()), db::text(token)],
     )?;
     let reference = db::first_text(&result).ok_or_else(|| Refusal::one(404, "no such token"))?;

@@ -1,8 +1,16 @@
-//! What Open311 may publish: requests for services that citizens may report without an
-//! account (`anonymous` in the catalogue: reports on the public space), never procedures
-//! about a person; and of their timelines, only what the commune said publicly (filing,
-//! status changes, reopening, merging, public messages of staff and of client apps), never a
+//! What Open311 may publish: requests whose filer agreed to it when filing (the request's
+//! `public` flag, decided then and never changed: an Open311 app's filing, or a report filed
+//! with `"publish": true`), for services that citizens may report without an account
+//! (`anonymous` in the catalogue: reports on the public space), never procedures about a
+//! person; and of their timelines, only what the commune said publicly (filing, status
+//! changes, reopening, merging, public messages of staff and of client apps), never a
 //! citizen's own messages, which may carry personal details.
+//!
+//! A request that is not public is absent from every Open311 answer (lists, by id, tokens,
+//! updates), as if it did not exist: its description, address and coordinates are the
+//! filer's, who did not agree to publish them. Both conditions hold at every read, so a
+//! service made anonymous-capable later publishes none of its past requests (they were filed
+//! not public), and one that stops being so stops publishing.
 
 use std::collections::BTreeMap;
 
@@ -46,6 +54,19 @@ pub async fn public_service(
     Ok(catalog::service_cached(conn, commune, code, None)
         .await?
         .filter(|service| service.definition.anonymous))
+}
+
+/// The SQL condition (on requests alias `r`) of the requests whose filer agreed to publish.
+pub const PUBLIC_REQUEST: &str = "r.public = 1";
+
+/// Whether request `request_id` was filed public.
+pub fn filed_public(conn: &Connection, request_id: &str) -> anyhow::Result<bool> {
+    let result = db::query(
+        conn,
+        "SELECT public FROM requests WHERE id = ?",
+        &[db::text(request_id)],
+    )?;
+    Ok(result.rows.first().and_then(|row| row.get::<i64>(0)) == Some(1))
 }
 
 /// The SQL condition (on timeline columns `kind`, `actor_kind`, `public` of alias `t`) of

@@ -28,7 +28,7 @@ use spin_sdk::http::Response;
 
 use super::dates;
 use super::list::{self, describe_entry, merged_note, original_reference};
-use super::publicity::{self, PUBLIC_ENTRIES, STATE_AFTER};
+use super::publicity::{self, PUBLIC_ENTRIES, PUBLIC_REQUEST, STATE_AFTER};
 use super::render::{self, Node};
 use super::{post, Call, Refusal};
 use crate::catalog::Service;
@@ -81,7 +81,8 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
             "SELECT t.seq, r.reference, t.at, t.kind, t.to_value, t.body, t.detail, \
              r.service_code, {STATE_AFTER}, r.merged_into FROM timeline t \
              JOIN requests r ON r.id = t.request_id \
-             WHERE t.commune = ? AND r.commune = t.commune AND r.service_code IN ({}) \
+             WHERE t.commune = ? AND r.commune = t.commune AND {PUBLIC_REQUEST} \
+             AND r.service_code IN ({}) \
              AND t.at >= ? AND t.at <= ? \
              AND t.kind <> 'filed' AND {PUBLIC_ENTRIES} ORDER BY t.seq LIMIT ? OFFSET ?",
             vec!["?"; codes.len()].join(", ")
@@ -188,6 +189,9 @@ pub async fn post(call: &Call) -> Result<Response, Refusal> {
     };
     let missing = || Refusal::one(404, format!("no request {reference:?}"));
     let found = record::load(&conn, commune, reference)?.ok_or_else(missing)?;
+    if !publicity::filed_public(&conn, &found.id)? {
+        return Err(missing());
+    }
     publicity::public_service(&conn, commune, &found.service_code)
         .await?
         .ok_or_else(missing)?;

@@ -122,10 +122,18 @@ pub fn load(
             message: "this request belongs to a department you are not in",
         });
     }
-    if owner {
-        return Err(ApiError::Forbidden {
+    Err(refusal_of_citizen(&caller, &record))
+}
+
+/// What a citizen gets on a staff route about `record`: 403 for their own request, 404 for
+/// anyone else's, as for a request that does not exist (nobody learns which references
+/// exist).
+pub fn refusal_of_citizen(caller: &Caller, record: &Record) -> ApiError {
+    if caller.account().is_some() && record.account_id.as_deref() == caller.account() {
+        ApiError::Forbidden {
             message: "this is for the commune's staff",
-        });
+        }
+    } else {
+        ApiError::NotFound
     }
-    Err(ApiError::NotFound)
 }

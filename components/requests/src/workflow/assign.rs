@@ -29,7 +29,8 @@ pub async fn assign(
     commune: &Commune,
     reference: &str,
 ) -> Result<Response, ApiError> {
-    let caller = Caller::staff(req, commune)?;
+    // A citizen is answered by `access::load`: 404 unless the request is theirs.
+    let caller = Caller::signed_in(req, commune)?;
     let body = input::object(req, &["department", "assignee"])?;
     let conn = crate::database()?;
     let (record, acting) = access::load(&conn, commune, caller, reference, Who::Staff)?;

@@ -17,7 +17,8 @@ use crate::workflow::access::{self, Who};
 use crate::workflow::{input, view};
 
 pub async fn note(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
-    let caller = Caller::staff(req, commune)?;
+    // A citizen is answered by `access::load`: 404 unless the request is theirs.
+    let caller = Caller::signed_in(req, commune)?;
     let text = read_text(req)?;
     let conn = crate::database()?;
     let (record, acting) = access::load(&conn, commune, caller, reference, Who::Staff)?;
