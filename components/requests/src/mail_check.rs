@@ -2,13 +2,19 @@
 //! provider, reads its delivery state, and asks for queued messages to be retried. Like the
 //! ping, it proves the chain works in a deployment (and lets tests drive the private
 //! notifications component through a public route).
+//!
+//! An administrator chooses the recipient only: the subject and text are fixed, and a commune
+//! sends at most [`PER_HOUR`] test messages an hour, so that the platform's sender (the
+//! commune's name on its domain) cannot become an administrator's mailing list
+//! (docs/SECURITY.md, A10).
 
+use guichet_guest::limits::{self, Limit, HOUR};
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, db, response, ApiError};
 use serde_json::{json, Value};
 use spin_sdk::http::{Method, Request, Response};
 
-use crate::{notifications, DATABASE};
+use crate::notifications;
 
 /// Only administrators may run the check.
 const ADMIN: &str = "admin";
@@ -16,21 +22,21 @@ const ADMIN: &str = "admin";
 /// that an administrator cannot read a citizen's one-time links here.
 const PURPOSE: &str = "diagnostic";
 const MAX_ID_LEN: usize = 64;
+/// Test messages one commune may send in an hour.
+pub const PER_HOUR: i64 = 20;
 
-/// Members the administrator may set. Only their types are checked here: every rule on their
-/// values is notifications' (its field errors come back unchanged, which is what the check is
-/// for).
+/// Members the administrator may set (the subject and text are fixed). Only their types are
+/// checked here: every rule on their values is notifications' (its field errors come back
+/// unchanged, which is what the check is for).
 const TEST_MESSAGE: Shape = Shape::Object(&[
     Member::required("to", Shape::Text),
     Member::optional("id", Shape::Text),
-    Member::optional("subject", Shape::Text),
-    Member::optional("text", Shape::Text),
 ]);
 
 const RETRY: Shape = Shape::Object(&[Member::optional("ignore_backoff", Shape::Bool)]);
 
-/// `POST /api/requests/diagnostics/mail` `{"to", "id"?, "subject"?, "text"?}`: sends a test
-/// message of the served commune; answers with notifications' status and body (200 sent, 202
+/// `POST /api/requests/diagnostics/mail` `{"to", "id"?}`: sends the test message of the
+/// served commune (429 beyond [`PER_HOUR`] an hour); answers with notifications' status and body (200 sent, 202
 /// queued or failed, 200 duplicate, 400 field errors).
 pub async fn send(req: &Request) -> Result<Response, ApiError> {
     let (commune, _claims) = guichet_guest::tokens::authorize(req, ADMIN).await?;
@@ -41,12 +47,12 @@ pub async fn send(req: &Request) -> Result<Response, ApiError> {
         return Err(ApiError::BadRequest { errors });
     }
     let given = |name: &str| json.get(name).and_then(Value::as_str).map(str::to_owned);
+    let conn = crate::database()?;
+    let hourly = Limit { max: PER_HOUR, window: HOUR };
+    limits::hit(&conn, &format!("{commune}:mail_check"), commune.as_str(), hourly)?;
     let id = match given("id") {
         Some(id) => id,
-        None => {
-            let conn = db::open(DATABASE)?;
-            format!("diag-{}", db::new_id_and_now(&conn)?.0)
-        }
+        None => format!("diag-{}", db::new_id_and_now(&conn)?.0),
     };
     let message = json!({
         "id": id,
@@ -55,11 +61,11 @@ pub async fn send(req: &Request) -> Result<Response, ApiError> {
         "to": given("to"),
         "purpose": PURPOSE,
         "language": "en",
-        "subject": given("subject").unwrap_or_else(|| "Guichet test message".to_owned()),
-        "text": given("text").unwrap_or_else(|| format!(
+        "subject": "Guichet test message",
+        "text": format!(
             "This test message was sent by an administrator of {commune} to check that Guichet \
              can send e-mail.\n\nMessage id: {id}\n"
-        )),
+        ),
     });
     let (status, answer) =
         notifications::call(Method::Post, "/internal/messages", Some(&message)).await?;
