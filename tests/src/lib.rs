@@ -211,6 +211,19 @@ impl Host {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
+    /// The log once it holds `needle`, or as it is after 10 s: a guest's lines reach the log
+    /// through the host's stderr and a reader thread, possibly after its answer arrived.
+    pub fn log_with(&self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if log.contains(needle) || std::time::Instant::now() >= deadline {
+                return log;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

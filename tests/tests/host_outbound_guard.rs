@@ -44,7 +44,8 @@ fn only_plain_http_to_a_component_id_chains_whatever_the_allowed_hosts() {
         assert_eq!(refused.status, 502, "{url}: {}", refused.body);
         assert!(refused.body.contains("HttpRequestDenied"), "{url}: {}", refused.body);
     }
-    assert!(host.log().contains("only http://ID.spin.internal chains"), "{}", host.log());
+    let log = host.log_with("only http://ID.spin.internal chains");
+    assert!(log.contains("only http://ID.spin.internal chains"), "{log}");
 }
 
 /// The probe app with `block_networks` added to its runtime config.

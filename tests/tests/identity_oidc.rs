@@ -667,7 +667,7 @@ fn the_client_secret_never_reaches_the_log() {
     let mut refused = Browser::default();
     let answer = sign_in(&mut refused, &g, "test-op", &[("login", MARIE), ("email_verified", "false"), ("sub", "other")]);
     assert_eq!(answer.status, 400);
-    let log = g.host.log();
+    let log = g.host.log_with("oidc sign-in refused");
     assert!(log.contains("oidc sign-in refused"), "refusals are logged: {log}");
     assert!(!log.contains(CLIENT_SECRET) && !log.contains(MARIE), "{log}");
 }
