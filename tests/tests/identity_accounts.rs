@@ -1,5 +1,5 @@
 //! Identity: accounts, passwords, rate limits, one-time links, tokens and keys, through the
-//! built components (checklist items 1-9, 11 and the bad-input rules).
+//! built components (docs/SECURITY.md items 1-9, 11 and the bad-input rules).
 
 use std::time::Duration;
 
@@ -278,7 +278,7 @@ fn logout_ends_one_sign_in_and_logout_all_ends_every_one_at_once() {
     assert_eq!(refresh(&tablet.refresh), 401);
     let laptop_after: Vec<u16> = (0..1).map(|_| refresh(&laptop.refresh)).collect();
     assert_eq!(laptop_after, [401]);
-    // Access tokens already issued live out their five minutes (checklist item 11).
+    // Access tokens already issued live out their five minutes (docs/SECURITY.md item 11).
     assert_eq!(g.get("/api/identity/me", Some(&tablet.access)).status, 200);
 }
 

@@ -1,4 +1,4 @@
-//! The portal's account pages and their browser sessions (security checklist item 10): cookies
+//! The portal's account pages and their browser sessions (security docs/SECURITY.md item 10): cookies
 //! `__Host-` with `Secure; HttpOnly; SameSite=Lax`, a new session id at sign-in, revocation on
 //! the server at logout, CSRF protection of every form; and escaping, languages, the e-mailed
 //! links' pages.

@@ -1,4 +1,4 @@
-//! A citizen's personal data (checklist items 22-24): the export gathers every component's
+//! A citizen's personal data (docs/SECURITY.md items 22-24): the export gathers every component's
 //! part and nothing of anyone else; erasure anonymises everywhere, keeps what the law requires
 //! with its legal basis, and frees the address; staff reads are shown to the citizen; consents
 //! are withdrawn with their dates kept.

@@ -1,4 +1,4 @@
-//! Identity's retention (checklist item 25): expired records leave active views at once, and
+//! Identity's retention (docs/SECURITY.md item 25): expired records leave active views at once, and
 //! the purge deletes what outlived its retention period, and nothing else.
 
 use guichet_tests::guichet::{tokens_of, Guichet, PASSWORD, PLATFORM_TOKEN};

@@ -1,5 +1,5 @@
 //! Identity's staff: invitations, departments, roles, disabling accounts, staff reads of
-//! citizens, and the commune boundary (checklist items 11, 14, 15, 22), through the built
+//! citizens, and the commune boundary (docs/SECURITY.md items 11, 14, 15, 22), through the built
 //! components and the mailbox.
 
 use guichet_tests::guichet::{claims_of, token_in, tokens_of, Guichet, Tokens, PASSWORD, PLATFORM_TOKEN};
@@ -341,7 +341,7 @@ fn staff_reads_of_a_citizen_state_their_purpose_and_are_logged() {
     assert_eq!(read.status, 200, "{}", read.body);
     assert_eq!(read.json()["email"], "citoyen@exemple.fr");
     assert_eq!(read.header("cache-control"), Some("no-store"));
-    // Looking up by address: a POST, so that the address never sits in a URL (checklist 19).
+    // Looking up by address: a POST, so that the address never sits in a URL (docs/SECURITY.md item 19).
     let search = "/api/identity/citizens/search";
     let found = g.post(search, &json!({"email": "Citoyen@exemple.fr", "purpose": "identity_check"}), Some(&agent));
     assert_eq!(found.status, 200, "{}", found.body);

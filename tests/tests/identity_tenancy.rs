@@ -1,4 +1,4 @@
-//! Identity across communes (checklist item 14): tokens, refresh tokens, links, passwords and
+//! Identity across communes (docs/SECURITY.md item 14): tokens, refresh tokens, links, passwords and
 //! ids of commune A used at commune B's host never reach B's data, on every identity route.
 //! Commune A is the seeded `demo` (hosts localhost, 127.0.0.1); B is `autre` (autre.localhost).
 

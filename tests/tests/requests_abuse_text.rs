@@ -1,5 +1,5 @@
 //! Text that would let anyone write the commune's messages is refused (issue #17, finding 1,
-//! and checklist 16): a contact name goes into the greeting of every e-mail and SMS sent in
+//! and docs/SECURITY.md item 16): a contact name goes into the greeting of every e-mail and SMS sent in
 //! the commune's name, so a name with a line break could add a header (`\r\nBcc:`) or a
 //! paragraph with a link. Names refuse every control character and bidirectional override;
 //! free text (descriptions, answers, messages) keeps its line breaks and refuses the rest.

@@ -339,7 +339,7 @@ fn merging_makes_the_duplicates_filer_a_follower_of_the_original_who_gets_its_ne
     };
 
     let citizen = g.keys.access_token(COMMUNE, "acct-alice", &["citizen"]);
-    // Not their request: as if it did not exist (checklist 12).
+    // Not their request: as if it did not exist (docs/SECURITY.md item 12).
     assert_eq!(merge(&duplicate, &original, &citizen).status, 404);
     let reply = merge(&duplicate, &original, &agent);
     assert_eq!(reply.status, 200, "{}", reply.body);

@@ -1,4 +1,4 @@
-//! Tenant isolation (security checklist 14): a token, an object id or a Host header of one
+//! Tenant isolation (security docs/SECURITY.md item 14): a token, an object id or a Host header of one
 //! commune never reaches another commune's data. One deployment, two communes: A is the seeded
 //! `demo` (host names `localhost` and `127.0.0.1`), B is `autre` (`autre.localhost`), created
 //! through identity's platform API. Every request goes to the same socket; only the `Host`

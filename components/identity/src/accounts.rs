@@ -1,5 +1,5 @@
 //! Citizens' accounts: registration, e-mail verification, sign-in, password reset and change
-//! of e-mail address (checklist items 1-5).
+//! of e-mail address (docs/SECURITY.md items 1-5).
 //!
 //! No answer tells whether an address has an account (item 4): registration and reset answer
 //! `202 {"status":"check_your_email"}` in every case, and what differs goes by e-mail to the

@@ -1,4 +1,4 @@
-//! Issuing access and refresh tokens (checklist items 7, 9, 11).
+//! Issuing access and refresh tokens (docs/SECURITY.md items 7, 9, 11).
 //!
 //! - Access token: EdDSA JWT, 5 minutes, `iss` (Spin variable `token_issuer`), `sub` (account
 //!   id), `aud` (the commune), `typ: "access"`, `roles`, `departments`, `jti`, `kid` in the

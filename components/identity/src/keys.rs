@@ -1,4 +1,4 @@
-//! Access-token signing keys (checklist item 8).
+//! Access-token signing keys (docs/SECURITY.md item 8).
 //!
 //! The secret Spin variable `identity_signing_keys` holds a JWKS of Ed25519 keys (RFC 8037
 //! `OKP` keys, `kid`, `x`, and `d` for a key that signs). The first key signs; the others are

@@ -1,4 +1,4 @@
-//! One-time links (checklist item 5): e-mail verification, password reset, e-mail change and
+//! One-time links (docs/SECURITY.md item 5): e-mail verification, password reset, e-mail change and
 //! staff invitations.
 //!
 //! A link carries a 256-bit secret in its URL fragment (`/account/…#token=…`): browsers never

@@ -1,4 +1,4 @@
-//! Passwords: the policy (checklist item 2) and Argon2id hashing (item 1).
+//! Passwords: the policy (docs/SECURITY.md item 2) and Argon2id hashing (item 1).
 //!
 //! - At least 12 characters, up to 256, never truncated, no composition rules; refused when it
 //!   is among the most common passwords (the `passwords` crate's list, plus French stems), uses

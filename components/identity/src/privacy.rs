@@ -1,4 +1,4 @@
-//! A citizen's personal data (GDPR; checklist items 22-24): download it all, erase it, see who
+//! A citizen's personal data (GDPR; docs/SECURITY.md items 22-24): download it all, erase it, see who
 //! read it. Routes below `/api/identity/me/` (bearer access token):
 //!
 //! - `GET export` ([`export`]): every record about the account, identity's own and every other

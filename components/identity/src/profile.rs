@@ -1,7 +1,7 @@
 //! The citizen's profile: names, phone, postal address, language, notification preferences.
 //!
 //! A citizen changes only these fields: e-mail (its own flow), roles, status and anything else
-//! is not a member of the schema, so sending it is a 400 `unknown_field` (checklist item 13).
+//! is not a member of the schema, so sending it is a 400 `unknown_field` (docs/SECURITY.md item 13).
 
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection};

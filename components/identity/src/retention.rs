@@ -1,4 +1,4 @@
-//! Retention (checklist item 25): how long identity keeps what, and the purge.
+//! Retention (docs/SECURITY.md item 25): how long identity keeps what, and the purge.
 //!
 //! Expired records already leave every active view (queries check expiry and revocation); the
 //! purge then deletes them for good:

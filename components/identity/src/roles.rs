@@ -1,4 +1,4 @@
-//! Roles and departments of an account in a commune (checklist item 15).
+//! Roles and departments of an account in a commune (docs/SECURITY.md item 15).
 //!
 //! Every account is a `citizen`; staff roles (`agent`, `supervisor`, `admin`) are granted per
 //! commune by its administrators, so an account has no staff power unless given one, and none

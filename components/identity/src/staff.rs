@@ -1,4 +1,4 @@
-//! Staff: the people who work for a commune, and what they may do (checklist items 14, 15, 22).
+//! Staff: the people who work for a commune, and what they may do (docs/SECURITY.md items 14, 15, 22).
 //!
 //! Every account is a citizen; staff roles (`agent`, `supervisor`, `admin`) are granted per
 //! commune, by invitation only ([`invitations`]): nobody has staff power unless an

@@ -1,4 +1,4 @@
-//! Rate limits (checklist item 3) and the bound on concurrent Argon2 work, in identity's
+//! Rate limits (docs/SECURITY.md item 3) and the bound on concurrent Argon2 work, in identity's
 //! SQLite database (tables `throttle_counters` and `argon2_leases`).
 //!
 //! Each limit is a fixed window: a row holds the count of one subject and when its window

@@ -1,4 +1,4 @@
-//! The portal's account pages, server-rendered HTML with browser sessions (checklist item 10).
+//! The portal's account pages, server-rendered HTML with browser sessions (docs/SECURITY.md item 10).
 //!
 //! Routes below `/account` (French by default, English with `?lang=en` or the account's
 //! language):

@@ -1,4 +1,4 @@
-//! The log of staff reads (checklist item 22): every time a member of staff reads a request
+//! The log of staff reads (docs/SECURITY.md item 22): every time a member of staff reads a request
 //! (`GET /api/requests/{ref}`, one of its files), the agents' queue (`GET /api/requests`: the
 //! filter, never the results) or a CSV export, one row says who, when, what and why
 //! (`?purpose=`, optional, one of [`PURPOSES`]). The row is written in the same transaction as

@@ -259,7 +259,7 @@ pub const MIGRATIONS: &[&str] = &[
     // ...except those filed by Open311 apps, which the GeoReport contract publishes.
     "UPDATE requests SET public = 1 WHERE channel = 'open311'",
     // every staff read of a request, of the queue (its filter) and of a CSV export
-    // (checklist 22): who, when, what, why; kept 12 months (retention.rs).
+    // (docs/SECURITY.md item 22): who, when, what, why; kept 12 months (retention.rs).
     "CREATE TABLE staff_reads (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         commune TEXT NOT NULL,

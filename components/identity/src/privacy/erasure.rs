@@ -1,4 +1,4 @@
-//! Erasure of a citizen's personal data (GDPR article 17; checklist item 24).
+//! Erasure of a citizen's personal data (GDPR article 17; docs/SECURITY.md item 24).
 //!
 //! The citizen re-authenticates with their password (an account without password, signed in
 //! through an external provider only, re-authenticates by its access token alone: such a token

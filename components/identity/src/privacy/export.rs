@@ -1,4 +1,4 @@
-//! The download of all of a citizen's personal data (GDPR articles 15 and 20; checklist item
+//! The download of all of a citizen's personal data (GDPR articles 15 and 20; docs/SECURITY.md item
 //! 23): one JSON file, `components.<component>.<record kind>`, with identity's records and each
 //! other component's. An incomplete file would mislead, so when a component does not answer the
 //! export fails (502) and the citizen tries again.

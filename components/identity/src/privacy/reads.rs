@@ -1,4 +1,4 @@
-//! "Who read my data": the log of staff reads of a citizen's profile (checklist item 22),
+//! "Who read my data": the log of staff reads of a citizen's profile (docs/SECURITY.md item 22),
 //! written by `staff::citizens` in the same transaction as each read.
 
 use guichet_guest::db::{self, Connection};

@@ -7,7 +7,7 @@
 //! - A change never leaves the commune without an active administrator (409 `last_admin`).
 //! - Disabling revokes every refresh token family and browser session of the account in the
 //!   same transaction; its access tokens still in circulation expire within 5 minutes (the
-//!   documented contract, checklist item 11). Nobody disables their own account.
+//!   documented contract, docs/SECURITY.md item 11). Nobody disables their own account.
 
 use guichet_guest::db::{self, Connection};
 use guichet_guest::shape::{self, Member, Shape};

@@ -1,4 +1,4 @@
-//! Staff reading a citizen's profile (checklist item 22: who read which personal record).
+//! Staff reading a citizen's profile (docs/SECURITY.md item 22: who read which personal record).
 //!
 //! Every read states its purpose (`?purpose=`, one of [`PURPOSES`]) and appends a row to
 //! `personal_data_reads` in the same transaction as the read itself: no profile leaves without

@@ -1,5 +1,5 @@
 //! What every state-changing request of the account pages must show before it is read
-//! (checklist item 10), in this order:
+//! (docs/SECURITY.md item 10), in this order:
 //!
 //! 1. Same origin: an `Origin` header, when present, must be the request's own origin, and a
 //!    `Sec-Fetch-Site: cross-site` is refused (browsers send one or both on every form POST).

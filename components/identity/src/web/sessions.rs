@@ -1,4 +1,4 @@
-//! Browser sessions of the portal's account pages (checklist item 10).
+//! Browser sessions of the portal's account pages (docs/SECURITY.md item 10).
 //!
 //! - The cookie `__Host-guichet-session` holds a 256-bit secret; the `sessions` table keeps
 //!   its SHA-256 only (a copy of the database cannot be replayed). Attributes:
