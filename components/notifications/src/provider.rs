@@ -64,7 +64,8 @@ impl Provider {
         )
     }
 
-    /// The e-mail provider at `origin` (see [`Provider::named`]).
+    /// The e-mail provider at `origin` (see [`Provider::named`]); the unit tests' shorthand.
+    #[cfg(test)]
     pub fn new(origin: &str, key: &str, from: &str) -> anyhow::Result<Self> {
         Self::named("mail", origin, key, from)
     }

@@ -86,30 +86,7 @@ pub fn insert_draft_claimed(
     draft: &Draft,
     delay: i64,
 ) -> anyhow::Result<Option<Claimed>> {
-    db::exec(
-        conn,
-        &format!(
-            "INSERT INTO messages (id, commune, account_id, channel, to_address, purpose, language, \
-             subject, body_text, status, attempts, next_attempt_at, in_flight_until, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 1, \
-             strftime('%Y-%m-%dT%H:%M:%SZ','now',?), strftime('%Y-%m-%dT%H:%M:%SZ','now',?), {NOW}) \
-             ON CONFLICT(id) DO NOTHING"
-        ),
-        &[
-            db::text(draft.id.as_str()),
-            db::text(commune),
-            draft.account_id.as_deref().map_or(Value::Null, db::text),
-            db::text(draft.channel.as_str()),
-            db::text(draft.to.as_str()),
-            db::text(draft.purpose),
-            db::text(draft.language),
-            db::text(draft.subject.as_str()),
-            db::text(draft.text.as_str()),
-            db::text(format!("+{delay} seconds")),
-            db::text(IN_FLIGHT),
-        ],
-    )
-    .context("storing the message")?;
+    insert_draft(conn, commune, draft, First::Claimed { delay })?;
     Ok((conn.changes() == 1).then(|| Claimed {
         outgoing: Outgoing {
             id: draft.id.clone(),
@@ -130,28 +107,54 @@ pub fn insert_draft_refused(
     draft: &Draft,
     reason: &str,
 ) -> anyhow::Result<()> {
+    insert_draft(conn, commune, draft, First::Refused { reason })
+}
+
+/// How a drafted message is first stored.
+enum First<'a> {
+    /// Queued, its first attempt counted and in flight, the next one `delay` seconds away.
+    Claimed { delay: i64 },
+    /// Failed before any attempt, for `reason`.
+    Refused { reason: &'a str },
+}
+
+/// Stores `draft` in its first state unless a message with its id exists.
+fn insert_draft(conn: &Connection, commune: &str, draft: &Draft, first: First<'_>) -> anyhow::Result<()> {
+    let (status, attempts, delay, in_flight, reason) = match first {
+        First::Claimed { delay } => ("queued", 1, delay, Some(IN_FLIGHT), None),
+        First::Refused { reason } => ("failed", 0, 0, None, Some(reason)),
+    };
+    let opt = |v: Option<&str>| v.map_or(Value::Null, db::text);
     db::exec(
         conn,
         &format!(
             "INSERT INTO messages (id, commune, account_id, channel, to_address, purpose, language, \
-             subject, body_text, status, attempts, next_attempt_at, last_error, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'failed', 0, {NOW}, ?, {NOW}) \
+             subject, body_text, status, attempts, next_attempt_at, in_flight_until, last_error, \
+             created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now',?), \
+             CASE WHEN ?13 IS NULL THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%SZ','now',?13) END, \
+             ?, {NOW}) \
              ON CONFLICT(id) DO NOTHING"
         ),
         &[
             db::text(draft.id.as_str()),
             db::text(commune),
-            draft.account_id.as_deref().map_or(Value::Null, db::text),
+            opt(draft.account_id.as_deref()),
             db::text(draft.channel.as_str()),
             db::text(draft.to.as_str()),
             db::text(draft.purpose),
             db::text(draft.language),
             db::text(draft.subject.as_str()),
             db::text(draft.text.as_str()),
-            db::text(reason),
+            db::text(status),
+            Value::Integer(attempts),
+            db::text(format!("+{delay} seconds")),
+            opt(in_flight),
+            opt(reason),
         ],
     )
-    .context("storing the refused message")
+    .context("storing the drafted message")?;
+    Ok(())
 }
 
 /// The status of message `id`, if it exists.
