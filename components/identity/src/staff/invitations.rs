@@ -150,8 +150,7 @@ const INVITATIONS_PER_COMMUNE: throttle::Limit = throttle::Limit { scope: "invit
 /// notifications after the commit (see [`mail`]). 429 past [`INVITATIONS_PER_COMMUNE`].
 async fn send(conn: &Connection, commune: &Commune, origin: &str, invitation: &Invitation, invited_by: &str) -> Result<(), ApiError> {
     let throttle = Throttle::open(commune)?;
-    throttle.check(INVITATIONS_PER_COMMUNE, commune.as_str())?;
-    throttle.hit(INVITATIONS_PER_COMMUNE, commune.as_str())?;
+    throttle.take(INVITATIONS_PER_COMMUNE, commune.as_str())?;
     let existing = accounts::by_email(conn, commune, &invitation.email)?;
     let language = match &existing {
         Some(account) => account.language.clone(),
@@ -231,6 +230,9 @@ pub fn accept(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     }
     let invitation = pending(ctx, &form.token)?;
     let cost = Cost::configured();
+    // The Argon2 work below takes a hashing slot like any password check (docs/SECURITY.md, item 3).
+    let throttle = Throttle::open(&ctx.commune)?;
+    let slot = throttle.admit(&invitation.email.key(), &[])?;
     let plan = match accounts::by_email(&ctx.conn, &ctx.commune, &invitation.email)? {
         Some(account) if account.status != "active" => {
             return Err(ApiError::Forbidden { message: "this account is disabled" });
@@ -256,6 +258,7 @@ pub fn accept(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
             Plan::Create(password::hash(&form.password, cost)?)
         }
     };
+    drop(slot);
     let language = first_language(&ctx.conn, &ctx.commune)?;
     let account = atomic(&ctx.conn, |conn| {
         links::consume(conn, &ctx.commune, Purpose::Invitation, &form.token)?;
