@@ -22,6 +22,8 @@ use crate::workflow::rules;
 
 /// How far a report may be from another to be the same problem.
 pub const RADIUS_M: f64 = 200.0;
+/// The step distances are shown in.
+const DISTANCE_STEP_M: f64 = 25.0;
 /// How old a report may be to still be offered.
 pub const WINDOW_DAYS: i64 = 30;
 /// How many are offered.
@@ -98,7 +100,9 @@ pub async fn similar(req: &Request, commune: &Commune) -> Result<Response, ApiEr
                 "service_name": names.get(ask.lang.as_str()).or_else(|| names.get("fr")).cloned().unwrap_or(Json::Null),
                 "state": state,
                 "state_label": label,
-                "distance_m": distance.round(),
+                // Rounded up to 25 m: exact distances from a few points would give away where a
+                // report that was not published was made (docs/SECURITY.md, A9).
+                "distance_m": (distance / DISTANCE_STEP_M).ceil().max(1.0) * DISTANCE_STEP_M,
                 "created_at": text(5),
             }),
         ));
