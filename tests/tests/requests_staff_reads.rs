@@ -116,6 +116,22 @@ fn queue_and_csv_reads_are_logged_with_their_filter_not_their_results() {
 }
 
 #[test]
+fn reading_the_e_mails_waiting_for_triage_is_logged_too() {
+    // Their senders' addresses and first lines are personal data, like a request's.
+    let g = Guichet::start();
+    let agent = staff(&g, "agent-7", &["agent"]);
+    let list = g.get(&format!("{REQUESTS}/triage?limit=10&purpose=support"), Some(&agent));
+    assert_eq!(list.status, 200, "{}", list.body);
+    let refused = g.get(&format!("{REQUESTS}/triage?purpose=curiosity"), Some(&agent));
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let logged = reads(&g, "?kind=triage");
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0]["reader"].as_str().or(logged[0]["reader_id"].as_str()), Some("agent-7"), "{}", logged[0]);
+    assert_eq!(logged[0]["filter"], "limit=10");
+    assert_eq!(logged[0]["purpose"], "support");
+}
+
+#[test]
 fn reads_older_than_twelve_months_are_purged() {
     let g = Guichet::start();
     let filed = anonymous_report(&g, "a@example.org");

@@ -29,7 +29,7 @@ pub const PURPOSES: &[&str] = &[
     "statistics",
 ];
 /// The kinds of read.
-const KINDS: &[&str] = &["request", "attachment", "queue", "export"];
+const KINDS: &[&str] = &["request", "attachment", "queue", "export", "triage"];
 /// Default and largest page of the admin list.
 const LIMIT: i64 = 100;
 const LIMIT_MAX: i64 = 1_000;
@@ -44,7 +44,8 @@ pub enum Read<'a> {
         id: &'a str,
         reference: &'a str,
     },
-    /// The queue (`queue`) or a CSV export (`export`), with the filter (the query string).
+    /// The queue (`queue`), a CSV export (`export`) or the e-mails waiting for triage
+    /// (`triage`), with the filter (the query string).
     List { kind: &'static str, filter: &'a str },
 }
 

@@ -33,15 +33,21 @@ const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 200;
 
 pub fn triage_list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
-    Caller::staff(req, commune)?;
+    let caller = Caller::staff(req, commune)?;
     let query = Query::of(req);
     let mut errors = Vec::new();
     let limit = number(&query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, &mut errors);
     let offset = number(&query, "offset", 0, 0, i64::MAX, &mut errors);
+    let purpose = crate::reads::purpose(&query).map_err(|e| errors.extend(e.errors())).ok().flatten();
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
     }
     let conn = crate::database()?;
+    // Senders' addresses and the start of their mails are personal data: the read is logged
+    // like the queue's (docs/SECURITY.md, item 22).
+    let filter = crate::reads::without_purpose(req.query());
+    let read = crate::reads::Read::List { kind: "triage", filter: &filter };
+    crate::reads::log(&conn, commune, caller.account().unwrap_or_default(), &read, purpose)?;
     let params = [db::text(commune.as_str())];
     let total = db::query(
         &conn,
