@@ -17,7 +17,13 @@ export SPIN_VARIABLE_PLATFORM_ADMIN_TOKEN="$(cat .spin/platform-token)"
 export SPIN_VARIABLE_MAIL_API_ORIGIN="http://127.0.0.1:8025"
 # SMS go to the same local mailbox (the SMS provider's API has the e-mail provider's shape).
 export SPIN_VARIABLE_SMS_API_ORIGIN="http://127.0.0.1:8025"
-export SPIN_VARIABLE_PUBLIC_ORIGIN="http://$listen"
+# Links in messages go to the demo's own address; a wildcard listen address is reached as
+# localhost (a public origin over http must be a loopback one; set PUBLIC_ORIGIN otherwise).
+case "$listen" in
+  0.0.0.0:*|\[::\]:*) origin_host="localhost:${listen##*:}" ;;
+  *) origin_host="$listen" ;;
+esac
+export SPIN_VARIABLE_PUBLIC_ORIGIN="${PUBLIC_ORIGIN:-http://$origin_host}"
 export SPIN_VARIABLE_INBOUND_MAIL_SECRET="$(cat .spin/inbound-mail-secret)"
 ./target/release/guichet-mailbox --listen 127.0.0.1:8025 &
 mailbox=$!
