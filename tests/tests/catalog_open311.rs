@@ -1,5 +1,5 @@
 //! The catalogue as Open311 GeoReport v2 services, through the real host, checked against
-//! the contract (../shared/docs/open311-georeport-v2.md) and with a third-party client
+//! the contract (docs/OPEN311.md) and with a third-party client
 //! (`georeport` from PyPI) and Python's XML parser.
 
 mod catalog_support;

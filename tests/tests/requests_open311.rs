@@ -1,5 +1,5 @@
 //! Open311 GeoReport v2 requests through the real host, checked against the contract
-//! (../shared/docs/open311-georeport-v2.md): API keys, discovery, filing with a key, listing
+//! (docs/OPEN311.md): API keys, discovery, filing with a key, listing
 //! with every filter and limit, reading one, tokens, errors, XML, `extensions=true` and
 //! mySociety's `servicerequestupdates`. A third-party client (`georeport` from PyPI, unchanged,
 //! with its own `requests` and `xmltodict`) drives the main path: tests/python/open311_client.py.

@@ -1,4 +1,4 @@
-//! The catalogue as Open311 GeoReport v2 services (`../shared/docs/open311-georeport-v2.md`).
+//! The catalogue as Open311 GeoReport v2 services (`docs/OPEN311.md`).
 //!
 //! - `GET /open311/v2/services.{json,xml}`: every published service: `service_code`,
 //!   `service_name`, `description`, `metadata` (true when its form has fields), `type`,

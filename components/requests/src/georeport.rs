@@ -1,4 +1,4 @@
-//! Open311 GeoReport v2 requests (`../shared/docs/open311-georeport-v2.md`); the catalogue
+//! Open311 GeoReport v2 requests (`docs/OPEN311.md`); the catalogue
 //! serves `services` and service definitions, everything else under `/open311/v2/` is here:
 //!
 //! - `GET discovery.{fmt}` ([`discovery`]): changeset, contact, key service, this endpoint.
