@@ -2,16 +2,18 @@
 //! `/internal/...`): the whole bilingual definition of a service, for `requests`, which checks
 //! answers against its form and follows its workflow.
 //!
-//! - `GET /internal/services/{code}?commune=C[&version=N]`: `{"version","status",
-//!   "definition"}` of the published version (or of version N, kept after archiving: requests
-//!   filed against it still need it); 404 when there is none.
+//! - `GET /internal/services/{code}?commune=C[&version=N]`: the `catalog` contract's
+//!   `published-service` (`wit/catalog.wit`) of the published version (or of version N, kept
+//!   after archiving: requests filed against it still need it); 404 when there is none.
 //!
 //! The commune is a parameter, not the host name: a chained request is addressed to
 //! `catalog.spin.internal`, and the caller has already resolved the commune it serves.
 
+use guichet_guest::catalog_contract;
+use guichet_guest::contracts::catalog::{PublishedService, ServiceStatus};
 use guichet_guest::query::Query;
+use guichet_guest::service::Status;
 use guichet_guest::{response, ApiError, Commune, FieldError};
-use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use crate::store::Store;
@@ -51,12 +53,17 @@ pub fn service(req: &Request, code: &str) -> Result<Response, ApiError> {
         None => store.published(code)?,
     }
     .ok_or(ApiError::NotFound)?;
+    let status = match status {
+        Status::Published => ServiceStatus::Published,
+        Status::Archived => ServiceStatus::Archived,
+        Status::Draft => ServiceStatus::Draft,
+    };
     Ok(response::json(
         200,
-        &json!({
-            "version": published.version,
-            "status": status.as_str(),
-            "definition": published.definition,
-        }),
+        &PublishedService {
+            version: published.version,
+            status,
+            definition: catalog_contract::to_contract(published.definition),
+        },
     ))
 }

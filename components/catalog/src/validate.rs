@@ -10,7 +10,8 @@
 //! 1..=1000, documents 1..=300 (at most 50), eligibility 1..=2000, value names 1..=200, state
 //! labels 1..=120; at most 100 fields, 200 values per field, 50 states, 500 transitions;
 //! `min_length`/`max_length` 0..=100000; patterns at most 500 characters; fees 0..=100000000
-//! cents in a 3-letter currency; keywords without commas (Open311 joins them with commas).
+//! cents in a 3-letter currency; keywords without commas (Open311 joins them with commas);
+//! a state's declared `open311_status` says what its `open` says (`fixed` is closed).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -588,6 +589,21 @@ fn workflow(errors: &mut Vec<FieldError>, path: &str, workflow: &Workflow) {
             &state.label,
             STATE_LABEL_MAX,
         );
+        // Open311 apps read `open`/`closed` from the status: it must say what `open` says.
+        if let Some(status) = state.open311_status {
+            if status.is_open() != state.open {
+                errors.push(FieldError::new(
+                    join(&index(&states_path, i), "open311_status"),
+                    "inconsistent",
+                    format!(
+                        "{} is the status of {} requests; this state has open: {}",
+                        status.as_str(),
+                        if status.is_open() { "open" } else { "closed" },
+                        state.open
+                    ),
+                ));
+            }
+        }
     }
     let initial_known = states.contains_key(workflow.initial.as_str());
     if !initial_known {
@@ -757,6 +773,18 @@ mod tests {
     #[test]
     fn the_complete_example_is_valid() {
         assert_eq!(found(&full_definition()), Vec::<(String, String)>::new());
+    }
+
+    #[test]
+    fn a_state_open311_status_must_agree_with_its_openness_and_be_known() {
+        let mut value = full_definition();
+        value["workflow"]["states"][0]["open311_status"] = json!("fixed");
+        value["workflow"]["states"][1]["open311_status"] = json!("in_progress");
+        value["workflow"]["states"][3]["open311_status"] = json!("maybe");
+        let errors = found(&value);
+        assert_has(&errors, "workflow.states[0].open311_status", "inconsistent");
+        assert!(!has(&errors, "workflow.states[1].open311_status", "inconsistent"));
+        assert!(errors.iter().any(|(f, _)| f == "workflow.states[3].open311_status"), "{errors:?}");
     }
 
     #[test]

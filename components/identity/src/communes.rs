@@ -8,6 +8,7 @@
 //! `default_commune_hosts`.
 
 use anyhow::Context as _;
+use guichet_guest::contracts::communes::Resolved;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, query::Query, response, ApiError, Commune, FieldError};
@@ -161,7 +162,27 @@ pub fn resolve_route(req: &Request) -> Result<Response, ApiError> {
     let host = query.non_empty("host").map(str::to_lowercase);
     let conn = context::open()?;
     let commune = resolve(&conn, host.as_deref())?.ok_or_else(unknown)?;
-    Ok(response::json(200, &describe(&conn, &commune)?))
+    Ok(response::json(200, &resolved(&conn, commune)?))
+}
+
+/// The `communes` contract's answer for `commune`.
+fn resolved(conn: &Connection, commune: Commune) -> anyhow::Result<Resolved> {
+    let rows = db::query(
+        conn,
+        "SELECT name, languages FROM communes WHERE id = ?",
+        &[db::text(commune.as_str())],
+    )?;
+    let row = rows.rows.first().context("resolved commune has no row")?;
+    let languages: Vec<String> = row
+        .get::<&str>(1)
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default();
+    Ok(Resolved {
+        public_origin: origin(conn, &commune)?,
+        commune: commune.as_str().to_owned(),
+        name: row.get::<&str>(0).unwrap_or_default().to_owned(),
+        languages,
+    })
 }
 
 /// `GET /api/identity/commune`: the commune served here, public.

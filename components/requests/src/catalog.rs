@@ -1,5 +1,6 @@
-//! The catalogue, read by service chaining (`http://catalog.spin.internal/internal/...`): the
-//! definition of the service a request is filed for (its form, workflow, processing time).
+//! The catalogue, read by service chaining (the `catalog` contract, through
+//! `guichet_guest::clients::catalog`): the definition of the service a request is filed for
+//! (its form, workflow with each state's Open311 status, processing time).
 //!
 //! [`service_cached`] keeps what it reads in the `service_cache` table: a published version
 //! never changes, so `(code, version)` is kept for good; "the current version" is trusted for
@@ -7,13 +8,11 @@
 //! minute, and filing does not chain to the catalogue on every request.
 
 use anyhow::{anyhow, Context as _};
+use guichet_guest::contracts::catalog::{PublishedService, ServiceStatus};
 use guichet_guest::db::{self, Connection, Value};
-use guichet_guest::service::ServiceDefinition;
-use guichet_guest::Commune;
+use guichet_guest::service::{Open311Status, ServiceDefinition};
+use guichet_guest::{catalog_contract, clients, Commune};
 use serde::Deserialize;
-use spin_sdk::http::{Request, Response};
-
-const BASE: &str = "http://catalog.spin.internal";
 /// How long "the current published version" read from the catalogue is trusted.
 pub const CURRENT_TTL_SECONDS: i64 = 60;
 
@@ -30,6 +29,17 @@ impl Service {
     /// Whether new requests may be filed for it.
     pub fn is_open_for_filing(&self) -> bool {
         self.status == "published"
+    }
+
+    /// The Open311 status of requests in `state`, as the catalogue declares it with the state
+    /// (a state the workflow does not have: its default, as a closed state).
+    pub fn open311_status(&self, state: &str) -> Open311Status {
+        self.definition
+            .workflow
+            .states
+            .iter()
+            .find(|s| s.code == state)
+            .map_or_else(|| Open311Status::default_for(state, false), |s| s.open311_status())
     }
 
     /// Whether `state` is an open state of its workflow (unknown states count as closed).
@@ -116,21 +126,26 @@ async fn fetch(
     {
         return Ok(None);
     }
-    let mut url = format!("{BASE}/internal/services/{code}?commune={}", commune.as_str());
-    if let Some(version) = version {
-        url.push_str(&format!("&version={version}"));
-    }
-    let response: Response = spin_sdk::http::send(Request::get(url).build())
-        .await
-        .map_err(|e| anyhow!("asking the catalogue for {code:?}: {e:?}"))?;
-    match *response.status() {
-        200 => serde_json::from_slice(response.body())
-            .map(Some)
-            .context("reading the catalogue's service"),
-        404 => Ok(None),
-        status => Err(anyhow!(
-            "the catalogue answered {status} for {code:?}: {}",
-            String::from_utf8_lossy(response.body())
-        )),
+    let published = clients::catalog::service(commune, code, version).await?;
+    Ok(published.map(Service::from))
+}
+
+impl From<PublishedService> for Service {
+    fn from(published: PublishedService) -> Self {
+        let PublishedService {
+            version,
+            status,
+            definition,
+        } = published;
+        let status = match status {
+            ServiceStatus::Draft => "draft",
+            ServiceStatus::Published => "published",
+            ServiceStatus::Archived => "archived",
+        };
+        Service {
+            version,
+            status: status.to_owned(),
+            definition: catalog_contract::from_contract(definition),
+        }
     }
 }

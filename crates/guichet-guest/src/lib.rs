@@ -7,6 +7,8 @@
 //! - [`error`]: [`ApiError`], the one place where failures become HTTP statuses and JSON bodies
 //!   (`{"errors":[{"field":..,"code":..,"message":..}]}`).
 //! - [`body`]: reading JSON request bodies with a size limit.
+//! - [`clients`]: one typed client per interface of `wit/` (every service-chaining call), and
+//!   the 400 for a chained body outside its contract.
 //! - [`client`]: the client's address for rate limits (`trusted_proxies`, IPv6 by /64).
 //! - [`response`]: JSON/text/HTML responses (`Cache-Control: no-store` on JSON by default), and
 //!   public cacheable ones with a strong `ETag` and `304 Not Modified`.
@@ -23,6 +25,7 @@
 //!   keep personal data.
 //! - [`shape`]: the structure of a JSON body as data, and a check listing every structural
 //!   error at once (unknown, missing and mistyped members), before serde sees it.
+//! - [`catalog_contract`]: the service definition to and from the `catalog` contract.
 //! - [`service`]: the service definition of the catalogue (form and workflow), which
 //!   `requests` reads to check answers and follow the workflow.
 //! - [`tenant`]: the commune a request is addressed to, from its host name (asked of `identity`
@@ -38,7 +41,9 @@
 //! guichet-guest` runs natively; host calls only happen when a component runs under Spin.
 
 pub mod body;
+pub mod catalog_contract;
 pub mod client;
+pub mod clients;
 pub mod commune;
 pub mod db;
 mod entry;
@@ -59,6 +64,10 @@ pub mod tenant;
 pub mod text;
 #[cfg(feature = "tokens")]
 pub mod tokens;
+
+/// The contracts' types, generated from `wit/` (re-exported so that every component reaches
+/// them through the one crate it already links).
+pub use guichet_contracts as contracts;
 
 pub use commune::{Commune, DomainError};
 pub use error::{ApiError, FieldError};

@@ -77,9 +77,29 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `text` percent-encoded for a query string (everything but RFC 3986's unreserved
+/// characters: the `[`, `]` and `:` of an IPv6 literal).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_host_is_percent_encoded_in_a_query() {
+        assert_eq!(escape("[::1]"), "%5B%3A%3A1%5D");
+        assert_eq!(escape("mairie.example-1.org"), "mairie.example-1.org");
+    }
 
     #[test]
     fn plus_signs_and_percent_escapes_are_decoded_as_utf8() {

@@ -270,13 +270,95 @@ pub struct Workflow {
     pub transitions: Vec<Transition>,
 }
 
-/// A state of the workflow; Open311 reports `open` ones as `open`, the others as `closed`.
+/// A state of the workflow, with what Open311 apps are told of requests in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
     pub code: String,
     pub label: Text,
     pub open: bool,
+    /// Declared by the catalogue's author; when absent, [`Open311Status::default_for`] the
+    /// state (so definitions written before it existed keep their meaning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open311_status: Option<Open311Status>,
+}
+
+impl State {
+    /// The Open311 status of requests in this state: the declared one, else the default.
+    pub fn open311_status(&self) -> Open311Status {
+        self.open311_status
+            .unwrap_or_else(|| Open311Status::default_for(&self.code, self.open))
+    }
+}
+
+/// What Open311 apps are told of a request in a state: GeoReport v2's `open` and `closed`,
+/// and mySociety's extended statuses of `servicerequestupdates` (which say more of either).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Open311Status {
+    Open,
+    Investigating,
+    InProgress,
+    ActionScheduled,
+    Fixed,
+    Duplicate,
+    NotCouncilsResponsibility,
+    NoFurtherAction,
+    Closed,
+}
+
+impl Open311Status {
+    pub const NAMES: &'static [&'static str] = &[
+        "open",
+        "investigating",
+        "in_progress",
+        "action_scheduled",
+        "fixed",
+        "duplicate",
+        "not_councils_responsibility",
+        "no_further_action",
+        "closed",
+    ];
+
+    /// The name Open311 uses (`in_progress`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Investigating => "investigating",
+            Self::InProgress => "in_progress",
+            Self::ActionScheduled => "action_scheduled",
+            Self::Fixed => "fixed",
+            Self::Duplicate => "duplicate",
+            Self::NotCouncilsResponsibility => "not_councils_responsibility",
+            Self::NoFurtherAction => "no_further_action",
+            Self::Closed => "closed",
+        }
+    }
+
+    /// Whether the status says the request still awaits the commune (GeoReport v2 `open`).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Self::Open | Self::Investigating | Self::InProgress | Self::ActionScheduled
+        )
+    }
+
+    /// The status of a state that declares none: by the usual state codes of the demo
+    /// catalogue (the mapping Guichet applied before states declared it), else `open` or
+    /// `closed` as the state is.
+    pub fn default_for(code: &str, open: bool) -> Self {
+        match code {
+            "duplicate" => Self::Duplicate,
+            "not-municipal" => Self::NotCouncilsResponsibility,
+            "in-progress" => Self::InProgress,
+            "acknowledged" => Self::Investigating,
+            "scheduled" | "confirmed" => Self::ActionScheduled,
+            "resolved" | "completed" | "delivered" => Self::Fixed,
+            "refused" | "declined" => Self::NoFurtherAction,
+            _ if open => Self::Open,
+            _ => Self::Closed,
+        }
+    }
 }
 
 /// Who may move a request from one state to another.
@@ -408,6 +490,7 @@ const STATE: Shape = Shape::Object(&[
     Member::required("code", Shape::Text),
     Member::required("label", TEXT),
     Member::required("open", Shape::Bool),
+    Member::optional("open311_status", Shape::OneOf(Open311Status::NAMES)),
 ]);
 const TRANSITION: Shape = Shape::Object(&[
     Member::required("from", Shape::Text),
@@ -501,7 +584,8 @@ pub fn example_definition() -> Value {
             "states": [
                 {"code": "submitted", "label": {"fr": "Déposée", "en": "Submitted"}, "open": true},
                 {"code": "in-review", "label": {"fr": "En instruction", "en": "In review"}, "open": true},
-                {"code": "granted", "label": {"fr": "Accordée", "en": "Granted"}, "open": false},
+                {"code": "granted", "label": {"fr": "Accordée", "en": "Granted"}, "open": false,
+                 "open311_status": "fixed"},
                 {"code": "refused", "label": {"fr": "Refusée", "en": "Refused"}, "open": false}
             ],
             "transitions": [
@@ -577,6 +661,13 @@ mod tests {
                 "{name}"
             );
         }
+        for name in Open311Status::NAMES {
+            assert_eq!(
+                serde_json::from_value::<Open311Status>(json!(name)).map(Open311Status::as_str).ok(),
+                Some(*name),
+                "{name}"
+            );
+        }
         for name in FeeDue::NAMES {
             assert!(
                 serde_json::from_value::<FeeDue>(json!(name)).is_ok(),
@@ -590,6 +681,39 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn a_state_without_an_open311_status_gets_the_one_its_code_and_openness_imply() {
+        let state = |code: &str, open: bool, declared: Option<Open311Status>| State {
+            code: code.into(),
+            label: Text::default(),
+            open,
+            open311_status: declared,
+        };
+        assert_eq!(state("resolved", false, None).open311_status(), Open311Status::Fixed);
+        assert_eq!(state("in-progress", true, None).open311_status(), Open311Status::InProgress);
+        assert_eq!(state("waiting", true, None).open311_status(), Open311Status::Open);
+        assert_eq!(state("archived", false, None).open311_status(), Open311Status::Closed);
+        assert_eq!(
+            state("resolved", false, Some(Open311Status::NoFurtherAction)).open311_status(),
+            Open311Status::NoFurtherAction,
+            "a declared status wins"
+        );
+    }
+
+    #[test]
+    fn a_state_without_a_declared_status_serialises_as_before() {
+        let state = State {
+            code: "new".into(),
+            label: Text::default(),
+            open: true,
+            open311_status: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&state).ok(),
+            Some(json!({"code": "new", "label": {"fr": "", "en": ""}, "open": true}))
+        );
     }
 
     #[test]

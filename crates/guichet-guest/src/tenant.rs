@@ -25,15 +25,12 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use anyhow::{anyhow, bail, Context as _};
-use serde::Deserialize;
-use spin_sdk::http::{Request, Response};
+use anyhow::{anyhow, Context as _};
+use guichet_contracts::communes::Resolved;
+use spin_sdk::http::Request;
 
-use crate::{ApiError, Commune};
+use crate::{clients, ApiError, Commune};
 
-/// Where identity answers, by service chaining (the caller's `allowed_outbound_hosts` must
-/// list it).
-const IDENTITY: &str = "http://identity.spin.internal";
 /// Longest DNS name (RFC 1035), without the trailing dot.
 const MAX_NAME: usize = 253;
 /// Longest DNS label (RFC 1035).
@@ -181,69 +178,36 @@ pub fn request_host(req: &Request) -> Result<Host, ApiError> {
     })
 }
 
-/// Asks identity which commune is served at `host`: `None` when none is.
+/// Asks identity which commune is served at `host` (the `communes` contract): `None` when
+/// none is.
 pub async fn lookup(host: &Host) -> anyhow::Result<Option<CommuneInfo>> {
-    let url = format!(
-        "{IDENTITY}/internal/communes/resolve?host={}",
-        query_escape(host.as_str())
-    );
-    let response: Response = spin_sdk::http::send(Request::get(url).build())
-        .await
-        .map_err(|e| anyhow!("asking identity for the commune of {host}: {e:?}"))?;
-    answer(*response.status(), response.body())
+    clients::communes::resolve(host)
+        .await?
+        .map(CommuneInfo::try_from)
+        .transpose()
         .with_context(|| format!("identity's answer for the commune of {host}"))
 }
 
-#[derive(Deserialize)]
-struct Resolved {
-    commune: String,
-    name: String,
-    #[serde(default)]
-    languages: Vec<String>,
-    public_origin: String,
-}
+impl TryFrom<Resolved> for CommuneInfo {
+    type Error = anyhow::Error;
 
-/// Reads identity's answer. Only a 404 naming `unknown_commune` means "no commune": any other
-/// 404 (a deployment whose identity lacks the route) is a fault, so it is never mistaken for
-/// an unknown host.
-fn answer(status: u16, body: &[u8]) -> anyhow::Result<Option<CommuneInfo>> {
-    match status {
-        200 => {
-            let resolved: Resolved =
-                serde_json::from_slice(body).context("not the expected JSON")?;
-            let commune = Commune::parse(&resolved.commune)
-                .with_context(|| format!("invalid commune id {:?}", resolved.commune))?;
-            Ok(Some(CommuneInfo {
-                commune,
-                name: resolved.name,
-                languages: resolved.languages,
-                public_origin: resolved.public_origin,
-            }))
-        }
-        404 if names_unknown_commune(body) => Ok(None),
-        status => bail!("status {status}: {}", String::from_utf8_lossy(body)),
+    /// The contract's record, with its commune id checked.
+    fn try_from(resolved: Resolved) -> anyhow::Result<Self> {
+        let Resolved {
+            commune,
+            name,
+            languages,
+            public_origin,
+        } = resolved;
+        let commune =
+            Commune::parse(&commune).with_context(|| format!("invalid commune id {commune:?}"))?;
+        Ok(CommuneInfo {
+            commune,
+            name,
+            languages,
+            public_origin,
+        })
     }
-}
-
-fn names_unknown_commune(body: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|value| value.get("errors").and_then(|e| e.as_array()).cloned())
-        .is_some_and(|errors| errors.iter().any(|e| e["code"] == "unknown_commune"))
-}
-
-/// `text` percent-encoded for a query string (everything but RFC 3986's unreserved
-/// characters: the `[`, `]` and `:` of an IPv6 literal).
-fn query_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -370,10 +334,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_ipv6_host_is_percent_encoded_in_the_query() {
-        assert_eq!(query_escape("[::1]"), "%5B%3A%3A1%5D");
-        assert_eq!(query_escape("mairie.example-1.org"), "mairie.example-1.org");
+    /// Identity's answer as the commune it names (what [`lookup`] does after the call).
+    fn answer(status: u16, body: &[u8]) -> anyhow::Result<Option<CommuneInfo>> {
+        clients::communes::read(status, body)?.map(CommuneInfo::try_from).transpose()
     }
 
     #[test]

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 
 use guichet_guest::db::{self, Value};
 use guichet_guest::event::EventKind;
+use guichet_guest::service::Open311Status;
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
@@ -38,24 +39,12 @@ use crate::{events, form, record};
 const DESCRIPTION_MAX: usize = 4_000;
 const SHORT_MAX: usize = 200;
 
-/// mySociety's status for a request in workflow state `state` of `service`.
+/// mySociety's status for a request in workflow state `state` of `service`: the one the
+/// catalogue declares with the state (without the service: the state's default, as closed).
 pub fn status_of(state: &str, service: Option<&Service>) -> &'static str {
-    match state {
-        "duplicate" => "duplicate",
-        "not-municipal" => "not_councils_responsibility",
-        "in-progress" => "in_progress",
-        "acknowledged" => "investigating",
-        "scheduled" | "confirmed" => "action_scheduled",
-        "resolved" | "completed" | "delivered" => "fixed",
-        "refused" | "declined" => "no_further_action",
-        _ => {
-            let open = service.is_some_and(|s| s.is_open_state(state));
-            if open {
-                "open"
-            } else {
-                "closed"
-            }
-        }
+    match service {
+        Some(service) => service.open311_status(state).as_str(),
+        None => Open311Status::default_for(state, false).as_str(),
     }
 }
 
@@ -275,5 +264,19 @@ mod tests {
             "closed",
             "unknown states are closed"
         );
+    }
+
+    #[test]
+    fn the_status_a_state_declares_in_the_catalogue_is_the_one_open311_apps_see() {
+        let mut definition = guichet_guest::service::example_definition();
+        definition["workflow"]["states"][2]["open311_status"] = json!("no_further_action");
+        let service = Service {
+            version: 1,
+            status: "published".into(),
+            definition: serde_json::from_value(definition).unwrap_or_else(|e| panic!("{e}")),
+        };
+        assert_eq!(status_of("granted", Some(&service)), "no_further_action");
+        assert_eq!(status_of("in-review", Some(&service)), "open");
+        assert_eq!(status_of("refused", Some(&service)), "no_further_action");
     }
 }

@@ -94,6 +94,7 @@ mod tests {
                 en: code.into(),
             },
             open,
+            open311_status: None,
         };
         let transition = |from: &str, to: &str, roles: &[&str]| Transition {
             from: from.into(),
