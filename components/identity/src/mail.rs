@@ -1,5 +1,6 @@
-//! E-mails identity sends, handed to the `notifications` component by service chaining
-//! (`POST http://notifications.spin.internal/internal/messages`), which stores and delivers them.
+//! E-mails identity sends, handed to the `notifications` component by service chaining (the
+//! `mail` contract, `wit/mail.wit`, through `guichet_guest::clients::mail`), which stores and
+//! delivers them.
 //!
 //! Through an outbox (`mail_outbox`), as requests does with its events: [`enqueue`] writes the
 //! message in identity's database (inside the transaction of the change when the caller has
@@ -18,12 +19,14 @@
 //! name (set by the platform administrator) and a link Guichet made; no route lets anyone
 //! choose a subject, a text or a list of recipients.
 
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::{bail, Context as _};
+use guichet_guest::clients::{self, mail::Sent};
+use guichet_guest::contracts::mail::Message;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune};
 use serde_json::{json, Value as Json};
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{Request, Response};
 
 use crate::auth;
 use crate::context::{self, Ctx};
@@ -53,21 +56,22 @@ pub struct Mail<'a> {
 /// returns its id, for [`deliver`] after the commit.
 pub fn enqueue(conn: &Connection, mail: &Mail<'_>) -> anyhow::Result<String> {
     let (id, now) = db::new_id_and_now(conn)?;
-    let body = json!({
-        "id": id,
-        "commune": mail.commune.as_str(),
-        "account_id": mail.account_id,
-        "channel": "email",
-        "to": mail.to,
-        "purpose": mail.purpose,
-        "language": mail.language,
-        "subject": mail.subject,
-        "text": mail.text,
-    });
+    let message = Message {
+        id: id.clone(),
+        commune: mail.commune.as_str().to_owned(),
+        account_id: mail.account_id.map(str::to_owned),
+        channel: "email".to_owned(),
+        to: mail.to.to_owned(),
+        purpose: mail.purpose.to_owned(),
+        language: mail.language.to_owned(),
+        subject: mail.subject.clone(),
+        text: mail.text.clone(),
+    };
+    let body = serde_json::to_string(&message).context("serialising a mail")?;
     db::exec(
         conn,
         "INSERT INTO mail_outbox (id, commune, body, created_at) VALUES (?, ?, ?, ?)",
-        &[db::text(id.as_str()), db::text(mail.commune.as_str()), db::text(body.to_string()), db::text(now)],
+        &[db::text(id.as_str()), db::text(mail.commune.as_str()), db::text(body), db::text(now)],
     )
     .context("writing the mail outbox")?;
     Ok(id)
@@ -126,18 +130,15 @@ async fn attempt(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Resu
     }
 }
 
+/// Hands the stored `body` (a `mail.message` of the contract, as the outbox row holds it) to
+/// notifications.
 async fn hand_over(body: String) -> anyhow::Result<()> {
-    let request = Request::builder()
-        .method(Method::Post)
-        .uri("http://notifications.spin.internal/internal/messages")
-        .header("content-type", "application/json")
-        .body(body.into_bytes())
-        .build();
-    let response: Response = spin_sdk::http::send(request).await.map_err(|e| anyhow!("chaining: {e:?}"))?;
-    if !(200..300).contains(response.status()) {
-        bail!("notifications answered {}", response.status());
+    let message: Message = guichet_guest::contracts::decode(body.as_bytes())
+        .context("a mail outbox row outside the contract")?;
+    match clients::mail::send(&message).await? {
+        Sent::Accepted { .. } => Ok(()),
+        Sent::Refused { errors } => bail!("notifications refused it: {errors}"),
     }
-    Ok(())
 }
 
 /// What a sweep did.

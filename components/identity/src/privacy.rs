@@ -16,6 +16,7 @@ mod erasure;
 mod export;
 mod reads;
 
+use guichet_guest::contracts::privacy::Subject;
 use guichet_guest::{response, routing, ApiError, Commune};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
@@ -46,8 +47,8 @@ pub async fn route(req: &Request, ctx: &Ctx, rest: &[&str]) -> Result<Response, 
 pub const READS_RETENTION_MONTHS: u32 = 12;
 
 /// The body identity sends to every component: whose data (`guichet_guest::privacy::Subject`).
-fn subject(commune: &Commune, account: &str, email: Option<&str>) -> Json {
-    json!({"commune": commune.as_str(), "account_id": account, "email": email})
+fn subject(commune: &Commune, account: &str, email: Option<&str>) -> Subject {
+    guichet_guest::privacy::Subject::to_contract(commune, account, email)
 }
 
 /// 502 when components did not answer: `{"errors":[..one per component..],"components":[answers received]}`.

@@ -1,4 +1,5 @@
-//! Receiving and reading events.
+//! Receiving and reading events (the `events` contract, `wit/events.wit`): a body outside
+//! the contract is a 400 naming the member (logged), and nothing is stored.
 //!
 //! An event about a citizen's request becomes messages to its recipients (see
 //! [`crate::citizen`]), stored in the same transaction as the event: the event's id is stored
@@ -14,12 +15,14 @@
 //! (`country_not_allowed`, `sms_rate_limited`), never attempted. Confirmation tokens of
 //! recipients go into their message only: the event is stored without them.
 
+use guichet_guest::clients;
+use guichet_guest::contracts::events::{Event, StoredEvent};
 use guichet_guest::db::{self, Value};
-use guichet_guest::event::{self, Event};
+use guichet_guest::event::{self, EventKind};
 use guichet_guest::limits::{self, Limit, DAY, HOUR};
 use guichet_guest::phone::{PhoneNumber, SmsCountries};
 use guichet_guest::{body, response, ApiError};
-use serde_json::{json, Value as Json};
+use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Request, Response};
 
 use crate::citizen::{self, Channel, Draft};
@@ -34,8 +37,10 @@ const DEFAULT_ORIGIN: &str = "http://localhost:3000";
 /// it gives, then attempts those messages. Validation comes first: an invalid event writes
 /// nothing. 200 `{"id","stored":"new"|"duplicate","messages":n}` (`n` messages created).
 pub async fn receive(req: &Request) -> Result<Response, ApiError> {
-    let json = body::json(req, body::DEFAULT_MAX_JSON)?;
-    let event = Event::validate(&json).map_err(|errors| ApiError::BadRequest { errors })?;
+    body::json(req, body::DEFAULT_MAX_JSON)?;
+    let event: Event = clients::receive("POST /internal/events", req.body())?;
+    event::validate(&event).map_err(|errors| ApiError::BadRequest { errors })?;
+    let event = Received::from(event);
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
     let drafts = drafts_of(&event);
@@ -78,16 +83,44 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
     ))
 }
 
+/// A received event as notifications keeps it: its kind's name and its record's flat JSON
+/// (the form `GET /internal/events/{id}` answers, and what [`citizen`] reads).
+struct Received {
+    id: String,
+    commune: String,
+    kind: EventKind,
+    source: String,
+    occurred_at: String,
+    payload: Map<String, Json>,
+}
+
+impl From<Event> for Received {
+    fn from(event: Event) -> Self {
+        let Event {
+            id,
+            commune,
+            source,
+            occurred_at,
+            payload,
+        } = event;
+        Received {
+            id,
+            commune,
+            kind: EventKind::of(&payload),
+            source,
+            occurred_at,
+            payload: event::payload_json(&payload),
+        }
+    }
+}
+
 /// The messages `event` gives (none for kinds that tell nobody, or a payload without
 /// recipients).
-fn drafts_of(event: &Event) -> Vec<Draft> {
-    let Ok(Json::Object(payload)) = serde_json::from_str::<Json>(&event.payload) else {
-        return Vec::new();
-    };
-    if !payload.contains_key("recipients") {
+fn drafts_of(event: &Received) -> Vec<Draft> {
+    if !event.payload.contains_key("recipients") {
         return Vec::new();
     }
-    citizen::drafts(&event.id, event.kind, &payload, &public_origin())
+    citizen::drafts(&event.id, event.kind, &event.payload, &public_origin())
 }
 
 /// Why the SMS `draft` must not be sent, if it must not: its number is outside the allowed
@@ -117,19 +150,11 @@ fn sms_refusal(
 }
 
 /// `event` without its recipients' `confirm_token`s: they belong in the messages only.
-fn without_tokens(mut event: Event) -> Event {
-    let Ok(Json::Object(mut payload)) = serde_json::from_str::<Json>(&event.payload) else {
-        return event;
-    };
-    let Some(Json::Array(recipients)) = payload.get_mut("recipients") else {
-        return event;
-    };
-    let mut changed = false;
-    for recipient in recipients.iter_mut().filter_map(Json::as_object_mut) {
-        changed |= recipient.remove("confirm_token").is_some();
-    }
-    if changed {
-        event.payload = Json::Object(payload).to_string();
+fn without_tokens(mut event: Received) -> Received {
+    if let Some(Json::Array(recipients)) = event.payload.get_mut("recipients") {
+        for recipient in recipients.iter_mut().filter_map(Json::as_object_mut) {
+            recipient.remove("confirm_token");
+        }
     }
     event
 }
@@ -144,7 +169,7 @@ fn public_origin() -> String {
 }
 
 /// Inserts `event` unless its id is stored; `true` when it was new.
-fn store_event(conn: &db::Connection, event: &Event) -> anyhow::Result<bool> {
+fn store_event(conn: &db::Connection, event: &Received) -> anyhow::Result<bool> {
     // ON CONFLICT DO NOTHING instead of read-then-insert: two deliveries racing cannot both
     // insert, and neither fails.
     db::exec(
@@ -160,7 +185,7 @@ fn store_event(conn: &db::Connection, event: &Event) -> anyhow::Result<bool> {
             db::text(event.kind.as_str()),
             db::text(event.source.as_str()),
             db::text(event.occurred_at.as_str()),
-            db::text(event.payload.as_str()),
+            db::text(Json::Object(event.payload.clone()).to_string()),
         ],
     )?;
     Ok(conn.changes() == 1)
@@ -183,17 +208,17 @@ pub fn fetch(id: &str) -> Result<Response, ApiError> {
         &[Value::Text(id.to_owned())],
     )?;
     let row = result.rows.first().ok_or(ApiError::NotFound)?;
-    let column = |i: usize| row.get::<&str>(i).unwrap_or_default();
+    let column = |i: usize| row.get::<&str>(i).unwrap_or_default().to_owned();
     Ok(response::json(
         200,
-        &json!({
-            "id": column(0),
-            "commune": column(1),
-            "kind": column(2),
-            "source": column(3),
-            "occurred_at": column(4),
-            "payload": column(5),
-            "received_at": column(6),
-        }),
+        &StoredEvent {
+            id: column(0),
+            commune: column(1),
+            kind: column(2),
+            source: column(3),
+            occurred_at: column(4),
+            payload: column(5),
+            received_at: column(6),
+        },
     ))
 }

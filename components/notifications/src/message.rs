@@ -1,9 +1,9 @@
-//! A message another component asks notifications to send: the closed JSON record of
-//! `POST /internal/messages`, checked member by member.
+//! A message another component asks notifications to send: the `mail.message` record of the
+//! contract (`wit/mail.wit`), the body of `POST /internal/messages`, its values checked field by
+//! field (its structure is the contract's, checked by `guichet_guest::clients::receive`).
 
-use guichet_guest::shape::{self, Member, Shape};
+use guichet_guest::contracts::mail::Message;
 use guichet_guest::{Commune, FieldError};
-use serde_json::Value;
 
 use crate::address::EmailAddress;
 
@@ -18,18 +18,6 @@ const MAX_TEXT_CHARS: usize = 20_000;
 const CHANNELS: &[&str] = &["email"];
 /// The languages Guichet writes in.
 const LANGUAGES: &[&str] = &["fr", "en"];
-
-const MESSAGE: Shape = Shape::Object(&[
-    Member::required("id", Shape::Text),
-    Member::required("commune", Shape::Text),
-    Member::nullable("account_id", Shape::Text),
-    Member::required("channel", Shape::OneOf(CHANNELS)),
-    Member::required("to", Shape::Text),
-    Member::required("purpose", Shape::Text),
-    Member::required("language", Shape::OneOf(LANGUAGES)),
-    Member::required("subject", Shape::Text),
-    Member::required("text", Shape::Text),
-]);
 
 /// Whether `id` can be a message id (the sender's idempotency key): 1 to 64 characters among
 /// `A-Z a-z 0-9 _ -`, so that it is also safe in a URL path.
@@ -54,37 +42,47 @@ pub struct NewMessage {
 }
 
 impl NewMessage {
-    /// Checks every member of a received message and reports all problems at once; members
-    /// other than the record's are refused.
-    pub fn parse(json: &Value) -> Result<Self, Vec<FieldError>> {
+    /// Checks every value of a received message and reports all problems at once.
+    pub fn from_contract(message: Message) -> Result<Self, Vec<FieldError>> {
+        let Message {
+            id,
+            commune,
+            account_id,
+            channel,
+            to,
+            purpose,
+            language,
+            subject,
+            text,
+        } = message;
         let mut errors = Vec::new();
-        shape::check(json, &MESSAGE, "", &mut errors);
-        let text = |name: &str| json.get(name).and_then(Value::as_str).unwrap_or_default();
         let mut check = |field: &str, ok: bool, message: &str| {
-            // A member that is missing or of the wrong type is already reported once.
-            let reported = errors.iter().any(|e| e.field.as_deref() == Some(field));
-            if !ok && !reported {
+            if !ok {
                 errors.push(FieldError::new(field, "invalid", message));
             }
         };
         check(
             "id",
-            is_valid_id(text("id")),
+            is_valid_id(&id),
             "id must be 1 to 64 characters among A-Z, a-z, 0-9, '_' and '-'",
         );
-        let commune = Commune::parse(text("commune"));
+        let commune = Commune::parse(&commune);
         check(
             "commune",
             commune.is_ok(),
             "commune must be a commune identifier (a-z, 0-9, '-')",
         );
-        let account_id = json.get("account_id").and_then(Value::as_str);
         check(
             "account_id",
-            account_id.is_none_or(is_account_id),
+            account_id.as_deref().is_none_or(is_account_id),
             "account_id must be 1 to 128 characters without spaces or control characters",
         );
-        let to = EmailAddress::parse(text("to"));
+        check(
+            "channel",
+            CHANNELS.contains(&channel.as_str()),
+            "channel must be email",
+        );
+        let to = EmailAddress::parse(&to);
         check(
             "to",
             to.is_some(),
@@ -92,29 +90,34 @@ impl NewMessage {
         );
         check(
             "purpose",
-            is_purpose(text("purpose")),
+            is_purpose(&purpose),
             "purpose must be 1 to 64 characters of snake_case (a-z, 0-9, '_'), starting with a letter",
         );
         check(
+            "language",
+            LANGUAGES.contains(&language.as_str()),
+            "language must be fr or en",
+        );
+        check(
             "subject",
-            is_subject(text("subject")),
+            is_subject(&subject),
             "subject must be 1 to 200 characters on one line",
         );
         check(
             "text",
-            is_body(text("text")),
+            is_body(&text),
             "text must be 1 to 20000 characters, without control characters other than line breaks and tabs",
         );
         match (commune, to) {
             (Ok(commune), Some(to)) if errors.is_empty() => Ok(Self {
-                id: text("id").to_owned(),
+                id,
                 commune,
-                account_id: account_id.map(str::to_owned),
+                account_id,
                 to,
-                purpose: text("purpose").to_owned(),
-                language: text("language").to_owned(),
-                subject: text("subject").to_owned(),
-                text: text("text").to_owned(),
+                purpose,
+                language,
+                subject,
+                text,
             }),
             _ => Err(errors),
         }
@@ -191,9 +194,20 @@ fn is_body(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use guichet_guest::ApiError;
+    use serde_json::{json, Value};
 
     use super::*;
+
+    /// What `POST /internal/messages` does with a body: the contract, then the values.
+    fn parse(value: &Value) -> Result<NewMessage, Vec<FieldError>> {
+        let body = serde_json::to_vec(value).unwrap_or_default();
+        match guichet_guest::clients::receive::<Message>("test", &body) {
+            Ok(message) => NewMessage::from_contract(message),
+            Err(ApiError::BadRequest { errors }) => Err(errors),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
 
     fn valid() -> Value {
         json!({
@@ -204,7 +218,7 @@ mod tests {
     }
 
     fn errors(value: Value) -> Vec<(String, String)> {
-        guichet_guest::FieldError::codes(NewMessage::parse(&value))
+        guichet_guest::FieldError::codes(parse(&value))
     }
 
     fn pair(field: &str, code: &str) -> (String, String) {
@@ -213,7 +227,7 @@ mod tests {
 
     #[test]
     fn a_complete_message_is_accepted_as_given() {
-        let message = NewMessage::parse(&valid()).map_err(|e| format!("{e:?}"));
+        let message = parse(&valid()).map_err(|e| format!("{e:?}"));
         let message = message.as_ref();
         assert_eq!(message.map(|m| m.id()), Ok("verify_01-abc"));
         assert_eq!(message.map(|m| m.to().as_str()), Ok("anne@example.org"));
@@ -229,37 +243,40 @@ mod tests {
         let mut message = valid();
         message["account_id"] = Value::Null;
         assert_eq!(
-            NewMessage::parse(&message).map(|m| m.account_id().is_none()),
+            parse(&message).map(|m| m.account_id().is_none()),
             Ok(true)
         );
         if let Some(object) = message.as_object_mut() {
             object.remove("account_id");
         }
-        assert!(NewMessage::parse(&message).is_ok());
+        assert!(parse(&message).is_ok());
     }
 
     #[test]
     fn unknown_members_are_refused() {
         let mut message = valid();
         message["cc"] = json!("eve@example.org");
-        assert_eq!(errors(message), [pair("cc", "unknown_field")]);
+        assert_eq!(errors(message), [pair("cc", "contract_mismatch")]);
     }
 
     #[test]
-    fn missing_and_mistyped_members_are_reported_once_each() {
-        assert_eq!(
-            errors(json!({"id": 7, "channel": "sms", "language": "de"})),
-            [
-                pair("id", "wrong_type"),
-                pair("commune", "required"),
-                pair("channel", "unknown_value"),
-                pair("to", "required"),
-                pair("purpose", "required"),
-                pair("language", "unknown_value"),
-                pair("subject", "required"),
-                pair("text", "required"),
-            ]
-        );
+    fn a_missing_or_mistyped_member_is_refused_by_name() {
+        let mut message = valid();
+        message["id"] = json!(7);
+        assert_eq!(errors(message), [pair("id", "contract_mismatch")]);
+        let mut message = valid();
+        if let Some(object) = message.as_object_mut() {
+            object.remove("subject");
+        }
+        assert_eq!(errors(message), [pair("subject", "contract_mismatch")]);
+    }
+
+    #[test]
+    fn an_unknown_channel_or_language_is_refused() {
+        let mut message = valid();
+        message["channel"] = json!("sms");
+        message["language"] = json!("de");
+        assert_eq!(errors(message), [pair("channel", "invalid"), pair("language", "invalid")]);
     }
 
     #[test]
@@ -288,7 +305,7 @@ mod tests {
         let mut message = valid();
         message["subject"] = json!("é".repeat(200));
         message["text"] = json!("é".repeat(20_000));
-        assert!(NewMessage::parse(&message).is_ok());
+        assert!(parse(&message).is_ok());
         message["subject"] = json!("é".repeat(201));
         message["text"] = json!("é".repeat(20_001));
         assert_eq!(

@@ -1,9 +1,8 @@
 //! The message routes: receiving a message to send, retrying queued ones, reading one.
 
-use guichet_guest::db;
-use guichet_guest::shape::{self, Member, Shape};
+use guichet_guest::contracts::mail::{Accepted, Message, RetryOptions, RetryReport};
+use guichet_guest::{clients, db};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
-use serde_json::{json, Value};
 use spin_sdk::http::{Request, Response};
 
 use crate::delivery;
@@ -25,8 +24,10 @@ const MAX_RETRY_BATCH: i64 = 100;
 /// answers 200 with the stored status and `"stored":"duplicate"`, without storing or sending
 /// anything. An invalid message writes nothing: 400 with every field error.
 pub async fn receive(req: &Request) -> Result<Response, ApiError> {
-    let json = body::json(req, MAX_MESSAGE_BODY)?;
-    let message = NewMessage::parse(&json).map_err(|errors| ApiError::BadRequest { errors })?;
+    body::json(req, MAX_MESSAGE_BODY)?;
+    let message: Message = clients::receive("POST /internal/messages", req.body())?;
+    let message =
+        NewMessage::from_contract(message).map_err(|errors| ApiError::BadRequest { errors })?;
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
     let id = message.id();
@@ -46,15 +47,13 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
 fn answer(code: u16, id: &str, status: Status, stored: &str) -> Response {
     response::json(
         code,
-        &json!({"id": id, "status": status.as_str(), "stored": stored}),
+        &Accepted {
+            id: id.to_owned(),
+            status: status.as_str().to_owned(),
+            stored: stored.to_owned(),
+        },
     )
 }
-
-const RETRY: Shape = Shape::Object(&[
-    Member::optional("commune", Shape::Text),
-    Member::optional("ignore_backoff", Shape::Bool),
-    Member::optional("limit", Shape::Integer),
-]);
 
 /// `POST /internal/messages/retry` with an optional body `{"commune","ignore_backoff","limit"}`:
 /// attempts the queued messages that are due (of one commune, or all), oldest first, at most
@@ -62,13 +61,18 @@ const RETRY: Shape = Shape::Object(&[
 /// operator's "send now" once the provider is back). 200
 /// `{"attempted","sent","queued","failed","more"}`; `more` says a full batch was taken.
 pub async fn retry(req: &Request) -> Result<Response, ApiError> {
-    let json = if req.body().iter().all(u8::is_ascii_whitespace) {
-        json!({})
+    let options = if req.body().iter().all(u8::is_ascii_whitespace) {
+        RetryOptions {
+            commune: None,
+            ignore_backoff: None,
+            limit: None,
+        }
     } else {
-        body::json(req, body::DEFAULT_MAX_JSON)?
+        body::json(req, body::DEFAULT_MAX_JSON)?;
+        clients::receive("POST /internal/messages/retry", req.body())?
     };
     let (commune, ignore_backoff, limit) =
-        retry_options(&json).map_err(|errors| ApiError::BadRequest { errors })?;
+        retry_options(options).map_err(|errors| ApiError::BadRequest { errors })?;
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
     let ids = store::due(
@@ -78,7 +82,7 @@ pub async fn retry(req: &Request) -> Result<Response, ApiError> {
         limit,
     )?;
     let providers = Providers::from_variables();
-    let (mut sent, mut queued, mut failed, mut attempted) = (0, 0, 0, 0);
+    let (mut sent, mut queued, mut failed, mut attempted) = (0_i64, 0_i64, 0_i64, 0_i64);
     for id in &ids {
         match delivery::attempt(&conn, &providers, id, ignore_backoff).await? {
             Some(Status::Sent) => sent += 1,
@@ -91,35 +95,33 @@ pub async fn retry(req: &Request) -> Result<Response, ApiError> {
     let more = i64::try_from(ids.len()).unwrap_or(i64::MAX) >= limit;
     Ok(response::json(
         200,
-        &json!({"attempted": attempted, "sent": sent, "queued": queued, "failed": failed, "more": more}),
+        &RetryReport {
+            attempted,
+            sent,
+            queued,
+            failed,
+            more,
+        },
     ))
 }
 
 /// The retry run's options, every problem at once.
-fn retry_options(json: &Value) -> Result<(Option<Commune>, bool, i64), Vec<FieldError>> {
+fn retry_options(options: RetryOptions) -> Result<(Option<Commune>, bool, i64), Vec<FieldError>> {
+    let RetryOptions {
+        commune,
+        ignore_backoff,
+        limit,
+    } = options;
     let mut errors = Vec::new();
-    shape::check(json, &RETRY, "", &mut errors);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let commune = match json.get("commune").and_then(Value::as_str) {
-        Some(name) => match Commune::parse(name) {
-            Ok(commune) => Some(commune),
-            Err(error) => {
-                errors.push(FieldError::new("commune", "invalid", error.to_string()));
-                None
-            }
-        },
+    let commune = match commune.as_deref().map(Commune::parse) {
+        Some(Ok(commune)) => Some(commune),
+        Some(Err(error)) => {
+            errors.push(FieldError::new("commune", "invalid", error.to_string()));
+            None
+        }
         None => None,
     };
-    let ignore_backoff = json
-        .get("ignore_backoff")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let limit = json
-        .get("limit")
-        .and_then(Value::as_i64)
-        .unwrap_or(RETRY_BATCH);
+    let limit = limit.unwrap_or(RETRY_BATCH);
     if !(1..=MAX_RETRY_BATCH).contains(&limit) {
         errors.push(FieldError::new(
             "limit",
@@ -128,7 +130,7 @@ fn retry_options(json: &Value) -> Result<(Option<Commune>, bool, i64), Vec<Field
         ));
     }
     if errors.is_empty() {
-        Ok((commune, ignore_backoff, limit))
+        Ok((commune, ignore_backoff.unwrap_or(false), limit))
     } else {
         Err(errors)
     }
@@ -152,21 +154,33 @@ pub fn fetch(id: &str) -> Result<Response, ApiError> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{json, Value};
+
     use super::*;
 
+    /// What the retry route does with a body: the contract, then the values.
+    fn options(json: Value) -> Result<(Option<Commune>, bool, i64), Vec<FieldError>> {
+        let body = serde_json::to_vec(&json).unwrap_or_default();
+        match clients::receive::<RetryOptions>("test", &body) {
+            Ok(options) => retry_options(options),
+            Err(ApiError::BadRequest { errors }) => Err(errors),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
     fn codes(json: Value) -> Vec<(String, String)> {
-        guichet_guest::FieldError::codes(retry_options(&json))
+        guichet_guest::FieldError::codes(options(json))
     }
 
     #[test]
     fn a_retry_run_without_options_takes_every_commune_due_messages_by_twenty() {
-        assert_eq!(retry_options(&json!({})), Ok((None, false, 20)));
+        assert_eq!(options(json!({})), Ok((None, false, 20)));
     }
 
     #[test]
     fn retry_options_are_checked() {
         assert_eq!(
-            retry_options(&json!({"commune":"demo","ignore_backoff":true,"limit":5}))
+            options(json!({"commune":"demo","ignore_backoff":true,"limit":5}))
                 .map(|(c, b, l)| (c.map(|c| c.to_string()), b, l)),
             Ok((Some("demo".to_owned()), true, 5))
         );
@@ -178,11 +192,12 @@ mod tests {
             ]
         );
         assert_eq!(
-            codes(json!({"force":true,"ignore_backoff":"yes"})),
-            [
-                ("force".to_owned(), "unknown_field".to_owned()),
-                ("ignore_backoff".to_owned(), "wrong_type".to_owned())
-            ]
+            codes(json!({"ignore_backoff":"yes"})),
+            [("ignore_backoff".to_owned(), "contract_mismatch".to_owned())]
+        );
+        assert_eq!(
+            codes(json!({"force":true})),
+            [("force".to_owned(), "contract_mismatch".to_owned())]
         );
     }
 }

@@ -10,7 +10,7 @@
 
 use guichet_guest::db::{self, Connection, QueryResult, Value};
 use guichet_guest::privacy::{self, Erasure, Subject};
-use guichet_guest::{body, response, ApiError};
+use guichet_guest::{response, ApiError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Request, Response};
 
@@ -61,8 +61,7 @@ fn events_params(subject: &Subject) -> Vec<Value> {
 }
 
 fn subject_of(req: &Request) -> Result<Subject, ApiError> {
-    let json = body::json(req, body::DEFAULT_MAX_JSON)?;
-    Subject::parse(&json).map_err(|errors| ApiError::BadRequest { errors })
+    Subject::receive(req)
 }
 
 fn open() -> anyhow::Result<Connection> {

@@ -41,7 +41,6 @@ mod georeport;
 mod idempotency;
 mod limits;
 mod mail_check;
-mod notifications;
 mod outbox;
 mod ping;
 mod privacy;

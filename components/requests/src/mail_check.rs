@@ -8,13 +8,13 @@
 //! commune's name on its domain) cannot become an administrator's mailing list
 //! (docs/SECURITY.md, A10).
 
+use guichet_guest::clients::{self, mail::Sent};
+use guichet_guest::contracts::mail::{Message, RetryOptions};
 use guichet_guest::limits::{self, Limit, HOUR};
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, db, response, ApiError};
 use serde_json::{json, Value};
-use spin_sdk::http::{Method, Request, Response};
-
-use crate::notifications;
+use spin_sdk::http::{Request, Response};
 
 /// Only administrators may run the check.
 const ADMIN: &str = "admin";
@@ -54,22 +54,26 @@ pub async fn send(req: &Request) -> Result<Response, ApiError> {
         Some(id) => id,
         None => format!("diag-{}", db::new_id_and_now(&conn)?.0),
     };
-    let message = json!({
-        "id": id,
-        "commune": commune.as_str(),
-        "channel": "email",
-        "to": given("to"),
-        "purpose": PURPOSE,
-        "language": "en",
-        "subject": "Guichet test message",
-        "text": format!(
+    let message = Message {
+        text: format!(
             "This test message was sent by an administrator of {commune} to check that Guichet \
              can send e-mail.\n\nMessage id: {id}\n"
         ),
-    });
-    let (status, answer) =
-        notifications::call(Method::Post, "/internal/messages", Some(&message)).await?;
-    relay(status, &answer, &[200, 202, 400])
+        id,
+        commune: commune.as_str().to_owned(),
+        account_id: None,
+        channel: "email".to_owned(),
+        to: given("to").unwrap_or_default(),
+        purpose: PURPOSE.to_owned(),
+        language: "en".to_owned(),
+        subject: "Guichet test message".to_owned(),
+    };
+    // Notifications' answer is this route's (its field errors included: they are what the
+    // check is for).
+    Ok(match clients::mail::send(&message).await? {
+        Sent::Accepted { status, accepted } => response::json(status, &accepted),
+        Sent::Refused { errors } => response::json(400, &errors),
+    })
 }
 
 /// `GET /api/requests/diagnostics/mail/:id`: the test message `id` as notifications stored it
@@ -88,14 +92,10 @@ pub async fn show(req: &Request, id: &str) -> Result<Response, ApiError> {
             "a message id is 1 to 64 of A-Z, a-z, 0-9, '_' and '-'",
         ));
     }
-    let (status, message) =
-        notifications::call(Method::Get, &format!("/internal/messages/{id}"), None).await?;
-    let ours = status == 200
-        && message["purpose"] == PURPOSE
-        && message["commune"].as_str() == Some(commune.as_str());
-    if !ours {
-        return Err(ApiError::NotFound);
-    }
+    let message = clients::mail::stored(id)
+        .await?
+        .filter(|m| m.purpose == PURPOSE && m.commune == commune.as_str())
+        .ok_or(ApiError::NotFound)?;
     Ok(response::json(200, &message))
 }
 
@@ -114,23 +114,11 @@ pub async fn retry(req: &Request) -> Result<Response, ApiError> {
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
     }
-    let options = json!({
-        "commune": commune.as_str(),
-        "ignore_backoff": json.get("ignore_backoff").and_then(Value::as_bool).unwrap_or(false),
-    });
-    let (status, answer) =
-        notifications::call(Method::Post, "/internal/messages/retry", Some(&options)).await?;
-    relay(status, &answer, &[200])
-}
-
-/// Notifications' answer as this route's, when its status is one of `expected`; anything
-/// else is our fault (500, details in the log).
-fn relay(status: u16, answer: &Value, expected: &[u16]) -> Result<Response, ApiError> {
-    if expected.contains(&status) {
-        Ok(response::json(status, answer))
-    } else {
-        Err(ApiError::Internal(anyhow::anyhow!(
-            "notifications answered {status} to the e-mail check"
-        )))
-    }
+    let options = RetryOptions {
+        commune: Some(commune.as_str().to_owned()),
+        ignore_backoff: Some(json.get("ignore_backoff").and_then(Value::as_bool).unwrap_or(false)),
+        limit: None,
+    };
+    let report = clients::mail::retry(&options).await?;
+    Ok(response::json(200, &report))
 }

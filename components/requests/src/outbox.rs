@@ -22,14 +22,17 @@
 
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, Value};
-use guichet_guest::event::{Event, EventKind};
+use guichet_guest::clients;
+use guichet_guest::contracts::events::Event;
+use guichet_guest::contracts::mail::RetryOptions;
+use guichet_guest::event::{self, EventKind};
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{Request, Response};
 
 use crate::caller::Caller;
-use crate::{notifications, COMPONENT};
+use crate::COMPONENT;
 
 /// Events a sweep takes unless it asks for fewer; each is one chained call (about a
 /// millisecond), so a full sweep stays well inside a request's time.
@@ -48,7 +51,9 @@ const MAX_DELAY_SECONDS: i64 = 3600;
 /// Messages notifications retries per sweep (its own maximum).
 const MESSAGES_PER_SWEEP: i64 = 100;
 
-/// Records `kind` with `payload` under `id`; call inside the transaction of the change.
+/// Records `kind` with `payload` under `id`; call inside the transaction of the change. A
+/// payload that does not fit its kind's record of the `events` contract is an error, so the
+/// change fails with it rather than leave an event notifications would refuse.
 pub fn record(
     conn: &Connection,
     id: &str,
@@ -57,6 +62,8 @@ pub fn record(
     payload: &Map<String, Json>,
     created_at: &str,
 ) -> anyhow::Result<()> {
+    let typed = event::stored_payload(kind, payload)
+        .with_context(|| format!("a {} event outside its contract", kind.as_str()))?;
     db::exec(
         conn,
         "INSERT INTO outbox (id, commune, kind, payload, created_at, delivered_at, attempts) \
@@ -65,7 +72,7 @@ pub fn record(
             db::text(id),
             db::text(commune.as_str()),
             db::text(kind.as_str()),
-            db::text(Json::Object(payload.clone()).to_string()),
+            db::text(Json::Object(event::payload_json(&typed)).to_string()),
             db::text(created_at),
         ],
     )
@@ -119,7 +126,7 @@ async fn deliver_in_order(
 /// One delivery attempt at the pending `event`, recorded; `true` when delivered.
 async fn attempt(conn: &Connection, commune: &Commune, event: &Event) -> anyhow::Result<bool> {
     let id = event.id.as_str();
-    let delivered = match notifications::post_event(event).await {
+    let delivered = match clients::events::post_event(event).await {
         Ok(acknowledged) => acknowledged,
         Err(error) => {
             eprintln!("delivering event {id}: {error:#}");
@@ -234,7 +241,9 @@ async fn sweep(
     Ok(swept)
 }
 
-/// An event rebuilt from its outbox row (`id, commune, kind, payload, created_at`).
+/// An event rebuilt from its outbox row (`id, commune, kind, payload, created_at`), as the
+/// contract's record. Rows written by earlier versions are converted
+/// (`guichet_guest::event::stored_payload`), so an upgrade delivers what was pending.
 fn event_of(row: &db::RowResult) -> anyhow::Result<Event> {
     let text = |i: usize| {
         row.get::<&str>(i)
@@ -244,14 +253,14 @@ fn event_of(row: &db::RowResult) -> anyhow::Result<Event> {
     let commune = Commune::parse(&text(1)?).context("outbox commune")?;
     let kind = EventKind::parse(&text(2)?).context("outbox kind")?;
     let payload: Map<String, Json> = serde_json::from_str(&text(3)?).context("outbox payload")?;
-    Ok(Event::new(
-        text(0)?,
-        &commune,
-        kind,
-        COMPONENT,
-        text(4)?,
-        &payload,
-    ))
+    let payload = event::stored_payload(kind, &payload).context("outbox payload")?;
+    Ok(Event {
+        id: text(0)?,
+        commune: commune.as_str().to_owned(),
+        source: COMPONENT.to_owned(),
+        occurred_at: text(4)?,
+        payload,
+    })
 }
 
 const RETRY: Shape = Shape::Object(&[
@@ -284,18 +293,13 @@ pub async fn retry(req: &Request, commune: &Commune) -> Result<Response, ApiErro
     let conn = crate::database()?;
     let swept = sweep(&conn, commune, limit, None, ignore_backoff).await?;
     let (pending, oldest) = backlog(&conn, commune)?;
-    let messages = match notifications::call(
-        Method::Post,
-        "/internal/messages/retry",
-        Some(&json!({"commune": commune.as_str(), "limit": MESSAGES_PER_SWEEP})),
-    )
-    .await
-    {
-        Ok((200, report)) => report,
-        Ok((status, report)) => {
-            eprintln!("notifications' message retry answered {status}: {report}");
-            Json::Null
-        }
+    let options = RetryOptions {
+        commune: Some(commune.as_str().to_owned()),
+        ignore_backoff: None,
+        limit: Some(MESSAGES_PER_SWEEP),
+    };
+    let messages = match clients::mail::retry(&options).await {
+        Ok(report) => serde_json::to_value(report).unwrap_or(Json::Null),
         Err(error) => {
             eprintln!("notifications' message retry: {error:#}");
             Json::Null

@@ -4,11 +4,11 @@
 
 use guichet_guest::db::{self, Value};
 use guichet_guest::event::{self, EventKind};
-use guichet_guest::{response, ApiError};
+use guichet_guest::{clients, response, ApiError};
 use serde_json::{json, Map};
 use spin_sdk::http::{Request, Response};
 
-use crate::{notifications, outbox, schema, DATABASE};
+use crate::{outbox, schema, DATABASE};
 
 /// Only administrators may run the chain check.
 const ADMIN: &str = "admin";
@@ -64,8 +64,12 @@ pub async fn show(req: &Request, id: &str) -> Result<Response, ApiError> {
         json!({"id": id, "delivered": delivered, "attempts": attempts, "notifications": null});
     // The check exists to diagnose a broken chain: when notifications cannot answer, still show
     // the local state, with a generic reason (the details go to the log).
-    match notifications::get_event(id).await {
-        Ok(stored) => body["notifications"] = stored.unwrap_or_default(),
+    match clients::events::stored_event(id).await {
+        Ok(stored) => {
+            body["notifications"] = stored
+                .and_then(|stored| serde_json::to_value(stored).ok())
+                .unwrap_or_default();
+        }
         Err(error) => {
             eprintln!("diagnostic ping {id}: {error:#}");
             body["notifications_error"] = json!("notifications could not be reached");

@@ -18,7 +18,7 @@
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::privacy::{self, Erasure, Kept, Subject};
 use guichet_guest::Commune;
-use guichet_guest::{body, response, routing, ApiError};
+use guichet_guest::{response, routing, ApiError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Request, Response};
 
@@ -45,8 +45,7 @@ pub fn route(req: &Request, segments: &[&str]) -> Result<Response, ApiError> {
 }
 
 fn subject_and_db(req: &Request) -> Result<(Subject, Connection), ApiError> {
-    let json = body::json(req, body::DEFAULT_MAX_JSON)?;
-    let subject = Subject::parse(&json).map_err(|errors| ApiError::BadRequest { errors })?;
+    let subject = Subject::receive(req)?;
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
     Ok((subject, conn))

@@ -8,7 +8,7 @@
 //! commune may have to keep by law (listed in `kept` with their legal basis).
 
 use guichet_guest::privacy::{self, Erasure, Subject};
-use guichet_guest::{body, response, routing, ApiError};
+use guichet_guest::{response, routing, ApiError};
 use serde_json::Map;
 use spin_sdk::http::{Request, Response};
 
@@ -37,6 +37,5 @@ pub fn route(req: &Request, segments: &[&str]) -> Result<Response, ApiError> {
 /// The request's subject: even with nothing to find, a malformed request is the caller's bug
 /// and gets its field errors.
 fn subject(req: &Request) -> Result<Subject, ApiError> {
-    let json = body::json(req, body::DEFAULT_MAX_JSON)?;
-    Subject::parse(&json).map_err(|errors| ApiError::BadRequest { errors })
+    Subject::receive(req)
 }

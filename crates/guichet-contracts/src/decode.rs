@@ -3,6 +3,8 @@
 //! naming it, log it, and write nothing.
 
 use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 
 /// Why a body does not match its contract.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +29,56 @@ impl std::fmt::Display for Mismatch {
 impl std::error::Error for Mismatch {}
 
 /// `body` (JSON) as a `T`, or the member that does not match. A missing member is reported
-/// at its own path (`payload.Message.text`), not at its parent's.
-pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Mismatch> {
+/// at its own path (`payload.Message.text`), not at its parent's; a member the record does
+/// not have is refused too (WIT records are closed), named by its path.
+pub fn decode<T: DeserializeOwned + Serialize>(body: &[u8]) -> Result<T, Mismatch> {
+    let value = decode_open::<T>(body)?;
+    // The generated types cannot say `deny_unknown_fields`: what the body has beyond what the
+    // decoded value serialises back to is what the record does not have.
+    let given: Value = serde_json::from_slice(body).map_err(|e| Mismatch {
+        field: String::new(),
+        message: strip_position(&e.to_string()),
+    })?;
+    let known = serde_json::to_value(&value).map_err(|e| Mismatch {
+        field: String::new(),
+        message: e.to_string(),
+    })?;
+    match unknown_member(&given, &known, "") {
+        Some(field) => Err(Mismatch {
+            field,
+            message: "not a member of the record".to_owned(),
+        }),
+        None => Ok(value),
+    }
+}
+
+/// The path of the first member of `given` that `known` lacks, at any depth.
+fn unknown_member(given: &Value, known: &Value, path: &str) -> Option<String> {
+    let join = |name: &str| {
+        if path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    match (given, known) {
+        (Value::Object(given), Value::Object(known)) => given.iter().find_map(|(name, value)| {
+            match known.get(name) {
+                None => Some(join(name)),
+                Some(inner) => unknown_member(value, inner, &join(name)),
+            }
+        }),
+        (Value::Array(given), Value::Array(known)) => given
+            .iter()
+            .zip(known)
+            .enumerate()
+            .find_map(|(i, (g, k))| unknown_member(g, k, &format!("{path}[{i}]"))),
+        _ => None,
+    }
+}
+
+/// [`decode`] without the check for members the record does not have.
+fn decode_open<T: DeserializeOwned>(body: &[u8]) -> Result<T, Mismatch> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         // `.` is the body itself; `?` a place serde could not name (a syntax error).
@@ -102,6 +152,25 @@ mod tests {
         let body = br#"{"id":"e1","commune":"demo","source":"requests","occurred_at":"t",
             "payload":{"Party":{}}}"#;
         assert_eq!(decode::<Event>(body).err().map(|e| e.field), Some("payload".to_owned()));
+    }
+
+    #[test]
+    fn a_member_the_record_does_not_have_is_named_at_any_depth() {
+        let body = br#"{"commune":"demo","name":"Demo","languages":[],"public_origin":"o","x":1}"#;
+        assert_eq!(decode::<Resolved>(body).err().map(|e| e.field), Some("x".to_owned()));
+        let body = br#"{"id":"e1","commune":"demo","source":"requests","occurred_at":"t",
+            "payload":{"Diagnostic":{"ping_id":"p","requested_by":"a","extra":true}}}"#;
+        assert_eq!(
+            decode::<Event>(body).err().map(|e| e.field),
+            Some("payload.Diagnostic.extra".to_owned())
+        );
+    }
+
+    #[test]
+    fn an_absent_option_is_none() {
+        let body = br#"{"commune":"demo","account_id":"a"}"#;
+        let subject: Result<crate::privacy::Subject, _> = decode(body);
+        assert_eq!(subject.map(|s| s.email), Ok(None));
     }
 
     #[test]

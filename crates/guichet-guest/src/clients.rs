@@ -34,7 +34,7 @@ pub(crate) struct Answer {
 
 impl Answer {
     /// The body as the contract's `T`; an answer outside the contract is the callee's fault.
-    pub fn decode<T: DeserializeOwned>(&self, what: &str) -> anyhow::Result<T> {
+    pub fn decode<T: DeserializeOwned + Serialize>(&self, what: &str) -> anyhow::Result<T> {
         guichet_contracts::decode(&self.body).with_context(|| format!("{what}: answer outside the contract"))
     }
 
@@ -75,7 +75,7 @@ async fn send(request: Request, url: &str) -> anyhow::Result<Answer> {
 
 /// A received body as its contract's `T`, or the 400 naming the member that does not match
 /// (logged with `route`, the receiving route): the receiver has written nothing yet.
-pub fn receive<T: DeserializeOwned>(route: &str, body: &[u8]) -> Result<T, ApiError> {
+pub fn receive<T: DeserializeOwned + Serialize>(route: &str, body: &[u8]) -> Result<T, ApiError> {
     guichet_contracts::decode(body).map_err(|mismatch| refused(route, &mismatch))
 }
 

@@ -1,9 +1,15 @@
-//! The event record of `guichet:platform/events` (wit/platform.wit), as the JSON body of
-//! `POST http://notifications.spin.internal/internal/events`.
+//! Events (`guichet:platform/events`, `wit/events.wit`): what a component tells notifications,
+//! `POST http://notifications.spin.internal/internal/events` with the contract's `event`
+//! (sent by `crate::clients::events`).
 //!
-//! JSON members are the WIT field names in snake_case; `kind` is the WIT enum case in
-//! kebab-case (`"request-filed"`); `payload` is a JSON object serialised as text.
+//! Each kind is its own record (a case of the contract's `payload` variant). A payload is
+//! stored by its sender (requests' outbox) and by notifications as the flat JSON of its
+//! record beside its [`EventKind`] name (`request-filed`), as before the contract existed:
+//! [`stored_payload`] reads that form back into the typed payload, also for rows written by
+//! earlier versions (an outbox being drained across an upgrade), and [`payload_json`] writes it.
 
+use guichet_contracts::events::{Event, Payload};
+use guichet_contracts::Mismatch;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -12,11 +18,9 @@ use crate::{Commune, FieldError};
 const MAX_ID_LEN: usize = 64;
 const MAX_SOURCE_LEN: usize = 64;
 const MAX_OCCURRED_AT_LEN: usize = 64;
-const MEMBERS: [&str; 6] = ["id", "commune", "kind", "source", "occurred_at", "payload"];
 
-/// What happened (the WIT `event-kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// What happened: the case of the contract's `payload`, by the name stored beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     /// A citizen filed a request.
     RequestFiled,
@@ -59,28 +63,23 @@ impl EventKind {
         }
     }
 
+    /// The kind of `payload`.
+    pub fn of(payload: &Payload) -> Self {
+        match payload {
+            Payload::RequestFiled(_) => Self::RequestFiled,
+            Payload::StatusChanged(_) => Self::StatusChanged,
+            Payload::Message(_) => Self::Message,
+            Payload::Assigned(_) => Self::Assigned,
+            Payload::Overdue(_) => Self::Overdue,
+            Payload::Diagnostic(_) => Self::Diagnostic,
+            Payload::Followed(_) => Self::Followed,
+        }
+    }
+
     /// The kind named `name`, if any.
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
-}
-
-/// One event (the WIT `event` record). Built only from valid parts: see [`Event::validate`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Event {
-    /// Unique per event (1 to 64 of `A-Z a-z 0-9 -`): delivery is retried, and the receiver
-    /// stores each id once.
-    pub id: String,
-    /// The commune it happened in.
-    pub commune: String,
-    /// What happened.
-    pub kind: EventKind,
-    /// Component that emitted it.
-    pub source: String,
-    /// When it happened, RFC 3339 with offset.
-    pub occurred_at: String,
-    /// Kind-specific JSON object, as text.
-    pub payload: String,
 }
 
 /// Whether `id` can be an event id: 1 to 64 characters among `A-Z a-z 0-9 -`.
@@ -89,147 +88,112 @@ pub fn is_valid_id(id: &str) -> bool {
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-impl Event {
-    /// An event emitted by `source` now; `payload` is serialised here.
-    pub fn new(
-        id: String,
-        commune: &Commune,
-        kind: EventKind,
-        source: &str,
-        occurred_at: String,
-        payload: &Map<String, Value>,
-    ) -> Self {
-        Self {
-            id,
-            commune: commune.as_str().to_owned(),
-            kind,
-            source: source.to_owned(),
-            occurred_at,
-            payload: Value::Object(payload.clone()).to_string(),
+/// The flat JSON object of `payload`'s record (what is stored beside its kind).
+pub fn payload_json(payload: &Payload) -> Map<String, Value> {
+    fn object(record: &impl Serialize) -> Map<String, Value> {
+        match serde_json::to_value(record) {
+            Ok(Value::Object(map)) => map,
+            // Generated records always serialise to objects.
+            _ => Map::new(),
         }
     }
+    match payload {
+        Payload::RequestFiled(record) => object(record),
+        Payload::StatusChanged(record) => object(record),
+        Payload::Message(record) => object(record),
+        Payload::Assigned(record) => object(record),
+        Payload::Overdue(record) => object(record),
+        Payload::Diagnostic(record) => object(record),
+        Payload::Followed(record) => object(record),
+    }
+}
 
-    /// Checks every member of a received JSON event and reports all problems at once.
-    /// The record is closed (a WIT record): members other than its six are refused.
-    pub fn validate(json: &Value) -> Result<Self, Vec<FieldError>> {
-        let Some(object) = json.as_object() else {
-            return Err(vec![FieldError::general(
-                "not_an_object",
-                "the event must be a JSON object",
-            )]);
-        };
-        let mut errors: Vec<FieldError> = object
-            .keys()
-            .filter(|key| !MEMBERS.contains(&key.as_str()))
-            .map(|key| FieldError::new(key.as_str(), "unknown_field", "not a member of an event"))
-            .collect();
-        let mut text = |name: &str| -> Option<String> {
-            match object.get(name) {
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(_) => {
-                    errors.push(FieldError::new(
-                        name,
-                        "not_a_string",
-                        format!("{name} must be a string"),
-                    ));
-                    None
-                }
-                None => {
-                    errors.push(FieldError::new(
-                        name,
-                        "required",
-                        format!("{name} is required"),
-                    ));
-                    None
-                }
-            }
-        };
-        let (id, commune, kind, source, occurred_at, payload) = (
-            text("id"),
-            text("commune"),
-            text("kind"),
-            text("source"),
-            text("occurred_at"),
-            text("payload"),
-        );
-        let mut check = |field: &str, ok: bool, code: &str, message: &str| {
-            if !ok {
-                errors.push(FieldError::new(field, code, message));
-            }
-        };
-        if let Some(id) = &id {
-            check(
-                "id",
-                is_valid_id(id),
-                "invalid",
-                "id must be 1 to 64 characters among A-Z, a-z, 0-9 and '-'",
-            );
+/// The typed payload of kind `kind` from its stored flat JSON `stored`, or the member that
+/// does not fit its record. Rows written before the contract are converted: a message's
+/// `message` (requests' e-mail and Open311 channels) is its `text`, its `actor_kind` or
+/// `actor` its `author`, and it is `public` unless it says otherwise; a recipient without
+/// `verified` is not verified. Members a record does not have are dropped.
+pub fn stored_payload(kind: EventKind, stored: &Map<String, Value>) -> Result<Payload, Mismatch> {
+    let mut flat = stored.clone();
+    if kind == EventKind::Message {
+        if !flat.contains_key("text") {
+            let text = flat.get("message").or_else(|| flat.get("body")).cloned();
+            flat.insert("text".into(), text.unwrap_or(Value::Null));
         }
-        if let Some(commune) = &commune {
-            if let Err(error) = Commune::parse(commune) {
-                check("commune", false, "invalid", &error.to_string());
-            }
+        if flat.get("author").is_none_or(Value::is_null) {
+            let author = flat.get("actor_kind").or_else(|| flat.get("actor")).cloned();
+            flat.insert("author".into(), author.unwrap_or(Value::Null));
         }
-        let kind = kind.and_then(|name| {
-            let parsed = EventKind::parse(&name);
-            check(
-                "kind",
-                parsed.is_some(),
-                "unknown",
-                "kind is not a known event kind",
-            );
-            parsed
-        });
-        if let Some(source) = &source {
-            let ok = (1..=MAX_SOURCE_LEN).contains(&source.len())
-                && source.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
-                });
-            check(
-                "source",
-                ok,
-                "invalid",
-                "source must be a component id: 1 to 64 of a-z, 0-9, '-' and '_'",
-            );
+        flat.entry("public").or_insert(Value::Bool(true));
+    }
+    if let Some(Value::Array(recipients)) = flat.get_mut("recipients") {
+        for recipient in recipients.iter_mut().filter_map(Value::as_object_mut) {
+            recipient.entry("verified").or_insert(Value::Bool(false));
         }
-        if let Some(occurred_at) = &occurred_at {
-            let ok = !occurred_at.trim().is_empty()
-                && occurred_at.len() <= MAX_OCCURRED_AT_LEN
-                && !occurred_at.chars().any(char::is_control);
-            check(
-                "occurred_at",
-                ok,
-                "invalid",
-                "occurred_at must be a non-empty RFC 3339 date-time",
-            );
+    }
+    let case = match kind {
+        EventKind::RequestFiled => "RequestFiled",
+        EventKind::StatusChanged => "StatusChanged",
+        EventKind::Message => "Message",
+        EventKind::Assigned => "Assigned",
+        EventKind::Overdue => "Overdue",
+        EventKind::Diagnostic => "Diagnostic",
+        EventKind::Followed => "Followed",
+    };
+    let mut tagged = Map::new();
+    tagged.insert(case.to_owned(), Value::Object(flat));
+    // Lenient on members the record lacks (old rows carry some), strict on the rest.
+    serde_json::from_value(Value::Object(tagged)).map_err(|error| Mismatch {
+        field: String::new(),
+        message: format!("a stored {} payload: {error}", kind.as_str()),
+    })
+}
+
+/// The rules on a received event's values (its structure is the contract's), every problem
+/// at once.
+pub fn validate(event: &Event) -> Result<(), Vec<FieldError>> {
+    let Event {
+        id,
+        commune,
+        source,
+        occurred_at,
+        payload: _,
+    } = event;
+    let mut errors = Vec::new();
+    let mut check = |field: &str, ok: bool, message: &str| {
+        if !ok {
+            errors.push(FieldError::new(field, "invalid", message));
         }
-        if let Some(payload) = &payload {
-            let is_object = matches!(serde_json::from_str::<Value>(payload), Ok(Value::Object(_)));
-            check(
-                "payload",
-                is_object,
-                "invalid",
-                "payload must be a JSON object serialised as text",
-            );
-        }
-        match (id, commune, kind, source, occurred_at, payload) {
-            (
-                Some(id),
-                Some(commune),
-                Some(kind),
-                Some(source),
-                Some(occurred_at),
-                Some(payload),
-            ) if errors.is_empty() => Ok(Self {
-                id,
-                commune,
-                kind,
-                source,
-                occurred_at,
-                payload,
-            }),
-            _ => Err(errors),
-        }
+    };
+    check(
+        "id",
+        is_valid_id(id),
+        "id must be 1 to 64 characters among A-Z, a-z, 0-9 and '-'",
+    );
+    if let Err(error) = Commune::parse(commune) {
+        check("commune", false, &error.to_string());
+    }
+    let source_ok = (1..=MAX_SOURCE_LEN).contains(&source.len())
+        && source
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    check(
+        "source",
+        source_ok,
+        "source must be a component id: 1 to 64 of a-z, 0-9, '-' and '_'",
+    );
+    let occurred_ok = !occurred_at.trim().is_empty()
+        && occurred_at.len() <= MAX_OCCURRED_AT_LEN
+        && !occurred_at.chars().any(char::is_control);
+    check(
+        "occurred_at",
+        occurred_ok,
+        "occurred_at must be a non-empty RFC 3339 date-time",
+    );
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
     }
 }
 
@@ -239,73 +203,111 @@ mod tests {
 
     use super::*;
 
-    fn valid() -> Value {
+    fn flat(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    fn request_facts() -> Value {
         json!({
-            "id": "ev-1", "commune": "demo", "kind": "diagnostic", "source": "requests",
-            "occurred_at": "2026-01-31T12:00:00Z", "payload": "{\"ping\":1}"
+            "request_id": "r1", "reference": "2026-000001", "service_code": "pothole",
+            "service_name": {"fr": "Nid-de-poule", "en": "Pothole"}, "state": "in-progress",
+            "open": true, "lang": "fr", "origin": "https://demo.example",
+            "recipients": [{"email": "a@b.fr", "notify": "email", "verified": true}]
         })
     }
 
-    fn fields(errors: &[FieldError]) -> Vec<&str> {
-        errors.iter().filter_map(|e| e.field.as_deref()).collect()
+    fn with(extra: Value) -> Map<String, Value> {
+        let mut map = flat(request_facts());
+        map.extend(flat(extra));
+        map
+    }
+
+    fn received(payload: Payload) -> Event {
+        Event {
+            id: "ev-1".into(),
+            commune: "demo".into(),
+            source: "requests".into(),
+            occurred_at: "2026-01-31T12:00:00Z".into(),
+            payload,
+        }
     }
 
     #[test]
-    fn a_complete_event_is_accepted_and_serialises_back_to_the_same_json() {
-        let event = Event::validate(&valid()).map_err(|e| format!("{e:?}"));
-        assert_eq!(event.as_ref().map(|e| e.kind), Ok(EventKind::Diagnostic));
-        let back = event.ok().and_then(|e| serde_json::to_value(e).ok());
-        assert_eq!(back, Some(valid()));
+    fn an_old_outbox_message_row_is_converted_to_the_message_record() {
+        // As requests' e-mail channel wrote it before the contract.
+        let old = with(json!({"actor_kind": "citizen", "channel": "email", "public": false,
+                              "message": "Merci"}));
+        let Ok(Payload::Message(message)) = stored_payload(EventKind::Message, &old) else {
+            panic!("not converted");
+        };
+        assert_eq!(message.text, "Merci");
+        assert_eq!(message.author.as_deref(), Some("citizen"));
+        assert!(!message.public);
+        assert_eq!(message.channel.as_deref(), Some("email"));
+        // And an Open311 update, which said neither author nor channel.
+        let old = with(json!({"message": "Réparé", "public": true}));
+        let converted = stored_payload(EventKind::Message, &old);
+        assert!(matches!(converted, Ok(Payload::Message(m)) if m.text == "Réparé" && m.author.is_none()));
     }
 
     #[test]
-    fn kinds_are_written_in_kebab_case() {
-        assert_eq!(
-            serde_json::to_value(EventKind::RequestFiled).ok(),
-            Some(json!("request-filed"))
-        );
-        assert_eq!(
-            EventKind::parse("status-changed"),
-            Some(EventKind::StatusChanged)
-        );
+    fn a_stored_payload_is_read_back_into_its_record_and_written_back_to_the_same_record() {
+        let stored = with(json!({"from": "new", "to": "in-progress", "message": null,
+                                 "state_label": {"fr": "En cours", "en": "In progress"},
+                                 "merged_into": null}));
+        let payload = stored_payload(EventKind::StatusChanged, &stored);
+        assert!(matches!(payload, Ok(Payload::StatusChanged(ref s)) if s.to == "in-progress"));
+        let written = payload.as_ref().map(payload_json).unwrap_or_default();
+        assert_eq!(written.get("state_label"), stored.get("state_label"));
+        assert_eq!(written["recipients"][0]["confirm_token"], Value::Null, "absent is null");
+        assert_eq!(stored_payload(EventKind::StatusChanged, &written), payload);
+    }
+
+    #[test]
+    fn a_payload_missing_a_member_of_its_record_is_refused() {
+        let mut stored = with(json!({"expected_on": "2026-01-01"}));
+        stored.remove("reference");
+        let refused = stored_payload(EventKind::Overdue, &stored).err();
+        assert!(refused.is_some_and(|m| m.message.contains("reference")));
+    }
+
+    #[test]
+    fn a_diagnostic_carries_no_request() {
+        let stored = flat(json!({"ping_id": "p1", "requested_by": "acc-1"}));
+        let payload = stored_payload(EventKind::Diagnostic, &stored);
+        assert_eq!(payload.as_ref().map(EventKind::of), Ok(EventKind::Diagnostic));
+    }
+
+    #[test]
+    fn kinds_are_named_in_kebab_case() {
+        assert_eq!(EventKind::RequestFiled.as_str(), "request-filed");
+        assert_eq!(EventKind::parse("status-changed"), Some(EventKind::StatusChanged));
         assert_eq!(EventKind::parse("status_changed"), None);
     }
 
     #[test]
-    fn every_invalid_member_is_reported_at_once() {
-        let bad = json!({
-            "id": "has space", "commune": "Bad", "kind": "party", "source": "",
-            "occurred_at": " ", "payload": "[1]"
-        });
-        let errors = Event::validate(&bad).err().unwrap_or_default();
-        assert_eq!(
-            fields(&errors),
-            ["id", "commune", "kind", "source", "occurred_at", "payload"]
-        );
-    }
-
-    #[test]
-    fn missing_and_mistyped_members_are_reported() {
-        let errors = Event::validate(&json!({"id": 5})).err().unwrap_or_default();
-        assert_eq!(
-            fields(&errors),
-            ["id", "commune", "kind", "source", "occurred_at", "payload"]
-        );
-        assert_eq!(
-            errors.first().map(|e| e.code.as_str()),
-            Some("not_a_string")
-        );
-        assert_eq!(errors.get(1).map(|e| e.code.as_str()), Some("required"));
-    }
-
-    #[test]
-    fn a_payload_that_is_not_json_is_refused() {
-        let mut event = valid();
-        event["payload"] = json!("{not json");
-        assert_eq!(
-            fields(&Event::validate(&event).err().unwrap_or_default()),
-            ["payload"]
-        );
+    fn every_invalid_value_is_reported_at_once() {
+        let stored = flat(json!({"ping_id": "p1", "requested_by": "acc-1"}));
+        let payload = stored_payload(EventKind::Diagnostic, &stored).unwrap_or_else(|e| panic!("{e}"));
+        let mut event = received(payload.clone());
+        assert_eq!(validate(&event), Ok(()));
+        event.id = "has space".into();
+        event.commune = "Bad".into();
+        event.source = String::new();
+        event.occurred_at = " ".into();
+        let fields: Vec<_> = validate(&event)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["id", "commune", "source", "occurred_at"]);
+        let mut event = received(payload);
+        event.occurred_at = format!("2026-01-31{}T00:00:00Z", char::from(0));
+        assert!(validate(&event).is_err());
     }
 
     #[test]
@@ -313,32 +315,5 @@ mod tests {
         assert!(is_valid_id(&"a".repeat(64)));
         assert!(!is_valid_id(&"a".repeat(65)));
         assert!(!is_valid_id(""));
-    }
-
-    #[test]
-    fn members_outside_the_record_are_refused() {
-        let mut event = valid();
-        event["extra"] = json!(1);
-        let errors = Event::validate(&event).err().unwrap_or_default();
-        assert_eq!(fields(&errors), ["extra"]);
-        assert_eq!(
-            errors.first().map(|e| e.code.as_str()),
-            Some("unknown_field")
-        );
-    }
-
-    #[test]
-    fn control_characters_in_occurred_at_are_refused() {
-        let mut event = valid();
-        event["occurred_at"] = Value::String(format!("2026-01-31{}T00:00:00Z", char::from(0)));
-        assert_eq!(
-            fields(&Event::validate(&event).err().unwrap_or_default()),
-            ["occurred_at"]
-        );
-    }
-
-    #[test]
-    fn a_body_that_is_not_an_object_is_refused() {
-        assert!(Event::validate(&json!([1, 2])).is_err());
     }
 }

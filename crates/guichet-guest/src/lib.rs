@@ -18,7 +18,7 @@
 //! - [`db`]: opening a component's own SQLite database (WAL, `synchronous=NORMAL`), numbered
 //!   migrations and transactions, always with parameterised SQL.
 //! - [`health`]: the `GET …/health` answer every component gives.
-//! - [`event`]: the event record of `guichet:platform/events`, sent to `notifications`.
+//! - [`event`]: the kinds of events, their stored form and the rules on their values.
 //! - [`open311`]: Open311 GeoReport v2 error bodies (JSON or XML).
 //! - [`markup`]: escaping for HTML and XML text.
 //! - [`privacy`]: the export/erasure contract (GDPR) between identity and the components that

@@ -58,13 +58,13 @@ pub async fn respond(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let form: ErasureRequest = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &REQUEST)?;
     reauthenticate(ctx, &account, form.password.as_deref())?;
     let (parts, failed) = components::erase_all(&subject(&ctx.commune, &account.id, Some(&account.email))).await;
-    let others: Vec<Json> = parts.iter().filter_map(|p| serde_json::to_value(p).ok()).collect();
+    let others: Vec<Json> = parts.iter().map(|p| p.erasure.public(&p.component)).collect();
     if !failed.is_empty() {
         return Ok(unavailable(&failed, "erase", others));
     }
     let identity = erase_identity(&ctx.conn, &ctx.commune, &account)?;
     eprintln!("identity: account {} of {} erased at its owner's request", account.id, ctx.commune);
-    let mut all = vec![identity.body(COMPONENT)];
+    let mut all = vec![identity.public(COMPONENT)];
     all.extend(others);
     Ok(response::json(200, &json!({"status": "erased", "components": all})))
 }
