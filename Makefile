@@ -21,7 +21,8 @@ demo: build
 	LISTEN=$(LISTEN) bash infra/demo.sh
 
 test: build
-	cargo test --release -p guichet-host -p guichet-tests -p guichet-guest -p tokens -p catalog -p identity -p requests -p notifications -p portal
+	cargo test --release -p guichet-host -p guichet-tests -p guichet-contracts -p guichet-guest -p tokens -p catalog -p identity -p requests -p notifications -p portal
+	bash tests/contract_break.sh
 
 bench: build
 	bash bench/run.sh

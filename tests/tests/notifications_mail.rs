@@ -329,7 +329,7 @@ fn the_message_contract_is_closed_idempotent_and_answers_every_error() {
     wrong["purpose"] = json!("Reset Password");
     assert_eq!(
         error_fields(&post(&host, "/internal/messages", None, &wrong)),
-        ["channel", "language", "commune", "purpose"]
+        ["commune", "channel", "purpose", "language"]
     );
     let huge = "x".repeat(300 * 1024);
     let reply = host.send("POST", "/internal/messages", &[], Some(huge.as_bytes()));
@@ -361,8 +361,9 @@ fn export_and_erasure_cover_the_account_and_its_address_in_its_commune_only() {
     mailbox.set_unavailable(true);
     send("own-queued", "demo", Some("acc-1"), "anne.new@example.org");
     mailbox.set_unavailable(false);
-    let event = json!({"id": "ev-1", "commune": "demo", "kind": "diagnostic", "source": "requests",
-                       "occurred_at": "2026-01-31T12:00:00Z", "payload": "{\"requested_by\":\"acc-1\",\"ping_id\":\"p1\"}"});
+    let event = json!({"id": "ev-1", "commune": "demo", "source": "requests",
+                       "occurred_at": "2026-01-31T12:00:00Z",
+                       "payload": {"Diagnostic": {"requested_by": "acc-1", "ping_id": "p1"}}});
     assert_eq!(post(&host, "/internal/events", None, &event).status, 200);
 
     let subject = json!({"commune": "demo", "account_id": "acc-1", "email": "anne@example.org"});
@@ -402,8 +403,10 @@ fn export_and_erasure_cover_the_account_and_its_address_in_its_commune_only() {
     assert_eq!(host.get("/internal/messages/other-person").json()["text"], "Texte other-person");
     let again = post(&host, "/internal/privacy/export", None, &subject).json();
     assert_eq!(again["records"], json!({"messages": [], "events": []}));
-    let bad = post(&host, "/internal/privacy/export", None, &json!({"commune": "demo", "extra": 1}));
-    assert_eq!(error_fields(&bad), ["extra", "account_id"]);
+    let bad = post(&host, "/internal/privacy/export", None, &json!({"commune": "demo"}));
+    assert_eq!(error_fields(&bad), ["account_id"]);
+    let bad = post(&host, "/internal/privacy/export", None, &json!({"commune": "demo", "account_id": "a", "extra": 1}));
+    assert_eq!(error_fields(&bad), ["extra"]);
 }
 
 #[test]

@@ -55,11 +55,19 @@ fn post(host: &Host, path: &str, bearer: Option<&str>, body: &Value) -> Reply {
     host.send("POST", path, &headers, Some(body.to_string().as_bytes()))
 }
 
-/// An event as requests sends it.
+/// An event as requests sends it (the `events` contract, wit/events.wit): the kind's record
+/// under its case (`status-changed` → `StatusChanged`).
 fn event(id: &str, kind: &str, payload: Value) -> Value {
+    let case: String = kind
+        .split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect();
     json!({
-        "id": id, "commune": "demo", "kind": kind, "source": "requests",
-        "occurred_at": "2026-12-01T20:00:00Z", "payload": payload.to_string(),
+        "id": id, "commune": "demo", "source": "requests",
+        "occurred_at": "2026-12-01T20:00:00Z", "payload": {case: payload},
     })
 }
 
@@ -92,6 +100,8 @@ fn a_status_change_reaches_the_filer_by_email_and_a_follower_by_sms_each_in_thei
         ]),
     );
     body["state"] = json!("in-progress");
+    body["from"] = json!("submitted");
+    body["to"] = json!("in-progress");
     body["state_label"] = json!({"fr": "Intervention programmée", "en": "Work scheduled"});
     body["message"] = json!("Les équipes passent lundi.");
     let reply = post(&app.host, "/internal/events", None, &event("ev-status-1", "status-changed", body));
@@ -121,7 +131,7 @@ fn a_status_change_reaches_the_filer_by_email_and_a_follower_by_sms_each_in_thei
 #[test]
 fn an_event_redelivered_sends_no_second_message() {
     let app = start(Some("notifications"));
-    let body = event("ev-twice", "request-filed", payload("2026-000007", json!([{"email": "bob@example.org"}])));
+    let body = event("ev-twice", "request-filed", payload("2026-000007", json!([{"email": "bob@example.org", "verified": false}])));
     let first = post(&app.host, "/internal/events", None, &body);
     assert_eq!((first.status, first.json()["stored"].clone()), (200, json!("new")), "{}", first.body);
     app.mail.wait_for("bob@example.org", |_| true, WAIT);
@@ -142,6 +152,7 @@ fn assignments_overdue_flags_and_a_citizens_own_message_tell_nobody() {
     let mut message = payload("2026-000008", to.clone());
     message["text"] = json!("Merci de passer vite");
     message["author"] = json!("citizen");
+    message["public"] = json!(true);
     for (id, kind, body) in [
         ("ev-a", "assigned", payload("2026-000008", to.clone())),
         ("ev-o", "overdue", payload("2026-000008", to.clone())),
@@ -155,6 +166,7 @@ fn assignments_overdue_flags_and_a_citizens_own_message_tell_nobody() {
     let mut answer = payload("2026-000008", to);
     answer["text"] = json!("Nous intervenons demain.");
     answer["author"] = json!("staff");
+    answer["public"] = json!(true);
     let reply = post(&app.host, "/internal/events", None, &event("ev-m2", "message", answer));
     assert_eq!(reply.json()["messages"], 1, "{}", reply.body);
     let mail = app.mail.wait_for("carl@example.org", |_| true, WAIT);
@@ -172,7 +184,7 @@ fn an_sms_the_provider_does_not_take_stays_queued_and_the_retry_sends_it_once() 
         &app.host,
         "/internal/events",
         None,
-        &event("ev-sms-down", "request-filed", payload("2026-000009", json!([{"phone": "+33700000001", "notify": "sms"}]))),
+        &event("ev-sms-down", "request-filed", payload("2026-000009", json!([{"phone": "+33700000001", "notify": "sms", "verified": false}]))),
     );
     assert_eq!((reply.status, reply.json()["messages"].clone()), (200, json!(1)), "{}", reply.body);
     let stored = app.host.get("/internal/messages/ev-ev-sms-down-0").json();
@@ -283,8 +295,8 @@ fn a_citizens_export_and_erasure_cover_the_events_that_listed_them_as_recipients
     let body = payload(
         "2026-000010",
         json!([
-            {"name": "Anne", "email": "Anne@Example.org", "notify": "email"},
-            {"email": "bob@example.org", "notify": "email"},
+            {"name": "Anne", "email": "Anne@Example.org", "notify": "email", "verified": false},
+            {"email": "bob@example.org", "notify": "email", "verified": false},
         ]),
     );
     assert_eq!(post(&app.host, "/internal/events", None, &event("ev-gdpr", "request-filed", body)).status, 200);
@@ -298,7 +310,7 @@ fn a_citizens_export_and_erasure_cover_the_events_that_listed_them_as_recipients
     assert_eq!(erase["erased"]["events"], 1, "{erase}");
     let stored = app.host.get("/internal/events/ev-gdpr").json();
     let payload: Value = serde_json::from_str(stored["payload"].as_str().expect("payload")).expect("json");
-    assert_eq!(payload["recipients"], json!([{"email": "bob@example.org", "notify": "email"}]), "{payload}");
+    assert_eq!(payload["recipients"], json!([{"email": "bob@example.org", "notify": "email", "verified": false}]), "{payload}");
     assert_eq!(payload["reference"], "2026-000010");
     let again = post(&app.host, "/internal/privacy/export", None, &subject).json();
     assert_eq!(again["records"]["events"], json!([]), "{again}");
