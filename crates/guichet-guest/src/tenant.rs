@@ -185,7 +185,7 @@ pub async fn lookup(host: &Host) -> anyhow::Result<Option<CommuneInfo>> {
         .await?
         .map(CommuneInfo::try_from)
         .transpose()
-        .with_context(|| format!("identity's answer for the commune of {host}"))
+        .with_context(|| format!("the commune identity named for {host}"))
 }
 
 impl TryFrom<Resolved> for CommuneInfo {
