@@ -321,3 +321,28 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&
         .unwrap_or_else(|e| panic!("{url}: reading body: {e}"));
     Reply { status, headers, body: text }
 }
+
+/// A component's privacy answer (`wit/privacy.wit`: `records` as `[{kind, json}]`, `erased` as
+/// `[{kind, count}]`) viewed by kind (`{"records": {kind: [..]}, "erased": {kind: n}}`), the
+/// way identity merges them, so that tests read records by kind.
+pub fn privacy_by_kind(mut answer: serde_json::Value) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    if let Some(records) = answer.get("records").and_then(Value::as_array).cloned() {
+        let by_kind: Map<String, Value> = records
+            .iter()
+            .map(|r| {
+                let json = r["json"].as_str().and_then(|t| serde_json::from_str(t).ok());
+                (r["kind"].as_str().unwrap_or_default().to_owned(), json.unwrap_or(Value::Null))
+            })
+            .collect();
+        answer["records"] = Value::Object(by_kind);
+    }
+    if let Some(erased) = answer.get("erased").and_then(Value::as_array).cloned() {
+        let by_kind: Map<String, Value> = erased
+            .iter()
+            .map(|e| (e["kind"].as_str().unwrap_or_default().to_owned(), e["count"].clone()))
+            .collect();
+        answer["erased"] = Value::Object(by_kind);
+    }
+    answer
+}

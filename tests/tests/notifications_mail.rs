@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use guichet_tests::mailbox::Mailbox;
 use guichet_tests::tokens::TestKeys;
-use guichet_tests::{Host, HostConfig, Reply};
+use guichet_tests::{privacy_by_kind, Host, HostConfig, Reply};
 use serde_json::{json, Value};
 
 const FROM: &str = "Mairie de Démo <mairie@demo.example>";
@@ -370,7 +370,7 @@ fn export_and_erasure_cover_the_account_and_its_address_in_its_commune_only() {
     let export = post(&host, "/internal/privacy/export", None, &subject);
     assert_eq!(export.status, 200, "{}", export.body);
     assert_eq!(export.header("cache-control"), Some("no-store"));
-    let export = export.json();
+    let export = privacy_by_kind(export.json());
     assert_eq!(export["component"], "notifications");
     let ids: Vec<&str> = export["records"]["messages"].as_array().expect("messages").iter().filter_map(|m| m["id"].as_str()).collect();
     assert_eq!(ids, ["own-1", "own-2", "own-queued"]);
@@ -381,7 +381,7 @@ fn export_and_erasure_cover_the_account_and_its_address_in_its_commune_only() {
     let erase = post(&host, "/internal/privacy/erase", None, &subject);
     assert_eq!(erase.status, 200, "{}", erase.body);
     assert_eq!(
-        erase.json(),
+        privacy_by_kind(erase.json()),
         json!({"component": "notifications", "erased": {"messages": 3, "events": 1}, "kept": []})
     );
     let erased = host.get("/internal/messages/own-1").json();
@@ -401,7 +401,7 @@ fn export_and_erasure_cover_the_account_and_its_address_in_its_commune_only() {
     // Other communes and other people are untouched; a second export finds nothing.
     assert_eq!(host.get("/internal/messages/other-commune").json()["to"], "anne@example.org");
     assert_eq!(host.get("/internal/messages/other-person").json()["text"], "Texte other-person");
-    let again = post(&host, "/internal/privacy/export", None, &subject).json();
+    let again = privacy_by_kind(post(&host, "/internal/privacy/export", None, &subject).json());
     assert_eq!(again["records"], json!({"messages": [], "events": []}));
     let bad = post(&host, "/internal/privacy/export", None, &json!({"commune": "demo"}));
     assert_eq!(error_fields(&bad), ["account_id"]);
@@ -420,15 +420,15 @@ fn requests_exports_and_erases_the_chain_checks_an_account_ran() {
     let ping_id = ping.json()["id"].as_str().expect("id").to_owned();
 
     let subject = json!({"commune": "demo", "account_id": "admin-1"});
-    let export = post(&host, "/internal/privacy/export", None, &subject).json();
+    let export = privacy_by_kind(post(&host, "/internal/privacy/export", None, &subject).json());
     assert_eq!(export["component"], "requests");
     assert_eq!(export["records"]["diagnostic_pings"][0]["id"], ping_id.as_str());
-    let elsewhere = post(&host, "/internal/privacy/export", None, &json!({"commune": "autre", "account_id": "admin-1"})).json();
+    let elsewhere = privacy_by_kind(post(&host, "/internal/privacy/export", None, &json!({"commune": "autre", "account_id": "admin-1"})).json());
     assert_eq!(elsewhere["records"]["diagnostic_pings"], json!([]));
 
-    let erase = post(&host, "/internal/privacy/erase", None, &subject).json();
+    let erase = privacy_by_kind(post(&host, "/internal/privacy/erase", None, &subject).json());
     assert_eq!(erase, json!({"component": "requests", "erased": {"diagnostic_pings": 1, "followed_requests": 0, "emails_awaiting_triage": 0, "closed_requests": 0}, "kept": []}));
-    let again = post(&host, "/internal/privacy/export", None, &subject).json();
+    let again = privacy_by_kind(post(&host, "/internal/privacy/export", None, &subject).json());
     assert_eq!(again["records"]["diagnostic_pings"], json!([]));
     assert_eq!(error_fields(&post(&host, "/internal/privacy/erase", None, &json!({"account_id": "x"}))), ["commune"]);
 }
@@ -442,8 +442,8 @@ fn signatures_answers_that_it_keeps_no_personal_data_yet() {
     let subject = json!({"commune": "demo", "account_id": "acc-1", "email": "anne@example.org"});
     let export = post(&host, "/internal/privacy/export", None, &subject);
     assert_eq!(export.status, 200, "{}", export.body);
-    assert_eq!(export.json(), json!({"component": "signatures", "records": {}}));
-    let erase = post(&host, "/internal/privacy/erase", None, &subject).json();
+    assert_eq!(privacy_by_kind(export.json()), json!({"component": "signatures", "records": {}}));
+    let erase = privacy_by_kind(post(&host, "/internal/privacy/erase", None, &subject).json());
     assert_eq!(erase, json!({"component": "signatures", "erased": {}, "kept": []}));
     assert_eq!(error_fields(&post(&host, "/internal/privacy/erase", None, &json!({"commune": "demo"}))), ["account_id"]);
     assert_eq!(host.get("/internal/privacy/export").status, 405);

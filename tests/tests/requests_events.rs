@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use guichet_tests::mailbox::{MailMessage, Mailbox};
 use guichet_tests::tokens::TestKeys;
-use guichet_tests::{Host, HostConfig, Reply};
+use guichet_tests::{privacy_by_kind, Host, HostConfig, Reply};
 use serde_json::{json, Value};
 
 const ORIGIN: &str = "https://demo.example";
@@ -304,15 +304,15 @@ fn a_citizens_export_and_erasure_cover_the_events_that_listed_them_as_recipients
     app.mail.wait_for("bob@example.org", |_| true, WAIT);
 
     let subject = json!({"commune": "demo", "account_id": "acc-anne", "email": "anne@example.org"});
-    let export = post(&app.host, "/internal/privacy/export", None, &subject).json();
+    let export = privacy_by_kind(post(&app.host, "/internal/privacy/export", None, &subject).json());
     assert_eq!(export["records"]["events"][0]["id"], "ev-gdpr", "{export}");
-    let erase = post(&app.host, "/internal/privacy/erase", None, &subject).json();
+    let erase = privacy_by_kind(post(&app.host, "/internal/privacy/erase", None, &subject).json());
     assert_eq!(erase["erased"]["events"], 1, "{erase}");
     let stored = app.host.get("/internal/events/ev-gdpr").json();
     let payload: Value = serde_json::from_str(stored["payload"].as_str().expect("payload")).expect("json");
     assert_eq!(payload["recipients"], json!([{"email": "bob@example.org", "notify": "email", "verified": false}]), "{payload}");
     assert_eq!(payload["reference"], "2026-000010");
-    let again = post(&app.host, "/internal/privacy/export", None, &subject).json();
+    let again = privacy_by_kind(post(&app.host, "/internal/privacy/export", None, &subject).json());
     assert_eq!(again["records"]["events"], json!([]), "{again}");
 }
 
