@@ -63,7 +63,7 @@ fn event(id: &str, kind: &str, payload: Value) -> Value {
     })
 }
 
-/// The payload requests writes for request `reference` (see components/requests/src/events.rs).
+/// The payload requests writes for request `reference` (see components/requests/src/calls/events.rs).
 fn payload(reference: &str, recipients: Value) -> Value {
     json!({
         "request_id": format!("id-{reference}"), "reference": reference, "service_code": "pothole",

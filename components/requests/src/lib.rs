@@ -9,51 +9,28 @@
 //! acknowledged), so none is lost when notifications is down.
 //!
 //! Every route but health serves the commune the request is addressed to (its host name,
-//! resolved by identity). The modules, by capability:
-//! - [`filing`] (with [`form`], [`attachments`], [`idempotency`]): `POST /api/requests`.
-//! - [`tracking`]: a request as its citizen, staff, or a holder of its tracking code sees it.
-//! - [`workflow`]: transitions, assignment, notes and messages, expected dates, overdue, reopening.
-//! - [`duplicates`]: similar open requests nearby, merging, followers.
-//! - [`contacts`] and [`limits`]: confirming a contact given without an account (until then
-//!   it gets the receipt only), and the abuse limits of filing and following.
-//! - [`channels`]: counter and phone filing with call logs, inbound e-mail, paper mail, receipts.
-//! - [`queue`]: the agents' queue, CSV export, per-commune figures.
-//! - [`georeport`] (with [`api_keys`]): Open311 GeoReport v2 requests under `/open311/v2/...`.
-//! - [`outbox`] and [`events`]: the transactional outbox and its retry sweep.
-//! - [`record`], [`reference`], [`timeline`], [`caller`], [`catalog`], [`communes`]: the shared
-//!   core (the last two remember what the catalogue and identity said, for a minute).
-//! - diagnostics (`ping`, `mail_check`), [`privacy`] (GDPR export and erasure, chained),
-//!   [`reads`] (the log of staff reads) and [`retention`] (closed requests deleted after their
-//!   service's retention).
+//! resolved by identity). The modules, by layer (each with one sub-module per capability:
+//! filing, tracking, workflow, duplicates, channels, queue, georeport, ...):
+//! - [`http`]: the handlers; each reads the request, calls the domain and the store, and
+//!   renders the answer.
+//! - [`domain`]: the rules as pure functions (form answers, references and tracking codes,
+//!   workflow rules, distances, e-mail parsing), without SQL or HTTP.
+//! - [`store`]: the SQL of the `requests` database (schema, request rows, timeline, outbox,
+//!   the queue's queries).
+//! - [`calls`]: the other components, by service chaining (catalogue, identity,
+//!   notifications).
 
-mod api_keys;
-mod attachments;
-mod caller;
-mod catalog;
-mod channels;
-mod communes;
-mod contacts;
-mod duplicates;
-mod events;
-mod filing;
-mod form;
-mod georeport;
-mod idempotency;
-mod limits;
-mod mail_check;
-mod notifications;
-mod outbox;
-mod ping;
-mod privacy;
-mod queue;
-mod reads;
-mod record;
-mod reference;
-mod retention;
-mod schema;
-mod timeline;
-mod tracking;
-mod workflow;
+mod calls;
+mod domain;
+mod http;
+mod store;
+
+use calls::{communes, events};
+use http::{
+    api_keys, attachments, channels, contacts, duplicates, filing, georeport, mail_check, ping,
+    privacy, queue, reads, retention, tracking, workflow,
+};
+use store::{outbox, schema};
 
 use guichet_guest::{health, routing, ApiError, Commune};
 use spin_sdk::http::{Method, Request, Response};
