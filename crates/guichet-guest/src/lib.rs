@@ -4,6 +4,9 @@
 //!
 //! - [`http_entry!`]: a component's `wasi:http/incoming-handler` export, in one line.
 //! - [`commune`]: the [`Commune`] domain type and the commune a deployment serves.
+//! - [`context`]: one request's context ([`context::Ctx`]: database, commune and public
+//!   origin, client address, caller), built once per request and passed to the handlers; the
+//!   commune of a host name cached the same way in every component.
 //! - [`error`]: [`ApiError`], the one place where failures become HTTP statuses and JSON bodies
 //!   (`{"errors":[{"field":..,"code":..,"message":..}]}`).
 //! - [`body`]: reading JSON request bodies with a size limit.
@@ -14,7 +17,8 @@
 //! - [`routing`]: path segments and method checks (routing uses the URI path, never
 //!   `spin-path-info`, so that it does not depend on how a route was matched).
 //! - [`db`]: opening a component's own SQLite database (WAL, `synchronous=NORMAL`), numbered
-//!   migrations and transactions, always with parameterised SQL.
+//!   migrations and transactions, always with parameterised SQL; rows read by column name
+//!   ([`db::Row`], [`db::FromRow`]).
 //! - [`health`]: the `GET …/health` answer every component gives.
 //! - [`event`]: the event record of `guichet:platform/events`, sent to `notifications`.
 //! - [`open311`]: Open311 GeoReport v2 error bodies (JSON or XML).
@@ -40,6 +44,7 @@
 pub mod body;
 pub mod client;
 pub mod commune;
+pub mod context;
 pub mod db;
 mod entry;
 pub mod error;
