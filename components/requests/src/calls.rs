@@ -3,6 +3,5 @@
 //! module is the only place its component's contract is spoken.
 
 pub(crate) mod catalog;
-pub(crate) mod communes;
 pub(crate) mod events;
 pub(crate) mod notifications;

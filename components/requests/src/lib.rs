@@ -25,14 +25,13 @@ mod domain;
 mod http;
 mod store;
 
-use calls::{communes, events};
 use http::{
     api_keys, attachments, channels, contacts, duplicates, filing, georeport, mail_check, ping,
     privacy, queue, reads, retention, tracking, workflow,
 };
 use store::{outbox, schema};
 
-use guichet_guest::{health, routing, ApiError, Commune};
+use guichet_guest::{health, routing, ApiError};
 use spin_sdk::http::{Method, Request, Response};
 
 const PREFIX: &str = "/api/requests";
@@ -45,26 +44,9 @@ const COMPONENT: &str = "requests";
 
 guichet_guest::http_entry!(crate::route);
 
-thread_local! {
-    /// The connection of the request being handled. Spin runs each request in a fresh
-    /// instance, so this lives exactly one request: opening, tuning and checking the schema
-    /// happen once per request instead of once per module that needs the database.
-    static CONNECTION: std::cell::RefCell<Option<std::rc::Rc<guichet_guest::db::Connection>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// The migrated database of this component (one connection per request, see
-/// [`CONNECTION`]).
-pub(crate) fn database() -> Result<std::rc::Rc<guichet_guest::db::Connection>, ApiError> {
-    if let Some(conn) = CONNECTION.with(|c| c.borrow().clone()) {
-        return Ok(conn);
-    }
-    let conn = guichet_guest::db::open(DATABASE)?;
-    guichet_guest::db::migrate(&conn, schema::MIGRATIONS)?;
-    let conn = std::rc::Rc::new(conn);
-    CONNECTION.with(|c| *c.borrow_mut() = Some(conn.clone()));
-    Ok(conn)
-}
+/// One request's context (database, commune, client, caller), built once in [`route`] and
+/// passed to every handler.
+pub(crate) type Ctx<'r> = guichet_guest::context::Ctx<'r, http::caller::Caller>;
 
 async fn route(req: Request) -> Result<Response, ApiError> {
     let path = req.path();
@@ -101,50 +83,49 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         }
         _ => {}
     }
-    let served = communes::resolve(&req).await?;
-    events::set_origin(&served.public_origin);
-    route_in(&req, served.commune, &segments).await
+    let ctx = Ctx::for_request(&req, DATABASE, schema::MIGRATIONS).await?;
+    route_in(&ctx, &segments).await
 }
 
 /// The routes of one commune's requests.
-async fn route_in(req: &Request, commune: Commune, segments: &[&str]) -> Result<Response, ApiError> {
-    let method = req.method();
+async fn route_in(ctx: &Ctx<'_>, segments: &[&str]) -> Result<Response, ApiError> {
+    let method = ctx.request().method();
     match (segments, method) {
-        ([], Method::Post) => filing::file(req, &commune).await,
-        ([], Method::Get) => queue::list(req, &commune),
+        ([], Method::Post) => filing::file(ctx).await,
+        ([], Method::Get) => queue::list(ctx),
         ([], _) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-        (["mine"], Method::Get) => tracking::mine(req, &commune),
-        (["track"], Method::Post) => tracking::track(req, &commune),
+        (["mine"], Method::Get) => tracking::mine(ctx),
+        (["track"], Method::Post) => tracking::track(ctx),
         (["contacts", "confirm"], Method::Get) => contacts::page(),
-        (["contacts", "confirm"], Method::Post) => contacts::confirm(req, &commune),
-        (["similar"], Method::Get) => duplicates::similar(req, &commune).await,
-        (["figures"], Method::Get) => queue::figures(req, &commune),
-        (["export.csv"], Method::Get) => queue::csv(req, &commune),
-        (["counter"], Method::Post) => channels::counter_filing(req, &commune).await,
-        (["inbound-mail"], Method::Post) => channels::inbound_mail(req, &commune).await,
-        (["triage"], Method::Get) => channels::triage_list(req, &commune),
-        (["triage", id], Method::Post) => channels::triage_resolve(req, &commune, id).await,
-        (["overdue", "sweep"], Method::Post) => workflow::sweep_overdue(req, &commune).await,
-        (["outbox", "retry"], Method::Post) => outbox::retry(req, &commune).await,
-        (["retention", "purge"], Method::Post) => retention::purge(req, &commune),
-        (["reads"], Method::Get) => reads::list(req, &commune),
-        (["api-keys"], Method::Get) => api_keys::list(req, &commune),
-        (["api-keys"], Method::Post) => api_keys::create(req, &commune),
-        (["api-keys", id, "revoke"], Method::Post) => api_keys::revoke(req, &commune, id),
-        ([reference], Method::Get) => tracking::show(req, &commune, reference),
-        ([reference, "transitions"], Method::Post) => workflow::transition(req, &commune, reference).await,
-        ([reference, "assignment"], Method::Post) => workflow::assign(req, &commune, reference).await,
-        ([reference, "notes"], Method::Post) => workflow::note(req, &commune, reference).await,
-        ([reference, "messages"], Method::Post) => workflow::message(req, &commune, reference).await,
-        ([reference, "reopen"], Method::Post) => workflow::reopen(req, &commune, reference).await,
-        ([reference, "merge"], Method::Post) => duplicates::merge(req, &commune, reference).await,
-        ([reference, "follow"], Method::Post) => duplicates::follow(req, &commune, reference).await,
-        ([reference, "attachments"], Method::Post) => attachments::add(req, &commune, reference).await,
-        ([reference, "attachments", id], Method::Get) => attachments::download(req, &commune, reference, id),
-        ([reference, "calls"], Method::Post) => channels::call_log(req, &commune, reference).await,
-        ([reference, "scans"], Method::Post) => channels::paper_scan(req, &commune, reference).await,
+        (["contacts", "confirm"], Method::Post) => contacts::confirm(ctx),
+        (["similar"], Method::Get) => duplicates::similar(ctx).await,
+        (["figures"], Method::Get) => queue::figures(ctx),
+        (["export.csv"], Method::Get) => queue::csv(ctx),
+        (["counter"], Method::Post) => channels::counter_filing(ctx).await,
+        (["inbound-mail"], Method::Post) => channels::inbound_mail(ctx).await,
+        (["triage"], Method::Get) => channels::triage_list(ctx),
+        (["triage", id], Method::Post) => channels::triage_resolve(ctx, id).await,
+        (["overdue", "sweep"], Method::Post) => workflow::sweep_overdue(ctx).await,
+        (["outbox", "retry"], Method::Post) => outbox::retry(ctx).await,
+        (["retention", "purge"], Method::Post) => retention::purge(ctx),
+        (["reads"], Method::Get) => reads::list(ctx),
+        (["api-keys"], Method::Get) => api_keys::list(ctx),
+        (["api-keys"], Method::Post) => api_keys::create(ctx),
+        (["api-keys", id, "revoke"], Method::Post) => api_keys::revoke(ctx, id),
+        ([reference], Method::Get) => tracking::show(ctx, reference),
+        ([reference, "transitions"], Method::Post) => workflow::transition(ctx, reference).await,
+        ([reference, "assignment"], Method::Post) => workflow::assign(ctx, reference).await,
+        ([reference, "notes"], Method::Post) => workflow::note(ctx, reference).await,
+        ([reference, "messages"], Method::Post) => workflow::message(ctx, reference).await,
+        ([reference, "reopen"], Method::Post) => workflow::reopen(ctx, reference).await,
+        ([reference, "merge"], Method::Post) => duplicates::merge(ctx, reference).await,
+        ([reference, "follow"], Method::Post) => duplicates::follow(ctx, reference).await,
+        ([reference, "attachments"], Method::Post) => attachments::add(ctx, reference).await,
+        ([reference, "attachments", id], Method::Get) => attachments::download(ctx, reference, id),
+        ([reference, "calls"], Method::Post) => channels::call_log(ctx, reference).await,
+        ([reference, "scans"], Method::Post) => channels::paper_scan(ctx, reference).await,
         ([reference, "receipt"], Method::Get | Method::Post) => {
-            channels::receipt(req, &commune, reference).await
+            channels::receipt(ctx, reference).await
         }
         _ => Err(ApiError::NotFound),
     }

@@ -34,27 +34,10 @@ pub const CACHE_TABLE: &str = "CREATE TABLE IF NOT EXISTS commune_hosts_cache (
         host TEXT PRIMARY KEY,
         commune TEXT NOT NULL,
         fetched_at INTEGER NOT NULL,
-        public_origin TEXT NOT NULL DEFAULT ''
+        public_origin TEXT NOT NULL DEFAULT '',
+        name TEXT NOT NULL DEFAULT '',
+        languages TEXT NOT NULL DEFAULT '[]'
     )";
-
-/// The commune a request is for, and where citizens reach it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Served {
-    /// The commune whose data the request may touch.
-    pub commune: Commune,
-    /// `https://host[:port]` as identity has it configured: the only origin for links that
-    /// leave the app (e-mails, SMS, receipts), never the request's own `Host`.
-    pub public_origin: String,
-}
-
-impl From<CommuneInfo> for Served {
-    fn from(info: CommuneInfo) -> Served {
-        Served {
-            commune: info.commune,
-            public_origin: info.public_origin,
-        }
-    }
-}
 
 /// Who is calling, as a component decides it from a request addressed to `commune`.
 pub trait Identify: Sized {
@@ -73,7 +56,7 @@ impl Identify for () {
 pub struct Ctx<'r, C = ()> {
     req: &'r Request,
     conn: Connection,
-    served: Served,
+    served: CommuneInfo,
     client: ClientAddress,
     caller: Lazy<C>,
 }
@@ -97,7 +80,7 @@ impl<'r, C: Identify> Ctx<'r, C> {
     }
 
     /// The context of `req` whose commune the component resolved itself (identity).
-    pub fn new(req: &'r Request, conn: Connection, served: Served) -> Ctx<'r, C> {
+    pub fn new(req: &'r Request, conn: Connection, served: CommuneInfo) -> Ctx<'r, C> {
         Ctx {
             req,
             conn,
@@ -122,9 +105,15 @@ impl<'r, C: Identify> Ctx<'r, C> {
         &self.served.commune
     }
 
-    /// Where citizens reach the commune (for links that leave the app).
+    /// Where citizens reach the commune (its configured public origin): the only origin for
+    /// links that leave the app (e-mails, SMS, receipts), never the request's own `Host`.
     pub fn public_origin(&self) -> &str {
         &self.served.public_origin
+    }
+
+    /// All identity says of the commune (its name and languages too).
+    pub fn served(&self) -> &CommuneInfo {
+        &self.served
     }
 
     /// The client's address ([`client`]: `trusted_proxies`, IPv6 by /64).
@@ -175,43 +164,52 @@ impl<T> Lazy<T> {
 /// Where a component remembers identity's answers, with the time (Unix seconds) it got each.
 pub trait HostCache {
     /// What was remembered for `host`, and when.
-    fn recall(&self, host: &Host) -> anyhow::Result<Option<(Served, i64)>>;
+    fn recall(&self, host: &Host) -> anyhow::Result<Option<(CommuneInfo, i64)>>;
     /// Remembers `served` for `host` at `now`.
-    fn remember(&self, host: &Host, served: &Served, now: i64) -> anyhow::Result<()>;
+    fn remember(&self, host: &Host, served: &CommuneInfo, now: i64) -> anyhow::Result<()>;
 }
 
 /// [`HostCache`] in a component's own database ([`CACHE_TABLE`]).
 pub struct SqliteCache<'c>(pub &'c Connection);
 
 impl HostCache for SqliteCache<'_> {
-    fn recall(&self, host: &Host) -> anyhow::Result<Option<(Served, i64)>> {
+    fn recall(&self, host: &Host) -> anyhow::Result<Option<(CommuneInfo, i64)>> {
         let result = db::query(
             self.0,
-            "SELECT commune, public_origin, fetched_at FROM commune_hosts_cache WHERE host = ?",
+            "SELECT commune, name, languages, public_origin, fetched_at \
+             FROM commune_hosts_cache WHERE host = ?",
             &[db::text(host.as_str())],
         )?;
         let Some(row) = db::first_row(&result) else {
             return Ok(None);
         };
         let commune = row.get::<&str>("commune")?;
-        let served = Served {
+        let languages = row.get::<&str>("languages")?;
+        let served = CommuneInfo {
             commune: Commune::parse(commune)
                 .with_context(|| format!("a cached commune id {commune:?}"))?,
+            name: row.get("name")?,
+            languages: serde_json::from_str(languages)
+                .with_context(|| format!("cached languages {languages:?}"))?,
             public_origin: row.get("public_origin")?,
         };
         Ok(Some((served, row.get("fetched_at")?)))
     }
 
-    fn remember(&self, host: &Host, served: &Served, now: i64) -> anyhow::Result<()> {
+    fn remember(&self, host: &Host, served: &CommuneInfo, now: i64) -> anyhow::Result<()> {
         db::exec(
             self.0,
-            "INSERT INTO commune_hosts_cache (host, commune, public_origin, fetched_at) \
-             VALUES (?, ?, ?, ?) \
+            "INSERT INTO commune_hosts_cache \
+             (host, commune, name, languages, public_origin, fetched_at) \
+             VALUES (?, ?, ?, ?, ?, ?) \
              ON CONFLICT (host) DO UPDATE SET commune = excluded.commune, \
+             name = excluded.name, languages = excluded.languages, \
              public_origin = excluded.public_origin, fetched_at = excluded.fetched_at",
             &[
                 db::text(host.as_str()),
                 db::text(served.commune.as_str()),
+                db::text(served.name.as_str()),
+                db::text(serde_json::to_string(&served.languages)?),
                 db::text(served.public_origin.as_str()),
                 Value::Integer(now),
             ],
@@ -229,7 +227,7 @@ pub async fn resolve_cached<F, Fut>(
     host: &Host,
     now: i64,
     lookup: F,
-) -> Result<Served, ApiError>
+) -> Result<CommuneInfo, ApiError>
 where
     F: FnOnce(Host) -> Fut,
     Fut: Future<Output = anyhow::Result<Option<CommuneInfo>>>,
@@ -240,11 +238,9 @@ where
             return Ok(served);
         }
     }
-    let served = Served::from(
-        lookup(host.clone())
-            .await?
-            .ok_or_else(tenant::unknown_commune)?,
-    );
+    let served = lookup(host.clone())
+        .await?
+        .ok_or_else(tenant::unknown_commune)?;
     cache.remember(host, &served, now)?;
     Ok(served)
 }
@@ -266,13 +262,13 @@ mod tests {
     use super::*;
 
     #[derive(Default)]
-    struct MemoryCache(RefCell<HashMap<String, (Served, i64)>>);
+    struct MemoryCache(RefCell<HashMap<String, (CommuneInfo, i64)>>);
 
     impl HostCache for MemoryCache {
-        fn recall(&self, host: &Host) -> anyhow::Result<Option<(Served, i64)>> {
+        fn recall(&self, host: &Host) -> anyhow::Result<Option<(CommuneInfo, i64)>> {
             Ok(self.0.borrow().get(host.as_str()).cloned())
         }
-        fn remember(&self, host: &Host, served: &Served, now: i64) -> anyhow::Result<()> {
+        fn remember(&self, host: &Host, served: &CommuneInfo, now: i64) -> anyhow::Result<()> {
             self.0
                 .borrow_mut()
                 .insert(host.as_str().to_owned(), (served.clone(), now));
@@ -306,7 +302,7 @@ mod tests {
         now: i64,
         asked: &Cell<u32>,
         answer: Option<CommuneInfo>,
-    ) -> Result<Served, ApiError> {
+    ) -> Result<CommuneInfo, ApiError> {
         let host = Host::parse(host).expect("host");
         run(resolve_cached(cache, &host, now, |_| {
             asked.set(asked.get() + 1);
@@ -355,10 +351,7 @@ mod tests {
     fn a_cached_answer_without_public_origin_is_asked_again() {
         let (cache, asked) = (MemoryCache::default(), Cell::new(0));
         let host = Host::parse("ville.example").expect("host");
-        let old = Served {
-            commune: Commune::parse("ville").expect("commune"),
-            public_origin: String::new(),
-        };
+        let old = info("ville", "");
         cache.remember(&host, &old, 1000).expect("remember");
         let served = resolve(
             &cache,

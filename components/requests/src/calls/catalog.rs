@@ -46,16 +46,6 @@ impl Service {
 /// catalogue has none: from the `service_cache` table when it is fresh there (see the module
 /// documentation), else asked of the catalogue and stored for next time.
 pub async fn service(
-    commune: &Commune,
-    code: &str,
-    version: Option<i64>,
-) -> anyhow::Result<Option<Service>> {
-    let conn = crate::database().map_err(|e| anyhow!("opening the requests database: {e}"))?;
-    service_cached(&conn, commune, code, version).await
-}
-
-/// [`service`] on an open connection.
-pub async fn service_cached(
     conn: &Connection,
     commune: &Commune,
     code: &str,

@@ -11,42 +11,31 @@
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection};
 use guichet_guest::event::EventKind;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::Commune;
 use serde_json::{json, Map, Value as Json};
 
 use crate::store::outbox;
 use crate::store::record::Record;
 
-thread_local! {
-    /// Where people reach the commune of the request being handled (its configured public
-    /// origin, as identity says), put in every event so that notifications links to the right
-    /// commune's tracking page. Spin runs each request in a fresh instance, so this lives
-    /// exactly one request.
-    static ORIGIN: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Remembers the public origin of the commune of the request being handled.
-pub fn set_origin(origin: &str) {
-    ORIGIN.with(|o| *o.borrow_mut() = Some(origin.to_owned()).filter(|o| !o.is_empty()));
-}
-
-/// Writes an event of `kind` about `record` to the outbox; `extra` members (e.g. `from`, `to`,
+/// Writes an event of `kind` about `record` to the outbox of `served`'s commune, with its
+/// public origin (for notifications' links to the right commune's tracking page); `extra` members (e.g. `from`, `to`,
 /// `message`) are added to the payload. Returns the event id, to deliver after the commit.
 pub fn emit(
     conn: &Connection,
-    commune: &Commune,
+    served: &CommuneInfo,
     kind: EventKind,
     record: &Record,
     extra: Map<String, Json>,
 ) -> anyhow::Result<String> {
     let recipients = recipients(conn, record).context("listing the recipients")?;
-    emit_to(conn, commune, kind, record, extra, recipients)
+    emit_to(conn, served, kind, record, extra, recipients)
 }
 
 /// [`emit`] to the given `recipients` (a receipt carrying a confirmation token, a follow).
 pub fn emit_to(
     conn: &Connection,
-    commune: &Commune,
+    served: &CommuneInfo,
     kind: EventKind,
     record: &Record,
     extra: Map<String, Json>,
@@ -61,12 +50,12 @@ pub fn emit_to(
     payload.insert("state".into(), json!(record.state));
     payload.insert("open".into(), json!(record.is_open));
     payload.insert("lang".into(), json!(record.lang));
-    if let Some(origin) = ORIGIN.with(|o| o.borrow().clone()) {
-        payload.insert("origin".into(), json!(origin));
+    if !served.public_origin.is_empty() {
+        payload.insert("origin".into(), json!(served.public_origin));
     }
     payload.insert("recipients".into(), Json::Array(recipients));
     payload.extend(extra);
-    outbox::record(conn, &id, commune, kind, &payload, &now)?;
+    outbox::record(conn, &id, &served.commune, kind, &payload, &now)?;
     Ok(id)
 }
 

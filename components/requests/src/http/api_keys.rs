@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use spin_sdk::http::{Request, Response};
 
 use crate::http::caller::Caller;
+use crate::Ctx;
 
 /// Longest name of a key (an app's name, shown in lists and in the timeline's actor).
 const MAX_NAME: usize = 100;
@@ -43,12 +44,13 @@ fn admin(req: &Request, commune: &Commune) -> Result<Caller, ApiError> {
 }
 
 /// `POST /api/requests/api-keys`.
-pub fn create(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub fn create(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = admin(req, commune)?;
     let json = body::json(req, body::DEFAULT_MAX_JSON)?;
     let name = name_of(&json).map_err(|errors| ApiError::BadRequest { errors })?;
-    let conn = crate::database()?;
-    let (id, now, key) = db::transaction(&conn, |conn| {
+    let conn = ctx.conn();
+    let (id, now, key) = db::transaction(conn, |conn| {
         let (id, now) = db::new_id_and_now(conn)?;
         let key = random_key(conn)?;
         db::exec(
@@ -73,11 +75,12 @@ pub fn create(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/requests/api-keys`.
-pub fn list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     admin(req, commune)?;
-    let conn = crate::database()?;
+    let conn = ctx.conn();
     let result = db::query(
-        &conn,
+        conn,
         "SELECT id, name, created_by, created_at, revoked_at FROM api_keys \
          WHERE commune = ? ORDER BY created_at DESC, id",
         &[db::text(commune.as_str())],
@@ -87,11 +90,12 @@ pub fn list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
 }
 
 /// `POST /api/requests/api-keys/{id}/revoke`.
-pub fn revoke(req: &Request, commune: &Commune, id: &str) -> Result<Response, ApiError> {
+pub fn revoke(ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     admin(req, commune)?;
-    let conn = crate::database()?;
+    let conn = ctx.conn();
     let result = db::query(
-        &conn,
+        conn,
         &format!(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, {}) \
              WHERE commune = ? AND id = ? \

@@ -22,11 +22,12 @@ use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::http::caller::Caller;
 use crate::store::timeline::{self, Actor, Entry};
 use crate::http::tracking;
+use crate::Ctx;
 
 /// Most files in one filing (or one later upload).
 pub const MAX_FILES: usize = 5;
@@ -288,10 +289,11 @@ pub fn list(conn: &Connection, request_id: &str, with_source: bool) -> anyhow::R
 
 /// `POST /api/requests/{ref}/attachments`: the owner or staff adds files. Body: one
 /// attachment object, a list of them, or `{"attachments":[...]}`. 201 with the new files.
-pub async fn add(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
+pub async fn add(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::signed_in(req, commune)?;
-    let conn = crate::database()?;
-    let record = tracking::find_for(&conn, commune, &caller, reference)?;
+    let conn = ctx.conn();
+    let record = tracking::find_for(conn, commune, &caller, reference)?;
     let body = body::json(req, MAX_BODY)?;
     let (list, prefix) = match &body {
         Json::Array(_) => (body.clone(), "body"),
@@ -315,7 +317,7 @@ pub async fn add(req: &Request, commune: &Commune, reference: &str) -> Result<Re
         kind: caller.actor_kind(),
         id: caller.account().map(str::to_owned),
     };
-    let added = db::transaction(&conn, |conn| {
+    let added = db::transaction(conn, |conn| {
         if count(conn, &record.id)? + files.len() as i64 > MAX_PER_REQUEST {
             return Ok(None);
         }
@@ -360,16 +362,16 @@ pub async fn add(req: &Request, commune: &Commune, reference: &str) -> Result<Re
 /// `GET /api/requests/{ref}/attachments/{id}`: the file's bytes, for the owner or staff
 /// (404 for anyone else, as for an unknown file).
 pub fn download(
-    req: &Request,
-    commune: &Commune,
+    ctx: &Ctx<'_>,
     reference: &str,
     id: &str,
 ) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::signed_in(req, commune)?;
-    let conn = crate::database()?;
-    let record = tracking::find_for(&conn, commune, &caller, reference)?;
+    let conn = ctx.conn();
+    let record = tracking::find_for(conn, commune, &caller, reference)?;
     let result = db::query(
-        &conn,
+        conn,
         "SELECT name, content_type, data FROM attachments \
          WHERE commune = ? AND request_id = ? AND id = ?",
         &[
@@ -387,7 +389,7 @@ pub fn download(
             id: &record.id,
             reference: &record.reference,
         };
-        crate::http::reads::log(&conn, commune, reader, &read, purpose)?;
+        crate::http::reads::log(conn, commune, reader, &read, purpose)?;
     }
     let name = row.get::<&str>(0).unwrap_or("file");
     let content_type = row.get::<&str>(1).unwrap_or("application/octet-stream");

@@ -95,3 +95,10 @@ impl Caller {
         }
     }
 }
+
+/// The context's caller ([`crate::Ctx::caller`]) is [`Caller::of`]: anonymous without a token.
+impl guichet_guest::context::Identify for Caller {
+    fn identify(req: &Request, commune: &Commune) -> Result<Caller, ApiError> {
+        Caller::of(req, commune)
+    }
+}

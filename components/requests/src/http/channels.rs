@@ -21,7 +21,7 @@ mod triage;
 
 use guichet_guest::{response, ApiError, Commune, FieldError};
 use serde_json::json;
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 pub use calls::call_log;
 pub use counter::counter_filing;
@@ -31,18 +31,20 @@ pub use receipt::receipt;
 pub use triage::{triage_list, triage_resolve};
 
 use crate::http::caller::Caller;
+use crate::Ctx;
 use crate::store::record::{self, Record};
 
 /// The staff caller of a route about request `reference` (calls, scans): a citizen gets 404
 /// for a request that is not theirs (as for one that does not exist: nobody learns which
 /// references exist) and 403 for their own.
-fn staff_on(req: &Request, commune: &Commune, reference: &str) -> Result<Caller, ApiError> {
+fn staff_on(ctx: &Ctx<'_>, reference: &str) -> Result<Caller, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::signed_in(req, commune)?;
     if caller.is_staff() {
         return Ok(caller);
     }
-    let conn = crate::database()?;
-    let record = record::load(&conn, commune, reference)?.ok_or(ApiError::NotFound)?;
+    let conn = ctx.conn();
+    let record = record::load(conn, commune, reference)?.ok_or(ApiError::NotFound)?;
     Err(crate::http::workflow::access::refusal_of_citizen(&caller, &record))
 }
 

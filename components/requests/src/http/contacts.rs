@@ -19,7 +19,8 @@ use guichet_guest::query::Query;
 use guichet_guest::{body, response, ApiError, Commune};
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
+use crate::Ctx;
 
 /// How long a confirmation link works.
 const TOKEN_DAYS: i64 = 7;
@@ -84,7 +85,8 @@ fn hash(token: &str) -> String {
 /// `{"token"}` (JSON): the contact the token was sent to is verified. 200
 /// `{"reference","confirmed":true}`; an unknown, used or expired token: 400 at `token`
 /// (`invalid_or_expired`).
-pub fn confirm(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub fn confirm(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let form = !req
         .header("content-type")
         .and_then(|v| v.as_str())
@@ -109,9 +111,9 @@ pub fn confirm(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     let token = token
         .map(|t| t.trim().to_ascii_lowercase())
         .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()));
-    let conn = crate::database()?;
+    let conn = ctx.conn();
     let reference = match token {
-        Some(token) => db::transaction(&conn, |conn| use_token(conn, commune, &token))?,
+        Some(token) => db::transaction(conn, |conn| use_token(conn, commune, &token))?,
         None => None,
     };
     match (reference, form) {

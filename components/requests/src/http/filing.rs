@@ -16,7 +16,7 @@
 //! ```
 //!
 //! The steps are public too, for channels that need their own answer or transaction:
-//! `validate(commune, caller, body, channel, by_agent: bool) -> Result<Valid, ApiError>`
+//! `validate(conn, commune, caller, body, channel, by_agent: bool) -> Result<Valid, ApiError>`
 //! (async), `write(conn, commune, &Valid, channel, filed_by, actor, within: impl
 //! FnOnce(&Connection, &Filed, &[Json]) -> anyhow::Result<()>) -> anyhow::Result<Filed>`
 //! (then deliver `filed.event_id`), `created_body(&Valid, &Filed, &[Json]) -> Json` (the 201).
@@ -34,6 +34,7 @@
 //! question takes the body's `location`, the contact's e-mail fills a form's e-mail question
 //! and back).
 
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::phone::{PhoneNumber, SmsCountries};
 use guichet_guest::service::{Channel as ServiceChannel, Datatype};
@@ -41,7 +42,7 @@ use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::text::{self, Lines};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::http::attachments::{self, Checked};
 use crate::http::caller::Caller;
@@ -53,6 +54,7 @@ use crate::http::limits;
 use crate::store::record::{self, Channel, Filed, Location, NewRequest, Record};
 use crate::domain::reference::TrackingCode;
 use crate::store::timeline::Actor;
+use crate::Ctx;
 
 /// Longest description.
 const DESCRIPTION_MAX: usize = 5_000;
@@ -92,11 +94,12 @@ pub struct Valid {
 }
 
 /// `POST /api/requests`: 201 with the reference and tracking code (see the module docs).
-pub async fn file(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub async fn file(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::of(req, commune)?;
     let key = idempotency::header(req)?;
     let body = body::json(req, attachments::MAX_BODY)?;
-    let conn = crate::database()?;
+    let conn = ctx.conn();
     // A signed-in caller's retry is answered before anything is checked again (the service
     // may have been archived since the first answer).
     if let (Some(key), Some(account)) = (&key, caller.account()) {
@@ -105,33 +108,33 @@ pub async fn file(req: &Request, commune: &Commune) -> Result<Response, ApiError
             key: key.clone(),
             fingerprint: idempotency::fingerprint(req.body()),
         };
-        if let Some(replay) = idempotency::replay(&conn, commune, &early)? {
+        if let Some(replay) = idempotency::replay(conn, commune, &early)? {
             return Ok(replay);
         }
     }
-    let valid = validate(commune, &caller, &body, Channel::Web, false).await?;
+    let valid = validate(conn, commune, &caller, &body, Channel::Web, false).await?;
     let key = key.map(|key| Key {
         caller: idempotency::owner(valid.account.as_deref(), &valid.contact),
         key,
         fingerprint: idempotency::fingerprint(req.body()),
     });
     if let Some(key) = &key {
-        if let Some(replay) = idempotency::replay(&conn, commune, key)? {
+        if let Some(replay) = idempotency::replay(conn, commune, key)? {
             return Ok(replay);
         }
     }
     // Counted once the filing is valid and not a replay (mistakes and retries cost nothing), before anything is written
     // or sent: each filing sends a message in the commune's name to its contact.
-    limits::filing(&conn, commune, req, valid.account.as_deref(), &valid.contact)?;
+    limits::filing(conn, commune, req, valid.account.as_deref(), &valid.contact)?;
     let actor = Actor {
         kind: caller.actor_kind(),
         id: caller.account().map(str::to_owned),
     };
     let mut answer = Json::Null;
-    let written = idempotency::once(&conn, commune, key.as_ref(), || async {
+    let written = idempotency::once(conn, commune, key.as_ref(), || async {
         write(
-            &conn,
-            commune,
+            conn,
+            ctx.served(),
             &valid,
             Channel::Web,
             None,
@@ -148,7 +151,7 @@ pub async fn file(req: &Request, commune: &Commune) -> Result<Response, ApiError
         Once::Written(filed) => filed,
         Once::Stored(status, body) => return Ok(idempotency::respond(status, &body)),
     };
-    events::deliver(&conn, commune, std::slice::from_ref(&filed.event_id)).await;
+    events::deliver(conn, commune, std::slice::from_ref(&filed.event_id)).await;
     let mut reply = response::json(201, &answer);
     reply.set_header(
         "location",
@@ -164,7 +167,7 @@ pub async fn file(req: &Request, commune: &Commune) -> Result<Response, ApiError
 )]
 pub async fn file_from_json(
     conn: &Connection,
-    commune: &Commune,
+    served: &CommuneInfo,
     caller: &Caller,
     body: &Json,
     channel: Channel,
@@ -172,10 +175,11 @@ pub async fn file_from_json(
     actor: Actor,
     within: impl FnOnce(&Connection, &Record) -> anyhow::Result<()>,
 ) -> Result<(Record, TrackingCode), ApiError> {
-    let valid = validate(commune, caller, body, channel, filed_by.is_some()).await?;
+    let commune = &served.commune;
+    let valid = validate(conn, commune, caller, body, channel, filed_by.is_some()).await?;
     let filed = write(
         conn,
-        commune,
+        served,
         &valid,
         channel,
         filed_by,
@@ -217,6 +221,7 @@ pub fn created_body(valid: &Valid, filed: &Filed, files: &[Json]) -> Json {
 /// for someone (no account linked, no way to be reached required, counter-only services
 /// allowed).
 pub async fn validate(
+    conn: &Connection,
     commune: &Commune,
     caller: &Caller,
     body: &Json,
@@ -244,7 +249,7 @@ pub async fn validate(
     let service = if code.is_empty() {
         None
     } else {
-        match catalog::service(commune, code, None).await? {
+        match catalog::service(conn, commune, code, None).await? {
             Some(service) if service.is_open_for_filing() => Some(service),
             _ => {
                 errors.push(FieldError::new(
@@ -425,13 +430,14 @@ fn raw_attachments_ok(errors: &[FieldError]) -> bool {
 /// the attachments' JSON). Returns what was filed; the event is still to deliver.
 pub fn write(
     conn: &Connection,
-    commune: &Commune,
+    served: &CommuneInfo,
     valid: &Valid,
     channel: Channel,
     filed_by: Option<String>,
     actor: Actor,
     within: impl FnOnce(&Connection, &Filed, &[Json]) -> anyhow::Result<()>,
 ) -> anyhow::Result<Filed> {
+    let commune = &served.commune;
     let new = NewRequest {
         service: &valid.service,
         channel,
@@ -446,7 +452,7 @@ pub fn write(
         public: valid.publish,
     };
     db::transaction(conn, |conn| {
-        let filed = record::insert(conn, commune, &new)?;
+        let filed = record::insert(conn, served, &new)?;
         remember_states(conn, commune, &valid.service)?;
         let mut files = Vec::new();
         let added_by = filed_by.as_deref().or(valid.account.as_deref());

@@ -30,6 +30,8 @@ mod updates;
 
 use guichet_guest::open311::{is_jurisdiction, Format};
 use guichet_guest::tenant::{self, CommuneInfo};
+
+use crate::Ctx;
 use guichet_guest::ApiError;
 use spin_sdk::http::{Method, Request, Response};
 
@@ -123,7 +125,9 @@ impl From<ApiError> for Refusal {
 
 /// What every handler gets: the commune (with its name), the base URL the client called,
 /// the parameters (query of a GET, form body of a POST) and the format asked for.
-pub struct Call {
+pub struct Call<'r> {
+    /// The request's context (its database, commune, client).
+    pub ctx: Ctx<'r>,
     pub info: CommuneInfo,
     pub base_url: String,
     pub params: Params,
@@ -132,7 +136,7 @@ pub struct Call {
     pub retry_key: Option<(String, String)>,
 }
 
-impl Call {
+impl Call<'_> {
     /// `fr` (the default) or `en`, from `lang`.
     pub fn lang(&self) -> Result<&'static str, Refusal> {
         match self.params.get("lang") {
@@ -187,7 +191,8 @@ async fn answer(
     } else {
         Params::parse(req.query())
     };
-    let info = tenant::resolve_info(req).await?;
+    let ctx = Ctx::for_request(req, crate::DATABASE, crate::store::schema::MIGRATIONS).await?;
+    let info = ctx.served().clone();
     let host = tenant::request_host(req)?;
     if let Some(jurisdiction) = params.get("jurisdiction_id") {
         if !is_jurisdiction(jurisdiction, info.commune.as_str(), &host) {
@@ -205,6 +210,7 @@ async fn answer(
     };
     let call = Call {
         base_url: base_url(req).unwrap_or_else(|| format!("http://{host}")),
+        ctx,
         info,
         params,
         format,

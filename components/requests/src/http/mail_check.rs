@@ -47,7 +47,7 @@ pub async fn send(req: &Request) -> Result<Response, ApiError> {
         return Err(ApiError::BadRequest { errors });
     }
     let given = |name: &str| json.get(name).and_then(Value::as_str).map(str::to_owned);
-    let conn = crate::database()?;
+    let conn = guichet_guest::context::open(crate::DATABASE, crate::store::schema::MIGRATIONS)?;
     let hourly = Limit { max: PER_HOUR, window: HOUR };
     limits::hit(&conn, &format!("{commune}:mail_check"), commune.as_str(), hourly)?;
     let id = match given("id") {

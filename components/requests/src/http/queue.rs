@@ -14,14 +14,15 @@ mod params;
 
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, QueryResult, RowResult, Value};
-use guichet_guest::{response, ApiError, Commune};
+use guichet_guest::{response, ApiError};
 use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use self::params::{Mode, QueueQuery};
 use crate::store::queue::sql::{self, col, Filters, Sql, Text};
 use crate::http::caller::Caller;
 use crate::http::reads;
+use crate::Ctx;
 
 pub use self::export::csv;
 pub use self::figures::figures;
@@ -39,17 +40,18 @@ pub const TEXT_TOTAL_CAP: i64 = 1_000;
 const TEXT_DRIVES_UP_TO: i64 = 5_000;
 
 /// `GET /api/requests`: one page of the queue.
-pub fn list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
-    let query = checked(req, commune, Mode::List)?;
-    let conn = crate::database()?;
+pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (_req, _commune) = (ctx.request(), ctx.commune());
+    let query = checked(ctx, Mode::List)?;
+    let conn = ctx.conn();
     let mut filters = query.filters.clone();
-    let text_matches = plan_text(&conn, &mut filters)?;
+    let text_matches = plan_text(conn, &mut filters)?;
     let page_size = usize::try_from(query.limit).unwrap_or(25);
-    let rows = match newest_matches(&conn, &filters, &query)? {
+    let rows = match newest_matches(conn, &filters, &query)? {
         Some(rows) => rows,
         None => {
             run(
-                &conn,
+                conn,
                 &sql::page(&filters, query.sort, query.after.as_ref(), query.limit + 1),
             )?
             .rows
@@ -73,7 +75,7 @@ pub fn list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     body.insert("sort".into(), json!(query.sort.name()));
     body.insert("limit".into(), json!(query.limit));
     if query.counts {
-        let (total, by_state) = state_counts(&conn, &filters)?;
+        let (total, by_state) = state_counts(conn, &filters)?;
         body.insert("total".into(), json!(total));
         body.insert("total_is_capped".into(), json!(false));
         body.insert("counts".into(), json!({ "by_state": by_state }));
@@ -86,7 +88,7 @@ pub fn list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
             // The whole result fits on this first page: no need to count it again.
             i64::try_from(rows.len()).unwrap_or(0)
         } else {
-            first_integer(&run(&conn, &sql::capped_count(&filters, cap + 1))?)?
+            first_integer(&run(conn, &sql::capped_count(&filters, cap + 1))?)?
         };
         // With words, the count examined only the first `cap + 1` text matches: a lower
         // bound when the full-text index holds more.
@@ -143,7 +145,8 @@ fn newest_matches(
 
 /// The checked parameters of `req`, whose caller must be staff; the read is logged with its
 /// filter and `purpose` ([`reads`]) before anything is read.
-fn checked(req: &Request, commune: &Commune, mode: Mode) -> Result<QueueQuery, ApiError> {
+fn checked(ctx: &Ctx<'_>, mode: Mode) -> Result<QueueQuery, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::staff(req, commune)?;
     let me = caller.account().unwrap_or_default();
     let purpose = reads::purpose(&guichet_guest::query::Query::of(req));
@@ -161,8 +164,8 @@ fn checked(req: &Request, commune: &Commune, mode: Mode) -> Result<QueueQuery, A
         Mode::List => "queue",
         Mode::Export => "export",
     };
-    let conn = crate::database()?;
-    reads::log(&conn, commune, me, &reads::Read::List { kind, filter: &filter }, purpose)?;
+    let conn = ctx.conn();
+    reads::log(conn, commune, me, &reads::Read::List { kind, filter: &filter }, purpose)?;
     Ok(query)
 }
 

@@ -16,7 +16,8 @@ use guichet_guest::query::Query;
 use guichet_guest::tokens::authorize_in;
 use guichet_guest::{response, ApiError, Commune, FieldError};
 use serde_json::{json, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
+use crate::Ctx;
 
 /// How long a read is kept.
 pub const RETENTION_MONTHS: i64 = 12;
@@ -169,7 +170,8 @@ pub fn purge(conn: &Connection, commune: &Commune) -> anyhow::Result<usize> {
 /// `GET /api/requests/reads` (admin): `{"reads":[{"reference","kind","reader_id","purpose",
 /// "read_at","filter"}],"retention_months"}`, newest first, filtered by `reference`, `reader`
 /// and `kind`.
-pub fn list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     authorize_in(req, commune, "admin")?;
     let query = Query::of(req);
     let mut errors = Vec::new();
@@ -206,9 +208,9 @@ pub fn list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
         return Err(ApiError::BadRequest { errors });
     }
     let opt = |v: Option<&str>| v.map_or(Value::Null, db::text);
-    let conn = crate::database()?;
+    let conn = ctx.conn();
     let result = db::query(
-        &conn,
+        conn,
         "SELECT reference, kind, reader_id, purpose, read_at, filter FROM staff_reads \
          WHERE commune = ?1 AND (?2 IS NULL OR reference = ?2) AND (?3 IS NULL OR reader_id = ?3) \
          AND (?4 IS NULL OR kind = ?4) ORDER BY read_at DESC, id DESC LIMIT ?5",

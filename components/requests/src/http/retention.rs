@@ -8,11 +8,12 @@
 
 use guichet_guest::db::{self, Value};
 use guichet_guest::tokens::authorize_in;
-use guichet_guest::{response, ApiError, Commune};
+use guichet_guest::{response, ApiError};
 use serde_json::json;
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::store::record;
+use crate::Ctx;
 
 /// Requests deleted per call at most.
 const BATCH: i64 = 500;
@@ -20,12 +21,13 @@ const BATCH: i64 = 500;
 /// `POST /api/requests/retention/purge` (admin): deletes the commune's closed requests whose
 /// retention has run out, and staff reads older than 12 months;
 /// `{"deleted": n, "remaining": bool, "staff_reads_deleted": n}`.
-pub fn purge(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub fn purge(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     authorize_in(req, commune, "admin")?;
-    let conn = crate::database()?;
+    let conn = ctx.conn();
     let due = "FROM requests WHERE commune = ? AND closed_at IS NOT NULL \
                AND julianday(closed_at) + retention_days < julianday('now')";
-    let (deleted, remaining) = db::transaction(&conn, |conn| {
+    let (deleted, remaining) = db::transaction(conn, |conn| {
         let result = db::query(
             conn,
             &format!("SELECT id {due} LIMIT ?"),
@@ -47,7 +49,7 @@ pub fn purge(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
         let remaining = left.rows.first().and_then(|r| r.get::<i64>(0)) == Some(1);
         Ok((ids.len(), remaining))
     })?;
-    let reads_deleted = crate::http::reads::purge(&conn, commune)?;
+    let reads_deleted = crate::http::reads::purge(conn, commune)?;
     Ok(response::json(
         200,
         &json!({"deleted": deleted, "remaining": remaining, "staff_reads_deleted": reads_deleted}),

@@ -29,6 +29,7 @@ use crate::http::reads;
 use crate::store::record::{self, Record};
 use crate::domain::reference::{Reference, TrackingCode};
 use crate::store::timeline;
+use crate::Ctx;
 
 /// Failed tracking look-ups a client address may make per window before a 429.
 const TRACK_FAILURES_MAX: i64 = 20;
@@ -196,14 +197,15 @@ fn original_view(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
 
 /// `GET /api/requests/{ref}[?purpose=]`: the owner's view for its citizen, the staff view for
 /// staff (each staff read logged with it: [`reads`]).
-pub fn show(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
+pub fn show(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::signed_in(req, commune)?;
-    let conn = crate::database()?;
-    let record = find_for(&conn, commune, &caller, reference)?;
+    let conn = ctx.conn();
+    let record = find_for(conn, commune, &caller, reference)?;
     let view = match (caller.is_staff(), caller.account()) {
         (true, Some(reader)) => {
             let purpose = reads::purpose(&Query::of(req))?;
-            db::transaction(&conn, |conn| {
+            db::transaction(conn, |conn| {
                 let view = staff_view(conn, &record)?;
                 let read = reads::Read::Request {
                     kind: "request",
@@ -214,13 +216,14 @@ pub fn show(req: &Request, commune: &Commune, reference: &str) -> Result<Respons
                 Ok(view)
             })?
         }
-        _ => owner_view(&conn, &record)?,
+        _ => owner_view(conn, &record)?,
     };
     Ok(response::json(200, &view))
 }
 
 /// `GET /api/requests/mine?page=&per_page=`: the signed-in citizen's requests, newest first.
-pub fn mine(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub fn mine(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::signed_in(req, commune)?;
     let account = caller.account().unwrap_or_default().to_owned();
     let query = Query::of(req);
@@ -230,9 +233,9 @@ pub fn mine(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
     }
-    let conn = crate::database()?;
+    let conn = ctx.conn();
     let total = db::query(
-        &conn,
+        conn,
         "SELECT COUNT(*) FROM requests WHERE commune = ? AND account_id = ?",
         &[db::text(commune.as_str()), db::text(account.as_str())],
     )?
@@ -241,7 +244,7 @@ pub fn mine(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     .and_then(|row| row.get::<i64>(0))
     .unwrap_or(0);
     let result = db::query(
-        &conn,
+        conn,
         "SELECT r.reference, r.service_code, r.service_name, r.state, s.label, r.is_open, \
          r.created_at, r.updated_at, r.expected_on, r.merged_into, \
          (SELECT json_object('at', t.at, 'kind', t.kind, 'from', t.from_value, \
@@ -305,7 +308,8 @@ pub fn mine(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
 /// stays out of URLs, logs and browser history): the public view, without an account. A
 /// wrong code, an unknown or malformed reference all give the same 404; a client address
 /// that fails too often is told to wait (429).
-pub fn track(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub fn track(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let body = body::json(req, body::DEFAULT_MAX_JSON)?;
     let mut errors = Vec::new();
     shape::check(&body, &TRACK, "", &mut errors);
@@ -313,23 +317,23 @@ pub fn track(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
         return Err(ApiError::BadRequest { errors });
     }
     let given = |member: &str| body.get(member).and_then(Json::as_str).unwrap_or_default();
-    let conn = crate::database()?;
+    let conn = ctx.conn();
     let client = client_hash(req);
-    check_failures(&conn, commune, &client)?;
+    check_failures(conn, commune, &client)?;
     let found = Reference::parse(given("reference"))
         .zip(TrackingCode::parse(given("code")))
         .map(|(reference, code)| -> Result<Option<Record>, ApiError> {
-            let record = record::load(&conn, commune, reference.as_str())?;
+            let record = record::load(conn, commune, reference.as_str())?;
             Ok(record.filter(|r| same(&r.tracking_hash, &code.hash())))
         })
         .transpose()?
         .flatten();
     let Some(record) = found else {
-        count_failure(&conn, commune, &client)?;
+        count_failure(conn, commune, &client)?;
         return Err(ApiError::NotFound);
     };
-    let view = public_view(&record, timeline::list(&conn, &record.id, false)?);
-    let view = with_label(&conn, &record, view)?;
+    let view = public_view(&record, timeline::list(conn, &record.id, false)?);
+    let view = with_label(conn, &record, view)?;
     Ok(response::json(200, &view))
 }
 

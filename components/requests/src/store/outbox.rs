@@ -26,7 +26,7 @@ use guichet_guest::event::{Event, EventKind};
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{Method, Response};
 
 use crate::http::caller::Caller;
 use crate::calls::notifications;
@@ -268,7 +268,8 @@ const RETRY: Shape = Shape::Object(&[
 /// still undelivered afterwards; `messages` is notifications' retry report (null when it
 /// could not be asked). 401 without a valid token, 403 for anyone but an administrator, 400
 /// for a bad body.
-pub async fn retry(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub async fn retry(ctx: &crate::Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::staff(req, commune)?;
     if !caller.has_role("admin") {
         return Err(ApiError::Forbidden {
@@ -282,9 +283,9 @@ pub async fn retry(req: &Request, commune: &Commune) -> Result<Response, ApiErro
     };
     let (limit, ignore_backoff) =
         retry_options(&json).map_err(|errors| ApiError::BadRequest { errors })?;
-    let conn = crate::database()?;
-    let swept = sweep(&conn, commune, limit, None, ignore_backoff).await?;
-    let (pending, oldest) = backlog(&conn, commune)?;
+    let conn = ctx.conn();
+    let swept = sweep(conn, commune, limit, None, ignore_backoff).await?;
+    let (pending, oldest) = backlog(conn, commune)?;
     let messages = match notifications::call(
         Method::Post,
         "/internal/messages/retry",

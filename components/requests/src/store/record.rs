@@ -2,6 +2,7 @@
 //! back by reference or id. Every writer goes through [`insert`], whatever the channel.
 
 use anyhow::Context as _;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection, RowResult, Value};
 use guichet_guest::event::EventKind;
 use guichet_guest::Commune;
@@ -101,7 +102,12 @@ pub struct Filed {
 
 /// Writes `new` (request, reference, `filed` timeline entry, text index, `request-filed`
 /// event); call inside a transaction.
-pub fn insert(conn: &Connection, commune: &Commune, new: &NewRequest<'_>) -> anyhow::Result<Filed> {
+pub fn insert(
+    conn: &Connection,
+    served: &CommuneInfo,
+    new: &NewRequest<'_>,
+) -> anyhow::Result<Filed> {
+    let commune = &served.commune;
     let (id, now) = db::new_id_and_now(conn)?;
     let year: i64 = now[..4].parse().context("the year of the filing time")?;
     let reference = Reference::next(conn, commune, year)?;
@@ -186,7 +192,7 @@ pub fn insert(conn: &Connection, commune: &Commune, new: &NewRequest<'_>) -> any
     }
     let event_id = events::emit_to(
         conn,
-        commune,
+        served,
         EventKind::RequestFiled,
         &record,
         extra,

@@ -276,4 +276,9 @@ pub const MIGRATIONS: &[&str] = &[
     // the commune's public origin, the only one links in events may use
     // ('' in rows cached before: asked again).
     "ALTER TABLE commune_hosts_cache ADD COLUMN public_origin TEXT NOT NULL DEFAULT ''",
+    // the commune cache keeps all identity says (guichet_guest::context::CACHE_TABLE, the
+    // same table in every component); rows without a name are asked again.
+    "ALTER TABLE commune_hosts_cache ADD COLUMN name TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE commune_hosts_cache ADD COLUMN languages TEXT NOT NULL DEFAULT '[]'",
+    "DELETE FROM commune_hosts_cache",
 ];

@@ -5,25 +5,26 @@
 //! Answer: 201 `{"id","reference","called_at","duration_seconds","caller","summary"}`.
 
 use guichet_guest::db;
-use guichet_guest::{body, response, ApiError, Commune};
+use guichet_guest::{body, response, ApiError};
 use serde_json::json;
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::store::channels::call::{self, CallLog};
 use super::{request, staff_account, staff_on};
+use crate::Ctx;
 
 pub async fn call_log(
-    req: &Request,
-    commune: &Commune,
+    ctx: &Ctx<'_>,
     reference: &str,
 ) -> Result<Response, ApiError> {
-    let caller = staff_on(req, commune, reference)?;
+    let (req, commune) = (ctx.request(), ctx.commune());
+    let caller = staff_on(ctx, reference)?;
     let agent = staff_account(&caller)?;
     let body = body::json(req, body::DEFAULT_MAX_JSON)?;
     let log = CallLog::parse(&body, "").map_err(|errors| ApiError::BadRequest { errors })?;
-    let conn = crate::database()?;
-    let record = request(&conn, commune, reference)?;
-    let id = db::transaction(&conn, |conn| {
+    let conn = ctx.conn();
+    let record = request(conn, commune, reference)?;
+    let id = db::transaction(conn, |conn| {
         let id = call::write(conn, commune, &record.id, &log, &agent, "phone")?;
         db::exec(
             conn,
@@ -36,7 +37,7 @@ pub async fn call_log(
         Ok(id)
     })?;
     let stored = db::query(
-        &conn,
+        conn,
         "SELECT called_at FROM call_logs WHERE id = ?",
         &[db::text(id.as_str())],
     )?;

@@ -11,9 +11,9 @@
 //! `Idempotency-Key` (the agent's) makes retries safe, as for `POST /api/requests`.
 
 use guichet_guest::db::Connection;
-use guichet_guest::{body, response, ApiError, Commune, FieldError};
+use guichet_guest::{body, response, ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::store::channels::call::{self, CallLog};
 use super::staff_account;
@@ -24,6 +24,7 @@ use crate::http::filing;
 use crate::http::idempotency::{self, Key, Once};
 use crate::store::record::Channel;
 use crate::store::timeline::Actor;
+use crate::Ctx;
 
 /// Longest account id accepted (identity's ids are far shorter).
 const ACCOUNT_MAX: usize = 128;
@@ -35,7 +36,8 @@ struct Extra {
     call: Option<CallLog>,
 }
 
-pub async fn counter_filing(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub async fn counter_filing(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::staff(req, commune)?;
     let agent = staff_account(&caller)?;
     let key = idempotency::header(req)?.map(|key| Key {
@@ -44,10 +46,10 @@ pub async fn counter_filing(req: &Request, commune: &Commune) -> Result<Response
         fingerprint: idempotency::fingerprint(req.body()),
     });
     let body = body::json(req, attachments::MAX_BODY)?;
-    let conn = crate::database()?;
+    let conn = ctx.conn();
     // A retry is answered before anything is checked again (the service may be archived).
     if let Some(key) = &key {
-        if let Some(replay) = idempotency::replay(&conn, commune, key)? {
+        if let Some(replay) = idempotency::replay(conn, commune, key)? {
             return Ok(replay);
         }
     }
@@ -75,7 +77,7 @@ pub async fn counter_filing(req: &Request, commune: &Commune) -> Result<Response
     }
     // The filing's own checks run even when ours failed, so that every error shows at once.
     let channel = checked.as_ref().map_or(Channel::Counter, |e| e.channel);
-    let valid = filing::validate(commune, &caller, &Json::Object(filing_body), channel, true).await;
+    let valid = filing::validate(conn, commune, &caller, &Json::Object(filing_body), channel, true).await;
     let mut valid = match valid {
         Ok(valid) => Some(valid),
         Err(ApiError::BadRequest { errors: mut found }) => {
@@ -94,10 +96,10 @@ pub async fn counter_filing(req: &Request, commune: &Commune) -> Result<Response
         id: Some(agent.clone()),
     };
     let mut answer = Json::Null;
-    let written = idempotency::once(&conn, commune, key.as_ref(), || async {
+    let written = idempotency::once(conn, commune, key.as_ref(), || async {
         filing::write(
-            &conn,
-            commune,
+            conn,
+            ctx.served(),
             valid,
             extra.channel,
             Some(agent.clone()),
@@ -127,7 +129,7 @@ pub async fn counter_filing(req: &Request, commune: &Commune) -> Result<Response
         Once::Written(filed) => filed,
         Once::Stored(status, body) => return Ok(idempotency::respond(status, &body)),
     };
-    events::deliver(&conn, commune, std::slice::from_ref(&filed.event_id)).await;
+    events::deliver(conn, commune, std::slice::from_ref(&filed.event_id)).await;
     let mut reply = response::json(201, &answer);
     reply.set_header(
         "location",

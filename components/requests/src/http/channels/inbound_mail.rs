@@ -14,10 +14,11 @@
 //! Answer: 202 `{"id","status":"attached"|"triage","reference"?}`.
 
 use anyhow::Context as _;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::{response, ApiError, Commune};
 use serde_json::{json, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::domain::channels::authres;
 use crate::store::channels::mail_attach;
@@ -27,6 +28,7 @@ use crate::domain::channels::secret;
 use crate::calls::events;
 use crate::store::record::{self, Record};
 use crate::domain::reference::Reference;
+use crate::Ctx;
 
 /// The Spin variable holding the webhook's shared secret (empty: endpoint disabled).
 const SECRET_VARIABLE: &str = "inbound_mail_secret";
@@ -36,7 +38,8 @@ const AUTHSERV_VARIABLE: &str = "inbound_mail_authserv_id";
 /// Body types providers use for a raw message.
 const TYPES: [&str; 3] = ["message/rfc822", "text/plain", "application/octet-stream"];
 
-pub async fn inbound_mail(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub async fn inbound_mail(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let secret = match spin_sdk::variables::get(SECRET_VARIABLE) {
         Ok(value) => value,
         Err(error) => {
@@ -105,10 +108,10 @@ pub async fn inbound_mail(req: &Request, commune: &Commune) -> Result<Response, 
         &authserv_id,
         &message.sender,
     );
-    let conn = crate::database()?;
+    let conn = ctx.conn();
     let (answer, event_ids) =
-        db::transaction(&conn, |conn| receive(conn, commune, raw, &message, verified))?;
-    events::deliver(&conn, commune, &event_ids).await;
+        db::transaction(conn, |conn| receive(conn, ctx.served(), raw, &message, verified))?;
+    events::deliver(conn, commune, &event_ids).await;
     Ok(response::json(202, &answer))
 }
 
@@ -117,11 +120,12 @@ pub async fn inbound_mail(req: &Request, commune: &Commune) -> Result<Response, 
 /// triage. Returns the answer and the events to deliver after the commit.
 fn receive(
     conn: &Connection,
-    commune: &Commune,
+    served: &CommuneInfo,
     raw: &[u8],
     message: &InboundMessage,
     verified: bool,
 ) -> anyhow::Result<(Json, Vec<String>)> {
+    let commune = &served.commune;
     if let Some(answer) = already_received(conn, commune, &message.dedupe_key)? {
         return Ok((answer, Vec::new()));
     }
@@ -161,7 +165,7 @@ fn receive(
     let mut events = Vec::new();
     if let Some(record) = &target {
         events.push(mail_attach::attach(
-            conn, commune, &id, message, verified, record, None,
+            conn, served, &id, message, verified, record, None,
         )?);
     }
     Ok((

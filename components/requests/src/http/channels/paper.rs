@@ -12,14 +12,15 @@
 use base64::Engine as _;
 use guichet_guest::db::{self, Value};
 use guichet_guest::shape::{self, Member, Shape};
-use guichet_guest::{body, response, ApiError, Commune, FieldError};
+use guichet_guest::{body, response, ApiError, FieldError};
 use serde_json::{json, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use super::{request, staff_account, staff_on};
 use crate::http::attachments;
 use crate::domain::form;
 use crate::store::timeline::{self, Actor, Entry};
+use crate::Ctx;
 
 const SCAN: Shape = Shape::Object(&[
     Member::required("name", Shape::Text),
@@ -29,11 +30,11 @@ const SCAN: Shape = Shape::Object(&[
 ]);
 
 pub async fn paper_scan(
-    req: &Request,
-    commune: &Commune,
+    ctx: &Ctx<'_>,
     reference: &str,
 ) -> Result<Response, ApiError> {
-    let caller = staff_on(req, commune, reference)?;
+    let (req, commune) = (ctx.request(), ctx.commune());
+    let caller = staff_on(ctx, reference)?;
     let agent = staff_account(&caller)?;
     let body = body::json(req, attachments::MAX_BODY)?;
     let mut errors = Vec::new();
@@ -42,8 +43,8 @@ pub async fn paper_scan(
         return Err(ApiError::BadRequest { errors });
     }
     let text = |member: &str| body.get(member).and_then(Json::as_str).unwrap_or_default();
-    let conn = crate::database()?;
-    let today = db::first_text(&db::query(&conn, "SELECT date('now')", &[])?).unwrap_or_default();
+    let conn = ctx.conn();
+    let today = db::first_text(&db::query(conn, "SELECT date('now')", &[])?).unwrap_or_default();
     let received_on = body
         .get("received_on")
         .and_then(Json::as_str)
@@ -106,8 +107,8 @@ pub async fn paper_scan(
     let (Some(file), true) = (file, errors.is_empty()) else {
         return Err(ApiError::BadRequest { errors });
     };
-    let record = request(&conn, commune, reference)?;
-    let stored = db::transaction(&conn, |conn| {
+    let record = request(conn, commune, reference)?;
+    let stored = db::transaction(conn, |conn| {
         if attachments::count(conn, &record.id)? >= attachments::MAX_PER_REQUEST {
             return Ok(Err(ApiError::conflict(
                 "data_base64",

@@ -8,27 +8,28 @@
 //! style-src 'unsafe-inline'; img-src data:`, and `Referrer-Policy: no-referrer`.
 
 use guichet_guest::query::Query;
-use guichet_guest::{response, tenant, ApiError, Commune};
-use spin_sdk::http::{Method, Request, Response};
+use guichet_guest::{response, ApiError};
+use spin_sdk::http::{Method, Response};
 
 use super::receipt_page::{self, Receipt};
 use super::request;
 use crate::http::caller::Caller;
 use crate::domain::reference::TrackingCode;
+use crate::Ctx;
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 /// The form posted to the receipt is one short field.
 const MAX_FORM: usize = 1024;
 
 pub async fn receipt(
-    req: &Request,
-    commune: &Commune,
+    ctx: &Ctx<'_>,
     reference: &str,
 ) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::of(req, commune)?;
     let query = Query::of(req);
-    let conn = crate::database()?;
-    let record = request(&conn, commune, reference)?;
+    let conn = ctx.conn();
+    let record = request(conn, commune, reference)?;
     let owner =
         matches!((caller.account(), record.account_id.as_deref()), (Some(a), Some(b)) if a == b);
     let form = match req.method() {
@@ -45,7 +46,7 @@ pub async fn receipt(
     if !(caller.is_staff() || owner || holds_code) {
         return Err(ApiError::NotFound);
     }
-    let info = tenant::resolve_info(req).await?;
+    let info = ctx.served();
     let origin = &info.public_origin;
     let lang = match query.non_empty("lang") {
         Some("en") => "en",

@@ -12,11 +12,12 @@
 //!   filing's answer for `file`); 409 `already_resolved` when another agent was first.
 
 use anyhow::Context as _;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::query::Query;
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use super::inbound_mail::followed;
 use crate::store::channels::mail_attach;
@@ -28,11 +29,13 @@ use crate::calls::events;
 use crate::http::filing;
 use crate::store::record::Channel;
 use crate::store::timeline::Actor;
+use crate::Ctx;
 
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 200;
 
-pub fn triage_list(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub fn triage_list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::staff(req, commune)?;
     let query = Query::of(req);
     let mut errors = Vec::new();
@@ -42,15 +45,15 @@ pub fn triage_list(req: &Request, commune: &Commune) -> Result<Response, ApiErro
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
     }
-    let conn = crate::database()?;
+    let conn = ctx.conn();
     // Senders' addresses and the start of their mails are personal data: the read is logged
     // like the queue's (docs/SECURITY.md, item 22).
     let filter = crate::http::reads::without_purpose(req.query());
     let read = crate::http::reads::Read::List { kind: "triage", filter: &filter };
-    crate::http::reads::log(&conn, commune, caller.account().unwrap_or_default(), &read, purpose)?;
+    crate::http::reads::log(conn, commune, caller.account().unwrap_or_default(), &read, purpose)?;
     let params = [db::text(commune.as_str())];
     let total = db::query(
-        &conn,
+        conn,
         "SELECT COUNT(*) FROM inbound_mail WHERE commune = ? AND status = 'triage'",
         &params,
     )?
@@ -59,7 +62,7 @@ pub fn triage_list(req: &Request, commune: &Commune) -> Result<Response, ApiErro
     .and_then(|row| row.get::<i64>(0))
     .unwrap_or(0);
     let result = db::query(
-        &conn,
+        conn,
         "SELECT id, sender, subject, received_at, substr(body_text, 1, 280), sender_verified \
          FROM inbound_mail \
          WHERE commune = ? AND status = 'triage' ORDER BY received_at, rowid LIMIT ? OFFSET ?",
@@ -226,19 +229,19 @@ fn resolve(
 }
 
 pub async fn triage_resolve(
-    req: &Request,
-    commune: &Commune,
+    ctx: &Ctx<'_>,
     id: &str,
 ) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::staff(req, commune)?;
     let agent = staff_account(&caller)?;
     let body = body::json(req, attachments::MAX_BODY)?;
     let decision = decision(&body)?;
-    let conn = crate::database()?;
-    let mail = queued(&conn, commune, id)?;
+    let conn = ctx.conn();
+    let mail = queued(conn, commune, id)?;
     match decision {
         Decision::Discard => {
-            if !db::transaction(&conn, |conn| resolve(conn, &mail.id, "discarded", None))? {
+            if !db::transaction(conn, |conn| resolve(conn, &mail.id, "discarded", None))? {
                 return Err(already_resolved());
             }
             Ok(response::json(
@@ -247,20 +250,20 @@ pub async fn triage_resolve(
             ))
         }
         Decision::Attach(reference) => {
-            let record = followed(&conn, commune, &reference)?.ok_or_else(|| {
+            let record = followed(conn, commune, &reference)?.ok_or_else(|| {
                 ApiError::field(
                     "reference",
                     "unknown_reference",
                     "no request of this commune has this reference",
                 )
             })?;
-            let event = db::transaction(&conn, |conn| {
+            let event = db::transaction(conn, |conn| {
                 if !resolve(conn, &mail.id, "attached", Some(&record.id))? {
                     return Ok(None);
                 }
                 mail_attach::attach(
                     conn,
-                    commune,
+                    ctx.served(),
                     &mail.id,
                     &mail.message,
                     mail.verified,
@@ -272,14 +275,14 @@ pub async fn triage_resolve(
             let Some(event) = event else {
                 return Err(already_resolved());
             };
-            events::deliver(&conn, commune, &[event]).await;
+            events::deliver(conn, commune, &[event]).await;
             Ok(response::json(
                 200,
                 &json!({"id": mail.id, "status": "attached", "reference": record.reference}),
             ))
         }
         Decision::File(mut file) => {
-            file_from_mail(&conn, commune, &caller, &agent, &mail, &mut file).await
+            file_from_mail(conn, ctx.served(), &caller, &agent, &mail, &mut file).await
         }
     }
 }
@@ -287,12 +290,13 @@ pub async fn triage_resolve(
 /// Files a new request (channel `email`) from the queued mail, with the mail on its timeline.
 async fn file_from_mail(
     conn: &Connection,
-    commune: &Commune,
+    served: &CommuneInfo,
     caller: &Caller,
     agent: &str,
     mail: &Queued,
     file: &mut Map<String, Json>,
 ) -> Result<Response, ApiError> {
+    let commune = &served.commune;
     let contact = file.entry("contact").or_insert_with(|| json!({}));
     if let Some(contact) = contact.as_object_mut() {
         contact
@@ -306,6 +310,7 @@ async fn file_from_mail(
         );
     }
     let valid = filing::validate(
+        conn,
         commune,
         caller,
         &Json::Object(file.clone()),
@@ -338,7 +343,7 @@ async fn file_from_mail(
     let mut raced = false;
     let written = filing::write(
         conn,
-        commune,
+        served,
         &valid,
         Channel::Email,
         Some(agent.to_owned()),
@@ -350,7 +355,7 @@ async fn file_from_mail(
             }
             events_out.push(mail_attach::attach(
                 conn,
-                commune,
+                served,
                 &mail.id,
                 &mail.message,
                 mail.verified,

@@ -16,9 +16,9 @@
 //! follower ([`crate::http::limits`]), and a request's followers and a contact's follows are capped.
 
 use guichet_guest::db::{self, Value};
-use guichet_guest::{response, ApiError, Commune, FieldError};
+use guichet_guest::{response, ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use guichet_guest::event::EventKind;
 use guichet_guest::phone::{PhoneNumber, SmsCountries};
@@ -29,25 +29,26 @@ use crate::http::workflow::{changes, input, service_of};
 use crate::calls::events;
 use crate::domain::form;
 use crate::http::{contacts, limits};
+use crate::Ctx;
 
 pub async fn follow(
-    req: &Request,
-    commune: &Commune,
+    ctx: &Ctx<'_>,
     reference: &str,
 ) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::of(req, commune)?;
     let body = input::object(req, &["contact"])?;
     let contact = match body.get("contact") {
         None | Some(Json::Null) => None,
         Some(value) => Some(read_contact(value, &SmsCountries::from_variables())?),
     };
-    let conn = crate::database()?;
-    let mut record = record::load(&conn, commune, reference)?.ok_or(ApiError::NotFound)?;
+    let conn = ctx.conn();
+    let mut record = record::load(conn, commune, reference)?.ok_or(ApiError::NotFound)?;
     if let Some(original) = record.merged_into.clone() {
-        record = record::load_by_id(&conn, commune, &original)?.ok_or(ApiError::NotFound)?;
+        record = record::load_by_id(conn, commune, &original)?.ok_or(ApiError::NotFound)?;
     }
     let owner = caller.account().is_some() && caller.account() == record.account_id.as_deref();
-    if !owner && !service_of(commune, &record).await?.definition.anonymous {
+    if !owner && !service_of(conn, commune, &record).await?.definition.anonymous {
         return Err(ApiError::NotFound);
     }
     let (follower, contact) = match (caller.account(), contact) {
@@ -72,14 +73,14 @@ pub async fn follow(
     if owner {
         return Ok(answer(200, &record));
     }
-    limits::follow(&conn, commune, req, &follower)?;
+    limits::follow(conn, commune, req, &follower)?;
     let count = |sql: &str, key: &str| -> Result<i64, ApiError> {
-        let result = db::query(&conn, sql, &[db::text(commune.as_str()), db::text(key)])?;
+        let result = db::query(conn, sql, &[db::text(commune.as_str()), db::text(key)])?;
         Ok(result.rows.first().and_then(|r| r.get::<i64>(0)).unwrap_or(0))
     };
     let following = "SELECT count(*) FROM followers WHERE commune = ? AND follower = ?";
     let already = db::query(
-        &conn,
+        conn,
         "SELECT 1 FROM followers WHERE commune = ? AND request_id = ? AND follower = ?",
         &[
             db::text(commune.as_str()),
@@ -103,7 +104,7 @@ pub async fn follow(
         "this contact already follows as many requests as it may",
     )?;
     let unverified = contacts::is_unverified(&Json::Object(contact.clone()));
-    let (added, event) = db::transaction(&conn, |conn| {
+    let (added, event) = db::transaction(conn, |conn| {
         let (_, now) = db::new_id_and_now(conn)?;
         db::exec(
             conn,
@@ -126,11 +127,11 @@ pub async fn follow(
         if let Some(to) = to.as_object_mut() {
             to.insert("confirm_token".into(), json!(token));
         }
-        let id = events::emit_to(conn, commune, EventKind::Followed, &record, Map::new(), vec![to])?;
+        let id = events::emit_to(conn, ctx.served(), EventKind::Followed, &record, Map::new(), vec![to])?;
         Ok((added, Some(id)))
     })?;
     if let Some(id) = event {
-        events::deliver(&conn, commune, &[id]).await;
+        events::deliver(conn, commune, &[id]).await;
     }
     Ok(answer(if added > 0 { 201 } else { 200 }, &record))
 }

@@ -15,11 +15,12 @@
 //! - Agents need both requests' departments; supervisors and administrators, none.
 
 use anyhow::Context as _;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::event::EventKind;
 use guichet_guest::{ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::http::caller::Caller;
 use crate::calls::events;
@@ -28,20 +29,21 @@ use crate::store::timeline::{self, Actor, Entry};
 use crate::http::workflow::access::{self, Who};
 use crate::domain::workflow::rules;
 use crate::http::workflow::{changes, input, service_of, view};
+use crate::Ctx;
 
 /// The workflow state a merged duplicate goes to, when its workflow has it (closed).
 const DUPLICATE_STATE: &str = "duplicate";
 
 pub async fn merge(
-    req: &Request,
-    commune: &Commune,
+    ctx: &Ctx<'_>,
     reference: &str,
 ) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     // A citizen is answered by `access::load`: 404 unless the request is theirs.
     let caller = Caller::signed_in(req, commune)?;
     let body = input::object(req, &["into"])?;
-    let conn = crate::database()?;
-    let (duplicate, acting) = access::load(&conn, commune, caller, reference, Who::Staff)?;
+    let conn = ctx.conn();
+    let (duplicate, acting) = access::load(conn, commune, caller, reference, Who::Staff)?;
     let into = match body.get("into") {
         Some(Json::String(s)) if !s.is_empty() => s.clone(),
         Some(Json::String(_)) | None | Some(Json::Null) => {
@@ -62,7 +64,7 @@ pub async fn merge(
             "a request cannot be merged into itself",
         ));
     }
-    let original = record::load(&conn, commune, &into)?.ok_or_else(|| {
+    let original = record::load(conn, commune, &into)?.ok_or_else(|| {
         ApiError::field("into", "unknown_reference", "no request has this reference")
     })?;
     if duplicate.merged_into.is_some() {
@@ -84,7 +86,7 @@ pub async fn merge(
             message: "the original belongs to a department you are not in",
         });
     }
-    let service = service_of(commune, &duplicate).await?;
+    let service = service_of(conn, commune, &duplicate).await?;
     let workflow = &service.definition.workflow;
     let state = match rules::state(workflow, DUPLICATE_STATE) {
         Some(s) if !s.open => s.code.clone(),
@@ -92,10 +94,10 @@ pub async fn merge(
     };
     let label = rules::state(workflow, &state).map(|s| json!({"fr": s.label.fr, "en": s.label.en}));
     let actor = acting.actor();
-    let written = db::transaction(&conn, |conn| {
+    let written = db::transaction(conn, |conn| {
         write(
             conn,
-            commune,
+            ctx.served(),
             &duplicate,
             &original,
             &state,
@@ -110,21 +112,22 @@ pub async fn merge(
             "one of the requests changed meanwhile: reload and try again",
         )],
     })?;
-    events::deliver(&conn, commune, &[event]).await;
-    view::respond(&conn, commune, &duplicate.id, &acting, 200)
+    events::deliver(conn, commune, &[event]).await;
+    view::respond(conn, commune, &duplicate.id, &acting, 200)
 }
 
 /// The merge, inside its transaction; `None` (nothing written) when either request was
 /// merged or the duplicate changed state since they were read.
 fn write(
     conn: &Connection,
-    commune: &Commune,
+    served: &CommuneInfo,
     duplicate: &Record,
     original: &Record,
     state: &str,
     label: Option<Json>,
     actor: &Actor,
 ) -> anyhow::Result<Option<String>> {
+    let commune = &served.commune;
     let still_original = db::query(
         conn,
         "SELECT 1 FROM requests WHERE id = ? AND merged_into IS NULL",
@@ -183,7 +186,7 @@ fn write(
     if let Some(label) = label {
         extra.insert("state_label".into(), label);
     }
-    events::emit(conn, commune, EventKind::StatusChanged, &updated, extra).map(Some)
+    events::emit(conn, served, EventKind::StatusChanged, &updated, extra).map(Some)
 }
 
 /// The duplicate's filer (when reachable, and not the original's own filer) and its followers

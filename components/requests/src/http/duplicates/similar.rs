@@ -12,13 +12,14 @@
 use guichet_guest::db::{self, Value};
 use guichet_guest::query::Query;
 use guichet_guest::service::Lang;
-use guichet_guest::{response, ApiError, Commune, FieldError};
+use guichet_guest::{response, ApiError, FieldError};
 use serde_json::{json, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::calls::catalog;
 use crate::domain::duplicates::nearby;
 use crate::domain::workflow::rules;
+use crate::Ctx;
 
 /// How far a report may be from another to be the same problem.
 pub const RADIUS_M: f64 = 200.0;
@@ -42,9 +43,10 @@ struct Ask {
     lang: Lang,
 }
 
-pub async fn similar(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub async fn similar(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let ask = read(&Query::of(req))?;
-    let Some(service) = catalog::service(commune, &ask.service, None).await? else {
+    let Some(service) = catalog::service(ctx.conn(), commune, &ask.service, None).await? else {
         return Err(ApiError::field(
             "service",
             "unknown_service",
@@ -56,7 +58,7 @@ pub async fn similar(req: &Request, commune: &Commune) -> Result<Response, ApiEr
     }
     let boxed = nearby::bounding_box(ask.lat, ask.long, RADIUS_M);
     let rows = db::query(
-        &*crate::database()?,
+        ctx.conn(),
         "SELECT reference, service_name, state, lat, long, created_at, description, answers \
          FROM requests WHERE commune = ? AND service_code = ? AND is_open = 1 \
          AND created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ? || ' days') \

@@ -12,7 +12,7 @@ use super::{Call, Refusal};
 const CHANGESET: &str = "2026-12-01T00:00:00Z";
 const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
 
-pub fn show(call: &Call) -> Result<Response, Refusal> {
+pub fn show(call: &Call<'_>) -> Result<Response, Refusal> {
     let lang = call.lang()?;
     let name = &call.info.name;
     let base = &call.base_url;

@@ -202,12 +202,12 @@ fn placeholders(n: usize) -> String {
 }
 
 /// `GET requests.{fmt}`.
-pub async fn list(call: &Call) -> Result<Response, Refusal> {
+pub async fn list(call: &Call<'_>) -> Result<Response, Refusal> {
     let lang = call.lang()?;
     let commune = &call.info.commune;
-    let conn = crate::database()?;
-    let filters = filters(&call.params, now(&conn)?).map_err(Refusal::bad)?;
-    let services = publicity::public_services(&conn, commune).await?;
+    let conn = call.ctx.conn();
+    let filters = filters(&call.params, now(conn)?).map_err(Refusal::bad)?;
+    let services = publicity::public_services(conn, commune).await?;
     let mut found = Vec::new();
     let codes: Vec<&String> = services
         .keys()
@@ -245,11 +245,11 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
         sql.push_str(" ORDER BY r.created_at DESC, r.reference DESC LIMIT ? OFFSET ?");
         params.push(Value::Integer(filters.page_size));
         params.push(Value::Integer((filters.page - 1) * filters.page_size));
-        found = rows(&conn, &sql, &params)?;
+        found = rows(conn, &sql, &params)?;
     }
     let nodes = found
         .iter()
-        .map(|row| node(&conn, commune, row, &services, lang, filters.extensions))
+        .map(|row| node(conn, commune, row, &services, lang, filters.extensions))
         .collect::<anyhow::Result<Vec<Node>>>()?;
     Ok(render::document(
         call.format,
@@ -260,7 +260,7 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
 }
 
 /// `GET requests/{id}.{fmt}`: the request whose reference is `id`, as an array of one.
-pub async fn show(call: &Call, id: &str) -> Result<Response, Refusal> {
+pub async fn show(call: &Call<'_>, id: &str) -> Result<Response, Refusal> {
     let lang = call.lang()?;
     let commune = &call.info.commune;
     let extensions = match call.params.get("extensions") {
@@ -269,9 +269,9 @@ pub async fn show(call: &Call, id: &str) -> Result<Response, Refusal> {
         Some(_) => return Err(Refusal::one(400, "extensions: true or false")),
     };
     let missing = || Refusal::one(404, format!("no request {id:?}"));
-    let conn = crate::database()?;
+    let conn = call.ctx.conn();
     let found = rows(
-        &conn,
+        conn,
         &format!(
             "{} WHERE r.commune = ? AND {PUBLIC_REQUEST} AND r.reference = ?",
             select()
@@ -279,11 +279,11 @@ pub async fn show(call: &Call, id: &str) -> Result<Response, Refusal> {
         &[db::text(commune.as_str()), db::text(id)],
     )?;
     let row = found.into_iter().next().ok_or_else(missing)?;
-    let service = publicity::public_service(&conn, commune, &row.record.service_code)
+    let service = publicity::public_service(conn, commune, &row.record.service_code)
         .await?
         .ok_or_else(missing)?;
     let services = BTreeMap::from([(row.record.service_code.clone(), service)]);
-    let node = node(&conn, commune, &row, &services, lang, extensions)?;
+    let node = node(conn, commune, &row, &services, lang, extensions)?;
     Ok(render::document(
         call.format,
         200,

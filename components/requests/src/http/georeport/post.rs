@@ -83,10 +83,10 @@ struct Filing {
 }
 
 /// `POST requests.{fmt}`.
-pub async fn file(call: &Call) -> Result<Response, Refusal> {
+pub async fn file(call: &Call<'_>) -> Result<Response, Refusal> {
     let commune = &call.info.commune;
-    let conn = crate::database()?;
-    let key = key_of(&conn, commune, &call.params)?;
+    let conn = call.ctx.conn();
+    let key = key_of(conn, commune, &call.params)?;
     // A retry with the same `Idempotency-Key` (the app's) gets the first answer, unchecked.
     let retry = call.retry_key.as_ref().map(|(retry, fingerprint)| Key {
         caller: idempotency::app_owner(&key.id),
@@ -94,7 +94,7 @@ pub async fn file(call: &Call) -> Result<Response, Refusal> {
         fingerprint: fingerprint.clone(),
     });
     if let Some(retry) = &retry {
-        if let Some((_, stored)) = idempotency::stored(&conn, commune, retry)? {
+        if let Some((_, stored)) = idempotency::stored(conn, commune, retry)? {
             return Ok(created(call, &stored));
         }
     }
@@ -105,7 +105,7 @@ pub async fn file(call: &Call) -> Result<Response, Refusal> {
             errors.push("service_code is required".to_owned());
             None
         }
-        Some(code) => match catalog::service(commune, code, None).await? {
+        Some(code) => match catalog::service(call.ctx.conn(), commune, code, None).await? {
             Some(service) if service.is_open_for_filing() => {
                 if let Some(problem) = not_fileable(&service.definition) {
                     errors.push(problem);
@@ -180,13 +180,13 @@ pub async fn file(call: &Call) -> Result<Response, Refusal> {
         });
         idempotency::remember(conn, commune, retry.as_ref(), 200, &answer)
     };
-    let filed = idempotency::once(&conn, commune, retry.as_ref(), || async {
+    let filed = idempotency::once(conn, commune, retry.as_ref(), || async {
         // Each filing tells its contact in the commune's name: the contact's hourly limit
         // holds for apps too (not the client's: an app's server speaks for all its users).
-        crate::http::limits::contact_filing(&conn, commune, None, &body["contact"]).map_err(refusal_of_filing)?;
+        crate::http::limits::contact_filing(conn, commune, None, &body["contact"]).map_err(refusal_of_filing)?;
         filing::file_from_json(
-            &conn,
-            commune,
+            conn,
+            &call.info,
             &Caller::Anonymous,
             &body,
             Channel::Open311,
@@ -206,7 +206,7 @@ pub async fn file(call: &Call) -> Result<Response, Refusal> {
 
 /// The answer to a filing, from its JSON (as stored for `Idempotency-Key`):
 /// `[{service_request_id | token, service_notice, account_id}]`.
-fn created(call: &Call, answer: &Json) -> Response {
+fn created(call: &Call<'_>, answer: &Json) -> Response {
     let text = |name: &str| answer.get(name).and_then(Json::as_str).map(str::to_owned);
     let id = match text("token") {
         Some(token) => ("token", Node::Text(token)),
@@ -240,7 +240,7 @@ fn not_fileable(definition: &ServiceDefinition) -> Option<String> {
 /// Checks every parameter (all problems into `errors`); the filing when `definition` is
 /// known and nothing is wrong.
 fn check(
-    call: &Call,
+    call: &Call<'_>,
     definition: Option<&ServiceDefinition>,
     errors: &mut Vec<String>,
 ) -> Option<Filing> {
@@ -477,10 +477,10 @@ fn random_token(conn: &Connection) -> anyhow::Result<String> {
 }
 
 /// `GET tokens/{token}.{fmt}`: `[{service_request_id, token}]`, 404 for an unknown token.
-pub fn token(call: &Call, token: &str) -> Result<Response, Refusal> {
-    let conn = crate::database()?;
+pub fn token(call: &Call<'_>, token: &str) -> Result<Response, Refusal> {
+    let conn = call.ctx.conn();
     let result = db::query(
-        &conn,
+        conn,
         &format!(
             "SELECT r.reference FROM open311_requests o JOIN requests r ON r.id = o.request_id \
              WHERE o.commune = ? AND o.token = ? AND {}",

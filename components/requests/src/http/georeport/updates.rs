@@ -62,12 +62,12 @@ pub fn status_of(state: &str, service: Option<&Service>) -> &'static str {
 }
 
 /// `GET servicerequestupdates.{fmt}`.
-pub async fn list(call: &Call) -> Result<Response, Refusal> {
+pub async fn list(call: &Call<'_>) -> Result<Response, Refusal> {
     let lang = call.lang()?;
     let commune = &call.info.commune;
-    let conn = crate::database()?;
+    let conn = call.ctx.conn();
     let now = {
-        let result = db::query(&conn, "SELECT CAST(strftime('%s', 'now') AS INTEGER)", &[])?;
+        let result = db::query(conn, "SELECT CAST(strftime('%s', 'now') AS INTEGER)", &[])?;
         result
             .rows
             .first()
@@ -75,7 +75,7 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
             .unwrap_or_default()
     };
     let filters = list::filters(&call.params, now).map_err(Refusal::bad)?;
-    let services = publicity::public_services(&conn, commune).await?;
+    let services = publicity::public_services(conn, commune).await?;
     let codes: Vec<&String> = services.keys().collect();
     let mut nodes = Vec::new();
     if !codes.is_empty() {
@@ -95,7 +95,7 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
         params.push(db::text(dates::format(filters.window.1)));
         params.push(Value::Integer(filters.page_size));
         params.push(Value::Integer((filters.page - 1) * filters.page_size));
-        let result = db::query(&conn, &sql, &params)?;
+        let result = db::query(conn, &sql, &params)?;
         for row in &result.rows {
             let text = |i: usize| row.get::<&str>(i).map(str::to_owned);
             let kind = text(3).unwrap_or_default();
@@ -108,7 +108,7 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
             };
             let description = match (kind.as_str(), text(9), text(5)) {
                 ("merged", Some(original), None) => {
-                    merged_note(&original_reference(&conn, commune, &original)?, lang)
+                    merged_note(&original_reference(conn, commune, &original)?, lang)
                 }
                 _ => describe_entry(&kind, text(4).as_deref(), text(5), service, lang),
             };
@@ -137,11 +137,11 @@ pub async fn list(call: &Call) -> Result<Response, Refusal> {
 }
 
 /// `POST servicerequestupdates.{fmt}`.
-pub async fn post(call: &Call) -> Result<Response, Refusal> {
+pub async fn post(call: &Call<'_>) -> Result<Response, Refusal> {
     let commune = &call.info.commune;
     let params = &call.params;
-    let conn = crate::database()?;
-    let key = post::key_of(&conn, commune, params)?;
+    let conn = call.ctx.conn();
+    let key = post::key_of(conn, commune, params)?;
     let mut errors = Vec::new();
     let reference = params.get("service_request_id");
     if reference.is_none() {
@@ -190,11 +190,11 @@ pub async fn post(call: &Call) -> Result<Response, Refusal> {
         return Err(Refusal::bad(errors));
     };
     let missing = || Refusal::one(404, format!("no request {reference:?}"));
-    let found = record::load(&conn, commune, reference)?.ok_or_else(missing)?;
-    if !publicity::filed_public(&conn, &found.id)? {
+    let found = record::load(conn, commune, reference)?.ok_or_else(missing)?;
+    if !publicity::filed_public(conn, &found.id)? {
         return Err(missing());
     }
-    publicity::public_service(&conn, commune, &found.service_code)
+    publicity::public_service(conn, commune, &found.service_code)
         .await?
         .ok_or_else(missing)?;
     let mut detail = Map::new();
@@ -218,7 +218,7 @@ pub async fn post(call: &Call) -> Result<Response, Refusal> {
         kind: "open311",
         id: Some(key.id.clone()),
     };
-    let (seq, event_id) = db::transaction(&conn, |conn| {
+    let (seq, event_id) = db::transaction(conn, |conn| {
         let (_, now) = db::new_id_and_now(conn)?;
         let mut entry = Entry::new("message", true);
         entry.body = Some(description);
@@ -242,10 +242,10 @@ pub async fn post(call: &Call) -> Result<Response, Refusal> {
         let mut extra = Map::new();
         extra.insert("message".into(), json!(description));
         extra.insert("public".into(), json!(true));
-        let event_id = events::emit(conn, commune, EventKind::Message, &found, extra)?;
+        let event_id = events::emit(conn, &call.info, EventKind::Message, &found, extra)?;
         Ok((seq, event_id))
     })?;
-    events::deliver(&conn, commune, &[event_id]).await;
+    events::deliver(conn, commune, &[event_id]).await;
     let answer = Node::List(vec![Node::Object(vec![(
         "update_id",
         Node::Text(seq.to_string()),

@@ -9,11 +9,12 @@ use std::borrow::Cow;
 
 use anyhow::Context as _;
 use guichet_guest::db::{self, RowResult};
-use guichet_guest::{response, ApiError, Commune};
-use spin_sdk::http::{Request, Response};
+use guichet_guest::{response, ApiError};
+use spin_sdk::http::Response;
 
 use super::params::Mode;
 use crate::store::queue::sql::{self, col, After};
+use crate::Ctx;
 
 /// The most rows one export holds.
 pub const EXPORT_CAP: usize = 100_000;
@@ -37,13 +38,14 @@ const HEADER: [&str; 14] = [
     "address",
 ];
 
-pub fn csv(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
-    let query = super::checked(req, commune, Mode::Export)?;
-    let conn = crate::database()?;
+pub fn csv(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (_req, _commune) = (ctx.request(), ctx.commune());
+    let query = super::checked(ctx, Mode::Export)?;
+    let conn = ctx.conn();
     let mut filters = query.filters.clone();
-    let _ = super::plan_text(&conn, &mut filters)?;
+    let _ = super::plan_text(conn, &mut filters)?;
     let today =
-        db::first_text(&db::query(&conn, "SELECT date('now')", &[])?).context("today's date")?;
+        db::first_text(&db::query(conn, "SELECT date('now')", &[])?).context("today's date")?;
     let mut out = ::csv::Writer::from_writer(Vec::new());
     out.write_record(HEADER).context("writing the CSV header")?;
     let mut written = 0;
@@ -56,7 +58,7 @@ pub fn csv(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
             after.as_ref(),
             i64::try_from(want).unwrap_or(1),
         );
-        let result = super::run(&conn, &statement)?;
+        let result = super::run(conn, &statement)?;
         let more = result.rows.len() == want;
         let rows = &result.rows[..result.rows.len().min(want - 1)];
         for row in rows {

@@ -12,19 +12,21 @@ use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::{response, ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::http::caller::Caller;
+use crate::Ctx;
 
 /// How far back the median time to close looks.
 const MEDIAN_DAYS: i64 = 90;
 
-pub fn figures(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub fn figures(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     Caller::staff(req, commune)?;
     let by = group_parameter(req.query())?;
-    let conn = crate::database()?;
+    let conn = ctx.conn();
     let clock = db::query(
-        &conn,
+        conn,
         "SELECT date('now'), strftime('%Y-%m-%dT00:00:00Z', 'now', 'weekday 0', '-6 days'), \
          strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
         &[db::text(format!("-{MEDIAN_DAYS} days"))],
@@ -38,7 +40,7 @@ pub fn figures(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     let (today, week_start, since) = (text(0)?, text(1)?, text(2)?);
     let c = || db::text(commune.as_str());
     let count = |sql: &str, params: &[Value]| -> anyhow::Result<i64> {
-        let result = db::query(&conn, sql, params)?;
+        let result = db::query(conn, sql, params)?;
         result
             .rows
             .first()
@@ -47,7 +49,7 @@ pub fn figures(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
     };
     // One walk of the due-date index gives both (it holds is_open and expected_on).
     let open_rows = db::query(
-        &conn,
+        conn,
         "SELECT count(*), coalesce(sum(expected_on < date('now')), 0) FROM requests \
          WHERE commune = ? AND is_open = 1",
         &[c()],
@@ -63,7 +65,7 @@ pub fn figures(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
         "SELECT count(*) FROM requests WHERE commune = ? AND closed_at >= ? AND is_open = 0",
         &[c(), db::text(since.as_str())],
     )?;
-    let median = median_hours(&conn, commune, &since, closed_recently)?;
+    let median = median_hours(conn, commune, &since, closed_recently)?;
     let mut body = Map::new();
     body.insert("commune".into(), json!(commune.as_str()));
     body.insert("today".into(), json!(today));
@@ -84,7 +86,7 @@ pub fn figures(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
         );
         body.insert(
             "groups".into(),
-            groups(&conn, commune, column, &week_start)?,
+            groups(conn, commune, column, &week_start)?,
         );
     }
     Ok(response::json(200, &body))

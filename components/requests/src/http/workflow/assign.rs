@@ -9,9 +9,9 @@
 use anyhow::Context as _;
 use guichet_guest::db::{self, Value};
 use guichet_guest::event::EventKind;
-use guichet_guest::{ApiError, Commune, FieldError};
+use guichet_guest::{ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::http::caller::Caller;
 use crate::calls::events;
@@ -20,20 +20,21 @@ use crate::store::timeline::{self, Entry};
 use crate::http::workflow::access::{self, Acting, Who};
 use crate::store::workflow::change::changes;
 use crate::http::workflow::{input, view};
+use crate::Ctx;
 
 /// Longest account id accepted as an assignee.
 const MAX_ASSIGNEE: usize = 128;
 
 pub async fn assign(
-    req: &Request,
-    commune: &Commune,
+    ctx: &Ctx<'_>,
     reference: &str,
 ) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     // A citizen is answered by `access::load`: 404 unless the request is theirs.
     let caller = Caller::signed_in(req, commune)?;
     let body = input::object(req, &["department", "assignee"])?;
-    let conn = crate::database()?;
-    let (record, acting) = access::load(&conn, commune, caller, reference, Who::Staff)?;
+    let conn = ctx.conn();
+    let (record, acting) = access::load(conn, commune, caller, reference, Who::Staff)?;
     let (department, assignee) = read(&body)?;
     check_agent(&acting, &record, department.as_deref(), assignee.as_ref())?;
     let new_department = department.unwrap_or_else(|| record.department.clone());
@@ -43,10 +44,10 @@ pub async fn assign(
         None => record.assignee.clone(),
     };
     if new_department == record.department && new_assignee == record.assignee {
-        return view::respond(&conn, commune, &record.id, &acting, 200);
+        return view::respond(conn, commune, &record.id, &acting, 200);
     }
     let actor = acting.actor();
-    let event = db::transaction(&conn, |conn| {
+    let event = db::transaction(conn, |conn| {
         let (_, now) = db::new_id_and_now(conn)?;
         let opt = |v: Option<&str>| v.map_or(Value::Null, db::text);
         db::exec(
@@ -87,7 +88,7 @@ pub async fn assign(
         extra.insert("assignee".into(), json!(new_assignee));
         extra.insert("from_department".into(), json!(record.department));
         extra.insert("from_assignee".into(), json!(record.assignee));
-        events::emit(conn, commune, EventKind::Assigned, &updated, extra).map(Some)
+        events::emit(conn, ctx.served(), EventKind::Assigned, &updated, extra).map(Some)
     })?;
     let Some(event) = event else {
         return Err(ApiError::conflict(
@@ -96,8 +97,8 @@ pub async fn assign(
             "the request changed meanwhile: reload it and try again",
         ));
     };
-    events::deliver(&conn, commune, &[event]).await;
-    view::respond(&conn, commune, &record.id, &acting, 200)
+    events::deliver(conn, commune, &[event]).await;
+    view::respond(conn, commune, &record.id, &acting, 200)
 }
 
 /// The department (`None`: unchanged) and the assignee (`None`: unchanged, `Some(None)`:

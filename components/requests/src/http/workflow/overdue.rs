@@ -10,31 +10,34 @@
 //! sees the expected date on their request.
 
 use anyhow::Context as _;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::event::EventKind;
-use guichet_guest::{response, ApiError, Commune};
+use guichet_guest::{response, ApiError};
 use serde_json::{json, Map};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::http::caller::Caller;
 use crate::calls::events;
 use crate::store::record::{Record, COLUMNS};
 use crate::store::timeline::{self, Actor, Entry};
+use crate::Ctx;
 
 /// Requests marked per call, to keep each transaction short; the answer says when more wait.
 const BATCH: i64 = 200;
 
-pub async fn sweep_overdue(req: &Request, commune: &Commune) -> Result<Response, ApiError> {
+pub async fn sweep_overdue(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::staff(req, commune)?;
     if !caller.has_role("admin") {
         return Err(ApiError::Forbidden {
             message: "only administrators (or the scheduler, with an administrator's token) run the sweep",
         });
     }
-    let conn = crate::database()?;
-    let events = db::transaction(&conn, |conn| mark(conn, commune))?;
+    let conn = ctx.conn();
+    let events = db::transaction(conn, |conn| mark(conn, ctx.served()))?;
     let marked = events.len();
-    events::deliver(&conn, commune, &events).await;
+    events::deliver(conn, commune, &events).await;
     Ok(response::json(
         200,
         &json!({"marked": marked, "more": i64::try_from(marked).unwrap_or(i64::MAX) >= BATCH}),
@@ -43,7 +46,8 @@ pub async fn sweep_overdue(req: &Request, commune: &Commune) -> Result<Response,
 
 /// Marks up to [`BATCH`] newly overdue requests; returns their events' ids. Runs in the
 /// sweep's transaction (a write lock), so two sweeps cannot mark a request twice.
-fn mark(conn: &Connection, commune: &Commune) -> anyhow::Result<Vec<String>> {
+fn mark(conn: &Connection, served: &CommuneInfo) -> anyhow::Result<Vec<String>> {
+    let commune = &served.commune;
     let sql = format!(
         "SELECT {COLUMNS} FROM requests r WHERE commune = ? AND is_open = 1 \
          AND expected_on < date('now') AND merged_into IS NULL \
@@ -73,7 +77,7 @@ fn mark(conn: &Connection, commune: &Commune) -> anyhow::Result<Vec<String>> {
         extra.insert("assignee".into(), json!(record.assignee));
         ids.push(events::emit(
             conn,
-            commune,
+            served,
             EventKind::Overdue,
             &record,
             extra,

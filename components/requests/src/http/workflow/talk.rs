@@ -15,33 +15,35 @@ use crate::store::record::{self, Record};
 use crate::store::timeline::{self, Actor, Entry};
 use crate::http::workflow::access::{self, Who};
 use crate::http::workflow::{input, view};
+use crate::Ctx;
 
-pub async fn note(req: &Request, commune: &Commune, reference: &str) -> Result<Response, ApiError> {
+pub async fn note(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     // A citizen is answered by `access::load`: 404 unless the request is theirs.
     let caller = Caller::signed_in(req, commune)?;
     let text = read_text(req)?;
-    let conn = crate::database()?;
-    let (record, acting) = access::load(&conn, commune, caller, reference, Who::Staff)?;
+    let conn = ctx.conn();
+    let (record, acting) = access::load(conn, commune, caller, reference, Who::Staff)?;
     let actor = acting.actor();
-    db::transaction(&conn, |conn| {
+    db::transaction(conn, |conn| {
         let mut entry = Entry::new("note", false);
         entry.body = Some(&text);
         touch_and_append(conn, commune, &record, &actor, &entry)
     })?;
-    view::respond(&conn, commune, &record.id, &acting, 201)
+    view::respond(conn, commune, &record.id, &acting, 201)
 }
 
 pub async fn message(
-    req: &Request,
-    commune: &Commune,
+    ctx: &Ctx<'_>,
     reference: &str,
 ) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::signed_in(req, commune)?;
     let text = read_text(req)?;
-    let conn = crate::database()?;
-    let (record, acting) = access::load(&conn, commune, caller, reference, Who::OwnerOrStaff)?;
+    let conn = ctx.conn();
+    let (record, acting) = access::load(conn, commune, caller, reference, Who::OwnerOrStaff)?;
     let actor = acting.actor();
-    let event = db::transaction(&conn, |conn| {
+    let event = db::transaction(conn, |conn| {
         let mut entry = Entry::new("message", true);
         entry.body = Some(&text);
         entry.detail.insert("author".into(), json!(actor.kind));
@@ -52,10 +54,10 @@ pub async fn message(
         extra.insert("text".into(), json!(text));
         extra.insert("author".into(), json!(actor.kind));
         extra.insert("assignee".into(), json!(updated.assignee));
-        events::emit(conn, commune, EventKind::Message, &updated, extra)
+        events::emit(conn, ctx.served(), EventKind::Message, &updated, extra)
     })?;
-    events::deliver(&conn, commune, &[event]).await;
-    view::respond(&conn, commune, &record.id, &acting, 201)
+    events::deliver(conn, commune, &[event]).await;
+    view::respond(conn, commune, &record.id, &acting, 201)
 }
 
 /// The `text` member (the only one) of the body.

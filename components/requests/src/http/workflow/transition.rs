@@ -1,10 +1,11 @@
 //! `POST /api/requests/{ref}/transitions` and `POST /api/requests/{ref}/reopen`: moving a
 //! request along its service's workflow.
 
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Value};
 use guichet_guest::{ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::http::caller::Caller;
 use crate::calls::catalog::{self, Service};
@@ -14,6 +15,8 @@ use crate::http::workflow::access::{self, Acting, Who};
 use crate::store::workflow::change::{self, StateChange};
 use crate::domain::workflow::rules::{self, Verdict};
 use crate::http::workflow::{input, view};
+use crate::Ctx;
+use guichet_guest::db::Connection;
 
 /// How long after closing a citizen may reopen their request (when the workflow lets them).
 const CITIZEN_REOPEN_DAYS: i64 = 30;
@@ -21,14 +24,14 @@ const CITIZEN_REOPEN_DAYS: i64 = 30;
 /// `{"to", "message"?, "note"?}`: the transition is checked against the workflow of the
 /// service version the request was filed under.
 pub async fn transition(
-    req: &Request,
-    commune: &Commune,
+    ctx: &Ctx<'_>,
     reference: &str,
 ) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::signed_in(req, commune)?;
     let body = input::object(req, &["to", "message", "note"])?;
-    let conn = crate::database()?;
-    let (record, acting) = access::load(&conn, commune, caller, reference, Who::OwnerOrStaff)?;
+    let conn = ctx.conn();
+    let (record, acting) = access::load(conn, commune, caller, reference, Who::OwnerOrStaff)?;
     let mut errors = Vec::new();
     let to = target(&body, &mut errors);
     let message = input::text(&body, "message", false, &mut errors);
@@ -40,7 +43,7 @@ pub async fn transition(
             "only the commune's staff write internal notes",
         ));
     }
-    let service = service_of(commune, &record).await?;
+    let service = service_of(conn, commune, &record).await?;
     let workflow = &service.definition.workflow;
     let roles = acting.roles();
     let verdict = to
@@ -78,24 +81,24 @@ pub async fn transition(
         new_deadline_days: None,
         extra: Map::new(),
     };
-    write(&conn, commune, &record, &service, &acting, &change).await?;
-    view::respond(&conn, commune, &record.id, &acting, 200)
+    write(conn, ctx.served(), &record, &service, &acting, &change).await?;
+    view::respond(conn, commune, &record.id, &acting, 200)
 }
 
 /// `{"reason"}`: a closed request goes back to an open state (see [`rules::reopen_target`]);
 /// a citizen may reopen their own request only through a workflow transition open to
 /// `citizen`, within 30 days of its closing. The request gets a new expected date.
 pub async fn reopen(
-    req: &Request,
-    commune: &Commune,
+    ctx: &Ctx<'_>,
     reference: &str,
 ) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::signed_in(req, commune)?;
     let body = input::object(req, &["reason"])?;
     let mut errors = Vec::new();
     let reason = input::text(&body, "reason", true, &mut errors);
-    let conn = crate::database()?;
-    let (record, acting) = access::load(&conn, commune, caller, reference, Who::OwnerOrStaff)?;
+    let conn = ctx.conn();
+    let (record, acting) = access::load(conn, commune, caller, reference, Who::OwnerOrStaff)?;
     input::finish(errors)?;
     let Some(reason) = reason else {
         return Err(ApiError::field("reason", "required", "reason is required"));
@@ -108,7 +111,7 @@ pub async fn reopen(
             "the request is still open",
         ));
     }
-    let service = service_of(commune, &record).await?;
+    let service = service_of(conn, commune, &record).await?;
     let workflow = &service.definition.workflow;
     let Some(to) = rules::reopen_target(
         workflow,
@@ -120,7 +123,7 @@ pub async fn reopen(
             message: "your role may not reopen this request",
         });
     };
-    if !acting.staff && !closed_recently(&conn, &record)? {
+    if !acting.staff && !closed_recently(conn, &record)? {
         return Err(ApiError::conflict(
             "state",
             "reopen_window_passed",
@@ -138,23 +141,24 @@ pub async fn reopen(
         new_deadline_days: Some(service.definition.processing_days.max(0)),
         extra,
     };
-    write(&conn, commune, &record, &service, &acting, &change).await?;
-    view::respond(&conn, commune, &record.id, &acting, 200)
+    write(conn, ctx.served(), &record, &service, &acting, &change).await?;
+    view::respond(conn, commune, &record.id, &acting, 200)
 }
 
 /// Writes `change` in one transaction, then delivers its event.
 async fn write(
     conn: &db::Connection,
-    commune: &Commune,
+    served: &CommuneInfo,
     record: &Record,
     service: &Service,
     acting: &Acting,
     change: &StateChange<'_>,
 ) -> Result<(), ApiError> {
+    let commune = &served.commune;
     let workflow = &service.definition.workflow;
     let actor = acting.actor();
     let written = db::transaction(conn, |conn| {
-        change::apply(conn, commune, record, workflow, &actor, change)
+        change::apply(conn, served, record, workflow, &actor, change)
     })?;
     let Some((_, event)) = written else {
         return Err(ApiError::conflict(
@@ -168,9 +172,13 @@ async fn write(
 }
 
 /// The definition of the service version `record` was filed under.
-pub async fn service_of(commune: &Commune, record: &Record) -> Result<Service, ApiError> {
+pub async fn service_of(
+    conn: &Connection,
+    commune: &Commune,
+    record: &Record,
+) -> Result<Service, ApiError> {
     let service =
-        catalog::service(commune, &record.service_code, Some(record.service_version)).await?;
+        catalog::service(conn, commune, &record.service_code, Some(record.service_version)).await?;
     service.ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!(
             "the catalogue no longer has {} version {}",

@@ -6,9 +6,9 @@
 //! and [`MAX_EMAIL_FILES`] per request, so that mail cannot take the room citizens and staff
 //! need (the request keeps [`attachments::MAX_PER_REQUEST`] in all).
 
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection};
 use guichet_guest::event::EventKind;
-use guichet_guest::Commune;
 use serde_json::{json, Map, Value as Json};
 
 use crate::domain::channels::mime::InboundMessage;
@@ -38,13 +38,14 @@ pub fn from_contact(record: &Record, sender: &str) -> bool {
 /// writes on someone's public timeline by quoting a reference or forging a From.
 pub fn attach(
     conn: &Connection,
-    commune: &Commune,
+    served: &CommuneInfo,
     mail_id: &str,
     message: &InboundMessage,
     verified: bool,
     record: &Record,
     attached_by: Option<&str>,
 ) -> anyhow::Result<String> {
+    let commune = &served.commune;
     let (_, now) = db::new_id_and_now(conn)?;
     let from_mail = db::query(
         conn,
@@ -118,5 +119,5 @@ pub fn attach(
     extra.insert("channel".into(), json!("email"));
     extra.insert("public".into(), json!(public));
     extra.insert("message".into(), json!(message.text));
-    events::emit(conn, commune, EventKind::Message, record, extra)
+    events::emit(conn, served, EventKind::Message, record, extra)
 }

@@ -21,7 +21,7 @@ use crate::calls::catalog::{self, Service};
 
 /// The services (current definitions, by code) whose requests are public, among those the
 /// commune's requests were filed for. The catalogue is asked once per code, through the
-/// component's cache of services ([`catalog::service_cached`]).
+/// component's cache of services ([`catalog::service`]).
 pub async fn public_services(
     conn: &Connection,
     commune: &Commune,
@@ -51,7 +51,7 @@ pub async fn public_service(
     commune: &Commune,
     code: &str,
 ) -> anyhow::Result<Option<Service>> {
-    Ok(catalog::service_cached(conn, commune, code, None)
+    Ok(catalog::service(conn, commune, code, None)
         .await?
         .filter(|service| service.definition.anonymous))
 }

@@ -2,10 +2,10 @@
 //! request's row, its timeline entries and the `status-changed` event.
 
 use anyhow::Context as _;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::event::EventKind;
 use guichet_guest::service::Workflow;
-use guichet_guest::Commune;
 use serde_json::{json, Map, Value as Json};
 
 use crate::calls::events;
@@ -37,12 +37,13 @@ pub struct StateChange<'a> {
 /// the event id to deliver after the commit.
 pub fn apply(
     conn: &Connection,
-    commune: &Commune,
+    served: &CommuneInfo,
     record: &Record,
     workflow: &Workflow,
     actor: &Actor,
     change: &StateChange<'_>,
 ) -> anyhow::Result<Option<(Record, String)>> {
+    let commune = &served.commune;
     let (_, now) = db::new_id_and_now(conn)?;
     let open = rules::is_open(workflow, change.to);
     let days = change.new_deadline_days.map_or(Value::Null, Value::Integer);
@@ -103,7 +104,7 @@ pub fn apply(
         );
     }
     extra.extend(change.extra.clone());
-    let event = events::emit(conn, commune, EventKind::StatusChanged, &updated, extra)?;
+    let event = events::emit(conn, served, EventKind::StatusChanged, &updated, extra)?;
     Ok(Some((updated, event)))
 }
 
