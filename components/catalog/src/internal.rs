@@ -44,7 +44,8 @@ pub fn service(req: &Request, code: &str) -> Result<Response, ApiError> {
     if !validate::is_code(code, 2) {
         return Err(ApiError::NotFound);
     }
-    let store = Store::open_for(commune)?;
+    let conn = crate::store::open()?;
+    let store = Store::new(&conn, commune)?;
     let status = store.service(code)?.map(|s| s.status).ok_or(ApiError::NotFound)?;
     let published = match version {
         Some(version) => store.version(code, version)?,
