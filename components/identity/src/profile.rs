@@ -48,9 +48,9 @@ pub fn view(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Resu
 }
 
 /// `GET /api/identity/me`.
-pub fn show(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn show(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = auth::caller(req, ctx)?;
-    let profile = view(&ctx.conn, &ctx.commune, &caller.account)?.ok_or(ApiError::NotFound)?;
+    let profile = view(ctx.conn(), ctx.commune(), &caller.account)?.ok_or(ApiError::NotFound)?;
     Ok(response::json(200, &profile))
 }
 
@@ -97,7 +97,7 @@ fn check_phone(phone: &str, errors: &mut Vec<FieldError>) {
 }
 
 /// `PATCH /api/identity/me`: changes the members given, all or nothing.
-pub fn update(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn update(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = auth::caller(req, ctx)?;
     let changes: Changes = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &CHANGES)?;
     let profile = apply(ctx, &caller.account, changes)?;
@@ -106,7 +106,7 @@ pub fn update(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
 
 /// Checks and applies `changes` to `account`'s profile, all or nothing; the new profile
 /// (shared by the API and the portal's form).
-pub fn apply(ctx: &Ctx, account: &str, changes: Changes) -> Result<Json, ApiError> {
+pub fn apply(ctx: &Ctx<'_>, account: &str, changes: Changes) -> Result<Json, ApiError> {
     let mut errors = Vec::new();
     let given = changes.given_name.as_deref().map(str::trim);
     let family = changes.family_name.as_deref().map(str::trim);
@@ -129,7 +129,7 @@ pub fn apply(ctx: &Ctx, account: &str, changes: Changes) -> Result<Json, ApiErro
             }
         }
     }
-    let current = view(&ctx.conn, &ctx.commune, account)?.ok_or(ApiError::NotFound)?;
+    let current = view(ctx.conn(), ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
     let phone_after = phone.map(str::to_owned).unwrap_or_else(|| current["phone"].as_str().unwrap_or_default().to_owned());
     let channel = changes.notification_preferences.as_ref().and_then(|p| p.get("channel")).and_then(Json::as_str);
     if channel == Some("sms") && phone_after.is_empty() {
@@ -150,7 +150,7 @@ pub fn apply(ctx: &Ctx, account: &str, changes: Changes) -> Result<Json, ApiErro
     let address = merge("postal_address", &changes.postal_address);
     let preferences = merge("notification_preferences", &changes.notification_preferences);
     db::exec(
-        &ctx.conn,
+        ctx.conn(),
         &format!(
             "UPDATE accounts SET given_name = COALESCE(?, given_name), family_name = COALESCE(?, family_name), \
              phone = ?, postal_address = ?, language = COALESCE(?, language), notification_preferences = ?, \
@@ -164,9 +164,9 @@ pub fn apply(ctx: &Ctx, account: &str, changes: Changes) -> Result<Json, ApiErro
             db::text(address.to_string()),
             changes.language.map_or(db::Value::Null, db::text),
             db::text(preferences.to_string()),
-            db::text(ctx.commune.as_str()),
+            db::text(ctx.commune().as_str()),
             db::text(account),
         ],
     )?;
-    Ok(view(&ctx.conn, &ctx.commune, account)?.context("profile vanished")?)
+    Ok(view(ctx.conn(), ctx.commune(), account)?.context("profile vanished")?)
 }

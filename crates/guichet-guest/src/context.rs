@@ -58,6 +58,8 @@ pub struct Ctx<'r, C = ()> {
     conn: Connection,
     served: CommuneInfo,
     client: ClientAddress,
+    /// [`ClientAddress::rate_key`], computed once: rate limits ask for it several times.
+    client_key: String,
     caller: Lazy<C>,
 }
 
@@ -81,11 +83,13 @@ impl<'r, C: Identify> Ctx<'r, C> {
 
     /// The context of `req` whose commune the component resolved itself (identity).
     pub fn new(req: &'r Request, conn: Connection, served: CommuneInfo) -> Ctx<'r, C> {
+        let client = client::address(req);
         Ctx {
             req,
             conn,
             served,
-            client: client::address(req),
+            client_key: client.rate_key(),
+            client,
             caller: Lazy::default(),
         }
     }
@@ -119,6 +123,11 @@ impl<'r, C: Identify> Ctx<'r, C> {
     /// The client's address ([`client`]: `trusted_proxies`, IPv6 by /64).
     pub fn client(&self) -> &ClientAddress {
         &self.client
+    }
+
+    /// What rate limits count the client under ([`ClientAddress::rate_key`]).
+    pub fn client_key(&self) -> &str {
+        &self.client_key
     }
 
     /// The caller, identified on first use and kept for the rest of the request.

@@ -82,14 +82,14 @@ pub fn exists(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<
 }
 
 /// `GET /api/identity/departments` (staff): `{"departments":[{"id","name","created_at","members"}]}`.
-pub fn list(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn list(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     staff(req, ctx)?;
     let rows = db::query(
-        &ctx.conn,
+        ctx.conn(),
         "SELECT d.id, d.name, d.created_at, \
          (SELECT COUNT(*) FROM agent_departments m WHERE m.commune = d.commune AND m.department = d.id) \
          FROM departments d WHERE d.commune = ? ORDER BY lower(d.name), d.id",
-        &[db::text(ctx.commune.as_str())],
+        &[db::text(ctx.commune().as_str())],
     )?;
     let departments: Vec<Json> = rows
         .rows
@@ -119,7 +119,7 @@ struct NewDepartment {
 }
 
 /// `POST /api/identity/departments` (admin) `{"id","name"}` → 201 the department; 409 `exists`.
-pub fn create(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn create(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     admin(req, ctx)?;
     let form: NewDepartment = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &NEW_DEPARTMENT)?;
     let mut errors = Vec::new();
@@ -132,8 +132,8 @@ pub fn create(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let Some(id) = id.filter(|_| errors.is_empty()) else {
         return Err(ApiError::BadRequest { errors });
     };
-    let created_at = atomic(&ctx.conn, |conn| {
-        if exists(conn, &ctx.commune, id.as_str())? {
+    let created_at = atomic(ctx.conn(), |conn| {
+        if exists(conn, ctx.commune(), id.as_str())? {
             return Err(ApiError::conflict("id", "exists", "a department with this id exists"));
         }
         let rows = db::query(
@@ -142,7 +142,7 @@ pub fn create(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
                 "INSERT INTO departments (commune, id, name, created_at) VALUES (?, ?, ?, {}) RETURNING created_at",
                 db::NOW_RFC3339
             ),
-            &[db::text(ctx.commune.as_str()), db::text(id.as_str()), db::text(name)],
+            &[db::text(ctx.commune().as_str()), db::text(id.as_str()), db::text(name)],
         )?;
         Ok(db::first_text(&rows))
     })?;
@@ -151,16 +151,16 @@ pub fn create(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
 
 /// `DELETE /api/identity/departments/{id}` (admin) → 204; 404 unknown; 409 `in_use` while
 /// accounts belong to it.
-pub fn delete(req: &Request, ctx: &Ctx, id: &str) -> Result<Response, ApiError> {
+pub fn delete(req: &Request, ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
     admin(req, ctx)?;
-    atomic(&ctx.conn, |conn| {
-        if !exists(conn, &ctx.commune, id)? {
+    atomic(ctx.conn(), |conn| {
+        if !exists(conn, ctx.commune(), id)? {
             return Err(ApiError::NotFound);
         }
         let members = db::query(
             conn,
             "SELECT COUNT(*) FROM agent_departments WHERE commune = ? AND department = ?",
-            &[db::text(ctx.commune.as_str()), db::text(id)],
+            &[db::text(ctx.commune().as_str()), db::text(id)],
         )?;
         let members = members.rows.first().and_then(|r| r.get::<i64>(0)).unwrap_or(0);
         if members > 0 {
@@ -174,7 +174,7 @@ pub fn delete(req: &Request, ctx: &Ctx, id: &str) -> Result<Response, ApiError> 
         db::exec(
             conn,
             "DELETE FROM departments WHERE commune = ? AND id = ?",
-            &[db::text(ctx.commune.as_str()), db::text(id)],
+            &[db::text(ctx.commune().as_str()), db::text(id)],
         )?;
         Ok(())
     })?;
