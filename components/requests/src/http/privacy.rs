@@ -226,7 +226,7 @@ fn owned_requests(conn: &Connection, subject: &Subject) -> anyhow::Result<Vec<Re
             email.map_or(Value::Null, db::text),
         ],
     )?;
-    result.rows.iter().map(Record::from_row).collect()
+    Ok(db::decode_all::<Record>(&result)?)
 }
 
 /// The commune and the subject's address twice (e-mails from them not yet attached to a

@@ -185,7 +185,7 @@ fn original_view(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
         ),
         &[db::text(merged.as_str()), db::text(record.id.as_str())],
     )?;
-    let Some(original) = result.rows.first().map(Record::from_row).transpose()? else {
+    let Some(original) = db::decode_first::<Record>(&result)? else {
         return Ok(Json::Null);
     };
     let mut view = public_view(&original, timeline::list(conn, &original.id, false)?);

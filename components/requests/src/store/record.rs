@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 use guichet_guest::tenant::CommuneInfo;
-use guichet_guest::db::{self, Connection, RowResult, Value};
+use guichet_guest::db::{self, Connection, FromRow, Row, RowError, Value};
 use guichet_guest::event::EventKind;
 use guichet_guest::Commune;
 use serde_json::{json, Map, Value as Json};
@@ -272,42 +272,48 @@ pub const COLUMNS: &str = "id, reference, service_code, service_version, service
     address, assignee, expected_on, tracking_hash, merged_into, filed_by, lang, created_at, \
     updated_at, closed_at";
 
-impl Record {
-    /// A row selected with [`COLUMNS`].
-    pub fn from_row(row: &RowResult) -> anyhow::Result<Record> {
-        let text = |i: usize| row.get::<&str>(i).map(str::to_owned);
-        let need = |i: usize| text(i).with_context(|| format!("requests column {i} is not text"));
-        let json = |i: usize| -> anyhow::Result<Json> {
-            serde_json::from_str(&need(i)?).with_context(|| format!("requests column {i}"))
+impl FromRow for Record {
+    /// A row selected with [`COLUMNS`] (read by name, so extra columns may follow).
+    fn from_row(row: &Row<'_>) -> Result<Record, RowError> {
+        // Stored JSON that does not parse is a corrupt row: reported like a mistyped column.
+        let json = |column: &str| -> Result<Json, RowError> {
+            serde_json::from_str(row.get::<&str>(column)?).map_err(|_| RowError::Type {
+                column: column.to_owned(),
+                expected: "JSON text",
+                found: "other text",
+            })
         };
         Ok(Record {
-            id: need(0)?,
-            reference: need(1)?,
-            service_code: need(2)?,
-            service_version: row.get::<i64>(3).context("service_version")?,
-            service_name: json(4)?,
-            department: need(5)?,
-            state: need(6)?,
-            is_open: row.get::<i64>(7) == Some(1),
-            channel: need(8)?,
-            account_id: text(9),
-            contact: json(10)?,
-            description: need(11)?,
-            answers: json(12)?,
-            lat: row.get::<f64>(13),
-            long: row.get::<f64>(14),
-            address: text(15),
-            assignee: text(16),
-            expected_on: text(17),
-            tracking_hash: need(18)?,
-            merged_into: text(19),
-            filed_by: text(20),
-            lang: need(21)?,
-            created_at: need(22)?,
-            updated_at: need(23)?,
-            closed_at: text(24),
+            id: row.get("id")?,
+            reference: row.get("reference")?,
+            service_code: row.get("service_code")?,
+            service_version: row.get("service_version")?,
+            service_name: json("service_name")?,
+            department: row.get("department")?,
+            state: row.get("state")?,
+            is_open: row.get::<i64>("is_open")? == 1,
+            channel: row.get("channel")?,
+            account_id: row.get("account_id")?,
+            contact: json("contact")?,
+            description: row.get("description")?,
+            answers: json("answers")?,
+            lat: row.get("lat")?,
+            long: row.get("long")?,
+            address: row.get("address")?,
+            assignee: row.get("assignee")?,
+            expected_on: row.get("expected_on")?,
+            tracking_hash: row.get("tracking_hash")?,
+            merged_into: row.get("merged_into")?,
+            filed_by: row.get("filed_by")?,
+            lang: row.get("lang")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+            closed_at: row.get("closed_at")?,
         })
     }
+}
+
+impl Record {
 
     /// The service name in `lang` (French when there is none in it).
     pub fn service_name_in(&self, lang: &str) -> String {
@@ -340,7 +346,7 @@ pub fn load_by_id(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Res
 
 fn one(conn: &Connection, sql: &str, params: &[Value]) -> anyhow::Result<Option<Record>> {
     let result = db::query(conn, sql, params)?;
-    result.rows.first().map(Record::from_row).transpose()
+    Ok(db::decode_first::<Record>(&result)?)
 }
 
 /// Deletes request `id` of `commune` with everything attached to it (files, calls, e-mails,

@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 
-use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::db::{self, Connection, FromRow, Value};
 use guichet_guest::Commune;
 use spin_sdk::http::Response;
 
@@ -183,15 +183,12 @@ struct Row {
 
 fn rows(conn: &Connection, sql: &str, params: &[Value]) -> anyhow::Result<Vec<Row>> {
     let result = db::query(conn, sql, params)?;
-    let extra = COLUMNS.split(',').count();
-    result
-        .rows
-        .iter()
+    db::rows(&result)
         .map(|row| {
             Ok(Row {
-                record: Record::from_row(row)?,
-                address_id: row.get::<&str>(extra).map(str::to_owned),
-                media_url: row.get::<&str>(extra + 1).map(str::to_owned),
+                record: Record::from_row(&row)?,
+                address_id: row.get("address_id")?,
+                media_url: row.get("media_url")?,
             })
         })
         .collect()

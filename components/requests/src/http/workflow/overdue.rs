@@ -62,8 +62,7 @@ fn mark(conn: &Connection, served: &CommuneInfo) -> anyhow::Result<Vec<String>> 
     )?;
     let (_, now) = db::new_id_and_now(conn)?;
     let mut ids = Vec::new();
-    for row in &result.rows {
-        let record = Record::from_row(row)?;
+    for record in db::decode_all::<Record>(&result)? {
         let due = record
             .expected_on
             .clone()
