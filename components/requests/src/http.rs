@@ -13,6 +13,7 @@ pub(crate) mod georeport;
 pub(crate) mod idempotency;
 pub(crate) mod limits;
 pub(crate) mod mail_check;
+pub(crate) mod outbox;
 pub(crate) mod ping;
 pub(crate) mod privacy;
 pub(crate) mod queue;

@@ -29,7 +29,7 @@ use http::{
     api_keys, attachments, channels, contacts, duplicates, filing, georeport, mail_check, ping,
     privacy, queue, reads, retention, tracking, workflow,
 };
-use store::{outbox, schema};
+use store::schema;
 
 use guichet_guest::{health, routing, ApiError};
 use spin_sdk::http::{Method, Request, Response};
@@ -106,7 +106,7 @@ async fn route_in(ctx: &Ctx<'_>, segments: &[&str]) -> Result<Response, ApiError
         (["triage"], Method::Get) => channels::triage_list(ctx),
         (["triage", id], Method::Post) => channels::triage_resolve(ctx, id).await,
         (["overdue", "sweep"], Method::Post) => workflow::sweep_overdue(ctx).await,
-        (["outbox", "retry"], Method::Post) => outbox::retry(ctx).await,
+        (["outbox", "retry"], Method::Post) => http::outbox::retry(ctx).await,
         (["retention", "purge"], Method::Post) => retention::purge(ctx),
         (["reads"], Method::Get) => reads::list(ctx),
         (["api-keys"], Method::Get) => api_keys::list(ctx),

@@ -7,7 +7,7 @@
 //!   few older events still pending in the commune (at least [`CATCH_UP_AGE`] old, so their
 //!   own writer is done with them) are retried too: bounded, and one indexed query when the
 //!   outbox is clean;
-//! - the retry sweep `POST /api/requests/outbox/retry`, for an administrator or an external
+//! - the retry sweep `POST /api/requests/outbox/retry` ([`crate::http::outbox`]), for an administrator or an external
 //!   scheduler (cron, a Kubernetes CronJob) holding an administrator's token: Spin has no timer
 //!   trigger, so nothing in the app runs on its own.
 //!
@@ -23,18 +23,15 @@
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::event::{Event, EventKind};
-use guichet_guest::shape::{self, Member, Shape};
-use guichet_guest::{body, response, ApiError, Commune, FieldError};
-use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Method, Response};
+use guichet_guest::Commune;
+use serde_json::{Map, Value as Json};
 
-use crate::http::caller::Caller;
 use crate::calls::notifications;
 use crate::COMPONENT;
 
 /// Events a sweep takes unless it asks for fewer; each is one chained call (about a
 /// millisecond), so a full sweep stays well inside a request's time.
-const SWEEP_LIMIT: i64 = 500;
+pub(crate) const SWEEP_LIMIT: i64 = 500;
 /// A sweep stops after this many failures in a row: notifications is down, the rest waits.
 const MAX_FAILURES_IN_A_ROW: usize = 5;
 /// Older pending events retried after a successful delivery (the opportunistic catch-up),
@@ -47,7 +44,7 @@ const CATCH_UP_AGE: &str = "-60 seconds";
 const FIRST_DELAY_SECONDS: i64 = 10;
 const MAX_DELAY_SECONDS: i64 = 3600;
 /// Messages notifications retries per sweep (its own maximum).
-const MESSAGES_PER_SWEEP: i64 = 100;
+pub(crate) const MESSAGES_PER_SWEEP: i64 = 100;
 
 /// Records `kind` with `payload` under `id`; call inside the transaction of the change.
 pub fn record(
@@ -172,16 +169,16 @@ fn pending_up_to(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Resu
 
 /// What a sweep did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-struct Swept {
-    delivered: usize,
-    failed: usize,
+pub(crate) struct Swept {
+    pub delivered: usize,
+    pub failed: usize,
 }
 
 /// Delivers up to `limit` pending events of `commune` that are due (or all pending ones with
 /// `ignore_backoff`), oldest first, each after the older ones of its request; only those
 /// written before `older_than` (a `strftime` modifier such as `-60 seconds`) when given.
 /// Stops after [`MAX_FAILURES_IN_A_ROW`] failures in a row.
-async fn sweep(
+pub(crate) async fn sweep(
     conn: &Connection,
     commune: &Commune,
     limit: i64,
@@ -255,68 +252,9 @@ fn event_of(row: &db::RowResult) -> anyhow::Result<Event> {
     ))
 }
 
-const RETRY: Shape = Shape::Object(&[
-    Member::optional("limit", Shape::Integer),
-    Member::optional("ignore_backoff", Shape::Bool),
-]);
-
-/// `POST /api/requests/outbox/retry`, optional body `{"limit": 1..500, "ignore_backoff":
-/// bool}`, for an administrator of the commune (or a scheduler with an administrator's
-/// token): delivers the commune's pending events that are due, oldest first (at most
-/// `limit`, default 500), then asks notifications to retry the commune's queued messages.
-/// 200 `{"delivered","failed","pending","oldest_pending_at","messages"}`: `pending` is what is
-/// still undelivered afterwards; `messages` is notifications' retry report (null when it
-/// could not be asked). 401 without a valid token, 403 for anyone but an administrator, 400
-/// for a bad body.
-pub async fn retry(ctx: &crate::Ctx<'_>) -> Result<Response, ApiError> {
-    let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::staff(req, commune)?;
-    if !caller.has_role("admin") {
-        return Err(ApiError::Forbidden {
-            message: "the outbox retry is for the commune's administrators",
-        });
-    }
-    let json = if req.body().iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        body::json(req, body::DEFAULT_MAX_JSON)?
-    };
-    let (limit, ignore_backoff) =
-        retry_options(&json).map_err(|errors| ApiError::BadRequest { errors })?;
-    let conn = ctx.conn();
-    let swept = sweep(conn, commune, limit, None, ignore_backoff).await?;
-    let (pending, oldest) = backlog(conn, commune)?;
-    let messages = match notifications::call(
-        Method::Post,
-        "/internal/messages/retry",
-        Some(&json!({"commune": commune.as_str(), "limit": MESSAGES_PER_SWEEP})),
-    )
-    .await
-    {
-        Ok((200, report)) => report,
-        Ok((status, report)) => {
-            eprintln!("notifications' message retry answered {status}: {report}");
-            Json::Null
-        }
-        Err(error) => {
-            eprintln!("notifications' message retry: {error:#}");
-            Json::Null
-        }
-    };
-    Ok(response::json(
-        200,
-        &json!({
-            "delivered": swept.delivered,
-            "failed": swept.failed,
-            "pending": pending,
-            "oldest_pending_at": oldest,
-            "messages": messages,
-        }),
-    ))
-}
 
 /// How many events of `commune` are undelivered, and when the oldest was written.
-fn backlog(conn: &Connection, commune: &Commune) -> anyhow::Result<(i64, Option<String>)> {
+pub(crate) fn backlog(conn: &Connection, commune: &Commune) -> anyhow::Result<(i64, Option<String>)> {
     let result = db::query(
         conn,
         "SELECT count(*), min(created_at) FROM outbox WHERE delivered_at IS NULL AND commune = ?",
@@ -329,48 +267,10 @@ fn backlog(conn: &Connection, commune: &Commune) -> anyhow::Result<(i64, Option<
     ))
 }
 
-/// The sweep's options, every problem at once.
-fn retry_options(json: &Json) -> Result<(i64, bool), Vec<FieldError>> {
-    let mut errors = Vec::new();
-    shape::check(json, &RETRY, "", &mut errors);
-    // A limit of the wrong type is already reported; one out of range is reported with the rest.
-    let limit = json
-        .get("limit")
-        .and_then(Json::as_i64)
-        .unwrap_or(SWEEP_LIMIT);
-    if !(1..=SWEEP_LIMIT).contains(&limit) {
-        errors.push(FieldError::new(
-            "limit",
-            "out_of_range",
-            "limit must be between 1 and 500",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let ignore_backoff = json
-        .get("ignore_backoff")
-        .and_then(Json::as_bool)
-        .unwrap_or(false);
-    Ok((limit, ignore_backoff))
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn codes(json: Json) -> Vec<(String, String)> {
-        guichet_guest::FieldError::codes(retry_options(&json))
-    }
-
-    #[test]
-    fn a_sweep_without_options_takes_up_to_500_due_events() {
-        assert_eq!(retry_options(&json!({})), Ok((500, false)));
-        assert_eq!(
-            retry_options(&json!({"limit": 3, "ignore_backoff": true})),
-            Ok((3, true))
-        );
-    }
 
     #[test]
     fn one_delivery_in_four_runs_the_catch_up() {
@@ -381,24 +281,5 @@ mod tests {
         assert_eq!(taking.iter().filter(|&&t| t).count(), 4);
         assert!(takes_part_in_catch_up("ab0") && !takes_part_in_catch_up("ab4"));
         assert!(!takes_part_in_catch_up("") && !takes_part_in_catch_up("x-"));
-    }
-
-    #[test]
-    fn sweep_options_are_checked() {
-        assert_eq!(
-            codes(json!({"limit": 0})),
-            [("limit".to_owned(), "out_of_range".to_owned())]
-        );
-        assert_eq!(
-            codes(json!({"limit": 501})),
-            [("limit".to_owned(), "out_of_range".to_owned())]
-        );
-        assert_eq!(
-            codes(json!({"all": true, "ignore_backoff": "yes"})),
-            [
-                ("all".to_owned(), "unknown_field".to_owned()),
-                ("ignore_backoff".to_owned(), "wrong_type".to_owned())
-            ]
-        );
     }
 }
