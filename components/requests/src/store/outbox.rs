@@ -188,7 +188,7 @@ pub(crate) async fn sweep(
     let result = db::query(
         conn,
         &format!(
-            "SELECT id, json_extract(payload, '$.request_id') FROM outbox \
+            "SELECT id, json_extract(payload, '$.request_id') AS request_id FROM outbox \
              WHERE delivered_at IS NULL AND commune = ? \
              AND (? = 1 OR next_attempt_at IS NULL OR next_attempt_at <= {now}) \
              AND (? IS NULL OR created_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)) \
@@ -206,11 +206,10 @@ pub(crate) async fn sweep(
     let mut swept = Swept::default();
     let mut failed_requests: Vec<String> = Vec::new();
     let mut in_a_row = 0;
-    for row in &result.rows {
-        let Some(id) = row.get::<&str>(0) else {
-            continue;
-        };
-        let request = row.get::<&str>(1).unwrap_or_default().to_owned();
+    for row in db::rows(&result) {
+        let id = row.get::<&str>("id")?;
+        // An event about no request (none is written) is delivered on its own.
+        let request = row.get::<Option<String>>("request_id")?.unwrap_or_default();
         // A request whose earlier event failed keeps its later ones for next time.
         if !request.is_empty() && failed_requests.contains(&request) {
             continue;

@@ -99,28 +99,27 @@ pub fn list(
          FROM timeline WHERE request_id = ? AND (public = 1 OR ?) ORDER BY seq",
         &[db::text(request_id), Value::Integer(i64::from(internal))],
     )?;
-    let text = |row: &db::RowResult, i: usize| row.get::<&str>(i).map(str::to_owned);
-    Ok(result
-        .rows
-        .iter()
+    let text = |row: &db::Row<'_>, column: &str| row.get::<Option<String>>(column);
+    db::rows(&result)
         .map(|row| {
             let mut entry = json!({
-                "seq": row.get::<i64>(0),
-                "at": text(row, 1),
-                "actor": text(row, 2),
-                "kind": text(row, 4),
-                "from": text(row, 5),
-                "to": text(row, 6),
-                "body": text(row, 7),
-                "public": row.get::<i64>(8) == Some(1),
+                "seq": row.get::<i64>("seq")?,
+                "at": text(&row, "at")?,
+                "actor": text(&row, "actor_kind")?,
+                "kind": text(&row, "kind")?,
+                "from": text(&row, "from_value")?,
+                "to": text(&row, "to_value")?,
+                "body": text(&row, "body")?,
+                "public": row.get::<i64>("public")? == 1,
             });
             if internal {
-                entry["actor_id"] = json!(text(row, 3));
-                entry["detail"] = text(row, 9)
+                entry["actor_id"] = json!(text(&row, "actor_id")?);
+                // A detail that is not JSON (none is written) is shown as absent.
+                entry["detail"] = text(&row, "detail")?
                     .and_then(|d| serde_json::from_str(&d).ok())
                     .unwrap_or(Json::Null);
             }
-            entry
+            Ok(entry)
         })
-        .collect())
+        .collect()
 }

@@ -31,11 +31,9 @@ pub async fn public_services(
         "SELECT DISTINCT service_code FROM requests WHERE commune = ?",
         &[db::text(commune.as_str())],
     )?;
-    let codes: Vec<String> = result
-        .rows
-        .iter()
-        .filter_map(|row| row.get::<&str>(0).map(str::to_owned))
-        .collect();
+    let codes: Vec<String> = db::rows(&result)
+        .map(|row| row.get::<String>("service_code"))
+        .collect::<Result<_, _>>()?;
     let mut services = BTreeMap::new();
     for code in codes {
         if let Some(service) = public_service(conn, commune, &code).await? {
@@ -66,7 +64,10 @@ pub fn filed_public(conn: &Connection, request_id: &str) -> anyhow::Result<bool>
         "SELECT public FROM requests WHERE id = ?",
         &[db::text(request_id)],
     )?;
-    Ok(result.rows.first().and_then(|row| row.get::<i64>(0)) == Some(1))
+    Ok(match db::first_row(&result) {
+        Some(row) => row.get::<i64>("public")? == 1,
+        None => false,
+    })
 }
 
 /// The SQL condition (on timeline columns `kind`, `actor_kind`, `public` of alias `t`) of
