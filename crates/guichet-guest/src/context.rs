@@ -288,7 +288,10 @@ mod tests {
     /// Runs a future that never waits (the test look-ups answer at once).
     fn run<T>(future: impl Future<Output = T>) -> T {
         let mut future = pin!(future);
-        match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
             Poll::Ready(value) => value,
             Poll::Pending => panic!("the test future waited"),
         }
@@ -324,7 +327,10 @@ mod tests {
         let (cache, asked) = (MemoryCache::default(), Cell::new(0));
         let answer = || Some(info("ville", "https://ville.example"));
         let first = resolve(&cache, "ville.example", 1000, &asked, answer());
-        assert_eq!(first.ok().map(|s| s.commune.to_string()), Some("ville".into()));
+        assert_eq!(
+            first.ok().map(|s| s.commune.to_string()),
+            Some("ville".into())
+        );
         let again = resolve(&cache, "ville.example", 1059, &asked, None);
         assert_eq!(
             again.ok().map(|s| s.public_origin),
@@ -343,7 +349,10 @@ mod tests {
         let unknown = resolve(&cache, "nowhere.example", 1000, &asked, None);
         assert!(matches!(
             unknown,
-            Err(ApiError::NotFoundWith { code: "unknown_commune", .. })
+            Err(ApiError::NotFoundWith {
+                code: "unknown_commune",
+                ..
+            })
         ));
         let added = resolve(
             &cache,
@@ -394,8 +403,14 @@ mod tests {
             made.set(made.get() + 1);
             Ok("agent-1".into())
         };
-        assert_eq!(lazy.get_or_try(make).map(String::as_str).ok(), Some("agent-1"));
-        assert_eq!(lazy.get_or_try(make).map(String::as_str).ok(), Some("agent-1"));
+        assert_eq!(
+            lazy.get_or_try(make).map(String::as_str).ok(),
+            Some("agent-1")
+        );
+        assert_eq!(
+            lazy.get_or_try(make).map(String::as_str).ok(),
+            Some("agent-1")
+        );
         assert_eq!(made.get(), 1);
     }
 
@@ -405,7 +420,9 @@ mod tests {
         let refused = lazy.get_or_try(|| Err(ApiError::NotFound));
         assert!(matches!(refused, Err(ApiError::NotFound)));
         assert_eq!(
-            lazy.get_or_try(|| Ok::<_, ApiError>("later".into())).ok().map(String::as_str),
+            lazy.get_or_try(|| Ok::<_, ApiError>("later".into()))
+                .ok()
+                .map(String::as_str),
             Some("later")
         );
     }

@@ -285,7 +285,10 @@ impl<'r> Column<'r> for f64 {
     const EXPECTED: &'static str = "a number";
     // SQLite hands back a whole number stored without REAL affinity (a computed distance, a
     // coordinate typed as an integer) as an integer: it is still the number asked for.
-    #[allow(clippy::cast_precision_loss, reason = "coordinates and sums are far below 2^53")]
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "coordinates and sums are far below 2^53"
+    )]
     fn decode(value: &'r Value) -> Option<Self> {
         match value {
             Value::Real(f) => Some(*f),
@@ -349,7 +352,9 @@ mod tests {
     use super::*;
 
     fn columns() -> Vec<String> {
-        ["id", "count", "note", "lat", "photo", "open"].map(str::to_owned).to_vec()
+        ["id", "count", "note", "lat", "photo", "open"]
+            .map(str::to_owned)
+            .to_vec()
     }
 
     fn values() -> Vec<Value> {
@@ -380,7 +385,12 @@ mod tests {
     fn a_missing_column_is_an_error_naming_it() {
         let (columns, values) = (columns(), values());
         let error = Row::new(&columns, &values).get::<i64>("cuont");
-        assert_eq!(error, Err(RowError::Missing { column: "cuont".into() }));
+        assert_eq!(
+            error,
+            Err(RowError::Missing {
+                column: "cuont".into()
+            })
+        );
         let message = error.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(message.contains("\"cuont\""), "{message}");
     }
@@ -392,11 +402,18 @@ mod tests {
         let error = row.get::<i64>("id");
         assert_eq!(
             error,
-            Err(RowError::Type { column: "id".into(), expected: "an integer", found: "text" })
+            Err(RowError::Type {
+                column: "id".into(),
+                expected: "an integer",
+                found: "text"
+            })
         );
         let message = error.err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(message, "column \"id\" holds text, not an integer");
-        assert!(matches!(row.get::<bool>("count"), Err(RowError::Type { .. })));
+        assert!(matches!(
+            row.get::<bool>("count"),
+            Err(RowError::Type { .. })
+        ));
     }
 
     #[test]
@@ -407,7 +424,11 @@ mod tests {
         assert_eq!(row.get::<Option<&str>>("id"), Ok(Some("r1")));
         assert_eq!(
             row.get::<&str>("note"),
-            Err(RowError::Type { column: "note".into(), expected: "text", found: "NULL" })
+            Err(RowError::Type {
+                column: "note".into(),
+                expected: "text",
+                found: "NULL"
+            })
         );
     }
 
@@ -419,7 +440,10 @@ mod tests {
 
     impl FromRow for Counted {
         fn from_row(row: &Row<'_>) -> Result<Self, RowError> {
-            Ok(Counted { id: row.get("id")?, count: row.get("count")? })
+            Ok(Counted {
+                id: row.get("id")?,
+                count: row.get("count")?,
+            })
         }
     }
 
@@ -428,18 +452,33 @@ mod tests {
         let result = QueryResult {
             columns: vec!["count".into(), "id".into()],
             rows: vec![
-                RowResult { values: vec![Value::Integer(1), Value::Text("a".into())] },
-                RowResult { values: vec![Value::Integer(2), Value::Text("b".into())] },
+                RowResult {
+                    values: vec![Value::Integer(1), Value::Text("a".into())],
+                },
+                RowResult {
+                    values: vec![Value::Integer(2), Value::Text("b".into())],
+                },
             ],
         };
         let all = decode_all::<Counted>(&result);
         assert_eq!(
             all,
-            Ok(vec![Counted { id: "a".into(), count: 1 }, Counted { id: "b".into(), count: 2 }])
+            Ok(vec![
+                Counted {
+                    id: "a".into(),
+                    count: 1
+                },
+                Counted {
+                    id: "b".into(),
+                    count: 2
+                }
+            ])
         );
         let bad = QueryResult {
             columns: vec!["count".into(), "id".into()],
-            rows: vec![RowResult { values: vec![Value::Text("x".into()), Value::Text("a".into())] }],
+            rows: vec![RowResult {
+                values: vec![Value::Text("x".into()), Value::Text("a".into())],
+            }],
         };
         assert!(matches!(
             decode_first::<Counted>(&bad),
