@@ -188,6 +188,14 @@ pub enum RowError {
     },
 }
 
+/// A row that does not decode is the component's fault (its SQL and its code disagree): a 500,
+/// logged with the column's name, never the caller's.
+impl From<RowError> for crate::ApiError {
+    fn from(error: RowError) -> Self {
+        crate::ApiError::Internal(anyhow::Error::new(error))
+    }
+}
+
 /// A Rust type a column's value can be read as. `Option<T>` reads `NULL` as `None`.
 pub trait Column<'r>: Sized {
     /// What the type expects, for [`RowError::Type`].
@@ -238,6 +246,14 @@ pub fn rows(result: &QueryResult) -> impl Iterator<Item = Row<'_>> {
 /// The first row of `result`, if any.
 pub fn first_row(result: &QueryResult) -> Option<Row<'_>> {
     rows(result).next()
+}
+
+/// `column` of the first row of `result` (a count, a flag), `None` when there is no row.
+pub fn first_value<'r, T: Column<'r>>(
+    result: &'r QueryResult,
+    column: &str,
+) -> Result<Option<T>, RowError> {
+    first_row(result).map(|row| row.get(column)).transpose()
 }
 
 /// Every row of `result` as `T`.
@@ -430,6 +446,12 @@ mod tests {
                 found: "NULL"
             })
         );
+    }
+
+    #[test]
+    fn a_row_that_does_not_decode_is_a_server_fault_not_the_callers() {
+        let error = crate::ApiError::from(RowError::Missing { column: "n".into() });
+        assert_eq!(error.status(), 500);
     }
 
     #[derive(Debug, PartialEq)]

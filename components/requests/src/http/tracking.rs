@@ -234,24 +234,21 @@ pub fn mine(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         return Err(ApiError::BadRequest { errors });
     }
     let conn = ctx.conn();
-    let total = db::query(
+    let counted = db::query(
         conn,
-        "SELECT COUNT(*) FROM requests WHERE commune = ? AND account_id = ?",
+        "SELECT COUNT(*) AS n FROM requests WHERE commune = ? AND account_id = ?",
         &[db::text(commune.as_str()), db::text(account.as_str())],
-    )?
-    .rows
-    .first()
-    .and_then(|row| row.get::<i64>(0))
-    .unwrap_or(0);
+    )?;
+    let total = db::first_value::<i64>(&counted, "n")?.unwrap_or(0);
     let result = db::query(
         conn,
-        "SELECT r.reference, r.service_code, r.service_name, r.state, s.label, r.is_open, \
-         r.created_at, r.updated_at, r.expected_on, r.merged_into, \
+        "SELECT r.reference, r.service_code, r.service_name, r.state, s.label AS state_label, \
+         r.is_open, r.created_at, r.updated_at, r.expected_on, r.merged_into, \
          (SELECT json_object('at', t.at, 'kind', t.kind, 'from', t.from_value, \
                  'to', t.to_value, 'actor', t.actor_kind) \
           FROM timeline t WHERE t.request_id = r.id AND t.public = 1 \
-          ORDER BY t.seq DESC LIMIT 1), \
-         (SELECT m.reference FROM requests m WHERE m.id = r.merged_into) \
+          ORDER BY t.seq DESC LIMIT 1) AS last_event, \
+         (SELECT m.reference FROM requests m WHERE m.id = r.merged_into) AS merged_reference \
          FROM requests r LEFT JOIN service_states s ON s.commune = r.commune \
          AND s.service_code = r.service_code AND s.service_version = r.service_version \
          AND s.state = r.state \
@@ -265,39 +262,39 @@ pub fn mine(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         ],
     )?;
     let today = today();
-    let text = |row: &db::RowResult, i: usize| row.get::<&str>(i).map(str::to_owned);
-    let parsed = |row: &db::RowResult, i: usize| {
-        text(row, i)
+    let text = |row: &db::Row<'_>, column: &str| row.get::<Option<String>>(column);
+    // A label or event that is not JSON (none is written) is shown as absent.
+    let parsed = |row: &db::Row<'_>, column: &str| -> Result<Json, db::RowError> {
+        Ok(text(row, column)?
             .and_then(|t| serde_json::from_str::<Json>(&t).ok())
-            .unwrap_or(Json::Null)
+            .unwrap_or(Json::Null))
     };
-    let requests: Vec<Json> = result
-        .rows
-        .iter()
-        .map(|row| {
-            let open = row.get::<i64>(5) == Some(1);
-            let expected_on = text(row, 8);
-            let merged = text(row, 11).or_else(|| {
-                text(row, 9)
+    let requests = db::rows(&result)
+        .map(|row| -> Result<Json, db::RowError> {
+            let open = row.get::<i64>("is_open")? == 1;
+            let expected_on = text(&row, "expected_on")?;
+            let merged = match text(&row, "merged_reference")? {
+                Some(reference) => Some(reference),
+                None => text(&row, "merged_into")?
                     .and_then(|m| Reference::parse(&m))
-                    .map(|r| r.to_string())
-            });
-            json!({
-                "reference": text(row, 0),
-                "service_code": text(row, 1),
-                "service_name": parsed(row, 2),
-                "state": text(row, 3),
-                "state_label": parsed(row, 4),
+                    .map(|r| r.to_string()),
+            };
+            Ok(json!({
+                "reference": text(&row, "reference")?,
+                "service_code": text(&row, "service_code")?,
+                "service_name": parsed(&row, "service_name")?,
+                "state": text(&row, "state")?,
+                "state_label": parsed(&row, "state_label")?,
                 "open": open,
-                "created_at": text(row, 6),
-                "updated_at": text(row, 7),
+                "created_at": text(&row, "created_at")?,
+                "updated_at": text(&row, "updated_at")?,
                 "expected_on": expected_on,
                 "overdue": open && expected_on.as_deref().is_some_and(|d| d < today.as_str()),
                 "merged_into": merged,
-                "last_event": parsed(row, 10),
-            })
+                "last_event": parsed(&row, "last_event")?,
+            }))
         })
-        .collect();
+        .collect::<Result<Vec<Json>, _>>()?;
     Ok(response::json(
         200,
         &json!({"requests": requests, "page": page, "per_page": per_page, "total": total}),
@@ -399,14 +396,10 @@ fn merged_reference(conn: &Connection, record: &Record) -> anyhow::Result<Option
 fn followers(conn: &Connection, record: &Record) -> anyhow::Result<i64> {
     let result = db::query(
         conn,
-        "SELECT COUNT(*) FROM followers WHERE request_id = ?",
+        "SELECT COUNT(*) AS n FROM followers WHERE request_id = ?",
         &[db::text(record.id.as_str())],
     )?;
-    Ok(result
-        .rows
-        .first()
-        .and_then(|row| row.get::<i64>(0))
-        .unwrap_or(0))
+    Ok(db::first_value::<i64>(&result, "n")?.unwrap_or(0))
 }
 
 fn call_logs(conn: &Connection, request_id: &str) -> anyhow::Result<Vec<Json>> {
@@ -416,22 +409,20 @@ fn call_logs(conn: &Connection, request_id: &str) -> anyhow::Result<Vec<Json>> {
          FROM call_logs WHERE request_id = ? ORDER BY called_at, rowid",
         &[db::text(request_id)],
     )?;
-    let text = |row: &db::RowResult, i: usize| row.get::<&str>(i).map(str::to_owned);
-    Ok(result
-        .rows
-        .iter()
+    let text = |row: &db::Row<'_>, column: &str| row.get::<Option<String>>(column);
+    db::rows(&result)
         .map(|row| {
-            json!({
-                "id": text(row, 0),
-                "called_at": text(row, 1),
-                "duration_seconds": row.get::<i64>(2),
-                "caller": text(row, 3),
-                "summary": text(row, 4),
-                "agent_id": text(row, 5),
-                "created_at": text(row, 6),
-            })
+            Ok(json!({
+                "id": text(&row, "id")?,
+                "called_at": text(&row, "called_at")?,
+                "duration_seconds": row.get::<Option<i64>>("duration_seconds")?,
+                "caller": text(&row, "caller")?,
+                "summary": text(&row, "summary")?,
+                "agent_id": text(&row, "agent_id")?,
+                "created_at": text(&row, "created_at")?,
+            }))
         })
-        .collect())
+        .collect()
 }
 
 fn location(record: &Record) -> Json {
@@ -496,9 +487,9 @@ fn check_failures(conn: &Connection, commune: &Commune, client: &str) -> Result<
         "SELECT window_start, failures FROM track_failures WHERE commune = ? AND client = ?",
         &[db::text(commune.as_str()), db::text(client)],
     )?;
-    if let Some(row) = result.rows.first() {
-        let start = row.get::<i64>(0).unwrap_or(0);
-        let failures = row.get::<i64>(1).unwrap_or(0);
+    if let Some(row) = db::first_row(&result) {
+        let start = row.get::<Option<i64>>("window_start")?.unwrap_or(0);
+        let failures = row.get::<Option<i64>>("failures")?.unwrap_or(0);
         if now - start < TRACK_WINDOW && failures >= TRACK_FAILURES_MAX {
             let retry_after = u64::try_from(start + TRACK_WINDOW - now)
                 .unwrap_or(1)
