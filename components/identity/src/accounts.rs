@@ -15,7 +15,7 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use crate::context::Ctx;
-use crate::email::Email;
+use guichet_guest::email::EmailAddress;
 use crate::links::{self, Purpose};
 use crate::mail::{self, Mail};
 use crate::password::{self, Cost};
@@ -54,7 +54,7 @@ fn account_of(row: &db::RowResult) -> Account {
 }
 
 /// The account with address `email` in `commune` (erased accounts have no address any more).
-pub fn by_email(conn: &Connection, commune: &Commune, email: &Email) -> anyhow::Result<Option<Account>> {
+pub fn by_email(conn: &Connection, commune: &Commune, email: &EmailAddress) -> anyhow::Result<Option<Account>> {
     let rows = db::query(
         conn,
         &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE commune = ? AND email = ?"),
@@ -77,7 +77,7 @@ pub fn by_id(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<O
 pub fn insert(
     conn: &Connection,
     commune: &Commune,
-    email: &Email,
+    email: &EmailAddress,
     password_hash: Option<&str>,
     names: (&str, &str),
     language: &str,
@@ -117,11 +117,11 @@ fn check_your_email() -> Response {
 }
 
 /// Every field error of an e-mail member.
-fn email_field(text: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<Email> {
-    match Email::parse(text) {
+fn email_field(text: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<EmailAddress> {
+    match EmailAddress::parse(text) {
         Ok(email) => Some(email),
         Err(error) => {
-            errors.push(FieldError::new(field, "invalid_email", error.to_string()));
+            errors.push(error.at(field));
             None
         }
     }
@@ -383,7 +383,7 @@ pub fn token(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 /// Checks an e-mail and password under the rate limits; the account on success. Shared by the
 /// token endpoint and the portal's sign-in form.
 pub fn authenticate(ctx: &Ctx<'_>, email: &str, password: &str) -> Result<Account, ApiError> {
-    let email = Email::parse(email).map_err(|e| ApiError::field("email", "invalid_email", e.to_string()))?;
+    let email = EmailAddress::parse(email).map_err(|e| e.at("email"))?;
     if password.chars().count() > password::MAX_CHARS {
         return Err(invalid_credentials());
     }
@@ -477,7 +477,7 @@ pub async fn request_reset(req: &Request, ctx: &Ctx<'_>) -> Result<Response, Api
 /// Sends a reset link to `email` if it has an active account, under the rate limits (API and
 /// portal); `Ok` in every case once the address is well formed.
 pub async fn request_reset_for(ctx: &Ctx<'_>, email: &str) -> Result<(), ApiError> {
-    let email = Email::parse(email).map_err(|e| ApiError::field("email", "invalid_email", e.to_string()))?;
+    let email = EmailAddress::parse(email).map_err(|e| e.at("email"))?;
     let throttle = Throttle::open(ctx.commune())?;
     throttle.take(throttle::RESETS_PER_CLIENT, ctx.client_key())?;
     // Over the per-address limit, answer as usual but send nothing: the owner's mailbox is
@@ -583,7 +583,7 @@ struct EmailChange {
 pub async fn request_email_change(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = crate::auth::caller(req, ctx)?;
     let form: EmailChange = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &EMAIL_CHANGE)?;
-    let new = Email::parse(&form.email).map_err(|e| ApiError::field("email", "invalid_email", e.to_string()))?;
+    let new = EmailAddress::parse(&form.email).map_err(|e| e.at("email"))?;
     let account = by_id(ctx.conn(), ctx.commune(), &caller.account)?.filter(|a| a.status == "active").ok_or(ApiError::NotFound)?;
     let throttle = Throttle::open(ctx.commune())?;
     let slot = throttle.admit(&account.email, &[(throttle::RESETS_PER_CLIENT, ctx.client_key())])?;

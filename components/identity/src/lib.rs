@@ -18,7 +18,6 @@ mod auth;
 mod communes;
 mod consents;
 mod context;
-mod email;
 mod health;
 mod issue;
 mod keys;

@@ -5,6 +5,7 @@
 
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection};
+use guichet_guest::phone::PhoneNumber;
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde::Deserialize;
@@ -86,14 +87,16 @@ pub struct Changes {
     pub notification_preferences: Option<Json>,
 }
 
-/// A phone number as people write it: `+`, digits, spaces, dots, dashes and brackets, with
-/// 6 to 15 digits (E.164's maximum). Empty clears it.
-fn check_phone(phone: &str, errors: &mut Vec<FieldError>) {
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +.-()".contains(c));
-    if !phone.is_empty() && (!allowed || !(6..=15).contains(&digits) || phone.len() > 30) {
-        errors.push(FieldError::new("phone", "invalid_phone", "write a phone number such as +33 6 12 34 56 78"));
+/// The phone number to keep: empty clears it; anything else must pass the one phone rule
+/// ([`PhoneNumber`]) and is kept in its E.164 form, so that an SMS can reach it.
+fn check_phone(phone: &str, errors: &mut Vec<FieldError>) -> String {
+    if phone.is_empty() {
+        return String::new();
     }
+    PhoneNumber::parse(phone).map(|n| n.e164().to_owned()).unwrap_or_else(|e| {
+        errors.push(e.at("phone"));
+        phone.to_owned() // never stored: the error refuses the change
+    })
 }
 
 /// `PATCH /api/identity/me`: changes the members given, all or nothing.
@@ -116,10 +119,7 @@ pub fn apply(ctx: &Ctx<'_>, account: &str, changes: Changes) -> Result<Json, Api
     if let Some(family) = family {
         name_field(family, "family_name", &mut errors);
     }
-    let phone = changes.phone.as_deref().map(str::trim);
-    if let Some(phone) = phone {
-        check_phone(phone, &mut errors);
-    }
+    let phone = changes.phone.as_deref().map(|phone| check_phone(phone.trim(), &mut errors));
     if let Some(address) = changes.postal_address.as_ref().and_then(Json::as_object) {
         for (key, value) in address {
             let text = value.as_str().unwrap_or_default();
@@ -130,7 +130,7 @@ pub fn apply(ctx: &Ctx<'_>, account: &str, changes: Changes) -> Result<Json, Api
         }
     }
     let current = view(ctx.conn(), ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
-    let phone_after = phone.map(str::to_owned).unwrap_or_else(|| current["phone"].as_str().unwrap_or_default().to_owned());
+    let phone_after = phone.unwrap_or_else(|| current["phone"].as_str().unwrap_or_default().to_owned());
     let channel = changes.notification_preferences.as_ref().and_then(|p| p.get("channel")).and_then(Json::as_str);
     if channel == Some("sms") && phone_after.is_empty() {
         errors.push(FieldError::new("notification_preferences.channel", "phone_required", "give a phone number to be told by SMS"));

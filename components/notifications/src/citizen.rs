@@ -21,11 +21,11 @@
 //! is then "Bonjour,"), and texts from the payload that go into subjects are put on one line.
 
 use guichet_guest::event::EventKind;
+use guichet_guest::email::EmailAddress;
 use guichet_guest::phone::PhoneNumber;
 use guichet_guest::text::{self, Lines};
 use serde_json::{Map, Value};
 
-use crate::address::EmailAddress;
 
 /// The channels a citizen can choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,10 +339,10 @@ fn address(contact: &Value) -> Option<(Channel, String)> {
     };
     let to = match channel {
         Channel::Email => email
-            .and_then(EmailAddress::parse)
+            .and_then(|e| EmailAddress::parse(e).ok())
             .map(|a| a.as_str().to_owned()),
         Channel::Sms => phone
-            .and_then(PhoneNumber::parse)
+            .and_then(|p| PhoneNumber::parse(p).ok())
             .map(|n| n.e164().to_owned()),
     };
     if to.is_none() {

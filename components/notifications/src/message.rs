@@ -5,7 +5,7 @@ use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{Commune, FieldError};
 use serde_json::Value;
 
-use crate::address::EmailAddress;
+use guichet_guest::email::EmailAddress;
 
 const MAX_ID_LEN: usize = 64;
 const MAX_ACCOUNT_ID_LEN: usize = 128;
@@ -85,11 +85,9 @@ impl NewMessage {
             "account_id must be 1 to 128 characters without spaces or control characters",
         );
         let to = EmailAddress::parse(text("to"));
-        check(
-            "to",
-            to.is_some(),
-            "to must be one e-mail address, like name@example.org",
-        );
+        if let (Err(error), false) = (&to, errors.iter().any(|e| e.field.as_deref() == Some("to"))) {
+            errors.push(error.at("to"));
+        }
         check(
             "purpose",
             is_purpose(text("purpose")),
@@ -106,7 +104,7 @@ impl NewMessage {
             "text must be 1 to 20000 characters, without control characters other than line breaks and tabs",
         );
         match (commune, to) {
-            (Ok(commune), Some(to)) if errors.is_empty() => Ok(Self {
+            (Ok(commune), Ok(to)) if errors.is_empty() => Ok(Self {
                 id: text("id").to_owned(),
                 commune,
                 account_id: account_id.map(str::to_owned),
@@ -275,7 +273,7 @@ mod tests {
                 pair("id", "invalid"),
                 pair("commune", "invalid"),
                 pair("account_id", "invalid"),
-                pair("to", "invalid"),
+                pair("to", "invalid_email"),
                 pair("purpose", "invalid"),
                 pair("subject", "invalid"),
                 pair("text", "invalid"),

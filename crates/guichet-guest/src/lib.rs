@@ -34,6 +34,8 @@
 //! - [`text`]: the one rule for typed text (one-line names, multi-line free text; no control
 //!   characters nor bidirectional overrides).
 //! - [`limits`]: rate limits counted atomically in a component's SQLite database.
+//! - [`email`]: the one e-mail address rule ([`email::EmailAddress`], code `invalid_email`).
+//! - [`contact`]: how a citizen asked to be told ([`contact::Contact`]: e-mail or SMS).
 //! - [`phone`]: phone numbers to send SMS to (E.164, country) and where SMS may go.
 //! - [`tokens`] (feature `tokens`): bindings to the composed token verifier and
 //!   [`tokens::bearer_claims`].
@@ -44,8 +46,10 @@
 pub mod body;
 pub mod client;
 pub mod commune;
+pub mod contact;
 pub mod context;
 pub mod db;
+pub mod email;
 mod entry;
 pub mod error;
 pub mod event;

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::email::EmailAddress;
 use crate::shape::{self, Member, Shape};
 use crate::{Commune, FieldError};
 
@@ -24,7 +25,6 @@ pub const EXPORT_PATH: &str = "/internal/privacy/export";
 pub const ERASE_PATH: &str = "/internal/privacy/erase";
 
 const MAX_ACCOUNT_ID_LEN: usize = 128;
-const MAX_EMAIL_LEN: usize = 254;
 
 const SUBJECT: Shape = Shape::Object(&[
     Member::required("commune", Shape::Text),
@@ -53,7 +53,6 @@ impl Subject {
         let text = |name: &str| json.get(name).and_then(Value::as_str).map(str::to_owned);
         let commune = text("commune").unwrap_or_default();
         let account_id = text("account_id").unwrap_or_default();
-        let email = text("email");
         let commune = Commune::parse(&commune)
             .map_err(|error| errors.push(FieldError::new("commune", "invalid", error.to_string())))
             .ok();
@@ -64,15 +63,14 @@ impl Subject {
                 "account_id must be 1 to 128 characters without spaces or control characters",
             ));
         }
-        if let Some(email) = &email {
-            if !is_plain(email, MAX_EMAIL_LEN) || !email.contains('@') {
-                errors.push(FieldError::new(
-                    "email",
-                    "invalid",
-                    "email must be an e-mail address of at most 254 characters",
-                ));
-            }
-        }
+        // The one e-mail rule: the address is matched against what the other components
+        // accepted and normalised with it.
+        let email = text("email")
+            .map(|email| EmailAddress::parse(&email).map(|a| a.to_string()))
+            .transpose()
+            .map_err(|error| errors.push(error.at("email")))
+            .ok()
+            .flatten();
         match commune {
             Some(commune) if errors.is_empty() => Ok(Self {
                 commune,
@@ -184,7 +182,7 @@ mod tests {
             [
                 pair("commune", "invalid"),
                 pair("account_id", "invalid"),
-                pair("email", "invalid")
+                pair("email", "invalid_email")
             ]
         );
         let long = "a".repeat(129);

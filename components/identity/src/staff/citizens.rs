@@ -16,7 +16,7 @@ use spin_sdk::http::{Request, Response};
 use super::{atomic, staff};
 use crate::accounts;
 use crate::context::Ctx;
-use crate::email::Email;
+use guichet_guest::email::EmailAddress;
 use crate::privacy::READS_RETENTION_MONTHS;
 use crate::profile;
 
@@ -63,8 +63,8 @@ pub fn search(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let form: Json = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &SEARCH)?;
     let text = |name: &str| form.get(name).and_then(Json::as_str).unwrap_or_default().trim().to_owned();
     let mut errors = Vec::new();
-    let email = Email::parse(&text("email"))
-        .map_err(|error| errors.push(FieldError::new("email", "invalid_email", error.to_string())))
+    let email = EmailAddress::parse(&text("email"))
+        .map_err(|error| errors.push(error.at("email")))
         .ok();
     let purpose = purpose_of(&text("purpose")).map_err(|e| errors.push(e)).ok();
     let (Some(email), Some(purpose)) = (email, purpose) else {

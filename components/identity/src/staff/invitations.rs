@@ -30,7 +30,7 @@ use spin_sdk::http::{Request, Response};
 use super::{active_admins, admin, atomic, departments};
 use crate::accounts::{self, name_field};
 use crate::context::{self, Ctx};
-use crate::email::Email;
+use guichet_guest::email::EmailAddress;
 use crate::links::{self, Purpose};
 use crate::mail::{self, Mail};
 use crate::password::{self, Cost};
@@ -41,7 +41,7 @@ use crate::{communes, issue, profile};
 
 /// What an invitation grants, as stored in its link.
 struct Invitation {
-    email: Email,
+    email: EmailAddress,
     role: String,
     departments: Vec<String>,
 }
@@ -62,7 +62,7 @@ impl Invitation {
             .and_then(Json::as_array)
             .map(|list| list.iter().filter_map(Json::as_str).map(str::to_owned).collect())
             .unwrap_or_default();
-        Ok(Invitation { email: Email::parse(email).context("invitation with a bad address")?, role: role.to_owned(), departments })
+        Ok(Invitation { email: EmailAddress::parse(email).context("invitation with a bad address")?, role: role.to_owned(), departments })
     }
 }
 
@@ -88,7 +88,7 @@ pub async fn invite(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> 
     let caller = admin(req, ctx)?;
     let form: Invite = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &INVITE)?;
     let mut errors = Vec::new();
-    let email = Email::parse(&form.email).map_err(|e| errors.push(FieldError::new("email", "invalid_email", e.to_string()))).ok();
+    let email = EmailAddress::parse(&form.email).map_err(|e| errors.push(e.at("email"))).ok();
     let departments = departments::check_all(ctx.conn(), ctx.commune(), &form.departments, "departments", &mut errors)?;
     if form.role == "agent" && form.departments.is_empty() {
         errors.push(FieldError::new("departments", "required_for_agent", "an agent belongs to at least one department"));
@@ -125,7 +125,7 @@ pub async fn invite_first_admin(req: &Request, commune: &str) -> Result<Response
         return Err(ApiError::NotFound);
     }
     let form: FirstAdmin = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &FIRST_ADMIN)?;
-    let email = Email::parse(&form.email).map_err(|e| ApiError::field("email", "invalid_email", e.to_string()))?;
+    let email = EmailAddress::parse(&form.email).map_err(|e| e.at("email"))?;
     if active_admins(&conn, &commune)? > 0 {
         return Err(ApiError::Conflict {
             errors: vec![FieldError::general("has_admin", "this commune has an administrator: they invite the others")],
