@@ -253,7 +253,7 @@ fn a_visitor_follows_a_report_instead_of_filing_it_again_and_gets_its_updates() 
     );
     assert_eq!(
         errors_of(&reply),
-        [("contact.email".to_owned(), "invalid".to_owned())]
+        [("contact.email".to_owned(), "invalid_email".to_owned())]
     );
 
     let reply = g.post(

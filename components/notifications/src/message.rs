@@ -85,9 +85,6 @@ impl NewMessage {
             "account_id must be 1 to 128 characters without spaces or control characters",
         );
         let to = EmailAddress::parse(text("to"));
-        if let (Err(error), false) = (&to, errors.iter().any(|e| e.field.as_deref() == Some("to"))) {
-            errors.push(error.at("to"));
-        }
         check(
             "purpose",
             is_purpose(text("purpose")),
@@ -103,6 +100,9 @@ impl NewMessage {
             is_body(text("text")),
             "text must be 1 to 20000 characters, without control characters other than line breaks and tabs",
         );
+        if let (Err(error), false) = (&to, errors.iter().any(|e| e.field.as_deref() == Some("to"))) {
+            errors.push(error.at("to"));
+        }
         match (commune, to) {
             (Ok(commune), Ok(to)) if errors.is_empty() => Ok(Self {
                 id: text("id").to_owned(),
@@ -273,10 +273,10 @@ mod tests {
                 pair("id", "invalid"),
                 pair("commune", "invalid"),
                 pair("account_id", "invalid"),
-                pair("to", "invalid_email"),
                 pair("purpose", "invalid"),
                 pair("subject", "invalid"),
                 pair("text", "invalid"),
+                pair("to", "invalid_email"),
             ]
         );
     }

@@ -35,7 +35,9 @@
 //! and back).
 
 use guichet_guest::tenant::CommuneInfo;
+use guichet_guest::contact::{Contact, Notify};
 use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::email::EmailAddress;
 use guichet_guest::phone::{PhoneNumber, SmsCountries};
 use guichet_guest::service::{Channel as ServiceChannel, Datatype};
 use guichet_guest::shape::{self, Member, Shape};
@@ -366,28 +368,19 @@ pub async fn validate(
             "without an account, give an e-mail address or a phone number to be kept informed",
         ));
     }
-    match contact.get("notify").and_then(Json::as_str) {
-        Some("email") if contact.get("email").is_none() => errors.push(FieldError::new(
-            "contact.notify",
-            "requires_email",
-            "notification by e-mail needs an e-mail address",
-        )),
-        Some("sms") if contact.get("phone").is_none() => errors.push(FieldError::new(
-            "contact.notify",
-            "requires_phone",
-            "notification by SMS needs a phone number",
-        )),
-        Some(_) => {}
-        None => {
-            let notify = if contact.get("email").is_some() {
-                "email"
-            } else if contact.get("phone").is_some() {
-                "sms"
-            } else {
-                "none"
-            };
-            contact.insert("notify".into(), json!(notify));
+    // The members kept passed their rules already; the shared contact type says whether the
+    // chosen channel has what it needs, and which channel is the default.
+    let member = |name: &str| contact.get(name).and_then(Json::as_str).map(str::to_owned);
+    let checked = Contact::new(
+        member("email").and_then(|e| EmailAddress::parse(&e).ok()),
+        member("phone").and_then(|p| PhoneNumber::parse(&p).ok()),
+        member("notify").as_deref().and_then(Notify::parse),
+    );
+    match checked {
+        Ok(checked) => {
+            contact.insert("notify".into(), json!(checked.notify().as_str()));
         }
+        Err(e) => errors.push(e.at("contact.notify")),
     }
     if contact.get("notify").and_then(Json::as_str) == Some("sms") {
         sms_allowed(&contact, &mut errors);
@@ -590,27 +583,19 @@ fn contact(value: Option<&Json>, errors: &mut Vec<FieldError>) -> Map<String, Js
         }
     }
     if let Some(email) = text("email") {
-        if form::is_email(email) {
-            out.insert("email".into(), json!(email));
-        } else {
-            errors.push(FieldError::new(
-                "contact.email",
-                "invalid_email",
-                "must be an e-mail address (name@example.org)",
-            ));
+        match EmailAddress::parse(email) {
+            Ok(address) => {
+                out.insert("email".into(), json!(address.as_str()));
+            }
+            Err(e) => errors.push(e.at("contact.email")),
         }
     }
     if let Some(phone) = text("phone") {
         match PhoneNumber::parse(phone) {
-            Some(number) => {
+            Ok(number) => {
                 out.insert("phone".into(), json!(number.e164()));
             }
-            None => errors.push(FieldError::new(
-                "contact.phone",
-                "invalid_phone",
-                "must be a phone number: +, the country code and the number, or a French \
-                 number (06 12 34 56 78)",
-            )),
+            Err(e) => errors.push(e.at("contact.phone")),
         }
     }
     if let Some(notify) = text("notify") {
@@ -669,19 +654,10 @@ fn fill_contact(
 ) {
     for (member, datatype) in [("email", Datatype::Email), ("phone", Datatype::Phone)] {
         if !contact.contains_key(member) {
+            // Form answers passed the same e-mail and phone rules as the contact's members
+            // (and are kept normalised), so they can be taken as they are.
             if let Some(value) = form::first_of(definition, answers, datatype) {
-                // A form's phone question is looser than a number SMS can go to: only a number
-                // the SMS rule reads becomes the contact's, in its E.164 form.
-                let value = match datatype {
-                    Datatype::Phone => value
-                        .as_str()
-                        .and_then(PhoneNumber::parse)
-                        .map(|number| json!(number.e164())),
-                    _ => Some(value),
-                };
-                if let Some(value) = value {
-                    contact.insert(member.into(), value);
-                }
+                contact.insert(member.into(), value);
             }
         }
     }
@@ -694,14 +670,9 @@ fn sms_allowed(contact: &Map<String, Json>, errors: &mut Vec<FieldError>) {
     let number = contact
         .get("phone")
         .and_then(Json::as_str)
-        .and_then(PhoneNumber::parse);
+        .and_then(|p| PhoneNumber::parse(p).ok());
     if number.is_some_and(|n| !SmsCountries::from_variables().allow(&n)) {
-        errors.push(FieldError::new(
-            "contact.phone",
-            "country_not_allowed",
-            "the town hall does not send SMS to this country: give another number or an \
-             e-mail address",
-        ));
+        errors.push(SmsCountries::refusal("contact.phone"));
     }
 }
 

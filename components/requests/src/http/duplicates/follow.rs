@@ -21,13 +21,14 @@ use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
 use guichet_guest::event::EventKind;
+use guichet_guest::contact::{Contact, ContactError, Notify};
+use guichet_guest::email::EmailAddress;
 use guichet_guest::phone::{PhoneNumber, SmsCountries};
 
 use crate::http::caller::Caller;
 use crate::store::record::{self, Record};
 use crate::http::workflow::{changes, input, service_of};
 use crate::calls::events;
-use crate::domain::form;
 use crate::http::{contacts, limits};
 use crate::Ctx;
 
@@ -190,28 +191,11 @@ pub fn read_contact(value: &Json, countries: &SmsCountries) -> Result<Map<String
     };
     let email = text("email", &mut errors);
     let phone = text("phone", &mut errors);
-    let number = phone.as_deref().map(PhoneNumber::parse);
     let notify = text("notify", &mut errors);
     let lang = text("lang", &mut errors);
     if lang.as_deref().is_some_and(|l| !matches!(l, "fr" | "en")) {
         errors.push(FieldError::new("contact.lang", "invalid", "lang must be fr or en"));
     }
-    if email.as_deref().is_some_and(|e| !form::is_email(e)) {
-        errors.push(FieldError::new(
-            "contact.email",
-            "invalid",
-            "not an e-mail address",
-        ));
-    }
-    if matches!(number, Some(None)) {
-        errors.push(FieldError::new(
-            "contact.phone",
-            "invalid",
-            "a phone number is +, the country code and the number, or a French number",
-        ));
-    }
-    let unreadable = matches!(number, Some(None));
-    let phone = number.flatten();
     if email.is_none() && phone.is_none() {
         errors.push(FieldError::new(
             "contact",
@@ -219,48 +203,49 @@ pub fn read_contact(value: &Json, countries: &SmsCountries) -> Result<Map<String
             "give an e-mail address or a phone number",
         ));
     }
-    let notify = notify.unwrap_or_else(|| if email.is_some() { "email" } else { "sms" }.to_owned());
-    match notify.as_str() {
-        "email" if email.is_none() => errors.push(FieldError::new(
-            "contact.notify",
-            "needs_email",
-            "notify by e-mail needs an e-mail address",
-        )),
-        "sms" if phone.is_none() => {
-            if !unreadable {
-                errors.push(FieldError::new(
-                    "contact.notify",
-                    "needs_phone",
-                    "notify by SMS needs a phone number",
-                ));
-            }
-        }
-        "sms" if phone.as_ref().is_some_and(|n| !countries.allow(n)) => {
+    // The one e-mail and phone rules, with their codes, as at filing.
+    let email = email
+        .map(|e| EmailAddress::parse(&e).map_err(|e| errors.push(e.at("contact.email"))))
+        .and_then(Result::ok);
+    let unreadable = phone.as_deref().is_some_and(|p| PhoneNumber::parse(p).is_err());
+    let phone = phone
+        .map(|p| PhoneNumber::parse(&p).map_err(|e| errors.push(e.at("contact.phone"))))
+        .and_then(Result::ok);
+    let chosen = match notify.as_deref().map(|n| (n, Notify::parse(n))) {
+        None => None,
+        Some((_, Some(chosen))) => Some(chosen),
+        Some((_, None)) => {
             errors.push(FieldError::new(
-                "contact.phone",
-                "country_not_allowed",
-                "the town hall does not send SMS to this country",
+                "contact.notify",
+                "invalid",
+                "notify must be email, sms or none",
             ));
+            Some(Notify::None)
         }
-        "email" | "sms" | "none" => {}
-        _ => errors.push(FieldError::new(
-            "contact.notify",
-            "invalid",
-            "notify must be email, sms or none",
-        )),
+    };
+    let checked = Contact::new(email, phone, chosen);
+    match &checked {
+        // A number given but unreadable is already reported at contact.phone.
+        Err(ContactError::RequiresPhone) if unreadable => {}
+        Err(e) => errors.push(e.at("contact.notify")),
+        Ok(c) if c.notify() == Notify::Sms && c.phone().is_some_and(|n| !countries.allow(n)) => {
+            errors.push(SmsCountries::refusal("contact.phone"));
+        }
+        Ok(_) => {}
     }
     input::finish(errors)?;
+    let checked = checked.map_err(|e| e.at("contact.notify"))?;
     let mut contact = Map::new();
-    if let Some(email) = email {
-        contact.insert("email".into(), json!(email));
+    if let Some(email) = checked.email() {
+        contact.insert("email".into(), json!(email.as_str()));
     }
-    if let Some(phone) = phone {
+    if let Some(phone) = checked.phone() {
         contact.insert("phone".into(), json!(phone.e164()));
     }
     if let Some(lang) = lang {
         contact.insert("lang".into(), json!(lang));
     }
-    contact.insert("notify".into(), json!(notify));
+    contact.insert("notify".into(), json!(checked.notify().as_str()));
     Ok(contact)
 }
 
@@ -299,14 +284,14 @@ mod tests {
     fn a_contact_without_a_way_to_be_reached_or_with_bad_values_is_refused_field_by_field() {
         assert_eq!(
             codes(json!({})),
-            ["contact:required", "contact.notify:needs_phone"]
+            ["contact:required"]
         );
         assert_eq!(
             codes(json!({"email": "nope", "phone": "12", "notify": "pigeon", "x": 1})),
             [
                 "contact.x:unknown_field",
-                "contact.email:invalid",
-                "contact.phone:invalid",
+                "contact.email:invalid_email",
+                "contact.phone:invalid_phone",
                 "contact.notify:invalid"
             ]
         );
@@ -316,7 +301,7 @@ mod tests {
         );
         assert_eq!(
             codes(json!({"phone": "0612345678", "notify": "email"})),
-            ["contact.notify:needs_email"]
+            ["contact.notify:requires_email"]
         );
     }
 }

@@ -34,6 +34,8 @@
 //! header makes retries safe as for `POST /api/requests` (the key belongs to the API key):
 //! the same key and body give the first answer again, another body 409.
 
+use guichet_guest::email::EmailAddress;
+use guichet_guest::phone::PhoneNumber;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::service::{Channel as ServiceChannel, Datatype, Open311Type, ServiceDefinition};
 use guichet_guest::{ApiError, Commune, FieldError};
@@ -264,14 +266,21 @@ fn check(
     if description.chars().count() > DESCRIPTION_MAX {
         errors.push(format!("description: at most {DESCRIPTION_MAX} characters"));
     }
-    let email = params.get("email").map(str::to_owned);
-    if email.as_deref().is_some_and(|e| !form::is_email(e)) {
-        errors.push("email: not an e-mail address".into());
-    }
-    let phone = params.get("phone").map(str::to_owned);
-    if phone.as_deref().is_some_and(|p| !form::is_phone(p)) {
-        errors.push("phone: not a phone number".into());
-    }
+    // The one e-mail and phone rules, kept normalised as at filing.
+    let email = params.get("email").and_then(|e| match EmailAddress::parse(e) {
+        Ok(address) => Some(address.to_string()),
+        Err(error) => {
+            errors.push(format!("email: {error}"));
+            None
+        }
+    });
+    let phone = params.get("phone").and_then(|p| match PhoneNumber::parse(p) {
+        Ok(number) => Some(number.e164().to_owned()),
+        Err(error) => {
+            errors.push(format!("phone: {error}"));
+            None
+        }
+    });
     let first_name = short(params, "first_name", SHORT_MAX, errors);
     let last_name = short(params, "last_name", SHORT_MAX, errors);
     let device_id = short(params, "device_id", SHORT_MAX, errors);

@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 
+use guichet_guest::email::EmailAddress;
 use guichet_guest::db::{self, Value};
 use guichet_guest::event::EventKind;
 use serde_json::{json, Map, Value as Json};
@@ -34,7 +35,6 @@ use super::{post, Call, Refusal};
 use crate::calls::catalog::Service;
 use crate::store::timeline::{self, Actor, Entry};
 use crate::calls::events;
-use crate::domain::form;
 use crate::store::record;
 
 const DESCRIPTION_MAX: usize = 4_000;
@@ -168,8 +168,8 @@ pub async fn post(call: &Call<'_>) -> Result<Response, Refusal> {
     {
         errors.push("updated_datetime: not a W3C date with a time zone".to_owned());
     }
-    if params.get("email").is_some_and(|e| !form::is_email(e)) {
-        errors.push("email: not an e-mail address".to_owned());
+    if let Some(Err(error)) = params.get("email").map(EmailAddress::parse) {
+        errors.push(format!("email: {error}"));
     }
     let media_url = params.get("media_url");
     if media_url.is_some_and(|u| {
