@@ -13,6 +13,7 @@
 //! - `GET /api/catalog/admin/export`, `POST /api/catalog/admin/import`: the catalogue as
 //!   `{"services":[{"status","definition","published_version","draft"?}]}`.
 
+use guichet_guest::codes::ServiceCode;
 use guichet_guest::tokens;
 use guichet_guest::{body, response, ApiError, FieldError};
 use serde_json::{json, Value};
@@ -60,7 +61,7 @@ fn view(store: &Store<'_>, service: &Service) -> Result<Value, ApiError> {
 }
 
 fn existing(store: &Store<'_>, code: &str) -> Result<Service, ApiError> {
-    if !validate::is_code(code, 2) {
+    if ServiceCode::parse(code).is_err() {
         return Err(ApiError::NotFound);
     }
     store.service(code)?.ok_or(ApiError::NotFound)

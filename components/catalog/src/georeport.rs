@@ -28,6 +28,7 @@
 //! | `consent` | `singlevaluelist` with the single value `true` |
 
 use guichet_guest::context::Ctx;
+use guichet_guest::codes::ServiceCode;
 use guichet_guest::markup::escape;
 use guichet_guest::open311::{self, is_jurisdiction, Format};
 use guichet_guest::query::Query;
@@ -39,7 +40,7 @@ use spin_sdk::http::{Method, Request, Response};
 use crate::model::{Datatype, Field, Lang, ServiceDefinition};
 use crate::public::{lang_of, sorted, MAX_AGE};
 use crate::store::Store;
-use crate::{groups, validate};
+use crate::groups;
 
 const PREFIX: &str = "/open311/v2/";
 const JSON_TYPE: &str = "application/json; charset=utf-8";
@@ -168,7 +169,7 @@ async fn answer(req: &Request, resource: &Resource<'_>) -> Result<Response, Refu
         }
         Resource::Definition(code, format) => {
             let unknown = || Refusal::Status(404, format!("no service with the code {code:?}"));
-            if !validate::is_code(code, 2) {
+            if ServiceCode::parse(code).is_err() {
                 return Err(unknown());
             }
             let store = Store::new(ctx.conn(), commune)?;

@@ -9,13 +9,13 @@
 //! The commune is a parameter, not the host name: a chained request is addressed to
 //! `catalog.spin.internal`, and the caller has already resolved the commune it serves.
 
+use guichet_guest::codes::ServiceCode;
 use guichet_guest::query::Query;
 use guichet_guest::{response, ApiError, Commune, FieldError};
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use crate::store::Store;
-use crate::validate;
 
 /// `GET /internal/services/{code}`.
 pub fn service(req: &Request, code: &str) -> Result<Response, ApiError> {
@@ -41,7 +41,7 @@ pub fn service(req: &Request, code: &str) -> Result<Response, ApiError> {
     let Some(commune) = commune.filter(|_| errors.is_empty()) else {
         return Err(ApiError::BadRequest { errors });
     };
-    if !validate::is_code(code, 2) {
+    if ServiceCode::parse(code).is_err() {
         return Err(ApiError::NotFound);
     }
     let conn = crate::store::open()?;

@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 
+use guichet_guest::codes::ServiceCode;
 use guichet_guest::query::Query;
 use guichet_guest::{response, ApiError, FieldError};
 use serde_json::{json, Map, Value};
@@ -160,7 +161,7 @@ pub fn service(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
     };
     all_ok(vec![lang.clone().err(), version.clone().err()])?;
     let (lang, version) = (lang.unwrap_or(Lang::Fr), version.ok().flatten());
-    if !validate::is_code(code, 2) {
+    if ServiceCode::parse(code).is_err() {
         return Err(ApiError::NotFound);
     }
     let store = Store::new(ctx.conn(), commune)?;

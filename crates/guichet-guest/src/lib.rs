@@ -34,6 +34,8 @@
 //! - [`text`]: the one rule for typed text (one-line names, multi-line free text; no control
 //!   characters nor bidirectional overrides).
 //! - [`limits`]: rate limits counted atomically in a component's SQLite database.
+//! - [`codes`]: service and department codes and roles ([`codes::ServiceCode`],
+//!   [`codes::DepartmentCode`], [`codes::Role`]).
 //! - [`email`]: the one e-mail address rule ([`email::EmailAddress`], code `invalid_email`).
 //! - [`contact`]: how a citizen asked to be told ([`contact::Contact`]: e-mail or SMS).
 //! - [`phone`]: phone numbers to send SMS to (E.164, country) and where SMS may go.
@@ -45,6 +47,7 @@
 
 pub mod body;
 pub mod client;
+pub mod codes;
 pub mod commune;
 pub mod contact;
 pub mod context;

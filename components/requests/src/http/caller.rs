@@ -5,8 +5,8 @@ use guichet_guest::tokens::{bearer_claims, Claims};
 use guichet_guest::{ApiError, Commune};
 use spin_sdk::http::Request;
 
-/// The roles of the workflow, most powerful last (the catalogue's transition roles).
-pub const STAFF_ROLES: [&str; 3] = ["agent", "supervisor", "admin"];
+/// The staff roles of the workflow, most powerful last (the one list of every component).
+pub use guichet_guest::codes::STAFF_ROLES;
 
 /// The person behind a request to the API.
 #[derive(Debug, Clone)]

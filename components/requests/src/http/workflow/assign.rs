@@ -6,6 +6,7 @@
 //! moving a request to another department is a supervisor's decision. A new department
 //! without a new assignee clears the assignee (they belonged to the old department).
 
+use guichet_guest::codes::DepartmentCode;
 use anyhow::Context as _;
 use guichet_guest::db::{self, Value};
 use guichet_guest::event::EventKind;
@@ -110,7 +111,13 @@ fn read(body: &Map<String, Json>) -> Result<Asked, ApiError> {
     let mut errors = Vec::new();
     let department = match body.get("department") {
         None => None,
-        Some(Json::String(code)) if is_code(code) => Some(code.clone()),
+        Some(Json::String(code)) => match DepartmentCode::parse(code) {
+            Ok(code) => Some(code.to_string()),
+            Err(e) => {
+                errors.push(e.at("department"));
+                None
+            }
+        },
         Some(_) => {
             errors.push(FieldError::new(
                 "department",
@@ -171,14 +178,6 @@ fn check_agent(
             message: "agents assign requests only to themselves",
         })
     }
-}
-
-/// A department code: 1 to 63 of `a-z 0-9 -`.
-fn is_code(text: &str) -> bool {
-    (1..=63).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// An account id: 1 to 128 printable characters without spaces.
