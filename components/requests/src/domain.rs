@@ -16,11 +16,6 @@ pub(crate) mod duplicates {
     pub(crate) mod nearby;
 }
 
-pub(crate) mod georeport {
-    //! Open311's date formats.
-    pub(crate) mod dates;
-}
-
 pub(crate) mod workflow {
     //! What a service's workflow allows.
     pub(crate) mod rules;

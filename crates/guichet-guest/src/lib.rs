@@ -36,6 +36,7 @@
 //! - [`limits`]: rate limits counted atomically in a component's SQLite database.
 //! - [`codes`]: service and department codes and roles ([`codes::ServiceCode`],
 //!   [`codes::DepartmentCode`], [`codes::Role`]).
+//! - [`dates`]: calendar dates, RFC 3339 / W3C instants and stored UTC times.
 //! - [`email`]: the one e-mail address rule ([`email::EmailAddress`], code `invalid_email`).
 //! - [`contact`]: how a citizen asked to be told ([`contact::Contact`]: e-mail or SMS).
 //! - [`phone`]: phone numbers to send SMS to (E.164, country) and where SMS may go.
@@ -51,6 +52,7 @@ pub mod codes;
 pub mod commune;
 pub mod contact;
 pub mod context;
+pub mod dates;
 pub mod db;
 pub mod email;
 mod entry;

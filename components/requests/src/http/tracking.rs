@@ -447,21 +447,7 @@ pub fn today() -> String {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    civil_date(i64::try_from(seconds / 86_400).unwrap_or(0))
-}
-
-/// The `YYYY-MM-DD` of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_date(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    guichet_guest::dates::format_date(i64::try_from(seconds / 86_400).unwrap_or(0))
 }
 
 /// SHA-256 of the client's rate-limit key (`guichet_guest::client`, the one rule of every
@@ -526,9 +512,9 @@ mod tests {
 
     #[test]
     fn days_since_the_epoch_are_civil_dates() {
-        assert_eq!(civil_date(0), "1970-01-01");
-        assert_eq!(civil_date(19_782), "2024-02-29");
-        assert_eq!(civil_date(20_788), "2026-12-01");
+        assert_eq!(guichet_guest::dates::format_date(0), "1970-01-01");
+        assert_eq!(guichet_guest::dates::format_date(19_782), "2024-02-29");
+        assert_eq!(guichet_guest::dates::format_date(20_788), "2026-12-01");
     }
 
     #[test]

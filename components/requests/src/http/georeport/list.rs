@@ -25,7 +25,7 @@ use guichet_guest::db::{self, Connection, FromRow, Value};
 use guichet_guest::Commune;
 use spin_sdk::http::Response;
 
-use crate::domain::georeport::dates::{self, DAY};
+use guichet_guest::dates::{self, DAY};
 use super::params::Params;
 use crate::store::georeport::publicity::{self, PUBLIC_ENTRIES, PUBLIC_REQUEST};
 use super::render::{self, Node};

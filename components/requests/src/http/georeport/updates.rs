@@ -27,7 +27,7 @@ use guichet_guest::event::EventKind;
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
-use crate::domain::georeport::dates;
+use guichet_guest::dates;
 use super::list::{self, describe_entry, merged_note, original_reference};
 use crate::store::georeport::publicity::{self, PUBLIC_ENTRIES, PUBLIC_REQUEST, STATE_AFTER};
 use super::render::{self, Node};

@@ -164,65 +164,8 @@ fn text(
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` with plausible numbers (SQLite then normalises
-/// it; it would silently take nonsense such as month 13 as NULL).
-pub fn is_rfc3339(text: &str) -> bool {
-    let b = text.as_bytes();
-    if b.len() < 20 || b.len() > 35 {
-        return false;
-    }
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = text.get(range)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
-    let shape = b[4] == b'-'
-        && b[7] == b'-'
-        && matches!(b[10], b'T' | b't')
-        && b[13] == b':'
-        && b[16] == b':';
-    let (Some(_year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
-        digits(0..4),
-        digits(5..7),
-        digits(8..10),
-        digits(11..13),
-        digits(14..16),
-        digits(17..19),
-    ) else {
-        return false;
-    };
-    let mut rest = &text[19..];
-    if let Some(fraction) = rest.strip_prefix('.') {
-        let n = fraction.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &fraction[n..];
-    }
-    let zone = match rest {
-        "Z" | "z" => true,
-        _ => {
-            let z = rest.as_bytes();
-            z.len() == 6
-                && matches!(z[0], b'+' | b'-')
-                && z[3] == b':'
-                && rest[1..3].parse::<u32>().is_ok_and(|h| h < 24)
-                && rest[4..6].parse::<u32>().is_ok_and(|m| m < 60)
-                && rest[1..3]
-                    .bytes()
-                    .chain(rest[4..6].bytes())
-                    .all(|c| c.is_ascii_digit())
-        }
-    };
-    shape
-        && zone
-        && (1..=12).contains(&month)
-        && (1..=31).contains(&day)
-        && hour < 24
-        && minute < 60
-        && second < 61
-}
+/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, a real day and time: the one rule.
+pub use guichet_guest::dates::is_rfc3339;
 
 /// Writes `call` for request `request_id`, taken by `agent`, with its `call` timeline entry
 /// (internal: what was said on the phone is the commune's working note, not a public message);

@@ -1,6 +1,7 @@
-//! W3C dates (ISO 8601 profile) as Open311 uses them: read from `start_date`/`end_date`, and
-//! compared with Guichet's stored times (RFC 3339 UTC, `2026-01-31T12:00:00Z`, which sort as
-//! text). Pure: no clock, no host calls.
+//! Dates and instants, one rule for every component: calendar dates (`YYYY-MM-DD`, a day that
+//! exists), W3C dates (ISO 8601 profile) as Open311 uses them (`start_date`/`end_date`), RFC
+//! 3339 instants as clients send them (a call's time), and Guichet's stored times (RFC 3339
+//! UTC, `2026-01-31T12:00:00Z`, which sort as text). Pure: no clock, no host calls.
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
@@ -73,6 +74,21 @@ fn two_digits(text: &str) -> Option<i64> {
         .flatten()
 }
 
+/// Whether `text` is `YYYY-MM-DD`, a day that exists (a form's date answer).
+pub fn is_date(text: &str) -> bool {
+    parse_date(text).is_some_and(|_| !text.starts_with("0000"))
+}
+
+/// Whether `text` is a complete RFC 3339 instant: `YYYY-MM-DDTHH:MM:SS[.fraction]` and `Z` or
+/// `±HH:MM`, a real day and time (SQLite then normalises it; it would silently take nonsense
+/// such as month 13 as NULL).
+pub fn is_rfc3339(text: &str) -> bool {
+    let b = text.as_bytes();
+    let zone = text.ends_with(['Z', 'z'])
+        || (b.len() > 6 && b[b.len() - 3] == b':' && matches!(b[b.len() - 6], b'+' | b'-'));
+    (20..=35).contains(&b.len()) && b[16] == b':' && zone && parse(text).is_some()
+}
+
 /// Days since 1970-01-01 of `YYYY-MM-DD`, if it is a real date.
 fn parse_date(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
@@ -125,6 +141,12 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+/// The `YYYY-MM-DD` of a day counted from 1970-01-01.
+pub fn format_date(days: i64) -> String {
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 /// `secs` as Guichet stores times: `YYYY-MM-DDThh:mm:ssZ`.
 pub fn format(secs: i64) -> String {
     let (days, rest) = (secs.div_euclid(DAY), secs.rem_euclid(DAY));
@@ -159,6 +181,38 @@ mod tests {
             "the time needs its colon"
         );
         assert_eq!(parse("2026-03-01T13:00:00+0100"), utc);
+    }
+
+    #[test]
+    fn calendar_dates_are_real_days() {
+        assert!(is_date("2024-02-29"));
+        assert!(!is_date("2023-02-29"));
+        assert!(!is_date("2024-13-01"));
+        assert!(!is_date("2024-1-01"));
+        assert!(!is_date("0000-01-01"));
+        assert_eq!(format_date(19_782), "2024-02-29");
+    }
+
+    #[test]
+    fn a_complete_rfc3339_instant_needs_seconds_and_a_zone() {
+        for good in [
+            "2026-11-30T09:15:00+01:00",
+            "2026-11-30T09:15:00Z",
+            "2026-11-30t09:15:00.250-05:30",
+        ] {
+            assert!(is_rfc3339(good), "{good}");
+        }
+        for bad in [
+            "2026-11-30T09:15:00",
+            "2026-11-30T09:15Z",
+            "2026-11-30",
+            "2026-02-30T09:15:00Z",
+            "2026-11-30T09:15:00+0100",
+            "2026-11-30T09:15:00 01:00",
+            "2026-13-30T09:15:00Z",
+        ] {
+            assert!(!is_rfc3339(bad), "{bad}");
+        }
     }
 
     #[test]
