@@ -40,6 +40,8 @@
 //! - [`email`]: the one e-mail address rule ([`email::EmailAddress`], code `invalid_email`).
 //! - [`contact`]: how a citizen asked to be told ([`contact::Contact`]: e-mail or SMS).
 //! - [`phone`]: phone numbers to send SMS to (E.164, country) and where SMS may go.
+//! - [`caller`] (feature `tokens`): who is calling (anonymous, citizen, staff with roles and
+//!   departments), from the bearer token.
 //! - [`tokens`] (feature `tokens`): bindings to the composed token verifier and
 //!   [`tokens::bearer_claims`].
 //!
@@ -47,6 +49,8 @@
 //! guichet-guest` runs natively; host calls only happen when a component runs under Spin.
 
 pub mod body;
+#[cfg(feature = "tokens")]
+pub mod caller;
 pub mod client;
 pub mod codes;
 pub mod commune;
