@@ -2,6 +2,7 @@
 //! what the requests component keeps: who sent it, its subject, its text and its attachments.
 //! Pure: no host calls, so it is tested natively.
 
+use guichet_guest::email::EmailAddress;
 use mail_parser::{MessageParser, MimeHeaders};
 use sha2::{Digest as _, Sha256};
 
@@ -69,12 +70,12 @@ impl InboundMessage {
             .from()
             .and_then(|address| address.first())
             .ok_or(MimeError::NoSender)?;
+        // The one e-mail rule: the sender may be matched with, or become, a contact.
         let sender = from
             .address()
-            .map(str::trim)
-            .filter(|a| a.contains('@') && !a.chars().any(char::is_control))
+            .and_then(|a| EmailAddress::parse(a).ok())
             .ok_or(MimeError::NoSender)?
-            .to_owned();
+            .to_string();
         let sender_name = from
             .name()
             .map(|n| clip(n.trim(), MAX_SUBJECT))

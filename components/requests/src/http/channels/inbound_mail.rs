@@ -98,7 +98,7 @@ pub async fn inbound_mail(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
             "the body is not an RFC 5322 message",
         ),
         MimeError::NoSender => {
-            ApiError::field("from", "required", "the message has no From address")
+            ApiError::field("from", "required", "the message has no usable From address")
         }
     })?;
     let authserv_id = spin_sdk::variables::get(AUTHSERV_VARIABLE).unwrap_or_default();
