@@ -51,7 +51,7 @@ pub enum MimeError {
     TooLarge,
     /// Not a message at all (no headers).
     Unreadable,
-    /// No From address: nobody to answer, nothing to dedupe on.
+    /// No From address the e-mail rule accepts: nobody to answer, nothing to dedupe on.
     NoSender,
 }
 
