@@ -21,28 +21,13 @@
 //! is then "Bonjour,"), and texts from the payload that go into subjects are put on one line.
 
 use guichet_guest::event::EventKind;
-use guichet_guest::contact::{self, Contact, Notify};
+pub use guichet_guest::contact::Channel;
+use guichet_guest::contact::{Contact, Notify};
 use guichet_guest::email::EmailAddress;
 use guichet_guest::phone::PhoneNumber;
 use guichet_guest::text::{self, Lines};
 use serde_json::{Map, Value};
 
-
-/// The channels a citizen can choose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Email,
-    Sms,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-        }
-    }
-}
 
 /// A message to store and send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -339,10 +324,7 @@ fn address(contact: &Value) -> Option<(Channel, String)> {
     if recipient.is_none() && notify != Some("none") {
         eprintln!("a recipient without a usable address for its channel: skipped");
     }
-    recipient.map(|(channel, to)| match channel {
-        contact::Channel::Email => (Channel::Email, to),
-        contact::Channel::Sms => (Channel::Sms, to),
-    })
+    recipient
 }
 
 /// The recipient's language: their own (`contact.lang`), else the request's, else French.

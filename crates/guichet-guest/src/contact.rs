@@ -20,6 +20,16 @@ pub enum Channel {
     Sms,
 }
 
+impl Channel {
+    /// `email` or `sms`, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+}
+
 /// The channel a contact chose, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notify {
