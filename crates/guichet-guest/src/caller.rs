@@ -52,7 +52,11 @@ impl Caller {
     }
 
     fn from_claims(claims: Claims) -> Caller {
-        if claims.roles.iter().any(|r| STAFF_ROLES.contains(&r.as_str())) {
+        if claims
+            .roles
+            .iter()
+            .any(|r| STAFF_ROLES.contains(&r.as_str()))
+        {
             Caller::Staff {
                 account: claims.subject,
                 roles: claims.roles,

@@ -43,7 +43,9 @@ pub struct DepartmentCode(String);
 
 /// Why a text is not a code (the message is shown to the caller).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("must be {min} to {max} lowercase letters, digits and single inner dashes, such as etat-civil")]
+#[error(
+    "must be {min} to {max} lowercase letters, digits and single inner dashes, such as etat-civil"
+)]
 pub struct CodeError {
     min: usize,
     max: usize,
@@ -154,9 +156,23 @@ mod tests {
     #[test]
     fn service_codes_are_slugs_of_two_to_63_bytes() {
         for good in ["pothole", "dog-licence", "001", "ab", &"a".repeat(63)] {
-            assert_eq!(ServiceCode::parse(good).map(|c| c.to_string()).as_deref(), Ok(good));
+            assert_eq!(
+                ServiceCode::parse(good).map(|c| c.to_string()).as_deref(),
+                Ok(good)
+            );
         }
-        for bad in ["", "a", "Pothole", "-a", "a-", "a--b", "a b", "é", "a_b", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "a",
+            "Pothole",
+            "-a",
+            "a-",
+            "a--b",
+            "a b",
+            "é",
+            "a_b",
+            &"a".repeat(64),
+        ] {
             assert!(ServiceCode::parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -169,7 +185,9 @@ mod tests {
         for bad in ["", "Etat", "-a", "a-", "a--b", "a b", "é", &"a".repeat(41)] {
             assert!(DepartmentCode::parse(bad).is_err(), "{bad:?}");
         }
-        let error = DepartmentCode::parse("a--b").expect_err("refused").at("department");
+        let error = DepartmentCode::parse("a--b")
+            .expect_err("refused")
+            .at("department");
         assert_eq!(error.code, INVALID);
         assert!(error.message.contains("1 to 40"), "{}", error.message);
     }

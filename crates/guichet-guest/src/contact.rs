@@ -135,7 +135,10 @@ impl Contact {
     pub fn recipient(&self) -> Option<(Channel, String)> {
         match self.notify {
             Notify::Email => self.email.as_ref().map(|e| (Channel::Email, e.to_string())),
-            Notify::Sms => self.phone.as_ref().map(|p| (Channel::Sms, p.e164().to_owned())),
+            Notify::Sms => self
+                .phone
+                .as_ref()
+                .map(|p| (Channel::Sms, p.e164().to_owned())),
             Notify::None => None,
         }
     }
@@ -170,14 +173,30 @@ mod tests {
 
     #[test]
     fn a_chosen_channel_needs_its_address_or_number() {
-        assert_eq!(contact("", "0612345678", Some("email")), Err(ContactError::RequiresEmail));
-        assert_eq!(contact("a@b.fr", "", Some("sms")), Err(ContactError::RequiresPhone));
         assert_eq!(
-            contact("a@b.fr", "0612345678", Some("sms")).ok().and_then(|c| c.recipient()),
+            contact("", "0612345678", Some("email")),
+            Err(ContactError::RequiresEmail)
+        );
+        assert_eq!(
+            contact("a@b.fr", "", Some("sms")),
+            Err(ContactError::RequiresPhone)
+        );
+        assert_eq!(
+            contact("a@b.fr", "0612345678", Some("sms"))
+                .ok()
+                .and_then(|c| c.recipient()),
             Some((Channel::Sms, "+33612345678".to_owned()))
         );
-        assert_eq!(contact("a@b.fr", "", Some("none")).ok().and_then(|c| c.recipient()), None);
-        assert_eq!(ContactError::RequiresPhone.at("contact.notify").code, "requires_phone");
+        assert_eq!(
+            contact("a@b.fr", "", Some("none"))
+                .ok()
+                .and_then(|c| c.recipient()),
+            None
+        );
+        assert_eq!(
+            ContactError::RequiresPhone.at("contact.notify").code,
+            "requires_phone"
+        );
     }
 
     #[test]

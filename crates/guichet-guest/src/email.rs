@@ -125,8 +125,14 @@ mod tests {
     fn ordinary_internationalised_and_tagged_addresses_are_accepted_and_normalised() {
         for (given, kept) in [
             ("anne@example.org", "anne@example.org"),
-            ("  Anne.Martin@Mairie.EXAMPLE.fr ", "Anne.Martin@mairie.example.fr"),
-            ("anne.martin+mairie@sub.example.fr", "anne.martin+mairie@sub.example.fr"),
+            (
+                "  Anne.Martin@Mairie.EXAMPLE.fr ",
+                "Anne.Martin@mairie.example.fr",
+            ),
+            (
+                "anne.martin+mairie@sub.example.fr",
+                "anne.martin+mairie@sub.example.fr",
+            ),
             ("o'brien@example.ie", "o'brien@example.ie"),
             ("élodie+guichet@exemple.fr", "élodie+guichet@exemple.fr"),
             ("x@guichet.invalid", "x@guichet.invalid"),
@@ -183,7 +189,10 @@ mod tests {
     #[test]
     fn an_address_over_254_bytes_or_with_a_local_part_over_64_is_refused() {
         let labels = vec!["b".repeat(63); 4].join(".");
-        assert_eq!(normalised(&format!("a@{labels}.fr")), Err(EmailError::TooLong));
+        assert_eq!(
+            normalised(&format!("a@{labels}.fr")),
+            Err(EmailError::TooLong)
+        );
         let labels = vec!["b".repeat(63); 3].join(".");
         assert!(normalised(&format!("a@{labels}.fr")).is_ok(), "196 bytes");
         let local = format!("{}@example.org", "a".repeat(65));
@@ -193,7 +202,9 @@ mod tests {
 
     #[test]
     fn every_refusal_has_the_one_code() {
-        let error = EmailAddress::try_from("nope").expect_err("refused").at("contact.email");
+        let error = EmailAddress::try_from("nope")
+            .expect_err("refused")
+            .at("contact.email");
         assert_eq!(error.code, INVALID_EMAIL);
         assert_eq!(error.field.as_deref(), Some("contact.email"));
     }

@@ -679,6 +679,32 @@ mod tests {
     }
 
     #[test]
+    fn phone_and_email_answers_follow_the_one_rule_of_the_contact() {
+        for (phone, ok) in [
+            ("06 12 34 56 78", true),
+            ("(555) 123-4567", false),
+            ("112233", false),
+        ] {
+            let checked = check(
+                &form(),
+                Some(&json!({"name": "Rex", "size": "small", "consent": true, "phone": phone})),
+            );
+            assert_eq!(checked.is_ok(), ok, "{phone:?}");
+        }
+        for (email, ok) in [
+            ("a@b.fr", true),
+            ("a€b@c.fr", false),
+            ("a\u{202e}b@c.fr", false),
+        ] {
+            let checked = check(
+                &form(),
+                Some(&json!({"name": "Rex", "size": "small", "consent": true, "email": email})),
+            );
+            assert_eq!(checked.is_ok(), ok, "{email:?}");
+        }
+    }
+
+    #[test]
     fn complete_answers_are_accepted_and_normalised() {
         let stored = check(
             &form(),
@@ -694,6 +720,11 @@ mod tests {
         assert_eq!(stored["name"], json!("Rex"));
         assert_eq!(stored["count"], json!(3));
         assert_eq!(stored["urgent"], json!(true));
+        assert_eq!(
+            stored["phone"],
+            json!("+33123456789"),
+            "the one phone rule's E.164 form"
+        );
         assert_eq!(
             stored["where"],
             json!({"lat": 48.85, "long": 2.35, "address": "1 rue X"})
