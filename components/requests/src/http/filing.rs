@@ -35,7 +35,7 @@
 //! and back).
 
 use guichet_guest::tenant::CommuneInfo;
-use guichet_guest::contact::{Contact, Notify};
+use guichet_guest::contact::{Contact, ContactError, Notify};
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::email::EmailAddress;
 use guichet_guest::phone::{PhoneNumber, SmsCountries};
@@ -376,10 +376,14 @@ pub async fn validate(
         member("phone").and_then(|p| PhoneNumber::parse(&p).ok()),
         member("notify").as_deref().and_then(Notify::parse),
     );
+    // An address or number given but refused is already reported at its member.
+    let reported = |field: &str| errors.iter().any(|e| e.field.as_deref() == Some(field));
     match checked {
         Ok(checked) => {
             contact.insert("notify".into(), json!(checked.notify().as_str()));
         }
+        Err(ContactError::RequiresEmail) if reported("contact.email") => {}
+        Err(ContactError::RequiresPhone) if reported("contact.phone") => {}
         Err(e) => errors.push(e.at("contact.notify")),
     }
     if contact.get("notify").and_then(Json::as_str) == Some("sms") {
