@@ -91,7 +91,7 @@ fn the_export_holds_every_components_records_of_the_citizen_and_none_of_another(
     let identity = &file["components"]["identity"];
     assert_eq!(identity["account"]["email"], "anne@exemple.fr");
     assert_eq!(identity["account"]["family_name"], "Martin");
-    assert_eq!(identity["account"]["phone"], "+33 6 11 22 33 44");
+    assert_eq!(identity["account"]["phone"], "+33611223344", "kept in E.164 form");
     assert_eq!(identity["account"]["postal_address"]["city"], "Paris");
     let consents = identity["consents"].as_array().expect("consents");
     let newsletter = consents.iter().find(|c| c["purpose"] == "newsletter").expect("newsletter");

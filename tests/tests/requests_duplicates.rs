@@ -253,7 +253,7 @@ fn a_visitor_follows_a_report_instead_of_filing_it_again_and_gets_its_updates() 
     );
     assert_eq!(
         errors_of(&reply),
-        [("contact.email".to_owned(), "invalid".to_owned())]
+        [("contact.email".to_owned(), "invalid_email".to_owned())]
     );
 
     let reply = g.post(
@@ -288,7 +288,8 @@ fn a_visitor_follows_a_report_instead_of_filing_it_again_and_gets_its_updates() 
         .expect("a status event");
     assert_eq!(
         recipients(&event),
-        ["first@example.org", "Neighbour@Example.org"]
+        ["first@example.org", "Neighbour@example.org"],
+        "the address as the one e-mail rule keeps it: its domain lowercased"
     );
     let accounts: Vec<&str> = event["recipients"]
         .as_array()

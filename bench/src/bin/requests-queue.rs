@@ -12,7 +12,7 @@
 //!
 //! Baselines in the same run: `GET /api/requests/health` through the host (the floor of any
 //! request: instantiation, token-free routing, one SQLite open), and the very statements the
-//! component runs (`components/requests/src/queue/sql.rs`, included here) run natively with
+//! component runs (`components/requests/src/store/queue/sql.rs`, included here) run natively with
 //! rusqlite on the same file, on one connection kept open with its statements cached (the
 //! floor: whatever the host adds above it is the cost of going through the host).
 //!
@@ -27,7 +27,7 @@ use guichet_tests::{root, Host, HostConfig};
 use serde_json::Value;
 
 #[allow(dead_code)] // the benchmark uses only some of the builders
-#[path = "../../../components/requests/src/queue/sql.rs"]
+#[path = "../../../components/requests/src/store/queue/sql.rs"]
 mod sql;
 
 /// The demo commune (served at 127.0.0.1).

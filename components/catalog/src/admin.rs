@@ -13,10 +13,13 @@
 //! - `GET /api/catalog/admin/export`, `POST /api/catalog/admin/import`: the catalogue as
 //!   `{"services":[{"status","definition","published_version","draft"?}]}`.
 
+use guichet_guest::codes::ServiceCode;
 use guichet_guest::tokens;
-use guichet_guest::{body, response, ApiError, Commune, FieldError};
+use guichet_guest::{body, response, ApiError, FieldError};
 use serde_json::{json, Value};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
+
+use guichet_guest::context::Ctx;
 
 use crate::store::{PublishOutcome, Service, Store};
 use crate::validate;
@@ -27,9 +30,9 @@ pub const IMPORT_MAX_BYTES: usize = 2 * 1024 * 1024;
 
 /// The store of `commune` (the one `req` is addressed to) and the administrator's id, or
 /// 401/403.
-fn authorized(req: &Request, commune: Commune) -> Result<(Store, String), ApiError> {
-    let claims = tokens::authorize_in(req, &commune, ADMIN)?;
-    Ok((Store::open_for(commune)?, claims.subject))
+fn authorized<'c>(ctx: &'c Ctx<'_>) -> Result<(Store<'c>, String), ApiError> {
+    let claims = tokens::authorize_in(ctx.request(), ctx.commune(), ADMIN)?;
+    Ok((Store::new(ctx.conn(), ctx.commune().clone())?, claims.subject))
 }
 
 fn invalid(errors: Vec<FieldError>) -> ApiError {
@@ -37,7 +40,7 @@ fn invalid(errors: Vec<FieldError>) -> ApiError {
 }
 
 /// A service as the administration sees it.
-fn view(store: &Store, service: &Service) -> Result<Value, ApiError> {
+fn view(store: &Store<'_>, service: &Service) -> Result<Value, ApiError> {
     let versions: Vec<Value> = store
         .versions(&service.code)?
         .into_iter()
@@ -57,16 +60,17 @@ fn view(store: &Store, service: &Service) -> Result<Value, ApiError> {
     }))
 }
 
-fn existing(store: &Store, code: &str) -> Result<Service, ApiError> {
-    if !validate::is_code(code, 2) {
+fn existing(store: &Store<'_>, code: &str) -> Result<Service, ApiError> {
+    if ServiceCode::parse(code).is_err() {
         return Err(ApiError::NotFound);
     }
     store.service(code)?.ok_or(ApiError::NotFound)
 }
 
 /// `GET /api/catalog/admin/services`.
-pub fn list(req: &Request, commune: Commune) -> Result<Response, ApiError> {
-    let (store, _) = authorized(req, commune)?;
+pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (_req, _commune) = (ctx.request(), ctx.commune().clone());
+    let (store, _) = authorized(ctx)?;
     let services: Vec<Value> = store
         .services()?
         .iter()
@@ -86,8 +90,9 @@ pub fn list(req: &Request, commune: Commune) -> Result<Response, ApiError> {
 }
 
 /// `POST /api/catalog/admin/services`.
-pub fn create(req: &Request, commune: Commune) -> Result<Response, ApiError> {
-    let (store, subject) = authorized(req, commune)?;
+pub fn create(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, _commune) = (ctx.request(), ctx.commune().clone());
+    let (store, subject) = authorized(ctx)?;
     let value = body::json(req, body::DEFAULT_MAX_JSON)?;
     let definition = validate::definition(&value).map_err(invalid)?;
     if !store.create(&definition, &subject)? {
@@ -110,15 +115,17 @@ pub fn create(req: &Request, commune: Commune) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/catalog/admin/services/{code}`.
-pub fn show(req: &Request, commune: Commune, code: &str) -> Result<Response, ApiError> {
-    let (store, _) = authorized(req, commune)?;
+pub fn show(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
+    let (_req, _commune) = (ctx.request(), ctx.commune().clone());
+    let (store, _) = authorized(ctx)?;
     let service = existing(&store, code)?;
     Ok(response::json(200, &view(&store, &service)?))
 }
 
 /// `PUT /api/catalog/admin/services/{code}`.
-pub fn replace(req: &Request, commune: Commune, code: &str) -> Result<Response, ApiError> {
-    let (store, subject) = authorized(req, commune)?;
+pub fn replace(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
+    let (req, _commune) = (ctx.request(), ctx.commune().clone());
+    let (store, subject) = authorized(ctx)?;
     existing(&store, code)?;
     let value = body::json(req, body::DEFAULT_MAX_JSON)?;
     let mismatch = value
@@ -151,8 +158,9 @@ pub fn replace(req: &Request, commune: Commune, code: &str) -> Result<Response, 
 }
 
 /// `POST /api/catalog/admin/services/{code}/publish`: `{"code","version"}`.
-pub fn publish(req: &Request, commune: Commune, code: &str) -> Result<Response, ApiError> {
-    let (store, subject) = authorized(req, commune)?;
+pub fn publish(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
+    let (_req, _commune) = (ctx.request(), ctx.commune().clone());
+    let (store, subject) = authorized(ctx)?;
     existing(&store, code)?;
     match store.publish(code, &subject)? {
         PublishOutcome::NotFound => Err(ApiError::NotFound),
@@ -165,8 +173,9 @@ pub fn publish(req: &Request, commune: Commune, code: &str) -> Result<Response, 
 }
 
 /// `POST /api/catalog/admin/services/{code}/archive`: the service as `GET` shows it.
-pub fn archive(req: &Request, commune: Commune, code: &str) -> Result<Response, ApiError> {
-    let (store, subject) = authorized(req, commune)?;
+pub fn archive(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
+    let (_req, _commune) = (ctx.request(), ctx.commune().clone());
+    let (store, subject) = authorized(ctx)?;
     existing(&store, code)?;
     if !store.archive(code, &subject)? {
         return Err(ApiError::NotFound);
@@ -176,15 +185,17 @@ pub fn archive(req: &Request, commune: Commune, code: &str) -> Result<Response, 
 }
 
 /// `GET /api/catalog/admin/export`.
-pub fn export(req: &Request, commune: Commune) -> Result<Response, ApiError> {
-    let (store, _) = authorized(req, commune)?;
+pub fn export(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (_req, _commune) = (ctx.request(), ctx.commune().clone());
+    let (store, _) = authorized(ctx)?;
     Ok(response::json(200, &store.export()?))
 }
 
 /// `POST /api/catalog/admin/import`: all or nothing; `{"services":[{"code","status",
 /// "published_version"}]}` once done.
-pub fn import(req: &Request, commune: Commune) -> Result<Response, ApiError> {
-    let (store, subject) = authorized(req, commune)?;
+pub fn import(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, _commune) = (ctx.request(), ctx.commune().clone());
+    let (store, subject) = authorized(ctx)?;
     let value = body::json(req, IMPORT_MAX_BYTES)?;
     let catalogue = validate::catalogue(&value).map_err(invalid)?;
     let report = store.import(&catalogue, &subject)?;

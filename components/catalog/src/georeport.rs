@@ -27,6 +27,8 @@
 //! | `checkbox` | `singlevaluelist` with values `true` and `false` |
 //! | `consent` | `singlevaluelist` with the single value `true` |
 
+use guichet_guest::context::Ctx;
+use guichet_guest::codes::ServiceCode;
 use guichet_guest::markup::escape;
 use guichet_guest::open311::{self, is_jurisdiction, Format};
 use guichet_guest::query::Query;
@@ -38,7 +40,7 @@ use spin_sdk::http::{Method, Request, Response};
 use crate::model::{Datatype, Field, Lang, ServiceDefinition};
 use crate::public::{lang_of, sorted, MAX_AGE};
 use crate::store::Store;
-use crate::{groups, validate};
+use crate::groups;
 
 const PREFIX: &str = "/open311/v2/";
 const JSON_TYPE: &str = "application/json; charset=utf-8";
@@ -140,7 +142,8 @@ impl From<ApiError> for Refusal {
 }
 
 async fn answer(req: &Request, resource: &Resource<'_>) -> Result<Response, Refusal> {
-    let commune = tenant::resolve(req).await?;
+    let ctx: Ctx<'_> = Ctx::for_request(req, crate::DATABASE, &crate::schema::migrations()).await?;
+    let commune = ctx.commune().clone();
     let query = Query::of(req);
     let lang = lang_of(&query).map_err(|_| Refusal::Status(400, "lang must be fr or en".into()))?;
     if let Some(jurisdiction) = query.non_empty("jurisdiction_id") {
@@ -154,7 +157,7 @@ async fn answer(req: &Request, resource: &Resource<'_>) -> Result<Response, Refu
     }
     match resource {
         Resource::Services(format) => {
-            let store = Store::open_for(commune)?;
+            let store = Store::new(ctx.conn(), commune)?;
             let items: Vec<ServiceItem> = sorted(store.all_published()?, lang)
                 .iter()
                 .map(|p| service_item(&p.definition, lang))
@@ -166,10 +169,10 @@ async fn answer(req: &Request, resource: &Resource<'_>) -> Result<Response, Refu
         }
         Resource::Definition(code, format) => {
             let unknown = || Refusal::Status(404, format!("no service with the code {code:?}"));
-            if !validate::is_code(code, 2) {
+            if ServiceCode::parse(code).is_err() {
                 return Err(unknown());
             }
-            let store = Store::open_for(commune)?;
+            let store = Store::new(ctx.conn(), commune)?;
             let published = store.published(code)?.ok_or_else(unknown)?;
             let attributes = attributes(&published.definition, lang);
             Ok(match format {

@@ -10,6 +10,7 @@
 //! `catalog.spin.internal`, and the caller has already resolved the commune it serves.
 
 use guichet_guest::catalog_contract;
+use guichet_guest::codes::ServiceCode;
 use guichet_guest::contracts::catalog::{PublishedService, ServiceStatus};
 use guichet_guest::query::Query;
 use guichet_guest::service::Status;
@@ -17,7 +18,6 @@ use guichet_guest::{response, ApiError, Commune, FieldError};
 use spin_sdk::http::{Request, Response};
 
 use crate::store::Store;
-use crate::validate;
 
 /// `GET /internal/services/{code}`.
 pub fn service(req: &Request, code: &str) -> Result<Response, ApiError> {
@@ -43,10 +43,11 @@ pub fn service(req: &Request, code: &str) -> Result<Response, ApiError> {
     let Some(commune) = commune.filter(|_| errors.is_empty()) else {
         return Err(ApiError::BadRequest { errors });
     };
-    if !validate::is_code(code, 2) {
+    if ServiceCode::parse(code).is_err() {
         return Err(ApiError::NotFound);
     }
-    let store = Store::open_for(commune)?;
+    let conn = crate::store::open()?;
+    let store = Store::new(&conn, commune)?;
     let status = store.service(code)?.map(|s| s.status).ok_or(ApiError::NotFound)?;
     let published = match version {
         Some(version) => store.version(code, version)?,

@@ -32,7 +32,8 @@ mod seed;
 mod store;
 mod validate;
 
-use guichet_guest::{health, routing, tenant, ApiError, Commune};
+use guichet_guest::context::Ctx;
+use guichet_guest::{health, routing, ApiError, Commune};
 use spin_sdk::http::{Method, Request, Response};
 
 const PREFIX: &str = "/api/catalog";
@@ -60,52 +61,52 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         routing::only_get(&req)?;
         // Health describes the deployment, not a commune: it prepares the default commune's
         // store (migrations and, for the demo commune, the seed) and reads no commune's data.
-        store::Store::open_for(Commune::current()?)?;
+        store::Store::new(&store::open()?, Commune::current()?)?;
         return health::respond("catalog", DATABASE, &schema::migrations());
     }
-    let commune = tenant::resolve(&req).await?;
+    let ctx = Ctx::for_request(&req, DATABASE, &schema::migrations()).await?;
     match segments.as_slice() {
         ["services"] => {
             routing::only_get(&req)?;
-            public::services(&req, commune)
+            public::services(&ctx)
         }
         ["services", code] => {
             routing::only_get(&req)?;
-            public::service(&req, commune, code)
+            public::service(&ctx, code)
         }
         ["groups"] => {
             routing::only_get(&req)?;
-            public::groups(&req, commune)
+            public::groups(&ctx)
         }
         ["search"] => {
             routing::only_get(&req)?;
-            public::search(&req, commune)
+            public::search(&ctx)
         }
         ["admin", "services"] => match req.method() {
-            Method::Get => admin::list(&req, commune),
-            Method::Post => admin::create(&req, commune),
+            Method::Get => admin::list(&ctx),
+            Method::Post => admin::create(&ctx),
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
         },
         ["admin", "services", code] => match req.method() {
-            Method::Get => admin::show(&req, commune, code),
-            Method::Put => admin::replace(&req, commune, code),
+            Method::Get => admin::show(&ctx, code),
+            Method::Put => admin::replace(&ctx, code),
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, PUT" }),
         },
         ["admin", "services", code, "publish"] => {
             routing::only_post(&req)?;
-            admin::publish(&req, commune, code)
+            admin::publish(&ctx, code)
         }
         ["admin", "services", code, "archive"] => {
             routing::only_post(&req)?;
-            admin::archive(&req, commune, code)
+            admin::archive(&ctx, code)
         }
         ["admin", "export"] => {
             routing::only_get(&req)?;
-            admin::export(&req, commune)
+            admin::export(&ctx)
         }
         ["admin", "import"] => {
             routing::only_post(&req)?;
-            admin::import(&req, commune)
+            admin::import(&ctx)
         }
         _ => Err(ApiError::NotFound),
     }

@@ -13,12 +13,15 @@
 
 use std::collections::BTreeMap;
 
+use guichet_guest::codes::ServiceCode;
 use guichet_guest::query::Query;
-use guichet_guest::{response, ApiError, Commune, FieldError};
+use guichet_guest::{response, ApiError, FieldError};
 use serde_json::{json, Map, Value};
 use spin_sdk::http::{Request, Response};
 
 use crate::model::{localize, Lang, ServiceDefinition};
+use guichet_guest::context::Ctx;
+
 use crate::store::{Published, Store};
 use crate::{groups, search, validate};
 
@@ -121,12 +124,13 @@ fn summary(definition: &ServiceDefinition, version: i64, lang: Lang) -> Map<Stri
 }
 
 /// `GET /api/catalog/services`: `{"lang", "services": [summary...]}`.
-pub fn services(req: &Request, commune: Commune) -> Result<Response, ApiError> {
+pub fn services(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune().clone());
     let query = Query::of(req);
     let (lang, group) = (lang_of(&query), group_of(&query));
     all_ok(vec![lang.clone().err(), group.clone().err()])?;
     let (lang, group) = (lang.unwrap_or(Lang::Fr), group.ok().flatten());
-    let store = Store::open_for(commune)?;
+    let store = Store::new(ctx.conn(), commune)?;
     let published = store
         .all_published()?
         .into_iter()
@@ -142,7 +146,8 @@ pub fn services(req: &Request, commune: Commune) -> Result<Response, ApiError> {
 /// `GET /api/catalog/services/{code}`: the whole published definition in one language, with
 /// `version`, `published_at`, `group_name` and `lang`. `version=N` asks for an older version
 /// (still served after the service is archived: requests filed against it need it).
-pub fn service(req: &Request, commune: Commune, code: &str) -> Result<Response, ApiError> {
+pub fn service(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune().clone());
     let query = Query::of(req);
     let lang = lang_of(&query);
     let version = match query.non_empty("version") {
@@ -156,10 +161,10 @@ pub fn service(req: &Request, commune: Commune, code: &str) -> Result<Response, 
     };
     all_ok(vec![lang.clone().err(), version.clone().err()])?;
     let (lang, version) = (lang.unwrap_or(Lang::Fr), version.ok().flatten());
-    if !validate::is_code(code, 2) {
+    if ServiceCode::parse(code).is_err() {
         return Err(ApiError::NotFound);
     }
-    let store = Store::open_for(commune)?;
+    let store = Store::new(ctx.conn(), commune)?;
     let published = match version {
         Some(version) => store.version(code, version)?,
         None => store.published(code)?,
@@ -188,10 +193,11 @@ pub fn rendered(published: &Published, lang: Lang) -> Result<Map<String, Value>,
 
 /// `GET /api/catalog/groups`: `{"lang", "groups": [{"code","name","services"}]}`, the groups
 /// that have published services, by name.
-pub fn groups(req: &Request, commune: Commune) -> Result<Response, ApiError> {
+pub fn groups(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune().clone());
     let query = Query::of(req);
     let lang = lang_of(&query).map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
-    let store = Store::open_for(commune)?;
+    let store = Store::new(ctx.conn(), commune)?;
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for published in store.all_published()? {
         *counts.entry(published.definition.group).or_default() += 1;
@@ -211,7 +217,8 @@ pub fn groups(req: &Request, commune: Commune) -> Result<Response, ApiError> {
 /// `GET /api/catalog/search`: `{"query","lang","hits":[{"code","score","group","group_name",
 /// "name","description"}]}`, best first. `q` is required (1 to 200 characters), `limit` is 1
 /// to 50 (default 10).
-pub fn search(req: &Request, commune: Commune) -> Result<Response, ApiError> {
+pub fn search(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune().clone());
     let query = Query::of(req);
     let text = query.get("q").map(str::trim).unwrap_or("");
     let q = if text.is_empty() {
@@ -257,9 +264,9 @@ pub fn search(req: &Request, commune: Commune) -> Result<Response, ApiError> {
         limit.unwrap_or(SEARCH_DEFAULT_LIMIT),
     );
 
-    let store = Store::open_for(commune)?;
+    let store = Store::new(ctx.conn(), commune)?;
     let found = search::search(
-        &store.conn,
+        store.conn,
         store.commune.as_str(),
         q,
         lang,

@@ -38,9 +38,20 @@ pub const CATALOG: &[&str] = &[
     )",
 ];
 
+/// Added after the first release of both lists, in order.
+pub const LATER: &[&str] = &[
+    // the communes of host names, as identity said them (guichet_guest::context).
+    guichet_guest::context::CACHE_TABLE,
+];
+
 /// Every migration of the database, in order.
 pub fn migrations() -> Vec<&'static str> {
-    CATALOG.iter().chain(search::MIGRATIONS).copied().collect()
+    CATALOG
+        .iter()
+        .chain(search::MIGRATIONS)
+        .chain(LATER)
+        .copied()
+        .collect()
 }
 
 #[cfg(test)]
@@ -50,7 +61,8 @@ mod tests {
     #[test]
     fn the_catalogue_migrations_come_first_then_the_search_ones() {
         let all = migrations();
-        assert_eq!(all.len(), CATALOG.len() + search::MIGRATIONS.len());
+        assert_eq!(all.len(), CATALOG.len() + search::MIGRATIONS.len() + LATER.len());
+        assert_eq!(all[all.len() - LATER.len()..], *LATER);
         assert_eq!(all[..CATALOG.len()], *CATALOG);
         assert!(all[0].contains("CREATE TABLE services"));
     }

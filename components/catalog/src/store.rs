@@ -16,8 +16,8 @@ use crate::{schema, search, seed, validate, DATABASE};
 
 /// The database, migrated and (for the demo commune) seeded, seen as one commune's: every
 /// statement is scoped to `commune`.
-pub struct Store {
-    pub conn: Connection,
+pub struct Store<'c> {
+    pub conn: &'c Connection,
     pub commune: Commune,
 }
 
@@ -50,12 +50,16 @@ pub enum PublishOutcome {
     Published(i64),
 }
 
-impl Store {
-    /// Opens the database for `commune` (the one the request is addressed to).
-    pub fn open_for(commune: Commune) -> anyhow::Result<Store> {
-        let conn = db::open(DATABASE)?;
-        db::migrate(&conn, &schema::migrations())?;
-        seed::ensure(&conn, &commune)?;
+/// The catalogue database, migrated (once per request: the request context keeps it).
+pub fn open() -> anyhow::Result<Connection> {
+    guichet_guest::context::open(DATABASE, &schema::migrations())
+}
+
+impl<'c> Store<'c> {
+    /// The database (`conn`, migrated: [`open`]) for `commune`, seeded when it is the demo
+    /// commune.
+    pub fn new(conn: &'c Connection, commune: Commune) -> anyhow::Result<Store<'c>> {
+        seed::ensure(conn, &commune)?;
         Ok(Store { conn, commune })
     }
 
@@ -65,13 +69,13 @@ impl Store {
 
     /// The service `code`, whatever its status.
     pub fn service(&self, code: &str) -> anyhow::Result<Option<Service>> {
-        service_in(&self.conn, self.commune.as_str(), code)
+        service_in(self.conn, self.commune.as_str(), code)
     }
 
     /// Every service of the commune, by code.
     pub fn services(&self) -> anyhow::Result<Vec<Service>> {
         let result = db::query(
-            &self.conn,
+            self.conn,
             &format!("{SELECT_SERVICES} WHERE s.commune = ? ORDER BY s.code"),
             &[self.commune()],
         )?;
@@ -81,7 +85,7 @@ impl Store {
     /// The published versions of `code`: (version, published_at, published_by), oldest first.
     pub fn versions(&self, code: &str) -> anyhow::Result<Vec<(i64, String, String)>> {
         let result = db::query(
-            &self.conn,
+            self.conn,
             "SELECT version, published_at, published_by FROM service_versions \
              WHERE commune = ? AND code = ? ORDER BY version",
             &[self.commune(), db::text(code)],
@@ -102,7 +106,7 @@ impl Store {
     /// Version `version` of `code`, whatever the service's status now (a request filed against
     /// it still needs it after the service is archived).
     pub fn version(&self, code: &str, version: i64) -> anyhow::Result<Option<Published>> {
-        version_in(&self.conn, self.commune.as_str(), code, version)
+        version_in(self.conn, self.commune.as_str(), code, version)
     }
 
     /// The current version of `code` if the service is published (not draft, not archived).
@@ -129,7 +133,7 @@ impl Store {
         let mut params = vec![self.commune()];
         params.extend(extra);
         let result = db::query(
-            &self.conn,
+            self.conn,
             &format!(
                 "SELECT v.definition, v.version, v.published_at FROM services s \
                  JOIN service_versions v ON v.commune = s.commune AND v.code = s.code \
@@ -154,7 +158,7 @@ impl Store {
     /// Creates the draft of a new service; `false` if the code is taken (in any status).
     pub fn create(&self, definition: &ServiceDefinition, by: &str) -> anyhow::Result<bool> {
         let commune = self.commune.as_str();
-        db::transaction(&self.conn, |conn| {
+        db::transaction(self.conn, |conn| {
             if service_in(conn, commune, &definition.code)?.is_some() {
                 return Ok(false);
             }
@@ -174,7 +178,7 @@ impl Store {
     /// `false` if there is no such service.
     pub fn replace_draft(&self, definition: &ServiceDefinition, by: &str) -> anyhow::Result<bool> {
         let commune = self.commune.as_str();
-        db::transaction(&self.conn, |conn| {
+        db::transaction(self.conn, |conn| {
             if service_in(conn, commune, &definition.code)?.is_none() {
                 return Ok(false);
             }
@@ -186,7 +190,7 @@ impl Store {
     /// Publishes the draft of `code` as a new version, and indexes it.
     pub fn publish(&self, code: &str, by: &str) -> anyhow::Result<PublishOutcome> {
         let commune = self.commune.as_str();
-        db::transaction(&self.conn, |conn| {
+        db::transaction(self.conn, |conn| {
             let Some(service) = service_in(conn, commune, code)? else {
                 return Ok(PublishOutcome::NotFound);
             };
@@ -203,7 +207,7 @@ impl Store {
     /// versions kept. `false` if there is no such service.
     pub fn archive(&self, code: &str, by: &str) -> anyhow::Result<bool> {
         let commune = self.commune.as_str();
-        db::transaction(&self.conn, |conn| {
+        db::transaction(self.conn, |conn| {
             if service_in(conn, commune, code)?.is_none() {
                 return Ok(false);
             }
@@ -255,7 +259,7 @@ impl Store {
         by: &str,
     ) -> anyhow::Result<Vec<Map<String, serde_json::Value>>> {
         let commune = self.commune.as_str();
-        db::transaction(&self.conn, |conn| {
+        db::transaction(self.conn, |conn| {
             let mut report = Vec::new();
             for entry in &catalogue.services {
                 let version = import_in(conn, commune, entry, by)?;

@@ -15,6 +15,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use guichet_guest::codes::{self, DepartmentCode, ServiceCode};
 use guichet_guest::FieldError;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -243,16 +244,9 @@ fn capped(mut errors: Vec<FieldError>) -> Vec<FieldError> {
     errors
 }
 
-/// Whether `text` is a code: `min..=63` of `a-z 0-9 -`, starting with a letter or a digit.
+/// Whether `text` is a code of `min..=63` bytes: the one slug rule of [`codes`].
 pub fn is_code(text: &str, min: usize) -> bool {
-    (min..=CODE_MAX).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && text
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    codes::is_slug(text, min, CODE_MAX)
 }
 
 /// Whether `text` is a list value key: 1 to 63 of `A-Z a-z 0-9 - _ .`.
@@ -266,9 +260,13 @@ fn is_key(text: &str) -> bool {
 /// Every rule `definition` breaks, named under `path`.
 pub fn rules(definition: &ServiceDefinition, path: &str, errors: &mut Vec<FieldError>) {
     let at = |member: &str| join(path, member);
-    code(errors, &at("code"), &definition.code, 2);
+    if let Err(e) = ServiceCode::parse(&definition.code) {
+        errors.push(e.at(at("code")));
+    }
     code(errors, &at("group"), &definition.group, 1);
-    code(errors, &at("department"), &definition.department, 1);
+    if let Err(e) = DepartmentCode::parse(&definition.department) {
+        errors.push(e.at(at("department")));
+    }
     localized(errors, &at("name"), &definition.name, NAME_MAX);
     localized(
         errors,
@@ -333,7 +331,7 @@ fn code(errors: &mut Vec<FieldError>, path: &str, value: &str, min: usize) {
         errors.push(FieldError::new(
             path,
             "invalid",
-            format!("must be {min} to {CODE_MAX} of a-z, 0-9 and '-', starting with a letter or a digit"),
+            format!("must be {min} to {CODE_MAX} lowercase letters, digits and single inner dashes"),
         ));
     }
 }

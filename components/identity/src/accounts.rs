@@ -15,7 +15,7 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use crate::context::Ctx;
-use crate::email::Email;
+use guichet_guest::email::EmailAddress;
 use crate::links::{self, Purpose};
 use crate::mail::{self, Mail};
 use crate::password::{self, Cost};
@@ -54,7 +54,7 @@ fn account_of(row: &db::RowResult) -> Account {
 }
 
 /// The account with address `email` in `commune` (erased accounts have no address any more).
-pub fn by_email(conn: &Connection, commune: &Commune, email: &Email) -> anyhow::Result<Option<Account>> {
+pub fn by_email(conn: &Connection, commune: &Commune, email: &EmailAddress) -> anyhow::Result<Option<Account>> {
     let rows = db::query(
         conn,
         &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE commune = ? AND email = ?"),
@@ -77,7 +77,7 @@ pub fn by_id(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<O
 pub fn insert(
     conn: &Connection,
     commune: &Commune,
-    email: &Email,
+    email: &EmailAddress,
     password_hash: Option<&str>,
     names: (&str, &str),
     language: &str,
@@ -117,11 +117,11 @@ fn check_your_email() -> Response {
 }
 
 /// Every field error of an e-mail member.
-fn email_field(text: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<Email> {
-    match Email::parse(text) {
+fn email_field(text: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<EmailAddress> {
+    match EmailAddress::parse(text) {
         Ok(email) => Some(email),
         Err(error) => {
-            errors.push(FieldError::new(field, "invalid_email", error.to_string()));
+            errors.push(error.at(field));
             None
         }
     }
@@ -166,7 +166,7 @@ pub struct Registration {
 }
 
 /// `POST /api/identity/register`.
-pub async fn register(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub async fn register(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let form: Registration = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &REGISTRATION)?;
     register_account(ctx, form).await?;
     Ok(check_your_email())
@@ -174,7 +174,7 @@ pub async fn register(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
 
 /// Registration itself, shared by the API and the portal's form: `Ok` means "check your
 /// e-mail" whether or not the address had an account.
-pub async fn register_account(ctx: &Ctx, form: Registration) -> Result<(), ApiError> {
+pub async fn register_account(ctx: &Ctx<'_>, form: Registration) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     let email = email_field(&form.email, "email", &mut errors);
     let given = form.given_name.trim();
@@ -187,20 +187,20 @@ pub async fn register_account(ctx: &Ctx, form: Registration) -> Result<(), ApiEr
     let (Some(email), true) = (email, errors.is_empty()) else {
         return Err(ApiError::BadRequest { errors });
     };
-    let throttle = Throttle::open(&ctx.commune)?;
-    let slot = throttle.admit(&email.key(), &[(throttle::REGISTRATIONS_PER_CLIENT, ctx.client.as_str())])?;
+    let throttle = Throttle::open(ctx.commune())?;
+    let slot = throttle.admit(&email.key(), &[(throttle::REGISTRATIONS_PER_CLIENT, ctx.client_key())])?;
     // Hashed whether or not the address has an account: the same time either way.
     let password_hash = password::hash(&form.password, Cost::configured())?;
     drop(slot);
 
     let language = form.language.unwrap_or_else(|| "fr".to_owned());
-    let existing = by_email(&ctx.conn, &ctx.commune, &email)?;
-    let name = commune_name(&ctx.conn, &ctx.commune);
+    let existing = by_email(ctx.conn(), ctx.commune(), &email)?;
+    let name = commune_name(ctx.conn(), ctx.commune());
     match existing {
         Some(account) if account.verified || account.status != "active" => {
-            let link = format!("{}/account/forgot-password", ctx.origin);
+            let link = format!("{}/account/forgot-password", ctx.public_origin());
             let (subject, text) = mail::compose("email_taken", &account.language, &name, &link);
-            mail::send(Mail { commune: &ctx.commune, account_id: Some(&account.id), to: &account.email, purpose: "email_taken", language: &account.language, subject, text }).await;
+            mail::send(Mail { commune: ctx.commune(), account_id: Some(&account.id), to: &account.email, purpose: "email_taken", language: &account.language, subject, text }).await;
         }
         existing => {
             let pending = Pending {
@@ -212,25 +212,25 @@ pub async fn register_account(ctx: &Ctx, form: Registration) -> Result<(), ApiEr
             };
             // The account, its link and the mail that carries it are written together, so that
             // no acknowledged registration waits for a mail that was never queued.
-            let queued = db::transaction(&ctx.conn, |conn| {
+            let queued = db::transaction(ctx.conn(), |conn| {
                 let (id, link) = match &existing {
                     // Registered but never verified: maybe by the owner who lost the first
                     // e-mail, maybe by someone else. The account stays as it is; this
                     // registration waits for its own link, and only the registration whose
                     // link is followed counts.
                     Some(account) => {
-                        let link = links::create(conn, &ctx.commune, Purpose::VerifyEmail, Some(&account.id), &pending.payload(), &ctx.origin)?;
+                        let link = links::create(conn, ctx.commune(), Purpose::VerifyEmail, Some(&account.id), &pending.payload(), ctx.public_origin())?;
                         (account.id.clone(), link)
                     }
                     None => {
-                        let id = insert(conn, &ctx.commune, &email, Some(&pending.password_hash), (given, family), &language, false)?;
-                        let link = links::create(conn, &ctx.commune, Purpose::VerifyEmail, Some(&id), &pending.payload(), &ctx.origin)?;
+                        let id = insert(conn, ctx.commune(), &email, Some(&pending.password_hash), (given, family), &language, false)?;
+                        let link = links::create(conn, ctx.commune(), Purpose::VerifyEmail, Some(&id), &pending.payload(), ctx.public_origin())?;
                         (id, link)
                     }
                 };
                 queue(conn, ctx, Some(&id), &email.key(), "verify_email", &language, &name, &link)
             })?;
-            mail::deliver(&ctx.conn, &ctx.commune, &queued).await;
+            mail::deliver(ctx.conn(), ctx.commune(), &queued).await;
         }
     }
     Ok(())
@@ -241,7 +241,7 @@ pub async fn register_account(ctx: &Ctx, form: Registration) -> Result<(), ApiEr
 #[allow(clippy::too_many_arguments)]
 fn queue(
     conn: &Connection,
-    ctx: &Ctx,
+    ctx: &Ctx<'_>,
     account_id: Option<&str>,
     to: &str,
     kind: &str,
@@ -250,7 +250,7 @@ fn queue(
     link: &str,
 ) -> anyhow::Result<String> {
     let (subject, text) = mail::compose(kind, language, commune_name, link);
-    mail::enqueue(conn, &Mail { commune: &ctx.commune, account_id, to, purpose: kind, language, subject, text })
+    mail::enqueue(conn, &Mail { commune: ctx.commune(), account_id, to, purpose: kind, language, subject, text })
 }
 
 /// One registration of an address, kept with its verification link until the link is
@@ -284,7 +284,7 @@ struct TokenOnly {
 }
 
 /// `POST /api/identity/verify-email` `{"token":..}`.
-pub fn verify_email(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn verify_email(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let form: TokenOnly = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &TOKEN_ONLY)?;
     verify_email_token(ctx, &form.token)?;
     Ok(response::json(200, &json!({"status": "verified"})))
@@ -294,9 +294,9 @@ pub fn verify_email(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
 /// portal): the address is verified with that registration's password, names, language and
 /// consents, and the links of every other registration of the address stop working. A link
 /// whose account was verified meanwhile (another registration confirmed, a reset) is unusable.
-pub fn verify_email_token(ctx: &Ctx, token: &str) -> Result<(), ApiError> {
-    db::transaction(&ctx.conn, |conn| {
-        let used = match links::consume(conn, &ctx.commune, Purpose::VerifyEmail, token) {
+pub fn verify_email_token(ctx: &Ctx<'_>, token: &str) -> Result<(), ApiError> {
+    db::transaction(ctx.conn(), |conn| {
+        let used = match links::consume(conn, ctx.commune(), Purpose::VerifyEmail, token) {
             Ok(used) => used,
             Err(error) => return Ok(Err(error)),
         };
@@ -317,15 +317,15 @@ pub fn verify_email_token(ctx: &Ctx, token: &str) -> Result<(), ApiError> {
                 db::text(pending.family_name.as_str()),
                 db::text(pending.language.as_str()),
                 db::text(account.as_str()),
-                db::text(ctx.commune.as_str()),
+                db::text(ctx.commune().as_str()),
             ],
         )?;
         if confirmed.rows.is_empty() {
             return Ok(Err(links::unusable()));
         }
-        links::revoke(conn, &ctx.commune, Purpose::VerifyEmail, &account)?;
+        links::revoke(conn, ctx.commune(), Purpose::VerifyEmail, &account)?;
         for purpose in pending.consents.iter().filter(|p| consents::PURPOSES.contains(&p.as_str())) {
-            consents::set(conn, &ctx.commune, &account, purpose, true)?;
+            consents::set(conn, ctx.commune(), &account, purpose, true)?;
         }
         Ok(Ok(()))
     })?
@@ -355,12 +355,12 @@ fn invalid_credentials() -> ApiError {
 
 /// `POST /api/identity/token`: `grant_type` `password` (`email`, `password`) or
 /// `refresh_token` (`refresh_token`).
-pub fn token(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn token(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let form: TokenRequest = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &TOKEN_REQUEST)?;
     let pair = match form.grant_type.as_str() {
         "refresh_token" => {
             let refresh = form.refresh_token.ok_or_else(|| ApiError::field("refresh_token", "required", "required for this grant"))?;
-            issue::refresh(&ctx.conn, &ctx.commune, &refresh)?
+            issue::refresh(ctx.conn(), ctx.commune(), &refresh)?
         }
         _ => {
             let mut errors = Vec::new();
@@ -374,7 +374,7 @@ pub fn token(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
                 return Err(ApiError::BadRequest { errors });
             };
             let account = authenticate(ctx, &email, &password)?;
-            issue::sign_in(&ctx.conn, &ctx.commune, &account.id)?
+            issue::sign_in(ctx.conn(), ctx.commune(), &account.id)?
         }
     };
     Ok(response::json(200, &pair))
@@ -382,26 +382,26 @@ pub fn token(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
 
 /// Checks an e-mail and password under the rate limits; the account on success. Shared by the
 /// token endpoint and the portal's sign-in form.
-pub fn authenticate(ctx: &Ctx, email: &str, password: &str) -> Result<Account, ApiError> {
-    let email = Email::parse(email).map_err(|e| ApiError::field("email", "invalid_email", e.to_string()))?;
+pub fn authenticate(ctx: &Ctx<'_>, email: &str, password: &str) -> Result<Account, ApiError> {
+    let email = EmailAddress::parse(email).map_err(|e| e.at("email"))?;
     if password.chars().count() > password::MAX_CHARS {
         return Err(invalid_credentials());
     }
-    let throttle = Throttle::open(&ctx.commune)?;
+    let throttle = Throttle::open(ctx.commune())?;
     let key = email.key();
-    let pair = format!("{key}\n{}", ctx.client);
+    let pair = format!("{key}\n{}", ctx.client_key());
     let mut limits = vec![
-        (throttle::LOGIN_FAILURES_PER_CLIENT, ctx.client.as_str()),
+        (throttle::LOGIN_FAILURES_PER_CLIENT, ctx.client_key()),
         (throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, pair.as_str()),
     ];
-    let known_source = throttle.is_known_source(&key, &ctx.client)?;
+    let known_source = throttle.is_known_source(&key, ctx.client_key())?;
     if !known_source {
         limits.push((throttle::LOGIN_FAILURES_PER_ACCOUNT, key.as_str()));
     }
     // Counted before the hash; given back below when the password is right.
     let _attempt = throttle.admit(&key, &limits)?;
     let cost = Cost::configured();
-    let account = by_email(&ctx.conn, &ctx.commune, &email)?;
+    let account = by_email(ctx.conn(), ctx.commune(), &email)?;
     let matched = match account.as_ref().and_then(|a| a.password_hash.as_deref()) {
         Some(stored) => password::verify(password, stored)?,
         None => {
@@ -412,7 +412,7 @@ pub fn authenticate(ctx: &Ctx, email: &str, password: &str) -> Result<Account, A
     let (Some(account), true) = (account, matched) else {
         return Err(invalid_credentials());
     };
-    throttle.give_back(throttle::LOGIN_FAILURES_PER_CLIENT, &ctx.client)?;
+    throttle.give_back(throttle::LOGIN_FAILURES_PER_CLIENT, ctx.client_key())?;
     throttle.clear(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &pair)?;
     if !known_source {
         throttle.give_back(throttle::LOGIN_FAILURES_PER_ACCOUNT, &key)?;
@@ -426,12 +426,12 @@ pub fn authenticate(ctx: &Ctx, email: &str, password: &str) -> Result<Account, A
     if account.password_hash.as_deref().is_some_and(|stored| password::needs_rehash(stored, cost)) {
         let rehashed = password::hash(password, cost)?;
         db::exec(
-            &ctx.conn,
+            ctx.conn(),
             "UPDATE accounts SET password_hash = ? WHERE id = ? AND commune = ?",
-            &[db::text(rehashed), db::text(account.id.as_str()), db::text(ctx.commune.as_str())],
+            &[db::text(rehashed), db::text(account.id.as_str()), db::text(ctx.commune().as_str())],
         )?;
     }
-    throttle.remember_source(&key, &ctx.client)?;
+    throttle.remember_source(&key, ctx.client_key())?;
     Ok(account)
 }
 
@@ -444,16 +444,16 @@ struct RefreshOnly {
 }
 
 /// `POST /api/identity/logout` `{"refresh_token":..}`: ends that sign-in (its family).
-pub fn logout(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn logout(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let form: RefreshOnly = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &REFRESH_ONLY)?;
-    issue::logout(&ctx.conn, &ctx.commune, &form.refresh_token)?;
+    issue::logout(ctx.conn(), ctx.commune(), &form.refresh_token)?;
     Ok(response::json(200, &json!({"status": "logged_out"})))
 }
 
 /// `POST /api/identity/logout-all` (bearer): ends every sign-in and browser session.
-pub fn logout_all(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn logout_all(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = crate::auth::caller(req, ctx)?;
-    issue::revoke_all(&ctx.conn, &ctx.commune, &caller.account, "logout_all")?;
+    issue::revoke_all(ctx.conn(), ctx.commune(), &caller.account, "logout_all")?;
     Ok(response::json(200, &json!({"status": "logged_out_everywhere"})))
 }
 
@@ -468,7 +468,7 @@ struct EmailOnly {
 }
 
 /// `POST /api/identity/password-reset` `{"email":..}`: always 202.
-pub async fn request_reset(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub async fn request_reset(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let form: EmailOnly = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &EMAIL_ONLY)?;
     request_reset_for(ctx, &form.email).await?;
     Ok(check_your_email())
@@ -476,23 +476,23 @@ pub async fn request_reset(req: &Request, ctx: &Ctx) -> Result<Response, ApiErro
 
 /// Sends a reset link to `email` if it has an active account, under the rate limits (API and
 /// portal); `Ok` in every case once the address is well formed.
-pub async fn request_reset_for(ctx: &Ctx, email: &str) -> Result<(), ApiError> {
-    let email = Email::parse(email).map_err(|e| ApiError::field("email", "invalid_email", e.to_string()))?;
-    let throttle = Throttle::open(&ctx.commune)?;
-    throttle.take(throttle::RESETS_PER_CLIENT, &ctx.client)?;
+pub async fn request_reset_for(ctx: &Ctx<'_>, email: &str) -> Result<(), ApiError> {
+    let email = EmailAddress::parse(email).map_err(|e| e.at("email"))?;
+    let throttle = Throttle::open(ctx.commune())?;
+    throttle.take(throttle::RESETS_PER_CLIENT, ctx.client_key())?;
     // Over the per-address limit, answer as usual but send nothing: the owner's mailbox is
     // not flooded, and the answer says nothing about the address.
     match throttle.take(throttle::RESETS_PER_ACCOUNT, &email.key()) {
         Err(ApiError::TooManyRequests { .. }) => return Ok(()),
         other => other?,
     }
-    if let Some(account) = by_email(&ctx.conn, &ctx.commune, &email)?.filter(|a| a.status == "active") {
-        let name = commune_name(&ctx.conn, &ctx.commune);
-        let queued = db::transaction(&ctx.conn, |conn| {
-            let link = links::create(conn, &ctx.commune, Purpose::ResetPassword, Some(&account.id), &json!({}), &ctx.origin)?;
+    if let Some(account) = by_email(ctx.conn(), ctx.commune(), &email)?.filter(|a| a.status == "active") {
+        let name = commune_name(ctx.conn(), ctx.commune());
+        let queued = db::transaction(ctx.conn(), |conn| {
+            let link = links::create(conn, ctx.commune(), Purpose::ResetPassword, Some(&account.id), &json!({}), ctx.public_origin())?;
             queue(conn, ctx, Some(&account.id), &account.email, "reset_password", &account.language, &name, &link)
         })?;
-        mail::deliver(&ctx.conn, &ctx.commune, &queued).await;
+        mail::deliver(ctx.conn(), ctx.commune(), &queued).await;
     }
     Ok(())
 }
@@ -510,56 +510,56 @@ struct Reset {
 }
 
 /// The account a still-usable link of `purpose` belongs to, without using the link up.
-fn link_account(ctx: &Ctx, purpose: Purpose, token: &str) -> Result<Account, ApiError> {
+fn link_account(ctx: &Ctx<'_>, purpose: Purpose, token: &str) -> Result<Account, ApiError> {
     if !crate::secrets::is_well_formed(token) {
         return Err(links::unusable());
     }
     let rows = db::query(
-        &ctx.conn,
+        ctx.conn(),
         "SELECT account_id FROM one_time_links WHERE hash = ? AND commune = ? AND purpose = ? \
          AND used_at IS NULL AND expires_at > ?",
         &[
             db::text(crate::secrets::digest(token)),
-            db::text(ctx.commune.as_str()),
+            db::text(ctx.commune().as_str()),
             db::text(purpose.as_str()),
             Value::Integer(i64::try_from(throttle::unix_now()).unwrap_or(i64::MAX)),
         ],
     )?;
     let id = db::first_text(&rows).ok_or_else(links::unusable)?;
-    by_id(&ctx.conn, &ctx.commune, &id)?.ok_or_else(links::unusable)
+    by_id(ctx.conn(), ctx.commune(), &id)?.ok_or_else(links::unusable)
 }
 
 /// `POST /api/identity/password-reset/confirm` `{"token","password"}`: sets the password,
 /// confirms the address (the link proves the mailbox), ends every session, lifts the limits.
-pub fn confirm_reset(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn confirm_reset(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let form: Reset = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &RESET)?;
     reset_password(ctx, &form.token, &form.password)?;
     Ok(response::json(200, &json!({"status": "password_changed"})))
 }
 
 /// The reset itself, shared by the API and the portal's form.
-pub fn reset_password(ctx: &Ctx, token: &str, new_password: &str) -> Result<(), ApiError> {
+pub fn reset_password(ctx: &Ctx<'_>, token: &str, new_password: &str) -> Result<(), ApiError> {
     let account = link_account(ctx, Purpose::ResetPassword, token)?;
     password::check_policy(new_password, &[&account.email, &account.given_name, &account.family_name], "password")
         .map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
-    let throttle = Throttle::open(&ctx.commune)?;
+    let throttle = Throttle::open(ctx.commune())?;
     let slot = throttle.admit(&account.email, &[])?;
     let hash = password::hash(new_password, Cost::configured())?;
     drop(slot);
-    db::transaction(&ctx.conn, |conn| {
-        if let Err(error) = links::consume(conn, &ctx.commune, Purpose::ResetPassword, token) {
+    db::transaction(ctx.conn(), |conn| {
+        if let Err(error) = links::consume(conn, ctx.commune(), Purpose::ResetPassword, token) {
             return Ok(Err(error));
         }
         db::exec(
             conn,
             &format!("UPDATE accounts SET password_hash = ?, email_verified_at = COALESCE(email_verified_at, {now}), updated_at = {now} WHERE id = ? AND commune = ?", now = db::NOW_RFC3339),
-            &[db::text(hash.as_str()), db::text(account.id.as_str()), db::text(ctx.commune.as_str())],
+            &[db::text(hash.as_str()), db::text(account.id.as_str()), db::text(ctx.commune().as_str())],
         )?;
-        issue::revoke_all(conn, &ctx.commune, &account.id, "password_reset")?;
+        issue::revoke_all(conn, ctx.commune(), &account.id, "password_reset")?;
         Ok(Ok(()))
     })??;
     throttle.clear(throttle::LOGIN_FAILURES_PER_ACCOUNT, &account.email)?;
-    throttle.clear(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &format!("{}\n{}", account.email, ctx.client))?;
+    throttle.clear(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &format!("{}\n{}", account.email, ctx.client_key()))?;
     Ok(())
 }
 
@@ -580,13 +580,13 @@ struct EmailChange {
 /// `POST /api/identity/me/email` (bearer) `{"email":new,"password":current}`: sends a
 /// confirmation link to the new address (and a notice to the old one); always 202 once the
 /// password is right.
-pub async fn request_email_change(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub async fn request_email_change(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = crate::auth::caller(req, ctx)?;
     let form: EmailChange = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &EMAIL_CHANGE)?;
-    let new = Email::parse(&form.email).map_err(|e| ApiError::field("email", "invalid_email", e.to_string()))?;
-    let account = by_id(&ctx.conn, &ctx.commune, &caller.account)?.filter(|a| a.status == "active").ok_or(ApiError::NotFound)?;
-    let throttle = Throttle::open(&ctx.commune)?;
-    let slot = throttle.admit(&account.email, &[(throttle::RESETS_PER_CLIENT, ctx.client.as_str())])?;
+    let new = EmailAddress::parse(&form.email).map_err(|e| e.at("email"))?;
+    let account = by_id(ctx.conn(), ctx.commune(), &caller.account)?.filter(|a| a.status == "active").ok_or(ApiError::NotFound)?;
+    let throttle = Throttle::open(ctx.commune())?;
+    let slot = throttle.admit(&account.email, &[(throttle::RESETS_PER_CLIENT, ctx.client_key())])?;
     let right = match account.password_hash.as_deref() {
         Some(stored) => password::verify(&form.password, stored)?,
         None => false,
@@ -595,49 +595,49 @@ pub async fn request_email_change(req: &Request, ctx: &Ctx) -> Result<Response, 
     if !right {
         return Err(ApiError::field("password", "wrong_password", "this is not your current password"));
     }
-    let name = commune_name(&ctx.conn, &ctx.commune);
-    if by_email(&ctx.conn, &ctx.commune, &new)?.is_some() {
-        let link = format!("{}/account/forgot-password", ctx.origin);
+    let name = commune_name(ctx.conn(), ctx.commune());
+    if by_email(ctx.conn(), ctx.commune(), &new)?.is_some() {
+        let link = format!("{}/account/forgot-password", ctx.public_origin());
         let (subject, text) = mail::compose("email_taken", &account.language, &name, &link);
-        mail::send(Mail { commune: &ctx.commune, account_id: None, to: &new.key(), purpose: "email_taken", language: &account.language, subject, text }).await;
+        mail::send(Mail { commune: ctx.commune(), account_id: None, to: &new.key(), purpose: "email_taken", language: &account.language, subject, text }).await;
         return Ok(check_your_email());
     }
-    let reset = format!("{}/account/forgot-password", ctx.origin);
-    let queued = db::transaction(&ctx.conn, |conn| {
-        let link = links::create(conn, &ctx.commune, Purpose::ChangeEmail, Some(&account.id), &json!({"email": new.key()}), &ctx.origin)?;
+    let reset = format!("{}/account/forgot-password", ctx.public_origin());
+    let queued = db::transaction(ctx.conn(), |conn| {
+        let link = links::create(conn, ctx.commune(), Purpose::ChangeEmail, Some(&account.id), &json!({"email": new.key()}), ctx.public_origin())?;
         let confirm = queue(conn, ctx, Some(&account.id), &new.key(), "change_email", &account.language, &name, &link)?;
         let notice = queue(conn, ctx, Some(&account.id), &account.email, "security_notice", &account.language, &name, &reset)?;
         Ok([confirm, notice])
     })?;
     for id in &queued {
-        mail::deliver(&ctx.conn, &ctx.commune, id).await;
+        mail::deliver(ctx.conn(), ctx.commune(), id).await;
     }
     Ok(check_your_email())
 }
 
 /// `POST /api/identity/me/email/confirm` `{"token":..}`: the new address replaces the old one.
-pub fn confirm_email_change(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn confirm_email_change(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let form: TokenOnly = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &TOKEN_ONLY)?;
     change_email_with(ctx, &form.token)?;
     Ok(response::json(200, &json!({"status": "email_changed"})))
 }
 
 /// Consumes an e-mail change link: the new address replaces the old one (API and portal).
-pub fn change_email_with(ctx: &Ctx, token: &str) -> Result<(), ApiError> {
-    db::transaction(&ctx.conn, |conn| {
-        let used = match links::consume(conn, &ctx.commune, Purpose::ChangeEmail, token) {
+pub fn change_email_with(ctx: &Ctx<'_>, token: &str) -> Result<(), ApiError> {
+    db::transaction(ctx.conn(), |conn| {
+        let used = match links::consume(conn, ctx.commune(), Purpose::ChangeEmail, token) {
             Ok(used) => used,
             Err(error) => return Ok(Err(error)),
         };
         let new = used.payload.get("email").and_then(|e| e.as_str()).context("change_email link without address")?;
-        let taken = db::query(conn, "SELECT 1 FROM accounts WHERE commune = ? AND email = ?", &[db::text(ctx.commune.as_str()), db::text(new)])?;
+        let taken = db::query(conn, "SELECT 1 FROM accounts WHERE commune = ? AND email = ?", &[db::text(ctx.commune().as_str()), db::text(new)])?;
         if !taken.rows.is_empty() {
             return Ok(Err(ApiError::conflict("email", "taken", "this address is now used by another account")));
         }
         db::exec(
             conn,
             &format!("UPDATE accounts SET email = ?, email_verified_at = {now}, updated_at = {now} WHERE id = ? AND commune = ?", now = db::NOW_RFC3339),
-            &[db::text(new), db::text(used.account_id.unwrap_or_default()), db::text(ctx.commune.as_str())],
+            &[db::text(new), db::text(used.account_id.unwrap_or_default()), db::text(ctx.commune().as_str())],
         )?;
         Ok(Ok(()))
     })?

@@ -38,7 +38,7 @@ impl Caller {
 }
 
 /// 401 unless the request carries a valid access token for the commune served.
-pub fn caller(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError> {
-    let claims = tokens::bearer_claims(req, &ctx.commune)?;
+pub fn caller(req: &Request, ctx: &Ctx<'_>) -> Result<Caller, ApiError> {
+    let claims = tokens::bearer_claims(req, ctx.commune())?;
     Ok(Caller { account: claims.subject, roles: claims.roles })
 }

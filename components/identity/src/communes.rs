@@ -186,8 +186,20 @@ fn resolved(conn: &Connection, commune: Commune) -> anyhow::Result<Resolved> {
 }
 
 /// `GET /api/identity/commune`: the commune served here, public.
-pub fn current(ctx: &context::Ctx) -> Result<Response, ApiError> {
-    Ok(response::json(200, &describe(&ctx.conn, &ctx.commune)?))
+pub fn current(ctx: &context::Ctx<'_>) -> Result<Response, ApiError> {
+    Ok(response::json(200, &describe(ctx.conn(), ctx.commune())?))
+}
+
+/// What the other components are told of `commune` ([`guichet_guest::tenant::CommuneInfo`]),
+/// for identity's own request context.
+pub fn info(conn: &Connection, commune: &Commune) -> anyhow::Result<guichet_guest::tenant::CommuneInfo> {
+    let described = describe(conn, commune)?;
+    Ok(guichet_guest::tenant::CommuneInfo {
+        commune: commune.clone(),
+        name: described["name"].as_str().unwrap_or_default().to_owned(),
+        languages: serde_json::from_value(described["languages"].clone()).unwrap_or_default(),
+        public_origin: described["public_origin"].as_str().unwrap_or_default().to_owned(),
+    })
 }
 
 fn describe(conn: &Connection, commune: &Commune) -> anyhow::Result<Json> {

@@ -1,43 +1,34 @@
-//! What every identity request starts from: its database, its commune and its client.
+//! What every identity request starts from: the shared request context
+//! ([`guichet_guest::context::Ctx`]: its database, its commune and public origin, its
+//! client), built from identity's own tables, since identity owns the communes.
 
-use guichet_guest::db::{self, Connection};
-use guichet_guest::{ApiError, Commune};
+use guichet_guest::db::Connection;
+use guichet_guest::ApiError;
 use spin_sdk::http::Request;
 
 use crate::{communes, schema};
 
 const DATABASE: &str = "identity";
 
-/// One request's context.
-pub struct Ctx {
-    pub conn: Connection,
-    /// The commune served, resolved from the request's host name.
-    pub commune: Commune,
-    /// The client's rate-limit key ([`guichet_guest::client`]: `trusted_proxies`, IPv6 by /64).
-    pub client: String,
-    /// `scheme://host[:port]` to put in links sent by e-mail: the commune's configured public
-    /// origin ([`communes::origin`]), never the request's `Host` (that would let anyone send
-    /// reset links pointing elsewhere, or over plain http behind a TLS proxy).
-    pub origin: String,
-}
+/// One request's context. The links identity sends use its public origin
+/// ([`communes::origin`]), never the request's `Host` (that would let anyone send reset links
+/// pointing elsewhere, or over plain http behind a TLS proxy).
+pub type Ctx<'r> = guichet_guest::context::Ctx<'r>;
 
-impl Ctx {
-    pub fn for_request(req: &Request) -> Result<Ctx, ApiError> {
-        let conn = open()?;
-        let url = full_url(req);
-        let host = guichet_guest::tenant::host_of(&url);
-        let host = host.as_ref().map(|h| h.as_str());
-        let commune = communes::resolve(&conn, host)?.ok_or_else(communes::unknown)?;
-        let origin = communes::origin(&conn, &commune)?;
-        Ok(Ctx { conn, commune, client: guichet_guest::client::address(req).rate_key(), origin })
-    }
+/// The context of `req`: 404 `unknown_commune` for a host name no commune is served at.
+pub fn for_request(req: &Request) -> Result<Ctx<'_>, ApiError> {
+    let conn = open()?;
+    let url = full_url(req);
+    let host = guichet_guest::tenant::host_of(&url);
+    let host = host.as_ref().map(|h| h.as_str());
+    let commune = communes::resolve(&conn, host)?.ok_or_else(communes::unknown)?;
+    let info = communes::info(&conn, &commune)?;
+    Ok(Ctx::new(req, conn, info))
 }
 
 /// The identity database, migrated.
 pub fn open() -> anyhow::Result<Connection> {
-    let conn = db::open(DATABASE)?;
-    db::migrate(&conn, schema::MIGRATIONS)?;
-    Ok(conn)
+    guichet_guest::context::open(DATABASE, schema::MIGRATIONS)
 }
 
 /// The request's full URL as Spin gives it (`spin-full-url`).

@@ -18,7 +18,6 @@ mod auth;
 mod communes;
 mod consents;
 mod context;
-mod email;
 mod health;
 mod issue;
 mod keys;
@@ -39,7 +38,6 @@ mod web;
 use guichet_guest::{response, routing, ApiError};
 use spin_sdk::http::{Method, Request, Response};
 
-use context::Ctx;
 
 guichet_guest::http_entry!(crate::route);
 
@@ -59,7 +57,7 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         };
     }
     if let Some(segments) = routing::segments_below(&path, "/account") {
-        let ctx = Ctx::for_request(&req)?;
+        let ctx = context::for_request(&req)?;
         return web::route(&req, &ctx, &segments).await;
     }
     let segments = routing::segments_below(&path, "/api/identity").ok_or(ApiError::NotFound)?;
@@ -85,7 +83,7 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         }
         _ => {}
     }
-    let ctx = Ctx::for_request(&req)?;
+    let ctx = context::for_request(&req)?;
     match segments.as_slice() {
         ["commune"] => {
             routing::only_get(&req)?;

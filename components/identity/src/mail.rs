@@ -191,7 +191,7 @@ const RETRY: Shape = Shape::Object(&[Member::optional("limit", Shape::Integer)])
 /// `POST /api/identity/outbox/retry` (administrator of the commune, or a scheduler holding an
 /// administrator's token: Spin has no timer trigger), optional body `{"limit": 1..200}` →
 /// `200 {"delivered","failed","dropped","pending"}`.
-pub async fn retry(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub async fn retry(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     auth::caller(req, ctx)?.require("admin")?;
     let limit = if req.body().is_empty() {
         RETRY_LIMIT
@@ -208,8 +208,8 @@ pub async fn retry(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
                 }
             })?
     };
-    let swept = sweep(&ctx.conn, &ctx.commune, limit).await?;
-    let left = db::query(&ctx.conn, "SELECT count(*) FROM mail_outbox WHERE commune = ?", &[db::text(ctx.commune.as_str())])?;
+    let swept = sweep(ctx.conn(), ctx.commune(), limit).await?;
+    let left = db::query(ctx.conn(), "SELECT count(*) FROM mail_outbox WHERE commune = ?", &[db::text(ctx.commune().as_str())])?;
     let pending = left.rows.first().and_then(|r| r.get::<i64>(0)).unwrap_or(0);
     let mut reply = response::json(
         200,

@@ -49,7 +49,7 @@ use spin_sdk::http::{Method, Request, Response};
 use crate::context::Ctx;
 
 /// `/api/identity/oidc-providers/...`; `rest` is what follows `oidc-providers`.
-pub async fn admin_route(req: &Request, ctx: &Ctx, rest: &[&str]) -> Result<Response, ApiError> {
+pub async fn admin_route(req: &Request, ctx: &Ctx<'_>, rest: &[&str]) -> Result<Response, ApiError> {
     match rest {
         [] => match req.method() {
             Method::Get => config::list(req, ctx),
@@ -70,7 +70,7 @@ pub async fn admin_route(req: &Request, ctx: &Ctx, rest: &[&str]) -> Result<Resp
 }
 
 /// `/account/oidc/...` (browser pages); `rest` is what follows `/account/oidc`.
-pub async fn web_route(req: &Request, ctx: &Ctx, rest: &[&str]) -> Result<Response, ApiError> {
+pub async fn web_route(req: &Request, ctx: &Ctx<'_>, rest: &[&str]) -> Result<Response, ApiError> {
     match rest {
         ["callback"] => {
             routing::only_get(req)?;

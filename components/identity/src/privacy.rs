@@ -24,7 +24,7 @@ use spin_sdk::http::{Request, Response};
 use crate::context::Ctx;
 
 /// Routes `/api/identity/me/{rest}` not taken by the profile, e-mail and consent routes.
-pub async fn route(req: &Request, ctx: &Ctx, rest: &[&str]) -> Result<Response, ApiError> {
+pub async fn route(req: &Request, ctx: &Ctx<'_>, rest: &[&str]) -> Result<Response, ApiError> {
     match rest {
         ["export"] => {
             routing::only_get(req)?;

@@ -5,6 +5,7 @@
 
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection};
+use guichet_guest::phone::PhoneNumber;
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde::Deserialize;
@@ -48,9 +49,9 @@ pub fn view(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Resu
 }
 
 /// `GET /api/identity/me`.
-pub fn show(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn show(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = auth::caller(req, ctx)?;
-    let profile = view(&ctx.conn, &ctx.commune, &caller.account)?.ok_or(ApiError::NotFound)?;
+    let profile = view(ctx.conn(), ctx.commune(), &caller.account)?.ok_or(ApiError::NotFound)?;
     Ok(response::json(200, &profile))
 }
 
@@ -86,18 +87,20 @@ pub struct Changes {
     pub notification_preferences: Option<Json>,
 }
 
-/// A phone number as people write it: `+`, digits, spaces, dots, dashes and brackets, with
-/// 6 to 15 digits (E.164's maximum). Empty clears it.
-fn check_phone(phone: &str, errors: &mut Vec<FieldError>) {
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +.-()".contains(c));
-    if !phone.is_empty() && (!allowed || !(6..=15).contains(&digits) || phone.len() > 30) {
-        errors.push(FieldError::new("phone", "invalid_phone", "write a phone number such as +33 6 12 34 56 78"));
+/// The phone number to keep: empty clears it; anything else must pass the one phone rule
+/// ([`PhoneNumber`]) and is kept in its E.164 form, so that an SMS can reach it.
+fn check_phone(phone: &str, errors: &mut Vec<FieldError>) -> String {
+    if phone.is_empty() {
+        return String::new();
     }
+    PhoneNumber::parse(phone).map(|n| n.e164().to_owned()).unwrap_or_else(|e| {
+        errors.push(e.at("phone"));
+        phone.to_owned() // never stored: the error refuses the change
+    })
 }
 
 /// `PATCH /api/identity/me`: changes the members given, all or nothing.
-pub fn update(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn update(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = auth::caller(req, ctx)?;
     let changes: Changes = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &CHANGES)?;
     let profile = apply(ctx, &caller.account, changes)?;
@@ -106,7 +109,7 @@ pub fn update(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
 
 /// Checks and applies `changes` to `account`'s profile, all or nothing; the new profile
 /// (shared by the API and the portal's form).
-pub fn apply(ctx: &Ctx, account: &str, changes: Changes) -> Result<Json, ApiError> {
+pub fn apply(ctx: &Ctx<'_>, account: &str, changes: Changes) -> Result<Json, ApiError> {
     let mut errors = Vec::new();
     let given = changes.given_name.as_deref().map(str::trim);
     let family = changes.family_name.as_deref().map(str::trim);
@@ -116,10 +119,7 @@ pub fn apply(ctx: &Ctx, account: &str, changes: Changes) -> Result<Json, ApiErro
     if let Some(family) = family {
         name_field(family, "family_name", &mut errors);
     }
-    let phone = changes.phone.as_deref().map(str::trim);
-    if let Some(phone) = phone {
-        check_phone(phone, &mut errors);
-    }
+    let phone = changes.phone.as_deref().map(|phone| check_phone(phone.trim(), &mut errors));
     if let Some(address) = changes.postal_address.as_ref().and_then(Json::as_object) {
         for (key, value) in address {
             let text = value.as_str().unwrap_or_default();
@@ -129,8 +129,8 @@ pub fn apply(ctx: &Ctx, account: &str, changes: Changes) -> Result<Json, ApiErro
             }
         }
     }
-    let current = view(&ctx.conn, &ctx.commune, account)?.ok_or(ApiError::NotFound)?;
-    let phone_after = phone.map(str::to_owned).unwrap_or_else(|| current["phone"].as_str().unwrap_or_default().to_owned());
+    let current = view(ctx.conn(), ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
+    let phone_after = phone.unwrap_or_else(|| current["phone"].as_str().unwrap_or_default().to_owned());
     let channel = changes.notification_preferences.as_ref().and_then(|p| p.get("channel")).and_then(Json::as_str);
     if channel == Some("sms") && phone_after.is_empty() {
         errors.push(FieldError::new("notification_preferences.channel", "phone_required", "give a phone number to be told by SMS"));
@@ -150,7 +150,7 @@ pub fn apply(ctx: &Ctx, account: &str, changes: Changes) -> Result<Json, ApiErro
     let address = merge("postal_address", &changes.postal_address);
     let preferences = merge("notification_preferences", &changes.notification_preferences);
     db::exec(
-        &ctx.conn,
+        ctx.conn(),
         &format!(
             "UPDATE accounts SET given_name = COALESCE(?, given_name), family_name = COALESCE(?, family_name), \
              phone = ?, postal_address = ?, language = COALESCE(?, language), notification_preferences = ?, \
@@ -164,9 +164,9 @@ pub fn apply(ctx: &Ctx, account: &str, changes: Changes) -> Result<Json, ApiErro
             db::text(address.to_string()),
             changes.language.map_or(db::Value::Null, db::text),
             db::text(preferences.to_string()),
-            db::text(ctx.commune.as_str()),
+            db::text(ctx.commune().as_str()),
             db::text(account),
         ],
     )?;
-    Ok(view(&ctx.conn, &ctx.commune, account)?.context("profile vanished")?)
+    Ok(view(ctx.conn(), ctx.commune(), account)?.context("profile vanished")?)
 }

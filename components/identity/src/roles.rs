@@ -7,8 +7,8 @@
 use guichet_guest::db::{self, Connection};
 use guichet_guest::Commune;
 
-/// The staff roles an administrator can grant.
-pub const STAFF_ROLES: &[&str] = &["agent", "supervisor", "admin"];
+/// The staff roles an administrator can grant (the one list, shared with every component).
+pub use guichet_guest::codes::STAFF_ROLES;
 
 /// `(roles, departments)` of `account` in `commune`; roles always include `citizen`.
 pub fn of(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Result<(Vec<String>, Vec<String>)> {

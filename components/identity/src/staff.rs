@@ -44,7 +44,7 @@ use crate::roles::STAFF_ROLES;
 pub use invitations::invite_first_admin;
 
 /// Routes `/api/identity/{rest}` (whatever the other modules did not take).
-pub async fn route(req: &Request, ctx: &Ctx, rest: &[&str]) -> Result<Response, ApiError> {
+pub async fn route(req: &Request, ctx: &Ctx<'_>, rest: &[&str]) -> Result<Response, ApiError> {
     match rest {
         ["departments"] => match req.method() {
             Method::Get => departments::list(req, ctx),
@@ -94,14 +94,14 @@ pub async fn route(req: &Request, ctx: &Ctx, rest: &[&str]) -> Result<Response, 
 
 /// The caller, when they are an administrator of the commune served (401 without a valid
 /// token, 403 without the role).
-fn admin(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError> {
+fn admin(req: &Request, ctx: &Ctx<'_>) -> Result<Caller, ApiError> {
     let caller = auth::caller(req, ctx)?;
     caller.require("admin")?;
     Ok(caller)
 }
 
 /// The caller, when they have any staff role in the commune served.
-fn staff(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError> {
+fn staff(req: &Request, ctx: &Ctx<'_>) -> Result<Caller, ApiError> {
     let caller = auth::caller(req, ctx)?;
     caller.require_any(STAFF_ROLES)?;
     Ok(caller)

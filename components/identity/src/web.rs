@@ -134,7 +134,7 @@ impl Failure {
 /// One request to the pages: what every handler needs.
 pub struct Page<'a> {
     pub req: &'a Request,
-    pub ctx: &'a Ctx,
+    pub ctx: &'a Ctx<'a>,
     /// Language and link form, from `?lang=` (the handlers of signed-in pages refine it
     /// with the account's language).
     pub site: Site,
@@ -172,13 +172,13 @@ pub fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
 }
 
 /// Answers a request below `/account` (`segments` are the path segments after it).
-pub async fn route(req: &Request, ctx: &Ctx, segments: &[&str]) -> Result<Response, ApiError> {
+pub async fn route(req: &Request, ctx: &Ctx<'_>, segments: &[&str]) -> Result<Response, ApiError> {
     let site = site_for(req, None);
     let page = Page {
         req,
         ctx,
         site,
-        commune: crate::accounts::commune_name(&ctx.conn, &ctx.commune),
+        commune: crate::accounts::commune_name(ctx.conn(), ctx.commune()),
         path: format!("/account{}", segments.iter().map(|s| format!("/{s}")).collect::<String>()),
     };
     let answer = match segments {

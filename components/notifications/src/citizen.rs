@@ -21,27 +21,13 @@
 //! is then "Bonjour,"), and texts from the payload that go into subjects are put on one line.
 
 use guichet_guest::event::EventKind;
+pub use guichet_guest::contact::Channel;
+use guichet_guest::contact::{Contact, Notify};
+use guichet_guest::email::EmailAddress;
 use guichet_guest::phone::PhoneNumber;
 use guichet_guest::text::{self, Lines};
 use serde_json::{Map, Value};
 
-use crate::address::EmailAddress;
-
-/// The channels a citizen can choose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Email,
-    Sms,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-        }
-    }
-}
 
 /// A message to store and send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,35 +309,22 @@ fn cut(text: &str, max: usize) -> String {
     out
 }
 
-/// The channel and address of `contact`: the channel it chose (`notify`), or when it chose
-/// none, e-mail if it has an address, else SMS if it has a phone. `None`: nothing to send
-/// (`notify: none`, or no usable address for the chosen channel; the latter is logged).
+/// The channel and address of `contact`, read with the shared [`Contact`] type (the one
+/// rule for the default channel that requests applied when it kept the contact). `None`:
+/// nothing to send (`notify: none`, or no usable address for the chosen channel; the latter
+/// is logged).
 fn address(contact: &Value) -> Option<(Channel, String)> {
-    let email = text(contact, "email");
-    let phone = text(contact, "phone");
-    let channel = match text(contact, "notify") {
-        Some("none") => return None,
-        Some("email") => Channel::Email,
-        Some("sms") => Channel::Sms,
-        _ if email.is_some() => Channel::Email,
-        _ if phone.is_some() => Channel::Sms,
-        _ => return None,
-    };
-    let to = match channel {
-        Channel::Email => email
-            .and_then(EmailAddress::parse)
-            .map(|a| a.as_str().to_owned()),
-        Channel::Sms => phone
-            .and_then(PhoneNumber::parse)
-            .map(|n| n.e164().to_owned()),
-    };
-    if to.is_none() {
-        eprintln!(
-            "a recipient chose {} without a usable address: skipped",
-            channel.as_str()
-        );
+    let notify = text(contact, "notify");
+    let checked = Contact::new(
+        text(contact, "email").and_then(|e| EmailAddress::parse(e).ok()),
+        text(contact, "phone").and_then(|p| PhoneNumber::parse(p).ok()),
+        notify.and_then(Notify::parse),
+    );
+    let recipient = checked.ok().and_then(|c| c.recipient());
+    if recipient.is_none() && notify != Some("none") {
+        eprintln!("a recipient without a usable address for its channel: skipped");
     }
-    to.map(|to| (channel, to))
+    recipient
 }
 
 /// The recipient's language: their own (`contact.lang`), else the request's, else French.

@@ -20,7 +20,7 @@ use guichet_guest::contracts::events::{Event, StoredEvent};
 use guichet_guest::db::{self, Value};
 use guichet_guest::event::{self, EventKind};
 use guichet_guest::limits::{self, Limit, DAY, HOUR};
-use guichet_guest::phone::{PhoneNumber, SmsCountries};
+use guichet_guest::phone::{PhoneNumber, SmsCountries, COUNTRY_NOT_ALLOWED};
 use guichet_guest::{body, response, ApiError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Request, Response};
@@ -133,8 +133,8 @@ fn sms_refusal(
     if draft.channel != Channel::Sms {
         return Ok(None);
     }
-    if !PhoneNumber::parse(&draft.to).is_some_and(|n| countries.allow(&n)) {
-        return Ok(Some("country_not_allowed"));
+    if !PhoneNumber::parse(&draft.to).is_ok_and(|n| countries.allow(&n)) {
+        return Ok(Some(COUNTRY_NOT_ALLOWED));
     }
     let setting = limits::setting("sms_limits");
     for (name, default, window) in [("hour", 10, HOUR), ("day", 30, DAY)] {

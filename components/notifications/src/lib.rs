@@ -20,7 +20,6 @@
 //! - `POST /internal/privacy/export`, `POST /internal/privacy/erase`: a person's messages
 //!   (GDPR), see `guichet_guest::privacy`.
 
-mod address;
 mod citizen;
 mod delivery;
 mod events;

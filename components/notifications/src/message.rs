@@ -3,9 +3,8 @@
 //! field (its structure is the contract's, checked by `guichet_guest::clients::receive`).
 
 use guichet_guest::contracts::mail::Message;
+use guichet_guest::email::EmailAddress;
 use guichet_guest::{Commune, FieldError};
-
-use crate::address::EmailAddress;
 
 const MAX_ID_LEN: usize = 64;
 const MAX_ACCOUNT_ID_LEN: usize = 128;
@@ -84,11 +83,6 @@ impl NewMessage {
         );
         let to = EmailAddress::parse(&to);
         check(
-            "to",
-            to.is_some(),
-            "to must be one e-mail address, like name@example.org",
-        );
-        check(
             "purpose",
             is_purpose(&purpose),
             "purpose must be 1 to 64 characters of snake_case (a-z, 0-9, '_'), starting with a letter",
@@ -108,8 +102,11 @@ impl NewMessage {
             is_body(&text),
             "text must be 1 to 20000 characters, without control characters other than line breaks and tabs",
         );
+        if let (Err(error), false) = (&to, errors.iter().any(|e| e.field.as_deref() == Some("to"))) {
+            errors.push(error.at("to"));
+        }
         match (commune, to) {
-            (Ok(commune), Some(to)) if errors.is_empty() => Ok(Self {
+            (Ok(commune), Ok(to)) if errors.is_empty() => Ok(Self {
                 id,
                 commune,
                 account_id,
@@ -292,10 +289,10 @@ mod tests {
                 pair("id", "invalid"),
                 pair("commune", "invalid"),
                 pair("account_id", "invalid"),
-                pair("to", "invalid"),
                 pair("purpose", "invalid"),
                 pair("subject", "invalid"),
                 pair("text", "invalid"),
+                pair("to", "invalid_email"),
             ]
         );
     }

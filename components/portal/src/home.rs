@@ -2,9 +2,10 @@
 //! identity): titled with the commune's name, in its first language.
 
 use guichet_guest::markup::escape;
-use guichet_guest::tenant::{self, CommuneInfo};
+use guichet_guest::context::Ctx;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::{response, ApiError};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 /// Public entry points shown on the home page: (path, label).
 const LINKS: &[(&str, &str)] = &[
@@ -25,9 +26,8 @@ const LINKS: &[(&str, &str)] = &[
 const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub async fn respond(req: &Request) -> Result<Response, ApiError> {
-    let commune = tenant::resolve_info(req).await?;
-    let mut response = response::html(200, page(&commune));
+pub fn respond(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let mut response = response::html(200, page(ctx.served()));
     response.set_header("content-security-policy", CONTENT_SECURITY_POLICY);
     response.set_header("x-content-type-options", "nosniff");
     Ok(response)

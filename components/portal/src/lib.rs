@@ -1,6 +1,7 @@
 //! Portal: Guichet's web pages, and the catch-all route `/...` of the application.
 //!
-//! Owns the SQLite database `portal`.
+//! Owns the SQLite database `portal` (for now only its cache of the communes of host names,
+//! [`guichet_guest::context`]).
 //!
 //! - `GET /`: the home page of the commune the request is addressed to (its host name),
 //!   "Guichet — <name>", with links to the public endpoints.
@@ -13,6 +14,7 @@
 mod home;
 mod track;
 
+use guichet_guest::context::Ctx;
 use guichet_guest::{health, response, routing, ApiError};
 use spin_sdk::http::{Request, Response};
 
@@ -20,7 +22,7 @@ const DATABASE: &str = "portal";
 /// The API description, kept beside the architecture docs and compiled in.
 const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 /// Schema of the `portal` database (one statement per migration, append only).
-const MIGRATIONS: &[&str] = &[];
+const MIGRATIONS: &[&str] = &[guichet_guest::context::CACHE_TABLE];
 
 guichet_guest::http_entry!(crate::route);
 
@@ -29,11 +31,11 @@ async fn route(req: Request) -> Result<Response, ApiError> {
     match segments.as_slice() {
         [] => {
             routing::only_get(&req)?;
-            home::respond(&req).await
+            home::respond(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?)
         }
         ["track"] => {
             routing::only_get(&req)?;
-            track::page(&req).await
+            track::page(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?)
         }
         ["assets", name] => {
             routing::only_get(&req)?;

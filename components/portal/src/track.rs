@@ -6,7 +6,7 @@
 //! `POST /api/requests/track` and writes the answer with `textContent` only.
 
 use guichet_guest::markup::escape;
-use guichet_guest::tenant;
+use guichet_guest::context::Ctx;
 use guichet_guest::{response, ApiError};
 use spin_sdk::http::{Request, Response};
 
@@ -18,9 +18,8 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
      connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// `GET /track`.
-pub async fn page(req: &Request) -> Result<Response, ApiError> {
-    let commune = tenant::resolve_info(req).await?;
-    let name = escape(&commune.name);
+pub fn page(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let name = escape(&ctx.served().name);
     let page = format!(
         r#"<!doctype html>
 <html lang="fr">

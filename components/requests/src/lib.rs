@@ -9,52 +9,29 @@
 //! acknowledged), so none is lost when notifications is down.
 //!
 //! Every route but health serves the commune the request is addressed to (its host name,
-//! resolved by identity). The modules, by capability:
-//! - [`filing`] (with [`form`], [`attachments`], [`idempotency`]): `POST /api/requests`.
-//! - [`tracking`]: a request as its citizen, staff, or a holder of its tracking code sees it.
-//! - [`workflow`]: transitions, assignment, notes and messages, expected dates, overdue, reopening.
-//! - [`duplicates`]: similar open requests nearby, merging, followers.
-//! - [`contacts`] and [`limits`]: confirming a contact given without an account (until then
-//!   it gets the receipt only), and the abuse limits of filing and following.
-//! - [`channels`]: counter and phone filing with call logs, inbound e-mail, paper mail, receipts.
-//! - [`queue`]: the agents' queue, CSV export, per-commune figures.
-//! - [`georeport`] (with [`api_keys`]): Open311 GeoReport v2 requests under `/open311/v2/...`.
-//! - [`outbox`] and [`events`]: the transactional outbox and its retry sweep.
-//! - [`record`], [`reference`], [`timeline`], [`caller`], [`catalog`], [`communes`]: the shared
-//!   core (the last two remember what the catalogue and identity said, for a minute).
-//! - diagnostics (`ping`, `mail_check`), [`privacy`] (GDPR export and erasure, chained),
-//!   [`reads`] (the log of staff reads) and [`retention`] (closed requests deleted after their
-//!   service's retention).
+//! resolved by identity). The modules, by layer (each with one sub-module per capability:
+//! filing, tracking, workflow, duplicates, channels, queue, georeport, ...):
+//! - [`http`]: the handlers; each reads the request, calls the domain and the store, and
+//!   renders the answer.
+//! - [`domain`]: the rules as pure functions (form answers, references and tracking codes,
+//!   workflow rules, distances, e-mail parsing), without SQL or HTTP.
+//! - [`store`]: the SQL of the `requests` database (schema, request rows, timeline, outbox,
+//!   the queue's queries).
+//! - [`calls`]: the other components, by service chaining (catalogue, identity,
+//!   notifications).
 
-mod api_keys;
-mod attachments;
-mod caller;
-mod catalog;
-mod channels;
-mod communes;
-mod contacts;
-mod duplicates;
-mod events;
-mod filing;
-mod form;
-mod georeport;
-mod idempotency;
-mod limits;
-mod mail_check;
-mod outbox;
-mod ping;
-mod privacy;
-mod queue;
-mod reads;
-mod record;
-mod reference;
-mod retention;
-mod schema;
-mod timeline;
-mod tracking;
-mod workflow;
+mod calls;
+mod domain;
+mod http;
+mod store;
 
-use guichet_guest::{health, routing, ApiError, Commune};
+use http::{
+    api_keys, attachments, channels, contacts, duplicates, filing, georeport, mail_check, ping,
+    privacy, queue, reads, retention, tracking, workflow,
+};
+use store::schema;
+
+use guichet_guest::{health, routing, ApiError};
 use spin_sdk::http::{Method, Request, Response};
 
 const PREFIX: &str = "/api/requests";
@@ -67,26 +44,9 @@ const COMPONENT: &str = "requests";
 
 guichet_guest::http_entry!(crate::route);
 
-thread_local! {
-    /// The connection of the request being handled. Spin runs each request in a fresh
-    /// instance, so this lives exactly one request: opening, tuning and checking the schema
-    /// happen once per request instead of once per module that needs the database.
-    static CONNECTION: std::cell::RefCell<Option<std::rc::Rc<guichet_guest::db::Connection>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// The migrated database of this component (one connection per request, see
-/// [`CONNECTION`]).
-pub(crate) fn database() -> Result<std::rc::Rc<guichet_guest::db::Connection>, ApiError> {
-    if let Some(conn) = CONNECTION.with(|c| c.borrow().clone()) {
-        return Ok(conn);
-    }
-    let conn = guichet_guest::db::open(DATABASE)?;
-    guichet_guest::db::migrate(&conn, schema::MIGRATIONS)?;
-    let conn = std::rc::Rc::new(conn);
-    CONNECTION.with(|c| *c.borrow_mut() = Some(conn.clone()));
-    Ok(conn)
-}
+/// One request's context (database, commune, client, caller), built once in [`route`] and
+/// passed to every handler.
+pub(crate) type Ctx<'r> = guichet_guest::context::Ctx<'r, http::caller::Caller>;
 
 async fn route(req: Request) -> Result<Response, ApiError> {
     let path = req.path();
@@ -123,50 +83,49 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         }
         _ => {}
     }
-    let served = communes::resolve(&req).await?;
-    events::set_origin(&served.public_origin);
-    route_in(&req, served.commune, &segments).await
+    let ctx = Ctx::for_request(&req, DATABASE, schema::MIGRATIONS).await?;
+    route_in(&ctx, &segments).await
 }
 
 /// The routes of one commune's requests.
-async fn route_in(req: &Request, commune: Commune, segments: &[&str]) -> Result<Response, ApiError> {
-    let method = req.method();
+async fn route_in(ctx: &Ctx<'_>, segments: &[&str]) -> Result<Response, ApiError> {
+    let method = ctx.request().method();
     match (segments, method) {
-        ([], Method::Post) => filing::file(req, &commune).await,
-        ([], Method::Get) => queue::list(req, &commune),
+        ([], Method::Post) => filing::file(ctx).await,
+        ([], Method::Get) => queue::list(ctx),
         ([], _) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-        (["mine"], Method::Get) => tracking::mine(req, &commune),
-        (["track"], Method::Post) => tracking::track(req, &commune),
+        (["mine"], Method::Get) => tracking::mine(ctx),
+        (["track"], Method::Post) => tracking::track(ctx),
         (["contacts", "confirm"], Method::Get) => contacts::page(),
-        (["contacts", "confirm"], Method::Post) => contacts::confirm(req, &commune),
-        (["similar"], Method::Get) => duplicates::similar(req, &commune).await,
-        (["figures"], Method::Get) => queue::figures(req, &commune),
-        (["export.csv"], Method::Get) => queue::csv(req, &commune),
-        (["counter"], Method::Post) => channels::counter_filing(req, &commune).await,
-        (["inbound-mail"], Method::Post) => channels::inbound_mail(req, &commune).await,
-        (["triage"], Method::Get) => channels::triage_list(req, &commune),
-        (["triage", id], Method::Post) => channels::triage_resolve(req, &commune, id).await,
-        (["overdue", "sweep"], Method::Post) => workflow::sweep_overdue(req, &commune).await,
-        (["outbox", "retry"], Method::Post) => outbox::retry(req, &commune).await,
-        (["retention", "purge"], Method::Post) => retention::purge(req, &commune),
-        (["reads"], Method::Get) => reads::list(req, &commune),
-        (["api-keys"], Method::Get) => api_keys::list(req, &commune),
-        (["api-keys"], Method::Post) => api_keys::create(req, &commune),
-        (["api-keys", id, "revoke"], Method::Post) => api_keys::revoke(req, &commune, id),
-        ([reference], Method::Get) => tracking::show(req, &commune, reference),
-        ([reference, "transitions"], Method::Post) => workflow::transition(req, &commune, reference).await,
-        ([reference, "assignment"], Method::Post) => workflow::assign(req, &commune, reference).await,
-        ([reference, "notes"], Method::Post) => workflow::note(req, &commune, reference).await,
-        ([reference, "messages"], Method::Post) => workflow::message(req, &commune, reference).await,
-        ([reference, "reopen"], Method::Post) => workflow::reopen(req, &commune, reference).await,
-        ([reference, "merge"], Method::Post) => duplicates::merge(req, &commune, reference).await,
-        ([reference, "follow"], Method::Post) => duplicates::follow(req, &commune, reference).await,
-        ([reference, "attachments"], Method::Post) => attachments::add(req, &commune, reference).await,
-        ([reference, "attachments", id], Method::Get) => attachments::download(req, &commune, reference, id),
-        ([reference, "calls"], Method::Post) => channels::call_log(req, &commune, reference).await,
-        ([reference, "scans"], Method::Post) => channels::paper_scan(req, &commune, reference).await,
+        (["contacts", "confirm"], Method::Post) => contacts::confirm(ctx),
+        (["similar"], Method::Get) => duplicates::similar(ctx).await,
+        (["figures"], Method::Get) => queue::figures(ctx),
+        (["export.csv"], Method::Get) => queue::csv(ctx),
+        (["counter"], Method::Post) => channels::counter_filing(ctx).await,
+        (["inbound-mail"], Method::Post) => channels::inbound_mail(ctx).await,
+        (["triage"], Method::Get) => channels::triage_list(ctx),
+        (["triage", id], Method::Post) => channels::triage_resolve(ctx, id).await,
+        (["overdue", "sweep"], Method::Post) => workflow::sweep_overdue(ctx).await,
+        (["outbox", "retry"], Method::Post) => http::outbox::retry(ctx).await,
+        (["retention", "purge"], Method::Post) => retention::purge(ctx),
+        (["reads"], Method::Get) => reads::list(ctx),
+        (["api-keys"], Method::Get) => api_keys::list(ctx),
+        (["api-keys"], Method::Post) => api_keys::create(ctx),
+        (["api-keys", id, "revoke"], Method::Post) => api_keys::revoke(ctx, id),
+        ([reference], Method::Get) => tracking::show(ctx, reference),
+        ([reference, "transitions"], Method::Post) => workflow::transition(ctx, reference).await,
+        ([reference, "assignment"], Method::Post) => workflow::assign(ctx, reference).await,
+        ([reference, "notes"], Method::Post) => workflow::note(ctx, reference).await,
+        ([reference, "messages"], Method::Post) => workflow::message(ctx, reference).await,
+        ([reference, "reopen"], Method::Post) => workflow::reopen(ctx, reference).await,
+        ([reference, "merge"], Method::Post) => duplicates::merge(ctx, reference).await,
+        ([reference, "follow"], Method::Post) => duplicates::follow(ctx, reference).await,
+        ([reference, "attachments"], Method::Post) => attachments::add(ctx, reference).await,
+        ([reference, "attachments", id], Method::Get) => attachments::download(ctx, reference, id),
+        ([reference, "calls"], Method::Post) => channels::call_log(ctx, reference).await,
+        ([reference, "scans"], Method::Post) => channels::paper_scan(ctx, reference).await,
         ([reference, "receipt"], Method::Get | Method::Post) => {
-            channels::receipt(req, &commune, reference).await
+            channels::receipt(ctx, reference).await
         }
         _ => Err(ApiError::NotFound),
     }

@@ -5,6 +5,10 @@
 //! `params`, never into the statement text.
 //!
 //! The sqlite interface runs one statement per call, so a migration is one statement.
+//!
+//! Rows are read by column name ([`Row::get`], [`FromRow`]): a column missing from the
+//! result, or holding a value of another type, is a [`RowError`] naming the column, never a
+//! panic nor a silently shifted value when a `SELECT` list changes.
 
 use anyhow::{anyhow, Context as _};
 pub use spin_sdk::sqlite3::{Connection, QueryResult, RowResult, Value};
@@ -156,7 +160,351 @@ pub fn first_text(result: &QueryResult) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A row of a [`QueryResult`], read by column name ([`rows`], [`first_row`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'r> {
+    columns: &'r [String],
+    values: &'r [Value],
+}
+
+/// Why a column of a row could not be read as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowError {
+    /// The statement's result has no column of that name.
+    #[error("the result has no column {column:?}")]
+    Missing {
+        /// The column asked for.
+        column: String,
+    },
+    /// The column holds another type of value (`NULL` included, when a value is required).
+    #[error("column {column:?} holds {found}, not {expected}")]
+    Type {
+        /// The column asked for.
+        column: String,
+        /// What the caller asked for (`integer`, `text`...).
+        expected: &'static str,
+        /// What the row holds.
+        found: &'static str,
+    },
+}
+
+/// A row that does not decode is the component's fault (its SQL and its code disagree): a 500,
+/// logged with the column's name, never the caller's.
+impl From<RowError> for crate::ApiError {
+    fn from(error: RowError) -> Self {
+        crate::ApiError::Internal(anyhow::Error::new(error))
+    }
+}
+
+/// A Rust type a column's value can be read as. `Option<T>` reads `NULL` as `None`.
+pub trait Column<'r>: Sized {
+    /// What the type expects, for [`RowError::Type`].
+    const EXPECTED: &'static str;
+    /// The value as this type; `None` when it is of another type.
+    fn decode(value: &'r Value) -> Option<Self>;
+}
+
+impl<'r> Row<'r> {
+    /// A row of `columns` (the result's column names) holding `values`, in the same order.
+    pub fn new(columns: &'r [String], values: &'r [Value]) -> Row<'r> {
+        Row { columns, values }
+    }
+
+    /// The value of `column` as `T`: [`RowError::Missing`] when the result has no such column,
+    /// [`RowError::Type`] when it holds another type.
+    pub fn get<T: Column<'r>>(&self, column: &str) -> Result<T, RowError> {
+        let value = self
+            .columns
+            .iter()
+            .position(|name| name == column)
+            .and_then(|index| self.values.get(index))
+            .ok_or_else(|| RowError::Missing {
+                column: column.to_owned(),
+            })?;
+        T::decode(value).ok_or_else(|| RowError::Type {
+            column: column.to_owned(),
+            expected: T::EXPECTED,
+            found: kind(value),
+        })
+    }
+}
+
+/// A type read from one row by column names.
+pub trait FromRow: Sized {
+    /// Reads the columns this type needs from `row`.
+    fn from_row(row: &Row<'_>) -> Result<Self, RowError>;
+}
+
+/// The rows of `result`, readable by column name.
+pub fn rows(result: &QueryResult) -> impl Iterator<Item = Row<'_>> {
+    result
+        .rows
+        .iter()
+        .map(|row| Row::new(&result.columns, &row.values))
+}
+
+/// The first row of `result`, if any.
+pub fn first_row(result: &QueryResult) -> Option<Row<'_>> {
+    rows(result).next()
+}
+
+/// `column` of the first row of `result` (a count, a flag), `None` when there is no row.
+pub fn first_value<'r, T: Column<'r>>(
+    result: &'r QueryResult,
+    column: &str,
+) -> Result<Option<T>, RowError> {
+    first_row(result).map(|row| row.get(column)).transpose()
+}
+
+/// Every row of `result` as `T`.
+pub fn decode_all<T: FromRow>(result: &QueryResult) -> Result<Vec<T>, RowError> {
+    rows(result).map(|row| T::from_row(&row)).collect()
+}
+
+/// The first row of `result` as `T`, `None` when there is none.
+pub fn decode_first<T: FromRow>(result: &QueryResult) -> Result<Option<T>, RowError> {
+    first_row(result).map(|row| T::from_row(&row)).transpose()
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Integer(_) => "an integer",
+        Value::Real(_) => "a real",
+        Value::Text(_) => "text",
+        Value::Blob(_) => "a blob",
+        Value::Null => "NULL",
+    }
+}
+
+impl<'r> Column<'r> for i64 {
+    const EXPECTED: &'static str = "an integer";
+    fn decode(value: &'r Value) -> Option<Self> {
+        match value {
+            Value::Integer(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+impl<'r> Column<'r> for bool {
+    const EXPECTED: &'static str = "a boolean (0 or 1)";
+    fn decode(value: &'r Value) -> Option<Self> {
+        match value {
+            Value::Integer(0) => Some(false),
+            Value::Integer(1) => Some(true),
+            _ => None,
+        }
+    }
+}
+
+impl<'r> Column<'r> for f64 {
+    const EXPECTED: &'static str = "a number";
+    // SQLite hands back a whole number stored without REAL affinity (a computed distance, a
+    // coordinate typed as an integer) as an integer: it is still the number asked for.
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "coordinates and sums are far below 2^53"
+    )]
+    fn decode(value: &'r Value) -> Option<Self> {
+        match value {
+            Value::Real(f) => Some(*f),
+            Value::Integer(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+
+impl<'r> Column<'r> for &'r str {
+    const EXPECTED: &'static str = "text";
+    fn decode(value: &'r Value) -> Option<Self> {
+        match value {
+            Value::Text(text) => Some(text.as_str()),
+            _ => None,
+        }
+    }
+}
+
+impl<'r> Column<'r> for String {
+    const EXPECTED: &'static str = "text";
+    fn decode(value: &'r Value) -> Option<Self> {
+        <&str>::decode(value).map(str::to_owned)
+    }
+}
+
+impl<'r> Column<'r> for &'r [u8] {
+    const EXPECTED: &'static str = "a blob";
+    fn decode(value: &'r Value) -> Option<Self> {
+        match value {
+            Value::Blob(bytes) => Some(bytes.as_slice()),
+            _ => None,
+        }
+    }
+}
+
+impl<'r> Column<'r> for Vec<u8> {
+    const EXPECTED: &'static str = "a blob";
+    fn decode(value: &'r Value) -> Option<Self> {
+        <&[u8]>::decode(value).map(<[u8]>::to_vec)
+    }
+}
+
+impl<'r, T: Column<'r>> Column<'r> for Option<T> {
+    const EXPECTED: &'static str = T::EXPECTED;
+    fn decode(value: &'r Value) -> Option<Self> {
+        match value {
+            Value::Null => Some(None),
+            other => T::decode(other).map(Some),
+        }
+    }
+}
+
 /// A text parameter.
 pub fn text(value: impl Into<String>) -> Value {
     Value::Text(value.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns() -> Vec<String> {
+        ["id", "count", "note", "lat", "photo", "open"]
+            .map(str::to_owned)
+            .to_vec()
+    }
+
+    fn values() -> Vec<Value> {
+        vec![
+            Value::Text("r1".into()),
+            Value::Integer(3),
+            Value::Null,
+            Value::Real(45.5),
+            Value::Blob(vec![1, 2]),
+            Value::Integer(1),
+        ]
+    }
+
+    #[test]
+    fn columns_are_read_by_name_whatever_their_position() {
+        let (columns, values) = (columns(), values());
+        let row = Row::new(&columns, &values);
+        assert_eq!(row.get::<i64>("count"), Ok(3));
+        assert_eq!(row.get::<&str>("id"), Ok("r1"));
+        assert_eq!(row.get::<String>("id"), Ok("r1".to_owned()));
+        assert_eq!(row.get::<f64>("lat"), Ok(45.5));
+        assert_eq!(row.get::<f64>("count"), Ok(3.0));
+        assert_eq!(row.get::<&[u8]>("photo"), Ok(&[1u8, 2][..]));
+        assert_eq!(row.get::<bool>("open"), Ok(true));
+    }
+
+    #[test]
+    fn a_missing_column_is_an_error_naming_it() {
+        let (columns, values) = (columns(), values());
+        let error = Row::new(&columns, &values).get::<i64>("cuont");
+        assert_eq!(
+            error,
+            Err(RowError::Missing {
+                column: "cuont".into()
+            })
+        );
+        let message = error.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("\"cuont\""), "{message}");
+    }
+
+    #[test]
+    fn a_mistyped_column_is_an_error_naming_it_and_both_types() {
+        let (columns, values) = (columns(), values());
+        let row = Row::new(&columns, &values);
+        let error = row.get::<i64>("id");
+        assert_eq!(
+            error,
+            Err(RowError::Type {
+                column: "id".into(),
+                expected: "an integer",
+                found: "text"
+            })
+        );
+        let message = error.err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(message, "column \"id\" holds text, not an integer");
+        assert!(matches!(
+            row.get::<bool>("count"),
+            Err(RowError::Type { .. })
+        ));
+    }
+
+    #[test]
+    fn null_is_none_for_an_optional_column_and_an_error_for_a_required_one() {
+        let (columns, values) = (columns(), values());
+        let row = Row::new(&columns, &values);
+        assert_eq!(row.get::<Option<&str>>("note"), Ok(None));
+        assert_eq!(row.get::<Option<&str>>("id"), Ok(Some("r1")));
+        assert_eq!(
+            row.get::<&str>("note"),
+            Err(RowError::Type {
+                column: "note".into(),
+                expected: "text",
+                found: "NULL"
+            })
+        );
+    }
+
+    #[test]
+    fn a_row_that_does_not_decode_is_a_server_fault_not_the_callers() {
+        let error = crate::ApiError::from(RowError::Missing { column: "n".into() });
+        assert_eq!(error.status(), 500);
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct Counted {
+        id: String,
+        count: i64,
+    }
+
+    impl FromRow for Counted {
+        fn from_row(row: &Row<'_>) -> Result<Self, RowError> {
+            Ok(Counted {
+                id: row.get("id")?,
+                count: row.get("count")?,
+            })
+        }
+    }
+
+    #[test]
+    fn from_row_decodes_every_row_or_names_the_first_bad_column() {
+        let result = QueryResult {
+            columns: vec!["count".into(), "id".into()],
+            rows: vec![
+                RowResult {
+                    values: vec![Value::Integer(1), Value::Text("a".into())],
+                },
+                RowResult {
+                    values: vec![Value::Integer(2), Value::Text("b".into())],
+                },
+            ],
+        };
+        let all = decode_all::<Counted>(&result);
+        assert_eq!(
+            all,
+            Ok(vec![
+                Counted {
+                    id: "a".into(),
+                    count: 1
+                },
+                Counted {
+                    id: "b".into(),
+                    count: 2
+                }
+            ])
+        );
+        let bad = QueryResult {
+            columns: vec!["count".into(), "id".into()],
+            rows: vec![RowResult {
+                values: vec![Value::Text("x".into()), Value::Text("a".into())],
+            }],
+        };
+        assert!(matches!(
+            decode_first::<Counted>(&bad),
+            Err(RowError::Type { column, .. }) if column == "count"
+        ));
+    }
 }

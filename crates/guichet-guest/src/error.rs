@@ -113,6 +113,15 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+impl From<FieldError> for ApiError {
+    /// A 400 about that one problem.
+    fn from(error: FieldError) -> Self {
+        Self::BadRequest {
+            errors: vec![error],
+        }
+    }
+}
+
 impl ApiError {
     /// A 400 about a single field.
     pub fn field(

@@ -4,6 +4,9 @@
 //!
 //! - [`http_entry!`]: a component's `wasi:http/incoming-handler` export, in one line.
 //! - [`commune`]: the [`Commune`] domain type and the commune a deployment serves.
+//! - [`context`]: one request's context ([`context::Ctx`]: database, commune and public
+//!   origin, client address, caller), built once per request and passed to the handlers; the
+//!   commune of a host name cached the same way in every component.
 //! - [`error`]: [`ApiError`], the one place where failures become HTTP statuses and JSON bodies
 //!   (`{"errors":[{"field":..,"code":..,"message":..}]}`).
 //! - [`body`]: reading JSON request bodies with a size limit.
@@ -16,7 +19,8 @@
 //! - [`routing`]: path segments and method checks (routing uses the URI path, never
 //!   `spin-path-info`, so that it does not depend on how a route was matched).
 //! - [`db`]: opening a component's own SQLite database (WAL, `synchronous=NORMAL`), numbered
-//!   migrations and transactions, always with parameterised SQL.
+//!   migrations and transactions, always with parameterised SQL; rows read by column name
+//!   ([`db::Row`], [`db::FromRow`]).
 //! - [`health`]: the `GET …/health` answer every component gives.
 //! - [`event`]: the kinds of events, their stored form and the rules on their values.
 //! - [`open311`]: Open311 GeoReport v2 error bodies (JSON or XML).
@@ -33,7 +37,14 @@
 //! - [`text`]: the one rule for typed text (one-line names, multi-line free text; no control
 //!   characters nor bidirectional overrides).
 //! - [`limits`]: rate limits counted atomically in a component's SQLite database.
+//! - [`codes`]: service and department codes and roles ([`codes::ServiceCode`],
+//!   [`codes::DepartmentCode`], [`codes::Role`]).
+//! - [`dates`]: calendar dates, RFC 3339 / W3C instants and stored UTC times.
+//! - [`email`]: the one e-mail address rule ([`email::EmailAddress`], code `invalid_email`).
+//! - [`contact`]: how a citizen asked to be told ([`contact::Contact`]: e-mail or SMS).
 //! - [`phone`]: phone numbers to send SMS to (E.164, country) and where SMS may go.
+//! - [`caller`] (feature `tokens`): who is calling (anonymous, citizen, staff with roles and
+//!   departments), from the bearer token.
 //! - [`tokens`] (feature `tokens`): bindings to the composed token verifier and
 //!   [`tokens::bearer_claims`].
 //!
@@ -41,11 +52,18 @@
 //! guichet-guest` runs natively; host calls only happen when a component runs under Spin.
 
 pub mod body;
+#[cfg(feature = "tokens")]
+pub mod caller;
 pub mod catalog_contract;
 pub mod client;
 pub mod clients;
+pub mod codes;
 pub mod commune;
+pub mod contact;
+pub mod context;
+pub mod dates;
 pub mod db;
+pub mod email;
 mod entry;
 pub mod error;
 pub mod event;

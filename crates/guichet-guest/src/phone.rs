@@ -14,8 +14,20 @@
 //! the overseas départements and collectivités that share its calling plan or have their own
 //! French operators). A paid SMS sent in the commune's name to a premium number abroad costs
 //! the commune; refusing other countries stops that abuse.
+//!
+//! This is the one phone rule: filing (contact and form phone questions), Open311 `phone`,
+//! following a request, counter filing, identity's profile and notifications' SMS all parse
+//! with it and keep the E.164 form. A refused number has one code, [`INVALID_PHONE`]; a number
+//! SMS may not go to, [`COUNTRY_NOT_ALLOWED`].
 
 use std::fmt;
+
+use crate::FieldError;
+
+/// The code of every refused phone number.
+pub const INVALID_PHONE: &str = "invalid_phone";
+/// The code of a number outside the countries SMS may go to.
+pub const COUNTRY_NOT_ALLOWED: &str = "country_not_allowed";
 
 /// Where SMS may go when `sms_allowed_countries` is not set.
 pub const DEFAULT_SMS_COUNTRIES: &str = "FR,GP,MQ,GF,RE,YT,PM,BL,MF";
@@ -61,11 +73,30 @@ pub struct PhoneNumber {
     countries: &'static [&'static str],
 }
 
+/// Why a text is not a phone number: other characters, fewer than 8 or more than 15 digits,
+/// no `+`/`00` and not a 10-digit French number, or a French number that is not 9 digits
+/// after `+33`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "must be a phone number: +, the country code and the number, or a French number \
+     (06 12 34 56 78)"
+)]
+pub struct PhoneError;
+
+impl PhoneError {
+    /// The refusal as a field error at `field`, with the one code [`INVALID_PHONE`].
+    pub fn at(self, field: impl Into<String>) -> FieldError {
+        FieldError::new(field, INVALID_PHONE, self.to_string())
+    }
+}
+
 impl PhoneNumber {
-    /// The number `text` (see the module documentation), `None` when it is not one: other
-    /// characters, fewer than 8 or more than 15 digits, or a French number that is not
-    /// 9 digits after `+33`.
-    pub fn parse(text: &str) -> Option<PhoneNumber> {
+    /// The number `text` (see the module documentation and [`PhoneError`]).
+    pub fn parse(text: &str) -> Result<PhoneNumber, PhoneError> {
+        Self::read(text).ok_or(PhoneError)
+    }
+
+    fn read(text: &str) -> Option<PhoneNumber> {
         let text = text.trim();
         if text.len() > 32 {
             return None;
@@ -121,6 +152,14 @@ impl PhoneNumber {
     }
 }
 
+impl TryFrom<&str> for PhoneNumber {
+    type Error = PhoneError;
+
+    fn try_from(text: &str) -> Result<Self, PhoneError> {
+        PhoneNumber::parse(text)
+    }
+}
+
 impl fmt::Display for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.e164)
@@ -159,6 +198,16 @@ impl SmsCountries {
         SmsCountries::parse(&spin_sdk::variables::get(SMS_COUNTRIES_VARIABLE).unwrap_or_default())
     }
 
+    /// The refusal, at `field`, of a number SMS may not go to (code [`COUNTRY_NOT_ALLOWED`]).
+    pub fn refusal(field: impl Into<String>) -> FieldError {
+        FieldError::new(
+            field,
+            COUNTRY_NOT_ALLOWED,
+            "the town hall does not send SMS to this country: give another number or an \
+             e-mail address",
+        )
+    }
+
     /// Whether an SMS may go to `number`.
     pub fn allow(&self, number: &PhoneNumber) -> bool {
         self.any
@@ -173,7 +222,7 @@ mod tests {
     use super::*;
 
     fn e164(text: &str) -> Option<String> {
-        PhoneNumber::parse(text).map(|n| n.e164().to_owned())
+        PhoneNumber::parse(text).ok().map(|n| n.e164().to_owned())
     }
 
     #[test]
@@ -188,6 +237,15 @@ mod tests {
         assert_eq!(e164("0033 6 12 34 56 78").as_deref(), Some("+33612345678"));
         assert_eq!(e164("+41 79 123 45 67").as_deref(), Some("+41791234567"));
         assert_eq!(e164("+1 (900) 555-0199").as_deref(), Some("+19005550199"));
+        assert_eq!(e164(" 01-23-45-67-89 ").as_deref(), Some("+33123456789"));
+        assert_eq!(e164("+590 690 12 34 56").as_deref(), Some("+590690123456"));
+    }
+
+    #[test]
+    fn every_refusal_has_the_one_code() {
+        let error = PhoneNumber::try_from("call me").expect_err("refused").at("phone");
+        assert_eq!((error.field.as_deref(), error.code.as_str()), (Some("phone"), INVALID_PHONE));
+        assert_eq!(SmsCountries::refusal("to").code, COUNTRY_NOT_ALLOWED);
     }
 
     #[test]
@@ -204,6 +262,9 @@ mod tests {
             "+1234567890123456",
             "06 12 34 56 78\nBcc",
             "-0612345678",
+            "06 12 34 56 7",
+            "+33 6 12 34 56 78 ext 2",
+            "(01) 23 45 67 89 00",
         ] {
             assert_eq!(e164(bad), None, "{bad:?}");
         }
@@ -211,7 +272,7 @@ mod tests {
 
     #[test]
     fn countries_come_from_the_calling_code_longest_prefix_first() {
-        let countries = |t: &str| PhoneNumber::parse(t).map(|n| n.countries().to_vec());
+        let countries = |t: &str| PhoneNumber::parse(t).ok().map(|n| n.countries().to_vec());
         assert_eq!(countries("+33612345678"), Some(vec!["FR"]));
         assert_eq!(countries("+262692123456"), Some(vec!["RE"]));
         assert_eq!(countries("+262639123456"), Some(vec!["YT"]));

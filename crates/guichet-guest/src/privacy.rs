@@ -23,6 +23,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use spin_sdk::http::Request;
 
+use crate::email::EmailAddress;
 use crate::{body, clients, ApiError, Commune, FieldError};
 
 /// Path of the export endpoint in every component that keeps personal data.
@@ -31,7 +32,6 @@ pub const EXPORT_PATH: &str = "/internal/privacy/export";
 pub const ERASE_PATH: &str = "/internal/privacy/erase";
 
 const MAX_ACCOUNT_ID_LEN: usize = 128;
-const MAX_EMAIL_LEN: usize = 254;
 
 /// Whose personal data is asked for: an account of a commune, and the e-mail address it has
 /// (records sent before an address was linked to the account are found by the address).
@@ -70,15 +70,14 @@ impl Subject {
                 "account_id must be 1 to 128 characters without spaces or control characters",
             ));
         }
-        if let Some(email) = &email {
-            if !is_plain(email, MAX_EMAIL_LEN) || !email.contains('@') {
-                errors.push(FieldError::new(
-                    "email",
-                    "invalid",
-                    "email must be an e-mail address of at most 254 characters",
-                ));
-            }
-        }
+        // The one e-mail rule: the address is matched against what the other components
+        // accepted and normalised with it.
+        let email = email
+            .map(|email| EmailAddress::parse(&email).map(|a| a.to_string()))
+            .transpose()
+            .map_err(|error| errors.push(error.at("email")))
+            .ok()
+            .flatten();
         match commune {
             Some(commune) if errors.is_empty() => Ok(Self {
                 commune,
@@ -278,7 +277,7 @@ mod tests {
             [
                 pair("commune", "invalid"),
                 pair("account_id", "invalid"),
-                pair("email", "invalid")
+                pair("email", "invalid_email")
             ]
         );
         let long = "a".repeat(129);

@@ -370,8 +370,8 @@ pub struct Transition {
     pub roles: Vec<String>,
 }
 
-/// The roles a transition may name.
-pub const ROLES: &[&str] = &["citizen", "agent", "supervisor", "admin"];
+/// The roles a transition may name: every role ([`crate::codes::Role`]).
+pub use crate::codes::ROLES;
 
 /// Where a service stands in the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -44,7 +44,7 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(20),
             body_min_rate: 500,
             // The largest legitimate body is a filing with five 5 MiB attachments in base64
-            // (30 MiB, components/requests/src/attachments.rs), with room to spare.
+            // (30 MiB, components/requests/src/http/attachments.rs), with room to spare.
             max_body_bytes: 40 << 20,
             max_connections: 256,
             max_instances: 512,

@@ -259,7 +259,7 @@ struct NewProvider {
 }
 
 /// `POST /api/identity/oidc-providers`.
-pub async fn create(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub async fn create(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     auth::caller(req, ctx)?.require("admin")?;
     let form: NewProvider = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &NEW_PROVIDER)?;
     let provider = checked(form)?;
@@ -269,7 +269,7 @@ pub async fn create(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     // What the provider answered (status, body, address) stays in the log: the answer must not
     // turn this route into a way to read internal services.
     let document = discovery::fetch(&provider.issuer).await.map_err(|error| {
-        eprintln!("identity: discovery of a new oidc provider of {} failed: {error:#}", ctx.commune);
+        eprintln!("identity: discovery of a new oidc provider of {} failed: {error:#}", ctx.commune());
         ApiError::field(
             "issuer",
             "discovery_failed",
@@ -292,11 +292,11 @@ pub async fn create(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
     }
-    let created = db::transaction(&ctx.conn, |conn| insert(conn, &ctx.commune, &provider))?;
+    let created = db::transaction(ctx.conn(), |conn| insert(conn, ctx.commune(), &provider))?;
     let provider = created.map_err(|field| {
         ApiError::conflict(field, "taken", format!("a provider with this {field} is already configured"))
     })?;
-    Ok(response::json(201, &provider.view(&ctx.origin)))
+    Ok(response::json(201, &provider.view(ctx.public_origin())))
 }
 
 /// Every field error of the request at once, or the provider it describes.
@@ -421,27 +421,27 @@ fn insert(conn: &Connection, commune: &Commune, provider: &Provider) -> anyhow::
 }
 
 /// `GET /api/identity/oidc-providers`.
-pub fn list(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn list(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     auth::caller(req, ctx)?.require("admin")?;
-    let providers: Vec<Json> = load_all(&ctx.conn, &ctx.commune)?
+    let providers: Vec<Json> = load_all(ctx.conn(), ctx.commune())?
         .iter()
-        .map(|p| p.view(&ctx.origin))
+        .map(|p| p.view(ctx.public_origin()))
         .collect();
     Ok(response::json(200, &json!({ "providers": providers })))
 }
 
 /// `GET /api/identity/oidc-providers/{id}`.
-pub fn show(req: &Request, ctx: &Ctx, id: &str) -> Result<Response, ApiError> {
+pub fn show(req: &Request, ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
     auth::caller(req, ctx)?.require("admin")?;
-    let provider = load(&ctx.conn, &ctx.commune, id)?.ok_or(ApiError::NotFound)?;
-    Ok(response::json(200, &provider.view(&ctx.origin)))
+    let provider = load(ctx.conn(), ctx.commune(), id)?.ok_or(ApiError::NotFound)?;
+    Ok(response::json(200, &provider.view(ctx.public_origin())))
 }
 
 /// `DELETE /api/identity/oidc-providers/{id}`: the provider and its sign-ins in progress.
-pub fn delete(req: &Request, ctx: &Ctx, id: &str) -> Result<Response, ApiError> {
+pub fn delete(req: &Request, ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
     auth::caller(req, ctx)?.require("admin")?;
-    let found = db::transaction(&ctx.conn, |conn| {
-        let params = [db::text(ctx.commune.as_str()), db::text(id)];
+    let found = db::transaction(ctx.conn(), |conn| {
+        let params = [db::text(ctx.commune().as_str()), db::text(id)];
         let rows = db::query(conn, "SELECT 1 FROM oidc_providers WHERE commune = ? AND id = ?", &params)?;
         if rows.rows.is_empty() {
             return Ok(false);
@@ -480,8 +480,8 @@ pub fn offered(conn: &Connection, commune: &Commune) -> anyhow::Result<Vec<Offer
 }
 
 /// `GET /api/identity/oidc-providers/public`: what the sign-in page offers.
-pub fn public_list(ctx: &Ctx) -> Result<Response, ApiError> {
-    let providers: Vec<Json> = offered(&ctx.conn, &ctx.commune)?
+pub fn public_list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let providers: Vec<Json> = offered(ctx.conn(), ctx.commune())?
         .iter()
         .map(|p| json!({ "id": p.id.as_str(), "name": p.name, "start_url": p.start_path() }))
         .collect();

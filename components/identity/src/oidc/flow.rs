@@ -39,7 +39,7 @@ const STARTS_PER_CLIENT: Limit = Limit { scope: "oidc-start", max: 30, window: 6
 const MAX_CODE: usize = 2048;
 
 /// `GET /account/oidc/{provider}/start`.
-pub async fn start(req: &Request, ctx: &Ctx, provider: &str) -> Response {
+pub async fn start(req: &Request, ctx: &Ctx<'_>, provider: &str) -> Response {
     let lang = Lang::asked(req).unwrap_or(Lang::Fr);
     match begin(req, ctx, provider, lang).await {
         Ok(response) => response,
@@ -50,19 +50,19 @@ pub async fn start(req: &Request, ctx: &Ctx, provider: &str) -> Response {
     }
 }
 
-async fn begin(req: &Request, ctx: &Ctx, id: &str, lang: Lang) -> Result<Response, Problem> {
-    let throttle = Throttle::open(&ctx.commune)?;
-    throttle.check(STARTS_PER_CLIENT, &ctx.client)?;
-    let provider = config::load(&ctx.conn, &ctx.commune, id)?.ok_or(Problem::UnknownProvider)?;
-    throttle.hit(STARTS_PER_CLIENT, &ctx.client)?;
+async fn begin(req: &Request, ctx: &Ctx<'_>, id: &str, lang: Lang) -> Result<Response, Problem> {
+    let throttle = Throttle::open(ctx.commune())?;
+    throttle.check(STARTS_PER_CLIENT, ctx.client_key())?;
+    let provider = config::load(ctx.conn(), ctx.commune(), id)?.ok_or(Problem::UnknownProvider)?;
+    throttle.hit(STARTS_PER_CLIENT, ctx.client_key())?;
     let document = discovered(ctx, &provider).await?;
     if !document.supports_s256() {
-        eprintln!("identity: oidc provider {id} of {} no longer offers PKCE S256", ctx.commune);
+        eprintln!("identity: oidc provider {id} of {} no longer offers PKCE S256", ctx.commune());
         return Err(Problem::Unavailable);
     }
     let signed_in = sessions::current(req, ctx)?.and_then(|s| s.account_id);
-    let redirect_uri = format!("{}{CALLBACK_PATH}", ctx.origin);
-    let started = pending::start(&ctx.conn, &ctx.commune, id, signed_in.as_deref(), &redirect_uri, lang.code())?;
+    let redirect_uri = format!("{}{CALLBACK_PATH}", ctx.public_origin());
+    let started = pending::start(ctx.conn(), ctx.commune(), id, signed_in.as_deref(), &redirect_uri, lang.code())?;
     let mut url = document.authorization_endpoint.clone();
     {
         let mut query = url.query_pairs_mut();
@@ -86,10 +86,10 @@ async fn begin(req: &Request, ctx: &Ctx, id: &str, lang: Lang) -> Result<Respons
 }
 
 /// `GET /account/oidc/callback`.
-pub async fn callback(req: &Request, ctx: &Ctx) -> Response {
+pub async fn callback(req: &Request, ctx: &Ctx<'_>) -> Response {
     let query = Query::of(req);
     let state = query.get("state").unwrap_or_default();
-    let pending = match pending::take(&ctx.conn, &ctx.commune, req, state) {
+    let pending = match pending::take(ctx.conn(), ctx.commune(), req, state) {
         Ok(Ok(pending)) => pending,
         Ok(Err(stale)) => {
             log(ctx, "?", &Problem::Failed, Some(&stale.to_string()));
@@ -119,13 +119,13 @@ fn plain(problem: impl Into<Problem>) -> Refusal {
     (problem.into(), None)
 }
 
-async fn finish(req: &Request, ctx: &Ctx, query: &Query, pending: Pending) -> Result<Response, Refusal> {
+async fn finish(req: &Request, ctx: &Ctx<'_>, query: &Query, pending: Pending) -> Result<Response, Refusal> {
     if let Some(error) = query.get("error") {
         let error: String = error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
         let problem = if error == "access_denied" { Problem::Cancelled } else { Problem::Failed };
         return Err((problem, Some(format!("provider_error {error}"))));
     }
-    let provider = config::load(&ctx.conn, &ctx.commune, &pending.provider)
+    let provider = config::load(ctx.conn(), ctx.commune(), &pending.provider)
         .map_err(plain)?
         .ok_or_else(|| refused("provider_removed"))?;
     let document = discovered(ctx, &provider).await.map_err(plain)?;
@@ -170,7 +170,7 @@ async fn finish(req: &Request, ctx: &Ctx, query: &Query, pending: Pending) -> Re
         }
         other => other.as_deref(),
     };
-    let account = link::resolve(&ctx.conn, &ctx.commune, provider.issuer.as_str(), &identity, signed_in, &pending.language)
+    let account = link::resolve(ctx.conn(), ctx.commune(), provider.issuer.as_str(), &identity, signed_in, &pending.language)
         .map_err(plain)?
         .map_err(|not| (Problem::NotLinked(not), None))?;
     let cookie = sessions::start(req, ctx, &account).map_err(plain)?;
@@ -225,9 +225,9 @@ async fn exchange(provider: &Provider, document: &Document, code: &str, pending:
 }
 
 /// The provider's discovery document, or 502 (logged).
-async fn discovered(ctx: &Ctx, provider: &Provider) -> Result<Document, Problem> {
+async fn discovered(ctx: &Ctx<'_>, provider: &Provider) -> Result<Document, Problem> {
     discovery::fetch(&provider.issuer).await.map_err(|error| {
-        eprintln!("identity: oidc provider {} of {}: {error:#}", provider.id.as_str(), ctx.commune);
+        eprintln!("identity: oidc provider {} of {}: {error:#}", provider.id.as_str(), ctx.commune());
         Problem::Unavailable
     })
 }
@@ -245,14 +245,14 @@ fn see_other(location: &str, cookie: &str) -> Response {
 
 /// One line per refused sign-in: commune, provider and reason codes; never a token, a code
 /// or personal data.
-fn log(ctx: &Ctx, provider: &str, problem: &Problem, reason: Option<&str>) {
+fn log(ctx: &Ctx<'_>, provider: &str, problem: &Problem, reason: Option<&str>) {
     if matches!(problem, Problem::Internal(_)) {
         return; // logged in full by the page
     }
     let provider: String = provider.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect();
     eprintln!(
         "identity: oidc sign-in refused (commune {}, provider {provider}): {problem:?}{}",
-        ctx.commune,
+        ctx.commune(),
         reason.map(|r| format!(" ({r})")).unwrap_or_default()
     );
 }

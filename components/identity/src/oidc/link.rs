@@ -21,7 +21,7 @@ use guichet_guest::Commune;
 use super::config::{Offered, ProviderId};
 use super::id_token::Identity;
 use crate::accounts::{self, MAX_NAME};
-use crate::email::Email;
+use guichet_guest::email::EmailAddress;
 
 /// Why an identity signs in to no account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +72,7 @@ pub fn resolve(
             return Ok(Ok(account.to_owned()));
         }
         // Verified first: whether an address has an account is only said to its owner.
-        let email = identity.email.as_deref().and_then(|e| Email::parse(e).ok());
+        let email = identity.email.as_deref().and_then(|e| EmailAddress::parse(e).ok());
         let (Some(email), true) = (email, identity.email_verified) else {
             return Ok(Err(NotLinked::NoVerifiedEmail));
         };

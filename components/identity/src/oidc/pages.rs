@@ -118,14 +118,14 @@ fn words(problem: &Problem, lang: Lang) -> (u16, Words) {
 }
 
 /// The page of `problem`, in `lang`.
-pub fn problem(ctx: &Ctx, lang: Lang, path: &str, problem: Problem) -> Response {
+pub fn problem(ctx: &Ctx<'_>, lang: Lang, path: &str, problem: Problem) -> Response {
     if let Problem::Internal(error) = &problem {
         eprintln!("internal error: {error:#}");
     }
     let site = Site { lang, asked: lang != Lang::Fr };
     let (status, words) = words(&problem, lang);
     let body = format!("{}{}", html::paragraph(words.text), html::link(&site.href(words.next.0), words.next.1));
-    let commune = crate::accounts::commune_name(&ctx.conn, &ctx.commune);
+    let commune = crate::accounts::commune_name(ctx.conn(), ctx.commune());
     let mut response = guichet_guest::response::html(status, html::document(site, &commune, path, words.title, &body));
     if let Problem::TooMany(retry_after) = problem {
         response.set_header("retry-after", retry_after.to_string());

@@ -50,20 +50,20 @@ struct ErasureRequest {
 /// `{"status":"erased","components":[{"component","erased":{kind:n},"kept":[{"record","count","legal_basis"}]}]}`
 /// (identity first). 400 `password` `required`/`wrong_password`; 404 already erased; 429 too
 /// many wrong passwords; 502 a component did not answer (nothing marked erased).
-pub async fn respond(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub async fn respond(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = crate::auth::caller(req, ctx)?;
-    let account = accounts::by_id(&ctx.conn, &ctx.commune, &caller.account)?
+    let account = accounts::by_id(ctx.conn(), ctx.commune(), &caller.account)?
         .filter(|a| a.status != "erased")
         .ok_or(ApiError::NotFound)?;
     let form: ErasureRequest = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &REQUEST)?;
     reauthenticate(ctx, &account, form.password.as_deref())?;
-    let (parts, failed) = components::erase_all(&subject(&ctx.commune, &account.id, Some(&account.email))).await;
+    let (parts, failed) = components::erase_all(&subject(ctx.commune(), &account.id, Some(&account.email))).await;
     let others: Vec<Json> = parts.iter().map(|p| p.erasure.public(&p.component)).collect();
     if !failed.is_empty() {
         return Ok(unavailable(&failed, "erase", others));
     }
-    let identity = erase_identity(&ctx.conn, &ctx.commune, &account)?;
-    eprintln!("identity: account {} of {} erased at its owner's request", account.id, ctx.commune);
+    let identity = erase_identity(ctx.conn(), ctx.commune(), &account)?;
+    eprintln!("identity: account {} of {} erased at its owner's request", account.id, ctx.commune());
     let mut all = vec![identity.public(COMPONENT)];
     all.extend(others);
     Ok(response::json(200, &json!({"status": "erased", "components": all})))
@@ -71,15 +71,15 @@ pub async fn respond(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
 
 /// Checks the password of an account that has one, under the sign-in rate limit of this
 /// account and client.
-fn reauthenticate(ctx: &Ctx, account: &Account, given: Option<&str>) -> Result<(), ApiError> {
+fn reauthenticate(ctx: &Ctx<'_>, account: &Account, given: Option<&str>) -> Result<(), ApiError> {
     let Some(stored) = account.password_hash.as_deref() else {
         return Ok(());
     };
     let Some(given) = given else {
         return Err(ApiError::field("password", "required", "confirm with your password"));
     };
-    let throttle = Throttle::open(&ctx.commune)?;
-    let pair = format!("{}\n{}", account.email, ctx.client);
+    let throttle = Throttle::open(ctx.commune())?;
+    let pair = format!("{}\n{}", account.email, ctx.client_key());
     // Counted before the hash, given back when the password is right.
     let _attempt = throttle.admit(&account.email, &[(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, pair.as_str())])?;
     if given.chars().count() > password::MAX_CHARS || !password::verify(given, stored)? {

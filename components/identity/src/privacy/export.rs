@@ -26,12 +26,12 @@ const TIME: &str = "'%Y-%m-%dT%H:%M:%SZ'";
 /// `GET /api/identity/me/export` → 200 the file (`Content-Disposition: attachment`,
 /// `Cache-Control: no-store`) `{"format","commune","account_id","generated_at","components":{..}}`;
 /// 404 for an erased account; 502 when a component does not answer.
-pub async fn respond(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub async fn respond(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = auth::caller(req, ctx)?;
-    let account = profile::view(&ctx.conn, &ctx.commune, &caller.account)?.ok_or(ApiError::NotFound)?;
+    let account = profile::view(ctx.conn(), ctx.commune(), &caller.account)?.ok_or(ApiError::NotFound)?;
     let email = account["email"].as_str().map(str::to_owned);
-    let identity = identity_records(&ctx.conn, &ctx.commune, &caller.account, account)?;
-    let (parts, failed) = components::export_all(&subject(&ctx.commune, &caller.account, email.as_deref())).await;
+    let identity = identity_records(ctx.conn(), ctx.commune(), &caller.account, account)?;
+    let (parts, failed) = components::export_all(&subject(ctx.commune(), &caller.account, email.as_deref())).await;
     if !failed.is_empty() {
         let received = parts.iter().map(|p| json!({"component": p.component})).collect();
         return Ok(unavailable(&failed, "export", received));
@@ -41,12 +41,12 @@ pub async fn respond(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     for part in parts {
         all.insert(part.component, Json::Object(part.records));
     }
-    let generated_at = db::query(&ctx.conn, &format!("SELECT {}", db::NOW_RFC3339), &[])
+    let generated_at = db::query(ctx.conn(), &format!("SELECT {}", db::NOW_RFC3339), &[])
         .ok()
         .and_then(|r| db::first_text(&r));
     let file = json!({
         "format": FORMAT,
-        "commune": ctx.commune.as_str(),
+        "commune": ctx.commune().as_str(),
         "account_id": caller.account,
         "generated_at": generated_at,
         "components": all,
@@ -54,7 +54,7 @@ pub async fn respond(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let mut response = guichet_guest::response::json(200, &file);
     response.set_header(
         "content-disposition",
-        format!("attachment; filename=\"personal-data-{}.json\"", ctx.commune.as_str()),
+        format!("attachment; filename=\"personal-data-{}.json\"", ctx.commune().as_str()),
     );
     Ok(response)
 }

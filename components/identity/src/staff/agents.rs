@@ -74,19 +74,19 @@ fn is_staff(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Resu
 }
 
 /// `GET /api/identity/agents` (admin): `{"agents":[record]}`, disabled accounts included.
-pub fn list(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn list(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     admin(req, ctx)?;
     let rows = db::query(
-        &ctx.conn,
+        ctx.conn(),
         &format!(
             "SELECT a.id FROM accounts a WHERE a.commune = ? AND a.status != 'erased' AND {IS_STAFF} \
              ORDER BY lower(a.family_name), lower(a.given_name), a.email"
         ),
-        &[db::text(ctx.commune.as_str())],
+        &[db::text(ctx.commune().as_str())],
     )?;
     let mut agents = Vec::new();
     for id in rows.rows.iter().filter_map(|r| r.get::<&str>(0)) {
-        if let Some(agent) = record(&ctx.conn, &ctx.commune, id)? {
+        if let Some(agent) = record(ctx.conn(), ctx.commune(), id)? {
             agents.push(agent);
         }
     }
@@ -94,12 +94,12 @@ pub fn list(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/identity/agents/{account}` (admin): the staff record; 404 unless staff.
-pub fn show(req: &Request, ctx: &Ctx, account: &str) -> Result<Response, ApiError> {
+pub fn show(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
     admin(req, ctx)?;
-    if !is_staff(&ctx.conn, &ctx.commune, account)? {
+    if !is_staff(ctx.conn(), ctx.commune(), account)? {
         return Err(ApiError::NotFound);
     }
-    let agent = record(&ctx.conn, &ctx.commune, account)?.ok_or(ApiError::NotFound)?;
+    let agent = record(ctx.conn(), ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
     Ok(response::json(200, &agent))
 }
 
@@ -119,7 +119,7 @@ struct Assignment {
 /// the account's staff roles and departments → 200 the new record (effective from the
 /// account's next token). 400: an agent without department, departments without a role,
 /// unknown departments; 404: not staff of this commune; 409 `last_admin`.
-pub fn update(req: &Request, ctx: &Ctx, account: &str) -> Result<Response, ApiError> {
+pub fn update(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
     admin(req, ctx)?;
     let form: Assignment = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &ASSIGNMENT)?;
     let mut roles: Vec<&str> = Vec::new();
@@ -129,7 +129,7 @@ pub fn update(req: &Request, ctx: &Ctx, account: &str) -> Result<Response, ApiEr
         }
     }
     let mut errors = Vec::new();
-    let departments = departments::check_all(&ctx.conn, &ctx.commune, &form.departments, "departments", &mut errors)?;
+    let departments = departments::check_all(ctx.conn(), ctx.commune(), &form.departments, "departments", &mut errors)?;
     if roles.contains(&"agent") && form.departments.is_empty() {
         errors.push(FieldError::new("departments", "required_for_agent", "an agent belongs to at least one department"));
     }
@@ -139,64 +139,64 @@ pub fn update(req: &Request, ctx: &Ctx, account: &str) -> Result<Response, ApiEr
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
     }
-    atomic(&ctx.conn, |conn| {
-        if !is_staff(conn, &ctx.commune, account)? {
+    atomic(ctx.conn(), |conn| {
+        if !is_staff(conn, ctx.commune(), account)? {
             return Err(ApiError::NotFound);
         }
-        let before = record(conn, &ctx.commune, account)?.ok_or(ApiError::NotFound)?;
+        let before = record(conn, ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
         let was_admin = before["status"] == "active" && before["roles"].as_array().is_some_and(|r| r.iter().any(|r| r == "admin"));
-        let params = [db::text(ctx.commune.as_str()), db::text(account)];
+        let params = [db::text(ctx.commune().as_str()), db::text(account)];
         db::exec(conn, "DELETE FROM roles WHERE commune = ? AND account_id = ?", &params)?;
         db::exec(conn, "DELETE FROM agent_departments WHERE commune = ? AND account_id = ?", &params)?;
         for role in &roles {
             db::exec(
                 conn,
                 "INSERT INTO roles (commune, account_id, role) VALUES (?, ?, ?)",
-                &[db::text(ctx.commune.as_str()), db::text(account), db::text(*role)],
+                &[db::text(ctx.commune().as_str()), db::text(account), db::text(*role)],
             )?;
         }
         for department in &departments {
             db::exec(
                 conn,
                 "INSERT INTO agent_departments (commune, account_id, department) VALUES (?, ?, ?)",
-                &[db::text(ctx.commune.as_str()), db::text(account), db::text(department.as_str())],
+                &[db::text(ctx.commune().as_str()), db::text(account), db::text(department.as_str())],
             )?;
         }
-        if was_admin && !roles.contains(&"admin") && active_admins(conn, &ctx.commune)? == 0 {
+        if was_admin && !roles.contains(&"admin") && active_admins(conn, ctx.commune())? == 0 {
             return Err(last_admin());
         }
         Ok(())
     })?;
-    let agent = record(&ctx.conn, &ctx.commune, account)?.ok_or(ApiError::NotFound)?;
+    let agent = record(ctx.conn(), ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
     Ok(response::json(200, &agent))
 }
 
 /// `POST /api/identity/accounts/{account}/disable` and `/enable` (admin), any account of the
 /// commune → 200 `{"id","status"}` (idempotent). 404 unknown or erased; 409 `own_account`
 /// (disabling oneself) or `last_admin`.
-pub fn set_status(req: &Request, ctx: &Ctx, account: &str, status: Status) -> Result<Response, ApiError> {
+pub fn set_status(req: &Request, ctx: &Ctx<'_>, account: &str, status: Status) -> Result<Response, ApiError> {
     let caller = admin(req, ctx)?;
     if status == Status::Disabled && caller.account == account {
         return Err(ApiError::Conflict {
             errors: vec![FieldError::general("own_account", "you cannot disable your own account")],
         });
     }
-    atomic(&ctx.conn, |conn| {
-        let admins_before = active_admins(conn, &ctx.commune)?;
+    atomic(ctx.conn(), |conn| {
+        let admins_before = active_admins(conn, ctx.commune())?;
         let rows = db::query(
             conn,
             &format!(
                 "UPDATE accounts SET status = ?, updated_at = {} WHERE commune = ? AND id = ? AND status != 'erased' RETURNING id",
                 db::NOW_RFC3339
             ),
-            &[db::text(status.as_str()), db::text(ctx.commune.as_str()), db::text(account)],
+            &[db::text(status.as_str()), db::text(ctx.commune().as_str()), db::text(account)],
         )?;
         if rows.rows.is_empty() {
             return Err(ApiError::NotFound);
         }
         if status == Status::Disabled {
-            issue::revoke_all(conn, &ctx.commune, account, "disabled")?;
-            if admins_before > 0 && active_admins(conn, &ctx.commune)? == 0 {
+            issue::revoke_all(conn, ctx.commune(), account, "disabled")?;
+            if admins_before > 0 && active_admins(conn, ctx.commune())? == 0 {
                 return Err(last_admin());
             }
         }

@@ -16,7 +16,7 @@ use spin_sdk::http::{Request, Response};
 use super::{atomic, staff};
 use crate::accounts;
 use crate::context::Ctx;
-use crate::email::Email;
+use guichet_guest::email::EmailAddress;
 use crate::privacy::READS_RETENTION_MONTHS;
 use crate::profile;
 
@@ -42,7 +42,7 @@ fn purpose_of(given: &str) -> Result<&'static str, FieldError> {
 
 /// `GET /api/identity/citizens/{account}?purpose=P` (agent, supervisor, admin): the account's
 /// profile, logged. 400 without a known purpose; 404 for an account not in this commune.
-pub fn show(req: &Request, ctx: &Ctx, account: &str) -> Result<Response, ApiError> {
+pub fn show(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
     let caller = staff(req, ctx)?;
     let purpose = purpose(&Query::of(req)).map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
     let profile = read_logged(ctx, &caller.account, account, purpose)?;
@@ -58,40 +58,40 @@ const SEARCH: Shape = Shape::Object(&[
 /// `POST /api/identity/citizens/search` `{"email","purpose"}` (agent, supervisor, admin): the
 /// profile of the account with that address, logged; 404 when none. A POST so that the
 /// address, personal data, stays out of URLs (and so out of proxies' and servers' logs).
-pub fn search(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn search(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = staff(req, ctx)?;
     let form: Json = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &SEARCH)?;
     let text = |name: &str| form.get(name).and_then(Json::as_str).unwrap_or_default().trim().to_owned();
     let mut errors = Vec::new();
-    let email = Email::parse(&text("email"))
-        .map_err(|error| errors.push(FieldError::new("email", "invalid_email", error.to_string())))
+    let email = EmailAddress::parse(&text("email"))
+        .map_err(|error| errors.push(error.at("email")))
         .ok();
     let purpose = purpose_of(&text("purpose")).map_err(|e| errors.push(e)).ok();
     let (Some(email), Some(purpose)) = (email, purpose) else {
         return Err(ApiError::BadRequest { errors });
     };
-    let account = accounts::by_email(&ctx.conn, &ctx.commune, &email)?.ok_or(ApiError::NotFound)?;
+    let account = accounts::by_email(ctx.conn(), ctx.commune(), &email)?.ok_or(ApiError::NotFound)?;
     let profile = read_logged(ctx, &caller.account, &account.id, purpose)?;
     Ok(response::json(200, &profile))
 }
 
 /// Reads the profile of `account` and logs the read, in one transaction.
-fn read_logged(ctx: &Ctx, reader: &str, account: &str, purpose: &str) -> Result<Json, ApiError> {
-    atomic(&ctx.conn, |conn| {
-        let profile = profile::view(conn, &ctx.commune, account)?.ok_or(ApiError::NotFound)?;
+fn read_logged(ctx: &Ctx<'_>, reader: &str, account: &str, purpose: &str) -> Result<Json, ApiError> {
+    atomic(ctx.conn(), |conn| {
+        let profile = profile::view(conn, ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
         db::exec(
             conn,
             &format!(
                 "INSERT INTO personal_data_reads (commune, reader_id, account_id, purpose, read_at) VALUES (?, ?, ?, ?, {})",
                 db::NOW_RFC3339
             ),
-            &[db::text(ctx.commune.as_str()), db::text(reader), db::text(account), db::text(purpose)],
+            &[db::text(ctx.commune().as_str()), db::text(reader), db::text(account), db::text(purpose)],
         )?;
         // The log's retention: rows past it go (cheap: indexed by commune and time).
         db::exec(
             conn,
             "DELETE FROM personal_data_reads WHERE commune = ? AND read_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
-            &[db::text(ctx.commune.as_str()), db::text(format!("-{} months", READS_RETENTION_MONTHS))],
+            &[db::text(ctx.commune().as_str()), db::text(format!("-{} months", READS_RETENTION_MONTHS))],
         )?;
         Ok(profile)
     })

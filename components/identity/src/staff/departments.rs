@@ -4,6 +4,7 @@
 //! silently taking agents out of their department would change what they may do without
 //! anyone deciding it. Move them first (`PUT /api/identity/agents/{id}`).
 
+use guichet_guest::codes::DepartmentCode;
 use guichet_guest::db::{self, Connection};
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
@@ -15,34 +16,8 @@ use super::{admin, atomic, staff};
 use crate::accounts::name_field;
 use crate::context::Ctx;
 
-/// Longest department id.
-const MAX_ID: usize = 40;
 /// Most departments one account can be given at once.
 pub const MAX_PER_ACCOUNT: usize = 50;
-
-/// A department id: a slug of 1 to 40 lowercase ASCII letters, digits and inner dashes
-/// (`etat-civil`), stable because tokens and other components name departments by it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DepartmentId(String);
-
-impl DepartmentId {
-    pub fn parse(text: &str) -> Result<Self, &'static str> {
-        let valid = (1..=MAX_ID).contains(&text.len())
-            && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !text.starts_with('-')
-            && !text.ends_with('-')
-            && !text.contains("--");
-        if valid {
-            Ok(Self(text.to_owned()))
-        } else {
-            Err("use 1 to 40 lowercase letters, digits and single inner dashes, such as etat-civil")
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// Checks that every id of `ids` (the list member `field`) names a department of `commune`;
 /// returns them without repeats, in the order given. Problems go to `errors`.
@@ -82,14 +57,14 @@ pub fn exists(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<
 }
 
 /// `GET /api/identity/departments` (staff): `{"departments":[{"id","name","created_at","members"}]}`.
-pub fn list(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn list(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     staff(req, ctx)?;
     let rows = db::query(
-        &ctx.conn,
+        ctx.conn(),
         "SELECT d.id, d.name, d.created_at, \
          (SELECT COUNT(*) FROM agent_departments m WHERE m.commune = d.commune AND m.department = d.id) \
          FROM departments d WHERE d.commune = ? ORDER BY lower(d.name), d.id",
-        &[db::text(ctx.commune.as_str())],
+        &[db::text(ctx.commune().as_str())],
     )?;
     let departments: Vec<Json> = rows
         .rows
@@ -119,11 +94,11 @@ struct NewDepartment {
 }
 
 /// `POST /api/identity/departments` (admin) `{"id","name"}` → 201 the department; 409 `exists`.
-pub fn create(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn create(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     admin(req, ctx)?;
     let form: NewDepartment = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &NEW_DEPARTMENT)?;
     let mut errors = Vec::new();
-    let id = DepartmentId::parse(&form.id).map_err(|message| errors.push(FieldError::new("id", "invalid", message))).ok();
+    let id = DepartmentCode::parse(&form.id).map_err(|e| errors.push(e.at("id"))).ok();
     let name = form.name.trim();
     if name.is_empty() {
         errors.push(FieldError::new("name", "required", "give the department a name"));
@@ -132,8 +107,8 @@ pub fn create(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let Some(id) = id.filter(|_| errors.is_empty()) else {
         return Err(ApiError::BadRequest { errors });
     };
-    let created_at = atomic(&ctx.conn, |conn| {
-        if exists(conn, &ctx.commune, id.as_str())? {
+    let created_at = atomic(ctx.conn(), |conn| {
+        if exists(conn, ctx.commune(), id.as_str())? {
             return Err(ApiError::conflict("id", "exists", "a department with this id exists"));
         }
         let rows = db::query(
@@ -142,7 +117,7 @@ pub fn create(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
                 "INSERT INTO departments (commune, id, name, created_at) VALUES (?, ?, ?, {}) RETURNING created_at",
                 db::NOW_RFC3339
             ),
-            &[db::text(ctx.commune.as_str()), db::text(id.as_str()), db::text(name)],
+            &[db::text(ctx.commune().as_str()), db::text(id.as_str()), db::text(name)],
         )?;
         Ok(db::first_text(&rows))
     })?;
@@ -151,16 +126,16 @@ pub fn create(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
 
 /// `DELETE /api/identity/departments/{id}` (admin) → 204; 404 unknown; 409 `in_use` while
 /// accounts belong to it.
-pub fn delete(req: &Request, ctx: &Ctx, id: &str) -> Result<Response, ApiError> {
+pub fn delete(req: &Request, ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
     admin(req, ctx)?;
-    atomic(&ctx.conn, |conn| {
-        if !exists(conn, &ctx.commune, id)? {
+    atomic(ctx.conn(), |conn| {
+        if !exists(conn, ctx.commune(), id)? {
             return Err(ApiError::NotFound);
         }
         let members = db::query(
             conn,
             "SELECT COUNT(*) FROM agent_departments WHERE commune = ? AND department = ?",
-            &[db::text(ctx.commune.as_str()), db::text(id)],
+            &[db::text(ctx.commune().as_str()), db::text(id)],
         )?;
         let members = members.rows.first().and_then(|r| r.get::<i64>(0)).unwrap_or(0);
         if members > 0 {
@@ -174,23 +149,9 @@ pub fn delete(req: &Request, ctx: &Ctx, id: &str) -> Result<Response, ApiError> 
         db::exec(
             conn,
             "DELETE FROM departments WHERE commune = ? AND id = ?",
-            &[db::text(ctx.commune.as_str()), db::text(id)],
+            &[db::text(ctx.commune().as_str()), db::text(id)],
         )?;
         Ok(())
     })?;
     Ok(Response::builder().status(204).header("cache-control", "no-store").build())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::DepartmentId;
-
-    #[test]
-    fn a_department_id_is_a_lowercase_slug() {
-        assert!(DepartmentId::parse("etat-civil").is_ok());
-        assert!(DepartmentId::parse("voirie2").is_ok());
-        for bad in ["", "Etat", "-a", "a-", "a--b", "a b", "é", &"a".repeat(41)] {
-            assert!(DepartmentId::parse(bad).is_err(), "{bad:?}");
-        }
-    }
 }

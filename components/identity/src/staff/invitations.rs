@@ -30,7 +30,7 @@ use spin_sdk::http::{Request, Response};
 use super::{active_admins, admin, atomic, departments};
 use crate::accounts::{self, name_field};
 use crate::context::{self, Ctx};
-use crate::email::Email;
+use guichet_guest::email::EmailAddress;
 use crate::links::{self, Purpose};
 use crate::mail::{self, Mail};
 use crate::password::{self, Cost};
@@ -41,7 +41,7 @@ use crate::{communes, issue, profile};
 
 /// What an invitation grants, as stored in its link.
 struct Invitation {
-    email: Email,
+    email: EmailAddress,
     role: String,
     departments: Vec<String>,
 }
@@ -62,7 +62,7 @@ impl Invitation {
             .and_then(Json::as_array)
             .map(|list| list.iter().filter_map(Json::as_str).map(str::to_owned).collect())
             .unwrap_or_default();
-        Ok(Invitation { email: Email::parse(email).context("invitation with a bad address")?, role: role.to_owned(), departments })
+        Ok(Invitation { email: EmailAddress::parse(email).context("invitation with a bad address")?, role: role.to_owned(), departments })
     }
 }
 
@@ -84,12 +84,12 @@ struct Invite {
 /// `POST /api/identity/invitations` (admin) `{"email","role":"agent"|"supervisor"|"admin",
 /// "departments":[ids]}` → 202 `{"status":"invitation_sent"}`. 400: bad address, unknown
 /// departments, an agent without department.
-pub async fn invite(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub async fn invite(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = admin(req, ctx)?;
     let form: Invite = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &INVITE)?;
     let mut errors = Vec::new();
-    let email = Email::parse(&form.email).map_err(|e| errors.push(FieldError::new("email", "invalid_email", e.to_string()))).ok();
-    let departments = departments::check_all(&ctx.conn, &ctx.commune, &form.departments, "departments", &mut errors)?;
+    let email = EmailAddress::parse(&form.email).map_err(|e| errors.push(e.at("email"))).ok();
+    let departments = departments::check_all(ctx.conn(), ctx.commune(), &form.departments, "departments", &mut errors)?;
     if form.role == "agent" && form.departments.is_empty() {
         errors.push(FieldError::new("departments", "required_for_agent", "an agent belongs to at least one department"));
     }
@@ -97,7 +97,7 @@ pub async fn invite(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
         return Err(ApiError::BadRequest { errors });
     };
     let invitation = Invitation { email, role: form.role, departments };
-    send(&ctx.conn, &ctx.commune, &ctx.origin, &invitation, &caller.account).await?;
+    send(ctx.conn(), ctx.commune(), ctx.public_origin(), &invitation, &caller.account).await?;
     Ok(sent())
 }
 
@@ -125,7 +125,7 @@ pub async fn invite_first_admin(req: &Request, commune: &str) -> Result<Response
         return Err(ApiError::NotFound);
     }
     let form: FirstAdmin = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &FIRST_ADMIN)?;
-    let email = Email::parse(&form.email).map_err(|e| ApiError::field("email", "invalid_email", e.to_string()))?;
+    let email = EmailAddress::parse(&form.email).map_err(|e| e.at("email"))?;
     if active_admins(&conn, &commune)? > 0 {
         return Err(ApiError::Conflict {
             errors: vec![FieldError::general("has_admin", "this commune has an administrator: they invite the others")],
@@ -218,7 +218,7 @@ enum Plan {
 /// on). 400 `token` `invalid_or_expired`, `password` (policy for a new account,
 /// `wrong_password` for an existing one), names; 403 disabled account; 409 a department of
 /// the invitation was deleted.
-pub fn accept(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub fn accept(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let form: Accept = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &ACCEPT)?;
     let given = form.given_name.trim();
     let family = form.family_name.trim();
@@ -231,9 +231,9 @@ pub fn accept(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let invitation = pending(ctx, &form.token)?;
     let cost = Cost::configured();
     // The Argon2 work below takes a hashing slot like any password check (docs/SECURITY.md, item 3).
-    let throttle = Throttle::open(&ctx.commune)?;
+    let throttle = Throttle::open(ctx.commune())?;
     let slot = throttle.admit(&invitation.email.key(), &[])?;
-    let plan = match accounts::by_email(&ctx.conn, &ctx.commune, &invitation.email)? {
+    let plan = match accounts::by_email(ctx.conn(), ctx.commune(), &invitation.email)? {
         Some(account) if account.status != "active" => {
             return Err(ApiError::Forbidden { message: "this account is disabled" });
         }
@@ -259,9 +259,9 @@ pub fn accept(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
         }
     };
     drop(slot);
-    let language = first_language(&ctx.conn, &ctx.commune)?;
-    let account = atomic(&ctx.conn, |conn| {
-        links::consume(conn, &ctx.commune, Purpose::Invitation, &form.token)?;
+    let language = first_language(ctx.conn(), ctx.commune())?;
+    let account = atomic(ctx.conn(), |conn| {
+        links::consume(conn, ctx.commune(), Purpose::Invitation, &form.token)?;
         let id = match plan {
             Plan::Existing(id) => id,
             Plan::Claim(id, hash) => {
@@ -272,24 +272,24 @@ pub fn accept(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
                          updated_at = {now} WHERE commune = ? AND id = ? AND email_verified_at IS NULL AND status = 'active' RETURNING id",
                         now = db::NOW_RFC3339
                     ),
-                    &[db::text(hash), db::text(given), db::text(family), db::text(ctx.commune.as_str()), db::text(id.as_str())],
+                    &[db::text(hash), db::text(given), db::text(family), db::text(ctx.commune().as_str()), db::text(id.as_str())],
                 )?;
                 if rows.rows.is_empty() {
                     return Err(changed_meanwhile());
                 }
                 // Whoever set the old password loses every session it may have opened.
-                issue::revoke_all(conn, &ctx.commune, &id, "invitation_claimed")?;
+                issue::revoke_all(conn, ctx.commune(), &id, "invitation_claimed")?;
                 id
             }
             Plan::Create(hash) => {
-                if accounts::by_email(conn, &ctx.commune, &invitation.email)?.is_some() {
+                if accounts::by_email(conn, ctx.commune(), &invitation.email)?.is_some() {
                     return Err(changed_meanwhile());
                 }
-                accounts::insert(conn, &ctx.commune, &invitation.email, Some(&hash), (given, family), &language, true)?
+                accounts::insert(conn, ctx.commune(), &invitation.email, Some(&hash), (given, family), &language, true)?
             }
         };
         let mut gone = Vec::new();
-        departments::check_all(conn, &ctx.commune, &invitation.departments, "departments", &mut gone)?;
+        departments::check_all(conn, ctx.commune(), &invitation.departments, "departments", &mut gone)?;
         if !gone.is_empty() {
             return Err(ApiError::Conflict {
                 errors: vec![FieldError::general("department_deleted", "a department of this invitation no longer exists: ask for a new invitation")],
@@ -298,18 +298,18 @@ pub fn accept(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
         db::exec(
             conn,
             "INSERT OR IGNORE INTO roles (commune, account_id, role) VALUES (?, ?, ?)",
-            &[db::text(ctx.commune.as_str()), db::text(id.as_str()), db::text(invitation.role.as_str())],
+            &[db::text(ctx.commune().as_str()), db::text(id.as_str()), db::text(invitation.role.as_str())],
         )?;
         for department in &invitation.departments {
             db::exec(
                 conn,
                 "INSERT OR IGNORE INTO agent_departments (commune, account_id, department) VALUES (?, ?, ?)",
-                &[db::text(ctx.commune.as_str()), db::text(id.as_str()), db::text(department.as_str())],
+                &[db::text(ctx.commune().as_str()), db::text(id.as_str()), db::text(department.as_str())],
             )?;
         }
         Ok(id)
     })?;
-    let profile = profile::view(&ctx.conn, &ctx.commune, &account)?.context("accepted account vanished")?;
+    let profile = profile::view(ctx.conn(), ctx.commune(), &account)?.context("accepted account vanished")?;
     Ok(response::json(200, &profile))
 }
 
@@ -320,17 +320,17 @@ fn changed_meanwhile() -> ApiError {
 }
 
 /// The invitation of a link still usable, without using it up (the password is checked first).
-fn pending(ctx: &Ctx, token: &str) -> Result<Invitation, ApiError> {
+fn pending(ctx: &Ctx<'_>, token: &str) -> Result<Invitation, ApiError> {
     if !is_well_formed(token) {
         return Err(links::unusable());
     }
     let rows = db::query(
-        &ctx.conn,
+        ctx.conn(),
         "SELECT payload FROM one_time_links WHERE hash = ? AND commune = ? AND purpose = ? \
          AND used_at IS NULL AND expires_at > ?",
         &[
             db::text(digest(token)),
-            db::text(ctx.commune.as_str()),
+            db::text(ctx.commune().as_str()),
             db::text(Purpose::Invitation.as_str()),
             Value::Integer(i64::try_from(unix_now()).unwrap_or(i64::MAX)),
         ],

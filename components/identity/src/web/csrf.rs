@@ -24,7 +24,7 @@ use crate::secrets;
 pub const FIELD: &str = "csrf";
 
 /// Checks 1-4 and returns the session and the form.
-pub fn accept(req: &Request, ctx: &Ctx) -> Result<(Session, Form), PageError> {
+pub fn accept(req: &Request, ctx: &Ctx<'_>) -> Result<(Session, Form), PageError> {
     let form = read(req)?;
     let session = sessions::current(req, ctx)?.ok_or(PageError::Csrf)?;
     if session.csrf.is_empty() || !secrets::same(form.get(FIELD), &session.csrf) {

@@ -41,7 +41,7 @@ fn signed_in(p: &Page<'_>) -> Result<Result<(Session, Json), Response>, PageErro
     let to_login = || see_other(&p.site.href("/account/login"));
     let Some(session) = sessions::current(p.req, p.ctx)? else { return Ok(Err(to_login())) };
     let Some(account) = session.account() else { return Ok(Err(to_login())) };
-    match profile::view(&p.ctx.conn, &p.ctx.commune, account)? {
+    match profile::view(p.ctx.conn(), p.ctx.commune(), account)? {
         Some(profile) => Ok(Ok((session, profile))),
         None => Ok(Err(to_login())),
     }
@@ -133,7 +133,7 @@ fn account_page(
 
 /// The purposes `account` consents to now.
 fn given_purposes(p: &Page<'_>, account: &str) -> anyhow::Result<Vec<String>> {
-    Ok(consents::list(&p.ctx.conn, &p.ctx.commune, account)?
+    Ok(consents::list(p.ctx.conn(), p.ctx.commune(), account)?
         .iter()
         .filter(|c| c["given"].as_bool() == Some(true))
         .filter_map(|c| c["purpose"].as_str().map(str::to_owned))
@@ -166,7 +166,7 @@ pub fn profile(p: &Page<'_>) -> Result<Response, PageError> {
             Err(error) => Failure::of(error)?,
         }
     };
-    let stored = profile::view(&p.ctx.conn, &p.ctx.commune, account)?.ok_or(ApiError::NotFound)?;
+    let stored = profile::view(p.ctx.conn(), p.ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
     let site = p.site_with(stored["language"].as_str());
     Ok(account_page(p, site, &session, &stored, &values, None, &failure))
 }
@@ -181,11 +181,11 @@ pub fn consents(p: &Page<'_>) -> Result<Response, PageError> {
         return Err(PageError::Api(ApiError::field("consent", "invalid", "unknown purpose of consent")));
     }
     let given = given_purposes(p, account)?;
-    db::transaction(&p.ctx.conn, |conn| {
+    db::transaction(p.ctx.conn(), |conn| {
         for purpose in consents::PURPOSES {
             let want = wanted.contains(purpose);
             if want != given.iter().any(|g| g == purpose) {
-                consents::set(conn, &p.ctx.commune, account, purpose, want)?;
+                consents::set(conn, p.ctx.commune(), account, purpose, want)?;
             }
         }
         Ok(())
@@ -210,7 +210,7 @@ pub fn logout(p: &Page<'_>) -> Result<Response, PageError> {
 pub fn logout_all(p: &Page<'_>) -> Result<Response, PageError> {
     let (session, _) = csrf::accept(p.req, p.ctx)?;
     if let Some(account) = session.account() {
-        issue::revoke_all(&p.ctx.conn, &p.ctx.commune, account, "logout_all")?;
+        issue::revoke_all(p.ctx.conn(), p.ctx.commune(), account, "logout_all")?;
     }
     let cookie = sessions::end(p.req, p.ctx)?;
     Ok(with_cookie(see_other(&p.site.href("/account/login")), Some(cookie)))

@@ -21,7 +21,7 @@ use crate::oidc::{self, Linked, Offered};
 /// The links to sign in with the commune's providers, or nothing when it has none.
 pub fn sign_in_links(p: &Page<'_>, site: Site) -> String {
     let texts = site.lang.texts();
-    let offered = readable(oidc::offered(&p.ctx.conn, &p.ctx.commune), "providers");
+    let offered = readable(oidc::offered(p.ctx.conn(), p.ctx.commune()), "providers");
     if offered.is_empty() {
         return String::new();
     }
@@ -31,8 +31,8 @@ pub fn sign_in_links(p: &Page<'_>, site: Site) -> String {
 /// The account page's section on external identities of `account`, or nothing when none is
 /// linked and the commune offers no provider.
 pub fn account_section(p: &Page<'_>, site: Site, account: &str) -> String {
-    let linked = readable(oidc::linked(&p.ctx.conn, &p.ctx.commune, account), "linked identities");
-    let offered = readable(oidc::offered(&p.ctx.conn, &p.ctx.commune), "providers");
+    let linked = readable(oidc::linked(p.ctx.conn(), p.ctx.commune(), account), "linked identities");
+    let offered = readable(oidc::offered(p.ctx.conn(), p.ctx.commune()), "providers");
     let not_linked: Vec<Offered> = offered
         .into_iter()
         .filter(|o| !linked.iter().any(|l| l.provider.as_ref().is_some_and(|p| p.id == o.id)))

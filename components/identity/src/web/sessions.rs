@@ -95,7 +95,7 @@ fn unsigned(value: Option<i64>) -> u64 {
 /// The request's live session: its cookie's hash, in the request's commune, neither revoked
 /// nor expired, and (when signed in) of an account still active. Pushes the idle deadline
 /// back when due.
-pub fn current(req: &Request, ctx: &Ctx) -> Result<Option<Session>, ApiError> {
+pub fn current(req: &Request, ctx: &Ctx<'_>) -> Result<Option<Session>, ApiError> {
     for secret in cookie_secrets(req) {
         if let Some(session) = lookup(ctx, &digest(&secret))? {
             return Ok(Some(session));
@@ -104,14 +104,14 @@ pub fn current(req: &Request, ctx: &Ctx) -> Result<Option<Session>, ApiError> {
     Ok(None)
 }
 
-fn lookup(ctx: &Ctx, hash: &str) -> Result<Option<Session>, ApiError> {
+fn lookup(ctx: &Ctx<'_>, hash: &str) -> Result<Option<Session>, ApiError> {
     let now = unix_now();
     let rows = db::query(
-        &ctx.conn,
+        ctx.conn(),
         "SELECT s.account_id, s.csrf, s.created_at, s.expires_at, a.status \
          FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id AND a.commune = s.commune \
          WHERE s.hash = ? AND s.commune = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND s.created_at > ?",
-        &[db::text(hash), db::text(ctx.commune.as_str()), int(now), int(now.saturating_sub(ABSOLUTE_SECONDS))],
+        &[db::text(hash), db::text(ctx.commune().as_str()), int(now), int(now.saturating_sub(ABSOLUTE_SECONDS))],
     )?;
     let Some(row) = rows.rows.first() else { return Ok(None) };
     let account_id = row.get::<&str>(0).map(str::to_owned);
@@ -127,9 +127,9 @@ fn lookup(ctx: &Ctx, hash: &str) -> Result<Option<Session>, ApiError> {
     let fresh = deadline(session.created_at, now);
     if fresh > session.expires_at + EXTEND_EVERY {
         db::exec(
-            &ctx.conn,
+            ctx.conn(),
             "UPDATE sessions SET expires_at = ? WHERE hash = ? AND commune = ?",
-            &[int(fresh), db::text(hash), db::text(ctx.commune.as_str())],
+            &[int(fresh), db::text(hash), db::text(ctx.commune().as_str())],
         )?;
         session.expires_at = fresh;
     }
@@ -142,23 +142,23 @@ fn deadline(created_at: u64, now: u64) -> u64 {
 }
 
 /// Opens a session (for `account`, or a pre-session) and returns it with its secret.
-fn open(ctx: &Ctx, account: Option<&str>) -> Result<(Session, String), ApiError> {
+fn open(ctx: &Ctx<'_>, account: Option<&str>) -> Result<(Session, String), ApiError> {
     let secret = new_secret()?;
     let csrf = new_secret()?;
     let now = unix_now();
     let hash = digest(&secret);
     let expires_at = deadline(now, now);
     db::exec(
-        &ctx.conn,
+        ctx.conn(),
         "DELETE FROM sessions WHERE commune = ? AND expires_at <= ?",
-        &[db::text(ctx.commune.as_str()), int(now)],
+        &[db::text(ctx.commune().as_str()), int(now)],
     )?;
     db::exec(
-        &ctx.conn,
+        ctx.conn(),
         "INSERT INTO sessions (hash, commune, account_id, csrf, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         &[
             db::text(hash.as_str()),
-            db::text(ctx.commune.as_str()),
+            db::text(ctx.commune().as_str()),
             account.map_or(Value::Null, db::text),
             db::text(csrf.as_str()),
             int(expires_at),
@@ -171,12 +171,12 @@ fn open(ctx: &Ctx, account: Option<&str>) -> Result<(Session, String), ApiError>
 
 /// Revokes every session the request's cookies name in this commune (the browser's current
 /// one, and any stale one it still sends).
-fn revoke_presented(req: &Request, ctx: &Ctx) -> Result<(), ApiError> {
+fn revoke_presented(req: &Request, ctx: &Ctx<'_>) -> Result<(), ApiError> {
     for secret in cookie_secrets(req) {
         db::exec(
-            &ctx.conn,
+            ctx.conn(),
             "UPDATE sessions SET revoked_at = ? WHERE hash = ? AND commune = ? AND revoked_at IS NULL",
-            &[int(unix_now()), db::text(digest(&secret)), db::text(ctx.commune.as_str())],
+            &[int(unix_now()), db::text(digest(&secret)), db::text(ctx.commune().as_str())],
         )?;
     }
     Ok(())
@@ -185,7 +185,7 @@ fn revoke_presented(req: &Request, ctx: &Ctx) -> Result<(), ApiError> {
 /// Signs `account` in: revokes the session the browser had (pre-session or another
 /// account's), opens a new one and returns the `Set-Cookie` value to send. Used by the
 /// sign-in form and by external sign-in (OpenID Connect) once the account is known.
-pub fn start(req: &Request, ctx: &Ctx, account: &str) -> Result<String, ApiError> {
+pub fn start(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<String, ApiError> {
     revoke_presented(req, ctx)?;
     let (_, secret) = open(ctx, Some(account))?;
     Ok(set_cookie(&secret))
@@ -193,7 +193,7 @@ pub fn start(req: &Request, ctx: &Ctx, account: &str) -> Result<String, ApiError
 
 /// The request's session, or a new pre-session when it has none: what a page with a form
 /// needs for its CSRF token. The `Set-Cookie` value is `Some` when a session was opened.
-pub fn ensure(req: &Request, ctx: &Ctx) -> Result<(Session, Option<String>), ApiError> {
+pub fn ensure(req: &Request, ctx: &Ctx<'_>) -> Result<(Session, Option<String>), ApiError> {
     if let Some(session) = current(req, ctx)? {
         return Ok((session, None));
     }
@@ -203,7 +203,7 @@ pub fn ensure(req: &Request, ctx: &Ctx) -> Result<(Session, Option<String>), Api
 
 /// Logs the browser out: revokes its session server-side; the `Set-Cookie` value clears the
 /// cookie.
-pub fn end(req: &Request, ctx: &Ctx) -> Result<String, ApiError> {
+pub fn end(req: &Request, ctx: &Ctx<'_>) -> Result<String, ApiError> {
     revoke_presented(req, ctx)?;
     Ok(clear_cookie())
 }

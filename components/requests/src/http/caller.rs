@@ -1,0 +1,3 @@
+//! Who is calling: the one [`Caller`] type of every component (`guichet_guest::caller`).
+
+pub use guichet_guest::caller::{Caller, STAFF_ROLES};

@@ -1,0 +1,80 @@
+//! The notification-chain check: an administrator's ping travels from requests to
+//! notifications as a `diagnostic` event, through the outbox. The commune is the one the
+//! request is addressed to (its host name); the administrator's token must be for it.
+
+use guichet_guest::db::{self, Value};
+use guichet_guest::event::{self, EventKind};
+use guichet_guest::{clients, response, ApiError};
+use serde_json::{json, Map};
+use spin_sdk::http::{Request, Response};
+
+use crate::store::{outbox, schema};
+use crate::DATABASE;
+
+/// Only administrators may run the chain check.
+const ADMIN: &str = "admin";
+
+/// Writes the ping and its event in one transaction, then delivers the event.
+pub async fn create(req: &Request) -> Result<Response, ApiError> {
+    let (commune, claims) = guichet_guest::tokens::authorize(req, ADMIN).await?;
+    let conn = db::open(DATABASE)?;
+    db::migrate(&conn, schema::MIGRATIONS)?;
+    let (id, now) = db::new_id_and_now(&conn)?;
+    let mut payload = Map::new();
+    payload.insert("ping_id".into(), json!(id));
+    payload.insert("requested_by".into(), json!(claims.subject));
+    db::transaction(&conn, |conn| {
+        db::exec(
+            conn,
+            "INSERT INTO diagnostic_pings (id, commune, requested_by, created_at) VALUES (?, ?, ?, ?)",
+            &[db::text(id.as_str()), db::text(commune.as_str()), db::text(claims.subject.as_str()), db::text(now.as_str())],
+        )?;
+        outbox::record(conn, &id, &commune, EventKind::Diagnostic, &payload, &now)
+    })?;
+    let delivered = outbox::deliver(&conn, &commune, &id).await?;
+    Ok(response::json(
+        202,
+        &json!({"id": id, "delivered": delivered}),
+    ))
+}
+
+/// The ping's delivery state, and its event as notifications stored it (`null` if it has not;
+/// also `null`, with `notifications_error`, when notifications cannot be reached).
+pub async fn show(req: &Request, id: &str) -> Result<Response, ApiError> {
+    let (commune, _claims) = guichet_guest::tokens::authorize(req, ADMIN).await?;
+    if !event::is_valid_id(id) {
+        return Err(ApiError::field(
+            "id",
+            "invalid",
+            "a ping id is 1 to 64 of A-Z, a-z, 0-9 and '-'",
+        ));
+    }
+    let conn = db::open(DATABASE)?;
+    db::migrate(&conn, schema::MIGRATIONS)?;
+    // Scoped to the request's commune: another commune's ping is "not found", not "forbidden".
+    let result = db::query(
+        &conn,
+        "SELECT o.delivered_at IS NOT NULL, o.attempts FROM diagnostic_pings p \
+         JOIN outbox o ON o.id = p.id WHERE p.id = ? AND p.commune = ?",
+        &[Value::Text(id.to_owned()), db::text(commune.as_str())],
+    )?;
+    let row = result.rows.first().ok_or(ApiError::NotFound)?;
+    let delivered = row.get::<bool>(0).unwrap_or(false);
+    let attempts = row.get::<i64>(1).unwrap_or(0);
+    let mut body =
+        json!({"id": id, "delivered": delivered, "attempts": attempts, "notifications": null});
+    // The check exists to diagnose a broken chain: when notifications cannot answer, still show
+    // the local state, with a generic reason (the details go to the log).
+    match clients::events::stored_event(id).await {
+        Ok(stored) => {
+            body["notifications"] = stored
+                .and_then(|stored| serde_json::to_value(stored).ok())
+                .unwrap_or_default();
+        }
+        Err(error) => {
+            eprintln!("diagnostic ping {id}: {error:#}");
+            body["notifications_error"] = json!("notifications could not be reached");
+        }
+    }
+    Ok(response::json(200, &body))
+}

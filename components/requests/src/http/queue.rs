@@ -1,0 +1,248 @@
+//! The agents' queue: `GET /api/requests` (filters, sort, keyset paging, counts),
+//! `GET /api/requests/export.csv` (the same filters as a spreadsheet) and
+//! `GET /api/requests/figures` (the commune's open, overdue and closed-this-week requests and
+//! the median time to close). Staff only: 401 without a token, 403 for a citizen. Every read
+//! of the queue and every export is logged with its filter (`?purpose=` optional: [`reads`]).
+//!
+//! - [`params`]: the query string, checked field by field against a whitelist.
+//! - [`sql`]: the statements, built from fixed pieces (std only: the benchmark runs them too).
+//! - [`export`], [`figures`]: the CSV export and the figures.
+
+mod export;
+mod figures;
+mod params;
+
+use anyhow::Context as _;
+use guichet_guest::db::{self, Connection, QueryResult, RowResult, Value};
+use guichet_guest::{response, ApiError};
+use serde_json::{json, Map, Value as Json};
+use spin_sdk::http::Response;
+
+use self::params::{Mode, QueueQuery};
+use crate::store::queue::sql::{self, col, Filters, Sql, Text};
+use crate::http::caller::Caller;
+use crate::http::reads;
+use crate::Ctx;
+
+pub use self::export::csv;
+pub use self::figures::figures;
+
+/// Above this many matches the total is given as "at least this many" (`total_is_capped`),
+/// so that counting a broad filter on a large commune reads at most this many index entries.
+/// With a text filter matching more than this many requests (of any commune) in the full-text
+/// index, only that many are examined and `total` is likewise a lower bound.
+pub const TOTAL_CAP: i64 = 10_000;
+/// The cap of `total` with a text filter: counting looks each match up in the requests table
+/// (scattered reads), so it stops sooner than [`TOTAL_CAP`].
+pub const TEXT_TOTAL_CAP: i64 = 1_000;
+/// Up to this many full-text matches, the query starts from the matches (fetched by rowid and
+/// sorted); beyond, it walks the sort index and probes the set of matches.
+const TEXT_DRIVES_UP_TO: i64 = 5_000;
+
+/// `GET /api/requests`: one page of the queue.
+pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let (_req, _commune) = (ctx.request(), ctx.commune());
+    let query = checked(ctx, Mode::List)?;
+    let conn = ctx.conn();
+    let mut filters = query.filters.clone();
+    let text_matches = plan_text(conn, &mut filters)?;
+    let page_size = usize::try_from(query.limit).unwrap_or(25);
+    let rows = match newest_matches(conn, &filters, &query)? {
+        Some(rows) => rows,
+        None => {
+            run(
+                conn,
+                &sql::page(&filters, query.sort, query.after.as_ref(), query.limit + 1),
+            )?
+            .rows
+        }
+    };
+    let more = rows.len() > page_size;
+    let rows = &rows[..rows.len().min(page_size)];
+    let next_cursor = match rows.last() {
+        Some(last) if more => Some(params::encode_cursor(
+            query.sort,
+            last.get::<&str>(sql::sort_column_index(query.sort)),
+            last.get::<i64>(col::ROWID)
+                .context("a queue row without rowid")?,
+        )),
+        _ => None,
+    };
+    let items: Vec<Json> = rows.iter().map(|row| item(row, query.lang)).collect();
+    let mut body = Map::new();
+    body.insert("items".into(), Json::Array(items));
+    body.insert("next_cursor".into(), json!(next_cursor));
+    body.insert("sort".into(), json!(query.sort.name()));
+    body.insert("limit".into(), json!(query.limit));
+    if query.counts {
+        let (total, by_state) = state_counts(conn, &filters)?;
+        body.insert("total".into(), json!(total));
+        body.insert("total_is_capped".into(), json!(false));
+        body.insert("counts".into(), json!({ "by_state": by_state }));
+    } else {
+        let cap = match filters.text {
+            Some(Text::Match(_)) => TEXT_TOTAL_CAP,
+            _ => TOTAL_CAP,
+        };
+        let total = if query.after.is_none() && !more {
+            // The whole result fits on this first page: no need to count it again.
+            i64::try_from(rows.len()).unwrap_or(0)
+        } else {
+            first_integer(&run(conn, &sql::capped_count(&filters, cap + 1))?)?
+        };
+        // With words, the count examined only the first `cap + 1` text matches: a lower
+        // bound when the full-text index holds more.
+        let capped = total > cap || text_matches > cap;
+        body.insert("total".into(), json!(total.min(cap)));
+        body.insert("total_is_capped".into(), json!(capped));
+    }
+    Ok(response::json(200, &body))
+}
+
+/// The first page, newest first, of a text search with many matches, read backwards from the
+/// full-text index (see [`sql::newest_by_rowid`]) when that gives the same rows as
+/// [`sql::page`]: creation times in order on the page and no older rowid created later.
+/// `None` when it does not apply or cannot be trusted.
+fn newest_matches(
+    conn: &Connection,
+    filters: &Filters,
+    query: &QueueQuery,
+) -> anyhow::Result<Option<Vec<RowResult>>> {
+    if filters.text_drives || query.after.is_some() || query.sort != sql::Sort::DEFAULT {
+        return Ok(None);
+    }
+    let Some(statement) = sql::newest_by_rowid(filters, query.limit + 1) else {
+        return Ok(None);
+    };
+    let mut rows = run(conn, &statement)?.rows;
+    let created = |row: &RowResult| {
+        row.get::<&str>(col::CREATED_AT)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let rowid = |row: &RowResult| row.get::<i64>(col::ROWID).unwrap_or_default();
+    let full = i64::try_from(rows.len()).unwrap_or(0) > query.limit;
+    if !full {
+        // Every match was read: order them as the queue does.
+        rows.sort_by_key(|row| std::cmp::Reverse((created(row), rowid(row))));
+        return Ok(Some(rows));
+    }
+    let in_order = rows
+        .windows(2)
+        .all(|pair| created(&pair[0]) >= created(&pair[1]));
+    let Some(last) = rows.last() else {
+        return Ok(None);
+    };
+    if !in_order {
+        return Ok(None);
+    }
+    let newer = first_integer(&run(
+        conn,
+        &sql::newer_below(&filters.commune, &created(last), rowid(last)),
+    )?)?;
+    Ok((newer == 0).then_some(rows))
+}
+
+/// The checked parameters of `req`, whose caller must be staff; the read is logged with its
+/// filter and `purpose` ([`reads`]) before anything is read.
+fn checked(ctx: &Ctx<'_>, mode: Mode) -> Result<QueueQuery, ApiError> {
+    let (req, commune) = (ctx.request(), ctx.commune());
+    let caller = Caller::staff(req, commune)?;
+    let me = caller.account().unwrap_or_default();
+    let purpose = reads::purpose(&guichet_guest::query::Query::of(req));
+    let filter = reads::without_purpose(req.query());
+    let query = params::parse(&filter, commune.as_str(), me, mode);
+    let (query, purpose) = match (query, purpose) {
+        (Ok(query), Ok(purpose)) => (query, purpose),
+        (query, purpose) => {
+            let mut errors = query.err().unwrap_or_default();
+            errors.extend(purpose.err().map(|e| e.errors()).unwrap_or_default());
+            return Err(ApiError::BadRequest { errors });
+        }
+    };
+    let kind = match mode {
+        Mode::List => "queue",
+        Mode::Export => "export",
+    };
+    let conn = ctx.conn();
+    reads::log(conn, commune, me, &reads::Read::List { kind, filter: &filter }, purpose)?;
+    Ok(query)
+}
+
+/// Decides whether the full-text matches drive the query (see [`TEXT_DRIVES_UP_TO`]); returns
+/// how many rows of the full-text index match (all communes), counted up to `TOTAL_CAP + 1`,
+/// 0 without a text filter.
+fn plan_text(conn: &Connection, filters: &mut Filters) -> anyhow::Result<i64> {
+    if let Some(Text::Match(expression)) = &filters.text {
+        let matches = first_integer(&run(conn, &sql::text_matches(expression, TOTAL_CAP + 1))?)?;
+        filters.text_drives = matches <= TEXT_DRIVES_UP_TO;
+        return Ok(matches);
+    }
+    Ok(0)
+}
+
+/// The exact number of matches and their number per state.
+fn state_counts(conn: &Connection, filters: &Filters) -> anyhow::Result<(i64, Map<String, Json>)> {
+    let result = run(conn, &sql::state_counts(filters))?;
+    let mut total = 0;
+    let mut by_state = Map::new();
+    for row in &result.rows {
+        let count = row.get::<i64>(1).unwrap_or(0);
+        total += count;
+        by_state.insert(
+            row.get::<&str>(0).unwrap_or_default().to_owned(),
+            json!(count),
+        );
+    }
+    Ok((total, by_state))
+}
+
+/// A queue row as the API shows it (no answers, contact or description: the queue is a list;
+/// the request itself is one click away).
+fn item(row: &RowResult, lang: &str) -> Json {
+    let text = |i: usize| row.get::<&str>(i);
+    let service_name: Json = text(col::SERVICE_NAME)
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Json::Null);
+    let name = service_name
+        .get(lang)
+        .or_else(|| service_name.get("fr"))
+        .cloned()
+        .unwrap_or(Json::Null);
+    json!({
+        "reference": text(col::REFERENCE),
+        "service": { "code": text(col::SERVICE_CODE), "name": name },
+        "state": text(col::STATE),
+        "open": row.get::<i64>(col::IS_OPEN) == Some(1),
+        "department": text(col::DEPARTMENT),
+        "assignee": text(col::ASSIGNEE),
+        "channel": text(col::CHANNEL),
+        "created_at": text(col::CREATED_AT),
+        "updated_at": text(col::UPDATED_AT),
+        "expected_on": text(col::EXPECTED_ON),
+        "closed_at": text(col::CLOSED_AT),
+        "overdue": row.get::<i64>(col::OVERDUE) == Some(1),
+        "address": text(col::ADDRESS),
+    })
+}
+
+/// Runs a built statement.
+fn run(conn: &Connection, statement: &Sql) -> anyhow::Result<QueryResult> {
+    let params: Vec<Value> = statement
+        .params
+        .iter()
+        .map(|p| match p {
+            sql::Param::Text(t) => db::text(t.as_str()),
+            sql::Param::Int(i) => Value::Integer(*i),
+        })
+        .collect();
+    db::query(conn, &statement.text, &params)
+}
+
+fn first_integer(result: &QueryResult) -> anyhow::Result<i64> {
+    result
+        .rows
+        .first()
+        .and_then(|row| row.get::<i64>(0))
+        .context("a count without a row")
+}

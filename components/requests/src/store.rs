@@ -1,0 +1,29 @@
+//! The storage layer of requests: the SQL of the `requests` database (its schema, the request
+//! rows, the timeline, the outbox, the queue's queries). Parameterised statements only; rows
+//! are decoded by column name ([`guichet_guest::db::Row`]). One module per capability.
+
+pub(crate) mod outbox;
+pub(crate) mod record;
+pub(crate) mod schema;
+pub(crate) mod timeline;
+
+pub(crate) mod channels {
+    //! Call logs, and inbound e-mails put on a request's timeline.
+    pub(crate) mod call;
+    pub(crate) mod mail_attach;
+}
+
+pub(crate) mod georeport {
+    //! What Open311 may publish.
+    pub(crate) mod publicity;
+}
+
+pub(crate) mod queue {
+    //! The agents' queue's SQL.
+    pub(crate) mod sql;
+}
+
+pub(crate) mod workflow {
+    //! A change of state, written in one transaction.
+    pub(crate) mod change;
+}

@@ -1,0 +1,119 @@
+//! A change of state (transition, reopening, merge), written in one transaction: the
+//! request's row, its timeline entries and the `status-changed` event.
+
+use anyhow::Context as _;
+use guichet_guest::tenant::CommuneInfo;
+use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::event::EventKind;
+use guichet_guest::service::Workflow;
+use serde_json::{json, Map, Value as Json};
+
+use crate::calls::events;
+use crate::store::record::{self, Record};
+use crate::store::timeline::{self, Actor, Entry};
+use crate::domain::workflow::rules;
+
+/// What to write.
+#[derive(Debug, Clone)]
+pub struct StateChange<'a> {
+    pub to: &'a str,
+    /// The timeline kind of the state entry: `status`, `reopened`.
+    pub kind: &'a str,
+    /// Body of the state entry itself (the reason of a reopening).
+    pub body: Option<&'a str>,
+    /// A public message to the citizen, written as its own `message` entry.
+    pub message: Option<&'a str>,
+    /// An internal note, written as its own `note` entry.
+    pub note: Option<&'a str>,
+    /// Days from now to the new expected date (a reopened request gets a new deadline).
+    pub new_deadline_days: Option<i64>,
+    /// Added to the event's payload.
+    pub extra: Map<String, Json>,
+}
+
+/// Applies `change` to `record` (as read before the transaction) with `workflow` its
+/// service's workflow; call inside a transaction. `Ok(None)` when the request changed
+/// meanwhile (another state, or merged): nothing was written. Else the updated record and
+/// the event id to deliver after the commit.
+pub fn apply(
+    conn: &Connection,
+    served: &CommuneInfo,
+    record: &Record,
+    workflow: &Workflow,
+    actor: &Actor,
+    change: &StateChange<'_>,
+) -> anyhow::Result<Option<(Record, String)>> {
+    let commune = &served.commune;
+    let (_, now) = db::new_id_and_now(conn)?;
+    let open = rules::is_open(workflow, change.to);
+    let days = change.new_deadline_days.map_or(Value::Null, Value::Integer);
+    // closed_at: cleared when the request is open again; set when it leaves the open states;
+    // kept when it moves between closed states.
+    db::exec(
+        conn,
+        "UPDATE requests SET state = ?, is_open = ?, \
+         closed_at = CASE WHEN ? THEN NULL WHEN is_open = 1 THEN ? ELSE COALESCE(closed_at, ?) END, \
+         expected_on = CASE WHEN ? IS NULL THEN expected_on ELSE date(?, '+' || ? || ' days') END, \
+         updated_at = ? \
+         WHERE id = ? AND commune = ? AND state = ? AND merged_into IS NULL",
+        &[
+            db::text(change.to),
+            Value::Integer(i64::from(open)),
+            Value::Integer(i64::from(open)),
+            db::text(now.as_str()),
+            db::text(now.as_str()),
+            days.clone(),
+            db::text(now.as_str()),
+            days,
+            db::text(now.as_str()),
+            db::text(record.id.as_str()),
+            db::text(commune.as_str()),
+            db::text(record.state.as_str()),
+        ],
+    )
+    .context("changing the request's state")?;
+    if changes(conn)? == 0 {
+        return Ok(None);
+    }
+    let mut entry = Entry::new(change.kind, true);
+    entry.from = Some(record.state.as_str());
+    entry.to = Some(change.to);
+    entry.body = change.body;
+    timeline::append(conn, commune, &record.id, &now, actor, &entry)?;
+    if let Some(message) = change.message {
+        let mut entry = Entry::new("message", true);
+        entry.body = Some(message);
+        entry.detail.insert("author".into(), json!(actor.kind));
+        timeline::append(conn, commune, &record.id, &now, actor, &entry)?;
+    }
+    if let Some(note) = change.note {
+        let mut entry = Entry::new("note", false);
+        entry.body = Some(note);
+        timeline::append(conn, commune, &record.id, &now, actor, &entry)?;
+    }
+    let updated =
+        record::load_by_id(conn, commune, &record.id)?.context("the request just changed")?;
+    let mut extra = Map::new();
+    extra.insert("from".into(), json!(record.state));
+    extra.insert("to".into(), json!(change.to));
+    extra.insert("message".into(), json!(change.message.or(change.body)));
+    if let Some(state) = rules::state(workflow, change.to) {
+        extra.insert(
+            "state_label".into(),
+            json!({"fr": state.label.fr, "en": state.label.en}),
+        );
+    }
+    extra.extend(change.extra.clone());
+    let event = events::emit(conn, served, EventKind::StatusChanged, &updated, extra)?;
+    Ok(Some((updated, event)))
+}
+
+/// Rows changed by the connection's last statement.
+pub fn changes(conn: &Connection) -> anyhow::Result<i64> {
+    let result = db::query(conn, "SELECT changes()", &[])?;
+    result
+        .rows
+        .first()
+        .and_then(|row| row.get::<i64>(0))
+        .context("changes() gave no row")
+}
