@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Checks that a contract change one side forgets fails the build, not a request: in a copy of
-# the workspace, renames a field of a WIT record that both a sender and a receiver use
-# (`mail.message`'s `subject`: identity writes it, notifications reads it), then
-# `cargo check`s each of them for wasm32-wasip2 and requires both to fail in their own source
-# (not only in a shared crate). Run by `make test`; cargo check only, with its own target
-# directory under target/ so that CI keeps it between runs.
+# the workspace, renames a field of a WIT record, then `cargo check`s for wasm32-wasip2 each
+# component that must see it, and requires each to fail in its own source (not only in a
+# shared crate). Two renames, one at a time:
+# - `mail.message`'s `subject`: identity writes it, notifications reads it;
+# - `events.status-changed`'s `merged-into`: notifications reads the record whole to write
+#   its messages. (requests still writes its events as flat JSON, checked against the record
+#   when written to the outbox: a renamed field fails there at run time, not at build time.)
+# Run by `make test`; cargo check only, with its own target directory under target/ so that
+# CI keeps it between runs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -18,24 +22,38 @@ mkdir -p "$copy"
 # The same path on every run, and tar keeps mtimes: cargo re-checks only what changed.
 tar -c --exclude=./target --exclude=./.git --exclude=./.spin --exclude=node_modules . \
   | tar -x -C "$copy"
-record=$copy/wit/mail.wit
-grep -q '^    subject: string,$' "$record" || { echo "contract_break: mail.message has no subject field to rename" >&2; exit 1; }
-sed -i 's/^    subject: string,$/    title: string,/' "$record"
 status=0
-for side in identity:components/identity/src notifications:components/notifications/src; do
-  crate=${side%%:*}
-  src=${side#*:}
-  log=$work/$crate.log
-  # shellcheck disable=SC2086
-  if (cd "$copy" && CARGO_TARGET_DIR="$root/$work/target" $GUICHET_WASM_CARGO check --quiet \
-        --target wasm32-wasip2 $GUICHET_WASM_ARGS -p "$crate") >"$log" 2>&1; then
-    echo "contract_break: $crate still builds with mail.message.subject renamed" >&2
-    status=1
-  elif ! grep -q -- "--> $src/" "$log"; then
-    echo "contract_break: $crate failed, but not in its own source ($src); see $log" >&2
-    status=1
-  else
-    echo "contract_break: $crate fails to build when mail.message.subject is renamed (as it must)"
-  fi
-done
+
+# rename <wit file> <field line> <renamed line> <what> <crate:source dir>...
+rename() {
+  local file=$copy/wit/$1 from=$2 to=$3 what=$4
+  shift 4
+  cp "$root/wit/$(basename "$file")" "$file"
+  grep -qxF -- "$from" "$file" || { echo "contract_break: $what: no such field to rename" >&2; status=1; return; }
+  local escaped=${from//\//\\/}
+  sed -i "s/^${escaped}\$/${to}/" "$file"
+  local side crate src log
+  for side in "$@"; do
+    crate=${side%%:*}
+    src=${side#*:}
+    log=$work/$crate.log
+    # shellcheck disable=SC2086
+    if (cd "$copy" && CARGO_TARGET_DIR="$root/$work/target" $GUICHET_WASM_CARGO check --quiet \
+          --target wasm32-wasip2 $GUICHET_WASM_ARGS -p "$crate") >"$log" 2>&1; then
+      echo "contract_break: $crate still builds with $what renamed" >&2
+      status=1
+    elif ! grep -q -- "--> $src/" "$log"; then
+      echo "contract_break: $crate failed, but not in its own source ($src); see $log" >&2
+      status=1
+    else
+      echo "contract_break: $crate fails to build when $what is renamed (as it must)"
+    fi
+  done
+  cp "$root/wit/$(basename "$file")" "$file"
+}
+
+rename mail.wit '    subject: string,' '    title: string,' mail.message.subject \
+  identity:components/identity/src notifications:components/notifications/src
+rename events.wit '    merged-into: option<string>,' '    merged-onto: option<string>,' \
+  events.status-changed.merged-into notifications:components/notifications/src
 exit $status

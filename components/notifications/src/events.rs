@@ -40,10 +40,11 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
     body::json(req, body::DEFAULT_MAX_JSON)?;
     let event: Event = clients::receive("POST /internal/events", req.body())?;
     event::validate(&event).map_err(|errors| ApiError::BadRequest { errors })?;
+    // The messages are written from the typed record; the event is stored as flat JSON.
+    let drafts = citizen::drafts(&event.id, &event.payload, &public_origin());
     let event = Received::from(event);
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
-    let drafts = drafts_of(&event);
     let event = without_tokens(event);
     let countries = SmsCountries::from_variables();
     // The messages are stored already claimed for their first attempt: one write less per
@@ -84,7 +85,7 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
 }
 
 /// A received event as notifications keeps it: its kind's name and its record's flat JSON
-/// (the form `GET /internal/events/{id}` answers, and what [`citizen`] reads).
+/// (the form `GET /internal/events/{id}` answers).
 struct Received {
     id: String,
     commune: String,
@@ -112,15 +113,6 @@ impl From<Event> for Received {
             payload: event::payload_json(&payload),
         }
     }
-}
-
-/// The messages `event` gives (none for kinds that tell nobody, or a payload without
-/// recipients).
-fn drafts_of(event: &Received) -> Vec<Draft> {
-    if !event.payload.contains_key("recipients") {
-        return Vec::new();
-    }
-    citizen::drafts(&event.id, event.kind, &event.payload, &public_origin())
 }
 
 /// Why the SMS `draft` must not be sent, if it must not: its number is outside the allowed
