@@ -158,10 +158,12 @@ impl Notifications {
             "service_name": {"fr": "Signaler un nid-de-poule", "en": "Report a pothole"},
             "state": "acknowledged", "state_label": {"fr": "Pris en compte", "en": "Acknowledged"},
             "open": true, "lang": "fr", "recipients": [recipient],
+            "from": "submitted", "to": "acknowledged",
         });
+        // The `events` contract's record (wit/events.wit): the kind is the payload's case.
         let event = json!({
-            "id": id, "commune": COMMUNE, "kind": "status-changed", "source": "requests",
-            "occurred_at": "2026-12-01T20:00:00Z", "payload": payload.to_string(),
+            "id": id, "commune": COMMUNE, "source": "requests",
+            "occurred_at": "2026-12-01T20:00:00Z", "payload": {"StatusChanged": payload},
         });
         let reply = self.post("/internal/events", &event);
         assert_eq!(reply.status, 200, "{}", reply.body);

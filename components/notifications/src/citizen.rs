@@ -197,6 +197,7 @@ impl<'a> Told<'a> {
                 message,
                 state_label,
                 merged_into: _,
+                reopened: _,
             }) => Some(Told {
                 purpose: "request_status",
                 reference,

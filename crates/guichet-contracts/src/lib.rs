@@ -6,8 +6,8 @@
 //! Both sides of an exchange use these types (never a hand-written copy), and a component
 //! that keeps a richer domain type converts with exhaustive struct literals and destructuring
 //! (never `..`): a field added, renamed or removed in a WIT record then fails the build of
-//! the sender and of the receiver, not a request in production (`tests/contracts.sh`, run by
-//! `make test-unit`, checks it).
+//! the sender and of the receiver, not a request in production (`tests/contract_break.sh`, run by
+//! `make test`, checks it).
 //!
 //! The interfaces declare types only, so nothing here calls the host: the crate builds
 //! natively (tests, the host) and for wasm32-wasip2 alike. The typed clients that send these
