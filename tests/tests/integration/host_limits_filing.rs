@@ -1,7 +1,6 @@
 //! The host's default limits (body size, instance memory) leave room for the largest filing
 //! the requests component accepts: five attachments of 5 MiB, about 33.4 MiB of JSON with base64.
 
-use crate::catalog_support;
 use crate::requests_support;
 
 use guichet_tests::guichet::Guichet;

@@ -181,7 +181,8 @@ impl Deployment {
 impl Drop for Deployment {
     fn drop(&mut self) {
         // SIGTERM to the group this deployment started (bash exec'd the runtime, which leads it).
-        let _ = Command::new("kill").arg("-TERM").arg(format!("-{}", self.child.id())).status();
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-s", "TERM", "--", &group]).status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -189,7 +190,7 @@ impl Drop for Deployment {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", self.child.id())).status();
+        let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).status();
         let _ = self.child.wait();
     }
 }

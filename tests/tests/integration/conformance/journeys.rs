@@ -32,8 +32,8 @@ pub fn run_all(d: &Deployment) {
             Err(_) => failed.push(*name),
         }
     }
-    let tail: Vec<&str> = d.log().lines().rev().take(60).collect::<Vec<_>>().into_iter().rev().collect();
-    assert!(failed.is_empty(), "on {}, failed: {failed:?}\n--- log (tail)\n{}", d.name, tail.join("\n"));
+    let log = guichet_tests::node::tail(&d.log(), 60);
+    assert!(failed.is_empty(), "on {}, failed: {failed:?}\n--- log (tail)\n{log}", d.name);
 }
 
 fn every_component_answers_its_health_route(d: &Deployment) {
