@@ -33,8 +33,6 @@ pub struct Deployment {
     pub base: String,
     /// The copy of the repository root it runs in.
     pub root: PathBuf,
-    /// The key the README's steps generated (`.spin/signing-keys.json`), to mint staff tokens.
-    pub keys: TestKeys,
     pub mailbox: Mailbox,
     child: Child,
     log: Arc<Mutex<String>>,
@@ -124,11 +122,17 @@ impl Deployment {
             });
         }
         let base = format!("http://{listen}");
-        let mut deployment = Deployment { name, base, root: copy.clone(), keys: TestKeys::generate("unused"), mailbox, child, log, _dir: dir };
+        // Built before waiting, so that a failed start still stops what it started (on drop).
+        let mut deployment = Deployment { name, base, root: copy, mailbox, child, log, _dir: dir };
         deployment.wait_until_serving();
-        let keys = std::fs::read_to_string(copy.join(".spin/signing-keys.json")).expect("the README's steps wrote .spin/signing-keys.json");
-        deployment.keys = TestKeys::from_private_jwks(&keys);
         deployment
+    }
+
+    /// The key the README's steps generated (`.spin/signing-keys.json`), to mint staff tokens.
+    pub fn keys(&self) -> TestKeys {
+        let keys = std::fs::read_to_string(self.root.join(".spin/signing-keys.json"))
+            .expect("the README's steps wrote .spin/signing-keys.json");
+        TestKeys::from_private_jwks(&keys)
     }
 
     /// Waits (compiling seven components takes a while on Spin) until the portal answers.

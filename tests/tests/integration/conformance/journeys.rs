@@ -96,7 +96,7 @@ fn a_request_filed_through_the_api_is_tracked_with_its_code(d: &Deployment) {
 }
 
 fn an_open311_app_files_a_request_and_reads_it_back(d: &Deployment) {
-    let admin = d.keys.access_token("demo", "admin-1", &["admin"]);
+    let admin = d.keys().access_token("demo", "admin-1", &["admin"]);
     let issued = d.post("/api/requests/api-keys", &json!({"name": "conformance"}), Some(&admin));
     assert_eq!(issued.status, 201, "{}", issued.body);
     let key = issued.json()["api_key"].as_str().expect("api_key").to_owned();
