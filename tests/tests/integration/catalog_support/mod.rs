@@ -1,7 +1,7 @@
 //! What the catalogue tests share: a running Guichet for one commune, an administrator's
 //! token, and a valid service definition to start from.
 
-#![allow(dead_code, reason = "each test file uses a different part")]
+#![allow(dead_code, reason = "each test module uses a different part")]
 
 use guichet_tests::tokens::TestKeys;
 use guichet_tests::{Host, HostConfig, Reply};

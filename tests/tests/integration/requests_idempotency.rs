@@ -3,7 +3,7 @@
 //! (`POST /api/requests/counter`) and Open311's `POST requests`. A retry with the same key and
 //! body files nothing more and gets the first answer; the same key with another body is a 409.
 
-mod requests_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::Guichet;
 use guichet_tests::Reply;

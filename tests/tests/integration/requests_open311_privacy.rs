@@ -6,7 +6,7 @@
 //! of its past requests. Read with the unchanged PyPI `georeport` client
 //! (tests/python/open311_reader.py) and over plain HTTP.
 
-mod requests_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::Guichet;
 use requests_support::*;

@@ -5,7 +5,7 @@
 //! free text (descriptions, answers, messages) keeps its line breaks and refuses the rest.
 //! Refused input is a 400 at its field with `control_characters`, and nothing is written.
 
-mod requests_support;
+use crate::requests_support;
 
 use std::time::Duration;
 

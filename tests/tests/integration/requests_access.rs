@@ -8,7 +8,7 @@
 //! citizen gets 403 there whatever the id. `{ref}/follow` is tested on a personal procedure:
 //! following a report on the public space (a pothole) is offered to anyone by design.
 
-mod requests_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::Guichet;
 use requests_support::*;

@@ -1,8 +1,8 @@
 //! Filing requests through the real host (`POST /api/requests`): references and tracking
 //! codes, the form's checks, anonymous reports, attachments, Idempotency-Key.
 
-mod catalog_support;
-mod requests_support;
+use crate::catalog_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::{Guichet, PLATFORM_TOKEN};
 use guichet_tests::Reply;

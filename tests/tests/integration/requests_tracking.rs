@@ -1,7 +1,7 @@
 //! Tracking requests through the real host: the citizen's own requests and their timeline,
 //! staff's view, and the public status anyone holding the reference and tracking code sees.
 
-mod requests_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::Guichet;
 use requests_support::*;

@@ -2,7 +2,7 @@
 //! archiving, validation (every error at once, nothing written), tokens, import/export,
 //! caching, and the demo catalogue.
 
-mod catalog_support;
+use crate::catalog_support;
 
 use catalog_support::{definition, errors, simple, Catalog};
 use serde_json::{json, Value};
@@ -387,7 +387,7 @@ fn an_import_with_bad_services_writes_nothing_and_names_every_error_by_service()
 #[test]
 fn an_import_may_be_larger_than_an_ordinary_body() {
     let catalog = Catalog::empty();
-    let demo: Value = serde_json::from_str(include_str!("../../components/catalog/demo/catalogue.json")).expect("demo catalogue");
+    let demo: Value = serde_json::from_str(include_str!("../../../components/catalog/demo/catalogue.json")).expect("demo catalogue");
     let services: Vec<Value> = demo
         .as_array()
         .expect("array")
@@ -485,7 +485,7 @@ fn search_hits_carry_the_name_and_description_in_the_language_asked() {
 #[test]
 fn the_demo_commune_is_seeded_once_with_the_demo_catalogue_as_version_one() {
     let catalog = Catalog::demo();
-    let demo: Value = serde_json::from_str(include_str!("../../components/catalog/demo/catalogue.json")).expect("demo catalogue");
+    let demo: Value = serde_json::from_str(include_str!("../../../components/catalog/demo/catalogue.json")).expect("demo catalogue");
     let count = demo.as_array().map(Vec::len).unwrap_or(0);
     let list = catalog.get("/api/catalog/services").json();
     let services = list["services"].as_array().expect("services");

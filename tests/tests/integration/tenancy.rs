@@ -7,7 +7,7 @@
 //! The matrix covers the routes outside identity: the catalogue's administration, public and
 //! Open311 routes, and requests' diagnostics.
 
-mod catalog_support;
+use crate::catalog_support;
 
 use catalog_support::simple;
 use guichet_tests::tokens::TestKeys;

@@ -3,7 +3,7 @@
 //! its results), shown to the citizen in their export where they concern their requests and
 //! to administrators at `GET /api/requests/reads`, and purged after 12 months.
 
-mod requests_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::Guichet;
 use requests_support::*;

@@ -7,7 +7,7 @@
 //! What a test cannot do through the API (a request filed 100 days ago, a thousand requests,
 //! status changes before the workflow exists) it writes into the requests database directly.
 
-mod requests_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::Guichet;
 use guichet_tests::Reply;

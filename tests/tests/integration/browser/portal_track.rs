@@ -1,7 +1,7 @@
 //! The portal's tracking page (`/track`) in a real browser: a person with a reference and
 //! tracking code sees the status and public history of a request without an account.
 
-mod requests_support;
+use crate::requests_support;
 
 use std::time::Duration;
 

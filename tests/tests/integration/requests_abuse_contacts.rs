@@ -3,7 +3,7 @@
 //! holder confirmed. The link's token travels in the URL's fragment (never sent to a server)
 //! and is confirmed by a POST, once.
 
-mod requests_support;
+use crate::requests_support;
 
 use std::time::Duration;
 

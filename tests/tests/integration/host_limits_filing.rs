@@ -1,8 +1,7 @@
 //! The host's default limits (body size, instance memory) leave room for the largest filing
 //! the requests component accepts: five attachments of 5 MiB, about 33.4 MiB of JSON with base64.
 
-mod catalog_support;
-mod requests_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::Guichet;
 use requests_support::*;

@@ -5,7 +5,7 @@
 //! the commune's countries (`sms_allowed_countries`, France and its overseas territories by
 //! default) is refused at its field: paid SMS to premium numbers abroad cost the commune.
 
-mod requests_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::Guichet;
 use guichet_tests::Reply;

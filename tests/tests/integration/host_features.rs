@@ -91,6 +91,28 @@ fn key_value_and_sqlite_data_survive_a_restart() {
 }
 
 #[test]
+fn a_relative_sqlite_path_starts_at_the_working_directory_and_a_key_value_one_at_the_config_file() {
+    // As Spin 4.0 resolves them (measured on the real binary; the conformance tier checks the
+    // README's steps on it). The harness runs the host in its state directory: `work` here.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (config_dir, work) = (dir.path().join("config"), dir.path().join("work"));
+    std::fs::create_dir_all(&config_dir).expect("config dir");
+    let runtime_config = config_dir.join("runtime-config.toml");
+    std::fs::copy(root().join("tests/fixtures/probe-app/runtime-config.toml"), &runtime_config).expect("copying");
+    let config = HostConfig { runtime_config: Some(runtime_config), ..HostConfig::probe() };
+    let host = Host::start_in(config, work.clone()).unwrap_or_else(|f| panic!("host did not start:\n{}", f.stderr));
+
+    let put = host.send("PUT", "/probe/kv/extra/greeting", &[], Some(b"bonjour"));
+    assert_eq!(put.status, 204, "{}", put.body);
+    let create = host.send("POST", "/probe/sql3/extra", &[], Some(br#"{"sql":"CREATE TABLE t (x)","params":[]}"#));
+    assert_eq!(create.status, 200, "{}", create.body);
+
+    assert!(work.join("data/extra.db").exists(), "the SQLite file is under the working directory");
+    assert!(config_dir.join("data/extra_kv.db").exists(), "the key-value file is under the config's directory");
+    assert!(!config_dir.join("data/extra.db").exists() && !work.join("data/extra_kv.db").exists());
+}
+
+#[test]
 fn a_store_not_granted_to_the_component_is_access_denied() {
     let dir = tempfile::tempdir().expect("tempdir");
     let host = probe_host(&dir);

@@ -2,7 +2,7 @@
 //! department, timeline entries written with each change, internal notes and public messages,
 //! assignment, reopening, the overdue sweep, and the immutability of the timeline.
 
-mod requests_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::Guichet;
 use guichet_tests::Reply;

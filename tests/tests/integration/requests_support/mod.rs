@@ -1,11 +1,11 @@
 //! What the requests tests share: citizens' and staff tokens for the demo commune, and
 //! filings that work (a pothole report by a signed-in citizen or anonymously).
 //!
-//! Use: `mod requests_support; use requests_support::*;` then `let g = Guichet::start();`,
+//! Use: `use crate::requests_support::*;` then `let g = Guichet::start();`,
 //! `let filed = file_pothole(&g, Some(&citizen(&g, "alice")));` → `filed.reference`,
 //! `filed.tracking_code`.
 
-#![allow(dead_code, reason = "each test file uses a different part")]
+#![allow(dead_code, reason = "each test module uses a different part")]
 
 use guichet_tests::guichet::Guichet;
 use guichet_tests::Reply;

@@ -1,7 +1,7 @@
 //! A citizen's requests in their personal-data export and erasure (asked by identity of every
 //! component), and the retention purge of closed requests.
 
-mod requests_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::{Guichet, PASSWORD};
 use requests_support::*;

@@ -2,7 +2,7 @@
 //! following a report instead of filing it again, and merging a duplicate into its original so
 //! that the duplicate's filer gets the original's updates.
 
-mod requests_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::Guichet;
 use guichet_tests::Reply;

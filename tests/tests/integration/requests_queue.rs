@@ -3,7 +3,7 @@
 //! with known states, dates and assignees, also written straight into the requests database
 //! (the component's own schema) while the host runs: SQLite's WAL lets both share the file.
 
-mod requests_support;
+use crate::requests_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

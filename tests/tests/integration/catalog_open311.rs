@@ -2,7 +2,7 @@
 //! the contract (docs/OPEN311.md) and with a third-party client
 //! (`georeport` from PyPI) and Python's XML parser.
 
-mod catalog_support;
+use crate::catalog_support;
 
 use catalog_support::{definition, simple, Catalog};
 use serde_json::{json, Value};

@@ -5,7 +5,7 @@
 //! `spf=pass` and `dkim=pass` aligned with the From domain) and the sender is the request's
 //! contact; everything else waits for triage, and e-mail adds a bounded number of files.
 
-mod requests_support;
+use crate::requests_support;
 
 use guichet_tests::guichet::Guichet;
 use guichet_tests::Reply;
