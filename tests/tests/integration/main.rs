@@ -53,6 +53,7 @@ mod requests_queue;
 mod requests_staff_reads;
 mod requests_tracking;
 mod requests_workflow;
+mod shared_values;
 mod spin_routes;
 mod tenancy;
 

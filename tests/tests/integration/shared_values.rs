@@ -9,13 +9,11 @@
 //! notifications refused addresses requests had kept: a contact could be accepted at filing
 //! and never be told.
 
-mod requests_support;
-
 use guichet_tests::guichet::Guichet;
 use guichet_tests::mailbox::Mailbox;
 use guichet_tests::tokens::TestKeys;
 use guichet_tests::{Host, HostConfig, Reply};
-use requests_support::errors_of;
+use crate::requests_support::errors_of;
 use serde_json::{json, Value};
 
 /// Addresses and whether the one rule accepts them.
