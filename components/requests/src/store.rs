@@ -2,6 +2,7 @@
 //! rows, the timeline, the outbox, the queue's queries). Parameterised statements only; rows
 //! are decoded by column name ([`guichet_guest::db::Row`]). One module per capability.
 
+pub(crate) mod api_keys;
 pub(crate) mod outbox;
 pub(crate) mod record;
 pub(crate) mod schema;

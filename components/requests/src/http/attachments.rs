@@ -24,7 +24,6 @@ use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 use spin_sdk::http::Response;
 
-use crate::http::caller::Caller;
 use crate::store::timeline::{self, Actor, Entry};
 use crate::http::tracking;
 use crate::Ctx;
@@ -291,7 +290,7 @@ pub fn list(conn: &Connection, request_id: &str, with_source: bool) -> anyhow::R
 /// attachment object, a list of them, or `{"attachments":[...]}`. 201 with the new files.
 pub async fn add(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?;
     let conn = ctx.conn();
     let record = tracking::find_for(conn, commune, &caller, reference)?;
     let body = body::json(req, MAX_BODY)?;
@@ -367,7 +366,7 @@ pub fn download(
     id: &str,
 ) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?;
     let conn = ctx.conn();
     let record = tracking::find_for(conn, commune, &caller, reference)?;
     let result = db::query(

@@ -20,7 +20,6 @@ use spin_sdk::http::Response;
 
 use self::params::{Mode, QueueQuery};
 use crate::store::queue::sql::{self, col, Filters, Sql, Text};
-use crate::http::caller::Caller;
 use crate::http::reads;
 use crate::Ctx;
 
@@ -147,7 +146,7 @@ fn newest_matches(
 /// filter and `purpose` ([`reads`]) before anything is read.
 fn checked(ctx: &Ctx<'_>, mode: Mode) -> Result<QueueQuery, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::staff(req, commune)?;
+    let caller = ctx.caller()?.require_staff()?;
     let me = caller.account().unwrap_or_default();
     let purpose = reads::purpose(&guichet_guest::query::Query::of(req));
     let filter = reads::without_purpose(req.query());

@@ -199,7 +199,7 @@ fn original_view(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
 /// staff (each staff read logged with it: [`reads`]).
 pub fn show(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?;
     let conn = ctx.conn();
     let record = find_for(conn, commune, &caller, reference)?;
     let view = match (caller.is_staff(), caller.account()) {
@@ -224,7 +224,7 @@ pub fn show(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
 /// `GET /api/requests/mine?page=&per_page=`: the signed-in citizen's requests, newest first.
 pub fn mine(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?;
     let account = caller.account().unwrap_or_default().to_owned();
     let query = Query::of(req);
     let mut errors = Vec::new();

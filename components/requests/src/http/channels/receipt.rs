@@ -13,7 +13,6 @@ use spin_sdk::http::{Method, Response};
 
 use super::receipt_page::{self, Receipt};
 use super::request;
-use crate::http::caller::Caller;
 use crate::domain::reference::TrackingCode;
 use crate::Ctx;
 
@@ -26,7 +25,7 @@ pub async fn receipt(
     reference: &str,
 ) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::of(req, commune)?;
+    let caller = ctx.caller()?;
     let query = Query::of(req);
     let conn = ctx.conn();
     let record = request(conn, commune, reference)?;

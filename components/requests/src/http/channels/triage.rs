@@ -36,7 +36,7 @@ const MAX_LIMIT: i64 = 200;
 
 pub fn triage_list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::staff(req, commune)?;
+    let caller = ctx.caller()?.require_staff()?;
     let query = Query::of(req);
     let mut errors = Vec::new();
     let limit = number(&query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, &mut errors);
@@ -233,7 +233,7 @@ pub async fn triage_resolve(
     id: &str,
 ) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::staff(req, commune)?;
+    let caller = ctx.caller()?.require_staff()?;
     let agent = staff_account(&caller)?;
     let body = body::json(req, attachments::MAX_BODY)?;
     let decision = decision(&body)?;

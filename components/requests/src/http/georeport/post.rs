@@ -45,7 +45,7 @@ use spin_sdk::http::Response;
 use super::params::{AttributeValue, Params};
 use super::render::{self, Node};
 use super::{Call, Refusal};
-use crate::http::api_keys::{self, ApiKey};
+use crate::store::api_keys::{self, ApiKey};
 use crate::http::caller::Caller;
 use crate::calls::catalog;
 use crate::http::idempotency::{self, Key, Once};

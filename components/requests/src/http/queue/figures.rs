@@ -14,7 +14,6 @@ use guichet_guest::{response, ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
-use crate::http::caller::Caller;
 use crate::Ctx;
 
 /// How far back the median time to close looks.
@@ -22,7 +21,7 @@ const MEDIAN_DAYS: i64 = 90;
 
 pub fn figures(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    Caller::staff(req, commune)?;
+    ctx.caller()?.require_staff()?;
     let by = group_parameter(req.query())?;
     let conn = ctx.conn();
     let clock = db::query(

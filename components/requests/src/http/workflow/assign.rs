@@ -14,7 +14,6 @@ use guichet_guest::{ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
-use crate::http::caller::Caller;
 use crate::calls::events;
 use crate::store::record::{self, Record};
 use crate::store::timeline::{self, Entry};
@@ -32,7 +31,7 @@ pub async fn assign(
 ) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     // A citizen is answered by `access::load`: 404 unless the request is theirs.
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?.clone();
     let body = input::object(req, &["department", "assignee"])?;
     let conn = ctx.conn();
     let (record, acting) = access::load(conn, commune, caller, reference, Who::Staff)?;

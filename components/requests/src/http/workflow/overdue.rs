@@ -17,7 +17,6 @@ use guichet_guest::{response, ApiError};
 use serde_json::{json, Map};
 use spin_sdk::http::Response;
 
-use crate::http::caller::Caller;
 use crate::calls::events;
 use crate::store::record::{Record, COLUMNS};
 use crate::store::timeline::{self, Actor, Entry};
@@ -27,8 +26,8 @@ use crate::Ctx;
 const BATCH: i64 = 200;
 
 pub async fn sweep_overdue(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::staff(req, commune)?;
+    let commune = ctx.commune();
+    let caller = ctx.caller()?.require_staff()?;
     if !caller.has_role("admin") {
         return Err(ApiError::Forbidden {
             message: "only administrators (or the scheduler, with an administrator's token) run the sweep",

@@ -9,7 +9,6 @@ use guichet_guest::{ApiError, Commune};
 use serde_json::{json, Map};
 use spin_sdk::http::{Request, Response};
 
-use crate::http::caller::Caller;
 use crate::calls::events;
 use crate::store::record::{self, Record};
 use crate::store::timeline::{self, Actor, Entry};
@@ -20,7 +19,7 @@ use crate::Ctx;
 pub async fn note(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     // A citizen is answered by `access::load`: 404 unless the request is theirs.
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?.clone();
     let text = read_text(req)?;
     let conn = ctx.conn();
     let (record, acting) = access::load(conn, commune, caller, reference, Who::Staff)?;
@@ -38,7 +37,7 @@ pub async fn message(
     reference: &str,
 ) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?.clone();
     let text = read_text(req)?;
     let conn = ctx.conn();
     let (record, acting) = access::load(conn, commune, caller, reference, Who::OwnerOrStaff)?;

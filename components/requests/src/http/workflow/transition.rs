@@ -7,7 +7,6 @@ use guichet_guest::{ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
-use crate::http::caller::Caller;
 use crate::calls::catalog::{self, Service};
 use crate::calls::events;
 use crate::store::record::Record;
@@ -28,7 +27,7 @@ pub async fn transition(
     reference: &str,
 ) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?.clone();
     let body = input::object(req, &["to", "message", "note"])?;
     let conn = ctx.conn();
     let (record, acting) = access::load(conn, commune, caller, reference, Who::OwnerOrStaff)?;
@@ -93,7 +92,7 @@ pub async fn reopen(
     reference: &str,
 ) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?.clone();
     let body = input::object(req, &["reason"])?;
     let mut errors = Vec::new();
     let reason = input::text(&body, "reason", true, &mut errors);
