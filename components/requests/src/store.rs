@@ -20,7 +20,9 @@ pub(crate) mod georeport {
 }
 
 pub(crate) mod queue {
-    //! The agents' queue's SQL.
+    //! The agents' queue's SQL, and the commune's figures.
+    pub(crate) mod figures;
+    pub(crate) mod rows;
     pub(crate) mod sql;
 }
 

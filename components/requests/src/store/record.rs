@@ -389,3 +389,11 @@ pub fn delete(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<
     )
     .context("deleting the request's timeline")
 }
+
+/// Today's date (`YYYY-MM-DD`, UTC) by SQLite's clock, the one every stored time is written
+/// with.
+pub fn today(conn: &Connection) -> anyhow::Result<String> {
+    let result = db::query(conn, "SELECT date('now') AS today", &[])?;
+    db::first_value(&result, "today")?.context("today's date")
+}
+

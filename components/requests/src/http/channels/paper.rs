@@ -19,6 +19,7 @@ use spin_sdk::http::Response;
 use super::{request, staff_account, staff_on};
 use crate::http::attachments;
 use crate::domain::form;
+use crate::store::record;
 use crate::store::timeline::{self, Actor, Entry};
 use crate::Ctx;
 
@@ -44,7 +45,7 @@ pub async fn paper_scan(
     }
     let text = |member: &str| body.get(member).and_then(Json::as_str).unwrap_or_default();
     let conn = ctx.conn();
-    let today = db::first_text(&db::query(conn, "SELECT date('now')", &[])?).unwrap_or_default();
+    let today = record::today(conn)?;
     let received_on = body
         .get("received_on")
         .and_then(Json::as_str)
