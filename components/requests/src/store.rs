@@ -5,6 +5,7 @@
 pub(crate) mod api_keys;
 pub(crate) mod idempotency;
 pub(crate) mod outbox;
+pub(crate) mod reads;
 pub(crate) mod record;
 pub(crate) mod schema;
 pub(crate) mod timeline;
