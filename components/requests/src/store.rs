@@ -6,9 +6,11 @@ pub(crate) mod api_keys;
 pub(crate) mod idempotency;
 pub(crate) mod outbox;
 pub(crate) mod reads;
+pub(crate) mod retention;
 pub(crate) mod record;
 pub(crate) mod schema;
 pub(crate) mod timeline;
+pub(crate) mod tracking;
 
 pub(crate) mod channels {
     //! Call logs, and inbound e-mails put on a request's timeline.
