@@ -3,6 +3,7 @@
 //! are decoded by column name ([`guichet_guest::db::Row`]). One module per capability.
 
 pub(crate) mod api_keys;
+pub(crate) mod attachments;
 pub(crate) mod idempotency;
 pub(crate) mod outbox;
 pub(crate) mod reads;

@@ -390,6 +390,15 @@ pub fn delete(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<
     .context("deleting the request's timeline")
 }
 
+/// Marks request `id` as updated at `now` (a file, a scan, an update was added to it).
+pub fn touch(conn: &Connection, id: &str, now: &str) -> anyhow::Result<()> {
+    db::exec(
+        conn,
+        "UPDATE requests SET updated_at = ? WHERE id = ?",
+        &[db::text(now), db::text(id)],
+    )
+}
+
 /// Today's date (`YYYY-MM-DD`, UTC) by SQLite's clock, the one every stored time is written
 /// with.
 pub fn today(conn: &Connection) -> anyhow::Result<String> {

@@ -10,7 +10,7 @@
 //! Answer: 201 `{"id","reference","name","content_type","size","received_on"}`.
 
 use base64::Engine as _;
-use guichet_guest::db::{self, Value};
+use guichet_guest::db;
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, FieldError};
 use serde_json::{json, Value as Json};
@@ -141,11 +141,7 @@ pub async fn paper_scan(
             id: Some(agent.clone()),
         };
         timeline::append(conn, commune, &record.id, &now, &actor, &entry)?;
-        db::exec(
-            conn,
-            "UPDATE requests SET updated_at = ? WHERE id = ?",
-            &[db::text(now.as_str()), Value::Text(record.id.clone())],
-        )?;
+        record::touch(conn, &record.id, &now)?;
         Ok(Ok(id))
     })?;
     let id = stored?;

@@ -234,11 +234,7 @@ pub async fn post(call: &Call<'_>) -> Result<Response, Refusal> {
             .first()
             .and_then(|r| r.get::<i64>(0))
             .ok_or_else(|| anyhow::anyhow!("the update just written has no number"))?;
-        db::exec(
-            conn,
-            "UPDATE requests SET updated_at = ? WHERE id = ?",
-            &[db::text(now.as_str()), db::text(found.id.as_str())],
-        )?;
+        record::touch(conn, &found.id, &now)?;
         let mut extra = Map::new();
         extra.insert("message".into(), json!(description));
         extra.insert("public".into(), json!(true));
