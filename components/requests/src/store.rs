@@ -14,9 +14,10 @@ pub(crate) mod timeline;
 pub(crate) mod tracking;
 
 pub(crate) mod channels {
-    //! Call logs, and inbound e-mails put on a request's timeline.
+    //! Call logs, inbound e-mails put on a request's timeline, and e-mails waiting for triage.
     pub(crate) mod call;
     pub(crate) mod mail_attach;
+    pub(crate) mod triage;
 }
 
 pub(crate) mod georeport {
