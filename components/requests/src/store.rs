@@ -4,6 +4,7 @@
 
 pub(crate) mod api_keys;
 pub(crate) mod attachments;
+pub(crate) mod duplicates;
 pub(crate) mod idempotency;
 pub(crate) mod outbox;
 pub(crate) mod reads;

@@ -4,9 +4,6 @@
 
 use std::fmt;
 
-use anyhow::Context as _;
-use guichet_guest::db::{self, Connection};
-use guichet_guest::Commune;
 use sha2::{Digest, Sha256};
 
 /// `YYYY-NNNNNN`: the filing year and a number counted per commune and year.
@@ -32,21 +29,10 @@ impl Reference {
             .find_map(Reference::parse)
     }
 
-    /// Takes the next number of `commune` for `year`; call inside the filing transaction so
-    /// that a failed filing does not use a number.
-    pub fn next(conn: &Connection, commune: &Commune, year: i64) -> anyhow::Result<Reference> {
-        let result = db::query(
-            conn,
-            "INSERT INTO reference_counters (commune, year, last) VALUES (?, ?, 1) \
-             ON CONFLICT (commune, year) DO UPDATE SET last = last + 1 RETURNING last",
-            &[db::text(commune.as_str()), db::Value::Integer(year)],
-        )?;
-        let number = result
-            .rows
-            .first()
-            .and_then(|row| row.get::<i64>(0))
-            .context("the reference counter returned no number")?;
-        Ok(Reference(format!("{year:04}-{number:06}")))
+    /// The reference numbered `number` in `year` (the number is taken by
+    /// `store::record::next_reference`, in the filing transaction).
+    pub fn numbered(year: i64, number: i64) -> Reference {
+        Reference(format!("{year:04}-{number:06}"))
     }
 
     pub fn as_str(&self) -> &str {
@@ -69,19 +55,9 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 pub struct TrackingCode(String);
 
 impl TrackingCode {
-    /// A new code from SQLite's randomness (the component needs no random-number crate).
-    pub fn generate(conn: &Connection) -> anyhow::Result<TrackingCode> {
-        let result = db::query(conn, "SELECT randomblob(10)", &[])?;
-        let bytes = result
-            .rows
-            .first()
-            .and_then(|row| row.get::<&[u8]>(0))
-            .filter(|bytes| bytes.len() == 10)
-            .context("randomblob(10) returned no 10 bytes")?;
-        Ok(TrackingCode::from_bytes(bytes))
-    }
-
-    fn from_bytes(bytes: &[u8]) -> TrackingCode {
+    /// The code of 80 random bits (`store::record::new_tracking_code` draws them from
+    /// SQLite's randomness: the component needs no random-number crate).
+    pub fn from_bytes(bytes: &[u8]) -> TrackingCode {
         let mut bits: u128 = 0;
         for byte in bytes {
             bits = (bits << 8) | u128::from(*byte);

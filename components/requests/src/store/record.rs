@@ -110,8 +110,8 @@ pub fn insert(
     let commune = &served.commune;
     let (id, now) = db::new_id_and_now(conn)?;
     let year: i64 = now[..4].parse().context("the year of the filing time")?;
-    let reference = Reference::next(conn, commune, year)?;
-    let code = TrackingCode::generate(conn)?;
+    let reference = next_reference(conn, commune, year)?;
+    let code = new_tracking_code(conn)?;
     let definition = &new.service.definition;
     let state = definition.workflow.initial.as_str();
     let is_open = new.service.is_open_state(state);
@@ -388,6 +388,39 @@ pub fn delete(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<
         &params,
     )
     .context("deleting the request's timeline")
+}
+
+/// Takes the next reference of `commune` for `year`; call inside the filing transaction so
+/// that a failed filing does not use a number.
+fn next_reference(conn: &Connection, commune: &Commune, year: i64) -> anyhow::Result<Reference> {
+    let result = db::query(
+        conn,
+        "INSERT INTO reference_counters (commune, year, last) VALUES (?, ?, 1) \
+         ON CONFLICT (commune, year) DO UPDATE SET last = last + 1 RETURNING last",
+        &[db::text(commune.as_str()), Value::Integer(year)],
+    )?;
+    let number = db::first_value::<i64>(&result, "last")?
+        .context("the reference counter returned no number")?;
+    Ok(Reference::numbered(year, number))
+}
+
+/// A new tracking code, from SQLite's randomness.
+fn new_tracking_code(conn: &Connection) -> anyhow::Result<TrackingCode> {
+    let result = db::query(conn, "SELECT randomblob(10) AS bytes", &[])?;
+    let bytes = db::first_value::<&[u8]>(&result, "bytes")?
+        .filter(|bytes| bytes.len() == 10)
+        .context("randomblob(10) returned no 10 bytes")?;
+    Ok(TrackingCode::from_bytes(bytes))
+}
+
+/// Whether the time `at` (RFC 3339) is less than `days` days ago, by SQLite's clock.
+pub fn within_days(conn: &Connection, at: &str, days: i64) -> anyhow::Result<bool> {
+    let result = db::query(
+        conn,
+        "SELECT ? >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ? || ' days') AS recent",
+        &[db::text(at), Value::Integer(days)],
+    )?;
+    Ok(db::first_value::<Option<bool>>(&result, "recent")?.flatten() == Some(true))
 }
 
 /// Marks request `id` as updated at `now` (a file, a scan, an update was added to it).

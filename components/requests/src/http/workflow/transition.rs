@@ -2,14 +2,14 @@
 //! request along its service's workflow.
 
 use guichet_guest::tenant::CommuneInfo;
-use guichet_guest::db::{self, Value};
+use guichet_guest::db;
 use guichet_guest::{ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
 use crate::calls::catalog::{self, Service};
 use crate::calls::events;
-use crate::store::record::Record;
+use crate::store::record::{self, Record};
 use crate::http::workflow::access::{self, Acting, Who};
 use crate::store::workflow::change::{self, StateChange};
 use crate::domain::workflow::rules::{self, Verdict};
@@ -232,10 +232,5 @@ fn closed_recently(conn: &db::Connection, record: &Record) -> Result<bool, ApiEr
     let Some(closed_at) = record.closed_at.as_deref() else {
         return Ok(true);
     };
-    let result = db::query(
-        conn,
-        "SELECT ? >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ? || ' days')",
-        &[db::text(closed_at), Value::Integer(CITIZEN_REOPEN_DAYS)],
-    )?;
-    Ok(result.rows.first().and_then(|row| row.get::<i64>(0)) == Some(1))
+    Ok(record::within_days(conn, closed_at, CITIZEN_REOPEN_DAYS)?)
 }

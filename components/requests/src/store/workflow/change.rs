@@ -110,10 +110,6 @@ pub fn apply(
 
 /// Rows changed by the connection's last statement.
 pub fn changes(conn: &Connection) -> anyhow::Result<i64> {
-    let result = db::query(conn, "SELECT changes()", &[])?;
-    result
-        .rows
-        .first()
-        .and_then(|row| row.get::<i64>(0))
-        .context("changes() gave no row")
+    let result = db::query(conn, "SELECT changes() AS n", &[])?;
+    db::first_value(&result, "n")?.context("changes() gave no row")
 }
