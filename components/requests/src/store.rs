@@ -22,7 +22,8 @@ pub(crate) mod channels {
 }
 
 pub(crate) mod georeport {
-    //! What Open311 may publish.
+    //! What Open311 may publish, and Open311's other SQL.
+    pub(crate) mod open311;
     pub(crate) mod publicity;
 }
 

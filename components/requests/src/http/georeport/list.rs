@@ -27,6 +27,7 @@ use spin_sdk::http::Response;
 
 use guichet_guest::dates::{self, DAY};
 use super::params::Params;
+use crate::store::georeport::open311;
 use crate::store::georeport::publicity::{self, PUBLIC_ENTRIES, PUBLIC_REQUEST};
 use super::render::{self, Node};
 use super::{Call, Refusal};
@@ -152,12 +153,7 @@ pub fn filters(params: &Params, now: i64) -> Result<Filters, Vec<String>> {
 
 /// The current time from SQLite's clock (as every stored time), in seconds.
 fn now(conn: &Connection) -> anyhow::Result<i64> {
-    let result = db::query(conn, "SELECT CAST(strftime('%s', 'now') AS INTEGER)", &[])?;
-    result
-        .rows
-        .first()
-        .and_then(|row| row.get::<i64>(0))
-        .ok_or_else(|| anyhow::anyhow!("SQLite gave no time"))
+    open311::unix_now(conn)
 }
 
 /// `SELECT` of a request and its Open311 details (`address_id`, `media_url` after the
@@ -315,16 +311,8 @@ pub fn original_reference(
     commune: &Commune,
     merged_into: &str,
 ) -> anyhow::Result<String> {
-    let result = db::query(
-        conn,
-        "SELECT reference FROM requests WHERE commune = ? AND (id = ? OR reference = ?)",
-        &[
-            db::text(commune.as_str()),
-            db::text(merged_into),
-            db::text(merged_into),
-        ],
-    )?;
-    Ok(db::first_text(&result).unwrap_or_else(|| merged_into.to_owned()))
+    Ok(open311::reference_named(conn, commune, merged_into)?
+        .unwrap_or_else(|| merged_into.to_owned()))
 }
 
 /// The note saying a request was merged into `original`.

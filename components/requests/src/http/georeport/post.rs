@@ -45,6 +45,7 @@ use spin_sdk::http::Response;
 use super::params::{AttributeValue, Params};
 use super::render::{self, Node};
 use super::{Call, Refusal};
+use crate::store::georeport::open311;
 use crate::store::api_keys::{self, ApiKey};
 use crate::http::caller::Caller;
 use crate::calls::catalog;
@@ -481,23 +482,14 @@ fn refusal_of_filing(error: ApiError) -> Refusal {
 
 /// A batch token: 16 random bytes from SQLite, as hex.
 fn random_token(conn: &Connection) -> anyhow::Result<String> {
-    let result = db::query(conn, "SELECT lower(hex(randomblob(16)))", &[])?;
-    db::first_text(&result).ok_or_else(|| anyhow::anyhow!("randomblob(16) gave nothing"))
+    open311::random_token(conn)
 }
 
 /// `GET tokens/{token}.{fmt}`: `[{service_request_id, token}]`, 404 for an unknown token.
 pub fn token(call: &Call<'_>, token: &str) -> Result<Response, Refusal> {
     let conn = call.ctx.conn();
-    let result = db::query(
-        conn,
-        &format!(
-            "SELECT r.reference FROM open311_requests o JOIN requests r ON r.id = o.request_id \
-             WHERE o.commune = ? AND o.token = ? AND {}",
-            crate::store::georeport::publicity::PUBLIC_REQUEST
-        ),
-        &[db::text(call.info.commune.as_str()), db::text(token)],
-    )?;
-    let reference = db::first_text(&result).ok_or_else(|| Refusal::one(404, "no such token"))?;
+    let reference = open311::token_reference(conn, &call.info.commune, token)?
+        .ok_or_else(|| Refusal::one(404, "no such token"))?;
     let answer = Node::List(vec![Node::Object(vec![
         ("service_request_id", Node::Text(reference)),
         ("token", Node::Text(token.to_owned())),

@@ -1,0 +1,142 @@
+//! The SQL of Open311's own reads and writes (beyond [`super::publicity`]): the clock in
+//! seconds, the public updates of a commune, the number of an update just written, the
+//! batch tokens, and the reference a merge points to.
+
+use anyhow::Context as _;
+use guichet_guest::db::{self, Connection, FromRow, Row, RowError, Value};
+use guichet_guest::Commune;
+
+use super::publicity::{PUBLIC_ENTRIES, PUBLIC_REQUEST, STATE_AFTER};
+
+/// The current time from SQLite's clock (as every stored time), in Unix seconds.
+pub fn unix_now(conn: &Connection) -> anyhow::Result<i64> {
+    let result = db::query(
+        conn,
+        "SELECT CAST(strftime('%s', 'now') AS INTEGER) AS now",
+        &[],
+    )?;
+    db::first_value(&result, "now")?.context("SQLite gave no time")
+}
+
+/// A public timeline entry of a public request, as Open311's updates list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Update {
+    pub seq: i64,
+    pub reference: Option<String>,
+    pub at: Option<String>,
+    pub kind: Option<String>,
+    pub to_value: Option<String>,
+    pub body: Option<String>,
+    /// The entry's details, as JSON text.
+    pub detail: Option<String>,
+    pub service_code: Option<String>,
+    /// The request's state after this entry.
+    pub state: Option<String>,
+    pub merged_into: Option<String>,
+}
+
+impl FromRow for Update {
+    fn from_row(row: &Row<'_>) -> Result<Self, RowError> {
+        Ok(Update {
+            seq: row.get::<Option<i64>>("seq")?.unwrap_or_default(),
+            reference: row.get("reference")?,
+            at: row.get("at")?,
+            kind: row.get("kind")?,
+            to_value: row.get("to_value")?,
+            body: row.get("body")?,
+            detail: row.get("detail")?,
+            service_code: row.get("service_code")?,
+            state: row.get("state")?,
+            merged_into: row.get("merged_into")?,
+        })
+    }
+}
+
+/// Which updates: of these services, written between two times, one page.
+pub struct UpdatesPage<'a> {
+    pub services: &'a [&'a String],
+    pub from: String,
+    pub to: String,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The public updates (not the filings) of the public requests of `commune` in `page`, in
+/// the order they were written.
+pub fn updates(
+    conn: &Connection,
+    commune: &Commune,
+    page: &UpdatesPage<'_>,
+) -> anyhow::Result<Vec<Update>> {
+    let sql = format!(
+        "SELECT t.seq, r.reference, t.at, t.kind, t.to_value, t.body, t.detail, \
+         r.service_code, {STATE_AFTER} AS state, r.merged_into FROM timeline t \
+         JOIN requests r ON r.id = t.request_id \
+         WHERE t.commune = ? AND r.commune = t.commune AND {PUBLIC_REQUEST} \
+         AND r.service_code IN ({}) \
+         AND t.at >= ? AND t.at <= ? \
+         AND t.kind <> 'filed' AND {PUBLIC_ENTRIES} ORDER BY t.seq LIMIT ? OFFSET ?",
+        vec!["?"; page.services.len()].join(", ")
+    );
+    let mut params = vec![db::text(commune.as_str())];
+    params.extend(page.services.iter().map(|c| db::text(c.as_str())));
+    params.push(db::text(page.from.as_str()));
+    params.push(db::text(page.to.as_str()));
+    params.push(Value::Integer(page.limit));
+    params.push(Value::Integer(page.offset));
+    let result = db::query(conn, &sql, &params)?;
+    Ok(db::decode_all(&result)?)
+}
+
+/// The number of the last timeline entry of request `request_id` (the update just written).
+pub fn last_seq(conn: &Connection, request_id: &str) -> anyhow::Result<i64> {
+    let result = db::query(
+        conn,
+        "SELECT MAX(seq) AS seq FROM timeline WHERE request_id = ?",
+        &[db::text(request_id)],
+    )?;
+    db::first_value::<Option<i64>>(&result, "seq")?
+        .flatten()
+        .context("the update just written has no number")
+}
+
+/// The reference of the request `merged_into` names (an id or a reference) in `commune`.
+pub fn reference_named(
+    conn: &Connection,
+    commune: &Commune,
+    merged_into: &str,
+) -> anyhow::Result<Option<String>> {
+    let result = db::query(
+        conn,
+        "SELECT reference FROM requests WHERE commune = ? AND (id = ? OR reference = ?)",
+        &[
+            db::text(commune.as_str()),
+            db::text(merged_into),
+            db::text(merged_into),
+        ],
+    )?;
+    Ok(db::first_value::<Option<String>>(&result, "reference")?.flatten())
+}
+
+/// A batch token: 16 random bytes from SQLite, as hex.
+pub fn random_token(conn: &Connection) -> anyhow::Result<String> {
+    let result = db::query(conn, "SELECT lower(hex(randomblob(16))) AS token", &[])?;
+    db::first_value(&result, "token")?.context("randomblob(16) gave nothing")
+}
+
+/// The reference of the public request filed under batch `token` in `commune`.
+pub fn token_reference(
+    conn: &Connection,
+    commune: &Commune,
+    token: &str,
+) -> anyhow::Result<Option<String>> {
+    let result = db::query(
+        conn,
+        &format!(
+            "SELECT r.reference FROM open311_requests o JOIN requests r ON r.id = o.request_id \
+             WHERE o.commune = ? AND o.token = ? AND {PUBLIC_REQUEST}"
+        ),
+        &[db::text(commune.as_str()), db::text(token)],
+    )?;
+    Ok(db::first_value::<Option<String>>(&result, "reference")?.flatten())
+}
