@@ -28,7 +28,7 @@ use spin_sdk::http::Response;
 use guichet_guest::dates::{self, DAY};
 use super::params::Params;
 use crate::store::georeport::open311;
-use crate::store::georeport::publicity::{self, PUBLIC_ENTRIES, PUBLIC_REQUEST};
+use crate::store::georeport::publicity::{self, PUBLIC_REQUEST};
 use super::render::{self, Node};
 use super::{Call, Refusal};
 use crate::calls::catalog::Service;
@@ -401,23 +401,14 @@ fn notes_of(
     service: Option<&Service>,
     lang: &str,
 ) -> anyhow::Result<Vec<Node>> {
-    let result = db::query(
-        conn,
-        &format!(
-            "SELECT t.at, t.kind, t.to_value, t.body FROM timeline t \
-             WHERE t.request_id = ? AND {PUBLIC_ENTRIES} ORDER BY t.seq"
-        ),
-        &[db::text(record.id.as_str())],
-    )?;
-    Ok(result
-        .rows
-        .iter()
-        .map(|row| {
-            let text = |i: usize| row.get::<&str>(i).map(str::to_owned);
-            let kind = text(1).unwrap_or_default();
-            let description = describe_entry(&kind, text(2).as_deref(), text(3), service, lang);
+    Ok(open311::notes(conn, &record.id)?
+        .into_iter()
+        .map(|note| {
+            let kind = note.kind.unwrap_or_default();
+            let description =
+                describe_entry(&kind, note.to_value.as_deref(), note.body, service, lang);
             Node::Object(vec![
-                ("datetime", Node::text(text(0))),
+                ("datetime", Node::text(note.at)),
                 ("description", Node::Text(description)),
                 ("type", Node::Text(kind)),
             ])

@@ -1,6 +1,6 @@
 //! The SQL of Open311's own reads and writes (beyond [`super::publicity`]): the clock in
-//! seconds, the public updates of a commune, the number of an update just written, the
-//! batch tokens, and the reference a merge points to.
+//! seconds, the public updates of a commune and the notes of one request, the number of an
+//! update just written, the batch tokens, and the reference a merge points to.
 
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, FromRow, Row, RowError, Value};
@@ -139,4 +139,37 @@ pub fn token_reference(
         &[db::text(commune.as_str()), db::text(token)],
     )?;
     Ok(db::first_value::<Option<String>>(&result, "reference")?.flatten())
+}
+
+/// A public entry of a request's timeline, as its Open311 notes show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub at: Option<String>,
+    pub kind: Option<String>,
+    pub to_value: Option<String>,
+    pub body: Option<String>,
+}
+
+impl FromRow for Note {
+    fn from_row(row: &Row<'_>) -> Result<Self, RowError> {
+        Ok(Note {
+            at: row.get("at")?,
+            kind: row.get("kind")?,
+            to_value: row.get("to_value")?,
+            body: row.get("body")?,
+        })
+    }
+}
+
+/// The public entries of request `request_id`'s timeline, oldest first.
+pub fn notes(conn: &Connection, request_id: &str) -> anyhow::Result<Vec<Note>> {
+    let result = db::query(
+        conn,
+        &format!(
+            "SELECT t.at, t.kind, t.to_value, t.body FROM timeline t \
+             WHERE t.request_id = ? AND {PUBLIC_ENTRIES} ORDER BY t.seq"
+        ),
+        &[db::text(request_id)],
+    )?;
+    Ok(db::decode_all(&result)?)
 }
