@@ -21,18 +21,18 @@
 
 use std::collections::BTreeMap;
 
-use guichet_guest::db::{self, Connection, FromRow, Value};
+use guichet_guest::db::Connection;
 use guichet_guest::Commune;
 use spin_sdk::http::Response;
 
 use guichet_guest::dates::{self, DAY};
 use super::params::Params;
-use crate::store::georeport::open311;
-use crate::store::georeport::publicity::{self, PUBLIC_REQUEST};
+use crate::store::georeport::open311::{self, Published, Selection};
+use crate::store::georeport::publicity;
 use super::render::{self, Node};
 use super::{Call, Refusal};
 use crate::calls::catalog::Service;
-use crate::store::record::{Record, COLUMNS};
+use crate::store::record::Record;
 
 /// The longest window, and the default one.
 pub const WINDOW_DAYS: i64 = 90;
@@ -156,44 +156,6 @@ fn now(conn: &Connection) -> anyhow::Result<i64> {
     open311::unix_now(conn)
 }
 
-/// `SELECT` of a request and its Open311 details (`address_id`, `media_url` after the
-/// record's columns).
-fn select() -> String {
-    let columns: Vec<String> = COLUMNS
-        .split(',')
-        .map(|c| format!("r.{}", c.trim()))
-        .collect();
-    format!(
-        "SELECT {}, o.address_id, o.media_url FROM requests r \
-         LEFT JOIN open311_requests o ON o.request_id = r.id",
-        columns.join(", ")
-    )
-}
-
-/// A request as Open311 shows it, with what its rendering needs.
-struct Row {
-    record: Record,
-    address_id: Option<String>,
-    media_url: Option<String>,
-}
-
-fn rows(conn: &Connection, sql: &str, params: &[Value]) -> anyhow::Result<Vec<Row>> {
-    let result = db::query(conn, sql, params)?;
-    db::rows(&result)
-        .map(|row| {
-            Ok(Row {
-                record: Record::from_row(&row)?,
-                address_id: row.get("address_id")?,
-                media_url: row.get("media_url")?,
-            })
-        })
-        .collect()
-}
-
-fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
-}
-
 /// `GET requests.{fmt}`.
 pub async fn list(call: &Call<'_>) -> Result<Response, Refusal> {
     let lang = call.lang()?;
@@ -210,35 +172,23 @@ pub async fn list(call: &Call<'_>) -> Result<Response, Refusal> {
         })
         .collect();
     if !codes.is_empty() {
-        let mut sql = format!(
-            "{} WHERE r.commune = ? AND {PUBLIC_REQUEST} AND r.service_code IN ({})",
-            select(),
-            placeholders(codes.len())
-        );
-        let mut params = vec![db::text(commune.as_str())];
-        params.extend(codes.iter().map(|c| db::text(c.as_str())));
-        match &filters.ids {
-            Some(ids) => {
-                sql.push_str(&format!(
-                    " AND r.reference IN ({})",
-                    placeholders(ids.len())
-                ));
-                params.extend(ids.iter().map(|id| db::text(id.as_str())));
-            }
-            None => {
-                sql.push_str(" AND r.created_at >= ? AND r.created_at <= ?");
-                params.push(db::text(dates::format(filters.window.0)));
-                params.push(db::text(dates::format(filters.window.1)));
-                if let Some(open) = filters.open {
-                    sql.push_str(" AND r.is_open = ?");
-                    params.push(Value::Integer(i64::from(open)));
-                }
-            }
-        }
-        sql.push_str(" ORDER BY r.created_at DESC, r.reference DESC LIMIT ? OFFSET ?");
-        params.push(Value::Integer(filters.page_size));
-        params.push(Value::Integer((filters.page - 1) * filters.page_size));
-        found = rows(conn, &sql, &params)?;
+        let selection = match &filters.ids {
+            Some(ids) => Selection::References(ids),
+            None => Selection::Filed {
+                from: dates::format(filters.window.0),
+                to: dates::format(filters.window.1),
+                open: filters.open,
+            },
+        };
+        let offset = (filters.page - 1) * filters.page_size;
+        found = open311::published(
+            conn,
+            commune,
+            &codes,
+            &selection,
+            filters.page_size,
+            offset,
+        )?;
     }
     let nodes = found
         .iter()
@@ -263,15 +213,7 @@ pub async fn show(call: &Call<'_>, id: &str) -> Result<Response, Refusal> {
     };
     let missing = || Refusal::one(404, format!("no request {id:?}"));
     let conn = call.ctx.conn();
-    let found = rows(
-        conn,
-        &format!(
-            "{} WHERE r.commune = ? AND {PUBLIC_REQUEST} AND r.reference = ?",
-            select()
-        ),
-        &[db::text(commune.as_str()), db::text(id)],
-    )?;
-    let row = found.into_iter().next().ok_or_else(missing)?;
+    let row = open311::published_one(conn, commune, id)?.ok_or_else(missing)?;
     let service = publicity::public_service(conn, commune, &row.record.service_code)
         .await?
         .ok_or_else(missing)?;
@@ -327,7 +269,7 @@ pub fn merged_note(original: &str, lang: &str) -> String {
 fn node(
     conn: &Connection,
     commune: &Commune,
-    row: &Row,
+    row: &Published,
     services: &BTreeMap<String, Service>,
     lang: &str,
     extensions: bool,

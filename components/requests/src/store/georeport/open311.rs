@@ -1,5 +1,5 @@
 //! The SQL of Open311's own reads and writes (beyond [`super::publicity`]): the clock in
-//! seconds, the public updates of a commune and the notes of one request, the number of an
+//! seconds, the public requests, the public updates of a commune and the notes of one request, the number of an
 //! update just written, the batch tokens, and the reference a merge points to.
 
 use anyhow::Context as _;
@@ -7,6 +7,7 @@ use guichet_guest::db::{self, Connection, FromRow, Row, RowError, Value};
 use guichet_guest::Commune;
 
 use super::publicity::{PUBLIC_ENTRIES, PUBLIC_REQUEST, STATE_AFTER};
+use crate::store::record::{self, Record};
 
 /// The current time from SQLite's clock (as every stored time), in Unix seconds.
 pub fn unix_now(conn: &Connection) -> anyhow::Result<i64> {
@@ -172,4 +173,110 @@ pub fn notes(conn: &Connection, request_id: &str) -> anyhow::Result<Vec<Note>> {
         &[db::text(request_id)],
     )?;
     Ok(db::decode_all(&result)?)
+}
+
+/// A public request as Open311 shows it: the request and its Open311 details.
+pub struct Published {
+    pub record: Record,
+    pub address_id: Option<String>,
+    pub media_url: Option<String>,
+}
+
+impl FromRow for Published {
+    fn from_row(row: &Row<'_>) -> Result<Self, RowError> {
+        Ok(Published {
+            record: Record::from_row(row)?,
+            address_id: row.get("address_id")?,
+            media_url: row.get("media_url")?,
+        })
+    }
+}
+
+/// Which public requests a list is about, besides their services.
+pub enum Selection<'a> {
+    /// These references only.
+    References(&'a [String]),
+    /// Filed between two times, open or closed only when said.
+    Filed {
+        from: String,
+        to: String,
+        open: Option<bool>,
+    },
+}
+
+/// `SELECT` of a request and its Open311 details (`address_id`, `media_url` after the
+/// record's columns).
+fn select() -> String {
+    let columns: Vec<String> = record::COLUMNS
+        .split(',')
+        .map(|c| format!("r.{}", c.trim()))
+        .collect();
+    format!(
+        "SELECT {}, o.address_id, o.media_url FROM requests r \
+         LEFT JOIN open311_requests o ON o.request_id = r.id",
+        columns.join(", ")
+    )
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// One page (`limit` after `offset`) of the public requests of `commune` for `services`,
+/// newest first.
+pub fn published(
+    conn: &Connection,
+    commune: &Commune,
+    services: &[&String],
+    selection: &Selection<'_>,
+    limit: i64,
+    offset: i64,
+) -> anyhow::Result<Vec<Published>> {
+    let mut sql = format!(
+        "{} WHERE r.commune = ? AND {PUBLIC_REQUEST} AND r.service_code IN ({})",
+        select(),
+        placeholders(services.len())
+    );
+    let mut params = vec![db::text(commune.as_str())];
+    params.extend(services.iter().map(|c| db::text(c.as_str())));
+    match selection {
+        Selection::References(ids) => {
+            sql.push_str(&format!(
+                " AND r.reference IN ({})",
+                placeholders(ids.len())
+            ));
+            params.extend(ids.iter().map(|id| db::text(id.as_str())));
+        }
+        Selection::Filed { from, to, open } => {
+            sql.push_str(" AND r.created_at >= ? AND r.created_at <= ?");
+            params.push(db::text(from.as_str()));
+            params.push(db::text(to.as_str()));
+            if let Some(open) = open {
+                sql.push_str(" AND r.is_open = ?");
+                params.push(Value::Integer(i64::from(*open)));
+            }
+        }
+    }
+    sql.push_str(" ORDER BY r.created_at DESC, r.reference DESC LIMIT ? OFFSET ?");
+    params.push(Value::Integer(limit));
+    params.push(Value::Integer(offset));
+    let result = db::query(conn, &sql, &params)?;
+    Ok(db::decode_all(&result)?)
+}
+
+/// The public request `reference` of `commune`.
+pub fn published_one(
+    conn: &Connection,
+    commune: &Commune,
+    reference: &str,
+) -> anyhow::Result<Option<Published>> {
+    let result = db::query(
+        conn,
+        &format!(
+            "{} WHERE r.commune = ? AND {PUBLIC_REQUEST} AND r.reference = ?",
+            select()
+        ),
+        &[db::text(commune.as_str()), db::text(reference)],
+    )?;
+    Ok(db::decode_first(&result)?)
 }
