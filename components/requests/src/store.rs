@@ -35,6 +35,7 @@ pub(crate) mod queue {
 }
 
 pub(crate) mod workflow {
-    //! A change of state, written in one transaction.
+    //! A change of state, written in one transaction; reassignment and overdue marking.
+    pub(crate) mod assignment;
     pub(crate) mod change;
 }

@@ -8,7 +8,7 @@
 
 use guichet_guest::codes::DepartmentCode;
 use anyhow::Context as _;
-use guichet_guest::db::{self, Value};
+use guichet_guest::db;
 use guichet_guest::event::EventKind;
 use guichet_guest::{ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
@@ -18,7 +18,7 @@ use crate::calls::events;
 use crate::store::record::{self, Record};
 use crate::store::timeline::{self, Entry};
 use crate::http::workflow::access::{self, Acting, Who};
-use crate::store::workflow::change::changes;
+use crate::store::workflow::assignment;
 use crate::http::workflow::{input, view};
 use crate::Ctx;
 
@@ -49,22 +49,15 @@ pub async fn assign(
     let actor = acting.actor();
     let event = db::transaction(conn, |conn| {
         let (_, now) = db::new_id_and_now(conn)?;
-        let opt = |v: Option<&str>| v.map_or(Value::Null, db::text);
-        db::exec(
+        let moved = assignment::reassign(
             conn,
-            "UPDATE requests SET department = ?, assignee = ?, updated_at = ? \
-             WHERE id = ? AND commune = ? AND department = ? AND assignee IS ?",
-            &[
-                db::text(new_department.as_str()),
-                opt(new_assignee.as_deref()),
-                db::text(now.as_str()),
-                db::text(record.id.as_str()),
-                db::text(commune.as_str()),
-                db::text(record.department.as_str()),
-                opt(record.assignee.as_deref()),
-            ],
+            commune,
+            &record,
+            &new_department,
+            new_assignee.as_deref(),
+            &now,
         )?;
-        if changes(conn)? == 0 {
+        if !moved {
             return Ok(None);
         }
         if new_department != record.department {

@@ -77,14 +77,6 @@ fn touch_and_append(
     entry: &Entry<'_>,
 ) -> anyhow::Result<()> {
     let (_, now) = db::new_id_and_now(conn)?;
-    db::exec(
-        conn,
-        "UPDATE requests SET updated_at = ? WHERE id = ? AND commune = ?",
-        &[
-            db::text(now.as_str()),
-            db::text(record.id.as_str()),
-            db::text(commune.as_str()),
-        ],
-    )?;
+    record::touch(conn, &record.id, &now)?;
     timeline::append(conn, commune, &record.id, &now, actor, entry)
 }
