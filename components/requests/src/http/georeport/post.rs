@@ -34,9 +34,9 @@
 //! header makes retries safe as for `POST /api/requests` (the key belongs to the API key):
 //! the same key and body give the first answer again, another body 409.
 
+use guichet_guest::db::Connection;
 use guichet_guest::email::EmailAddress;
 use guichet_guest::phone::PhoneNumber;
-use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::service::{Channel as ServiceChannel, Datatype, Open311Type, ServiceDefinition};
 use guichet_guest::{ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
@@ -153,28 +153,19 @@ pub async fn file(call: &Call<'_>) -> Result<Response, Refusal> {
     let extras = &filing;
     let within = |conn: &Connection, record: &Record| -> anyhow::Result<()> {
         let new_token = if batch {
-            Some(random_token(conn)?)
+            Some(open311::random_token(conn)?)
         } else {
             None
         };
-        let opt = |v: &Option<String>| v.as_deref().map_or(Value::Null, db::text);
-        db::exec(
-            conn,
-            "INSERT INTO open311_requests (request_id, commune, api_key_id, token, address_id, \
-             device_id, client_account_id, media_url, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            &[
-                db::text(record.id.as_str()),
-                db::text(commune.as_str()),
-                db::text(key.id.as_str()),
-                opt(&new_token),
-                opt(&extras.address_id),
-                opt(&extras.device_id),
-                opt(&extras.client_account),
-                opt(&extras.media_url),
-                db::text(record.created_at.as_str()),
-            ],
-        )?;
+        let details = open311::Details {
+            api_key_id: &key.id,
+            token: new_token.as_deref(),
+            address_id: extras.address_id.as_deref(),
+            device_id: extras.device_id.as_deref(),
+            client_account_id: extras.client_account.as_deref(),
+            media_url: extras.media_url.as_deref(),
+        };
+        open311::insert_details(conn, commune, record, &details)?;
         answer = json!({
             "service_request_id": new_token.is_none().then(|| record.reference.clone()),
             "token": new_token,
@@ -478,11 +469,6 @@ fn refusal_of_filing(error: ApiError) -> Refusal {
         ApiError::Unauthorized { message, .. } => Refusal::one(400, message),
         other => Refusal::from(other),
     }
-}
-
-/// A batch token: 16 random bytes from SQLite, as hex.
-fn random_token(conn: &Connection) -> anyhow::Result<String> {
-    open311::random_token(conn)
 }
 
 /// `GET tokens/{token}.{fmt}`: `[{service_request_id, token}]`, 404 for an unknown token.

@@ -280,3 +280,41 @@ pub fn published_one(
     )?;
     Ok(db::decode_first(&result)?)
 }
+
+/// What an Open311 app sent with a filing, beyond the request itself.
+pub struct Details<'a> {
+    pub api_key_id: &'a str,
+    /// The batch token, when the app asked for one.
+    pub token: Option<&'a str>,
+    pub address_id: Option<&'a str>,
+    pub device_id: Option<&'a str>,
+    pub client_account_id: Option<&'a str>,
+    pub media_url: Option<&'a str>,
+}
+
+/// Writes `details` of request `record`; call inside the filing transaction.
+pub fn insert_details(
+    conn: &Connection,
+    commune: &Commune,
+    record: &Record,
+    details: &Details<'_>,
+) -> anyhow::Result<()> {
+    let optional = |v: Option<&str>| v.map_or(Value::Null, db::text);
+    db::exec(
+        conn,
+        "INSERT INTO open311_requests (request_id, commune, api_key_id, token, address_id, \
+         device_id, client_account_id, media_url, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &[
+            db::text(record.id.as_str()),
+            db::text(commune.as_str()),
+            db::text(details.api_key_id),
+            optional(details.token),
+            optional(details.address_id),
+            optional(details.device_id),
+            optional(details.client_account_id),
+            optional(details.media_url),
+            db::text(record.created_at.as_str()),
+        ],
+    )
+}
