@@ -134,7 +134,10 @@ pub fn check_bytes(
         ));
     } else if guichet_guest::text::clean(name, guichet_guest::text::Lines::One).is_none() {
         // A right-to-left override makes `photo\u{202E}fdp.exe` read as `photoexe.pdf`.
-        errors.push(guichet_guest::text::error(&name_path, guichet_guest::text::Lines::One));
+        errors.push(guichet_guest::text::error(
+            &name_path,
+            guichet_guest::text::Lines::One,
+        ));
     } else if name.contains(['/', '\\']) {
         errors.push(FieldError::new(
             &name_path,

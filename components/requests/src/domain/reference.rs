@@ -128,7 +128,14 @@ mod tests {
     fn a_reference_is_a_year_a_dash_and_at_least_six_digits() {
         assert!(Reference::parse("2026-000123").is_some());
         assert!(Reference::parse(" 2026-1234567 ").is_some());
-        for bad in ["2026-123", "26-000123", "2026_000123", "2026-00012a", "", "2026-"] {
+        for bad in [
+            "2026-123",
+            "26-000123",
+            "2026_000123",
+            "2026-00012a",
+            "",
+            "2026-",
+        ] {
             assert!(Reference::parse(bad).is_none(), "{bad}");
         }
     }
@@ -142,11 +149,15 @@ mod tests {
 
     #[test]
     fn a_tracking_code_survives_lower_case_spaces_and_look_alike_letters() {
-        let code = TrackingCode::from_bytes(&[0xff, 0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0]);
+        let code =
+            TrackingCode::from_bytes(&[0xff, 0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0]);
         assert_eq!(code.reveal().len(), 19);
         let typed = code.reveal().to_lowercase().replace('-', " ");
         assert_eq!(TrackingCode::parse(&typed), Some(code.clone()));
-        assert_eq!(TrackingCode::parse("OOOO-IIII-LLLL-0000").map(|c| c.0), Some("0000-1111-1111-0000".to_owned()));
+        assert_eq!(
+            TrackingCode::parse("OOOO-IIII-LLLL-0000").map(|c| c.0),
+            Some("0000-1111-1111-0000".to_owned())
+        );
         assert!(TrackingCode::parse("0000-0000-0000-000U").is_none());
         assert!(TrackingCode::parse("0000-0000-0000").is_none());
     }

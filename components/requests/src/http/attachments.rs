@@ -12,8 +12,8 @@ use spin_sdk::http::Response;
 pub use crate::domain::attachments::{
     check, check_bytes, Checked, MAX_BODY, MAX_BYTES, MAX_FILES, MAX_PER_REQUEST,
 };
-pub use crate::store::attachments::{count, insert as store, list};
 use crate::http::tracking;
+pub use crate::store::attachments::{count, insert as store, list};
 use crate::store::record;
 use crate::store::timeline::{self, Actor, Entry};
 use crate::Ctx;
@@ -88,11 +88,7 @@ pub async fn add(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
 
 /// `GET /api/requests/{ref}/attachments/{id}`: the file's bytes, for the owner or staff
 /// (404 for anyone else, as for an unknown file).
-pub fn download(
-    ctx: &Ctx<'_>,
-    reference: &str,
-    id: &str,
-) -> Result<Response, ApiError> {
+pub fn download(ctx: &Ctx<'_>, reference: &str, id: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = ctx.caller()?.require_signed_in()?;
     let conn = ctx.conn();

@@ -31,8 +31,8 @@ pub use receipt::receipt;
 pub use triage::{triage_list, triage_resolve};
 
 use crate::http::caller::Caller;
-use crate::Ctx;
 use crate::store::record::{self, Record};
+use crate::Ctx;
 
 /// The staff caller of a route about request `reference` (calls, scans): a citizen gets 404
 /// for a request that is not theirs (as for one that does not exist: nobody learns which
@@ -45,7 +45,9 @@ fn staff_on(ctx: &Ctx<'_>, reference: &str) -> Result<Caller, ApiError> {
     }
     let conn = ctx.conn();
     let record = record::load(conn, commune, reference)?.ok_or(ApiError::NotFound)?;
-    Err(crate::http::workflow::access::refusal_of_citizen(caller, &record))
+    Err(crate::http::workflow::access::refusal_of_citizen(
+        caller, &record,
+    ))
 }
 
 /// The account of a staff caller (the `Caller::staff` check already refused anyone else).

@@ -154,7 +154,16 @@ fn checked(ctx: &Ctx<'_>, mode: Mode) -> Result<QueueQuery, ApiError> {
         Mode::Export => "export",
     };
     let conn = ctx.conn();
-    reads::log(conn, commune, me, &reads::Read::List { kind, filter: &filter }, purpose)?;
+    reads::log(
+        conn,
+        commune,
+        me,
+        &reads::Read::List {
+            kind,
+            filter: &filter,
+        },
+        purpose,
+    )?;
     Ok(query)
 }
 

@@ -23,11 +23,11 @@ use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 
+use crate::domain::reference::{Reference, TrackingCode};
 use crate::http::attachments;
 use crate::http::caller::Caller;
 use crate::http::reads;
 use crate::store::record::{self, Record};
-use crate::domain::reference::{Reference, TrackingCode};
 use crate::store::timeline;
 use crate::store::tracking;
 use crate::Ctx;

@@ -135,7 +135,11 @@ pub fn file(
         conn,
         "SELECT name, content_type, data FROM attachments \
          WHERE commune = ? AND request_id = ? AND id = ?",
-        &[db::text(commune.as_str()), db::text(request_id), db::text(id)],
+        &[
+            db::text(commune.as_str()),
+            db::text(request_id),
+            db::text(id),
+        ],
     )?;
     Ok(db::decode_first(&result)?)
 }

@@ -24,7 +24,9 @@ pub struct Candidate {
 
 impl FromRow for Candidate {
     fn from_row(row: &Row<'_>) -> Result<Self, RowError> {
-        let text = |column: &str| Ok::<_, RowError>(row.get::<Option<String>>(column)?.unwrap_or_default());
+        let text = |column: &str| {
+            Ok::<_, RowError>(row.get::<Option<String>>(column)?.unwrap_or_default())
+        };
         Ok(Candidate {
             reference: text("reference")?,
             service_name: text("service_name")?,

@@ -2,16 +2,16 @@
 //! back by reference or id. Every writer goes through [`insert`], whatever the channel.
 
 use anyhow::Context as _;
-use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection, FromRow, Row, RowError, Value};
 use guichet_guest::event::EventKind;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::Commune;
 use serde_json::{json, Map, Value as Json};
 
 use crate::calls::catalog::Service;
-use crate::http::contacts;
 use crate::calls::events;
 use crate::domain::reference::{Reference, TrackingCode};
+use crate::http::contacts;
 use crate::store::timeline::{self, Actor, Entry};
 
 /// Where a request came from.
@@ -169,8 +169,12 @@ pub fn insert(
     index_text(conn, &id, &reference, new)?;
     let mut entry = Entry::new("filed", true);
     entry.to = Some(state);
-    entry.detail.insert("channel".into(), json!(new.channel.as_str()));
-    entry.detail.insert("service_version".into(), json!(new.service.version));
+    entry
+        .detail
+        .insert("channel".into(), json!(new.channel.as_str()));
+    entry
+        .detail
+        .insert("service_version".into(), json!(new.service.version));
     if let Some(agent) = &new.filed_by {
         entry.detail.insert("filed_by".into(), json!(agent));
     }
@@ -314,7 +318,6 @@ impl FromRow for Record {
 }
 
 impl Record {
-
     /// The service name in `lang` (French when there is none in it).
     pub fn service_name_in(&self, lang: &str) -> String {
         self.service_name
@@ -327,7 +330,11 @@ impl Record {
 }
 
 /// The request `reference` of `commune`.
-pub fn load(conn: &Connection, commune: &Commune, reference: &str) -> anyhow::Result<Option<Record>> {
+pub fn load(
+    conn: &Connection,
+    commune: &Commune,
+    reference: &str,
+) -> anyhow::Result<Option<Record>> {
     one(
         conn,
         &format!("SELECT {COLUMNS} FROM requests WHERE commune = ? AND reference = ?"),
@@ -336,7 +343,11 @@ pub fn load(conn: &Connection, commune: &Commune, reference: &str) -> anyhow::Re
 }
 
 /// The request with id `id` in `commune`.
-pub fn load_by_id(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<Option<Record>> {
+pub fn load_by_id(
+    conn: &Connection,
+    commune: &Commune,
+    id: &str,
+) -> anyhow::Result<Option<Record>> {
     one(
         conn,
         &format!("SELECT {COLUMNS} FROM requests WHERE commune = ? AND id = ?"),
@@ -381,7 +392,11 @@ pub fn delete(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<
         "DELETE FROM outbox WHERE commune = ? AND json_extract(payload, '$.request_id') = ?",
         &params,
     )?;
-    db::exec(conn, "DELETE FROM requests WHERE commune = ? AND id = ?", &params)?;
+    db::exec(
+        conn,
+        "DELETE FROM requests WHERE commune = ? AND id = ?",
+        &params,
+    )?;
     db::exec(
         conn,
         "DELETE FROM timeline WHERE commune = ? AND request_id = ?",
@@ -438,4 +453,3 @@ pub fn today(conn: &Connection) -> anyhow::Result<String> {
     let result = db::query(conn, "SELECT date('now') AS today", &[])?;
     db::first_value(&result, "today")?.context("today's date")
 }
-

@@ -17,8 +17,8 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::Response;
 
 use super::{request, staff_account, staff_on};
-use crate::http::attachments;
 use crate::domain::form;
+use crate::http::attachments;
 use crate::store::record;
 use crate::store::timeline::{self, Actor, Entry};
 use crate::Ctx;
@@ -30,10 +30,7 @@ const SCAN: Shape = Shape::Object(&[
     Member::nullable("received_on", Shape::Text),
 ]);
 
-pub async fn paper_scan(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn paper_scan(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = staff_on(ctx, reference)?;
     let agent = staff_account(&caller)?;

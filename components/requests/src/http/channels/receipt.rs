@@ -20,10 +20,7 @@ const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 /// The form posted to the receipt is one short field.
 const MAX_FORM: usize = 1024;
 
-pub async fn receipt(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn receipt(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = ctx.caller()?;
     let query = Query::of(req);

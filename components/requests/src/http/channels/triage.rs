@@ -11,21 +11,21 @@
 //!   unless given), `{"discard": true}`. 200 `{"id","status","reference"?}` (201 with the
 //!   filing's answer for `file`); 409 `already_resolved` when another agent was first.
 
-use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection};
 use guichet_guest::query::Query;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
 use super::inbound_mail::followed;
-use crate::store::channels::{mail_attach, triage};
-use crate::domain::channels::mime::InboundMessage;
 use super::staff_account;
+use crate::calls::events;
+use crate::domain::channels::mime::InboundMessage;
 use crate::http::attachments;
 use crate::http::caller::Caller;
-use crate::calls::events;
 use crate::http::filing;
+use crate::store::channels::{mail_attach, triage};
 use crate::store::record::Channel;
 use crate::store::timeline::Actor;
 use crate::Ctx;
@@ -40,7 +40,10 @@ pub fn triage_list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
     let limit = number(&query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, &mut errors);
     let offset = number(&query, "offset", 0, 0, i64::MAX, &mut errors);
-    let purpose = crate::http::reads::purpose(&query).map_err(|e| errors.extend(e.errors())).ok().flatten();
+    let purpose = crate::http::reads::purpose(&query)
+        .map_err(|e| errors.extend(e.errors()))
+        .ok()
+        .flatten();
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
     }
@@ -48,8 +51,17 @@ pub fn triage_list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     // Senders' addresses and the start of their mails are personal data: the read is logged
     // like the queue's (docs/SECURITY.md, item 22).
     let filter = crate::http::reads::without_purpose(req.query());
-    let read = crate::http::reads::Read::List { kind: "triage", filter: &filter };
-    crate::http::reads::log(conn, commune, caller.account().unwrap_or_default(), &read, purpose)?;
+    let read = crate::http::reads::Read::List {
+        kind: "triage",
+        filter: &filter,
+    };
+    crate::http::reads::log(
+        conn,
+        commune,
+        caller.account().unwrap_or_default(),
+        &read,
+        purpose,
+    )?;
     let total = triage::count_waiting(conn, commune)?;
     let items: Vec<Json> = triage::waiting(conn, commune, limit, offset)?
         .into_iter()
@@ -179,10 +191,7 @@ fn already_resolved() -> ApiError {
     )
 }
 
-pub async fn triage_resolve(
-    ctx: &Ctx<'_>,
-    id: &str,
-) -> Result<Response, ApiError> {
+pub async fn triage_resolve(ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = ctx.caller()?.require_staff()?;
     let agent = staff_account(&caller)?;
@@ -192,7 +201,9 @@ pub async fn triage_resolve(
     let mail = queued(conn, commune, id)?;
     match decision {
         Decision::Discard => {
-            if !db::transaction(conn, |conn| triage::resolve(conn, &mail.id, "discarded", None))? {
+            if !db::transaction(conn, |conn| {
+                triage::resolve(conn, &mail.id, "discarded", None)
+            })? {
                 return Err(already_resolved());
             }
             Ok(response::json(

@@ -45,15 +45,15 @@ use spin_sdk::http::Response;
 use super::params::{AttributeValue, Params};
 use super::render::{self, Node};
 use super::{Call, Refusal};
-use crate::store::georeport::open311;
-use crate::store::api_keys::{self, ApiKey};
-use crate::http::caller::Caller;
 use crate::calls::catalog;
+use crate::domain::form;
+use crate::http::caller::Caller;
+use crate::http::filing;
 use crate::http::idempotency::{self, Key, Once};
+use crate::store::api_keys::{self, ApiKey};
+use crate::store::georeport::open311;
 use crate::store::record::{Channel, Location, Record};
 use crate::store::timeline::Actor;
-use crate::domain::form;
-use crate::http::filing;
 
 /// Longest description (the specification's limit).
 const DESCRIPTION_MAX: usize = 4_000;
@@ -177,7 +177,8 @@ pub async fn file(call: &Call<'_>) -> Result<Response, Refusal> {
     let filed = idempotency::once(conn, commune, retry.as_ref(), || async {
         // Each filing tells its contact in the commune's name: the contact's hourly limit
         // holds for apps too (not the client's: an app's server speaks for all its users).
-        crate::http::limits::contact_filing(conn, commune, None, &body["contact"]).map_err(refusal_of_filing)?;
+        crate::http::limits::contact_filing(conn, commune, None, &body["contact"])
+            .map_err(refusal_of_filing)?;
         filing::file_from_json(
             conn,
             &call.info,

@@ -91,18 +91,17 @@ pub fn csv(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 fn record(row: &QueueRow, lang: &str) -> Vec<String> {
     let text = |cell: &Option<String>| cell.clone().unwrap_or_default();
     let flag = |set: bool| if set { "yes" } else { "no" }.to_owned();
-    let service_name = serde_json::from_str::<serde_json::Value>(
-        row.service_name.as_deref().unwrap_or_default(),
-    )
-        .ok()
-        .and_then(|names| {
-            names
-                .get(lang)
-                .or_else(|| names.get("fr"))
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
+    let service_name =
+        serde_json::from_str::<serde_json::Value>(row.service_name.as_deref().unwrap_or_default())
+            .ok()
+            .and_then(|names| {
+                names
+                    .get(lang)
+                    .or_else(|| names.get("fr"))
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
     [
         text(&row.reference),
         text(&row.service_code),

@@ -15,20 +15,17 @@ use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
 use crate::calls::events;
+use crate::http::workflow::access::{self, Acting, Who};
+use crate::http::workflow::{input, view};
 use crate::store::record::{self, Record};
 use crate::store::timeline::{self, Entry};
-use crate::http::workflow::access::{self, Acting, Who};
 use crate::store::workflow::assignment;
-use crate::http::workflow::{input, view};
 use crate::Ctx;
 
 /// Longest account id accepted as an assignee.
 const MAX_ASSIGNEE: usize = 128;
 
-pub async fn assign(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn assign(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     // A citizen is answered by `access::load`: 404 unless the request is theirs.
     let caller = ctx.caller()?.require_signed_in()?.clone();

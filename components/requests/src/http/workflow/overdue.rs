@@ -10,9 +10,9 @@
 //! sees the expected date on their request.
 
 use anyhow::Context as _;
-use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection};
 use guichet_guest::event::EventKind;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::{response, ApiError};
 use serde_json::{json, Map};
 use spin_sdk::http::Response;

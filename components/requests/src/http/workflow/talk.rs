@@ -10,10 +10,10 @@ use serde_json::{json, Map};
 use spin_sdk::http::{Request, Response};
 
 use crate::calls::events;
-use crate::store::record::{self, Record};
-use crate::store::timeline::{self, Actor, Entry};
 use crate::http::workflow::access::{self, Who};
 use crate::http::workflow::{input, view};
+use crate::store::record::{self, Record};
+use crate::store::timeline::{self, Actor, Entry};
 use crate::Ctx;
 
 pub async fn note(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
@@ -32,10 +32,7 @@ pub async fn note(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> 
     view::respond(conn, commune, &record.id, &acting, 201)
 }
 
-pub async fn message(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn message(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = ctx.caller()?.require_signed_in()?.clone();
     let text = read_text(req)?;

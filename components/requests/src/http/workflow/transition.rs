@@ -1,19 +1,19 @@
 //! `POST /api/requests/{ref}/transitions` and `POST /api/requests/{ref}/reopen`: moving a
 //! request along its service's workflow.
 
-use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::{ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
 use crate::calls::catalog::{self, Service};
 use crate::calls::events;
-use crate::store::record::{self, Record};
-use crate::http::workflow::access::{self, Acting, Who};
-use crate::store::workflow::change::{self, StateChange};
 use crate::domain::workflow::rules::{self, Verdict};
+use crate::http::workflow::access::{self, Acting, Who};
 use crate::http::workflow::{input, view};
+use crate::store::record::{self, Record};
+use crate::store::workflow::change::{self, StateChange};
 use crate::Ctx;
 use guichet_guest::db::Connection;
 
@@ -22,10 +22,7 @@ const CITIZEN_REOPEN_DAYS: i64 = 30;
 
 /// `{"to", "message"?, "note"?}`: the transition is checked against the workflow of the
 /// service version the request was filed under.
-pub async fn transition(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn transition(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = ctx.caller()?.require_signed_in()?.clone();
     let body = input::object(req, &["to", "message", "note"])?;
@@ -87,10 +84,7 @@ pub async fn transition(
 /// `{"reason"}`: a closed request goes back to an open state (see [`rules::reopen_target`]);
 /// a citizen may reopen their own request only through a workflow transition open to
 /// `citizen`, within 30 days of its closing. The request gets a new expected date.
-pub async fn reopen(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn reopen(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = ctx.caller()?.require_signed_in()?.clone();
     let body = input::object(req, &["reason"])?;
@@ -176,8 +170,13 @@ pub async fn service_of(
     commune: &Commune,
     record: &Record,
 ) -> Result<Service, ApiError> {
-    let service =
-        catalog::service(conn, commune, &record.service_code, Some(record.service_version)).await?;
+    let service = catalog::service(
+        conn,
+        commune,
+        &record.service_code,
+        Some(record.service_version),
+    )
+    .await?;
     service.ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!(
             "the catalogue no longer has {} version {}",

@@ -2,16 +2,16 @@
 //! request's row, its timeline entries and the `status-changed` event.
 
 use anyhow::Context as _;
-use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::event::EventKind;
 use guichet_guest::service::Workflow;
+use guichet_guest::tenant::CommuneInfo;
 use serde_json::{json, Map, Value as Json};
 
 use crate::calls::events;
+use crate::domain::workflow::rules;
 use crate::store::record::{self, Record};
 use crate::store::timeline::{self, Actor, Entry};
-use crate::domain::workflow::rules;
 
 /// What to write.
 #[derive(Debug, Clone)]
