@@ -25,14 +25,14 @@ use guichet_guest::db::Connection;
 use guichet_guest::Commune;
 use spin_sdk::http::Response;
 
-use guichet_guest::dates::{self, DAY};
 use super::params::Params;
-use crate::store::georeport::open311::{self, Published, Selection};
-use crate::store::georeport::publicity;
 use super::render::{self, Node};
 use super::{Call, Refusal};
 use crate::calls::catalog::Service;
+use crate::store::georeport::open311::{self, Published, Selection};
+use crate::store::georeport::publicity;
 use crate::store::record::Record;
+use guichet_guest::dates::{self, DAY};
 
 /// The longest window, and the default one.
 pub const WINDOW_DAYS: i64 = 90;
@@ -181,14 +181,7 @@ pub async fn list(call: &Call<'_>) -> Result<Response, Refusal> {
             },
         };
         let offset = (filters.page - 1) * filters.page_size;
-        found = open311::published(
-            conn,
-            commune,
-            &codes,
-            &selection,
-            filters.page_size,
-            offset,
-        )?;
+        found = open311::published(conn, commune, &codes, &selection, filters.page_size, offset)?;
     }
     let nodes = found
         .iter()

@@ -260,20 +260,24 @@ fn check(
         errors.push(format!("description: at most {DESCRIPTION_MAX} characters"));
     }
     // The one e-mail and phone rules, kept normalised as at filing.
-    let email = params.get("email").and_then(|e| match EmailAddress::parse(e) {
-        Ok(address) => Some(address.to_string()),
-        Err(error) => {
-            errors.push(format!("email: {error}"));
-            None
-        }
-    });
-    let phone = params.get("phone").and_then(|p| match PhoneNumber::parse(p) {
-        Ok(number) => Some(number.e164().to_owned()),
-        Err(error) => {
-            errors.push(format!("phone: {error}"));
-            None
-        }
-    });
+    let email = params
+        .get("email")
+        .and_then(|e| match EmailAddress::parse(e) {
+            Ok(address) => Some(address.to_string()),
+            Err(error) => {
+                errors.push(format!("email: {error}"));
+                None
+            }
+        });
+    let phone = params
+        .get("phone")
+        .and_then(|p| match PhoneNumber::parse(p) {
+            Ok(number) => Some(number.e164().to_owned()),
+            Err(error) => {
+                errors.push(format!("phone: {error}"));
+                None
+            }
+        });
     let first_name = short(params, "first_name", SHORT_MAX, errors);
     let last_name = short(params, "last_name", SHORT_MAX, errors);
     let device_id = short(params, "device_id", SHORT_MAX, errors);

@@ -27,16 +27,16 @@ use guichet_guest::event::EventKind;
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
-use guichet_guest::dates;
 use super::list::{self, describe_entry, merged_note, original_reference};
-use crate::store::georeport::open311::{self, UpdatesPage};
-use crate::store::georeport::publicity;
 use super::render::{self, Node};
 use super::{post, Call, Refusal};
 use crate::calls::catalog::Service;
-use crate::store::timeline::{self, Actor, Entry};
 use crate::calls::events;
+use crate::store::georeport::open311::{self, UpdatesPage};
+use crate::store::georeport::publicity;
 use crate::store::record;
+use crate::store::timeline::{self, Actor, Entry};
+use guichet_guest::dates;
 
 const DESCRIPTION_MAX: usize = 4_000;
 const SHORT_MAX: usize = 200;

@@ -6,8 +6,8 @@
 //! moving a request to another department is a supervisor's decision. A new department
 //! without a new assignee clears the assignee (they belonged to the old department).
 
-use guichet_guest::codes::DepartmentCode;
 use anyhow::Context as _;
+use guichet_guest::codes::DepartmentCode;
 use guichet_guest::db;
 use guichet_guest::event::EventKind;
 use guichet_guest::{ApiError, FieldError};
