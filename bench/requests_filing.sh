@@ -41,7 +41,8 @@ mailbox=$(wait_line "$work/mailbox.out" "^Mailbox listening on" | awk '{print $4
 
 # Guichet's own spin.toml, every database in a fresh state directory.
 mkdir -p "$work/state"
-sed 's#\.\./\.spin/##' infra/runtime-config.toml >"$work/state/runtime-config.toml"
+sed -e 's#"\.\./\.spin/#"'"$work/state"'/#' -e 's#"\.spin/#"'"$work/state"'/#' \
+  infra/runtime-config.toml >"$work/state/runtime-config.toml"
 # wrk files hundreds a second from one client address: the per-client filing limit (60 an
 # hour by default) and the per-contact one (the profile files as one contact) are lifted.
 SPIN_VARIABLE_MAIL_API_ORIGIN=$mailbox SPIN_VARIABLE_SMS_API_ORIGIN=$mailbox \

@@ -4,7 +4,7 @@
 //! logs out and is sent back to sign-in; then asks for a password reset, follows the e-mailed
 //! link (its secret in the fragment), chooses a new password and signs in with it.
 //!
-//! Run by tests/tests/identity_browser.rs against a running Guichet, with the environment:
+//! Run by tests/tests/integration/browser/identity_browser.rs against a running Guichet, with the environment:
 //! BASE_URL (http://127.0.0.1:PORT), EMAIL and PASSWORD of a verified citizen, MAILBOX_URL
 //! (the test mailbox, whose GET /messages lists the e-mails sent). Prints each step; exits 0
 //! when every step passed, non-zero with the failure otherwise.

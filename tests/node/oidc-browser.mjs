@@ -4,7 +4,7 @@
 //! callback, to the account page showing the e-mail address; the session cookie is
 //! `__Host-`, Secure, HttpOnly and SameSite=Lax, and JavaScript cannot read it.
 //!
-//! Run by tests/tests/identity_oidc.rs against a running Guichet with a configured provider,
+//! Run by tests/tests/integration/browser/identity_oidc_browser.rs against a running Guichet with a configured provider,
 //! with the environment: BASE_URL (http://127.0.0.1:PORT), PROVIDER_ID, EMAIL, ACR (the
 //! level the provider page must show). Prints each step; exits 0 when every step passed.
 

@@ -4,7 +4,7 @@
 //! text (never as HTML), a wrong code shows an error, and the printable receipt opens with
 //! the code posted.
 //!
-//! Run by tests/tests/portal_track.rs with BASE_URL, REFERENCE, CODE, STATE_LABEL and MESSAGE
+//! Run by tests/tests/integration/browser/portal_track.rs with BASE_URL, REFERENCE, CODE, STATE_LABEL and MESSAGE
 //! (a public message containing markup). Exits 0 after printing "track-browser: all steps
 //! passed".
 

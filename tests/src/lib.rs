@@ -38,18 +38,23 @@ impl HostConfig {
         HostConfig { manifest: root().join("spin.toml"), runtime_config: None, env: Vec::new() }
     }
 
-    /// Guichet with its databases in `dir` (the runtime config is rewritten to point there).
+    /// Guichet with its databases in `dir`: the runtime config is rewritten with absolute paths
+    /// there (its relative ones name the repository's `.spin/`, from the root for SQLite and
+    /// from `infra/` for key-value, as Spin resolves them).
     pub fn guichet_in(dir: &Path) -> HostConfig {
+        let here = format!("\"{}/", dir.display());
         let text = std::fs::read_to_string(root().join("infra/runtime-config.toml"))
             .expect("infra/runtime-config.toml")
-            .replace("../.spin/", "");
+            .replace("\"../.spin/", &here)
+            .replace("\".spin/", &here);
         let runtime_config = dir.join("runtime-config.toml");
         std::fs::write(&runtime_config, text).expect("writing runtime config");
         HostConfig { runtime_config: Some(runtime_config), ..HostConfig::guichet() }
     }
 
     /// The probe fixture with its non-default stores in `dir` (relative paths in the copied
-    /// runtime config resolve from there), so every test starts from empty stores.
+    /// runtime config resolve from there when `dir` is also the state directory, which is the
+    /// host's working directory), so every test starts from empty stores.
     pub fn probe_in(dir: &Path) -> HostConfig {
         let fixture = root().join("tests/fixtures/probe-app/runtime-config.toml");
         let runtime_config = dir.join("runtime-config.toml");
@@ -129,7 +134,10 @@ impl Host {
         if !config.env.iter().any(|(name, _)| name == "SPIN_VARIABLE_PUBLIC_ORIGIN") {
             command.env("SPIN_VARIABLE_PUBLIC_ORIGIN", format!("http://{listen}"));
         }
+        // The state directory is also the working directory, from which Spin (and the host)
+        // resolve a relative SQLite path: such databases start empty with each test too.
         command
+            .current_dir(&state_dir)
             .arg("up")
             .arg("--from")
             .arg(&config.manifest)
@@ -148,6 +156,7 @@ impl Host {
         for (k, v) in &config.env {
             command.env(k, v);
         }
+        std::fs::create_dir_all(&state_dir).expect("creating the state directory");
         let mut child = command.spawn().expect("spawning guichet-host");
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().expect("stderr piped");

@@ -24,6 +24,20 @@ impl TestKeys {
         TestKeys { key: Ed25519KeyPair::generate().with_key_id(kid), kid: kid.into() }
     }
 
+    /// The first key of a private JWKS (`guichet-keys generate`'s output), to mint tokens a
+    /// deployment made from that file accepts.
+    pub fn from_private_jwks(text: &str) -> TestKeys {
+        let jwks: serde_json::Value = serde_json::from_str(text).expect("a private JWKS");
+        let key = &jwks["keys"][0];
+        let part = |name: &str| {
+            let text = key[name].as_str().unwrap_or_else(|| panic!("no `{name}` in the private JWK"));
+            Base64UrlSafeNoPadding::decode_to_vec(text, None).expect("base64url")
+        };
+        let kid = key["kid"].as_str().expect("kid").to_owned();
+        let pair = Ed25519KeyPair::from_bytes(&[part("d"), part("x")].concat()).expect("an Ed25519 key");
+        TestKeys { key: pair.with_key_id(&kid), kid }
+    }
+
     /// `{"keys":[...]}` with this key, as the `token_jwks` variable expects.
     pub fn jwks(&self) -> String {
         let x = Base64UrlSafeNoPadding::encode_to_string(self.key.public_key().to_bytes())

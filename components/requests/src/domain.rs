@@ -1,6 +1,7 @@
 //! The domain layer of requests: the rules, as pure functions over values (no SQL, no HTTP),
 //! so that they are unit-tested natively. One module per capability.
 
+pub(crate) mod attachments;
 pub(crate) mod form;
 pub(crate) mod reference;
 

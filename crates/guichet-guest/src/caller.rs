@@ -51,6 +51,28 @@ impl Caller {
         }
     }
 
+    /// This caller, who must be signed in: the context's caller
+    /// ([`crate::context::Ctx::caller`]) is anonymous without a token, which is the same 401
+    /// as [`Caller::signed_in`].
+    pub fn require_signed_in(&self) -> Result<&Caller, ApiError> {
+        match self {
+            Caller::Anonymous => Err(crate::tokens::missing_token()),
+            signed => Ok(signed),
+        }
+    }
+
+    /// This caller, who must be staff: 401 when anonymous, 403 for a citizen (as
+    /// [`Caller::staff`]).
+    pub fn require_staff(&self) -> Result<&Caller, ApiError> {
+        if self.require_signed_in()?.is_staff() {
+            Ok(self)
+        } else {
+            Err(ApiError::Forbidden {
+                message: "this is for the commune's staff",
+            })
+        }
+    }
+
     fn from_claims(claims: Claims) -> Caller {
         if claims
             .roles

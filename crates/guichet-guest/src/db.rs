@@ -29,17 +29,36 @@ pub fn open(label: &str) -> anyhow::Result<Connection> {
         Connection::open(label).map_err(|e| anyhow!("opening SQLite database {label:?}: {e:?}"))?;
     let mode = query(&conn, "PRAGMA journal_mode", &[]).context("reading journal_mode")?;
     if first_text(&mode).as_deref() != Some("wal") {
-        // Switching needs the database to itself for a moment: the first requests after a
-        // start race for it, and the losers find the switch done by the winner.
-        if let Err(error) = exec(&conn, "PRAGMA journal_mode=WAL", &[]) {
-            let now = query(&conn, "PRAGMA journal_mode", &[]).context("reading journal_mode")?;
-            if first_text(&now).as_deref() != Some("wal") {
-                return Err(error.context("switching to WAL"));
-            }
-        }
+        switch_to_wal(&conn)?;
     }
     exec(&conn, "PRAGMA synchronous=NORMAL", &[]).context("setting synchronous=NORMAL")?;
     Ok(conn)
+}
+
+/// How many times a request tries to switch a new database to WAL before giving up.
+const WAL_ATTEMPTS: u32 = 40;
+
+/// Switches the file to WAL. Switching needs the database to itself for a moment, and SQLite
+/// answers SQLITE_BUSY at once (without waiting) when two connections race for it, as the
+/// first requests after a start do: each loser waits a little and looks again, and finds the
+/// switch done by the winner, or makes it once the others are gone.
+fn switch_to_wal(conn: &Connection) -> anyhow::Result<()> {
+    let mut attempt = 0;
+    loop {
+        let error = match exec(conn, "PRAGMA journal_mode=WAL", &[]) {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        let now = query(conn, "PRAGMA journal_mode", &[]).context("reading journal_mode")?;
+        if first_text(&now).as_deref() == Some("wal") {
+            return Ok(());
+        }
+        attempt += 1;
+        if attempt >= WAL_ATTEMPTS {
+            return Err(error.context("switching to WAL"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5 * u64::from(attempt.min(10))));
+    }
 }
 
 /// Runs one statement and returns its rows.

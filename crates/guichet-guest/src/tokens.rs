@@ -65,12 +65,17 @@ pub fn authorize_in(req: &Request, commune: &Commune, role: &str) -> Result<Clai
 
 /// The token of an `Authorization` header value (`None` when there is none, `Some(None)` when
 /// it is not valid UTF-8).
+/// The 401 of a request without an `Authorization` header, where a token is required.
+pub fn missing_token() -> ApiError {
+    ApiError::Unauthorized {
+        code: "missing_token",
+        message: "an Authorization: Bearer access token is required",
+    }
+}
+
 fn bearer_token(header: Option<Option<&str>>) -> Result<&str, ApiError> {
     let Some(header) = header else {
-        return Err(ApiError::Unauthorized {
-            code: "missing_token",
-            message: "an Authorization: Bearer access token is required",
-        });
+        return Err(missing_token());
     };
     let invalid = ApiError::Unauthorized {
         code: "invalid_authorization",

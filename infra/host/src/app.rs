@@ -96,7 +96,8 @@ impl App {
             Some(path) => (RuntimeConfig::load(path)?, Manifest::base_dir(path)),
             None => (RuntimeConfig::default(), base_dir.clone()),
         };
-        let stores = runtime_config.resolve(&config_dir, &state_dir)?;
+        let working_dir = std::env::current_dir().context("reading the working directory")?;
+        let stores = runtime_config.resolve(&config_dir, &working_dir, &state_dir)?;
         let app_variables = resolve_app_variables(&manifest, &stores.variable_prefixes)?;
         let backends = Backends::open(&stores, &manifest)?;
         let blocked_networks = runtime_config.blocked_networks()?;

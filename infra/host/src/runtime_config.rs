@@ -78,9 +78,11 @@ impl RuntimeConfig {
         BlockedNetworks::parse(&self.outbound_networking.block_networks).context("[outbound_networking]")
     }
 
-    /// Resolves labels to locations as `spin up` does: `default` lives in the state dir,
-    /// relative paths are taken from the runtime config file's directory.
-    pub fn resolve(&self, config_dir: &Path, state_dir: &Path) -> Result<Stores> {
+    /// Resolves labels to locations exactly as `spin up` 4.0 does (measured on the real binary,
+    /// see README, "Tests"): `default` lives in the state dir; a relative key-value `path` is
+    /// taken from the runtime config file's directory, but a relative SQLite `path` from the
+    /// working directory, so that one file can name both from the directory Spin runs in.
+    pub fn resolve(&self, config_dir: &Path, working_dir: &Path, state_dir: &Path) -> Result<Stores> {
         let mut key_value = BTreeMap::from([(
             "default".to_string(),
             Location::File(state_dir.join("sqlite_key_value.db")),
@@ -93,7 +95,7 @@ impl RuntimeConfig {
             key_value.insert(label.clone(), decl.location(config_dir).with_context(|| format!("[key_value_store.{label}]"))?);
         }
         for (label, decl) in &self.sqlite_database {
-            sqlite.insert(label.clone(), decl.location(config_dir).with_context(|| format!("[sqlite_database.{label}]"))?);
+            sqlite.insert(label.clone(), decl.location(working_dir).with_context(|| format!("[sqlite_database.{label}]"))?);
         }
         let mut variable_prefixes = Vec::new();
         for provider in &self.variables_provider {
@@ -110,13 +112,14 @@ impl RuntimeConfig {
 }
 
 impl StoreDecl {
-    fn location(&self, config_dir: &Path) -> Result<Location> {
+    /// The file `path` names, a relative one taken from `base`.
+    fn location(&self, base: &Path) -> Result<Location> {
         if self.kind != "spin" {
             bail!("type = \"{}\": only \"spin\" (SQLite files) is supported by this host", self.kind);
         }
         Ok(match &self.path {
             Some(path) if path.is_absolute() => Location::File(path.clone()),
-            Some(path) => Location::File(config_dir.join(path)),
+            Some(path) => Location::File(base.join(path)),
             None => Location::Memory,
         })
     }
@@ -129,21 +132,26 @@ mod tests {
     #[test]
     fn default_labels_live_where_spin_puts_them() {
         let stores = RuntimeConfig::default()
-            .resolve(Path::new("/cfg"), Path::new("/app/.spin"))
+            .resolve(Path::new("/cfg"), Path::new("/cwd"), Path::new("/app/.spin"))
             .expect("resolves");
         assert_eq!(stores.key_value["default"], Location::File("/app/.spin/sqlite_key_value.db".into()));
         assert_eq!(stores.sqlite["default"], Location::File("/app/.spin/sqlite_db.db".into()));
     }
 
     #[test]
-    fn relative_paths_are_taken_from_the_config_file_directory() {
+    fn relative_sqlite_paths_start_at_the_working_directory_and_key_value_ones_at_the_config_file() {
         let cfg: RuntimeConfig = toml::from_str(
-            "[sqlite_database.orders]\ntype = \"spin\"\npath = \"data/orders.db\"\n[key_value_store.cache]\ntype = \"spin\"\n",
+            "[sqlite_database.orders]\ntype = \"spin\"\npath = \"data/orders.db\"\n\
+             [key_value_store.cache]\ntype = \"spin\"\npath = \"data/cache.db\"\n\
+             [key_value_store.scratch]\ntype = \"spin\"\n\
+             [sqlite_database.audit]\ntype = \"spin\"\npath = \"/var/audit.db\"\n",
         )
         .expect("parses");
-        let stores = cfg.resolve(Path::new("/cfg"), Path::new("/state")).expect("resolves");
-        assert_eq!(stores.sqlite["orders"], Location::File("/cfg/data/orders.db".into()));
-        assert_eq!(stores.key_value["cache"], Location::Memory);
+        let stores = cfg.resolve(Path::new("/cfg"), Path::new("/cwd"), Path::new("/state")).expect("resolves");
+        assert_eq!(stores.sqlite["orders"], Location::File("/cwd/data/orders.db".into()));
+        assert_eq!(stores.key_value["cache"], Location::File("/cfg/data/cache.db".into()));
+        assert_eq!(stores.sqlite["audit"], Location::File("/var/audit.db".into()));
+        assert_eq!(stores.key_value["scratch"], Location::Memory);
     }
 
     #[test]
@@ -162,7 +170,7 @@ mod tests {
     #[test]
     fn unsupported_store_types_are_refused_by_name() {
         let cfg: RuntimeConfig = toml::from_str("[key_value_store.cache]\ntype = \"redis\"\n").expect("parses");
-        let err = format!("{:#}", cfg.resolve(Path::new("/"), Path::new("/")).unwrap_err());
+        let err = format!("{:#}", cfg.resolve(Path::new("/"), Path::new("/"), Path::new("/")).unwrap_err());
         assert!(err.contains("key_value_store.cache") && err.contains("redis"), "{err}");
     }
 }

@@ -4,9 +4,6 @@
 
 use std::fmt;
 
-use anyhow::Context as _;
-use guichet_guest::db::{self, Connection};
-use guichet_guest::Commune;
 use sha2::{Digest, Sha256};
 
 /// `YYYY-NNNNNN`: the filing year and a number counted per commune and year.
@@ -32,21 +29,10 @@ impl Reference {
             .find_map(Reference::parse)
     }
 
-    /// Takes the next number of `commune` for `year`; call inside the filing transaction so
-    /// that a failed filing does not use a number.
-    pub fn next(conn: &Connection, commune: &Commune, year: i64) -> anyhow::Result<Reference> {
-        let result = db::query(
-            conn,
-            "INSERT INTO reference_counters (commune, year, last) VALUES (?, ?, 1) \
-             ON CONFLICT (commune, year) DO UPDATE SET last = last + 1 RETURNING last",
-            &[db::text(commune.as_str()), db::Value::Integer(year)],
-        )?;
-        let number = result
-            .rows
-            .first()
-            .and_then(|row| row.get::<i64>(0))
-            .context("the reference counter returned no number")?;
-        Ok(Reference(format!("{year:04}-{number:06}")))
+    /// The reference numbered `number` in `year` (the number is taken by
+    /// `store::record::next_reference`, in the filing transaction).
+    pub fn numbered(year: i64, number: i64) -> Reference {
+        Reference(format!("{year:04}-{number:06}"))
     }
 
     pub fn as_str(&self) -> &str {
@@ -69,19 +55,9 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 pub struct TrackingCode(String);
 
 impl TrackingCode {
-    /// A new code from SQLite's randomness (the component needs no random-number crate).
-    pub fn generate(conn: &Connection) -> anyhow::Result<TrackingCode> {
-        let result = db::query(conn, "SELECT randomblob(10)", &[])?;
-        let bytes = result
-            .rows
-            .first()
-            .and_then(|row| row.get::<&[u8]>(0))
-            .filter(|bytes| bytes.len() == 10)
-            .context("randomblob(10) returned no 10 bytes")?;
-        Ok(TrackingCode::from_bytes(bytes))
-    }
-
-    fn from_bytes(bytes: &[u8]) -> TrackingCode {
+    /// The code of 80 random bits (`store::record::new_tracking_code` draws them from
+    /// SQLite's randomness: the component needs no random-number crate).
+    pub fn from_bytes(bytes: &[u8]) -> TrackingCode {
         let mut bits: u128 = 0;
         for byte in bytes {
             bits = (bits << 8) | u128::from(*byte);
@@ -152,7 +128,14 @@ mod tests {
     fn a_reference_is_a_year_a_dash_and_at_least_six_digits() {
         assert!(Reference::parse("2026-000123").is_some());
         assert!(Reference::parse(" 2026-1234567 ").is_some());
-        for bad in ["2026-123", "26-000123", "2026_000123", "2026-00012a", "", "2026-"] {
+        for bad in [
+            "2026-123",
+            "26-000123",
+            "2026_000123",
+            "2026-00012a",
+            "",
+            "2026-",
+        ] {
             assert!(Reference::parse(bad).is_none(), "{bad}");
         }
     }
@@ -166,11 +149,15 @@ mod tests {
 
     #[test]
     fn a_tracking_code_survives_lower_case_spaces_and_look_alike_letters() {
-        let code = TrackingCode::from_bytes(&[0xff, 0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0]);
+        let code =
+            TrackingCode::from_bytes(&[0xff, 0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0]);
         assert_eq!(code.reveal().len(), 19);
         let typed = code.reveal().to_lowercase().replace('-', " ");
         assert_eq!(TrackingCode::parse(&typed), Some(code.clone()));
-        assert_eq!(TrackingCode::parse("OOOO-IIII-LLLL-0000").map(|c| c.0), Some("0000-1111-1111-0000".to_owned()));
+        assert_eq!(
+            TrackingCode::parse("OOOO-IIII-LLLL-0000").map(|c| c.0),
+            Some("0000-1111-1111-0000".to_owned())
+        );
         assert!(TrackingCode::parse("0000-0000-0000-000U").is_none());
         assert!(TrackingCode::parse("0000-0000-0000").is_none());
     }

@@ -31,21 +31,23 @@ pub use receipt::receipt;
 pub use triage::{triage_list, triage_resolve};
 
 use crate::http::caller::Caller;
-use crate::Ctx;
 use crate::store::record::{self, Record};
+use crate::Ctx;
 
 /// The staff caller of a route about request `reference` (calls, scans): a citizen gets 404
 /// for a request that is not theirs (as for one that does not exist: nobody learns which
 /// references exist) and 403 for their own.
 fn staff_on(ctx: &Ctx<'_>, reference: &str) -> Result<Caller, ApiError> {
-    let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let commune = ctx.commune();
+    let caller = ctx.caller()?.require_signed_in()?;
     if caller.is_staff() {
-        return Ok(caller);
+        return Ok(caller.clone());
     }
     let conn = ctx.conn();
     let record = record::load(conn, commune, reference)?.ok_or(ApiError::NotFound)?;
-    Err(crate::http::workflow::access::refusal_of_citizen(&caller, &record))
+    Err(crate::http::workflow::access::refusal_of_citizen(
+        caller, &record,
+    ))
 }
 
 /// The account of a staff caller (the `Caller::staff` check already refused anyone else).

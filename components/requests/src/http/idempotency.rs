@@ -15,17 +15,16 @@
 //! was, or a client that lost it would never get its code); that clear copy lives a day at
 //! most: a stale row is replaced when its key comes back, and `purge` drops the others.
 
-use anyhow::Context as _;
-use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::db::Connection;
 use guichet_guest::{response, ApiError, Commune};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 use spin_sdk::http::{Request, Response};
 
+use crate::store::idempotency::{self as store, Answer};
+
 /// The header, as named in errors.
 pub const HEADER: &str = "Idempotency-Key";
-/// How long a key is remembered, as an SQLite date modifier.
-const KEPT: &str = "-1 day";
 
 /// A key presented with a request.
 #[derive(Debug, Clone)]
@@ -112,34 +111,18 @@ pub fn stored(
     commune: &Commune,
     key: &Key,
 ) -> Result<Option<(u16, Json)>, ApiError> {
-    let result = db::query(
-        conn,
-        &format!(
-            "SELECT fingerprint, status, body FROM idempotency \
-             WHERE commune = ? AND caller = ? AND key = ? \
-             AND created_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '{KEPT}')"
-        ),
-        &[
-            db::text(commune.as_str()),
-            db::text(key.caller.as_str()),
-            db::text(key.key.as_str()),
-        ],
-    )?;
-    let Some(row) = result.rows.first() else {
+    let Some(answer) = store::find(conn, commune, &key.caller, &key.key)? else {
         return Ok(None);
     };
-    if row.get::<&str>(0) != Some(key.fingerprint.as_str()) {
+    if answer.fingerprint != key.fingerprint {
         return Err(ApiError::conflict(
             HEADER,
             "key_reused",
             "this key was already used for a different request",
         ));
     }
-    let status = row
-        .get::<i64>(1)
-        .and_then(|s| u16::try_from(s).ok())
-        .unwrap_or(200);
-    let body = serde_json::from_str(row.get::<&str>(2).unwrap_or("{}")).unwrap_or(Json::Null);
+    let status = u16::try_from(answer.status).unwrap_or(200);
+    let body = serde_json::from_str(&answer.body).unwrap_or(Json::Null);
     Ok(Some((status, body)))
 }
 
@@ -204,37 +187,12 @@ pub fn record(
     status: u16,
     body: &Json,
 ) -> anyhow::Result<()> {
-    let params = [
-        db::text(commune.as_str()),
-        db::text(key.caller.as_str()),
-        db::text(key.key.as_str()),
-    ];
-    // A stale answer of the same key gives way.
-    db::exec(
-        conn,
-        &format!(
-            "DELETE FROM idempotency WHERE commune = ? AND caller = ? AND key = ? \
-             AND created_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '{KEPT}')"
-        ),
-        &params,
-    )?;
-    db::exec(
-        conn,
-        &format!(
-            "INSERT INTO idempotency (commune, caller, key, fingerprint, status, body, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, {})",
-            db::NOW_RFC3339
-        ),
-        &[
-            params[0].clone(),
-            params[1].clone(),
-            params[2].clone(),
-            db::text(key.fingerprint.as_str()),
-            Value::Integer(i64::from(status)),
-            db::text(body.to_string()),
-        ],
-    )
-    .context("recording the Idempotency-Key")
+    let answer = Answer {
+        fingerprint: key.fingerprint.clone(),
+        status: i64::from(status),
+        body: body.to_string(),
+    };
+    store::record(conn, commune, &key.caller, &key.key, &answer)
 }
 
 /// Records the answer to `key` when there is one (see [`record`]).
@@ -253,14 +211,7 @@ pub fn remember(
 
 /// Drops the answers older than a day (run by periodic sweeps; each holds a tracking code).
 pub fn purge(conn: &Connection, commune: &Commune) -> anyhow::Result<()> {
-    db::exec(
-        conn,
-        &format!(
-            "DELETE FROM idempotency WHERE commune = ? \
-             AND created_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '{KEPT}')"
-        ),
-        &[db::text(commune.as_str())],
-    )
+    store::purge(conn, commune)
 }
 
 #[cfg(test)]

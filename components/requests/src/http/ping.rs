@@ -54,13 +54,13 @@ pub async fn show(req: &Request, id: &str) -> Result<Response, ApiError> {
     // Scoped to the request's commune: another commune's ping is "not found", not "forbidden".
     let result = db::query(
         &conn,
-        "SELECT o.delivered_at IS NOT NULL, o.attempts FROM diagnostic_pings p \
+        "SELECT o.delivered_at IS NOT NULL AS delivered, o.attempts FROM diagnostic_pings p \
          JOIN outbox o ON o.id = p.id WHERE p.id = ? AND p.commune = ?",
         &[Value::Text(id.to_owned()), db::text(commune.as_str())],
     )?;
-    let row = result.rows.first().ok_or(ApiError::NotFound)?;
-    let delivered = row.get::<bool>(0).unwrap_or(false);
-    let attempts = row.get::<i64>(1).unwrap_or(0);
+    let row = db::first_row(&result).ok_or(ApiError::NotFound)?;
+    let delivered = row.get::<bool>("delivered")?;
+    let attempts = row.get::<Option<i64>>("attempts")?.unwrap_or(0);
     let mut body =
         json!({"id": id, "delivered": delivered, "attempts": attempts, "notifications": null});
     // The check exists to diagnose a broken chain: when notifications cannot answer, still show

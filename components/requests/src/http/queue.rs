@@ -12,16 +12,15 @@ mod export;
 mod figures;
 mod params;
 
-use anyhow::Context as _;
-use guichet_guest::db::{self, Connection, QueryResult, RowResult, Value};
+use guichet_guest::db::Connection;
 use guichet_guest::{response, ApiError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
 use self::params::{Mode, QueueQuery};
-use crate::store::queue::sql::{self, col, Filters, Sql, Text};
-use crate::http::caller::Caller;
 use crate::http::reads;
+use crate::store::queue::rows::{self, QueueRow};
+use crate::store::queue::sql::{self, Filters, Text};
 use crate::Ctx;
 
 pub use self::export::csv;
@@ -41,7 +40,6 @@ const TEXT_DRIVES_UP_TO: i64 = 5_000;
 
 /// `GET /api/requests`: one page of the queue.
 pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let (_req, _commune) = (ctx.request(), ctx.commune());
     let query = checked(ctx, Mode::List)?;
     let conn = ctx.conn();
     let mut filters = query.filters.clone();
@@ -49,22 +47,18 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let page_size = usize::try_from(query.limit).unwrap_or(25);
     let rows = match newest_matches(conn, &filters, &query)? {
         Some(rows) => rows,
-        None => {
-            run(
-                conn,
-                &sql::page(&filters, query.sort, query.after.as_ref(), query.limit + 1),
-            )?
-            .rows
-        }
+        None => rows::queue_rows(
+            conn,
+            &sql::page(&filters, query.sort, query.after.as_ref(), query.limit + 1),
+        )?,
     };
     let more = rows.len() > page_size;
     let rows = &rows[..rows.len().min(page_size)];
     let next_cursor = match rows.last() {
         Some(last) if more => Some(params::encode_cursor(
             query.sort,
-            last.get::<&str>(sql::sort_column_index(query.sort)),
-            last.get::<i64>(col::ROWID)
-                .context("a queue row without rowid")?,
+            last.sort_value(query.sort),
+            last.rowid,
         )),
         _ => None,
     };
@@ -88,7 +82,7 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
             // The whole result fits on this first page: no need to count it again.
             i64::try_from(rows.len()).unwrap_or(0)
         } else {
-            first_integer(&run(conn, &sql::capped_count(&filters, cap + 1))?)?
+            rows::count(conn, &sql::capped_count(&filters, cap + 1))?
         };
         // With words, the count examined only the first `cap + 1` text matches: a lower
         // bound when the full-text index holds more.
@@ -107,24 +101,19 @@ fn newest_matches(
     conn: &Connection,
     filters: &Filters,
     query: &QueueQuery,
-) -> anyhow::Result<Option<Vec<RowResult>>> {
+) -> anyhow::Result<Option<Vec<QueueRow>>> {
     if filters.text_drives || query.after.is_some() || query.sort != sql::Sort::DEFAULT {
         return Ok(None);
     }
     let Some(statement) = sql::newest_by_rowid(filters, query.limit + 1) else {
         return Ok(None);
     };
-    let mut rows = run(conn, &statement)?.rows;
-    let created = |row: &RowResult| {
-        row.get::<&str>(col::CREATED_AT)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let rowid = |row: &RowResult| row.get::<i64>(col::ROWID).unwrap_or_default();
+    let mut rows = rows::queue_rows(conn, &statement)?;
+    let created = |row: &QueueRow| row.created_at.clone().unwrap_or_default();
     let full = i64::try_from(rows.len()).unwrap_or(0) > query.limit;
     if !full {
         // Every match was read: order them as the queue does.
-        rows.sort_by_key(|row| std::cmp::Reverse((created(row), rowid(row))));
+        rows.sort_by_key(|row| std::cmp::Reverse((created(row), row.rowid)));
         return Ok(Some(rows));
     }
     let in_order = rows
@@ -136,10 +125,10 @@ fn newest_matches(
     if !in_order {
         return Ok(None);
     }
-    let newer = first_integer(&run(
+    let newer = rows::count(
         conn,
-        &sql::newer_below(&filters.commune, &created(last), rowid(last)),
-    )?)?;
+        &sql::newer_below(&filters.commune, &created(last), last.rowid),
+    )?;
     Ok((newer == 0).then_some(rows))
 }
 
@@ -147,7 +136,7 @@ fn newest_matches(
 /// filter and `purpose` ([`reads`]) before anything is read.
 fn checked(ctx: &Ctx<'_>, mode: Mode) -> Result<QueueQuery, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::staff(req, commune)?;
+    let caller = ctx.caller()?.require_staff()?;
     let me = caller.account().unwrap_or_default();
     let purpose = reads::purpose(&guichet_guest::query::Query::of(req));
     let filter = reads::without_purpose(req.query());
@@ -165,7 +154,16 @@ fn checked(ctx: &Ctx<'_>, mode: Mode) -> Result<QueueQuery, ApiError> {
         Mode::Export => "export",
     };
     let conn = ctx.conn();
-    reads::log(conn, commune, me, &reads::Read::List { kind, filter: &filter }, purpose)?;
+    reads::log(
+        conn,
+        commune,
+        me,
+        &reads::Read::List {
+            kind,
+            filter: &filter,
+        },
+        purpose,
+    )?;
     Ok(query)
 }
 
@@ -174,7 +172,7 @@ fn checked(ctx: &Ctx<'_>, mode: Mode) -> Result<QueueQuery, ApiError> {
 /// 0 without a text filter.
 fn plan_text(conn: &Connection, filters: &mut Filters) -> anyhow::Result<i64> {
     if let Some(Text::Match(expression)) = &filters.text {
-        let matches = first_integer(&run(conn, &sql::text_matches(expression, TOTAL_CAP + 1))?)?;
+        let matches = rows::count(conn, &sql::text_matches(expression, TOTAL_CAP + 1))?;
         filters.text_drives = matches <= TEXT_DRIVES_UP_TO;
         return Ok(matches);
     }
@@ -183,25 +181,21 @@ fn plan_text(conn: &Connection, filters: &mut Filters) -> anyhow::Result<i64> {
 
 /// The exact number of matches and their number per state.
 fn state_counts(conn: &Connection, filters: &Filters) -> anyhow::Result<(i64, Map<String, Json>)> {
-    let result = run(conn, &sql::state_counts(filters))?;
     let mut total = 0;
     let mut by_state = Map::new();
-    for row in &result.rows {
-        let count = row.get::<i64>(1).unwrap_or(0);
+    for (state, count) in rows::state_counts(conn, &sql::state_counts(filters))? {
         total += count;
-        by_state.insert(
-            row.get::<&str>(0).unwrap_or_default().to_owned(),
-            json!(count),
-        );
+        by_state.insert(state, json!(count));
     }
     Ok((total, by_state))
 }
 
 /// A queue row as the API shows it (no answers, contact or description: the queue is a list;
 /// the request itself is one click away).
-fn item(row: &RowResult, lang: &str) -> Json {
-    let text = |i: usize| row.get::<&str>(i);
-    let service_name: Json = text(col::SERVICE_NAME)
+fn item(row: &QueueRow, lang: &str) -> Json {
+    let service_name: Json = row
+        .service_name
+        .as_deref()
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or(Json::Null);
     let name = service_name
@@ -210,39 +204,18 @@ fn item(row: &RowResult, lang: &str) -> Json {
         .cloned()
         .unwrap_or(Json::Null);
     json!({
-        "reference": text(col::REFERENCE),
-        "service": { "code": text(col::SERVICE_CODE), "name": name },
-        "state": text(col::STATE),
-        "open": row.get::<i64>(col::IS_OPEN) == Some(1),
-        "department": text(col::DEPARTMENT),
-        "assignee": text(col::ASSIGNEE),
-        "channel": text(col::CHANNEL),
-        "created_at": text(col::CREATED_AT),
-        "updated_at": text(col::UPDATED_AT),
-        "expected_on": text(col::EXPECTED_ON),
-        "closed_at": text(col::CLOSED_AT),
-        "overdue": row.get::<i64>(col::OVERDUE) == Some(1),
-        "address": text(col::ADDRESS),
+        "reference": row.reference,
+        "service": { "code": row.service_code, "name": name },
+        "state": row.state,
+        "open": row.is_open,
+        "department": row.department,
+        "assignee": row.assignee,
+        "channel": row.channel,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "expected_on": row.expected_on,
+        "closed_at": row.closed_at,
+        "overdue": row.overdue,
+        "address": row.address,
     })
-}
-
-/// Runs a built statement.
-fn run(conn: &Connection, statement: &Sql) -> anyhow::Result<QueryResult> {
-    let params: Vec<Value> = statement
-        .params
-        .iter()
-        .map(|p| match p {
-            sql::Param::Text(t) => db::text(t.as_str()),
-            sql::Param::Int(i) => Value::Integer(*i),
-        })
-        .collect();
-    db::query(conn, &statement.text, &params)
-}
-
-fn first_integer(result: &QueryResult) -> anyhow::Result<i64> {
-    result
-        .rows
-        .first()
-        .and_then(|row| row.get::<i64>(0))
-        .context("a count without a row")
 }

@@ -11,16 +11,17 @@
 //! retention purge, and kept through a citizen's erasure (they are the commune's security
 //! record, GDPR art. 32).
 
-use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::db::Connection;
 use guichet_guest::query::Query;
 use guichet_guest::tokens::authorize_in;
 use guichet_guest::{response, ApiError, Commune, FieldError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::Response;
+
+use crate::store::reads::{self as store, Filter};
+pub use crate::store::reads::{log, purge, Read, RETENTION_MONTHS};
 use crate::Ctx;
 
-/// How long a read is kept.
-pub const RETENTION_MONTHS: i64 = 12;
 /// Why a member of staff reads (the same purposes as identity's reads, plus the queue's).
 pub const PURPOSES: &[&str] = &[
     "handling_request",
@@ -34,21 +35,6 @@ const KINDS: &[&str] = &["request", "attachment", "queue", "export", "triage"];
 /// Default and largest page of the admin list.
 const LIMIT: i64 = 100;
 const LIMIT_MAX: i64 = 1_000;
-/// Longest filter kept (a queue query string).
-const FILTER_MAX: usize = 2_000;
-
-/// What was read.
-pub enum Read<'a> {
-    /// A request (`kind` `request`) or one of its files (`attachment`): id and reference.
-    Request {
-        kind: &'static str,
-        id: &'a str,
-        reference: &'a str,
-    },
-    /// The queue (`queue`), a CSV export (`export`) or the e-mails waiting for triage
-    /// (`triage`), with the filter (the query string).
-    List { kind: &'static str, filter: &'a str },
-}
 
 /// The `purpose` query parameter: `None` when not given, 400 when not one of [`PURPOSES`].
 pub fn purpose(query: &Query) -> Result<Option<&'static str>, ApiError> {
@@ -67,47 +53,6 @@ pub fn purpose(query: &Query) -> Result<Option<&'static str>, ApiError> {
                 )
             }),
     }
-}
-
-/// Writes one read by `reader`; call inside the read's transaction.
-pub fn log(
-    conn: &Connection,
-    commune: &Commune,
-    reader: &str,
-    read: &Read<'_>,
-    purpose: Option<&str>,
-) -> anyhow::Result<()> {
-    let (kind, id, reference, filter) = match read {
-        Read::Request {
-            kind,
-            id,
-            reference,
-        } => (*kind, Some(*id), Some(*reference), None),
-        Read::List { kind, filter } => (
-            *kind,
-            None,
-            None,
-            Some(filter.chars().take(FILTER_MAX).collect::<String>()),
-        ),
-    };
-    let opt = |v: Option<&str>| v.map_or(Value::Null, db::text);
-    db::exec(
-        conn,
-        &format!(
-            "INSERT INTO staff_reads (commune, reader_id, kind, request_id, reference, filter, \
-             purpose, read_at) VALUES (?, ?, ?, ?, ?, ?, ?, {})",
-            db::NOW_RFC3339
-        ),
-        &[
-            db::text(commune.as_str()),
-            db::text(reader),
-            db::text(kind),
-            opt(id),
-            opt(reference),
-            opt(filter.as_deref()),
-            opt(purpose),
-        ],
-    )
 }
 
 /// `query` without its `purpose` parameter (the queue checks the rest strictly).
@@ -131,40 +76,10 @@ pub fn of_requests(
 ) -> anyhow::Result<Vec<Json>> {
     let mut reads = Vec::new();
     for id in request_ids {
-        let result = db::query(
-            conn,
-            "SELECT reference, kind, reader_id, purpose, read_at FROM staff_reads \
-             WHERE commune = ? AND request_id = ? ORDER BY read_at DESC, id DESC",
-            &[db::text(commune.as_str()), db::text(id.as_str())],
-        )?;
-        reads.extend(result.rows.iter().map(row_json));
+        reads.extend(store::of_request(conn, commune, id)?);
     }
-    reads.sort_by(|a, b| b["read_at"].as_str().cmp(&a["read_at"].as_str()));
-    Ok(reads)
-}
-
-fn row_json(row: &db::RowResult) -> Json {
-    json!({
-        "reference": row.get::<&str>(0),
-        "kind": row.get::<&str>(1),
-        "reader_id": row.get::<&str>(2),
-        "purpose": row.get::<&str>(3),
-        "read_at": row.get::<&str>(4),
-    })
-}
-
-/// Deletes the reads older than [`RETENTION_MONTHS`]; how many.
-pub fn purge(conn: &Connection, commune: &Commune) -> anyhow::Result<usize> {
-    let result = db::query(
-        conn,
-        "DELETE FROM staff_reads WHERE commune = ? \
-         AND read_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?) RETURNING 1",
-        &[
-            db::text(commune.as_str()),
-            db::text(format!("-{RETENTION_MONTHS} months")),
-        ],
-    )?;
-    Ok(result.rows.len())
+    reads.sort_by(|a, b| b.read_at.cmp(&a.read_at));
+    Ok(reads.iter().map(|read| json!(read)).collect())
 }
 
 /// `GET /api/requests/reads` (admin): `{"reads":[{"reference","kind","reader_id","purpose",
@@ -207,30 +122,13 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
     }
-    let opt = |v: Option<&str>| v.map_or(Value::Null, db::text);
-    let conn = ctx.conn();
-    let result = db::query(
-        conn,
-        "SELECT reference, kind, reader_id, purpose, read_at, filter FROM staff_reads \
-         WHERE commune = ?1 AND (?2 IS NULL OR reference = ?2) AND (?3 IS NULL OR reader_id = ?3) \
-         AND (?4 IS NULL OR kind = ?4) ORDER BY read_at DESC, id DESC LIMIT ?5",
-        &[
-            db::text(commune.as_str()),
-            opt(query.non_empty("reference")),
-            opt(query.non_empty("reader")),
-            opt(kind),
-            Value::Integer(limit),
-        ],
-    )?;
-    let reads: Vec<Json> = result
-        .rows
-        .iter()
-        .map(|row| {
-            let mut read = row_json(row);
-            read["filter"] = json!(row.get::<&str>(5));
-            read
-        })
-        .collect();
+    let filter = Filter {
+        reference: query.non_empty("reference"),
+        reader: query.non_empty("reader"),
+        kind,
+        limit,
+    };
+    let reads = store::list(ctx.conn(), commune, &filter)?;
     Ok(response::json(
         200,
         &json!({"reads": reads, "retention_months": RETENTION_MONTHS}),

@@ -16,19 +16,20 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::db::{self, Connection};
 use guichet_guest::query::Query;
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 
+use crate::domain::reference::{Reference, TrackingCode};
 use crate::http::attachments;
 use crate::http::caller::Caller;
 use crate::http::reads;
 use crate::store::record::{self, Record};
-use crate::domain::reference::{Reference, TrackingCode};
 use crate::store::timeline;
+use crate::store::tracking;
 use crate::Ctx;
 
 /// Failed tracking look-ups a client address may make per window before a 429.
@@ -175,17 +176,7 @@ fn original_view(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
     let Some(merged) = &record.merged_into else {
         return Ok(Json::Null);
     };
-    let result = db::query(
-        conn,
-        &format!(
-            "SELECT {cols} FROM requests WHERE id = ?1 UNION ALL \
-             SELECT {cols} FROM requests WHERE reference = ?1 \
-             AND commune = (SELECT commune FROM requests WHERE id = ?2) LIMIT 1",
-            cols = record::COLUMNS
-        ),
-        &[db::text(merged.as_str()), db::text(record.id.as_str())],
-    )?;
-    let Some(original) = db::decode_first::<Record>(&result)? else {
+    let Some(original) = tracking::original(conn, merged, &record.id)? else {
         return Ok(Json::Null);
     };
     let mut view = public_view(&original, timeline::list(conn, &original.id, false)?);
@@ -199,7 +190,7 @@ fn original_view(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
 /// staff (each staff read logged with it: [`reads`]).
 pub fn show(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?;
     let conn = ctx.conn();
     let record = find_for(conn, commune, &caller, reference)?;
     let view = match (caller.is_staff(), caller.account()) {
@@ -224,7 +215,7 @@ pub fn show(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
 /// `GET /api/requests/mine?page=&per_page=`: the signed-in citizen's requests, newest first.
 pub fn mine(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?;
     let account = caller.account().unwrap_or_default().to_owned();
     let query = Query::of(req);
     let mut errors = Vec::new();
@@ -234,67 +225,42 @@ pub fn mine(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         return Err(ApiError::BadRequest { errors });
     }
     let conn = ctx.conn();
-    let counted = db::query(
-        conn,
-        "SELECT COUNT(*) AS n FROM requests WHERE commune = ? AND account_id = ?",
-        &[db::text(commune.as_str()), db::text(account.as_str())],
-    )?;
-    let total = db::first_value::<i64>(&counted, "n")?.unwrap_or(0);
-    let result = db::query(
-        conn,
-        "SELECT r.reference, r.service_code, r.service_name, r.state, s.label AS state_label, \
-         r.is_open, r.created_at, r.updated_at, r.expected_on, r.merged_into, \
-         (SELECT json_object('at', t.at, 'kind', t.kind, 'from', t.from_value, \
-                 'to', t.to_value, 'actor', t.actor_kind) \
-          FROM timeline t WHERE t.request_id = r.id AND t.public = 1 \
-          ORDER BY t.seq DESC LIMIT 1) AS last_event, \
-         (SELECT m.reference FROM requests m WHERE m.id = r.merged_into) AS merged_reference \
-         FROM requests r LEFT JOIN service_states s ON s.commune = r.commune \
-         AND s.service_code = r.service_code AND s.service_version = r.service_version \
-         AND s.state = r.state \
-         WHERE r.commune = ? AND r.account_id = ? \
-         ORDER BY r.created_at DESC, r.rowid DESC LIMIT ? OFFSET ?",
-        &[
-            db::text(commune.as_str()),
-            db::text(account.as_str()),
-            Value::Integer(per_page),
-            Value::Integer((page - 1).saturating_mul(per_page)),
-        ],
-    )?;
+    let total = tracking::count_mine(conn, commune, &account)?;
+    let offset = (page - 1).saturating_mul(per_page);
+    let rows = tracking::mine(conn, commune, &account, per_page, offset)?;
     let today = today();
-    let text = |row: &db::Row<'_>, column: &str| row.get::<Option<String>>(column);
     // A label or event that is not JSON (none is written) is shown as absent.
-    let parsed = |row: &db::Row<'_>, column: &str| -> Result<Json, db::RowError> {
-        Ok(text(row, column)?
-            .and_then(|t| serde_json::from_str::<Json>(&t).ok())
-            .unwrap_or(Json::Null))
+    let parsed = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|t| serde_json::from_str::<Json>(t).ok())
+            .unwrap_or(Json::Null)
     };
-    let requests = db::rows(&result)
-        .map(|row| -> Result<Json, db::RowError> {
-            let open = row.get::<i64>("is_open")? == 1;
-            let expected_on = text(&row, "expected_on")?;
-            let merged = match text(&row, "merged_reference")? {
-                Some(reference) => Some(reference),
-                None => text(&row, "merged_into")?
-                    .and_then(|m| Reference::parse(&m))
-                    .map(|r| r.to_string()),
-            };
-            Ok(json!({
-                "reference": text(&row, "reference")?,
-                "service_code": text(&row, "service_code")?,
-                "service_name": parsed(&row, "service_name")?,
-                "state": text(&row, "state")?,
-                "state_label": parsed(&row, "state_label")?,
-                "open": open,
-                "created_at": text(&row, "created_at")?,
-                "updated_at": text(&row, "updated_at")?,
-                "expected_on": expected_on,
-                "overdue": open && expected_on.as_deref().is_some_and(|d| d < today.as_str()),
+    let requests: Vec<Json> = rows
+        .iter()
+        .map(|row| {
+            let merged = row.merged_reference.clone().or_else(|| {
+                row.merged_into
+                    .as_deref()
+                    .and_then(Reference::parse)
+                    .map(|r| r.to_string())
+            });
+            json!({
+                "reference": row.reference,
+                "service_code": row.service_code,
+                "service_name": parsed(&row.service_name),
+                "state": row.state,
+                "state_label": parsed(&row.state_label),
+                "open": row.is_open,
+                "created_at": row.created_at,
+                "updated_at": row.updated_at,
+                "expected_on": row.expected_on,
+                "overdue": row.is_open
+                    && row.expected_on.as_deref().is_some_and(|d| d < today.as_str()),
                 "merged_into": merged,
-                "last_event": parsed(&row, "last_event")?,
-            }))
+                "last_event": parsed(&row.last_event),
+            })
         })
-        .collect::<Result<Vec<Json>, _>>()?;
+        .collect();
     Ok(response::json(
         200,
         &json!({"requests": requests, "page": page, "per_page": per_page, "total": total}),
@@ -364,17 +330,7 @@ fn number(query: &Query, name: &str, default: i64, max: i64, errors: &mut Vec<Fi
 /// The label `{"fr","en"}` of the record's state, `null` when its service's states are
 /// unknown here (a request written before labels were kept).
 fn state_label(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
-    let result = db::query(
-        conn,
-        "SELECT s.label FROM service_states s JOIN requests r ON r.commune = s.commune \
-         AND r.service_code = s.service_code AND r.service_version = s.service_version \
-         WHERE r.id = ? AND s.state = ?",
-        &[
-            db::text(record.id.as_str()),
-            db::text(record.state.as_str()),
-        ],
-    )?;
-    Ok(db::first_text(&result)
+    Ok(tracking::state_label(conn, &record.id, &record.state)?
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or(Json::Null))
 }
@@ -385,21 +341,12 @@ fn merged_reference(conn: &Connection, record: &Record) -> anyhow::Result<Option
     let Some(merged) = &record.merged_into else {
         return Ok(None);
     };
-    let result = db::query(
-        conn,
-        "SELECT reference FROM requests WHERE id = ?",
-        &[db::text(merged.as_str())],
-    )?;
-    Ok(db::first_text(&result).or_else(|| Reference::parse(merged).map(|r| r.to_string())))
+    Ok(tracking::reference_of(conn, merged)?
+        .or_else(|| Reference::parse(merged).map(|r| r.to_string())))
 }
 
 fn followers(conn: &Connection, record: &Record) -> anyhow::Result<i64> {
-    let result = db::query(
-        conn,
-        "SELECT COUNT(*) AS n FROM followers WHERE request_id = ?",
-        &[db::text(record.id.as_str())],
-    )?;
-    Ok(db::first_value::<i64>(&result, "n")?.unwrap_or(0))
+    tracking::followers(conn, &record.id)
 }
 
 fn call_logs(conn: &Connection, request_id: &str) -> anyhow::Result<Vec<Json>> {
@@ -468,14 +415,7 @@ fn unix_now() -> i64 {
 /// 429 when the client already failed too often in the current window.
 fn check_failures(conn: &Connection, commune: &Commune, client: &str) -> Result<(), ApiError> {
     let now = unix_now();
-    let result = db::query(
-        conn,
-        "SELECT window_start, failures FROM track_failures WHERE commune = ? AND client = ?",
-        &[db::text(commune.as_str()), db::text(client)],
-    )?;
-    if let Some(row) = db::first_row(&result) {
-        let start = row.get::<Option<i64>>("window_start")?.unwrap_or(0);
-        let failures = row.get::<Option<i64>>("failures")?.unwrap_or(0);
+    if let Some((start, failures)) = tracking::track_failures(conn, commune, client)? {
         if now - start < TRACK_WINDOW && failures >= TRACK_FAILURES_MAX {
             let retry_after = u64::try_from(start + TRACK_WINDOW - now)
                 .unwrap_or(1)
@@ -488,22 +428,7 @@ fn check_failures(conn: &Connection, commune: &Commune, client: &str) -> Result<
 
 /// Counts one failed look-up of the client (a new window when the last one is over).
 fn count_failure(conn: &Connection, commune: &Commune, client: &str) -> anyhow::Result<()> {
-    let now = unix_now();
-    db::exec(
-        conn,
-        "INSERT INTO track_failures (commune, client, window_start, failures) VALUES (?, ?, ?, 1) \
-         ON CONFLICT (commune, client) DO UPDATE SET \
-         failures = CASE WHEN excluded.window_start - window_start >= ? THEN 1 ELSE failures + 1 END, \
-         window_start = CASE WHEN excluded.window_start - window_start >= ? \
-                        THEN excluded.window_start ELSE window_start END",
-        &[
-            db::text(commune.as_str()),
-            db::text(client),
-            Value::Integer(now),
-            Value::Integer(TRACK_WINDOW),
-            Value::Integer(TRACK_WINDOW),
-        ],
-    )
+    tracking::count_track_failure(conn, commune, client, unix_now(), TRACK_WINDOW)
 }
 
 #[cfg(test)]

@@ -14,8 +14,8 @@ mod talk;
 mod transition;
 pub(crate) mod view;
 
-pub use assign::assign;
 pub(crate) use crate::store::workflow::change::changes;
+pub use assign::assign;
 pub use overdue::sweep_overdue;
 pub use talk::{message, note};
 pub use transition::{reopen, service_of, transition};

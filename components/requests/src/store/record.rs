@@ -2,16 +2,16 @@
 //! back by reference or id. Every writer goes through [`insert`], whatever the channel.
 
 use anyhow::Context as _;
-use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection, FromRow, Row, RowError, Value};
 use guichet_guest::event::EventKind;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::Commune;
 use serde_json::{json, Map, Value as Json};
 
 use crate::calls::catalog::Service;
-use crate::http::contacts;
 use crate::calls::events;
 use crate::domain::reference::{Reference, TrackingCode};
+use crate::http::contacts;
 use crate::store::timeline::{self, Actor, Entry};
 
 /// Where a request came from.
@@ -110,8 +110,8 @@ pub fn insert(
     let commune = &served.commune;
     let (id, now) = db::new_id_and_now(conn)?;
     let year: i64 = now[..4].parse().context("the year of the filing time")?;
-    let reference = Reference::next(conn, commune, year)?;
-    let code = TrackingCode::generate(conn)?;
+    let reference = next_reference(conn, commune, year)?;
+    let code = new_tracking_code(conn)?;
     let definition = &new.service.definition;
     let state = definition.workflow.initial.as_str();
     let is_open = new.service.is_open_state(state);
@@ -169,8 +169,12 @@ pub fn insert(
     index_text(conn, &id, &reference, new)?;
     let mut entry = Entry::new("filed", true);
     entry.to = Some(state);
-    entry.detail.insert("channel".into(), json!(new.channel.as_str()));
-    entry.detail.insert("service_version".into(), json!(new.service.version));
+    entry
+        .detail
+        .insert("channel".into(), json!(new.channel.as_str()));
+    entry
+        .detail
+        .insert("service_version".into(), json!(new.service.version));
     if let Some(agent) = &new.filed_by {
         entry.detail.insert("filed_by".into(), json!(agent));
     }
@@ -314,7 +318,6 @@ impl FromRow for Record {
 }
 
 impl Record {
-
     /// The service name in `lang` (French when there is none in it).
     pub fn service_name_in(&self, lang: &str) -> String {
         self.service_name
@@ -327,7 +330,11 @@ impl Record {
 }
 
 /// The request `reference` of `commune`.
-pub fn load(conn: &Connection, commune: &Commune, reference: &str) -> anyhow::Result<Option<Record>> {
+pub fn load(
+    conn: &Connection,
+    commune: &Commune,
+    reference: &str,
+) -> anyhow::Result<Option<Record>> {
     one(
         conn,
         &format!("SELECT {COLUMNS} FROM requests WHERE commune = ? AND reference = ?"),
@@ -336,7 +343,11 @@ pub fn load(conn: &Connection, commune: &Commune, reference: &str) -> anyhow::Re
 }
 
 /// The request with id `id` in `commune`.
-pub fn load_by_id(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<Option<Record>> {
+pub fn load_by_id(
+    conn: &Connection,
+    commune: &Commune,
+    id: &str,
+) -> anyhow::Result<Option<Record>> {
     one(
         conn,
         &format!("SELECT {COLUMNS} FROM requests WHERE commune = ? AND id = ?"),
@@ -381,11 +392,64 @@ pub fn delete(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<
         "DELETE FROM outbox WHERE commune = ? AND json_extract(payload, '$.request_id') = ?",
         &params,
     )?;
-    db::exec(conn, "DELETE FROM requests WHERE commune = ? AND id = ?", &params)?;
+    db::exec(
+        conn,
+        "DELETE FROM requests WHERE commune = ? AND id = ?",
+        &params,
+    )?;
     db::exec(
         conn,
         "DELETE FROM timeline WHERE commune = ? AND request_id = ?",
         &params,
     )
     .context("deleting the request's timeline")
+}
+
+/// Takes the next reference of `commune` for `year`; call inside the filing transaction so
+/// that a failed filing does not use a number.
+fn next_reference(conn: &Connection, commune: &Commune, year: i64) -> anyhow::Result<Reference> {
+    let result = db::query(
+        conn,
+        "INSERT INTO reference_counters (commune, year, last) VALUES (?, ?, 1) \
+         ON CONFLICT (commune, year) DO UPDATE SET last = last + 1 RETURNING last",
+        &[db::text(commune.as_str()), Value::Integer(year)],
+    )?;
+    let number = db::first_value::<i64>(&result, "last")?
+        .context("the reference counter returned no number")?;
+    Ok(Reference::numbered(year, number))
+}
+
+/// A new tracking code, from SQLite's randomness.
+fn new_tracking_code(conn: &Connection) -> anyhow::Result<TrackingCode> {
+    let result = db::query(conn, "SELECT randomblob(10) AS bytes", &[])?;
+    let bytes = db::first_value::<&[u8]>(&result, "bytes")?
+        .filter(|bytes| bytes.len() == 10)
+        .context("randomblob(10) returned no 10 bytes")?;
+    Ok(TrackingCode::from_bytes(bytes))
+}
+
+/// Whether the time `at` (RFC 3339) is less than `days` days ago, by SQLite's clock.
+pub fn within_days(conn: &Connection, at: &str, days: i64) -> anyhow::Result<bool> {
+    let result = db::query(
+        conn,
+        "SELECT ? >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ? || ' days') AS recent",
+        &[db::text(at), Value::Integer(days)],
+    )?;
+    Ok(db::first_value::<Option<bool>>(&result, "recent")?.flatten() == Some(true))
+}
+
+/// Marks request `id` as updated at `now` (a file, a scan, an update was added to it).
+pub fn touch(conn: &Connection, id: &str, now: &str) -> anyhow::Result<()> {
+    db::exec(
+        conn,
+        "UPDATE requests SET updated_at = ? WHERE id = ?",
+        &[db::text(now), db::text(id)],
+    )
+}
+
+/// Today's date (`YYYY-MM-DD`, UTC) by SQLite's clock, the one every stored time is written
+/// with.
+pub fn today(conn: &Connection) -> anyhow::Result<String> {
+    let result = db::query(conn, "SELECT date('now') AS today", &[])?;
+    db::first_value(&result, "today")?.context("today's date")
 }

@@ -88,11 +88,7 @@ pub fn append(
 
 /// The timeline of `request_id`, oldest first; only public entries unless `internal`.
 /// Staff see actor ids; others see only the actor's kind.
-pub fn list(
-    conn: &Connection,
-    request_id: &str,
-    internal: bool,
-) -> anyhow::Result<Vec<Json>> {
+pub fn list(conn: &Connection, request_id: &str, internal: bool) -> anyhow::Result<Vec<Json>> {
     let result = db::query(
         conn,
         "SELECT seq, at, actor_kind, actor_id, kind, from_value, to_value, body, public, detail \

@@ -10,15 +10,16 @@
 //! Answer: 201 `{"id","reference","name","content_type","size","received_on"}`.
 
 use base64::Engine as _;
-use guichet_guest::db::{self, Value};
+use guichet_guest::db;
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, FieldError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::Response;
 
 use super::{request, staff_account, staff_on};
-use crate::http::attachments;
 use crate::domain::form;
+use crate::http::attachments;
+use crate::store::record;
 use crate::store::timeline::{self, Actor, Entry};
 use crate::Ctx;
 
@@ -29,10 +30,7 @@ const SCAN: Shape = Shape::Object(&[
     Member::nullable("received_on", Shape::Text),
 ]);
 
-pub async fn paper_scan(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn paper_scan(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = staff_on(ctx, reference)?;
     let agent = staff_account(&caller)?;
@@ -44,7 +42,7 @@ pub async fn paper_scan(
     }
     let text = |member: &str| body.get(member).and_then(Json::as_str).unwrap_or_default();
     let conn = ctx.conn();
-    let today = db::first_text(&db::query(conn, "SELECT date('now')", &[])?).unwrap_or_default();
+    let today = record::today(conn)?;
     let received_on = body
         .get("received_on")
         .and_then(Json::as_str)
@@ -140,11 +138,7 @@ pub async fn paper_scan(
             id: Some(agent.clone()),
         };
         timeline::append(conn, commune, &record.id, &now, &actor, &entry)?;
-        db::exec(
-            conn,
-            "UPDATE requests SET updated_at = ? WHERE id = ?",
-            &[db::text(now.as_str()), Value::Text(record.id.clone())],
-        )?;
+        record::touch(conn, &record.id, &now)?;
         Ok(Ok(id))
     })?;
     let id = stored?;

@@ -13,7 +13,6 @@ use spin_sdk::http::{Method, Response};
 
 use super::receipt_page::{self, Receipt};
 use super::request;
-use crate::http::caller::Caller;
 use crate::domain::reference::TrackingCode;
 use crate::Ctx;
 
@@ -21,12 +20,9 @@ const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 /// The form posted to the receipt is one short field.
 const MAX_FORM: usize = 1024;
 
-pub async fn receipt(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn receipt(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::of(req, commune)?;
+    let caller = ctx.caller()?;
     let query = Query::of(req);
     let conn = ctx.conn();
     let record = request(conn, commune, reference)?;

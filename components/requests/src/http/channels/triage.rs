@@ -11,22 +11,21 @@
 //!   unless given), `{"discard": true}`. 200 `{"id","status","reference"?}` (201 with the
 //!   filing's answer for `file`); 409 `already_resolved` when another agent was first.
 
-use anyhow::Context as _;
-use guichet_guest::tenant::CommuneInfo;
-use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::db::{self, Connection};
 use guichet_guest::query::Query;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
 use super::inbound_mail::followed;
-use crate::store::channels::mail_attach;
-use crate::domain::channels::mime::InboundMessage;
 use super::staff_account;
+use crate::calls::events;
+use crate::domain::channels::mime::InboundMessage;
 use crate::http::attachments;
 use crate::http::caller::Caller;
-use crate::calls::events;
 use crate::http::filing;
+use crate::store::channels::{mail_attach, triage};
 use crate::store::record::Channel;
 use crate::store::timeline::Actor;
 use crate::Ctx;
@@ -36,12 +35,15 @@ const MAX_LIMIT: i64 = 200;
 
 pub fn triage_list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::staff(req, commune)?;
+    let caller = ctx.caller()?.require_staff()?;
     let query = Query::of(req);
     let mut errors = Vec::new();
     let limit = number(&query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, &mut errors);
     let offset = number(&query, "offset", 0, 0, i64::MAX, &mut errors);
-    let purpose = crate::http::reads::purpose(&query).map_err(|e| errors.extend(e.errors())).ok().flatten();
+    let purpose = crate::http::reads::purpose(&query)
+        .map_err(|e| errors.extend(e.errors()))
+        .ok()
+        .flatten();
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
     }
@@ -49,41 +51,28 @@ pub fn triage_list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     // Senders' addresses and the start of their mails are personal data: the read is logged
     // like the queue's (docs/SECURITY.md, item 22).
     let filter = crate::http::reads::without_purpose(req.query());
-    let read = crate::http::reads::Read::List { kind: "triage", filter: &filter };
-    crate::http::reads::log(conn, commune, caller.account().unwrap_or_default(), &read, purpose)?;
-    let params = [db::text(commune.as_str())];
-    let total = db::query(
+    let read = crate::http::reads::Read::List {
+        kind: "triage",
+        filter: &filter,
+    };
+    crate::http::reads::log(
         conn,
-        "SELECT COUNT(*) FROM inbound_mail WHERE commune = ? AND status = 'triage'",
-        &params,
-    )?
-    .rows
-    .first()
-    .and_then(|row| row.get::<i64>(0))
-    .unwrap_or(0);
-    let result = db::query(
-        conn,
-        "SELECT id, sender, subject, received_at, substr(body_text, 1, 280), sender_verified \
-         FROM inbound_mail \
-         WHERE commune = ? AND status = 'triage' ORDER BY received_at, rowid LIMIT ? OFFSET ?",
-        &[
-            db::text(commune.as_str()),
-            Value::Integer(limit),
-            Value::Integer(offset),
-        ],
+        commune,
+        caller.account().unwrap_or_default(),
+        &read,
+        purpose,
     )?;
-    let text = |row: &db::RowResult, i: usize| row.get::<&str>(i).map(str::to_owned);
-    let items: Vec<Json> = result
-        .rows
-        .iter()
-        .map(|row| {
+    let total = triage::count_waiting(conn, commune)?;
+    let items: Vec<Json> = triage::waiting(conn, commune, limit, offset)?
+        .into_iter()
+        .map(|mail| {
             json!({
-                "id": text(row, 0),
-                "sender": text(row, 1),
-                "subject": text(row, 2),
-                "received_at": text(row, 3),
-                "excerpt": text(row, 4).map(|t| InboundMessage::excerpt(&t)),
-                "sender_verified": row.get::<i64>(5) == Some(1),
+                "id": mail.id,
+                "sender": mail.sender,
+                "subject": mail.subject,
+                "received_at": mail.received_at,
+                "excerpt": mail.start.map(|t| InboundMessage::excerpt(&t)),
+                "sender_verified": mail.sender_verified,
             })
         })
         .collect();
@@ -181,22 +170,16 @@ struct Queued {
 }
 
 fn queued(conn: &Connection, commune: &Commune, id: &str) -> Result<Queued, ApiError> {
-    let result = db::query(
-        conn,
-        "SELECT status, raw, sender_verified FROM inbound_mail WHERE commune = ? AND id = ?",
-        &[db::text(commune.as_str()), db::text(id)],
-    )?;
-    let row = result.rows.first().ok_or(ApiError::NotFound)?;
-    if row.get::<&str>(0) != Some("triage") {
+    let mail = triage::stored(conn, commune, id)?.ok_or(ApiError::NotFound)?;
+    if mail.status.as_deref() != Some("triage") {
         return Err(already_resolved());
     }
-    let raw = row.get::<&[u8]>(1).unwrap_or_default();
-    let message = InboundMessage::parse(raw)
+    let message = InboundMessage::parse(mail.raw.as_deref().unwrap_or_default())
         .map_err(|e| anyhow::anyhow!("a stored inbound e-mail no longer parses: {e:?}"))?;
     Ok(Queued {
         id: id.to_owned(),
         message,
-        verified: row.get::<i64>(2) == Some(1),
+        verified: mail.sender_verified,
     })
 }
 
@@ -208,32 +191,9 @@ fn already_resolved() -> ApiError {
     )
 }
 
-/// Marks the mail resolved, only if it still waits (another agent may have been first).
-fn resolve(
-    conn: &Connection,
-    id: &str,
-    status: &str,
-    request_id: Option<&str>,
-) -> anyhow::Result<bool> {
-    let result = db::query(
-        conn,
-        "UPDATE inbound_mail SET status = ?, request_id = ? WHERE id = ? AND status = 'triage' RETURNING id",
-        &[
-            db::text(status),
-            request_id.map_or(Value::Null, db::text),
-            db::text(id),
-        ],
-    )
-    .context("resolving the e-mail")?;
-    Ok(!result.rows.is_empty())
-}
-
-pub async fn triage_resolve(
-    ctx: &Ctx<'_>,
-    id: &str,
-) -> Result<Response, ApiError> {
+pub async fn triage_resolve(ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::staff(req, commune)?;
+    let caller = ctx.caller()?.require_staff()?;
     let agent = staff_account(&caller)?;
     let body = body::json(req, attachments::MAX_BODY)?;
     let decision = decision(&body)?;
@@ -241,7 +201,9 @@ pub async fn triage_resolve(
     let mail = queued(conn, commune, id)?;
     match decision {
         Decision::Discard => {
-            if !db::transaction(conn, |conn| resolve(conn, &mail.id, "discarded", None))? {
+            if !db::transaction(conn, |conn| {
+                triage::resolve(conn, &mail.id, "discarded", None)
+            })? {
                 return Err(already_resolved());
             }
             Ok(response::json(
@@ -258,7 +220,7 @@ pub async fn triage_resolve(
                 )
             })?;
             let event = db::transaction(conn, |conn| {
-                if !resolve(conn, &mail.id, "attached", Some(&record.id))? {
+                if !triage::resolve(conn, &mail.id, "attached", Some(&record.id))? {
                     return Ok(None);
                 }
                 mail_attach::attach(
@@ -349,7 +311,7 @@ async fn file_from_mail(
         Some(agent.to_owned()),
         actor,
         |conn, filed, files| {
-            if !resolve(conn, &mail.id, "attached", Some(&filed.record.id))? {
+            if !triage::resolve(conn, &mail.id, "attached", Some(&filed.record.id))? {
                 raced = true;
                 anyhow::bail!("the e-mail was resolved by someone else meanwhile");
             }

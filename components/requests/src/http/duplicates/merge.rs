@@ -22,7 +22,6 @@ use guichet_guest::{ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
-use crate::http::caller::Caller;
 use crate::calls::events;
 use crate::store::record::{self, Record};
 use crate::store::timeline::{self, Actor, Entry};
@@ -40,7 +39,7 @@ pub async fn merge(
 ) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     // A citizen is answered by `access::load`: 404 unless the request is theirs.
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?.clone();
     let body = input::object(req, &["into"])?;
     let conn = ctx.conn();
     let (duplicate, acting) = access::load(conn, commune, caller, reference, Who::Staff)?;

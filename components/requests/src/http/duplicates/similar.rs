@@ -9,7 +9,6 @@
 //! and filing date; never the description, answers, address or contact, which may be
 //! personal (the text only orders the list).
 
-use guichet_guest::db::{self, Value};
 use guichet_guest::query::Query;
 use guichet_guest::service::Lang;
 use guichet_guest::{response, ApiError, FieldError};
@@ -19,6 +18,7 @@ use spin_sdk::http::Response;
 use crate::calls::catalog;
 use crate::domain::duplicates::nearby;
 use crate::domain::workflow::rules;
+use crate::store::duplicates;
 use crate::Ctx;
 
 /// How far a report may be from another to be the same problem.
@@ -57,47 +57,40 @@ pub async fn similar(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         return Ok(answer(Vec::new()));
     }
     let boxed = nearby::bounding_box(ask.lat, ask.long, RADIUS_M);
-    let rows = db::query(
+    let candidates = duplicates::candidates(
         ctx.conn(),
-        "SELECT reference, service_name, state, lat, long, created_at, description, answers \
-         FROM requests WHERE commune = ? AND service_code = ? AND is_open = 1 \
-         AND created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ? || ' days') \
-         AND merged_into IS NULL AND lat BETWEEN ? AND ? AND long BETWEEN ? AND ? \
-         ORDER BY created_at DESC LIMIT ?",
-        &[
-            db::text(commune.as_str()),
-            db::text(ask.service.as_str()),
-            Value::Integer(WINDOW_DAYS),
-            Value::Real(boxed.min_lat),
-            Value::Real(boxed.max_lat),
-            Value::Real(boxed.min_long),
-            Value::Real(boxed.max_long),
-            Value::Integer(CANDIDATES),
-        ],
+        commune,
+        &ask.service,
+        &boxed,
+        WINDOW_DAYS,
+        CANDIDATES,
     )?;
     let asked = ask.text.as_deref().map(nearby::words).unwrap_or_default();
     let workflow = &service.definition.workflow;
     let mut found: Vec<(f64, f64, Json)> = Vec::new();
-    for row in &rows.rows {
-        let (Some(lat), Some(long)) = (row.get::<f64>(3), row.get::<f64>(4)) else {
+    for candidate in candidates {
+        let (Some(lat), Some(long)) = (candidate.lat, candidate.long) else {
             continue;
         };
         let distance = nearby::distance_m(ask.lat, ask.long, lat, long);
         if distance > RADIUS_M {
             continue;
         }
-        let text = |i: usize| row.get::<&str>(i).unwrap_or_default().to_owned();
-        let their_words = nearby::words(&format!("{}\n{}", text(6), answer_text(&text(7))));
+        let their_words = nearby::words(&format!(
+            "{}\n{}",
+            candidate.description,
+            answer_text(&candidate.answers)
+        ));
         let score = nearby::score(distance, RADIUS_M, nearby::similarity(&asked, &their_words));
-        let names: Json = serde_json::from_str(&text(1)).unwrap_or(Json::Null);
-        let state = text(2);
+        let names: Json = serde_json::from_str(&candidate.service_name).unwrap_or(Json::Null);
+        let state = candidate.state;
         let label = rules::state(workflow, &state)
             .map_or_else(|| state.clone(), |s| s.label.get(ask.lang).clone());
         found.push((
             score,
             distance,
             json!({
-                "reference": text(0),
+                "reference": candidate.reference,
                 "service_code": ask.service,
                 "service_name": names.get(ask.lang.as_str()).or_else(|| names.get("fr")).cloned().unwrap_or(Json::Null),
                 "state": state,
@@ -105,7 +98,7 @@ pub async fn similar(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
                 // Rounded up to 25 m: exact distances from a few points would give away where a
                 // report that was not published was made (docs/SECURITY.md, A9).
                 "distance_m": (distance / DISTANCE_STEP_M).ceil().max(1.0) * DISTANCE_STEP_M,
-                "created_at": text(5),
+                "created_at": candidate.created_at,
             }),
         ));
     }

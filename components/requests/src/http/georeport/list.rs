@@ -21,17 +21,18 @@
 
 use std::collections::BTreeMap;
 
-use guichet_guest::db::{self, Connection, FromRow, Value};
+use guichet_guest::db::Connection;
 use guichet_guest::Commune;
 use spin_sdk::http::Response;
 
-use guichet_guest::dates::{self, DAY};
 use super::params::Params;
-use crate::store::georeport::publicity::{self, PUBLIC_ENTRIES, PUBLIC_REQUEST};
 use super::render::{self, Node};
 use super::{Call, Refusal};
 use crate::calls::catalog::Service;
-use crate::store::record::{Record, COLUMNS};
+use crate::store::georeport::open311::{self, Published, Selection};
+use crate::store::georeport::publicity;
+use crate::store::record::Record;
+use guichet_guest::dates::{self, DAY};
 
 /// The longest window, and the default one.
 pub const WINDOW_DAYS: i64 = 90;
@@ -152,50 +153,7 @@ pub fn filters(params: &Params, now: i64) -> Result<Filters, Vec<String>> {
 
 /// The current time from SQLite's clock (as every stored time), in seconds.
 fn now(conn: &Connection) -> anyhow::Result<i64> {
-    let result = db::query(conn, "SELECT CAST(strftime('%s', 'now') AS INTEGER)", &[])?;
-    result
-        .rows
-        .first()
-        .and_then(|row| row.get::<i64>(0))
-        .ok_or_else(|| anyhow::anyhow!("SQLite gave no time"))
-}
-
-/// `SELECT` of a request and its Open311 details (`address_id`, `media_url` after the
-/// record's columns).
-fn select() -> String {
-    let columns: Vec<String> = COLUMNS
-        .split(',')
-        .map(|c| format!("r.{}", c.trim()))
-        .collect();
-    format!(
-        "SELECT {}, o.address_id, o.media_url FROM requests r \
-         LEFT JOIN open311_requests o ON o.request_id = r.id",
-        columns.join(", ")
-    )
-}
-
-/// A request as Open311 shows it, with what its rendering needs.
-struct Row {
-    record: Record,
-    address_id: Option<String>,
-    media_url: Option<String>,
-}
-
-fn rows(conn: &Connection, sql: &str, params: &[Value]) -> anyhow::Result<Vec<Row>> {
-    let result = db::query(conn, sql, params)?;
-    db::rows(&result)
-        .map(|row| {
-            Ok(Row {
-                record: Record::from_row(&row)?,
-                address_id: row.get("address_id")?,
-                media_url: row.get("media_url")?,
-            })
-        })
-        .collect()
-}
-
-fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
+    open311::unix_now(conn)
 }
 
 /// `GET requests.{fmt}`.
@@ -214,35 +172,16 @@ pub async fn list(call: &Call<'_>) -> Result<Response, Refusal> {
         })
         .collect();
     if !codes.is_empty() {
-        let mut sql = format!(
-            "{} WHERE r.commune = ? AND {PUBLIC_REQUEST} AND r.service_code IN ({})",
-            select(),
-            placeholders(codes.len())
-        );
-        let mut params = vec![db::text(commune.as_str())];
-        params.extend(codes.iter().map(|c| db::text(c.as_str())));
-        match &filters.ids {
-            Some(ids) => {
-                sql.push_str(&format!(
-                    " AND r.reference IN ({})",
-                    placeholders(ids.len())
-                ));
-                params.extend(ids.iter().map(|id| db::text(id.as_str())));
-            }
-            None => {
-                sql.push_str(" AND r.created_at >= ? AND r.created_at <= ?");
-                params.push(db::text(dates::format(filters.window.0)));
-                params.push(db::text(dates::format(filters.window.1)));
-                if let Some(open) = filters.open {
-                    sql.push_str(" AND r.is_open = ?");
-                    params.push(Value::Integer(i64::from(open)));
-                }
-            }
-        }
-        sql.push_str(" ORDER BY r.created_at DESC, r.reference DESC LIMIT ? OFFSET ?");
-        params.push(Value::Integer(filters.page_size));
-        params.push(Value::Integer((filters.page - 1) * filters.page_size));
-        found = rows(conn, &sql, &params)?;
+        let selection = match &filters.ids {
+            Some(ids) => Selection::References(ids),
+            None => Selection::Filed {
+                from: dates::format(filters.window.0),
+                to: dates::format(filters.window.1),
+                open: filters.open,
+            },
+        };
+        let offset = (filters.page - 1) * filters.page_size;
+        found = open311::published(conn, commune, &codes, &selection, filters.page_size, offset)?;
     }
     let nodes = found
         .iter()
@@ -267,15 +206,7 @@ pub async fn show(call: &Call<'_>, id: &str) -> Result<Response, Refusal> {
     };
     let missing = || Refusal::one(404, format!("no request {id:?}"));
     let conn = call.ctx.conn();
-    let found = rows(
-        conn,
-        &format!(
-            "{} WHERE r.commune = ? AND {PUBLIC_REQUEST} AND r.reference = ?",
-            select()
-        ),
-        &[db::text(commune.as_str()), db::text(id)],
-    )?;
-    let row = found.into_iter().next().ok_or_else(missing)?;
+    let row = open311::published_one(conn, commune, id)?.ok_or_else(missing)?;
     let service = publicity::public_service(conn, commune, &row.record.service_code)
         .await?
         .ok_or_else(missing)?;
@@ -315,16 +246,8 @@ pub fn original_reference(
     commune: &Commune,
     merged_into: &str,
 ) -> anyhow::Result<String> {
-    let result = db::query(
-        conn,
-        "SELECT reference FROM requests WHERE commune = ? AND (id = ? OR reference = ?)",
-        &[
-            db::text(commune.as_str()),
-            db::text(merged_into),
-            db::text(merged_into),
-        ],
-    )?;
-    Ok(db::first_text(&result).unwrap_or_else(|| merged_into.to_owned()))
+    Ok(open311::reference_named(conn, commune, merged_into)?
+        .unwrap_or_else(|| merged_into.to_owned()))
 }
 
 /// The note saying a request was merged into `original`.
@@ -339,7 +262,7 @@ pub fn merged_note(original: &str, lang: &str) -> String {
 fn node(
     conn: &Connection,
     commune: &Commune,
-    row: &Row,
+    row: &Published,
     services: &BTreeMap<String, Service>,
     lang: &str,
     extensions: bool,
@@ -413,23 +336,14 @@ fn notes_of(
     service: Option<&Service>,
     lang: &str,
 ) -> anyhow::Result<Vec<Node>> {
-    let result = db::query(
-        conn,
-        &format!(
-            "SELECT t.at, t.kind, t.to_value, t.body FROM timeline t \
-             WHERE t.request_id = ? AND {PUBLIC_ENTRIES} ORDER BY t.seq"
-        ),
-        &[db::text(record.id.as_str())],
-    )?;
-    Ok(result
-        .rows
-        .iter()
-        .map(|row| {
-            let text = |i: usize| row.get::<&str>(i).map(str::to_owned);
-            let kind = text(1).unwrap_or_default();
-            let description = describe_entry(&kind, text(2).as_deref(), text(3), service, lang);
+    Ok(open311::notes(conn, &record.id)?
+        .into_iter()
+        .map(|note| {
+            let kind = note.kind.unwrap_or_default();
+            let description =
+                describe_entry(&kind, note.to_value.as_deref(), note.body, service, lang);
             Node::Object(vec![
-                ("datetime", Node::text(text(0))),
+                ("datetime", Node::text(note.at)),
                 ("description", Node::Text(description)),
                 ("type", Node::Text(kind)),
             ])

@@ -34,9 +34,9 @@
 //! header makes retries safe as for `POST /api/requests` (the key belongs to the API key):
 //! the same key and body give the first answer again, another body 409.
 
+use guichet_guest::db::Connection;
 use guichet_guest::email::EmailAddress;
 use guichet_guest::phone::PhoneNumber;
-use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::service::{Channel as ServiceChannel, Datatype, Open311Type, ServiceDefinition};
 use guichet_guest::{ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
@@ -45,14 +45,15 @@ use spin_sdk::http::Response;
 use super::params::{AttributeValue, Params};
 use super::render::{self, Node};
 use super::{Call, Refusal};
-use crate::http::api_keys::{self, ApiKey};
-use crate::http::caller::Caller;
 use crate::calls::catalog;
+use crate::domain::form;
+use crate::http::caller::Caller;
+use crate::http::filing;
 use crate::http::idempotency::{self, Key, Once};
+use crate::store::api_keys::{self, ApiKey};
+use crate::store::georeport::open311;
 use crate::store::record::{Channel, Location, Record};
 use crate::store::timeline::Actor;
-use crate::domain::form;
-use crate::http::filing;
 
 /// Longest description (the specification's limit).
 const DESCRIPTION_MAX: usize = 4_000;
@@ -152,28 +153,19 @@ pub async fn file(call: &Call<'_>) -> Result<Response, Refusal> {
     let extras = &filing;
     let within = |conn: &Connection, record: &Record| -> anyhow::Result<()> {
         let new_token = if batch {
-            Some(random_token(conn)?)
+            Some(open311::random_token(conn)?)
         } else {
             None
         };
-        let opt = |v: &Option<String>| v.as_deref().map_or(Value::Null, db::text);
-        db::exec(
-            conn,
-            "INSERT INTO open311_requests (request_id, commune, api_key_id, token, address_id, \
-             device_id, client_account_id, media_url, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            &[
-                db::text(record.id.as_str()),
-                db::text(commune.as_str()),
-                db::text(key.id.as_str()),
-                opt(&new_token),
-                opt(&extras.address_id),
-                opt(&extras.device_id),
-                opt(&extras.client_account),
-                opt(&extras.media_url),
-                db::text(record.created_at.as_str()),
-            ],
-        )?;
+        let details = open311::Details {
+            api_key_id: &key.id,
+            token: new_token.as_deref(),
+            address_id: extras.address_id.as_deref(),
+            device_id: extras.device_id.as_deref(),
+            client_account_id: extras.client_account.as_deref(),
+            media_url: extras.media_url.as_deref(),
+        };
+        open311::insert_details(conn, commune, record, &details)?;
         answer = json!({
             "service_request_id": new_token.is_none().then(|| record.reference.clone()),
             "token": new_token,
@@ -185,7 +177,8 @@ pub async fn file(call: &Call<'_>) -> Result<Response, Refusal> {
     let filed = idempotency::once(conn, commune, retry.as_ref(), || async {
         // Each filing tells its contact in the commune's name: the contact's hourly limit
         // holds for apps too (not the client's: an app's server speaks for all its users).
-        crate::http::limits::contact_filing(conn, commune, None, &body["contact"]).map_err(refusal_of_filing)?;
+        crate::http::limits::contact_filing(conn, commune, None, &body["contact"])
+            .map_err(refusal_of_filing)?;
         filing::file_from_json(
             conn,
             &call.info,
@@ -267,20 +260,24 @@ fn check(
         errors.push(format!("description: at most {DESCRIPTION_MAX} characters"));
     }
     // The one e-mail and phone rules, kept normalised as at filing.
-    let email = params.get("email").and_then(|e| match EmailAddress::parse(e) {
-        Ok(address) => Some(address.to_string()),
-        Err(error) => {
-            errors.push(format!("email: {error}"));
-            None
-        }
-    });
-    let phone = params.get("phone").and_then(|p| match PhoneNumber::parse(p) {
-        Ok(number) => Some(number.e164().to_owned()),
-        Err(error) => {
-            errors.push(format!("phone: {error}"));
-            None
-        }
-    });
+    let email = params
+        .get("email")
+        .and_then(|e| match EmailAddress::parse(e) {
+            Ok(address) => Some(address.to_string()),
+            Err(error) => {
+                errors.push(format!("email: {error}"));
+                None
+            }
+        });
+    let phone = params
+        .get("phone")
+        .and_then(|p| match PhoneNumber::parse(p) {
+            Ok(number) => Some(number.e164().to_owned()),
+            Err(error) => {
+                errors.push(format!("phone: {error}"));
+                None
+            }
+        });
     let first_name = short(params, "first_name", SHORT_MAX, errors);
     let last_name = short(params, "last_name", SHORT_MAX, errors);
     let device_id = short(params, "device_id", SHORT_MAX, errors);
@@ -479,25 +476,11 @@ fn refusal_of_filing(error: ApiError) -> Refusal {
     }
 }
 
-/// A batch token: 16 random bytes from SQLite, as hex.
-fn random_token(conn: &Connection) -> anyhow::Result<String> {
-    let result = db::query(conn, "SELECT lower(hex(randomblob(16)))", &[])?;
-    db::first_text(&result).ok_or_else(|| anyhow::anyhow!("randomblob(16) gave nothing"))
-}
-
 /// `GET tokens/{token}.{fmt}`: `[{service_request_id, token}]`, 404 for an unknown token.
 pub fn token(call: &Call<'_>, token: &str) -> Result<Response, Refusal> {
     let conn = call.ctx.conn();
-    let result = db::query(
-        conn,
-        &format!(
-            "SELECT r.reference FROM open311_requests o JOIN requests r ON r.id = o.request_id \
-             WHERE o.commune = ? AND o.token = ? AND {}",
-            crate::store::georeport::publicity::PUBLIC_REQUEST
-        ),
-        &[db::text(call.info.commune.as_str()), db::text(token)],
-    )?;
-    let reference = db::first_text(&result).ok_or_else(|| Refusal::one(404, "no such token"))?;
+    let reference = open311::token_reference(conn, &call.info.commune, token)?
+        .ok_or_else(|| Refusal::one(404, "no such token"))?;
     let answer = Node::List(vec![Node::Object(vec![
         ("service_request_id", Node::Text(reference)),
         ("token", Node::Text(token.to_owned())),

@@ -21,22 +21,23 @@
 
 use std::collections::BTreeMap;
 
+use guichet_guest::db;
 use guichet_guest::email::EmailAddress;
-use guichet_guest::db::{self, Value};
 use guichet_guest::event::EventKind;
 use guichet_guest::service::Open311Status;
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
-use guichet_guest::dates;
 use super::list::{self, describe_entry, merged_note, original_reference};
-use crate::store::georeport::publicity::{self, PUBLIC_ENTRIES, PUBLIC_REQUEST, STATE_AFTER};
 use super::render::{self, Node};
 use super::{post, Call, Refusal};
 use crate::calls::catalog::Service;
-use crate::store::timeline::{self, Actor, Entry};
 use crate::calls::events;
+use crate::store::georeport::open311::{self, UpdatesPage};
+use crate::store::georeport::publicity;
 use crate::store::record;
+use crate::store::timeline::{self, Actor, Entry};
+use guichet_guest::dates;
 
 const DESCRIPTION_MAX: usize = 4_000;
 const SHORT_MAX: usize = 200;
@@ -55,63 +56,48 @@ pub async fn list(call: &Call<'_>) -> Result<Response, Refusal> {
     let lang = call.lang()?;
     let commune = &call.info.commune;
     let conn = call.ctx.conn();
-    let now = {
-        let result = db::query(conn, "SELECT CAST(strftime('%s', 'now') AS INTEGER)", &[])?;
-        result
-            .rows
-            .first()
-            .and_then(|r| r.get::<i64>(0))
-            .unwrap_or_default()
-    };
+    let now = open311::unix_now(conn)?;
     let filters = list::filters(&call.params, now).map_err(Refusal::bad)?;
     let services = publicity::public_services(conn, commune).await?;
     let codes: Vec<&String> = services.keys().collect();
     let mut nodes = Vec::new();
     if !codes.is_empty() {
-        let sql = format!(
-            "SELECT t.seq, r.reference, t.at, t.kind, t.to_value, t.body, t.detail, \
-             r.service_code, {STATE_AFTER}, r.merged_into FROM timeline t \
-             JOIN requests r ON r.id = t.request_id \
-             WHERE t.commune = ? AND r.commune = t.commune AND {PUBLIC_REQUEST} \
-             AND r.service_code IN ({}) \
-             AND t.at >= ? AND t.at <= ? \
-             AND t.kind <> 'filed' AND {PUBLIC_ENTRIES} ORDER BY t.seq LIMIT ? OFFSET ?",
-            vec!["?"; codes.len()].join(", ")
-        );
-        let mut params = vec![db::text(commune.as_str())];
-        params.extend(codes.iter().map(|c| db::text(c.as_str())));
-        params.push(db::text(dates::format(filters.window.0)));
-        params.push(db::text(dates::format(filters.window.1)));
-        params.push(Value::Integer(filters.page_size));
-        params.push(Value::Integer((filters.page - 1) * filters.page_size));
-        let result = db::query(conn, &sql, &params)?;
-        for row in &result.rows {
-            let text = |i: usize| row.get::<&str>(i).map(str::to_owned);
-            let kind = text(3).unwrap_or_default();
-            let service = text(7).and_then(|code| services.get(&code));
-            let state = text(8).unwrap_or_default();
+        let page = UpdatesPage {
+            services: &codes,
+            from: dates::format(filters.window.0),
+            to: dates::format(filters.window.1),
+            limit: filters.page_size,
+            offset: (filters.page - 1) * filters.page_size,
+        };
+        for update in open311::updates(conn, commune, &page)? {
+            let kind = update.kind.clone().unwrap_or_default();
+            let service = update
+                .service_code
+                .as_ref()
+                .and_then(|code| services.get(code));
+            let state = update.state.clone().unwrap_or_default();
             let status = match kind.as_str() {
                 "merged" => "duplicate",
                 "reopened" => "reopen",
                 _ => status_of(&state, service),
             };
-            let description = match (kind.as_str(), text(9), text(5)) {
+            let description = match (kind.as_str(), update.merged_into, update.body) {
                 ("merged", Some(original), None) => {
                     merged_note(&original_reference(conn, commune, &original)?, lang)
                 }
-                _ => describe_entry(&kind, text(4).as_deref(), text(5), service, lang),
+                (_, _, body) => {
+                    describe_entry(&kind, update.to_value.as_deref(), body, service, lang)
+                }
             };
-            let media_url = text(6)
+            let media_url = update
+                .detail
                 .and_then(|d| serde_json::from_str::<Json>(&d).ok())
                 .and_then(|d| d.get("media_url").and_then(Json::as_str).map(str::to_owned));
             nodes.push(Node::Object(vec![
-                (
-                    "update_id",
-                    Node::Text(row.get::<i64>(0).unwrap_or_default().to_string()),
-                ),
-                ("service_request_id", Node::text(text(1))),
+                ("update_id", Node::Text(update.seq.to_string())),
+                ("service_request_id", Node::text(update.reference)),
                 ("status", Node::Text(status.into())),
-                ("updated_datetime", Node::text(text(2))),
+                ("updated_datetime", Node::text(update.at)),
                 ("description", Node::Text(description)),
                 ("media_url", Node::text(media_url)),
             ]));
@@ -213,21 +199,8 @@ pub async fn post(call: &Call<'_>) -> Result<Response, Refusal> {
         entry.body = Some(description);
         entry.detail = detail.clone();
         timeline::append(conn, commune, &found.id, &now, &actor, &entry)?;
-        let result = db::query(
-            conn,
-            "SELECT MAX(seq) FROM timeline WHERE request_id = ?",
-            &[db::text(found.id.as_str())],
-        )?;
-        let seq = result
-            .rows
-            .first()
-            .and_then(|r| r.get::<i64>(0))
-            .ok_or_else(|| anyhow::anyhow!("the update just written has no number"))?;
-        db::exec(
-            conn,
-            "UPDATE requests SET updated_at = ? WHERE id = ?",
-            &[db::text(now.as_str()), db::text(found.id.as_str())],
-        )?;
+        let seq = open311::last_seq(conn, &found.id)?;
+        record::touch(conn, &found.id, &now)?;
         let mut extra = Map::new();
         extra.insert("message".into(), json!(description));
         extra.insert("public".into(), json!(true));

@@ -8,12 +8,13 @@
 use std::borrow::Cow;
 
 use anyhow::Context as _;
-use guichet_guest::db::{self, RowResult};
 use guichet_guest::{response, ApiError};
 use spin_sdk::http::Response;
 
 use super::params::Mode;
-use crate::store::queue::sql::{self, col, After};
+use crate::store::queue::rows::{self, QueueRow};
+use crate::store::queue::sql::{self, After};
+use crate::store::record;
 use crate::Ctx;
 
 /// The most rows one export holds.
@@ -39,13 +40,11 @@ const HEADER: [&str; 14] = [
 ];
 
 pub fn csv(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let (_req, _commune) = (ctx.request(), ctx.commune());
     let query = super::checked(ctx, Mode::Export)?;
     let conn = ctx.conn();
     let mut filters = query.filters.clone();
     let _ = super::plan_text(conn, &mut filters)?;
-    let today =
-        db::first_text(&db::query(conn, "SELECT date('now')", &[])?).context("today's date")?;
+    let today = record::today(conn)?;
     let mut out = ::csv::Writer::from_writer(Vec::new());
     out.write_record(HEADER).context("writing the CSV header")?;
     let mut written = 0;
@@ -58,9 +57,9 @@ pub fn csv(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
             after.as_ref(),
             i64::try_from(want).unwrap_or(1),
         );
-        let result = super::run(conn, &statement)?;
-        let more = result.rows.len() == want;
-        let rows = &result.rows[..result.rows.len().min(want - 1)];
+        let page = rows::queue_rows(conn, &statement)?;
+        let more = page.len() == want;
+        let rows = &page[..page.len().min(want - 1)];
         for row in rows {
             out.write_record(record(row, query.lang))
                 .context("writing a CSV row")?;
@@ -69,10 +68,8 @@ pub fn csv(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         match rows.last() {
             Some(last) if more && written < EXPORT_CAP => {
                 after = Some(After {
-                    value: last
-                        .get::<&str>(sql::sort_column_index(query.sort))
-                        .map(str::to_owned),
-                    rowid: last.get::<i64>(col::ROWID).context("a row without rowid")?,
+                    value: last.sort_value(query.sort).map(str::to_owned),
+                    rowid: last.rowid,
                 });
             }
             _ => break more,
@@ -91,42 +88,37 @@ pub fn csv(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 }
 
 /// The cells of one request, in [`HEADER`] order.
-fn record(row: &RowResult, lang: &str) -> Vec<String> {
-    let text = |i: usize| row.get::<&str>(i).unwrap_or_default();
-    let flag = |i: usize| {
-        if row.get::<i64>(i) == Some(1) {
-            "yes"
-        } else {
-            "no"
-        }
-    };
-    let service_name = serde_json::from_str::<serde_json::Value>(text(col::SERVICE_NAME))
-        .ok()
-        .and_then(|names| {
-            names
-                .get(lang)
-                .or_else(|| names.get("fr"))
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
+fn record(row: &QueueRow, lang: &str) -> Vec<String> {
+    let text = |cell: &Option<String>| cell.clone().unwrap_or_default();
+    let flag = |set: bool| if set { "yes" } else { "no" }.to_owned();
+    let service_name =
+        serde_json::from_str::<serde_json::Value>(row.service_name.as_deref().unwrap_or_default())
+            .ok()
+            .and_then(|names| {
+                names
+                    .get(lang)
+                    .or_else(|| names.get("fr"))
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
     [
-        text(col::REFERENCE),
-        text(col::SERVICE_CODE),
-        &service_name,
-        text(col::STATE),
-        flag(col::IS_OPEN),
-        flag(col::OVERDUE),
-        text(col::DEPARTMENT),
-        text(col::ASSIGNEE),
-        text(col::CHANNEL),
-        text(col::CREATED_AT),
-        text(col::UPDATED_AT),
-        text(col::EXPECTED_ON),
-        text(col::CLOSED_AT),
-        text(col::ADDRESS),
+        text(&row.reference),
+        text(&row.service_code),
+        service_name,
+        text(&row.state),
+        flag(row.is_open),
+        flag(row.overdue),
+        text(&row.department),
+        text(&row.assignee),
+        text(&row.channel),
+        text(&row.created_at),
+        text(&row.updated_at),
+        text(&row.expected_on),
+        text(&row.closed_at),
+        text(&row.address),
     ]
-    .into_iter()
+    .iter()
     .map(|cell| neutralised(cell).into_owned())
     .collect()
 }

@@ -4,9 +4,9 @@
 use guichet_guest::query::Query;
 use guichet_guest::FieldError;
 
+use crate::domain::reference::Reference;
 use crate::store::queue::sql::{After, Assignee, Filters, Sort, Text};
 use crate::store::record::Channel;
-use crate::domain::reference::Reference;
 
 /// Rows per page when the caller does not say.
 pub const DEFAULT_LIMIT: i64 = 25;

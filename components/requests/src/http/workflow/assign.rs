@@ -6,33 +6,29 @@
 //! moving a request to another department is a supervisor's decision. A new department
 //! without a new assignee clears the assignee (they belonged to the old department).
 
-use guichet_guest::codes::DepartmentCode;
 use anyhow::Context as _;
-use guichet_guest::db::{self, Value};
+use guichet_guest::codes::DepartmentCode;
+use guichet_guest::db;
 use guichet_guest::event::EventKind;
 use guichet_guest::{ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
-use crate::http::caller::Caller;
 use crate::calls::events;
+use crate::http::workflow::access::{self, Acting, Who};
+use crate::http::workflow::{input, view};
 use crate::store::record::{self, Record};
 use crate::store::timeline::{self, Entry};
-use crate::http::workflow::access::{self, Acting, Who};
-use crate::store::workflow::change::changes;
-use crate::http::workflow::{input, view};
+use crate::store::workflow::assignment;
 use crate::Ctx;
 
 /// Longest account id accepted as an assignee.
 const MAX_ASSIGNEE: usize = 128;
 
-pub async fn assign(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn assign(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     // A citizen is answered by `access::load`: 404 unless the request is theirs.
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?.clone();
     let body = input::object(req, &["department", "assignee"])?;
     let conn = ctx.conn();
     let (record, acting) = access::load(conn, commune, caller, reference, Who::Staff)?;
@@ -50,22 +46,15 @@ pub async fn assign(
     let actor = acting.actor();
     let event = db::transaction(conn, |conn| {
         let (_, now) = db::new_id_and_now(conn)?;
-        let opt = |v: Option<&str>| v.map_or(Value::Null, db::text);
-        db::exec(
+        let moved = assignment::reassign(
             conn,
-            "UPDATE requests SET department = ?, assignee = ?, updated_at = ? \
-             WHERE id = ? AND commune = ? AND department = ? AND assignee IS ?",
-            &[
-                db::text(new_department.as_str()),
-                opt(new_assignee.as_deref()),
-                db::text(now.as_str()),
-                db::text(record.id.as_str()),
-                db::text(commune.as_str()),
-                db::text(record.department.as_str()),
-                opt(record.assignee.as_deref()),
-            ],
+            commune,
+            &record,
+            &new_department,
+            new_assignee.as_deref(),
+            &now,
         )?;
-        if changes(conn)? == 0 {
+        if !moved {
             return Ok(None);
         }
         if new_department != record.department {

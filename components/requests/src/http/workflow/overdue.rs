@@ -10,25 +10,24 @@
 //! sees the expected date on their request.
 
 use anyhow::Context as _;
-use guichet_guest::tenant::CommuneInfo;
-use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::db::{self, Connection};
 use guichet_guest::event::EventKind;
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::{response, ApiError};
 use serde_json::{json, Map};
 use spin_sdk::http::Response;
 
-use crate::http::caller::Caller;
 use crate::calls::events;
-use crate::store::record::{Record, COLUMNS};
 use crate::store::timeline::{self, Actor, Entry};
+use crate::store::workflow::assignment;
 use crate::Ctx;
 
 /// Requests marked per call, to keep each transaction short; the answer says when more wait.
 const BATCH: i64 = 200;
 
 pub async fn sweep_overdue(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::staff(req, commune)?;
+    let commune = ctx.commune();
+    let caller = ctx.caller()?.require_staff()?;
     if !caller.has_role("admin") {
         return Err(ApiError::Forbidden {
             message: "only administrators (or the scheduler, with an administrator's token) run the sweep",
@@ -48,21 +47,9 @@ pub async fn sweep_overdue(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 /// sweep's transaction (a write lock), so two sweeps cannot mark a request twice.
 fn mark(conn: &Connection, served: &CommuneInfo) -> anyhow::Result<Vec<String>> {
     let commune = &served.commune;
-    let sql = format!(
-        "SELECT {COLUMNS} FROM requests r WHERE commune = ? AND is_open = 1 \
-         AND expected_on < date('now') AND merged_into IS NULL \
-         AND NOT EXISTS (SELECT 1 FROM timeline t WHERE t.request_id = r.id \
-                         AND t.kind = 'overdue' AND t.to_value = r.expected_on) \
-         ORDER BY expected_on LIMIT ?"
-    );
-    let result = db::query(
-        conn,
-        &sql,
-        &[db::text(commune.as_str()), Value::Integer(BATCH)],
-    )?;
     let (_, now) = db::new_id_and_now(conn)?;
     let mut ids = Vec::new();
-    for record in db::decode_all::<Record>(&result)? {
+    for record in assignment::newly_overdue(conn, commune, BATCH)? {
         let due = record
             .expected_on
             .clone()

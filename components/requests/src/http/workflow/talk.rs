@@ -9,18 +9,17 @@ use guichet_guest::{ApiError, Commune};
 use serde_json::{json, Map};
 use spin_sdk::http::{Request, Response};
 
-use crate::http::caller::Caller;
 use crate::calls::events;
-use crate::store::record::{self, Record};
-use crate::store::timeline::{self, Actor, Entry};
 use crate::http::workflow::access::{self, Who};
 use crate::http::workflow::{input, view};
+use crate::store::record::{self, Record};
+use crate::store::timeline::{self, Actor, Entry};
 use crate::Ctx;
 
 pub async fn note(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     // A citizen is answered by `access::load`: 404 unless the request is theirs.
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?.clone();
     let text = read_text(req)?;
     let conn = ctx.conn();
     let (record, acting) = access::load(conn, commune, caller, reference, Who::Staff)?;
@@ -33,12 +32,9 @@ pub async fn note(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> 
     view::respond(conn, commune, &record.id, &acting, 201)
 }
 
-pub async fn message(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn message(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?.clone();
     let text = read_text(req)?;
     let conn = ctx.conn();
     let (record, acting) = access::load(conn, commune, caller, reference, Who::OwnerOrStaff)?;
@@ -78,14 +74,6 @@ fn touch_and_append(
     entry: &Entry<'_>,
 ) -> anyhow::Result<()> {
     let (_, now) = db::new_id_and_now(conn)?;
-    db::exec(
-        conn,
-        "UPDATE requests SET updated_at = ? WHERE id = ? AND commune = ?",
-        &[
-            db::text(now.as_str()),
-            db::text(record.id.as_str()),
-            db::text(commune.as_str()),
-        ],
-    )?;
+    record::touch(conn, &record.id, &now)?;
     timeline::append(conn, commune, &record.id, &now, actor, entry)
 }

@@ -1,20 +1,19 @@
 //! `POST /api/requests/{ref}/transitions` and `POST /api/requests/{ref}/reopen`: moving a
 //! request along its service's workflow.
 
+use guichet_guest::db;
 use guichet_guest::tenant::CommuneInfo;
-use guichet_guest::db::{self, Value};
 use guichet_guest::{ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
-use crate::http::caller::Caller;
 use crate::calls::catalog::{self, Service};
 use crate::calls::events;
-use crate::store::record::Record;
-use crate::http::workflow::access::{self, Acting, Who};
-use crate::store::workflow::change::{self, StateChange};
 use crate::domain::workflow::rules::{self, Verdict};
+use crate::http::workflow::access::{self, Acting, Who};
 use crate::http::workflow::{input, view};
+use crate::store::record::{self, Record};
+use crate::store::workflow::change::{self, StateChange};
 use crate::Ctx;
 use guichet_guest::db::Connection;
 
@@ -23,12 +22,9 @@ const CITIZEN_REOPEN_DAYS: i64 = 30;
 
 /// `{"to", "message"?, "note"?}`: the transition is checked against the workflow of the
 /// service version the request was filed under.
-pub async fn transition(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn transition(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?.clone();
     let body = input::object(req, &["to", "message", "note"])?;
     let conn = ctx.conn();
     let (record, acting) = access::load(conn, commune, caller, reference, Who::OwnerOrStaff)?;
@@ -88,12 +84,9 @@ pub async fn transition(
 /// `{"reason"}`: a closed request goes back to an open state (see [`rules::reopen_target`]);
 /// a citizen may reopen their own request only through a workflow transition open to
 /// `citizen`, within 30 days of its closing. The request gets a new expected date.
-pub async fn reopen(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn reopen(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    let caller = Caller::signed_in(req, commune)?;
+    let caller = ctx.caller()?.require_signed_in()?.clone();
     let body = input::object(req, &["reason"])?;
     let mut errors = Vec::new();
     let reason = input::text(&body, "reason", true, &mut errors);
@@ -177,8 +170,13 @@ pub async fn service_of(
     commune: &Commune,
     record: &Record,
 ) -> Result<Service, ApiError> {
-    let service =
-        catalog::service(conn, commune, &record.service_code, Some(record.service_version)).await?;
+    let service = catalog::service(
+        conn,
+        commune,
+        &record.service_code,
+        Some(record.service_version),
+    )
+    .await?;
     service.ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!(
             "the catalogue no longer has {} version {}",
@@ -233,10 +231,5 @@ fn closed_recently(conn: &db::Connection, record: &Record) -> Result<bool, ApiEr
     let Some(closed_at) = record.closed_at.as_deref() else {
         return Ok(true);
     };
-    let result = db::query(
-        conn,
-        "SELECT ? >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ? || ' days')",
-        &[db::text(closed_at), Value::Integer(CITIZEN_REOPEN_DAYS)],
-    )?;
-    Ok(result.rows.first().and_then(|row| row.get::<i64>(0)) == Some(1))
+    Ok(record::within_days(conn, closed_at, CITIZEN_REOPEN_DAYS)?)
 }

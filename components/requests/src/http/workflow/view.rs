@@ -6,9 +6,9 @@ use guichet_guest::db::Connection;
 use guichet_guest::{response, ApiError, Commune};
 use spin_sdk::http::Response;
 
-use crate::store::record;
 use crate::http::tracking;
 use crate::http::workflow::access::Acting;
+use crate::store::record;
 
 /// `status` with the request `id` (re-read after the change) as `acting` sees it.
 pub fn respond(

@@ -142,39 +142,11 @@ pub struct After {
     pub rowid: i64,
 }
 
-/// The columns of a queue row, in the order [`page`] selects them.
+/// The columns of a queue row, read by name (`crate::store::queue::rows`).
 pub const ROW_COLUMNS: &str =
-    "requests.rowid, reference, service_code, service_name, state, is_open, \
+    "requests.rowid AS rowid, reference, service_code, service_name, state, is_open, \
     department, assignee, channel, created_at, updated_at, expected_on, address, closed_at, \
     (is_open = 1 AND expected_on < date('now')) AS overdue";
-
-/// Index of each column of [`ROW_COLUMNS`].
-pub mod col {
-    pub const ROWID: usize = 0;
-    pub const REFERENCE: usize = 1;
-    pub const SERVICE_CODE: usize = 2;
-    pub const SERVICE_NAME: usize = 3;
-    pub const STATE: usize = 4;
-    pub const IS_OPEN: usize = 5;
-    pub const DEPARTMENT: usize = 6;
-    pub const ASSIGNEE: usize = 7;
-    pub const CHANNEL: usize = 8;
-    pub const CREATED_AT: usize = 9;
-    pub const UPDATED_AT: usize = 10;
-    pub const EXPECTED_ON: usize = 11;
-    pub const ADDRESS: usize = 12;
-    pub const CLOSED_AT: usize = 13;
-    pub const OVERDUE: usize = 14;
-}
-
-/// Index in [`ROW_COLUMNS`] of the column `sort` sorts on.
-pub fn sort_column_index(sort: Sort) -> usize {
-    match sort.key {
-        SortKey::Created => col::CREATED_AT,
-        SortKey::Expected => col::EXPECTED_ON,
-        SortKey::Updated => col::UPDATED_AT,
-    }
-}
 
 /// One page: up to `limit` rows after `after`, in `sort` order.
 pub fn page(filters: &Filters, sort: Sort, after: Option<&After>, limit: i64) -> Sql {
@@ -227,7 +199,7 @@ pub fn newest_by_rowid(filters: &Filters, limit: i64) -> Option<Sql> {
 /// and creation order disagree there), else 0.
 pub fn newer_below(commune: &str, created_at: &str, rowid: i64) -> Sql {
     Sql {
-        text: "SELECT count(*) FROM (SELECT 1 FROM requests WHERE commune = ? AND created_at > ? \
+        text: "SELECT count(*) AS n FROM (SELECT 1 FROM requests WHERE commune = ? AND created_at > ? \
                AND rowid < ? LIMIT 1)"
             .into(),
         params: vec![
@@ -266,14 +238,14 @@ pub fn capped_count(filters: &Filters, cap: i64) -> Sql {
     params.push(Param::Int(cap));
     Sql {
         text: format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {} LIMIT ?)",
+            "SELECT count(*) AS n FROM (SELECT 1 FROM {from} WHERE {} LIMIT ?)",
             conditions.join(" AND ")
         ),
         params,
     }
 }
 
-/// The exact number of matching requests per state (`state`, `count` rows).
+/// The exact number of matching requests per state (`state`, `n` rows).
 pub fn state_counts(filters: &Filters) -> Sql {
     let (from, conditions, params) = conditions(filters, None);
     // Grouping by `state` invites the planner to walk the state index in order and look up
@@ -290,7 +262,7 @@ pub fn state_counts(filters: &Filters) -> Sql {
     let group = if narrowed { "+state" } else { "state" };
     Sql {
         text: format!(
-            "SELECT state, count(*) FROM {from} WHERE {} GROUP BY {group} ORDER BY {group}",
+            "SELECT state, count(*) AS n FROM {from} WHERE {} GROUP BY {group} ORDER BY {group}",
             conditions.join(" AND ")
         ),
         params,
@@ -300,7 +272,7 @@ pub fn state_counts(filters: &Filters) -> Sql {
 /// How many rows of the full-text index match `expression`, counting no further than `cap`.
 pub fn text_matches(expression: &str, cap: i64) -> Sql {
     Sql {
-        text: "SELECT count(*) FROM (SELECT rowid FROM requests_text WHERE requests_text MATCH ? \
+        text: "SELECT count(*) AS n FROM (SELECT rowid FROM requests_text WHERE requests_text MATCH ? \
                LIMIT ?)"
             .into(),
         params: vec![Param::Text(expression.into()), Param::Int(cap)],

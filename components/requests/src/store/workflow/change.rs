@@ -2,16 +2,16 @@
 //! request's row, its timeline entries and the `status-changed` event.
 
 use anyhow::Context as _;
-use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::event::EventKind;
 use guichet_guest::service::Workflow;
+use guichet_guest::tenant::CommuneInfo;
 use serde_json::{json, Map, Value as Json};
 
 use crate::calls::events;
+use crate::domain::workflow::rules;
 use crate::store::record::{self, Record};
 use crate::store::timeline::{self, Actor, Entry};
-use crate::domain::workflow::rules;
 
 /// What to write.
 #[derive(Debug, Clone)]
@@ -110,10 +110,6 @@ pub fn apply(
 
 /// Rows changed by the connection's last statement.
 pub fn changes(conn: &Connection) -> anyhow::Result<i64> {
-    let result = db::query(conn, "SELECT changes()", &[])?;
-    result
-        .rows
-        .first()
-        .and_then(|row| row.get::<i64>(0))
-        .context("changes() gave no row")
+    let result = db::query(conn, "SELECT changes() AS n", &[])?;
+    db::first_value(&result, "n")?.context("changes() gave no row")
 }

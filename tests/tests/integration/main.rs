@@ -1,0 +1,68 @@
+//! Guichet's one integration test binary: every module drives the built wasm components
+//! through the host (harness: `tests/src/lib.rs`), so that the tests link once.
+//!
+//! The tiers are module paths, chosen with cargo's name filters (see the Makefile):
+//! - integration: everything outside `browser::` and `conformance::` (`make test-integration`);
+//! - `browser::`: tests that drive Chromium through `tests/node` (`make test-browser`);
+//! - `conformance::`: the main journeys against real Spin and against the host
+//!   (`make test-conformance`).
+
+// What several modules share.
+mod catalog_support;
+mod requests_support;
+
+mod catalog_api;
+mod catalog_open311;
+mod catalog_search;
+mod client_address;
+mod contracts;
+mod guichet_app;
+mod host_cli;
+mod host_features;
+mod host_limits;
+mod host_limits_filing;
+mod host_outbound_guard;
+mod host_sqlite_guard;
+mod identity_accounts;
+mod identity_bruteforce;
+mod identity_mail_outbox;
+mod identity_oidc;
+mod identity_oidc_ssrf;
+mod identity_privacy;
+mod identity_retention;
+mod identity_staff;
+mod identity_takeover;
+mod identity_tenancy;
+mod link_origin;
+mod notifications_mail;
+mod notifications_sms_policy;
+mod requests_abuse_contacts;
+mod requests_abuse_limits;
+mod requests_abuse_text;
+mod requests_access;
+mod requests_channels;
+mod requests_duplicates;
+mod requests_durability;
+mod requests_events;
+mod requests_filing;
+mod requests_idempotency;
+mod requests_inbound_forgery;
+mod requests_open311;
+mod requests_open311_privacy;
+mod requests_privacy;
+mod requests_queue;
+mod requests_staff_reads;
+mod requests_tracking;
+mod requests_workflow;
+mod shared_values;
+mod spin_routes;
+mod tenancy;
+
+/// Tests that need Chromium and the Node.js tools of `tests/node` (infra/setup.sh installs them).
+mod browser {
+    mod identity_browser;
+    mod identity_oidc_browser;
+    mod portal_track;
+}
+
+mod conformance;
