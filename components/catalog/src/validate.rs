@@ -16,6 +16,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use guichet_guest::codes::{self, DepartmentCode, ServiceCode};
+use guichet_guest::dates::BusinessDays;
 use guichet_guest::FieldError;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -294,13 +295,11 @@ pub fn rules(definition: &ServiceDefinition, path: &str, errors: &mut Vec<FieldE
             ));
         }
     }
-    range(
-        errors,
-        &at("processing_days"),
-        definition.processing_days,
-        0,
-        3650,
-    );
+    // Business days, by the one rule of every component (requests counts the expected date
+    // with it).
+    if BusinessDays::parse(definition.processing_days).is_err() {
+        range(errors, &at("processing_days"), definition.processing_days, 0, BusinessDays::MAX);
+    }
     range(
         errors,
         &at("retention_days"),

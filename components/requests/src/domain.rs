@@ -18,6 +18,7 @@ pub(crate) mod duplicates {
 }
 
 pub(crate) mod workflow {
-    //! What a service's workflow allows.
+    //! What a service's workflow allows, and when a request is expected to be done.
+    pub(crate) mod deadline;
     pub(crate) mod rules;
 }

@@ -1,7 +1,9 @@
 //! Dates and instants, one rule for every component: calendar dates (`YYYY-MM-DD`, a day that
 //! exists), W3C dates (ISO 8601 profile) as Open311 uses them (`start_date`/`end_date`), RFC
 //! 3339 instants as clients send them (a call's time), and Guichet's stored times (RFC 3339
-//! UTC, `2026-01-31T12:00:00Z`, which sort as text). Pure: no clock, no host calls.
+//! UTC, `2026-01-31T12:00:00Z`, which sort as text), and business days (a service's
+//! `processing_days`: Monday to Friday, French public holidays excepted). Pure: no clock, no
+//! host calls.
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
@@ -159,6 +161,98 @@ pub fn format(secs: i64) -> String {
     )
 }
 
+/// A number of business days (a service's `processing_days`): days from Monday to Friday
+/// that are not a French public holiday ([`is_public_holiday`]). Only [`BusinessDays::parse`]
+/// (or `TryFrom<i64>`) makes one, within `0..=`[`BusinessDays::MAX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BusinessDays(u16);
+
+/// Why a number is not a number of business days (the message is shown to the caller).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be a number of business days from 0 to {max}", max = BusinessDays::MAX)]
+pub struct BusinessDaysError;
+
+impl BusinessDays {
+    /// The longest processing time a service may announce (about fourteen years).
+    pub const MAX: i64 = 3650;
+
+    /// `days`, if it is within `0..=MAX`.
+    pub fn parse(days: i64) -> Result<BusinessDays, BusinessDaysError> {
+        u16::try_from(days)
+            .ok()
+            .filter(|_| days <= Self::MAX)
+            .map(BusinessDays)
+            .ok_or(BusinessDaysError)
+    }
+
+    /// The number of business days.
+    pub fn count(self) -> i64 {
+        i64::from(self.0)
+    }
+
+    /// The `YYYY-MM-DD` day `self` business days after the day of `start` (a date, or an
+    /// instant whose UTC day counts): the start day itself is not counted, so one business
+    /// day after a Friday is the Monday (or the Tuesday after Easter Monday), and zero is the
+    /// start day. `None` when `start` is not a date or instant ([`parse`]).
+    pub fn after(self, start: &str) -> Option<String> {
+        let mut day = parse(start)?.div_euclid(DAY);
+        for _ in 0..self.0 {
+            day += 1;
+            while !is_business_day(day) {
+                day += 1;
+            }
+        }
+        Some(format_date(day))
+    }
+}
+
+impl TryFrom<i64> for BusinessDays {
+    type Error = BusinessDaysError;
+
+    fn try_from(days: i64) -> Result<BusinessDays, BusinessDaysError> {
+        BusinessDays::parse(days)
+    }
+}
+
+/// Whether the day `days` after 1970-01-01 is a business day: Monday to Friday and not a
+/// public holiday.
+pub fn is_business_day(days: i64) -> bool {
+    // 1970-01-01 was a Thursday: Monday is 0.
+    let weekday = (days + 3).rem_euclid(7);
+    weekday < 5 && !is_public_holiday(days)
+}
+
+/// Whether the day `days` after 1970-01-01 is a public holiday in France (metropolitan,
+/// Code du travail L3133-1): 1 January, Easter Monday, 1 May, 8 May, Ascension, Whit Monday,
+/// 14 July, 15 August, 1 November, 11 November and 25 December.
+pub fn is_public_holiday(days: i64) -> bool {
+    let (year, month, day) = civil_from_days(days);
+    let fixed = matches!(
+        (month, day),
+        (1, 1) | (5, 1) | (5, 8) | (7, 14) | (8, 15) | (11, 1) | (11, 11) | (12, 25)
+    );
+    let easter = easter_sunday(year);
+    // Easter Monday, Ascension Thursday, Whit Monday.
+    fixed || [1, 39, 50].contains(&(days - easter))
+}
+
+/// The day (since 1970-01-01) of Easter Sunday in the Gregorian calendar of `year`, by the
+/// anonymous Gregorian algorithm (Meeus/Jones/Butcher).
+pub fn easter_sunday(year: i64) -> i64 {
+    let a = year.rem_euclid(19);
+    let (b, c) = (year.div_euclid(100), year.rem_euclid(100));
+    let (d, e) = (b / 4, b % 4);
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let (i, k) = (c / 4, c % 4);
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    days_from_civil(year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +341,104 @@ mod tests {
         }
         assert_eq!(format(0), "1970-01-01T00:00:00Z");
         assert_eq!(format(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    fn day(text: &str) -> i64 {
+        parse(text).expect("a date") / DAY
+    }
+
+    #[test]
+    fn easter_falls_on_its_known_sundays() {
+        for (year, easter) in [
+            (2024, "2024-03-31"),
+            (2025, "2025-04-20"),
+            (2026, "2026-04-05"),
+            (2027, "2027-03-28"),
+            (2038, "2038-04-25"),
+            (2285, "2285-03-22"),
+        ] {
+            assert_eq!(format_date(easter_sunday(year)), easter, "{year}");
+        }
+    }
+
+    #[test]
+    fn the_eleven_french_public_holidays_of_2027_are_holidays() {
+        for holiday in [
+            "2027-01-01",
+            "2027-03-29",
+            "2027-05-01",
+            "2027-05-08",
+            "2027-05-06",
+            "2027-05-17",
+            "2027-07-14",
+            "2027-08-15",
+            "2027-11-01",
+            "2027-11-11",
+            "2027-12-25",
+        ] {
+            assert!(is_public_holiday(day(holiday)), "{holiday}");
+        }
+        let count = (day("2027-01-01")..day("2028-01-01"))
+            .filter(|d| is_public_holiday(*d))
+            .count();
+        assert_eq!(count, 11);
+        assert!(
+            !is_public_holiday(day("2027-03-28")),
+            "Easter Sunday itself"
+        );
+        assert!(!is_public_holiday(day("2027-12-26")));
+    }
+
+    #[test]
+    fn weekends_and_holidays_are_not_business_days() {
+        assert!(is_business_day(day("2026-12-07")), "a Monday");
+        assert!(is_business_day(day("2026-12-11")), "a Friday");
+        assert!(!is_business_day(day("2026-12-12")), "a Saturday");
+        assert!(!is_business_day(day("2026-12-13")), "a Sunday");
+        assert!(!is_business_day(day("2026-12-25")), "Christmas, a Friday");
+    }
+
+    #[test]
+    fn business_days_skip_weekends_and_holidays_from_the_day_after() {
+        let days = |n| BusinessDays::parse(n).expect("in range");
+        assert_eq!(days(0).after("2026-12-11").as_deref(), Some("2026-12-11"));
+        assert_eq!(
+            days(1).after("2026-12-11").as_deref(),
+            Some("2026-12-14"),
+            "Friday → Monday"
+        );
+        assert_eq!(days(5).after("2026-12-07").as_deref(), Some("2026-12-14"));
+        assert_eq!(
+            days(1).after("2026-12-24T16:30:00Z").as_deref(),
+            Some("2026-12-28"),
+            "over Christmas and a weekend"
+        );
+        assert_eq!(
+            days(1).after("2027-03-26").as_deref(),
+            Some("2027-03-30"),
+            "over Easter Monday"
+        );
+        assert_eq!(
+            days(10).after("2027-04-30").as_deref(),
+            Some("2027-05-18"),
+            "1 May and 8 May are Saturdays, Ascension and Whit Monday are not"
+        );
+        assert_eq!(
+            days(1).after("2026-12-09T00:30:00+01:00").as_deref(),
+            Some("2026-12-09"),
+            "from the UTC day of an instant (Tuesday 8 December)"
+        );
+        assert_eq!(days(1).after("soon"), None);
+    }
+
+    #[test]
+    fn a_number_of_business_days_is_within_zero_to_3650() {
+        assert_eq!(BusinessDays::parse(0).map(BusinessDays::count), Ok(0));
+        assert_eq!(
+            BusinessDays::try_from(3650).map(BusinessDays::count),
+            Ok(3650)
+        );
+        assert_eq!(BusinessDays::parse(-1), Err(BusinessDaysError));
+        assert_eq!(BusinessDays::parse(3651), Err(BusinessDaysError));
     }
 }

@@ -89,7 +89,8 @@ pub struct ServiceDefinition {
     /// `None`: free of charge.
     #[serde(default)]
     pub fee: Option<Fee>,
-    /// Usual processing time in days.
+    /// Usual processing time in business days (Monday to Friday, French public holidays
+    /// excepted: [`crate::dates::BusinessDays`]); a request's expected date is counted from it.
     pub processing_days: i64,
     /// Supporting documents to bring or attach.
     #[serde(default)]

@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value as Json};
 use crate::calls::catalog::Service;
 use crate::calls::events;
 use crate::domain::reference::{Reference, TrackingCode};
+use crate::domain::workflow::deadline;
 use crate::http::contacts;
 use crate::store::timeline::{self, Actor, Entry};
 
@@ -124,6 +125,8 @@ pub fn insert(
     if new.account.is_none() && new.filed_by.is_none() {
         contacts::mark_unverified(&mut contact);
     }
+    let processing = deadline::processing_time(definition.processing_days)?;
+    let expected_on = deadline::expected_on(&now, processing)?;
     let float = |v: Option<f64>| v.map_or(Value::Null, Value::Real);
     let opt = |v: Option<&str>| v.map_or(Value::Null, db::text);
     db::exec(
@@ -133,7 +136,7 @@ pub fn insert(
          answers, lat, long, address, assignee, expected_on, tracking_hash, merged_into, \
          filed_by, lang, created_at, updated_at, closed_at, retention_days, public) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, \
-         date(?, '+' || ? || ' days'), ?, NULL, ?, ?, ?, ?, CASE WHEN ? THEN NULL ELSE ? END, ?, ?)",
+         ?, ?, NULL, ?, ?, ?, ?, CASE WHEN ? THEN NULL ELSE ? END, ?, ?)",
         &[
             db::text(id.as_str()),
             db::text(commune.as_str()),
@@ -152,8 +155,7 @@ pub fn insert(
             float(lat),
             float(long),
             opt(address.as_deref()),
-            db::text(now.as_str()),
-            Value::Integer(definition.processing_days.max(0)),
+            db::text(expected_on.as_str()),
             db::text(code.hash()),
             opt(new.filed_by.as_deref()),
             db::text(new.lang.as_str()),

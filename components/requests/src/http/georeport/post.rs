@@ -145,9 +145,9 @@ pub async fn file(call: &Call<'_>) -> Result<Response, Refusal> {
     }
     let days = service.definition.processing_days;
     let notice = if lang == "en" {
-        format!("Usual processing time: {days} days.")
+        format!("Usual processing time: {days} business days.")
     } else {
-        format!("Délai de traitement habituel : {days} jours.")
+        format!("Délai de traitement habituel : {days} jours ouvrés.")
     };
     let mut answer = Json::Null;
     let extras = &filing;

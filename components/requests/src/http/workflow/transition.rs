@@ -9,6 +9,7 @@ use spin_sdk::http::Response;
 
 use crate::calls::catalog::{self, Service};
 use crate::calls::events;
+use crate::domain::workflow::deadline;
 use crate::domain::workflow::rules::{self, Verdict};
 use crate::http::workflow::access::{self, Acting, Who};
 use crate::http::workflow::{input, view};
@@ -74,7 +75,7 @@ pub async fn transition(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiE
         body: None,
         message: message.as_deref(),
         note: note.as_deref(),
-        new_deadline_days: None,
+        new_deadline: None,
         extra: Map::new(),
     };
     write(conn, ctx.served(), &record, &service, &acting, &change).await?;
@@ -131,7 +132,7 @@ pub async fn reopen(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError
         body: Some(&reason),
         message: None,
         note: None,
-        new_deadline_days: Some(service.definition.processing_days.max(0)),
+        new_deadline: Some(deadline::processing_time(service.definition.processing_days)?),
         extra,
     };
     write(conn, ctx.served(), &record, &service, &acting, &change).await?;

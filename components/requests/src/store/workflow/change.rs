@@ -2,6 +2,7 @@
 //! request's row, its timeline entries and the `status-changed` event.
 
 use anyhow::Context as _;
+use guichet_guest::dates::BusinessDays;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::event::EventKind;
 use guichet_guest::service::Workflow;
@@ -9,7 +10,7 @@ use guichet_guest::tenant::CommuneInfo;
 use serde_json::{json, Map, Value as Json};
 
 use crate::calls::events;
-use crate::domain::workflow::rules;
+use crate::domain::workflow::{deadline, rules};
 use crate::store::record::{self, Record};
 use crate::store::timeline::{self, Actor, Entry};
 
@@ -25,8 +26,9 @@ pub struct StateChange<'a> {
     pub message: Option<&'a str>,
     /// An internal note, written as its own `note` entry.
     pub note: Option<&'a str>,
-    /// Days from now to the new expected date (a reopened request gets a new deadline).
-    pub new_deadline_days: Option<i64>,
+    /// The processing time from now to the new expected date (a reopened request gets a new
+    /// deadline).
+    pub new_deadline: Option<BusinessDays>,
     /// Added to the event's payload.
     pub extra: Map<String, Json>,
 }
@@ -46,14 +48,17 @@ pub fn apply(
     let commune = &served.commune;
     let (_, now) = db::new_id_and_now(conn)?;
     let open = rules::is_open(workflow, change.to);
-    let days = change.new_deadline_days.map_or(Value::Null, Value::Integer);
+    let expected_on = match change.new_deadline {
+        Some(processing) => db::text(deadline::expected_on(&now, processing)?),
+        None => Value::Null,
+    };
     // closed_at: cleared when the request is open again; set when it leaves the open states;
     // kept when it moves between closed states.
     db::exec(
         conn,
         "UPDATE requests SET state = ?, is_open = ?, \
          closed_at = CASE WHEN ? THEN NULL WHEN is_open = 1 THEN ? ELSE COALESCE(closed_at, ?) END, \
-         expected_on = CASE WHEN ? IS NULL THEN expected_on ELSE date(?, '+' || ? || ' days') END, \
+         expected_on = COALESCE(?, expected_on), \
          updated_at = ? \
          WHERE id = ? AND commune = ? AND state = ? AND merged_into IS NULL",
         &[
@@ -62,9 +67,7 @@ pub fn apply(
             Value::Integer(i64::from(open)),
             db::text(now.as_str()),
             db::text(now.as_str()),
-            days.clone(),
-            db::text(now.as_str()),
-            days,
+            expected_on,
             db::text(now.as_str()),
             db::text(record.id.as_str()),
             db::text(commune.as_str()),
