@@ -33,7 +33,8 @@ use guichet_guest::markup::escape;
 use guichet_guest::open311::{self, is_jurisdiction, Format};
 use guichet_guest::query::Query;
 use guichet_guest::tenant;
-use guichet_guest::{response, ApiError};
+use guichet_guest::open311::Refusal;
+use guichet_guest::response;
 use serde_json::{json, Map, Value};
 use spin_sdk::http::{Method, Request, Response};
 
@@ -109,34 +110,10 @@ pub async fn respond(req: &Request) -> Response {
     }
     match answer(req, &resource).await {
         Ok(response) => response,
-        Err(Refusal::Status(status, description)) => open311::error(format, status, &description),
+        Err(Refusal::Status(status, descriptions)) => open311::errors(format, status, &descriptions),
         Err(Refusal::Internal(error)) => {
             eprintln!("internal error: {error:#}");
             open311::error(format, 500, "internal error")
-        }
-    }
-}
-
-enum Refusal {
-    Status(u16, String),
-    Internal(anyhow::Error),
-}
-
-impl From<anyhow::Error> for Refusal {
-    fn from(error: anyhow::Error) -> Self {
-        Refusal::Internal(error)
-    }
-}
-
-/// A failure of the shared code (resolving the commune), said the Open311 way.
-impl From<ApiError> for Refusal {
-    fn from(error: ApiError) -> Self {
-        match error {
-            ApiError::Internal(error) => Refusal::Internal(error),
-            other => {
-                let description = other.errors().into_iter().next().map(|e| e.message);
-                Refusal::Status(other.status(), description.unwrap_or_default())
-            }
         }
     }
 }
@@ -145,11 +122,11 @@ async fn answer(req: &Request, resource: &Resource<'_>) -> Result<Response, Refu
     let ctx: Ctx<'_> = Ctx::for_request(req, crate::DATABASE, &crate::schema::migrations()).await?;
     let commune = ctx.commune().clone();
     let query = Query::of(req);
-    let lang = lang_of(&query).map_err(|_| Refusal::Status(400, "lang must be fr or en".into()))?;
+    let lang = lang_of(&query).map_err(|_| Refusal::one(400, "lang must be fr or en"))?;
     if let Some(jurisdiction) = query.non_empty("jurisdiction_id") {
         let host = tenant::request_host(req)?;
         if !is_jurisdiction(jurisdiction, commune.as_str(), &host) {
-            return Err(Refusal::Status(
+            return Err(Refusal::one(
                 404,
                 format!("unknown jurisdiction_id {jurisdiction:?}"),
             ));
@@ -168,7 +145,7 @@ async fn answer(req: &Request, resource: &Resource<'_>) -> Result<Response, Refu
             })
         }
         Resource::Definition(code, format) => {
-            let unknown = || Refusal::Status(404, format!("no service with the code {code:?}"));
+            let unknown = || Refusal::one(404, format!("no service with the code {code:?}"));
             if ServiceCode::parse(code).is_err() {
                 return Err(unknown());
             }

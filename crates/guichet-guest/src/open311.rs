@@ -1,4 +1,4 @@
-//! Open311 GeoReport v2 error bodies.
+//! Open311 GeoReport v2 refusals and their error bodies.
 //!
 //! Open311 clients expect its own error format rather than Guichet's: a list of
 //! `{"code":N,"description":".."}` in JSON, `<errors><error>…</error></errors>` in XML, the
@@ -10,7 +10,55 @@ use serde_json::json;
 use spin_sdk::http::Response;
 
 use crate::tenant::Host;
-use crate::{markup, response};
+use crate::{markup, response, ApiError};
+
+/// Why an Open311 call is refused: a status with one description per problem (each one
+/// `error` of the body), or an internal failure (500 "internal error"; the details are
+/// logged, never shown). The catalogue's and requests' Open311 handlers both answer with it.
+#[derive(Debug)]
+pub enum Refusal {
+    /// An HTTP status (also each error's `code`) and one description per problem.
+    Status(u16, Vec<String>),
+    /// Anything else.
+    Internal(anyhow::Error),
+}
+
+impl Refusal {
+    /// `status` with one description.
+    pub fn one(status: u16, description: impl Into<String>) -> Refusal {
+        Refusal::Status(status, vec![description.into()])
+    }
+
+    /// 400 with every problem found.
+    pub fn bad(descriptions: Vec<String>) -> Refusal {
+        Refusal::Status(400, descriptions)
+    }
+
+    /// 403: a missing, unknown or revoked `api_key`.
+    pub fn key(description: &str) -> Refusal {
+        Refusal::one(403, description)
+    }
+}
+
+impl From<anyhow::Error> for Refusal {
+    fn from(error: anyhow::Error) -> Self {
+        Refusal::Internal(error)
+    }
+}
+
+/// A failure of the shared code (resolving the commune, opening the database, reading the
+/// caller), said the Open311 way: its status, one description per field error.
+impl From<ApiError> for Refusal {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Internal(error) => Refusal::Internal(error),
+            other => Refusal::Status(
+                other.status(),
+                other.errors().into_iter().map(|e| e.message).collect(),
+            ),
+        }
+    }
+}
 
 /// The representation an Open311 path asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,9 +82,19 @@ impl Format {
 
 /// An Open311 error response with `status` as both HTTP status and error code.
 pub fn error(format: Format, status: u16, description: &str) -> Response {
+    errors(format, status, &[description.to_owned()])
+}
+
+/// An Open311 error response with one error per description, `status` as both HTTP status and
+/// each error's code.
+pub fn errors(format: Format, status: u16, descriptions: &[String]) -> Response {
     match format {
         Format::Json => {
-            let body = json!([{"code": status, "description": description}]).to_string();
+            let list: Vec<_> = descriptions
+                .iter()
+                .map(|description| json!({"code": status, "description": description}))
+                .collect();
+            let body = serde_json::Value::Array(list).to_string();
             response::with_type(
                 status,
                 "application/json; charset=utf-8",
@@ -45,11 +103,17 @@ pub fn error(format: Format, status: u16, description: &str) -> Response {
             )
         }
         Format::Xml => {
-            let body = format!(
-                "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
-                 <errors><error><code>{status}</code><description>{}</description></error></errors>",
-                markup::escape(description)
-            );
+            let list: String = descriptions
+                .iter()
+                .map(|description| {
+                    format!(
+                        "<error><code>{status}</code><description>{}</description></error>",
+                        markup::escape(description)
+                    )
+                })
+                .collect();
+            let body =
+                format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><errors>{list}</errors>");
             response::with_type(status, "text/xml; charset=utf-8", body.into_bytes(), true)
         }
     }

@@ -32,7 +32,6 @@ use guichet_guest::open311::{is_jurisdiction, Format};
 use guichet_guest::tenant::{self, CommuneInfo};
 
 use crate::Ctx;
-use guichet_guest::ApiError;
 use spin_sdk::http::{Method, Request, Response};
 
 use params::Params;
@@ -80,48 +79,8 @@ fn resource(path: &str) -> Option<(Resource<'_>, Format)> {
     Some((resource, format))
 }
 
-/// Why an Open311 call is refused.
-#[derive(Debug)]
-pub enum Refusal {
-    /// An HTTP status and one description per problem.
-    Status(u16, Vec<String>),
-    Internal(anyhow::Error),
-}
-
-impl Refusal {
-    pub fn one(status: u16, description: impl Into<String>) -> Refusal {
-        Refusal::Status(status, vec![description.into()])
-    }
-
-    pub fn bad(descriptions: Vec<String>) -> Refusal {
-        Refusal::Status(400, descriptions)
-    }
-
-    /// A missing, unknown or revoked `api_key`.
-    pub fn key(description: &str) -> Refusal {
-        Refusal::one(403, description)
-    }
-}
-
-impl From<anyhow::Error> for Refusal {
-    fn from(error: anyhow::Error) -> Self {
-        Refusal::Internal(error)
-    }
-}
-
-/// A failure of the shared code (resolving the commune, opening the database), said the
-/// Open311 way.
-impl From<ApiError> for Refusal {
-    fn from(error: ApiError) -> Self {
-        match error {
-            ApiError::Internal(error) => Refusal::Internal(error),
-            other => Refusal::Status(
-                other.status(),
-                other.errors().into_iter().map(|e| e.message).collect(),
-            ),
-        }
-    }
-}
+/// Why an Open311 call is refused (the one type of the catalogue's and requests' Open311 code).
+pub use guichet_guest::open311::Refusal;
 
 /// What every handler gets: the commune (with its name), the base URL the client called,
 /// the parameters (query of a GET, form body of a POST) and the format asked for.

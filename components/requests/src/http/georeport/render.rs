@@ -37,10 +37,6 @@ impl Node {
             .map_or(Node::Null, Node::Number)
     }
 
-    pub fn integer(value: i64) -> Node {
-        Node::Number(value.into())
-    }
-
     /// The JSON value.
     pub fn json(&self) -> Value {
         match self {
@@ -113,20 +109,9 @@ pub fn document(format: Format, status: u16, root: &str, node: &Node) -> Respons
     response::with_type(status, content_type, body.into_bytes(), true)
 }
 
-/// An Open311 error response: `[{code, description}, …]` / `<errors><error>…`, one entry per
-/// problem, `status` as HTTP status and as each entry's code.
-pub fn errors(format: Format, status: u16, descriptions: &[String]) -> Response {
-    let list = descriptions
-        .iter()
-        .map(|d| {
-            Node::Object(vec![
-                ("code", Node::integer(i64::from(status))),
-                ("description", Node::Text(d.clone())),
-            ])
-        })
-        .collect();
-    document(format, status, "errors", &Node::List(list))
-}
+/// An Open311 error response (the one error body of the catalogue's and requests' Open311
+/// code).
+pub use guichet_guest::open311::errors;
 
 #[cfg(test)]
 mod tests {
