@@ -22,6 +22,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
+use guichet_guest::dates::{self, BusinessDays};
 use guichet_tests::tokens::TestKeys;
 use guichet_tests::{root, Host, HostConfig};
 use serde_json::Value;
@@ -711,7 +712,7 @@ fn seed(
                 2.35 + random.below(1000) as f64 / 10_000.0,
                 address,
                 assignee,
-                date_of(created + service.processing_days * 86_400),
+                expected_on(created, service.processing_days)?,
                 format!(
                     "{:016x}{:016x}{:016x}{:016x}",
                     random.next(),
@@ -746,39 +747,22 @@ fn seed(
     Ok(summary)
 }
 
+/// The expected date of a request filed at `created`, as requests computes it: `processing_days`
+/// business days later.
+fn expected_on(created: i64, processing_days: i64) -> anyhow::Result<String> {
+    let days = BusinessDays::parse(processing_days).context("a demo service's processing_days")?;
+    days.after(&rfc3339(created)).context("a generated filing time")
+}
+
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// `(year, month, day)` of a day count since 1970-01-01 (H. Hinnant's civil_from_days).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
+/// `seconds` as Guichet stores times (the shared rule of `guichet_guest::dates`).
 fn rfc3339(seconds: i64) -> String {
-    let (y, m, d) = civil(seconds.div_euclid(86_400));
-    let s = seconds.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
-}
-
-fn date_of(seconds: i64) -> String {
-    let (y, m, d) = civil(seconds.div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
+    dates::format(seconds)
 }
 
 fn get(agent: &ureq::Agent, url: &str, bearer: Option<&str>) -> anyhow::Result<(u16, String)> {
