@@ -13,7 +13,7 @@
 //! - `GET /api/catalog/admin/export`, `POST /api/catalog/admin/import`: the catalogue as
 //!   `{"services":[{"status","definition","published_version","draft"?}]}`.
 
-use guichet_guest::codes::ServiceCode;
+use guichet_guest::codes::{Role, ServiceCode};
 use guichet_guest::tokens;
 use guichet_guest::{body, response, ApiError, FieldError};
 use serde_json::{json, Value};
@@ -24,7 +24,7 @@ use guichet_guest::context::Ctx;
 use crate::store::{PublishOutcome, Service, Store};
 use crate::validate;
 
-const ADMIN: &str = "admin";
+const ADMIN: Role = Role::Admin;
 /// Largest import body: a whole catalogue of a few hundred services.
 pub const IMPORT_MAX_BYTES: usize = 2 * 1024 * 1024;
 

@@ -452,8 +452,8 @@ pub fn logout(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 
 /// `POST /api/identity/logout-all` (bearer): ends every sign-in and browser session.
 pub fn logout_all(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let caller = crate::auth::caller(req, ctx)?;
-    issue::revoke_all(ctx.conn(), ctx.commune(), &caller.account, "logout_all")?;
+    let account_id = crate::auth::account(req, ctx)?;
+    issue::revoke_all(ctx.conn(), ctx.commune(), &account_id, "logout_all")?;
     Ok(response::json(200, &json!({"status": "logged_out_everywhere"})))
 }
 
@@ -581,10 +581,10 @@ struct EmailChange {
 /// confirmation link to the new address (and a notice to the old one); always 202 once the
 /// password is right.
 pub async fn request_email_change(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let caller = crate::auth::caller(req, ctx)?;
+    let account_id = crate::auth::account(req, ctx)?;
     let form: EmailChange = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &EMAIL_CHANGE)?;
     let new = EmailAddress::parse(&form.email).map_err(|e| e.at("email"))?;
-    let account = by_id(ctx.conn(), ctx.commune(), &caller.account)?.filter(|a| a.status == "active").ok_or(ApiError::NotFound)?;
+    let account = by_id(ctx.conn(), ctx.commune(), &account_id)?.filter(|a| a.status == "active").ok_or(ApiError::NotFound)?;
     let throttle = Throttle::open(ctx.commune())?;
     let slot = throttle.admit(&account.email, &[(throttle::RESETS_PER_CLIENT, ctx.client_key())])?;
     let right = match account.password_hash.as_deref() {

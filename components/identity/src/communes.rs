@@ -8,6 +8,7 @@
 //! `default_commune_hosts`.
 
 use anyhow::Context as _;
+use guichet_guest::caller::Caller;
 use guichet_guest::contracts::communes::Resolved;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::shape::{self, Member, Shape};
@@ -251,31 +252,12 @@ struct NewCommune {
     public_origin: Option<String>,
 }
 
-/// Checks the platform administrator's bearer secret (Spin variable `platform_admin_token`,
-/// secret; empty disables the platform API).
-pub(crate) fn authorize_platform(req: &Request) -> Result<(), ApiError> {
+/// The platform administrator, by the bearer secret of the Spin variable
+/// `platform_admin_token` (secret; shorter than 16 characters, or empty, disables the platform
+/// API): the shared caller's rule ([`Caller::platform`]).
+pub(crate) fn authorize_platform(req: &Request) -> Result<Caller, ApiError> {
     let expected = spin_sdk::variables::get("platform_admin_token").unwrap_or_default();
-    let given = req
-        .header("authorization")
-        .and_then(|v| v.as_str())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    match given {
-        None => Err(ApiError::Unauthorized {
-            code: "missing_token",
-            message: "the platform administrator's bearer token is required",
-        }),
-        Some(given)
-            if expected.len() >= 16
-                && crate::secrets::same(&crate::secrets::digest(given), &crate::secrets::digest(&expected)) =>
-        {
-            Ok(())
-        }
-        Some(_) => Err(ApiError::Unauthorized {
-            code: "invalid_token",
-            message: "this is not the platform administrator's token",
-        }),
-    }
+    Caller::platform(req, &expected)
 }
 
 /// `POST /api/identity/communes` (platform administrator): creates a commune.

@@ -58,8 +58,8 @@ pub fn list(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Resu
 
 /// `GET /api/identity/me/consents`.
 pub fn show(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let caller = auth::caller(req, ctx)?;
-    let consents = list(ctx.conn(), ctx.commune(), &caller.account)?;
+    let account = auth::account(req, ctx)?;
+    let consents = list(ctx.conn(), ctx.commune(), &account)?;
     Ok(response::json(200, &json!({"purposes": PURPOSES, "consents": consents})))
 }
 
@@ -73,12 +73,12 @@ struct Change {
 
 /// `PUT /api/identity/me/consents/{purpose}` `{"given":bool}`.
 pub fn change(req: &Request, ctx: &Ctx<'_>, purpose: &str) -> Result<Response, ApiError> {
-    let caller = auth::caller(req, ctx)?;
+    let account = auth::account(req, ctx)?;
     if !PURPOSES.contains(&purpose) {
         return Err(ApiError::NotFound);
     }
     let form: Change = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &CHANGE)?;
-    set(ctx.conn(), ctx.commune(), &caller.account, purpose, form.given)?;
-    let consents = list(ctx.conn(), ctx.commune(), &caller.account)?;
+    set(ctx.conn(), ctx.commune(), &account, purpose, form.given)?;
+    let consents = list(ctx.conn(), ctx.commune(), &account)?;
     Ok(response::json(200, &json!({"purposes": PURPOSES, "consents": consents})))
 }

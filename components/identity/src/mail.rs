@@ -192,7 +192,7 @@ const RETRY: Shape = Shape::Object(&[Member::optional("limit", Shape::Integer)])
 /// administrator's token: Spin has no timer trigger), optional body `{"limit": 1..200}` →
 /// `200 {"delivered","failed","dropped","pending"}`.
 pub async fn retry(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    auth::caller(req, ctx)?.require("admin")?;
+    auth::caller(req, ctx)?.require(auth::Role::Admin)?;
     let limit = if req.body().is_empty() {
         RETRY_LIMIT
     } else {

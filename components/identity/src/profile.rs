@@ -50,8 +50,8 @@ pub fn view(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Resu
 
 /// `GET /api/identity/me`.
 pub fn show(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let caller = auth::caller(req, ctx)?;
-    let profile = view(ctx.conn(), ctx.commune(), &caller.account)?.ok_or(ApiError::NotFound)?;
+    let account = auth::account(req, ctx)?;
+    let profile = view(ctx.conn(), ctx.commune(), &account)?.ok_or(ApiError::NotFound)?;
     Ok(response::json(200, &profile))
 }
 
@@ -101,9 +101,9 @@ fn check_phone(phone: &str, errors: &mut Vec<FieldError>) -> String {
 
 /// `PATCH /api/identity/me`: changes the members given, all or nothing.
 pub fn update(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let caller = auth::caller(req, ctx)?;
+    let account = auth::account(req, ctx)?;
     let changes: Changes = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &CHANGES)?;
-    let profile = apply(ctx, &caller.account, changes)?;
+    let profile = apply(ctx, &account, changes)?;
     Ok(response::json(200, &profile))
 }
 

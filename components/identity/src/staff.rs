@@ -37,9 +37,8 @@ use guichet_guest::db::{self, Connection};
 use guichet_guest::{routing, ApiError};
 use spin_sdk::http::{Method, Request, Response};
 
-use crate::auth::{self, Caller};
+use crate::auth::{self, Caller, Role};
 use crate::context::Ctx;
-use crate::roles::STAFF_ROLES;
 
 pub use invitations::invite_first_admin;
 
@@ -96,14 +95,14 @@ pub async fn route(req: &Request, ctx: &Ctx<'_>, rest: &[&str]) -> Result<Respon
 /// token, 403 without the role).
 fn admin(req: &Request, ctx: &Ctx<'_>) -> Result<Caller, ApiError> {
     let caller = auth::caller(req, ctx)?;
-    caller.require("admin")?;
+    caller.require(Role::Admin)?;
     Ok(caller)
 }
 
 /// The caller, when they have any staff role in the commune served.
 fn staff(req: &Request, ctx: &Ctx<'_>) -> Result<Caller, ApiError> {
     let caller = auth::caller(req, ctx)?;
-    caller.require_any(STAFF_ROLES)?;
+    caller.require_any(Role::STAFF)?;
     Ok(caller)
 }
 

@@ -116,6 +116,9 @@ pub const ROLES: &[&str] = &["citizen", "agent", "supervisor", "admin"];
 pub const STAFF_ROLES: &[&str] = &["agent", "supervisor", "admin"];
 
 impl Role {
+    /// The staff roles: those an administrator grants.
+    pub const STAFF: &'static [Role] = &[Role::Agent, Role::Supervisor, Role::Admin];
+
     /// `citizen`, `agent`, `supervisor` or `admin`; anything else is not a role.
     pub fn parse(text: &str) -> Option<Role> {
         match text {
@@ -204,6 +207,10 @@ mod tests {
             .map(Role::as_str)
             .collect();
         assert_eq!(staff, STAFF_ROLES);
+        assert_eq!(
+            Role::STAFF.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+            STAFF_ROLES
+        );
         assert_eq!(Role::parse("Admin"), None);
         assert_eq!(Role::parse("root"), None);
     }

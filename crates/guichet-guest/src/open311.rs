@@ -112,8 +112,7 @@ pub fn errors(format: Format, status: u16, descriptions: &[String]) -> Response 
                     )
                 })
                 .collect();
-            let body =
-                format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><errors>{list}</errors>");
+            let body = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><errors>{list}</errors>");
             response::with_type(status, "text/xml; charset=utf-8", body.into_bytes(), true)
         }
     }

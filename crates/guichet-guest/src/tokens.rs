@@ -7,6 +7,7 @@
 
 use spin_sdk::http::Request;
 
+use crate::codes::Role;
 use crate::{tenant, ApiError, Commune};
 
 #[allow(
@@ -34,8 +35,8 @@ pub fn bearer_claims(req: &Request, commune: &Commune) -> Result<Claims, ApiErro
 
 /// `Ok` when `claims` grant `role` (in the token's commune, which the verifier matched with
 /// the served one), else 403.
-pub fn require_role(claims: &Claims, role: &str) -> Result<(), ApiError> {
-    if claims.roles.iter().any(|r| r == role) {
+pub fn require_role(claims: &Claims, role: Role) -> Result<(), ApiError> {
+    if claims.roles.iter().any(|r| r == role.as_str()) {
         Ok(())
     } else {
         Err(ApiError::Forbidden {
@@ -48,7 +49,7 @@ pub fn require_role(claims: &Claims, role: &str) -> Result<(), ApiError> {
 /// caller's claims, when the caller holds a valid access token for that commune with `role`:
 /// 404 `unknown_commune` for a host name no commune is served at, 401 without a valid token
 /// (a token of another commune included), 403 without the role.
-pub async fn authorize(req: &Request, role: &str) -> Result<(Commune, Claims), ApiError> {
+pub async fn authorize(req: &Request, role: Role) -> Result<(Commune, Claims), ApiError> {
     let commune = tenant::resolve(req).await?;
     let claims = authorize_in(req, &commune, role)?;
     Ok((commune, claims))
@@ -57,7 +58,7 @@ pub async fn authorize(req: &Request, role: &str) -> Result<(Commune, Claims), A
 /// The caller's claims, when they hold a valid access token for `commune` (the commune the
 /// handler already resolved for `req`) with `role`: 401 without a valid token, 403 without
 /// the role.
-pub fn authorize_in(req: &Request, commune: &Commune, role: &str) -> Result<Claims, ApiError> {
+pub fn authorize_in(req: &Request, commune: &Commune, role: Role) -> Result<Claims, ApiError> {
     let claims = bearer_claims(req, commune)?;
     require_role(&claims, role)?;
     Ok(claims)
@@ -200,9 +201,9 @@ mod tests {
             departments: vec![],
             expires_at: 0,
         };
-        assert!(require_role(&claims, "admin").is_ok());
+        assert!(require_role(&claims, Role::Admin).is_ok());
         assert_eq!(
-            require_role(&claims, "supervisor")
+            require_role(&claims, Role::Supervisor)
                 .err()
                 .map(|e| e.status()),
             Some(403)

@@ -260,7 +260,7 @@ struct NewProvider {
 
 /// `POST /api/identity/oidc-providers`.
 pub async fn create(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    auth::caller(req, ctx)?.require("admin")?;
+    auth::caller(req, ctx)?.require(auth::Role::Admin)?;
     let form: NewProvider = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &NEW_PROVIDER)?;
     let provider = checked(form)?;
     if let Some(reason) = destination::refusal(provider.issuer.url()) {
@@ -422,7 +422,7 @@ fn insert(conn: &Connection, commune: &Commune, provider: &Provider) -> anyhow::
 
 /// `GET /api/identity/oidc-providers`.
 pub fn list(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    auth::caller(req, ctx)?.require("admin")?;
+    auth::caller(req, ctx)?.require(auth::Role::Admin)?;
     let providers: Vec<Json> = load_all(ctx.conn(), ctx.commune())?
         .iter()
         .map(|p| p.view(ctx.public_origin()))
@@ -432,14 +432,14 @@ pub fn list(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 
 /// `GET /api/identity/oidc-providers/{id}`.
 pub fn show(req: &Request, ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
-    auth::caller(req, ctx)?.require("admin")?;
+    auth::caller(req, ctx)?.require(auth::Role::Admin)?;
     let provider = load(ctx.conn(), ctx.commune(), id)?.ok_or(ApiError::NotFound)?;
     Ok(response::json(200, &provider.view(ctx.public_origin())))
 }
 
 /// `DELETE /api/identity/oidc-providers/{id}`: the provider and its sign-ins in progress.
 pub fn delete(req: &Request, ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
-    auth::caller(req, ctx)?.require("admin")?;
+    auth::caller(req, ctx)?.require(auth::Role::Admin)?;
     let found = db::transaction(ctx.conn(), |conn| {
         let params = [db::text(ctx.commune().as_str()), db::text(id)];
         let rows = db::query(conn, "SELECT 1 FROM oidc_providers WHERE commune = ? AND id = ?", &params)?;

@@ -51,8 +51,8 @@ struct ErasureRequest {
 /// (identity first). 400 `password` `required`/`wrong_password`; 404 already erased; 429 too
 /// many wrong passwords; 502 a component did not answer (nothing marked erased).
 pub async fn respond(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let caller = crate::auth::caller(req, ctx)?;
-    let account = accounts::by_id(ctx.conn(), ctx.commune(), &caller.account)?
+    let account_id = crate::auth::account(req, ctx)?;
+    let account = accounts::by_id(ctx.conn(), ctx.commune(), &account_id)?
         .filter(|a| a.status != "erased")
         .ok_or(ApiError::NotFound)?;
     let form: ErasureRequest = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &REQUEST)?;

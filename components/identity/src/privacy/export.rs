@@ -27,11 +27,11 @@ const TIME: &str = "'%Y-%m-%dT%H:%M:%SZ'";
 /// `Cache-Control: no-store`) `{"format","commune","account_id","generated_at","components":{..}}`;
 /// 404 for an erased account; 502 when a component does not answer.
 pub async fn respond(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let caller = auth::caller(req, ctx)?;
-    let account = profile::view(ctx.conn(), ctx.commune(), &caller.account)?.ok_or(ApiError::NotFound)?;
+    let account_id = auth::account(req, ctx)?;
+    let account = profile::view(ctx.conn(), ctx.commune(), &account_id)?.ok_or(ApiError::NotFound)?;
     let email = account["email"].as_str().map(str::to_owned);
-    let identity = identity_records(ctx.conn(), ctx.commune(), &caller.account, account)?;
-    let (parts, failed) = components::export_all(&subject(ctx.commune(), &caller.account, email.as_deref())).await;
+    let identity = identity_records(ctx.conn(), ctx.commune(), &account_id, account)?;
+    let (parts, failed) = components::export_all(&subject(ctx.commune(), &account_id, email.as_deref())).await;
     if !failed.is_empty() {
         let received = parts.iter().map(|p| json!({"component": p.component})).collect();
         return Ok(unavailable(&failed, "export", received));
@@ -47,7 +47,7 @@ pub async fn respond(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError>
     let file = json!({
         "format": FORMAT,
         "commune": ctx.commune().as_str(),
-        "account_id": caller.account,
+        "account_id": account_id,
         "generated_at": generated_at,
         "components": all,
     });

@@ -38,8 +38,8 @@ pub fn about(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Res
 
 /// `GET /api/identity/me/reads` → 200 `{"reads":[..],"retention_months":12}`.
 pub fn respond(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let caller = auth::caller(req, ctx)?;
-    profile::view(ctx.conn(), ctx.commune(), &caller.account)?.ok_or(ApiError::NotFound)?;
-    let reads = about(ctx.conn(), ctx.commune(), &caller.account)?;
+    let account = auth::account(req, ctx)?;
+    profile::view(ctx.conn(), ctx.commune(), &account)?.ok_or(ApiError::NotFound)?;
+    let reads = about(ctx.conn(), ctx.commune(), &account)?;
     Ok(response::json(200, &json!({"reads": reads, "retention_months": super::READS_RETENTION_MONTHS})))
 }

@@ -9,6 +9,7 @@
 //!   same transaction; its access tokens still in circulation expire within 5 minutes (the
 //!   documented contract, docs/SECURITY.md item 11). Nobody disables their own account.
 
+use guichet_guest::codes::Role;
 use guichet_guest::db::{self, Connection};
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
@@ -122,15 +123,10 @@ struct Assignment {
 pub fn update(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
     admin(req, ctx)?;
     let form: Assignment = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &ASSIGNMENT)?;
-    let mut roles: Vec<&str> = Vec::new();
-    for role in STAFF_ROLES {
-        if form.roles.iter().any(|r| r == role) {
-            roles.push(role);
-        }
-    }
+    let roles: Vec<Role> = Role::STAFF.iter().copied().filter(|role| form.roles.iter().any(|r| r == role.as_str())).collect();
     let mut errors = Vec::new();
     let departments = departments::check_all(ctx.conn(), ctx.commune(), &form.departments, "departments", &mut errors)?;
-    if roles.contains(&"agent") && form.departments.is_empty() {
+    if roles.contains(&Role::Agent) && form.departments.is_empty() {
         errors.push(FieldError::new("departments", "required_for_agent", "an agent belongs to at least one department"));
     }
     if roles.is_empty() && !form.departments.is_empty() {
@@ -152,7 +148,7 @@ pub fn update(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, A
             db::exec(
                 conn,
                 "INSERT INTO roles (commune, account_id, role) VALUES (?, ?, ?)",
-                &[db::text(ctx.commune().as_str()), db::text(account), db::text(*role)],
+                &[db::text(ctx.commune().as_str()), db::text(account), db::text(role.as_str())],
             )?;
         }
         for department in &departments {
@@ -162,7 +158,7 @@ pub fn update(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, A
                 &[db::text(ctx.commune().as_str()), db::text(account), db::text(department.as_str())],
             )?;
         }
-        if was_admin && !roles.contains(&"admin") && active_admins(conn, ctx.commune())? == 0 {
+        if was_admin && !roles.contains(&Role::Admin) && active_admins(conn, ctx.commune())? == 0 {
             return Err(last_admin());
         }
         Ok(())
@@ -176,7 +172,7 @@ pub fn update(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, A
 /// (disabling oneself) or `last_admin`.
 pub fn set_status(req: &Request, ctx: &Ctx<'_>, account: &str, status: Status) -> Result<Response, ApiError> {
     let caller = admin(req, ctx)?;
-    if status == Status::Disabled && caller.account == account {
+    if status == Status::Disabled && caller.account() == Some(account) {
         return Err(ApiError::Conflict {
             errors: vec![FieldError::general("own_account", "you cannot disable your own account")],
         });

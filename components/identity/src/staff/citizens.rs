@@ -45,7 +45,7 @@ fn purpose_of(given: &str) -> Result<&'static str, FieldError> {
 pub fn show(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
     let caller = staff(req, ctx)?;
     let purpose = purpose(&Query::of(req)).map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
-    let profile = read_logged(ctx, &caller.account, account, purpose)?;
+    let profile = read_logged(ctx, caller.require_account()?, account, purpose)?;
     Ok(response::json(200, &profile))
 }
 
@@ -71,7 +71,7 @@ pub fn search(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         return Err(ApiError::BadRequest { errors });
     };
     let account = accounts::by_email(ctx.conn(), ctx.commune(), &email)?.ok_or(ApiError::NotFound)?;
-    let profile = read_logged(ctx, &caller.account, &account.id, purpose)?;
+    let profile = read_logged(ctx, caller.require_account()?, &account.id, purpose)?;
     Ok(response::json(200, &profile))
 }
 

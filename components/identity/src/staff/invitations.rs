@@ -19,6 +19,7 @@
 //! department of the invitation was deleted since, nothing happens (409) and the link stays
 //! unused, though useless: the administrator sends a new invitation.
 
+use guichet_guest::codes::Role;
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::shape::{self, Member, Shape};
@@ -90,14 +91,14 @@ pub async fn invite(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> 
     let mut errors = Vec::new();
     let email = EmailAddress::parse(&form.email).map_err(|e| errors.push(e.at("email"))).ok();
     let departments = departments::check_all(ctx.conn(), ctx.commune(), &form.departments, "departments", &mut errors)?;
-    if form.role == "agent" && form.departments.is_empty() {
+    if Role::parse(&form.role) == Some(Role::Agent) && form.departments.is_empty() {
         errors.push(FieldError::new("departments", "required_for_agent", "an agent belongs to at least one department"));
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return Err(ApiError::BadRequest { errors });
     };
     let invitation = Invitation { email, role: form.role, departments };
-    send(ctx.conn(), ctx.commune(), ctx.public_origin(), &invitation, &caller.account).await?;
+    send(ctx.conn(), ctx.commune(), ctx.public_origin(), &invitation, caller.require_account()?).await?;
     Ok(sent())
 }
 

@@ -15,18 +15,28 @@ use guichet_guest::{body, response, ApiError, FieldError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::Response;
 
-use crate::http::caller::Caller;
-use crate::store::api_keys;
+use crate::http::caller::{Caller, Role};
+use crate::store::api_keys::{self, ApiKey};
 use crate::Ctx;
 
 /// Longest name of a key (an app's name, shown in lists and in the timeline's actor).
 const MAX_NAME: usize = 100;
 
+impl ApiKey {
+    /// The app that sent this key, as the shared caller type names it.
+    pub fn caller(&self) -> Caller {
+        Caller::App {
+            key: self.id.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
 /// The caller of an admin route: an administrator of the commune (401 without a token, 403
 /// for anyone else).
 fn admin<'c>(ctx: &'c Ctx<'_>) -> Result<&'c Caller, ApiError> {
     let caller = ctx.caller()?.require_staff()?;
-    if caller.has_role("admin") {
+    if caller.has_role(Role::Admin) {
         Ok(caller)
     } else {
         Err(ApiError::Forbidden {

@@ -10,6 +10,7 @@
 
 use guichet_guest::clients::{self, mail::Sent};
 use guichet_guest::contracts::mail::{Message, RetryOptions};
+use guichet_guest::codes::Role;
 use guichet_guest::limits::{self, Limit, HOUR};
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, db, response, ApiError};
@@ -17,7 +18,7 @@ use serde_json::{json, Value};
 use spin_sdk::http::{Request, Response};
 
 /// Only administrators may run the check.
-const ADMIN: &str = "admin";
+const ADMIN: Role = Role::Admin;
 /// The purpose of test messages; reading a message through this check is limited to them, so
 /// that an administrator cannot read a citizen's one-time links here.
 const PURPOSE: &str = "diagnostic";

@@ -9,7 +9,7 @@ use guichet_guest::{body, response, ApiError, FieldError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::Response;
 
-use crate::http::caller::Caller;
+use crate::http::caller::{Caller, Role};
 use crate::store::outbox::{backlog, sweep, MESSAGES_PER_SWEEP, SWEEP_LIMIT};
 use crate::Ctx;
 
@@ -29,7 +29,7 @@ const RETRY: Shape = Shape::Object(&[
 pub async fn retry(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::staff(req, commune)?;
-    if !caller.has_role("admin") {
+    if !caller.has_role(Role::Admin) {
         return Err(ApiError::Forbidden {
             message: "the outbox retry is for the commune's administrators",
         });

@@ -2,6 +2,7 @@
 //! notifications as a `diagnostic` event, through the outbox. The commune is the one the
 //! request is addressed to (its host name); the administrator's token must be for it.
 
+use guichet_guest::codes::Role;
 use guichet_guest::db::{self, Value};
 use guichet_guest::event::{self, EventKind};
 use guichet_guest::{clients, response, ApiError};
@@ -12,7 +13,7 @@ use crate::store::{outbox, schema};
 use crate::DATABASE;
 
 /// Only administrators may run the chain check.
-const ADMIN: &str = "admin";
+const ADMIN: Role = Role::Admin;
 
 /// Writes the ping and its event in one transaction, then delivers the event.
 pub async fn create(req: &Request) -> Result<Response, ApiError> {

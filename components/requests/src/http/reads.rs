@@ -11,6 +11,7 @@
 //! retention purge, and kept through a citizen's erasure (they are the commune's security
 //! record, GDPR art. 32).
 
+use guichet_guest::codes::Role;
 use guichet_guest::db::Connection;
 use guichet_guest::query::Query;
 use guichet_guest::tokens::authorize_in;
@@ -87,7 +88,7 @@ pub fn of_requests(
 /// and `kind`.
 pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    authorize_in(req, commune, "admin")?;
+    authorize_in(req, commune, Role::Admin)?;
     let query = Query::of(req);
     let mut errors = Vec::new();
     for (name, _) in query.pairs() {

@@ -6,6 +6,7 @@
 //! At most [`BATCH`] requests go per call, so that a call stays short; `remaining` says
 //! whether to call again.
 
+use guichet_guest::codes::Role;
 use guichet_guest::tokens::authorize_in;
 use guichet_guest::{response, ApiError};
 use serde_json::json;
@@ -22,7 +23,7 @@ const BATCH: i64 = 500;
 /// `{"deleted": n, "remaining": bool, "staff_reads_deleted": n}`.
 pub fn purge(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
-    authorize_in(req, commune, "admin")?;
+    authorize_in(req, commune, Role::Admin)?;
     let conn = ctx.conn();
     let (deleted, remaining) = retention::purge_expired(conn, commune, BATCH)?;
     let reads_deleted = crate::http::reads::purge(conn, commune)?;

@@ -1,6 +1,7 @@
 //! What a service's workflow allows: pure functions over the catalogue's [`Workflow`], so that
 //! the rules are unit-tested without a host.
 
+use guichet_guest::codes::Role;
 use guichet_guest::service::{State, Workflow};
 
 /// The verdict on moving a request from one state to another for a caller holding `roles`.
@@ -17,8 +18,13 @@ pub enum Verdict {
     NotForRole,
 }
 
+/// Whether `roles` hold the role `name` a transition names (the catalogue keeps the names).
+fn holds(roles: &[Role], name: &str) -> bool {
+    roles.iter().any(|role| role.as_str() == name)
+}
+
 /// Whether a caller with `roles` may move a request from `from` to `to`.
-pub fn judge(workflow: &Workflow, from: &str, to: &str, roles: &[&str]) -> Verdict {
+pub fn judge(workflow: &Workflow, from: &str, to: &str, roles: &[Role]) -> Verdict {
     if state(workflow, to).is_none() {
         return Verdict::UnknownState;
     }
@@ -29,7 +35,7 @@ pub fn judge(workflow: &Workflow, from: &str, to: &str, roles: &[&str]) -> Verdi
         .filter(|t| t.from == from && t.to == to)
     {
         exists = true;
-        if transition.roles.iter().any(|r| roles.contains(&r.as_str())) {
+        if transition.roles.iter().any(|r| holds(roles, r)) {
             return Verdict::Allowed;
         }
     }
@@ -44,10 +50,10 @@ pub fn judge(workflow: &Workflow, from: &str, to: &str, roles: &[&str]) -> Verdi
 
 /// The states a caller with `roles` may move a request to from `from`, in the workflow's
 /// order, each once.
-pub fn allowed_targets(workflow: &Workflow, from: &str, roles: &[&str]) -> Vec<String> {
+pub fn allowed_targets(workflow: &Workflow, from: &str, roles: &[Role]) -> Vec<String> {
     let mut targets: Vec<String> = Vec::new();
     for transition in &workflow.transitions {
-        let permitted = transition.roles.iter().any(|r| roles.contains(&r.as_str()));
+        let permitted = transition.roles.iter().any(|r| holds(roles, r));
         if transition.from == from && permitted && !targets.contains(&transition.to) {
             targets.push(transition.to.clone());
         }
@@ -71,7 +77,7 @@ pub fn is_open(workflow: &Workflow, code: &str) -> bool {
 pub fn reopen_target(
     workflow: &Workflow,
     from: &str,
-    roles: &[&str],
+    roles: &[Role],
     may_force: bool,
 ) -> Option<String> {
     allowed_targets(workflow, from, roles)
@@ -124,11 +130,11 @@ mod tests {
     #[test]
     fn a_transition_of_the_workflow_is_allowed_for_one_of_its_roles() {
         assert_eq!(
-            judge(&workflow(), "submitted", "processing", &["agent"]),
+            judge(&workflow(), "submitted", "processing", &[Role::Agent]),
             Verdict::Allowed
         );
         assert_eq!(
-            judge(&workflow(), "submitted", "withdrawn", &["citizen"]),
+            judge(&workflow(), "submitted", "withdrawn", &[Role::Citizen]),
             Verdict::Allowed
         );
     }
@@ -136,7 +142,7 @@ mod tests {
     #[test]
     fn a_state_outside_the_workflow_is_unknown() {
         assert_eq!(
-            judge(&workflow(), "submitted", "lost", &["admin"]),
+            judge(&workflow(), "submitted", "lost", &[Role::Admin]),
             Verdict::UnknownState
         );
     }
@@ -144,7 +150,7 @@ mod tests {
     #[test]
     fn a_target_not_reachable_from_the_current_state_lists_the_callers_choices() {
         assert_eq!(
-            judge(&workflow(), "submitted", "delivered", &["agent"]),
+            judge(&workflow(), "submitted", "delivered", &[Role::Agent]),
             Verdict::NotFromHere {
                 allowed: vec!["processing".into(), "withdrawn".into()]
             }
@@ -154,11 +160,11 @@ mod tests {
     #[test]
     fn a_transition_reserved_to_other_roles_is_refused_for_this_role() {
         assert_eq!(
-            judge(&workflow(), "submitted", "processing", &["citizen"]),
+            judge(&workflow(), "submitted", "processing", &[Role::Citizen]),
             Verdict::NotForRole
         );
         assert_eq!(
-            judge(&workflow(), "processing", "refused", &["agent"]),
+            judge(&workflow(), "processing", "refused", &[Role::Agent]),
             Verdict::NotForRole
         );
     }
@@ -167,15 +173,15 @@ mod tests {
     fn reopening_prefers_an_open_target_of_the_workflow_then_the_initial_state_for_supervisors() {
         let w = workflow();
         assert_eq!(
-            reopen_target(&w, "refused", &["supervisor"], true).as_deref(),
+            reopen_target(&w, "refused", &[Role::Supervisor], true).as_deref(),
             Some("processing")
         );
         assert_eq!(
-            reopen_target(&w, "delivered", &["supervisor"], true).as_deref(),
+            reopen_target(&w, "delivered", &[Role::Supervisor], true).as_deref(),
             Some("submitted")
         );
-        assert_eq!(reopen_target(&w, "delivered", &["agent"], false), None);
-        assert_eq!(reopen_target(&w, "withdrawn", &["citizen"], false), None);
+        assert_eq!(reopen_target(&w, "delivered", &[Role::Agent], false), None);
+        assert_eq!(reopen_target(&w, "withdrawn", &[Role::Citizen], false), None);
     }
 
     #[test]

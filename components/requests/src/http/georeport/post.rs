@@ -47,7 +47,6 @@ use super::render::{self, Node};
 use super::{Call, Refusal};
 use crate::calls::catalog;
 use crate::domain::form;
-use crate::http::caller::Caller;
 use crate::http::filing;
 use crate::http::idempotency::{self, Key, Once};
 use crate::store::api_keys::{self, ApiKey};
@@ -127,9 +126,10 @@ pub async fn file(call: &Call<'_>) -> Result<Response, Refusal> {
     let (Some(service), Some(filing), true) = (service, filing, errors.is_empty()) else {
         return Err(Refusal::bad(errors));
     };
+    let app = key.caller();
     let actor = Actor {
-        kind: "open311",
-        id: Some(key.id.clone()),
+        kind: app.actor_kind(),
+        id: app.actor_id().map(str::to_owned),
     };
     let batch = service.definition.open311_type != Open311Type::Realtime;
     let mut body = json!({
@@ -182,7 +182,7 @@ pub async fn file(call: &Call<'_>) -> Result<Response, Refusal> {
         filing::file_from_json(
             conn,
             &call.info,
-            &Caller::Anonymous,
+            &app,
             &body,
             Channel::Open311,
             None,

@@ -189,9 +189,10 @@ pub async fn post(call: &Call<'_>) -> Result<Response, Refusal> {
     if !author.is_empty() {
         detail.insert("author".into(), json!(author));
     }
+    let app = key.caller();
     let actor = Actor {
-        kind: "open311",
-        id: Some(key.id.clone()),
+        kind: app.actor_kind(),
+        id: app.actor_id().map(str::to_owned),
     };
     let (seq, event_id) = db::transaction(conn, |conn| {
         let (_, now) = db::new_id_and_now(conn)?;

@@ -10,7 +10,7 @@
 use guichet_guest::db::Connection;
 use guichet_guest::{ApiError, Commune};
 
-use crate::http::caller::{Caller, STAFF_ROLES};
+use crate::http::caller::{Caller, Role};
 use crate::store::record::{self, Record};
 use crate::store::timeline::Actor;
 
@@ -36,18 +36,18 @@ pub struct Acting {
 impl Acting {
     /// The workflow roles the caller acts with: staff roles when acting as staff, `citizen`
     /// when they own it.
-    pub fn roles(&self) -> Vec<&str> {
-        let mut roles: Vec<&str> = Vec::new();
+    pub fn roles(&self) -> Vec<Role> {
+        let mut roles: Vec<Role> = Vec::new();
         if self.staff {
             roles.extend(
-                STAFF_ROLES
+                Role::STAFF
                     .iter()
                     .copied()
-                    .filter(|r| self.caller.has_role(r)),
+                    .filter(|r| self.caller.has_role(*r)),
             );
         }
         if self.owner {
-            roles.push("citizen");
+            roles.push(Role::Citizen);
         }
         roles
     }
@@ -55,7 +55,7 @@ impl Acting {
     /// Supervisors and administrators: every department, reopening to the initial state, any
     /// assignment.
     pub fn is_supervisor(&self) -> bool {
-        self.staff && (self.caller.has_role("supervisor") || self.caller.has_role("admin"))
+        self.staff && self.caller.has_any_role(EVERY_DEPARTMENT)
     }
 
     /// The actor written in timeline entries.
@@ -78,17 +78,14 @@ pub fn actor_of(caller: &Caller, as_staff: bool) -> Actor {
     }
 }
 
+/// The roles that act on requests of every department.
+const EVERY_DEPARTMENT: &[Role] = &[Role::Supervisor, Role::Admin];
+
 /// Whether `caller` (staff) may act on requests of `department`.
 pub fn covers_department(caller: &Caller, department: &str) -> bool {
-    match caller {
-        Caller::Staff {
-            roles, departments, ..
-        } => {
-            roles.iter().any(|r| r == "supervisor" || r == "admin")
-                || departments.iter().any(|d| d == department)
-        }
-        _ => false,
-    }
+    caller.is_staff()
+        && (caller.has_any_role(EVERY_DEPARTMENT)
+            || caller.departments().iter().any(|d| d.as_str() == department))
 }
 
 /// Loads request `reference` of `commune` for `caller`, checking that they may act on it as

@@ -17,6 +17,7 @@ use guichet_guest::{response, ApiError};
 use serde_json::{json, Map};
 use spin_sdk::http::Response;
 
+use crate::http::caller::Role;
 use crate::calls::events;
 use crate::store::timeline::{self, Actor, Entry};
 use crate::store::workflow::assignment;
@@ -28,7 +29,7 @@ const BATCH: i64 = 200;
 pub async fn sweep_overdue(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let commune = ctx.commune();
     let caller = ctx.caller()?.require_staff()?;
-    if !caller.has_role("admin") {
+    if !caller.has_role(Role::Admin) {
         return Err(ApiError::Forbidden {
             message: "only administrators (or the scheduler, with an administrator's token) run the sweep",
         });
