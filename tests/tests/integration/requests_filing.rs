@@ -548,3 +548,37 @@ fn concurrent_filings_with_one_idempotency_key_file_one_request() {
     );
     assert_eq!(mine_total(&g, &token), 1);
 }
+
+/// `(weekday, days since 1970-01-01)` of `date` (`YYYY-MM-DD`), by SQLite's calendar: an
+/// oracle that owes nothing to Guichet's own date code. Weekday 0 is Sunday.
+fn calendar(date: &str) -> (i64, i64) {
+    let conn = rusqlite::Connection::open_in_memory().expect("an in-memory database");
+    conn.query_row(
+        "SELECT CAST(strftime('%w', ?1) AS INTEGER), CAST(julianday(?1) - julianday('1970-01-01') AS INTEGER)",
+        [date],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .expect("a date SQLite reads")
+}
+
+#[test]
+fn the_expected_date_is_the_services_processing_days_counted_in_business_days() {
+    let g = Guichet::start();
+    let token = citizen(&g, "alice");
+    let reply = g.post(REQUESTS, &pothole_body("alice@example.org"), Some(&token));
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let body = reply.json();
+    let filed = &body["created_at"].as_str().expect("created_at")[..10];
+    let expected = body["expected_on"].as_str().expect("expected_on");
+    // The demo pothole service announces 7 days (components/catalog/demo/catalogue.json).
+    let (weekday, last) = calendar(expected);
+    let (_, first) = calendar(filed);
+    assert!((1..=5).contains(&weekday), "{expected} is a weekday");
+    let weekdays = (first + 1..=last)
+        .filter(|day| !matches!((day + 4).rem_euclid(7), 0 | 6))
+        .count();
+    // Seven weekdays after the filing day, plus any public holiday among them (at most three
+    // in any such stretch: 1 May, 8 May and Ascension); never seven calendar days.
+    assert!((7..=10).contains(&weekdays), "{filed} → {expected}: {weekdays} weekdays");
+    assert!(last - first >= 9, "{filed} → {expected} spans a weekend");
+}
