@@ -82,13 +82,7 @@ enum Resource<'p> {
 
 fn resource(path: &str) -> Option<Resource<'_>> {
     let rest = path.strip_prefix(PREFIX)?;
-    let (stem, format) = if let Some(stem) = rest.strip_suffix(".json") {
-        (stem, Format::Json)
-    } else if let Some(stem) = rest.strip_suffix(".xml") {
-        (stem, Format::Xml)
-    } else {
-        return None;
-    };
+    let (stem, format) = Format::split(rest)?;
     if stem == "services" {
         return Some(Resource::Services(format));
     }

@@ -70,6 +70,16 @@ pub enum Format {
 }
 
 impl Format {
+    /// `path` without its `.json` or `.xml` suffix, and the format it names; `None` without
+    /// one of them (the resources of the catalogue and of requests all need their suffix).
+    pub fn split(path: &str) -> Option<(&str, Format)> {
+        if let Some(stem) = path.strip_suffix(".json") {
+            Some((stem, Format::Json))
+        } else {
+            path.strip_suffix(".xml").map(|stem| (stem, Format::Xml))
+        }
+    }
+
     /// The format requested by `path`'s suffix.
     pub fn of_path(path: &str) -> Self {
         if path.ends_with(".xml") {
@@ -139,6 +149,14 @@ pub fn is_jurisdiction(jurisdiction: &str, commune: &str, host: &Host) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resource_names_its_format_by_its_suffix_or_is_none() {
+        assert_eq!(Format::split("services.json"), Some(("services", Format::Json)));
+        assert_eq!(Format::split("requests/1.xml"), Some(("requests/1", Format::Xml)));
+        assert_eq!(Format::split("services"), None);
+        assert_eq!(Format::split("services.html"), None);
+    }
 
     fn body(response: &Response) -> String {
         String::from_utf8_lossy(response.body()).into_owned()

@@ -51,13 +51,7 @@ enum Resource<'p> {
 /// The resource and format `path` names; `None` when it names none (or has no format).
 fn resource(path: &str) -> Option<(Resource<'_>, Format)> {
     let rest = path.strip_prefix(PREFIX)?;
-    let (stem, format) = if let Some(stem) = rest.strip_suffix(".json") {
-        (stem, Format::Json)
-    } else if let Some(stem) = rest.strip_suffix(".xml") {
-        (stem, Format::Xml)
-    } else {
-        return None;
-    };
+    let (stem, format) = Format::split(rest)?;
     let one = |name: &'static str| {
         stem.strip_prefix(name)
             .filter(|id| !id.is_empty() && !id.contains('/'))
