@@ -6,7 +6,7 @@
 #                       conformance modules: the built .wasm through the host
 #     test-browser      its `browser::` modules: Chromium through tests/node
 #     test-conformance  its `conformance::` module: the main journeys on real Spin 4.0.2 and on
-#                       the host (Spin from infra/spin.sh; without it: skipped loudly, failed in CI)
+#                       the host (Spin from infra/spin.sh; without it: said loudly, host only)
 .PHONY: setup build wasm host demo test test-unit test-integration test-browser test-conformance bench clean
 
 LISTEN ?= 127.0.0.1:3000
