@@ -149,17 +149,28 @@ pub async fn file(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         .map_err(ApiError::from)
     })
     .await?;
+    Ok(created(conn, commune, written, &answer).await)
+}
+
+/// The answer to a filing made once (its events delivered, `201` with its `Location`), or the
+/// stored answer of the filing an idempotency key already made.
+pub async fn created(
+    conn: &Connection,
+    commune: &Commune,
+    written: Once<Filed>,
+    answer: &Json,
+) -> Response {
     let filed = match written {
         Once::Written(filed) => filed,
-        Once::Stored(status, body) => return Ok(idempotency::respond(status, &body)),
+        Once::Stored(status, body) => return idempotency::respond(status, &body),
     };
     events::deliver(conn, commune, std::slice::from_ref(&filed.event_id)).await;
-    let mut reply = response::json(201, &answer);
+    let mut reply = response::json(201, answer);
     reply.set_header(
         "location",
         format!("/api/requests/{}", filed.record.reference),
     );
-    Ok(reply)
+    reply
 }
 
 /// Files `body` for another channel (see the module documentation).

@@ -11,7 +11,7 @@
 //! `Idempotency-Key` (the agent's) makes retries safe, as for `POST /api/requests`.
 
 use guichet_guest::db::Connection;
-use guichet_guest::{body, response, ApiError, FieldError};
+use guichet_guest::{body, ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
@@ -19,9 +19,8 @@ use crate::store::channels::call::{self, CallLog};
 use super::staff_account;
 use crate::http::attachments;
 use crate::http::caller::Caller;
-use crate::calls::events;
 use crate::http::filing;
-use crate::http::idempotency::{self, Key, Once};
+use crate::http::idempotency::{self, Key};
 use crate::store::record::Channel;
 use crate::store::timeline::Actor;
 use crate::Ctx;
@@ -125,17 +124,7 @@ pub async fn counter_filing(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         .map_err(ApiError::from)
     })
     .await?;
-    let filed = match written {
-        Once::Written(filed) => filed,
-        Once::Stored(status, body) => return Ok(idempotency::respond(status, &body)),
-    };
-    events::deliver(conn, commune, std::slice::from_ref(&filed.event_id)).await;
-    let mut reply = response::json(201, &answer);
-    reply.set_header(
-        "location",
-        format!("/api/requests/{}", filed.record.reference),
-    );
-    Ok(reply)
+    Ok(filing::created(conn, commune, written, &answer).await)
 }
 
 /// Takes `channel`, `citizen` and `call` out of `body` (leaving the filing body) and checks
