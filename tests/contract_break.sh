@@ -4,9 +4,8 @@
 # component that must see it, and requires each to fail in its own source (not only in a
 # shared crate). Two renames, one at a time:
 # - `mail.message`'s `subject`: identity writes it, notifications reads it;
-# - `events.status-changed`'s `merged-into`: notifications reads the record whole to write
-#   its messages. (requests still writes its events as flat JSON, checked against the record
-#   when written to the outbox: a renamed field fails there at run time, not at build time.)
+# - `events.status-changed`'s `merged-into`: requests builds the record with an exhaustive
+#   literal (calls/events.rs), notifications reads it whole to write its messages.
 # Run by `make test`; cargo check only, with its own target directory under target/ so that
 # CI keeps it between runs.
 set -euo pipefail
@@ -55,5 +54,6 @@ rename() {
 rename mail.wit '    subject: string,' '    title: string,' mail.message.subject \
   identity:components/identity/src notifications:components/notifications/src
 rename events.wit '    merged-into: option<string>,' '    merged-onto: option<string>,' \
-  events.status-changed.merged-into notifications:components/notifications/src
+  events.status-changed.merged-into requests:components/requests/src \
+  notifications:components/notifications/src
 exit $status

@@ -15,7 +15,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use guichet_guest::codes::{self, DepartmentCode, ServiceCode};
+use guichet_guest::codes::{self, DepartmentCode, Role, ServiceCode};
 use guichet_guest::dates::BusinessDays;
 use guichet_guest::FieldError;
 use serde::de::DeserializeOwned;
@@ -657,7 +657,7 @@ fn workflow(errors: &mut Vec<FieldError>, path: &str, workflow: &Workflow) {
         }
         let mut seen_roles = HashSet::new();
         for (j, role) in transition.roles.iter().enumerate() {
-            if !ROLES.contains(&role.as_str()) {
+            if Role::parse(role).is_none() {
                 errors.push(FieldError::new(
                     index(&roles_path, j),
                     "unknown_role",

@@ -15,12 +15,12 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use crate::context::Ctx;
-use guichet_guest::email::EmailAddress;
 use crate::links::{self, Purpose};
 use crate::mail::{self, Mail};
 use crate::password::{self, Cost};
 use crate::throttle::{self, Throttle};
 use crate::{consents, issue};
+use guichet_guest::email::EmailAddress;
 
 /// Longest given or family name.
 pub const MAX_NAME: usize = 100;
@@ -54,7 +54,11 @@ fn account_of(row: &db::RowResult) -> Account {
 }
 
 /// The account with address `email` in `commune` (erased accounts have no address any more).
-pub fn by_email(conn: &Connection, commune: &Commune, email: &EmailAddress) -> anyhow::Result<Option<Account>> {
+pub fn by_email(
+    conn: &Connection,
+    commune: &Commune,
+    email: &EmailAddress,
+) -> anyhow::Result<Option<Account>> {
     let rows = db::query(
         conn,
         &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE commune = ? AND email = ?"),
@@ -92,7 +96,11 @@ pub fn insert(
             db::text(id.as_str()),
             db::text(commune.as_str()),
             db::text(email.key()),
-            if verified { db::text(now.as_str()) } else { Value::Null },
+            if verified {
+                db::text(now.as_str())
+            } else {
+                Value::Null
+            },
             password_hash.map_or(Value::Null, db::text),
             db::text(names.0),
             db::text(names.1),
@@ -106,10 +114,14 @@ pub fn insert(
 
 /// The commune's display name (for e-mails).
 pub fn commune_name(conn: &Connection, commune: &Commune) -> String {
-    db::query(conn, "SELECT name FROM communes WHERE id = ?", &[db::text(commune.as_str())])
-        .ok()
-        .and_then(|r| db::first_text(&r))
-        .unwrap_or_else(|| commune.to_string())
+    db::query(
+        conn,
+        "SELECT name FROM communes WHERE id = ?",
+        &[db::text(commune.as_str())],
+    )
+    .ok()
+    .and_then(|r| db::first_text(&r))
+    .unwrap_or_else(|| commune.to_string())
 }
 
 fn check_your_email() -> Response {
@@ -130,7 +142,11 @@ fn email_field(text: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<
 /// Checks a name member (trimmed length, no control characters).
 pub fn name_field(text: &str, field: &str, errors: &mut Vec<FieldError>) {
     if text.chars().count() > MAX_NAME {
-        errors.push(FieldError::new(field, "too_long", format!("at most {MAX_NAME} characters")));
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("at most {MAX_NAME} characters"),
+        ));
     }
     // The shared rule for names (no control character nor bidirectional override): names go
     // into the greetings of messages sent in the commune's name.
@@ -167,7 +183,8 @@ pub struct Registration {
 
 /// `POST /api/identity/register`.
 pub async fn register(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let form: Registration = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &REGISTRATION)?;
+    let form: Registration =
+        shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &REGISTRATION)?;
     register_account(ctx, form).await?;
     Ok(check_your_email())
 }
@@ -181,14 +198,19 @@ pub async fn register_account(ctx: &Ctx<'_>, form: Registration) -> Result<(), A
     let family = form.family_name.trim();
     name_field(given, "given_name", &mut errors);
     name_field(family, "family_name", &mut errors);
-    if let Err(error) = password::check_policy(&form.password, &[&form.email, given, family], "password") {
+    if let Err(error) =
+        password::check_policy(&form.password, &[&form.email, given, family], "password")
+    {
         errors.push(error);
     }
     let (Some(email), true) = (email, errors.is_empty()) else {
         return Err(ApiError::BadRequest { errors });
     };
     let throttle = Throttle::open(ctx.commune())?;
-    let slot = throttle.admit(&email.key(), &[(throttle::REGISTRATIONS_PER_CLIENT, ctx.client_key())])?;
+    let slot = throttle.admit(
+        &email.key(),
+        &[(throttle::REGISTRATIONS_PER_CLIENT, ctx.client_key())],
+    )?;
     // Hashed whether or not the address has an account: the same time either way.
     let password_hash = password::hash(&form.password, Cost::configured())?;
     drop(slot);
@@ -200,7 +222,16 @@ pub async fn register_account(ctx: &Ctx<'_>, form: Registration) -> Result<(), A
         Some(account) if account.verified || account.status != "active" => {
             let link = format!("{}/account/forgot-password", ctx.public_origin());
             let (subject, text) = mail::compose("email_taken", &account.language, &name, &link);
-            mail::send(Mail { commune: ctx.commune(), account_id: Some(&account.id), to: &account.email, purpose: "email_taken", language: &account.language, subject, text }).await;
+            mail::send(Mail {
+                commune: ctx.commune(),
+                account_id: Some(&account.id),
+                to: &account.email,
+                purpose: "email_taken",
+                language: &account.language,
+                subject,
+                text,
+            })
+            .await;
         }
         existing => {
             let pending = Pending {
@@ -219,16 +250,47 @@ pub async fn register_account(ctx: &Ctx<'_>, form: Registration) -> Result<(), A
                     // registration waits for its own link, and only the registration whose
                     // link is followed counts.
                     Some(account) => {
-                        let link = links::create(conn, ctx.commune(), Purpose::VerifyEmail, Some(&account.id), &pending.payload(), ctx.public_origin())?;
+                        let link = links::create(
+                            conn,
+                            ctx.commune(),
+                            Purpose::VerifyEmail,
+                            Some(&account.id),
+                            &pending.payload(),
+                            ctx.public_origin(),
+                        )?;
                         (account.id.clone(), link)
                     }
                     None => {
-                        let id = insert(conn, ctx.commune(), &email, Some(&pending.password_hash), (given, family), &language, false)?;
-                        let link = links::create(conn, ctx.commune(), Purpose::VerifyEmail, Some(&id), &pending.payload(), ctx.public_origin())?;
+                        let id = insert(
+                            conn,
+                            ctx.commune(),
+                            &email,
+                            Some(&pending.password_hash),
+                            (given, family),
+                            &language,
+                            false,
+                        )?;
+                        let link = links::create(
+                            conn,
+                            ctx.commune(),
+                            Purpose::VerifyEmail,
+                            Some(&id),
+                            &pending.payload(),
+                            ctx.public_origin(),
+                        )?;
                         (id, link)
                     }
                 };
-                queue(conn, ctx, Some(&id), &email.key(), "verify_email", &language, &name, &link)
+                queue(
+                    conn,
+                    ctx,
+                    Some(&id),
+                    &email.key(),
+                    "verify_email",
+                    &language,
+                    &name,
+                    &link,
+                )
             })?;
             mail::deliver(ctx.conn(), ctx.commune(), &queued).await;
         }
@@ -250,7 +312,18 @@ fn queue(
     link: &str,
 ) -> anyhow::Result<String> {
     let (subject, text) = mail::compose(kind, language, commune_name, link);
-    mail::enqueue(conn, &Mail { commune: ctx.commune(), account_id, to, purpose: kind, language, subject, text })
+    mail::enqueue(
+        conn,
+        &Mail {
+            commune: ctx.commune(),
+            account_id,
+            to,
+            purpose: kind,
+            language,
+            subject,
+            text,
+        },
+    )
 }
 
 /// One registration of an address, kept with its verification link until the link is
@@ -324,7 +397,11 @@ pub fn verify_email_token(ctx: &Ctx<'_>, token: &str) -> Result<(), ApiError> {
             return Ok(Err(links::unusable()));
         }
         links::revoke(conn, ctx.commune(), Purpose::VerifyEmail, &account)?;
-        for purpose in pending.consents.iter().filter(|p| consents::PURPOSES.contains(&p.as_str())) {
+        for purpose in pending
+            .consents
+            .iter()
+            .filter(|p| consents::PURPOSES.contains(&p.as_str()))
+        {
             consents::set(conn, ctx.commune(), &account, purpose, true)?;
         }
         Ok(Ok(()))
@@ -350,25 +427,39 @@ struct TokenRequest {
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::Unauthorized { code: "invalid_credentials", message: "wrong e-mail address or password" }
+    ApiError::Unauthorized {
+        code: "invalid_credentials",
+        message: "wrong e-mail address or password",
+    }
 }
 
 /// `POST /api/identity/token`: `grant_type` `password` (`email`, `password`) or
 /// `refresh_token` (`refresh_token`).
 pub fn token(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let form: TokenRequest = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &TOKEN_REQUEST)?;
+    let form: TokenRequest =
+        shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &TOKEN_REQUEST)?;
     let pair = match form.grant_type.as_str() {
         "refresh_token" => {
-            let refresh = form.refresh_token.ok_or_else(|| ApiError::field("refresh_token", "required", "required for this grant"))?;
+            let refresh = form.refresh_token.ok_or_else(|| {
+                ApiError::field("refresh_token", "required", "required for this grant")
+            })?;
             issue::refresh(ctx.conn(), ctx.commune(), &refresh)?
         }
         _ => {
             let mut errors = Vec::new();
             if form.email.is_none() {
-                errors.push(FieldError::new("email", "required", "required for this grant"));
+                errors.push(FieldError::new(
+                    "email",
+                    "required",
+                    "required for this grant",
+                ));
             }
             if form.password.is_none() {
-                errors.push(FieldError::new("password", "required", "required for this grant"));
+                errors.push(FieldError::new(
+                    "password",
+                    "required",
+                    "required for this grant",
+                ));
             }
             let (Some(email), Some(password)) = (form.email, form.password) else {
                 return Err(ApiError::BadRequest { errors });
@@ -392,7 +483,10 @@ pub fn authenticate(ctx: &Ctx<'_>, email: &str, password: &str) -> Result<Accoun
     let pair = format!("{key}\n{}", ctx.client_key());
     let mut limits = vec![
         (throttle::LOGIN_FAILURES_PER_CLIENT, ctx.client_key()),
-        (throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, pair.as_str()),
+        (
+            throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT,
+            pair.as_str(),
+        ),
     ];
     let known_source = throttle.is_known_source(&key, ctx.client_key())?;
     if !known_source {
@@ -418,17 +512,29 @@ pub fn authenticate(ctx: &Ctx<'_>, email: &str, password: &str) -> Result<Accoun
         throttle.give_back(throttle::LOGIN_FAILURES_PER_ACCOUNT, &key)?;
     }
     if account.status != "active" {
-        return Err(ApiError::Forbidden { message: "this account is disabled" });
+        return Err(ApiError::Forbidden {
+            message: "this account is disabled",
+        });
     }
     if !account.verified {
-        return Err(ApiError::Forbidden { message: "confirm your e-mail address first: follow the link we sent you" });
+        return Err(ApiError::Forbidden {
+            message: "confirm your e-mail address first: follow the link we sent you",
+        });
     }
-    if account.password_hash.as_deref().is_some_and(|stored| password::needs_rehash(stored, cost)) {
+    if account
+        .password_hash
+        .as_deref()
+        .is_some_and(|stored| password::needs_rehash(stored, cost))
+    {
         let rehashed = password::hash(password, cost)?;
         db::exec(
             ctx.conn(),
             "UPDATE accounts SET password_hash = ? WHERE id = ? AND commune = ?",
-            &[db::text(rehashed), db::text(account.id.as_str()), db::text(ctx.commune().as_str())],
+            &[
+                db::text(rehashed),
+                db::text(account.id.as_str()),
+                db::text(ctx.commune().as_str()),
+            ],
         )?;
     }
     throttle.remember_source(&key, ctx.client_key())?;
@@ -451,10 +557,13 @@ pub fn logout(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 }
 
 /// `POST /api/identity/logout-all` (bearer): ends every sign-in and browser session.
-pub fn logout_all(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let account_id = crate::auth::account(req, ctx)?;
+pub fn logout_all(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let account_id = crate::auth::account(ctx)?;
     issue::revoke_all(ctx.conn(), ctx.commune(), &account_id, "logout_all")?;
-    Ok(response::json(200, &json!({"status": "logged_out_everywhere"})))
+    Ok(response::json(
+        200,
+        &json!({"status": "logged_out_everywhere"}),
+    ))
 }
 
 // ------------------------------------------------------------------------ password reset
@@ -486,11 +595,29 @@ pub async fn request_reset_for(ctx: &Ctx<'_>, email: &str) -> Result<(), ApiErro
         Err(ApiError::TooManyRequests { .. }) => return Ok(()),
         other => other?,
     }
-    if let Some(account) = by_email(ctx.conn(), ctx.commune(), &email)?.filter(|a| a.status == "active") {
+    if let Some(account) =
+        by_email(ctx.conn(), ctx.commune(), &email)?.filter(|a| a.status == "active")
+    {
         let name = commune_name(ctx.conn(), ctx.commune());
         let queued = db::transaction(ctx.conn(), |conn| {
-            let link = links::create(conn, ctx.commune(), Purpose::ResetPassword, Some(&account.id), &json!({}), ctx.public_origin())?;
-            queue(conn, ctx, Some(&account.id), &account.email, "reset_password", &account.language, &name, &link)
+            let link = links::create(
+                conn,
+                ctx.commune(),
+                Purpose::ResetPassword,
+                Some(&account.id),
+                &json!({}),
+                ctx.public_origin(),
+            )?;
+            queue(
+                conn,
+                ctx,
+                Some(&account.id),
+                &account.email,
+                "reset_password",
+                &account.language,
+                &name,
+                &link,
+            )
         })?;
         mail::deliver(ctx.conn(), ctx.commune(), &queued).await;
     }
@@ -540,8 +667,12 @@ pub fn confirm_reset(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError>
 /// The reset itself, shared by the API and the portal's form.
 pub fn reset_password(ctx: &Ctx<'_>, token: &str, new_password: &str) -> Result<(), ApiError> {
     let account = link_account(ctx, Purpose::ResetPassword, token)?;
-    password::check_policy(new_password, &[&account.email, &account.given_name, &account.family_name], "password")
-        .map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
+    password::check_policy(
+        new_password,
+        &[&account.email, &account.given_name, &account.family_name],
+        "password",
+    )
+    .map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
     let throttle = Throttle::open(ctx.commune())?;
     let slot = throttle.admit(&account.email, &[])?;
     let hash = password::hash(new_password, Cost::configured())?;
@@ -559,7 +690,10 @@ pub fn reset_password(ctx: &Ctx<'_>, token: &str, new_password: &str) -> Result<
         Ok(Ok(()))
     })??;
     throttle.clear(throttle::LOGIN_FAILURES_PER_ACCOUNT, &account.email)?;
-    throttle.clear(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &format!("{}\n{}", account.email, ctx.client_key()))?;
+    throttle.clear(
+        throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT,
+        &format!("{}\n{}", account.email, ctx.client_key()),
+    )?;
     Ok(())
 }
 
@@ -581,32 +715,75 @@ struct EmailChange {
 /// confirmation link to the new address (and a notice to the old one); always 202 once the
 /// password is right.
 pub async fn request_email_change(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let account_id = crate::auth::account(req, ctx)?;
+    let account_id = crate::auth::account(ctx)?;
     let form: EmailChange = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &EMAIL_CHANGE)?;
     let new = EmailAddress::parse(&form.email).map_err(|e| e.at("email"))?;
-    let account = by_id(ctx.conn(), ctx.commune(), &account_id)?.filter(|a| a.status == "active").ok_or(ApiError::NotFound)?;
+    let account = by_id(ctx.conn(), ctx.commune(), &account_id)?
+        .filter(|a| a.status == "active")
+        .ok_or(ApiError::NotFound)?;
     let throttle = Throttle::open(ctx.commune())?;
-    let slot = throttle.admit(&account.email, &[(throttle::RESETS_PER_CLIENT, ctx.client_key())])?;
+    let slot = throttle.admit(
+        &account.email,
+        &[(throttle::RESETS_PER_CLIENT, ctx.client_key())],
+    )?;
     let right = match account.password_hash.as_deref() {
         Some(stored) => password::verify(&form.password, stored)?,
         None => false,
     };
     drop(slot);
     if !right {
-        return Err(ApiError::field("password", "wrong_password", "this is not your current password"));
+        return Err(ApiError::field(
+            "password",
+            "wrong_password",
+            "this is not your current password",
+        ));
     }
     let name = commune_name(ctx.conn(), ctx.commune());
     if by_email(ctx.conn(), ctx.commune(), &new)?.is_some() {
         let link = format!("{}/account/forgot-password", ctx.public_origin());
         let (subject, text) = mail::compose("email_taken", &account.language, &name, &link);
-        mail::send(Mail { commune: ctx.commune(), account_id: None, to: &new.key(), purpose: "email_taken", language: &account.language, subject, text }).await;
+        mail::send(Mail {
+            commune: ctx.commune(),
+            account_id: None,
+            to: &new.key(),
+            purpose: "email_taken",
+            language: &account.language,
+            subject,
+            text,
+        })
+        .await;
         return Ok(check_your_email());
     }
     let reset = format!("{}/account/forgot-password", ctx.public_origin());
     let queued = db::transaction(ctx.conn(), |conn| {
-        let link = links::create(conn, ctx.commune(), Purpose::ChangeEmail, Some(&account.id), &json!({"email": new.key()}), ctx.public_origin())?;
-        let confirm = queue(conn, ctx, Some(&account.id), &new.key(), "change_email", &account.language, &name, &link)?;
-        let notice = queue(conn, ctx, Some(&account.id), &account.email, "security_notice", &account.language, &name, &reset)?;
+        let link = links::create(
+            conn,
+            ctx.commune(),
+            Purpose::ChangeEmail,
+            Some(&account.id),
+            &json!({"email": new.key()}),
+            ctx.public_origin(),
+        )?;
+        let confirm = queue(
+            conn,
+            ctx,
+            Some(&account.id),
+            &new.key(),
+            "change_email",
+            &account.language,
+            &name,
+            &link,
+        )?;
+        let notice = queue(
+            conn,
+            ctx,
+            Some(&account.id),
+            &account.email,
+            "security_notice",
+            &account.language,
+            &name,
+            &reset,
+        )?;
         Ok([confirm, notice])
     })?;
     for id in &queued {
@@ -629,10 +806,22 @@ pub fn change_email_with(ctx: &Ctx<'_>, token: &str) -> Result<(), ApiError> {
             Ok(used) => used,
             Err(error) => return Ok(Err(error)),
         };
-        let new = used.payload.get("email").and_then(|e| e.as_str()).context("change_email link without address")?;
-        let taken = db::query(conn, "SELECT 1 FROM accounts WHERE commune = ? AND email = ?", &[db::text(ctx.commune().as_str()), db::text(new)])?;
+        let new = used
+            .payload
+            .get("email")
+            .and_then(|e| e.as_str())
+            .context("change_email link without address")?;
+        let taken = db::query(
+            conn,
+            "SELECT 1 FROM accounts WHERE commune = ? AND email = ?",
+            &[db::text(ctx.commune().as_str()), db::text(new)],
+        )?;
         if !taken.rows.is_empty() {
-            return Ok(Err(ApiError::conflict("email", "taken", "this address is now used by another account")));
+            return Ok(Err(ApiError::conflict(
+                "email",
+                "taken",
+                "this address is now used by another account",
+            )));
         }
         db::exec(
             conn,

@@ -42,7 +42,8 @@ pub fn resolve(conn: &Connection, host: Option<&str>) -> anyhow::Result<Option<C
     match all.rows.len() {
         0 => seed_default(conn).map(Some),
         1 => Ok(Some(
-            Commune::parse(&db::first_text(&all).unwrap_or_default()).context("stored commune id")?,
+            Commune::parse(&db::first_text(&all).unwrap_or_default())
+                .context("stored commune id")?,
         )),
         _ => Ok(None),
     }
@@ -59,9 +60,20 @@ fn seed_default(conn: &Connection) -> anyhow::Result<Commune> {
         .filter(|h| !h.is_empty())
         .collect();
     db::transaction(conn, |conn| {
-        let exists = db::query(conn, "SELECT 1 FROM communes WHERE id = ?", &[db::text(commune.as_str())])?;
+        let exists = db::query(
+            conn,
+            "SELECT 1 FROM communes WHERE id = ?",
+            &[db::text(commune.as_str())],
+        )?;
         if exists.rows.is_empty() {
-            insert(conn, commune.as_str(), &name, &hosts, &["fr".into(), "en".into()], &json!({}))?;
+            insert(
+                conn,
+                commune.as_str(),
+                &name,
+                &hosts,
+                &["fr".into(), "en".into()],
+                &json!({}),
+            )?;
         }
         Ok(())
     })?;
@@ -69,7 +81,9 @@ fn seed_default(conn: &Connection) -> anyhow::Result<Commune> {
 }
 
 fn variable(name: &str) -> Option<String> {
-    spin_sdk::variables::get(name).ok().filter(|v| !v.trim().is_empty())
+    spin_sdk::variables::get(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
 }
 
 fn insert(
@@ -109,17 +123,26 @@ fn insert(
 /// first host name. Never the request's `Host`, scheme or port: behind a proxy, or on a
 /// single-commune deployment that answers on any host, those are the client's word.
 pub fn origin(conn: &Connection, commune: &Commune) -> anyhow::Result<String> {
-    let rows = db::query(conn, "SELECT public_origin FROM communes WHERE id = ?", &[db::text(commune.as_str())])?;
+    let rows = db::query(
+        conn,
+        "SELECT public_origin FROM communes WHERE id = ?",
+        &[db::text(commune.as_str())],
+    )?;
     if let Some(stored) = db::first_text(&rows).filter(|o| !o.is_empty()) {
         return Ok(stored);
     }
     if Commune::current().is_ok_and(|default| default == *commune) {
-        if let Some(configured) = variable("public_origin").and_then(|o| PublicOrigin::parse(o.trim()).ok()) {
+        if let Some(configured) =
+            variable("public_origin").and_then(|o| PublicOrigin::parse(o.trim()).ok())
+        {
             return Ok(configured.0);
         }
     }
     let hosts = hosts_of(conn, commune)?;
-    Ok(format!("https://{}", hosts.first().map(String::as_str).unwrap_or("localhost")))
+    Ok(format!(
+        "https://{}",
+        hosts.first().map(String::as_str).unwrap_or("localhost")
+    ))
 }
 
 /// A commune's public origin: `https://host[:port]`, or `http://` on a loopback host (a demo
@@ -140,11 +163,16 @@ impl PublicOrigin {
             None => return Err(RULE),
         };
         let scheme_ok = scheme == "https" || (scheme == "http" && loopback);
-        let bare = authority.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+        let bare = authority
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
         if !scheme_ok || !bare || url.path() != "/" || text.len() > 255 {
             return Err(RULE);
         }
-        Ok(PublicOrigin(format!("{scheme}://{}", authority.to_ascii_lowercase())))
+        Ok(PublicOrigin(format!(
+            "{scheme}://{}",
+            authority.to_ascii_lowercase()
+        )))
     }
 }
 
@@ -154,7 +182,11 @@ fn hosts_of(conn: &Connection, commune: &Commune) -> anyhow::Result<Vec<String>>
         "SELECT host FROM commune_hosts WHERE commune = ? ORDER BY rowid",
         &[db::text(commune.as_str())],
     )?;
-    Ok(rows.rows.iter().filter_map(|r| r.get::<&str>(0).map(str::to_owned)).collect())
+    Ok(rows
+        .rows
+        .iter()
+        .filter_map(|r| r.get::<&str>(0).map(str::to_owned))
+        .collect())
 }
 
 /// `GET /internal/communes/resolve?host=H` (service chaining from the other components).
@@ -193,13 +225,19 @@ pub fn current(ctx: &context::Ctx<'_>) -> Result<Response, ApiError> {
 
 /// What the other components are told of `commune` ([`guichet_guest::tenant::CommuneInfo`]),
 /// for identity's own request context.
-pub fn info(conn: &Connection, commune: &Commune) -> anyhow::Result<guichet_guest::tenant::CommuneInfo> {
+pub fn info(
+    conn: &Connection,
+    commune: &Commune,
+) -> anyhow::Result<guichet_guest::tenant::CommuneInfo> {
     let described = describe(conn, commune)?;
     Ok(guichet_guest::tenant::CommuneInfo {
         commune: commune.clone(),
         name: described["name"].as_str().unwrap_or_default().to_owned(),
         languages: serde_json::from_value(described["languages"].clone()).unwrap_or_default(),
-        public_origin: described["public_origin"].as_str().unwrap_or_default().to_owned(),
+        public_origin: described["public_origin"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
     })
 }
 
@@ -211,7 +249,9 @@ fn describe(conn: &Connection, commune: &Commune) -> anyhow::Result<Json> {
     )?;
     let row = rows.rows.first().context("resolved commune has no row")?;
     let parse = |i: usize| -> Json {
-        row.get::<&str>(i).and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Json::Null)
+        row.get::<&str>(i)
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or(Json::Null)
     };
     Ok(json!({
         "commune": commune.as_str(),
@@ -276,37 +316,67 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
     }
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError::new("name", "invalid_length", "the name must have 1 to 100 characters"));
+        errors.push(FieldError::new(
+            "name",
+            "invalid_length",
+            "the name must have 1 to 100 characters",
+        ));
     }
     if new.hosts.is_empty() || new.hosts.len() > 10 {
-        errors.push(FieldError::new("hosts", "invalid_length", "give 1 to 10 host names"));
+        errors.push(FieldError::new(
+            "hosts",
+            "invalid_length",
+            "give 1 to 10 host names",
+        ));
     }
     let hosts: Vec<String> = new.hosts.iter().map(|h| h.trim().to_lowercase()).collect();
     for (i, host) in hosts.iter().enumerate() {
         let valid = guichet_guest::tenant::host_of(&format!("http://{host}/"))
             .is_some_and(|h| h.as_str() == host);
         if !valid {
-            errors.push(FieldError::new(shape::index("hosts", i), "invalid", "not a host name"));
+            errors.push(FieldError::new(
+                shape::index("hosts", i),
+                "invalid",
+                "not a host name",
+            ));
         }
     }
     let public_origin = match new.public_origin.as_deref() {
         Some(given) => PublicOrigin::parse(given.trim())
             .map_err(|rule| errors.push(FieldError::new("public_origin", "invalid", rule)))
             .ok(),
-        None => hosts.first().and_then(|h| PublicOrigin::parse(&format!("https://{h}")).ok()),
+        None => hosts
+            .first()
+            .and_then(|h| PublicOrigin::parse(&format!("https://{h}")).ok()),
     };
-    let languages = if new.languages.is_empty() { vec!["fr".to_owned()] } else { new.languages };
+    let languages = if new.languages.is_empty() {
+        vec!["fr".to_owned()]
+    } else {
+        new.languages
+    };
     let branding = new.branding.unwrap_or_else(|| json!({}));
     if let Some(color) = branding.get("primary_color").and_then(Json::as_str) {
         let ok = color.len() == 7
             && color.starts_with('#')
             && color[1..].bytes().all(|b| b.is_ascii_hexdigit());
         if !ok {
-            errors.push(FieldError::new("branding.primary_color", "invalid", "use #RRGGBB"));
+            errors.push(FieldError::new(
+                "branding.primary_color",
+                "invalid",
+                "use #RRGGBB",
+            ));
         }
     }
-    if branding.get("logo_text").and_then(Json::as_str).is_some_and(|t| t.chars().count() > 60) {
-        errors.push(FieldError::new("branding.logo_text", "too_long", "at most 60 characters"));
+    if branding
+        .get("logo_text")
+        .and_then(Json::as_str)
+        .is_some_and(|t| t.chars().count() > 60)
+    {
+        errors.push(FieldError::new(
+            "branding.logo_text",
+            "too_long",
+            "at most 60 characters",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
@@ -319,9 +389,17 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
         seed_default(&conn)?;
     }
     db::transaction(&conn, |conn| {
-        let taken = db::query(conn, "SELECT 1 FROM communes WHERE id = ?", &[db::text(new.id.as_str())])?;
+        let taken = db::query(
+            conn,
+            "SELECT 1 FROM communes WHERE id = ?",
+            &[db::text(new.id.as_str())],
+        )?;
         if !taken.rows.is_empty() {
-            return Ok(Err(ApiError::conflict("id", "exists", "a commune with this id exists")));
+            return Ok(Err(ApiError::conflict(
+                "id",
+                "exists",
+                "a commune with this id exists",
+            )));
         }
         let mut params: Vec<Value> = Vec::new();
         for host in &hosts {
@@ -334,7 +412,11 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
             &params,
         )?;
         if let Some(host) = db::first_text(&used) {
-            return Ok(Err(ApiError::conflict("hosts", "taken", format!("{host} already serves a commune"))));
+            return Ok(Err(ApiError::conflict(
+                "hosts",
+                "taken",
+                format!("{host} already serves a commune"),
+            )));
         }
         insert(conn, &new.id, name, &hosts, &languages, &branding)?;
         if let Some(origin) = &public_origin {
@@ -346,7 +428,8 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
         }
         Ok(Ok(()))
     })??;
-    let commune = Commune::parse(&new.id).map_err(|e| ApiError::field("id", "invalid", e.to_string()))?;
+    let commune =
+        Commune::parse(&new.id).map_err(|e| ApiError::field("id", "invalid", e.to_string()))?;
     Ok(response::json(201, &describe(&conn, &commune)?))
 }
 
@@ -357,7 +440,8 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
     let rows = db::query(&conn, "SELECT id FROM communes ORDER BY id", &[])?;
     let mut communes = Vec::new();
     for row in &rows.rows {
-        let id = Commune::parse(row.get::<&str>(0).unwrap_or_default()).context("stored commune id")?;
+        let id =
+            Commune::parse(row.get::<&str>(0).unwrap_or_default()).context("stored commune id")?;
         communes.push(describe(&conn, &id)?);
     }
     Ok(response::json(200, &json!({ "communes": communes })))
@@ -370,14 +454,32 @@ mod tests {
     #[test]
     fn a_public_origin_is_https_or_loopback_http_without_path_or_credentials() {
         let ok = |text: &str| PublicOrigin::parse(text).map(|o| o.0);
-        assert_eq!(ok("https://Mairie.Example.fr/"), Ok("https://mairie.example.fr".to_owned()));
-        assert_eq!(ok("https://mairie.example.fr:8443"), Ok("https://mairie.example.fr:8443".to_owned()));
-        assert_eq!(ok("http://127.0.0.1:3000"), Ok("http://127.0.0.1:3000".to_owned()));
-        assert_eq!(ok("http://autre.localhost:3000"), Ok("http://autre.localhost:3000".to_owned()));
+        assert_eq!(
+            ok("https://Mairie.Example.fr/"),
+            Ok("https://mairie.example.fr".to_owned())
+        );
+        assert_eq!(
+            ok("https://mairie.example.fr:8443"),
+            Ok("https://mairie.example.fr:8443".to_owned())
+        );
+        assert_eq!(
+            ok("http://127.0.0.1:3000"),
+            Ok("http://127.0.0.1:3000".to_owned())
+        );
+        assert_eq!(
+            ok("http://autre.localhost:3000"),
+            Ok("http://autre.localhost:3000".to_owned())
+        );
         assert_eq!(ok("http://[::1]:3000"), Ok("http://[::1]:3000".to_owned()));
         for bad in [
-            "http://mairie.example.fr", "https://mairie.example.fr/guichet", "https://u@mairie.example.fr",
-            "https://mairie.example.fr?x", "https://mairie.example.fr#x", "mairie.example.fr", "ftp://mairie.example.fr", "",
+            "http://mairie.example.fr",
+            "https://mairie.example.fr/guichet",
+            "https://u@mairie.example.fr",
+            "https://mairie.example.fr?x",
+            "https://mairie.example.fr#x",
+            "mairie.example.fr",
+            "ftp://mairie.example.fr",
+            "",
         ] {
             assert!(PublicOrigin::parse(bad).is_err(), "{bad}");
         }

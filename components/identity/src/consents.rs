@@ -18,7 +18,13 @@ use crate::context::Ctx;
 pub const PURPOSES: &[&str] = &["newsletter", "satisfaction_surveys", "sms_notifications"];
 
 /// Records consent to `purpose` given (`true`) or withdrawn.
-pub fn set(conn: &Connection, commune: &Commune, account: &str, purpose: &str, given: bool) -> anyhow::Result<()> {
+pub fn set(
+    conn: &Connection,
+    commune: &Commune,
+    account: &str,
+    purpose: &str,
+    given: bool,
+) -> anyhow::Result<()> {
     let sql = if given {
         format!(
             "INSERT INTO consents (commune, account_id, purpose, given_at) VALUES (?, ?, ?, {now}) \
@@ -32,11 +38,23 @@ pub fn set(conn: &Connection, commune: &Commune, account: &str, purpose: &str, g
             now = db::NOW_RFC3339
         )
     };
-    db::exec(conn, &sql, &[db::text(commune.as_str()), db::text(account), db::text(purpose)])
+    db::exec(
+        conn,
+        &sql,
+        &[
+            db::text(commune.as_str()),
+            db::text(account),
+            db::text(purpose),
+        ],
+    )
 }
 
 /// Every consent of `account`, as JSON records.
-pub fn list(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Result<Vec<serde_json::Value>> {
+pub fn list(
+    conn: &Connection,
+    commune: &Commune,
+    account: &str,
+) -> anyhow::Result<Vec<serde_json::Value>> {
     let rows = db::query(
         conn,
         "SELECT purpose, given_at, withdrawn_at FROM consents WHERE commune = ? AND account_id = ? ORDER BY purpose",
@@ -57,10 +75,13 @@ pub fn list(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Resu
 }
 
 /// `GET /api/identity/me/consents`.
-pub fn show(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let account = auth::account(req, ctx)?;
+pub fn show(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let account = auth::account(ctx)?;
     let consents = list(ctx.conn(), ctx.commune(), &account)?;
-    Ok(response::json(200, &json!({"purposes": PURPOSES, "consents": consents})))
+    Ok(response::json(
+        200,
+        &json!({"purposes": PURPOSES, "consents": consents}),
+    ))
 }
 
 const CHANGE: Shape = Shape::Object(&[Member::required("given", Shape::Bool)]);
@@ -73,12 +94,15 @@ struct Change {
 
 /// `PUT /api/identity/me/consents/{purpose}` `{"given":bool}`.
 pub fn change(req: &Request, ctx: &Ctx<'_>, purpose: &str) -> Result<Response, ApiError> {
-    let account = auth::account(req, ctx)?;
+    let account = auth::account(ctx)?;
     if !PURPOSES.contains(&purpose) {
         return Err(ApiError::NotFound);
     }
     let form: Change = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &CHANGE)?;
     set(ctx.conn(), ctx.commune(), &account, purpose, form.given)?;
     let consents = list(ctx.conn(), ctx.commune(), &account)?;
-    Ok(response::json(200, &json!({"purposes": PURPOSES, "consents": consents})))
+    Ok(response::json(
+        200,
+        &json!({"purposes": PURPOSES, "consents": consents}),
+    ))
 }

@@ -13,7 +13,7 @@ const DATABASE: &str = "identity";
 /// One request's context. The links identity sends use its public origin
 /// ([`communes::origin`]), never the request's `Host` (that would let anyone send reset links
 /// pointing elsewhere, or over plain http behind a TLS proxy).
-pub type Ctx<'r> = guichet_guest::context::Ctx<'r>;
+pub type Ctx<'r> = guichet_guest::context::Ctx<'r, guichet_guest::caller::Caller>;
 
 /// The context of `req`: 404 `unknown_commune` for a host name no commune is served at.
 pub fn for_request(req: &Request) -> Result<Ctx<'_>, ApiError> {

@@ -42,13 +42,19 @@ pub fn access_token(conn: &Connection, commune: &Commune, account: &str) -> anyh
     let keys = SigningKeys::configured()?;
     let issuer = spin_sdk::variables::get("token_issuer").context("reading token_issuer")?;
     let (roles, departments) = roles::of(conn, commune, account)?;
-    let custom = AccessClaims { typ: "access", roles, departments };
+    let custom = AccessClaims {
+        typ: "access",
+        roles,
+        departments,
+    };
     let claims = Claims::with_custom_claims(custom, Duration::from_secs(ACCESS_SECONDS))
         .with_issuer(issuer)
         .with_subject(account)
         .with_audience(commune.as_str())
         .with_jwt_id(new_id()?);
-    keys.signer().sign(claims).map_err(|e| anyhow!("signing an access token: {e}"))
+    keys.signer()
+        .sign(claims)
+        .map_err(|e| anyhow!("signing an access token: {e}"))
 }
 
 /// Starts a new family (a sign-in) and returns its first pair.
@@ -58,13 +64,23 @@ pub fn sign_in(conn: &Connection, commune: &Commune, account: &str) -> anyhow::R
         db::exec(
             conn,
             "INSERT INTO token_families (id, commune, account_id, created_at) VALUES (?, ?, ?, ?)",
-            &[db::text(family.as_str()), db::text(commune.as_str()), db::text(account), now_value()],
+            &[
+                db::text(family.as_str()),
+                db::text(commune.as_str()),
+                db::text(account),
+                now_value(),
+            ],
         )?;
         pair(conn, commune, account, &family)
     })
 }
 
-fn pair(conn: &Connection, commune: &Commune, account: &str, family: &str) -> anyhow::Result<TokenPair> {
+fn pair(
+    conn: &Connection,
+    commune: &Commune,
+    account: &str,
+    family: &str,
+) -> anyhow::Result<TokenPair> {
     let refresh = new_secret()?;
     let now = unix_now();
     db::exec(
@@ -107,9 +123,16 @@ pub fn refresh(conn: &Connection, commune: &Commune, refresh: &str) -> Result<To
              FROM refresh_tokens r JOIN token_families f ON f.id = r.family \
              JOIN accounts a ON a.id = r.account_id \
              WHERE r.hash = ? AND r.commune = ? AND f.commune = ? AND a.commune = ?",
-            &[db::text(digest(refresh)), db::text(commune.as_str()), db::text(commune.as_str()), db::text(commune.as_str())],
+            &[
+                db::text(digest(refresh)),
+                db::text(commune.as_str()),
+                db::text(commune.as_str()),
+                db::text(commune.as_str()),
+            ],
         )?;
-        let Some(row) = rows.rows.first() else { return Ok(None) };
+        let Some(row) = rows.rows.first() else {
+            return Ok(None);
+        };
         let account = row.get::<&str>(0).unwrap_or_default().to_owned();
         let family = row.get::<&str>(1).unwrap_or_default().to_owned();
         let expires_at = row.get::<i64>(2).unwrap_or(0);
@@ -128,7 +151,11 @@ pub fn refresh(conn: &Connection, commune: &Commune, refresh: &str) -> Result<To
         db::exec(
             conn,
             "UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND commune = ?",
-            &[int(now), db::text(digest(refresh)), db::text(commune.as_str())],
+            &[
+                int(now),
+                db::text(digest(refresh)),
+                db::text(commune.as_str()),
+            ],
         )?;
         pair(conn, commune, &account, &family).map(Some)
     })?;
@@ -154,12 +181,22 @@ pub fn logout(conn: &Connection, commune: &Commune, refresh: &str) -> anyhow::Re
 
 /// Revokes every family and browser session of `account` ("log out everywhere", password
 /// reset, account disabled or erased).
-pub fn revoke_all(conn: &Connection, commune: &Commune, account: &str, reason: &str) -> anyhow::Result<()> {
+pub fn revoke_all(
+    conn: &Connection,
+    commune: &Commune,
+    account: &str,
+    reason: &str,
+) -> anyhow::Result<()> {
     db::exec(
         conn,
         "UPDATE token_families SET revoked_at = ?, revoked_reason = ? \
          WHERE commune = ? AND account_id = ? AND revoked_at IS NULL",
-        &[now_value(), db::text(reason), db::text(commune.as_str()), db::text(account)],
+        &[
+            now_value(),
+            db::text(reason),
+            db::text(commune.as_str()),
+            db::text(account),
+        ],
     )?;
     db::exec(
         conn,
@@ -168,12 +205,22 @@ pub fn revoke_all(conn: &Connection, commune: &Commune, account: &str, reason: &
     )
 }
 
-fn revoke_family(conn: &Connection, commune: &Commune, family: &str, reason: &str) -> anyhow::Result<()> {
+fn revoke_family(
+    conn: &Connection,
+    commune: &Commune,
+    family: &str,
+    reason: &str,
+) -> anyhow::Result<()> {
     db::exec(
         conn,
         "UPDATE token_families SET revoked_at = ?, revoked_reason = ? \
          WHERE id = ? AND commune = ? AND revoked_at IS NULL",
-        &[now_value(), db::text(reason), db::text(family), db::text(commune.as_str())],
+        &[
+            now_value(),
+            db::text(reason),
+            db::text(family),
+            db::text(commune.as_str()),
+        ],
     )
 }
 

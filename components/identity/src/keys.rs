@@ -15,9 +15,9 @@ use jwt_simple::prelude::Ed25519KeyPair;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::secrets::unb64;
 #[cfg(test)]
 use crate::secrets::b64;
+use crate::secrets::unb64;
 
 const VARIABLE: &str = "identity_signing_keys";
 
@@ -59,7 +59,9 @@ impl SigningKeys {
             if key.kty != "OKP" || key.crv != "Ed25519" || key.kid.is_empty() {
                 bail!("key {i}: only OKP Ed25519 keys with a kid are accepted");
             }
-            let public = unb64(&key.x).filter(|x| x.len() == 32).context("x is not 32 base64url bytes")?;
+            let public = unb64(&key.x)
+                .filter(|x| x.len() == 32)
+                .context("x is not 32 base64url bytes")?;
             if i == 0 {
                 let d = key.d.as_deref().and_then(unb64).filter(|d| d.len() == 32);
                 let d = d.context("the first key signs: it needs its private part d")?;
@@ -112,11 +114,22 @@ mod tests {
         let text = json!({"keys":[private_jwk(&a, "new"), old]}).to_string();
         let keys = SigningKeys::parse(&text).ok();
         let keys = keys.as_ref();
-        assert_eq!(keys.and_then(|k| k.signer().key_id().clone()).as_deref(), Some("new"));
+        assert_eq!(
+            keys.and_then(|k| k.signer().key_id().clone()).as_deref(),
+            Some("new")
+        );
         let jwks = keys.map(SigningKeys::jwks).unwrap_or_default();
-        let kids: Vec<&str> = jwks["keys"].as_array().into_iter().flatten().filter_map(|k| k["kid"].as_str()).collect();
+        let kids: Vec<&str> = jwks["keys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k["kid"].as_str())
+            .collect();
         assert_eq!(kids, ["new", "old"]);
-        assert!(!jwks.to_string().contains("\"d\""), "private part published");
+        assert!(
+            !jwks.to_string().contains("\"d\""),
+            "private part published"
+        );
     }
 
     #[test]

@@ -38,7 +38,6 @@ mod web;
 use guichet_guest::{response, routing, ApiError};
 use spin_sdk::http::{Method, Request, Response};
 
-
 guichet_guest::http_entry!(crate::route);
 
 async fn route(req: Request) -> Result<Response, ApiError> {
@@ -107,7 +106,7 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         }
         ["logout-all"] => {
             routing::only_post(&req)?;
-            accounts::logout_all(&req, &ctx)
+            accounts::logout_all(&ctx)
         }
         ["password-reset"] => {
             routing::only_post(&req)?;
@@ -118,9 +117,11 @@ async fn route(req: Request) -> Result<Response, ApiError> {
             accounts::confirm_reset(&req, &ctx)
         }
         ["me"] => match req.method() {
-            Method::Get => profile::show(&req, &ctx),
+            Method::Get => profile::show(&ctx),
             Method::Patch => profile::update(&req, &ctx),
-            _ => Err(ApiError::MethodNotAllowed { allow: "GET, PATCH" }),
+            _ => Err(ApiError::MethodNotAllowed {
+                allow: "GET, PATCH",
+            }),
         },
         ["me", "email"] => {
             routing::only_post(&req)?;
@@ -132,7 +133,7 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         }
         ["me", "consents"] => {
             routing::only_get(&req)?;
-            consents::show(&req, &ctx)
+            consents::show(&ctx)
         }
         ["me", "consents", purpose] => match req.method() {
             Method::Put => consents::change(&req, &ctx, purpose),

@@ -88,11 +88,20 @@ pub fn create(
 /// The one answer for every unusable link, whatever the reason (unknown, used, expired, other
 /// purpose or commune): the reason is nobody's business but the log's.
 pub fn unusable() -> ApiError {
-    ApiError::field("token", "invalid_or_expired", "this link is invalid, was already used or has expired: ask for a new one")
+    ApiError::field(
+        "token",
+        "invalid_or_expired",
+        "this link is invalid, was already used or has expired: ask for a new one",
+    )
 }
 
 /// Consumes the link whose secret is `token`, inside the caller's transaction.
-pub fn consume(conn: &Connection, commune: &Commune, purpose: Purpose, token: &str) -> Result<Used, ApiError> {
+pub fn consume(
+    conn: &Connection,
+    commune: &Commune,
+    purpose: Purpose,
+    token: &str,
+) -> Result<Used, ApiError> {
     if !is_well_formed(token) {
         return Err(unusable());
     }
@@ -102,17 +111,31 @@ pub fn consume(conn: &Connection, commune: &Commune, purpose: Purpose, token: &s
         "UPDATE one_time_links SET used_at = ? \
          WHERE hash = ? AND commune = ? AND purpose = ? AND used_at IS NULL AND expires_at > ? \
          RETURNING account_id, payload",
-        &[now.clone(), db::text(digest(token)), db::text(commune.as_str()), db::text(purpose.as_str()), now],
+        &[
+            now.clone(),
+            db::text(digest(token)),
+            db::text(commune.as_str()),
+            db::text(purpose.as_str()),
+            now,
+        ],
     )?;
     let row = rows.rows.first().ok_or_else(unusable)?;
     Ok(Used {
         account_id: row.get::<&str>(0).map(str::to_owned),
-        payload: row.get::<&str>(1).and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Json::Null),
+        payload: row
+            .get::<&str>(1)
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or(Json::Null),
     })
 }
 
 /// Makes every unused link of `purpose` for `account` unusable.
-pub fn revoke(conn: &Connection, commune: &Commune, purpose: Purpose, account: &str) -> anyhow::Result<()> {
+pub fn revoke(
+    conn: &Connection,
+    commune: &Commune,
+    purpose: Purpose,
+    account: &str,
+) -> anyhow::Result<()> {
     db::exec(
         conn,
         "UPDATE one_time_links SET used_at = ? WHERE commune = ? AND purpose = ? AND account_id = ? AND used_at IS NULL",

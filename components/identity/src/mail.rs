@@ -71,7 +71,12 @@ pub fn enqueue(conn: &Connection, mail: &Mail<'_>) -> anyhow::Result<String> {
     db::exec(
         conn,
         "INSERT INTO mail_outbox (id, commune, body, created_at) VALUES (?, ?, ?, ?)",
-        &[db::text(id.as_str()), db::text(mail.commune.as_str()), db::text(body), db::text(now)],
+        &[
+            db::text(id.as_str()),
+            db::text(mail.commune.as_str()),
+            db::text(body),
+            db::text(now),
+        ],
     )
     .context("writing the mail outbox")?;
     Ok(id)
@@ -114,7 +119,11 @@ async fn attempt(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Resu
     };
     match hand_over(body).await {
         Ok(()) => {
-            db::exec(conn, "DELETE FROM mail_outbox WHERE id = ? AND commune = ?", &[db::text(id), db::text(commune.as_str())])?;
+            db::exec(
+                conn,
+                "DELETE FROM mail_outbox WHERE id = ? AND commune = ?",
+                &[db::text(id), db::text(commune.as_str())],
+            )?;
             Ok(true)
         }
         Err(error) => {
@@ -160,8 +169,14 @@ async fn sweep(conn: &Connection, commune: &Commune, limit: i64) -> anyhow::Resu
     )?;
     for row in &expired.rows {
         let id = row.get::<&str>(0).unwrap_or_default();
-        eprintln!("identity: mail {id} dropped unsent after {GIVE_UP_HOURS} hours (its link has expired)");
-        db::exec(conn, "DELETE FROM mail_outbox WHERE id = ? AND commune = ?", &[db::text(id), db::text(commune.as_str())])?;
+        eprintln!(
+            "identity: mail {id} dropped unsent after {GIVE_UP_HOURS} hours (its link has expired)"
+        );
+        db::exec(
+            conn,
+            "DELETE FROM mail_outbox WHERE id = ? AND commune = ?",
+            &[db::text(id), db::text(commune.as_str())],
+        )?;
         swept.dropped += 1;
     }
     let pending = db::query(
@@ -192,7 +207,7 @@ const RETRY: Shape = Shape::Object(&[Member::optional("limit", Shape::Integer)])
 /// administrator's token: Spin has no timer trigger), optional body `{"limit": 1..200}` →
 /// `200 {"delivered","failed","dropped","pending"}`.
 pub async fn retry(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    auth::caller(req, ctx)?.require(auth::Role::Admin)?;
+    auth::caller(ctx)?.require(auth::Role::Admin)?;
     let limit = if req.body().is_empty() {
         RETRY_LIMIT
     } else {
@@ -204,12 +219,20 @@ pub async fn retry(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
                 if (1..=RETRY_LIMIT).contains(&n) {
                     Ok(n)
                 } else {
-                    Err(ApiError::field("limit", "out_of_range", format!("1 to {RETRY_LIMIT}")))
+                    Err(ApiError::field(
+                        "limit",
+                        "out_of_range",
+                        format!("1 to {RETRY_LIMIT}"),
+                    ))
                 }
             })?
     };
     let swept = sweep(ctx.conn(), ctx.commune(), limit).await?;
-    let left = db::query(ctx.conn(), "SELECT count(*) FROM mail_outbox WHERE commune = ?", &[db::text(ctx.commune().as_str())])?;
+    let left = db::query(
+        ctx.conn(),
+        "SELECT count(*) FROM mail_outbox WHERE commune = ?",
+        &[db::text(ctx.commune().as_str())],
+    )?;
     let pending = left.rows.first().and_then(|r| r.get::<i64>(0)).unwrap_or(0);
     let mut reply = response::json(
         200,

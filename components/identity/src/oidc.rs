@@ -37,10 +37,10 @@ mod pages;
 mod pending;
 mod userinfo;
 
-pub use config::{offered, Offered};
 /// For the account pages' unit tests, which build [`Offered`] values.
 #[cfg(test)]
 pub use config::ProviderId;
+pub use config::{offered, Offered};
 pub use link::{linked, Linked};
 
 use guichet_guest::{routing, ApiError};
@@ -49,10 +49,14 @@ use spin_sdk::http::{Method, Request, Response};
 use crate::context::Ctx;
 
 /// `/api/identity/oidc-providers/...`; `rest` is what follows `oidc-providers`.
-pub async fn admin_route(req: &Request, ctx: &Ctx<'_>, rest: &[&str]) -> Result<Response, ApiError> {
+pub async fn admin_route(
+    req: &Request,
+    ctx: &Ctx<'_>,
+    rest: &[&str],
+) -> Result<Response, ApiError> {
     match rest {
         [] => match req.method() {
-            Method::Get => config::list(req, ctx),
+            Method::Get => config::list(ctx),
             Method::Post => config::create(req, ctx).await,
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
         },
@@ -61,9 +65,11 @@ pub async fn admin_route(req: &Request, ctx: &Ctx<'_>, rest: &[&str]) -> Result<
             config::public_list(ctx)
         }
         [id] => match req.method() {
-            Method::Get => config::show(req, ctx, id),
-            Method::Delete => config::delete(req, ctx, id),
-            _ => Err(ApiError::MethodNotAllowed { allow: "GET, DELETE" }),
+            Method::Get => config::show(ctx, id),
+            Method::Delete => config::delete(ctx, id),
+            _ => Err(ApiError::MethodNotAllowed {
+                allow: "GET, DELETE",
+            }),
         },
         _ => Err(ApiError::NotFound),
     }

@@ -113,14 +113,39 @@ fn too_weak(field: &str) -> FieldError {
 /// Stems of the passwords French speakers use most, which the (English-centred) common list
 /// misses once digits are appended: `motdepasse2024`, `Soleil!1234`.
 const FRENCH_STEMS: &[&str] = &[
-    "motdepasse", "azerty", "soleil", "bonjour", "doudou", "loulou", "chouchou", "marseille",
-    "jetaime", "princesse", "camille", "nicolas", "julien", "coucou", "chocolat", "vacances",
-    "bienvenue", "france", "paris", "toulouse", "mairie", "guichet",
+    "motdepasse",
+    "azerty",
+    "soleil",
+    "bonjour",
+    "doudou",
+    "loulou",
+    "chouchou",
+    "marseille",
+    "jetaime",
+    "princesse",
+    "camille",
+    "nicolas",
+    "julien",
+    "coucou",
+    "chocolat",
+    "vacances",
+    "bienvenue",
+    "france",
+    "paris",
+    "toulouse",
+    "mairie",
+    "guichet",
 ];
 
 fn is_common_in_french(password: &str) -> bool {
-    let letters: String = password.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect();
-    FRENCH_STEMS.iter().any(|stem| letters == *stem || (letters.starts_with(stem) && letters.len() <= stem.len() + 2))
+    let letters: String = password
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    FRENCH_STEMS.iter().any(|stem| {
+        letters == *stem || (letters.starts_with(stem) && letters.len() <= stem.len() + 2)
+    })
 }
 
 /// Checks `password` against the policy; `field` names it in errors, `personal` are the user's
@@ -156,7 +181,10 @@ pub fn check_policy(password: &str, personal: &[&str], field: &str) -> Result<()
     for input in personal.iter().map(|p| p.to_lowercase()) {
         let local = input.split('@').next().unwrap_or_default();
         let words = local.split(|c: char| !c.is_alphanumeric()).chain([local]);
-        if words.filter(|w| w.chars().count() >= 4).any(|w| lowered.contains(w)) {
+        if words
+            .filter(|w| w.chars().count() >= 4)
+            .any(|w| lowered.contains(w))
+        {
             return Err(too_weak(field));
         }
     }
@@ -178,9 +206,18 @@ mod tests {
     #[test]
     fn a_hash_meets_the_owasp_floor_and_verifies_only_its_password() {
         let stored = hash("correct horse battery staple", Cost::FLOOR).unwrap_or_default();
-        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
-        assert_eq!(verify("correct horse battery staple", &stored).ok(), Some(true));
-        assert_eq!(verify("correct horse battery stapler", &stored).ok(), Some(false));
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
+        assert_eq!(
+            verify("correct horse battery staple", &stored).ok(),
+            Some(true)
+        );
+        assert_eq!(
+            verify("correct horse battery stapler", &stored).ok(),
+            Some(false)
+        );
         assert!(!needs_rehash(&stored, Cost::FLOOR));
         assert!(needs_rehash(&stored, Cost::at_least_floor(24 * 1024, 2)));
     }
@@ -205,19 +242,43 @@ mod tests {
 
     #[test]
     fn short_common_and_personal_passwords_are_refused() {
-        assert_eq!(code(check_policy("short", &[], "p")).as_deref(), Some("too_short"));
-        for common in ["password1234", "123456789012", "qwertyuiop123", "iloveyou1234", "motdepasse2024"] {
-            assert_eq!(code(check_policy(common, &[], "p")).as_deref(), Some("too_weak"), "{common}");
+        assert_eq!(
+            code(check_policy("short", &[], "p")).as_deref(),
+            Some("too_short")
+        );
+        for common in [
+            "password1234",
+            "123456789012",
+            "qwertyuiop123",
+            "iloveyou1234",
+            "motdepasse2024",
+        ] {
+            assert_eq!(
+                code(check_policy(common, &[], "p")).as_deref(),
+                Some("too_weak"),
+                "{common}"
+            );
         }
         assert_eq!(
-            code(check_policy("anne.martin1984", &["anne.martin1984@exemple.fr", "Anne", "Martin"], "p")).as_deref(),
+            code(check_policy(
+                "anne.martin1984",
+                &["anne.martin1984@exemple.fr", "Anne", "Martin"],
+                "p"
+            ))
+            .as_deref(),
             Some("too_weak")
         );
-        assert_eq!(code(check_policy(&"a".repeat(257), &[], "p")).as_deref(), Some("too_long"));
+        assert_eq!(
+            code(check_policy(&"a".repeat(257), &[], "p")).as_deref(),
+            Some("too_long")
+        );
     }
 
     #[test]
     fn a_passphrase_without_composition_rules_is_accepted() {
-        assert_eq!(check_policy("velo rouge sous la pluie de mars", &[], "p"), Ok(()));
+        assert_eq!(
+            check_policy("velo rouge sous la pluie de mars", &[], "p"),
+            Ok(())
+        );
     }
 }

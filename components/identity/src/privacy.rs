@@ -28,11 +28,11 @@ pub async fn route(req: &Request, ctx: &Ctx<'_>, rest: &[&str]) -> Result<Respon
     match rest {
         ["export"] => {
             routing::only_get(req)?;
-            export::respond(req, ctx).await
+            export::respond(ctx).await
         }
         ["reads"] => {
             routing::only_get(req)?;
-            reads::respond(req, ctx)
+            reads::respond(ctx)
         }
         ["erasure"] => {
             routing::only_post(req)?;

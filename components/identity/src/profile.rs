@@ -26,8 +26,14 @@ pub fn view(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Resu
          FROM accounts WHERE commune = ? AND id = ? AND status != 'erased'",
         &[db::text(commune.as_str()), db::text(account)],
     )?;
-    let Some(r) = rows.rows.first() else { return Ok(None) };
-    let object = |i: usize| -> Json { r.get::<&str>(i).and_then(|t| serde_json::from_str(t).ok()).unwrap_or_else(|| json!({})) };
+    let Some(r) = rows.rows.first() else {
+        return Ok(None);
+    };
+    let object = |i: usize| -> Json {
+        r.get::<&str>(i)
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_else(|| json!({}))
+    };
     let (roles, departments) = roles::of(conn, commune, account)?;
     Ok(Some(json!({
         "id": r.get::<&str>(0),
@@ -49,8 +55,8 @@ pub fn view(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Resu
 }
 
 /// `GET /api/identity/me`.
-pub fn show(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let account = auth::account(req, ctx)?;
+pub fn show(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let account = auth::account(ctx)?;
     let profile = view(ctx.conn(), ctx.commune(), &account)?.ok_or(ApiError::NotFound)?;
     Ok(response::json(200, &profile))
 }
@@ -93,15 +99,17 @@ fn check_phone(phone: &str, errors: &mut Vec<FieldError>) -> String {
     if phone.is_empty() {
         return String::new();
     }
-    PhoneNumber::parse(phone).map(|n| n.e164().to_owned()).unwrap_or_else(|e| {
-        errors.push(e.at("phone"));
-        phone.to_owned() // never stored: the error refuses the change
-    })
+    PhoneNumber::parse(phone)
+        .map(|n| n.e164().to_owned())
+        .unwrap_or_else(|e| {
+            errors.push(e.at("phone"));
+            phone.to_owned() // never stored: the error refuses the change
+        })
 }
 
 /// `PATCH /api/identity/me`: changes the members given, all or nothing.
 pub fn update(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let account = auth::account(req, ctx)?;
+    let account = auth::account(ctx)?;
     let changes: Changes = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &CHANGES)?;
     let profile = apply(ctx, &account, changes)?;
     Ok(response::json(200, &profile))
@@ -119,21 +127,37 @@ pub fn apply(ctx: &Ctx<'_>, account: &str, changes: Changes) -> Result<Json, Api
     if let Some(family) = family {
         name_field(family, "family_name", &mut errors);
     }
-    let phone = changes.phone.as_deref().map(|phone| check_phone(phone.trim(), &mut errors));
+    let phone = changes
+        .phone
+        .as_deref()
+        .map(|phone| check_phone(phone.trim(), &mut errors));
     if let Some(address) = changes.postal_address.as_ref().and_then(Json::as_object) {
         for (key, value) in address {
             let text = value.as_str().unwrap_or_default();
             let limit = if key == "street" { 200 } else { 100 };
             if text.chars().count() > limit || text.chars().any(char::is_control) {
-                errors.push(FieldError::new(shape::join("postal_address", key), "invalid", format!("at most {limit} characters, no control characters")));
+                errors.push(FieldError::new(
+                    shape::join("postal_address", key),
+                    "invalid",
+                    format!("at most {limit} characters, no control characters"),
+                ));
             }
         }
     }
     let current = view(ctx.conn(), ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
-    let phone_after = phone.unwrap_or_else(|| current["phone"].as_str().unwrap_or_default().to_owned());
-    let channel = changes.notification_preferences.as_ref().and_then(|p| p.get("channel")).and_then(Json::as_str);
+    let phone_after =
+        phone.unwrap_or_else(|| current["phone"].as_str().unwrap_or_default().to_owned());
+    let channel = changes
+        .notification_preferences
+        .as_ref()
+        .and_then(|p| p.get("channel"))
+        .and_then(Json::as_str);
     if channel == Some("sms") && phone_after.is_empty() {
-        errors.push(FieldError::new("notification_preferences.channel", "phone_required", "give a phone number to be told by SMS"));
+        errors.push(FieldError::new(
+            "notification_preferences.channel",
+            "phone_required",
+            "give a phone number to be told by SMS",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
@@ -148,7 +172,10 @@ pub fn apply(ctx: &Ctx<'_>, account: &str, changes: Changes) -> Result<Json, Api
         merged
     };
     let address = merge("postal_address", &changes.postal_address);
-    let preferences = merge("notification_preferences", &changes.notification_preferences);
+    let preferences = merge(
+        "notification_preferences",
+        &changes.notification_preferences,
+    );
     db::exec(
         ctx.conn(),
         &format!(

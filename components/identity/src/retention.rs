@@ -83,6 +83,9 @@ pub fn purge_route(req: &Request) -> Result<Response, ApiError> {
     let conn = context::open()?;
     let now = i64::try_from(crate::throttle::unix_now()).unwrap_or(i64::MAX);
     let counts = purge(&conn, now)?;
-    let purged: Map<String, serde_json::Value> = counts.into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect();
+    let purged: Map<String, serde_json::Value> = counts
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), json!(v)))
+        .collect();
     Ok(response::json(200, &json!({ "purged": purged })))
 }

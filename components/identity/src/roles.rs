@@ -11,7 +11,11 @@ use guichet_guest::Commune;
 pub use guichet_guest::codes::STAFF_ROLES;
 
 /// `(roles, departments)` of `account` in `commune`; roles always include `citizen`.
-pub fn of(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+pub fn of(
+    conn: &Connection,
+    commune: &Commune,
+    account: &str,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let params = [db::text(commune.as_str()), db::text(account)];
     let rows = db::query(
         conn,
@@ -19,12 +23,20 @@ pub fn of(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Result
         &params,
     )?;
     let mut roles = vec!["citizen".to_owned()];
-    roles.extend(rows.rows.iter().filter_map(|r| r.get::<&str>(0).map(str::to_owned)));
+    roles.extend(
+        rows.rows
+            .iter()
+            .filter_map(|r| r.get::<&str>(0).map(str::to_owned)),
+    );
     let rows = db::query(
         conn,
         "SELECT department FROM agent_departments WHERE commune = ? AND account_id = ? ORDER BY department",
         &params,
     )?;
-    let departments = rows.rows.iter().filter_map(|r| r.get::<&str>(0).map(str::to_owned)).collect();
+    let departments = rows
+        .rows
+        .iter()
+        .filter_map(|r| r.get::<&str>(0).map(str::to_owned))
+        .collect();
     Ok((roles, departments))
 }

@@ -25,7 +25,10 @@ pub fn new_secret() -> anyhow::Result<String> {
 
 /// A new opaque identifier (128 bits, 32 hex digits).
 pub fn new_id() -> anyhow::Result<String> {
-    Ok(random_bytes::<16>()?.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(random_bytes::<16>()?
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// The stored form of a secret: SHA-256, hex.

@@ -46,12 +46,12 @@ pub use invitations::invite_first_admin;
 pub async fn route(req: &Request, ctx: &Ctx<'_>, rest: &[&str]) -> Result<Response, ApiError> {
     match rest {
         ["departments"] => match req.method() {
-            Method::Get => departments::list(req, ctx),
+            Method::Get => departments::list(ctx),
             Method::Post => departments::create(req, ctx),
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
         },
         ["departments", id] => match req.method() {
-            Method::Delete => departments::delete(req, ctx, id),
+            Method::Delete => departments::delete(ctx, id),
             _ => Err(ApiError::MethodNotAllowed { allow: "DELETE" }),
         },
         ["invitations"] => {
@@ -64,20 +64,20 @@ pub async fn route(req: &Request, ctx: &Ctx<'_>, rest: &[&str]) -> Result<Respon
         }
         ["agents"] => {
             routing::only_get(req)?;
-            agents::list(req, ctx)
+            agents::list(ctx)
         }
         ["agents", id] => match req.method() {
-            Method::Get => agents::show(req, ctx, id),
+            Method::Get => agents::show(ctx, id),
             Method::Put => agents::update(req, ctx, id),
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, PUT" }),
         },
         ["accounts", id, "disable"] => {
             routing::only_post(req)?;
-            agents::set_status(req, ctx, id, agents::Status::Disabled)
+            agents::set_status(ctx, id, agents::Status::Disabled)
         }
         ["accounts", id, "enable"] => {
             routing::only_post(req)?;
-            agents::set_status(req, ctx, id, agents::Status::Active)
+            agents::set_status(ctx, id, agents::Status::Active)
         }
         ["citizens", "search"] => {
             routing::only_post(req)?;
@@ -93,22 +93,25 @@ pub async fn route(req: &Request, ctx: &Ctx<'_>, rest: &[&str]) -> Result<Respon
 
 /// The caller, when they are an administrator of the commune served (401 without a valid
 /// token, 403 without the role).
-fn admin(req: &Request, ctx: &Ctx<'_>) -> Result<Caller, ApiError> {
-    let caller = auth::caller(req, ctx)?;
+fn admin(ctx: &Ctx<'_>) -> Result<Caller, ApiError> {
+    let caller = auth::caller(ctx)?;
     caller.require(Role::Admin)?;
     Ok(caller)
 }
 
 /// The caller, when they have any staff role in the commune served.
-fn staff(req: &Request, ctx: &Ctx<'_>) -> Result<Caller, ApiError> {
-    let caller = auth::caller(req, ctx)?;
+fn staff(ctx: &Ctx<'_>) -> Result<Caller, ApiError> {
+    let caller = auth::caller(ctx)?;
     caller.require_any(Role::STAFF)?;
     Ok(caller)
 }
 
 /// Runs `work` in one transaction that is rolled back whatever fails, a refusal
 /// ([`ApiError`]) included: a request either does all it says or writes nothing.
-fn atomic<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T, ApiError>) -> Result<T, ApiError> {
+fn atomic<T>(
+    conn: &Connection,
+    work: impl FnOnce(&Connection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
     db::transaction(conn, |conn| work(conn).map_err(anyhow::Error::from)).map_err(|error| {
         match error.downcast::<ApiError>() {
             Ok(refusal) => refusal,

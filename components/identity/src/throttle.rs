@@ -31,19 +31,42 @@ pub struct Limit {
 }
 
 /// Failed sign-ins from one client address, whatever the account (password spraying).
-pub const LOGIN_FAILURES_PER_CLIENT: Limit = Limit { scope: "login-client", max: 30, window: 900 };
+pub const LOGIN_FAILURES_PER_CLIENT: Limit = Limit {
+    scope: "login-client",
+    max: 30,
+    window: 900,
+};
 /// Failed sign-ins on one account from one client address.
-pub const LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT: Limit =
-    Limit { scope: "login-pair", max: 5, window: 900 };
+pub const LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT: Limit = Limit {
+    scope: "login-pair",
+    max: 5,
+    window: 900,
+};
 /// Failed sign-ins on one account from anywhere; sources where the owner signed in before
 /// are exempt, so the owner is not locked out by an attacker (ASVS 6.3.1).
-pub const LOGIN_FAILURES_PER_ACCOUNT: Limit = Limit { scope: "login-account", max: 20, window: 900 };
+pub const LOGIN_FAILURES_PER_ACCOUNT: Limit = Limit {
+    scope: "login-account",
+    max: 20,
+    window: 900,
+};
 /// Registrations from one client address.
-pub const REGISTRATIONS_PER_CLIENT: Limit = Limit { scope: "register-client", max: 10, window: 3600 };
+pub const REGISTRATIONS_PER_CLIENT: Limit = Limit {
+    scope: "register-client",
+    max: 10,
+    window: 3600,
+};
 /// Password-reset (and e-mail change) requests from one client address.
-pub const RESETS_PER_CLIENT: Limit = Limit { scope: "reset-client", max: 10, window: 3600 };
+pub const RESETS_PER_CLIENT: Limit = Limit {
+    scope: "reset-client",
+    max: 10,
+    window: 3600,
+};
 /// Password-reset e-mails to one address.
-pub const RESETS_PER_ACCOUNT: Limit = Limit { scope: "reset-account", max: 3, window: 3600 };
+pub const RESETS_PER_ACCOUNT: Limit = Limit {
+    scope: "reset-account",
+    max: 3,
+    window: 3600,
+};
 /// How long a client address where the owner signed in stays "known" for the account.
 const KNOWN_SOURCE_SECONDS: u64 = 30 * 24 * 3600;
 const KNOWN_SOURCE: &str = "known-source";
@@ -70,29 +93,48 @@ pub struct Attempt<'a> {
 
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
-        if let Err(error) = db::exec(&self.throttle.conn, "DELETE FROM argon2_leases WHERE id = ?", &[db::text(self.lease.as_str())]) {
+        if let Err(error) = db::exec(
+            &self.throttle.conn,
+            "DELETE FROM argon2_leases WHERE id = ?",
+            &[db::text(self.lease.as_str())],
+        ) {
             eprintln!("identity: releasing a hashing slot: {error:#}");
         }
     }
 }
 
 fn too_many(retry_after: u64) -> ApiError {
-    ApiError::TooManyRequests { retry_after: retry_after.max(1) }
+    ApiError::TooManyRequests {
+        retry_after: retry_after.max(1),
+    }
 }
 
 impl Throttle {
     pub fn open(commune: &Commune) -> anyhow::Result<Throttle> {
         // A connection of its own: admitting an attempt commits at once, whatever the
         // request's connection is doing.
-        Ok(Throttle { conn: crate::context::open()?, commune: commune.clone(), now: unix_now() })
+        Ok(Throttle {
+            conn: crate::context::open()?,
+            commune: commune.clone(),
+            now: unix_now(),
+        })
     }
 
     fn params(&self, scope: &str, subject: &str) -> [Value; 3] {
-        [db::text(self.commune.as_str()), db::text(scope), db::text(digest(subject))]
+        [
+            db::text(self.commune.as_str()),
+            db::text(scope),
+            db::text(digest(subject)),
+        ]
     }
 
     /// The count of `subject` in its current window and when that window ends.
-    fn current(&self, conn: &Connection, limit: Limit, subject: &str) -> anyhow::Result<Option<(u32, u64)>> {
+    fn current(
+        &self,
+        conn: &Connection,
+        limit: Limit,
+        subject: &str,
+    ) -> anyhow::Result<Option<(u32, u64)>> {
         let [commune, scope, subject] = self.params(limit.scope, subject);
         let rows = db::query(
             conn,
@@ -103,16 +145,25 @@ impl Throttle {
         Ok(rows.rows.first().map(|row| {
             let count = row.get::<i64>(0).unwrap_or(0);
             let end = row.get::<i64>(1).unwrap_or(0);
-            (u32::try_from(count).unwrap_or(u32::MAX), u64::try_from(end).unwrap_or(0))
+            (
+                u32::try_from(count).unwrap_or(u32::MAX),
+                u64::try_from(end).unwrap_or(0),
+            )
         }))
     }
 
     /// 429 when `subject` already used up `limit` in the current window.
     pub fn check(&self, limit: Limit, subject: &str) -> Result<(), ApiError> {
-        self.refusal(&self.conn, limit, subject)?.map_or(Ok(()), Err)
+        self.refusal(&self.conn, limit, subject)?
+            .map_or(Ok(()), Err)
     }
 
-    fn refusal(&self, conn: &Connection, limit: Limit, subject: &str) -> anyhow::Result<Option<ApiError>> {
+    fn refusal(
+        &self,
+        conn: &Connection,
+        limit: Limit,
+        subject: &str,
+    ) -> anyhow::Result<Option<ApiError>> {
         Ok(self
             .current(conn, limit, subject)?
             .filter(|(count, _)| *count >= limit.max)
@@ -154,36 +205,50 @@ impl Throttle {
         let lease = new_id()?;
         let account = digest(&format!("{}\n{account}", self.commune));
         let admitted = db::transaction(&self.conn, |conn| {
-            db::exec(conn, "DELETE FROM throttle_counters WHERE expires_at <= ?", &[int(self.now)])?;
+            db::exec(
+                conn,
+                "DELETE FROM throttle_counters WHERE expires_at <= ?",
+                &[int(self.now)],
+            )?;
             for (limit, subject) in limits {
                 if let Some(refused) = self.refusal(conn, *limit, subject)? {
                     return Ok(Err(refused));
                 }
             }
-            db::exec(conn, "DELETE FROM argon2_leases WHERE expires_at <= ?", &[int(self.now)])?;
+            db::exec(
+                conn,
+                "DELETE FROM argon2_leases WHERE expires_at <= ?",
+                &[int(self.now)],
+            )?;
             let busy = db::query(
                 conn,
                 "SELECT COUNT(*), COALESCE(SUM(subject = ?), 0) FROM argon2_leases",
                 &[db::text(account.as_str())],
             )?;
-            let (all, this_account) = busy
-                .rows
-                .first()
-                .map_or((0, 0), |r| (r.get::<i64>(0).unwrap_or(0), r.get::<i64>(1).unwrap_or(0)));
+            let (all, this_account) = busy.rows.first().map_or((0, 0), |r| {
+                (r.get::<i64>(0).unwrap_or(0), r.get::<i64>(1).unwrap_or(0))
+            });
             if this_account > 0 || all >= max_concurrent() {
                 return Ok(Err(too_many(1)));
             }
             db::exec(
                 conn,
                 "INSERT INTO argon2_leases (id, subject, expires_at) VALUES (?, ?, ?)",
-                &[db::text(lease.as_str()), db::text(account.as_str()), int(self.now + LEASE_SECONDS)],
+                &[
+                    db::text(lease.as_str()),
+                    db::text(account.as_str()),
+                    int(self.now + LEASE_SECONDS),
+                ],
             )?;
             for (limit, subject) in limits {
                 self.count(conn, *limit, subject)?;
             }
             Ok(Ok(()))
         })?;
-        admitted.map(|()| Attempt { throttle: self, lease })
+        admitted.map(|()| Attempt {
+            throttle: self,
+            lease,
+        })
     }
 
     /// Gives back one event of `subject` (a password check that turned out right).

@@ -96,12 +96,19 @@ pub struct Failure {
 impl Failure {
     /// No failure: the form shown for the first time.
     pub fn none() -> Failure {
-        Failure { status: 200, ..Failure::default() }
+        Failure {
+            status: 200,
+            ..Failure::default()
+        }
     }
 
     /// 422 with `errors` (found by the page itself).
     pub fn invalid(errors: Vec<guichet_guest::FieldError>) -> Failure {
-        Failure { status: 422, errors, retry_after: None }
+        Failure {
+            status: 422,
+            errors,
+            retry_after: None,
+        }
     }
 
     /// The failure of the function behind a form: its errors shown on the form again with
@@ -109,9 +116,10 @@ impl Failure {
     /// form cannot show (404, 405, 500) becomes an error page.
     pub fn of(error: ApiError) -> Result<Failure, PageError> {
         let status = match &error {
-            ApiError::Internal(_) | ApiError::NotFound | ApiError::NotFoundWith { .. } | ApiError::MethodNotAllowed { .. } => {
-                return Err(PageError::Api(error))
-            }
+            ApiError::Internal(_)
+            | ApiError::NotFound
+            | ApiError::NotFoundWith { .. }
+            | ApiError::MethodNotAllowed { .. } => return Err(PageError::Api(error)),
             ApiError::BadRequest { .. } => 422,
             other => other.status(),
         };
@@ -119,7 +127,11 @@ impl Failure {
             ApiError::TooManyRequests { retry_after } => Some(*retry_after),
             _ => None,
         };
-        Ok(Failure { status, errors: error.errors(), retry_after })
+        Ok(Failure {
+            status,
+            errors: error.errors(),
+            retry_after,
+        })
     }
 
     /// `response` with this failure's `Retry-After`, if any.
@@ -152,14 +164,20 @@ impl Page<'_> {
 
     /// A whole HTML page.
     pub fn render(&self, site: Site, status: u16, title: &str, body: &str) -> Response {
-        guichet_guest::response::html(status, html::document(site, &self.commune, &self.path, title, body))
+        guichet_guest::response::html(
+            status,
+            html::document(site, &self.commune, &self.path, title, body),
+        )
     }
 }
 
 /// `303 See Other` to `location` (a path of this site).
 pub fn see_other(location: &str) -> Response {
     let mut builder = Response::builder();
-    builder.status(303).header("location", location).header("cache-control", "no-store");
+    builder
+        .status(303)
+        .header("location", location)
+        .header("cache-control", "no-store");
     builder.build()
 }
 
@@ -179,11 +197,16 @@ pub async fn route(req: &Request, ctx: &Ctx<'_>, segments: &[&str]) -> Result<Re
         ctx,
         site,
         commune: crate::accounts::commune_name(ctx.conn(), ctx.commune()),
-        path: format!("/account{}", segments.iter().map(|s| format!("/{s}")).collect::<String>()),
+        path: format!(
+            "/account{}",
+            segments.iter().map(|s| format!("/{s}")).collect::<String>()
+        ),
     };
     let answer = match segments {
         // External sign-in (OpenID Connect): its own pages, see `crate::oidc`.
-        ["oidc", rest @ ..] => crate::oidc::web_route(req, ctx, rest).await.map_err(PageError::Api),
+        ["oidc", rest @ ..] => crate::oidc::web_route(req, ctx, rest)
+            .await
+            .map_err(PageError::Api),
         ["assets", name] => assets::serve(req, name),
         [] => only(req, &[Method::Get]).and_then(|()| dashboard::show(&page)),
         ["profile"] => only(req, &[Method::Post]).and_then(|()| dashboard::profile(&page)),
@@ -207,7 +230,10 @@ pub async fn route(req: &Request, ctx: &Ctx<'_>, segments: &[&str]) -> Result<Re
 fn site_for(req: &Request, fallback: Option<&str>) -> Site {
     match Lang::asked(req) {
         Some(lang) => Site { lang, asked: true },
-        None => Site { lang: fallback.and_then(Lang::parse).unwrap_or(Lang::Fr), asked: false },
+        None => Site {
+            lang: fallback.and_then(Lang::parse).unwrap_or(Lang::Fr),
+            asked: false,
+        },
     }
 }
 
@@ -216,7 +242,11 @@ fn only(req: &Request, allowed: &[Method]) -> Result<(), PageError> {
     if allowed.contains(req.method()) {
         return Ok(());
     }
-    let allow = if allowed.contains(&Method::Get) { "GET" } else { "POST" };
+    let allow = if allowed.contains(&Method::Get) {
+        "GET"
+    } else {
+        "POST"
+    };
     Err(PageError::Api(ApiError::MethodNotAllowed { allow }))
 }
 
@@ -228,7 +258,9 @@ fn error_page(page: &Page<'_>, error: PageError) -> Response {
         PageError::UnsupportedType => (415, texts.unsupported_title, texts.unsupported_text),
         PageError::Malformed => (400, texts.bad_request_title, texts.bad_request_text),
         PageError::Api(api) => match api {
-            ApiError::NotFound | ApiError::NotFoundWith { .. } => (404, texts.not_found_title, texts.not_found_text),
+            ApiError::NotFound | ApiError::NotFoundWith { .. } => {
+                (404, texts.not_found_title, texts.not_found_text)
+            }
             ApiError::TooManyRequests { .. } => (429, texts.too_many_title, texts.too_many_text),
             ApiError::BadRequest { .. } => (400, texts.bad_request_title, texts.bad_request_text),
             ApiError::Internal(inner) => {
@@ -238,11 +270,17 @@ fn error_page(page: &Page<'_>, error: PageError) -> Response {
             other => (other.status(), texts.error_title, texts.error_text),
         },
     };
-    let body = format!("{}{}", html::paragraph(text), html::link(&page.site.href("/account"), texts.back));
+    let body = format!(
+        "{}{}",
+        html::paragraph(text),
+        html::link(&page.site.href("/account"), texts.back)
+    );
     let mut response = page.render(page.site, status, title, &body);
     match error {
         PageError::Api(ApiError::MethodNotAllowed { allow }) => response.set_header("allow", allow),
-        PageError::Api(ApiError::TooManyRequests { retry_after }) => response.set_header("retry-after", retry_after.to_string()),
+        PageError::Api(ApiError::TooManyRequests { retry_after }) => {
+            response.set_header("retry-after", retry_after.to_string())
+        }
         _ => {}
     }
     response

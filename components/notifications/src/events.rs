@@ -185,7 +185,7 @@ fn store_event(conn: &db::Connection, event: &Received) -> anyhow::Result<bool> 
 
 /// The stored event `id` with the time it was received.
 pub fn fetch(id: &str) -> Result<Response, ApiError> {
-    if !event::is_valid_id(id) {
+    if !guichet_guest::codes::is_exchange_id(id) {
         return Err(ApiError::field(
             "id",
             "invalid",

@@ -4,10 +4,8 @@
 
 use guichet_guest::contracts::mail::Message;
 use guichet_guest::email::EmailAddress;
-use guichet_guest::{Commune, FieldError};
+use guichet_guest::{codes, Commune, FieldError};
 
-const MAX_ID_LEN: usize = 64;
-const MAX_ACCOUNT_ID_LEN: usize = 128;
 const MAX_PURPOSE_LEN: usize = 64;
 /// Characters, not bytes: the limits are about what a person reads.
 const MAX_SUBJECT_CHARS: usize = 200;
@@ -17,15 +15,6 @@ const MAX_TEXT_CHARS: usize = 20_000;
 const CHANNELS: &[&str] = &["email"];
 /// The languages Guichet writes in.
 const LANGUAGES: &[&str] = &["fr", "en"];
-
-/// Whether `id` can be a message id (the sender's idempotency key): 1 to 64 characters among
-/// `A-Z a-z 0-9 _ -`, so that it is also safe in a URL path.
-pub fn is_valid_id(id: &str) -> bool {
-    (1..=MAX_ID_LEN).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
 
 /// A valid message to send; only [`NewMessage::parse`] makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,16 +44,14 @@ impl NewMessage {
             text,
         } = message;
         let mut errors = Vec::new();
+        if !codes::is_exchange_id(&id) {
+            errors.push(codes::invalid_exchange_id("id"));
+        }
         let mut check = |field: &str, ok: bool, message: &str| {
             if !ok {
                 errors.push(FieldError::new(field, "invalid", message));
             }
         };
-        check(
-            "id",
-            is_valid_id(&id),
-            "id must be 1 to 64 characters among A-Z, a-z, 0-9, '_' and '-'",
-        );
         let commune = Commune::parse(&commune);
         check(
             "commune",
@@ -73,8 +60,8 @@ impl NewMessage {
         );
         check(
             "account_id",
-            account_id.as_deref().is_none_or(is_account_id),
-            "account_id must be 1 to 128 characters without spaces or control characters",
+            account_id.as_deref().is_none_or(codes::is_account_id),
+            &codes::invalid_account_id("account_id").message,
         );
         check(
             "channel",
@@ -102,7 +89,8 @@ impl NewMessage {
             is_body(&text),
             "text must be 1 to 20000 characters, without control characters other than line breaks and tabs",
         );
-        if let (Err(error), false) = (&to, errors.iter().any(|e| e.field.as_deref() == Some("to"))) {
+        if let (Err(error), false) = (&to, errors.iter().any(|e| e.field.as_deref() == Some("to")))
+        {
             errors.push(error.at("to"));
         }
         match (commune, to) {
@@ -159,11 +147,6 @@ impl NewMessage {
     pub fn text(&self) -> &str {
         &self.text
     }
-}
-
-fn is_account_id(id: &str) -> bool {
-    (1..=MAX_ACCOUNT_ID_LEN).contains(&id.len())
-        && !id.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn is_purpose(purpose: &str) -> bool {
@@ -239,10 +222,7 @@ mod tests {
     fn the_account_id_may_be_absent_or_null() {
         let mut message = valid();
         message["account_id"] = Value::Null;
-        assert_eq!(
-            parse(&message).map(|m| m.account_id().is_none()),
-            Ok(true)
-        );
+        assert_eq!(parse(&message).map(|m| m.account_id().is_none()), Ok(true));
         if let Some(object) = message.as_object_mut() {
             object.remove("account_id");
         }
@@ -273,7 +253,10 @@ mod tests {
         let mut message = valid();
         message["channel"] = json!("sms");
         message["language"] = json!("de");
-        assert_eq!(errors(message), [pair("channel", "invalid"), pair("language", "invalid")]);
+        assert_eq!(
+            errors(message),
+            [pair("channel", "invalid"), pair("language", "invalid")]
+        );
     }
 
     #[test]
@@ -309,15 +292,5 @@ mod tests {
             errors(message),
             [pair("subject", "invalid"), pair("text", "invalid")]
         );
-    }
-
-    #[test]
-    fn ids_allow_letters_digits_underscores_and_hyphens_up_to_64() {
-        assert!(is_valid_id("Ab_9-x"));
-        assert!(is_valid_id(&"a".repeat(64)));
-        assert!(!is_valid_id(&"a".repeat(65)));
-        assert!(!is_valid_id(""));
-        assert!(!is_valid_id("a/b"));
-        assert!(!is_valid_id("a.b"));
     }
 }

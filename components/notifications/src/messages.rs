@@ -1,13 +1,13 @@
 //! The message routes: receiving a message to send, retrying queued ones, reading one.
 
 use guichet_guest::contracts::mail::{Accepted, Message, RetryOptions, RetryReport};
-use guichet_guest::{clients, db};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
+use guichet_guest::{clients, db};
 use spin_sdk::http::{Request, Response};
 
 use crate::delivery;
 use crate::delivery::Providers;
-use crate::message::{self, NewMessage};
+use crate::message::NewMessage;
 use crate::store::{self, Status};
 use crate::{schema, DATABASE};
 
@@ -139,7 +139,7 @@ fn retry_options(options: RetryOptions) -> Result<(Option<Commune>, bool, i64), 
 /// `GET /internal/messages/:id`: the stored message, with its text and delivery state; 404
 /// when there is none.
 pub fn fetch(id: &str) -> Result<Response, ApiError> {
-    if !message::is_valid_id(id) {
+    if !guichet_guest::codes::is_exchange_id(id) {
         return Err(ApiError::field(
             "id",
             "invalid",
@@ -180,8 +180,11 @@ mod tests {
     #[test]
     fn retry_options_are_checked() {
         assert_eq!(
-            options(json!({"commune":"demo","ignore_backoff":true,"limit":5}))
-                .map(|(c, b, l)| (c.map(|c| c.to_string()), b, l)),
+            options(json!({"commune":"demo","ignore_backoff":true,"limit":5})).map(|(c, b, l)| (
+                c.map(|c| c.to_string()),
+                b,
+                l
+            )),
             Ok((Some("demo".to_owned()), true, 5))
         );
         assert_eq!(

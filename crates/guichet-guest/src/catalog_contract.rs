@@ -10,8 +10,8 @@ use guichet_contracts::catalog as wire;
 use guichet_contracts::common::Localized as WireText;
 
 use crate::service::{
-    Channel, Datatype, Fee, FeeDue, Field, Form, ListValue, Localized, Open311Status,
-    Open311Type, Rules, ServiceDefinition, State, Text, Transition, Workflow,
+    Channel, Datatype, Fee, FeeDue, Field, Form, ListValue, Localized, Open311Status, Open311Type,
+    Rules, ServiceDefinition, State, Text, Transition, Workflow,
 };
 
 /// `definition` as the contract's record.
@@ -57,14 +57,20 @@ pub fn to_contract(definition: ServiceDefinition) -> wire::ServiceDefinition {
             Open311Type::Batch => wire::Open311Type::Batch,
             Open311Type::Blackbox => wire::Open311Type::Blackbox,
         },
-        fee: fee.map(|Fee { amount_cents, currency, due }| wire::Fee {
-            amount_cents,
-            currency,
-            due: match due {
-                FeeDue::OnFiling => wire::FeeDue::OnFiling,
-                FeeDue::OnDelivery => wire::FeeDue::OnDelivery,
+        fee: fee.map(
+            |Fee {
+                 amount_cents,
+                 currency,
+                 due,
+             }| wire::Fee {
+                amount_cents,
+                currency,
+                due: match due {
+                    FeeDue::OnFiling => wire::FeeDue::OnFiling,
+                    FeeDue::OnDelivery => wire::FeeDue::OnDelivery,
+                },
             },
-        }),
+        ),
         processing_days,
         documents: documents.into_iter().map(text_out).collect(),
         eligibility: eligibility.map(text_out),
@@ -123,14 +129,20 @@ pub fn from_contract(definition: wire::ServiceDefinition) -> ServiceDefinition {
             wire::Open311Type::Batch => Open311Type::Batch,
             wire::Open311Type::Blackbox => Open311Type::Blackbox,
         },
-        fee: fee.map(|wire::Fee { amount_cents, currency, due }| Fee {
-            amount_cents,
-            currency,
-            due: match due {
-                wire::FeeDue::OnFiling => FeeDue::OnFiling,
-                wire::FeeDue::OnDelivery => FeeDue::OnDelivery,
+        fee: fee.map(
+            |wire::Fee {
+                 amount_cents,
+                 currency,
+                 due,
+             }| Fee {
+                amount_cents,
+                currency,
+                due: match due {
+                    wire::FeeDue::OnFiling => FeeDue::OnFiling,
+                    wire::FeeDue::OnDelivery => FeeDue::OnDelivery,
+                },
             },
-        }),
+        ),
         processing_days,
         documents: documents.into_iter().map(text_in).collect(),
         eligibility: eligibility.map(text_in),
@@ -292,15 +304,45 @@ macro_rules! both_ways {
     };
 }
 
-both_ways!(datatype_out, datatype_in, Datatype, wire::Datatype, [
-    String, Number, Datetime, Text, Singlevaluelist, Multivaluelist, Email, Phone, Date, File,
-    Location, Checkbox, Consent,
-]);
+both_ways!(
+    datatype_out,
+    datatype_in,
+    Datatype,
+    wire::Datatype,
+    [
+        String,
+        Number,
+        Datetime,
+        Text,
+        Singlevaluelist,
+        Multivaluelist,
+        Email,
+        Phone,
+        Date,
+        File,
+        Location,
+        Checkbox,
+        Consent,
+    ]
+);
 
-both_ways!(status_out, status_in, Open311Status, wire::Open311Status, [
-    Open, Investigating, InProgress, ActionScheduled, Fixed, Duplicate,
-    NotCouncilsResponsibility, NoFurtherAction, Closed,
-]);
+both_ways!(
+    status_out,
+    status_in,
+    Open311Status,
+    wire::Open311Status,
+    [
+        Open,
+        Investigating,
+        InProgress,
+        ActionScheduled,
+        Fixed,
+        Duplicate,
+        NotCouncilsResponsibility,
+        NoFurtherAction,
+        Closed,
+    ]
+);
 
 #[cfg(test)]
 mod tests {

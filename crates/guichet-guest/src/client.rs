@@ -32,7 +32,9 @@ impl ClientAddress {
     pub fn rate_key(&self) -> String {
         match self.ip {
             Some(IpAddr::V4(v4)) => v4.to_string(),
-            Some(IpAddr::V6(v6)) => Ipv6Net::new(v6, 64).map_or_else(|_| v6.to_string(), |n| n.trunc().to_string()),
+            Some(IpAddr::V6(v6)) => {
+                Ipv6Net::new(v6, 64).map_or_else(|_| v6.to_string(), |n| n.trunc().to_string())
+            }
             None => "unknown".to_owned(),
         }
     }
@@ -40,10 +42,16 @@ impl ClientAddress {
 
 /// The client of `req` under the `trusted_proxies` setting.
 pub fn address(req: &Request) -> ClientAddress {
-    let peer = req.header("spin-client-addr").and_then(|v| v.as_str()).unwrap_or_default();
+    let peer = req
+        .header("spin-client-addr")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
     // spin-sdk keeps one value per header name: with several `X-Forwarded-For` lines, the last
     // one, which the nearest proxy added.
-    let forwarded = req.header("x-forwarded-for").and_then(|v| v.as_str()).unwrap_or_default();
+    let forwarded = req
+        .header("x-forwarded-for")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
     let setting = spin_sdk::variables::get("trusted_proxies").unwrap_or_default();
     resolve(peer, forwarded, &TrustedProxies::parse(&setting))
 }
@@ -84,7 +92,10 @@ impl TrustedProxies {
 /// The client, from the peer (`ip:port`, `[ip]:port` or a bare IP) and `X-Forwarded-For`.
 pub fn resolve(peer: &str, forwarded: &str, trusted: &TrustedProxies) -> ClientAddress {
     let mut client = parse_ip(strip_port(peer));
-    let mut entries = forwarded.rsplit(',').map(str::trim).filter(|e| !e.is_empty());
+    let mut entries = forwarded
+        .rsplit(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
     while let Some(ip) = client.filter(|ip| trusted.trusts(*ip)) {
         let Some(next) = entries.next().and_then(parse_ip) else {
             client = Some(ip);
@@ -127,39 +138,80 @@ mod tests {
     #[test]
     fn without_a_trusted_proxy_the_peer_is_the_client_whatever_it_forwards() {
         assert_eq!(key("198.51.100.7:4711", "203.0.113.1", ""), "198.51.100.7");
-        assert_eq!(key("198.51.100.7:4711", "203.0.113.1", "10.0.0.0/8"), "198.51.100.7");
+        assert_eq!(
+            key("198.51.100.7:4711", "203.0.113.1", "10.0.0.0/8"),
+            "198.51.100.7"
+        );
         assert_eq!(key("[2001:db8::1]:80", "", ""), "2001:db8::/64");
     }
 
     #[test]
     fn behind_a_trusted_proxy_the_rightmost_untrusted_entry_is_the_client() {
         // The client forged the first entry; the proxy appended what it saw.
-        assert_eq!(key("127.0.0.1:5000", "1.1.1.1, 203.0.113.9", "127.0.0.1"), "203.0.113.9");
+        assert_eq!(
+            key("127.0.0.1:5000", "1.1.1.1, 203.0.113.9", "127.0.0.1"),
+            "203.0.113.9"
+        );
         // Two proxies of ours: the load balancer (10.0.0.5) and the ingress (the peer).
-        assert_eq!(key("10.1.2.3:5000", "1.1.1.1, 203.0.113.9, 10.0.0.5", "10.0.0.0/8"), "203.0.113.9");
+        assert_eq!(
+            key(
+                "10.1.2.3:5000",
+                "1.1.1.1, 203.0.113.9, 10.0.0.5",
+                "10.0.0.0/8"
+            ),
+            "203.0.113.9"
+        );
         // Every entry trusted: the leftmost is the furthest we can see.
-        assert_eq!(key("10.1.2.3:5000", "10.0.0.7, 10.0.0.5", "10.0.0.0/8"), "10.0.0.7");
+        assert_eq!(
+            key("10.1.2.3:5000", "10.0.0.7, 10.0.0.5", "10.0.0.0/8"),
+            "10.0.0.7"
+        );
         // No header: the proxy itself.
         assert_eq!(key("127.0.0.1:5000", "", "127.0.0.1"), "127.0.0.1");
     }
 
     #[test]
     fn an_entry_that_is_not_an_address_stops_at_the_last_real_one() {
-        assert_eq!(key("127.0.0.1:1", "203.0.113.9, not-an-ip", "127.0.0.1"), "127.0.0.1");
-        assert_eq!(key("127.0.0.1:1", "unknown, 10.0.0.5", "127.0.0.0/8, 10.0.0.0/8"), "10.0.0.5");
+        assert_eq!(
+            key("127.0.0.1:1", "203.0.113.9, not-an-ip", "127.0.0.1"),
+            "127.0.0.1"
+        );
+        assert_eq!(
+            key(
+                "127.0.0.1:1",
+                "unknown, 10.0.0.5",
+                "127.0.0.0/8, 10.0.0.0/8"
+            ),
+            "10.0.0.5"
+        );
     }
 
     #[test]
     fn ipv6_clients_are_counted_by_their_slash_64() {
-        assert_eq!(key("[::1]:1", "2001:db8:1:2::1", "::1"), "2001:db8:1:2::/64");
-        assert_eq!(key("[::1]:1", "2001:db8:1:2:ffff:ffff:ffff:ffff", "::1"), "2001:db8:1:2::/64");
-        assert_eq!(key("[::1]:1", "2001:db8:1:3::1", "::1"), "2001:db8:1:3::/64");
-        assert_eq!(key("[::1]:1", "[2001:db8:1:2::9]:443", "::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            key("[::1]:1", "2001:db8:1:2::1", "::1"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            key("[::1]:1", "2001:db8:1:2:ffff:ffff:ffff:ffff", "::1"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            key("[::1]:1", "2001:db8:1:3::1", "::1"),
+            "2001:db8:1:3::/64"
+        );
+        assert_eq!(
+            key("[::1]:1", "[2001:db8:1:2::9]:443", "::1"),
+            "2001:db8:1:2::/64"
+        );
     }
 
     #[test]
     fn ipv4_mapped_addresses_are_ipv4_and_ports_are_dropped() {
-        assert_eq!(key("[::ffff:127.0.0.1]:9", "192.0.2.4:5555", "127.0.0.1"), "192.0.2.4");
+        assert_eq!(
+            key("[::ffff:127.0.0.1]:9", "192.0.2.4:5555", "127.0.0.1"),
+            "192.0.2.4"
+        );
         assert_eq!(key("10.0.0.9:5555", "", ""), "10.0.0.9");
         assert_eq!(key("", "", ""), "unknown");
         assert_eq!(key("0.0.0.0:0", "203.0.113.1", "127.0.0.1"), "0.0.0.0");

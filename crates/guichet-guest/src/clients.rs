@@ -35,7 +35,8 @@ pub(crate) struct Answer {
 impl Answer {
     /// The body as the contract's `T`; an answer outside the contract is the callee's fault.
     pub fn decode<T: DeserializeOwned + Serialize>(&self, what: &str) -> anyhow::Result<T> {
-        guichet_contracts::decode(&self.body).with_context(|| format!("{what}: answer outside the contract"))
+        guichet_contracts::decode(&self.body)
+            .with_context(|| format!("{what}: answer outside the contract"))
     }
 
     /// The body as JSON (an error answer `{"errors":[..]}`), `null` when empty or not JSON.
@@ -85,9 +86,15 @@ pub fn refused(route: &str, mismatch: &Mismatch) -> ApiError {
     let error = if mismatch.field.is_empty() {
         FieldError::general("contract_mismatch", mismatch.message.clone())
     } else {
-        FieldError::new(mismatch.field.clone(), "contract_mismatch", mismatch.message.clone())
+        FieldError::new(
+            mismatch.field.clone(),
+            "contract_mismatch",
+            mismatch.message.clone(),
+        )
     };
-    ApiError::BadRequest { errors: vec![error] }
+    ApiError::BadRequest {
+        errors: vec![error],
+    }
 }
 
 #[cfg(test)]
@@ -101,8 +108,14 @@ mod tests {
         let Some(ApiError::BadRequest { errors }) = refused else {
             panic!("expected a 400, got {refused:?}");
         };
-        assert_eq!(errors.first().and_then(|e| e.field.as_deref()), Some("account_id"));
-        assert_eq!(errors.first().map(|e| e.code.as_str()), Some("contract_mismatch"));
+        assert_eq!(
+            errors.first().and_then(|e| e.field.as_deref()),
+            Some("account_id")
+        );
+        assert_eq!(
+            errors.first().map(|e| e.code.as_str()),
+            Some("contract_mismatch")
+        );
     }
 
     #[test]
@@ -111,6 +124,9 @@ mod tests {
         let Some(ApiError::BadRequest { errors }) = refused else {
             panic!("expected a 400, got {refused:?}");
         };
-        assert_eq!(errors.first().and_then(|e| e.field.as_deref()), Some("account_id"));
+        assert_eq!(
+            errors.first().and_then(|e| e.field.as_deref()),
+            Some("account_id")
+        );
     }
 }

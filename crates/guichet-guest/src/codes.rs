@@ -152,6 +152,45 @@ impl fmt::Display for Role {
     }
 }
 
+/// Longest id of an exchange between components.
+pub const EXCHANGE_ID_MAX: usize = 64;
+/// Longest account id (identity's ids, which tokens, requests and notifications carry).
+pub const ACCOUNT_ID_MAX: usize = 128;
+
+/// Whether `id` can name an exchange between components (an event's id, a message's): the
+/// sender's idempotency key, stored once by the receiver and safe in a URL path. 1 to 64
+/// characters among `A-Z a-z 0-9 _ -`, for every contract (`wit/events.wit`, `wit/mail.wit`).
+pub fn is_exchange_id(id: &str) -> bool {
+    (1..=EXCHANGE_ID_MAX).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The error of a refused exchange id at `field`.
+pub fn invalid_exchange_id(field: &str) -> FieldError {
+    FieldError::new(
+        field,
+        INVALID,
+        format!("{field} must be 1 to 64 characters among A-Z, a-z, 0-9, '_' and '-'"),
+    )
+}
+
+/// Whether `id` can be an account id: 1 to 128 bytes, no spaces nor control characters.
+pub fn is_account_id(id: &str) -> bool {
+    (1..=ACCOUNT_ID_MAX).contains(&id.len())
+        && !id.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// The error of a refused account id at `field`.
+pub fn invalid_account_id(field: &str) -> FieldError {
+    FieldError::new(
+        field,
+        INVALID,
+        format!("{field} must be 1 to 128 characters without spaces or control characters"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +252,27 @@ mod tests {
         );
         assert_eq!(Role::parse("Admin"), None);
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn exchange_ids_allow_letters_digits_underscores_and_hyphens_up_to_64() {
+        for good in ["Ab_9-x", "0f3a", &"a".repeat(64)] {
+            assert!(is_exchange_id(good), "{good:?}");
+        }
+        for bad in ["", "a/b", "a.b", "a b", "é", &"a".repeat(65)] {
+            assert!(!is_exchange_id(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn account_ids_have_no_space_nor_control_character_and_128_bytes_at_most() {
+        assert!(is_account_id("acc-1"));
+        assert!(is_account_id(&"a".repeat(128)));
+        for bad in ["", "a b", "a\u{7}", &"a".repeat(129)] {
+            assert!(!is_account_id(bad), "{bad:?}");
+        }
+        assert!(invalid_account_id("account_id")
+            .message
+            .contains("1 to 128"));
     }
 }

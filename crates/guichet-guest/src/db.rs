@@ -57,7 +57,9 @@ fn switch_to_wal(conn: &Connection) -> anyhow::Result<()> {
         if attempt >= WAL_ATTEMPTS {
             return Err(error.context("switching to WAL"));
         }
-        std::thread::sleep(std::time::Duration::from_millis(5 * u64::from(attempt.min(10))));
+        std::thread::sleep(std::time::Duration::from_millis(
+            5 * u64::from(attempt.min(10)),
+        ));
     }
 }
 

@@ -13,9 +13,8 @@ use guichet_contracts::Mismatch;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::{Commune, FieldError};
+use crate::{codes, Commune, FieldError};
 
-const MAX_ID_LEN: usize = 64;
 const MAX_SOURCE_LEN: usize = 64;
 const MAX_OCCURRED_AT_LEN: usize = 64;
 
@@ -82,12 +81,6 @@ impl EventKind {
     }
 }
 
-/// Whether `id` can be an event id: 1 to 64 characters among `A-Z a-z 0-9 -`.
-pub fn is_valid_id(id: &str) -> bool {
-    (1..=MAX_ID_LEN).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
 /// The flat JSON object of `payload`'s record (what is stored beside its kind), without the
 /// members that are `null` (an absent `option`: the stored form stays as compact as before).
 pub fn payload_json(payload: &Payload) -> Map<String, Value> {
@@ -138,7 +131,10 @@ pub fn stored_payload(kind: EventKind, stored: &Map<String, Value>) -> Result<Pa
             flat.insert("text".into(), text.unwrap_or(Value::Null));
         }
         if flat.get("author").is_none_or(Value::is_null) {
-            let author = flat.get("actor_kind").or_else(|| flat.get("actor")).cloned();
+            let author = flat
+                .get("actor_kind")
+                .or_else(|| flat.get("actor"))
+                .cloned();
             flat.insert("author".into(), author.unwrap_or(Value::Null));
         }
         flat.entry("public").or_insert(Value::Bool(true));
@@ -177,16 +173,14 @@ pub fn validate(event: &Event) -> Result<(), Vec<FieldError>> {
         payload: _,
     } = event;
     let mut errors = Vec::new();
+    if !codes::is_exchange_id(id) {
+        errors.push(codes::invalid_exchange_id("id"));
+    }
     let mut check = |field: &str, ok: bool, message: &str| {
         if !ok {
             errors.push(FieldError::new(field, "invalid", message));
         }
     };
-    check(
-        "id",
-        is_valid_id(id),
-        "id must be 1 to 64 characters among A-Z, a-z, 0-9 and '-'",
-    );
     if let Err(error) = Commune::parse(commune) {
         check("commune", false, &error.to_string());
     }
@@ -255,8 +249,10 @@ mod tests {
     #[test]
     fn an_old_outbox_message_row_is_converted_to_the_message_record() {
         // As requests' e-mail channel wrote it before the contract.
-        let old = with(json!({"actor_kind": "citizen", "channel": "email", "public": false,
-                              "message": "Merci"}));
+        let old = with(
+            json!({"actor_kind": "citizen", "channel": "email", "public": false,
+                              "message": "Merci"}),
+        );
         let Ok(Payload::Message(message)) = stored_payload(EventKind::Message, &old) else {
             panic!("not converted");
         };
@@ -267,7 +263,9 @@ mod tests {
         // And an Open311 update, which said neither author nor channel.
         let old = with(json!({"message": "Réparé", "public": true}));
         let converted = stored_payload(EventKind::Message, &old);
-        assert!(matches!(converted, Ok(Payload::Message(m)) if m.text == "Réparé" && m.author.is_none()));
+        assert!(
+            matches!(converted, Ok(Payload::Message(m)) if m.text == "Réparé" && m.author.is_none())
+        );
     }
 
     #[test]
@@ -279,7 +277,11 @@ mod tests {
         assert!(matches!(payload, Ok(Payload::StatusChanged(ref s)) if s.to == "in-progress"));
         let written = payload.as_ref().map(payload_json).unwrap_or_default();
         assert_eq!(written.get("state_label"), stored.get("state_label"));
-        assert_eq!(written["recipients"][0].get("confirm_token"), None, "absent, not null");
+        assert_eq!(
+            written["recipients"][0].get("confirm_token"),
+            None,
+            "absent, not null"
+        );
         assert_eq!(written.get("merged_into"), None);
         assert_eq!(stored_payload(EventKind::StatusChanged, &written), payload);
     }
@@ -296,20 +298,27 @@ mod tests {
     fn a_diagnostic_carries_no_request() {
         let stored = flat(json!({"ping_id": "p1", "requested_by": "acc-1"}));
         let payload = stored_payload(EventKind::Diagnostic, &stored);
-        assert_eq!(payload.as_ref().map(EventKind::of), Ok(EventKind::Diagnostic));
+        assert_eq!(
+            payload.as_ref().map(EventKind::of),
+            Ok(EventKind::Diagnostic)
+        );
     }
 
     #[test]
     fn kinds_are_named_in_kebab_case() {
         assert_eq!(EventKind::RequestFiled.as_str(), "request-filed");
-        assert_eq!(EventKind::parse("status-changed"), Some(EventKind::StatusChanged));
+        assert_eq!(
+            EventKind::parse("status-changed"),
+            Some(EventKind::StatusChanged)
+        );
         assert_eq!(EventKind::parse("status_changed"), None);
     }
 
     #[test]
     fn every_invalid_value_is_reported_at_once() {
         let stored = flat(json!({"ping_id": "p1", "requested_by": "acc-1"}));
-        let payload = stored_payload(EventKind::Diagnostic, &stored).unwrap_or_else(|e| panic!("{e}"));
+        let payload =
+            stored_payload(EventKind::Diagnostic, &stored).unwrap_or_else(|e| panic!("{e}"));
         let mut event = received(payload.clone());
         assert_eq!(validate(&event), Ok(()));
         event.id = "has space".into();
@@ -329,9 +338,17 @@ mod tests {
     }
 
     #[test]
-    fn an_id_longer_than_64_characters_is_refused() {
-        assert!(is_valid_id(&"a".repeat(64)));
-        assert!(!is_valid_id(&"a".repeat(65)));
-        assert!(!is_valid_id(""));
+    fn an_event_id_follows_the_one_exchange_id_rule() {
+        let mut event = received(Payload::Diagnostic(guichet_contracts::events::Diagnostic {
+            ping_id: "p".into(),
+            requested_by: "a".into(),
+        }));
+        for (id, ok) in [("a_b-9", true), ("", false), ("a b", false)] {
+            event.id = id.into();
+            assert_eq!(validate(&event).is_ok(), ok, "{id:?}");
+            assert_eq!(codes::is_exchange_id(id), ok, "{id:?}");
+        }
+        event.id = "a".repeat(65);
+        assert!(validate(&event).is_err());
     }
 }

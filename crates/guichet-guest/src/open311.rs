@@ -152,8 +152,14 @@ mod tests {
 
     #[test]
     fn a_resource_names_its_format_by_its_suffix_or_is_none() {
-        assert_eq!(Format::split("services.json"), Some(("services", Format::Json)));
-        assert_eq!(Format::split("requests/1.xml"), Some(("requests/1", Format::Xml)));
+        assert_eq!(
+            Format::split("services.json"),
+            Some(("services", Format::Json))
+        );
+        assert_eq!(
+            Format::split("requests/1.xml"),
+            Some(("requests/1", Format::Xml))
+        );
         assert_eq!(Format::split("services"), None);
         assert_eq!(Format::split("services.html"), None);
     }

@@ -243,8 +243,13 @@ mod tests {
 
     #[test]
     fn every_refusal_has_the_one_code() {
-        let error = PhoneNumber::try_from("call me").expect_err("refused").at("phone");
-        assert_eq!((error.field.as_deref(), error.code.as_str()), (Some("phone"), INVALID_PHONE));
+        let error = PhoneNumber::try_from("call me")
+            .expect_err("refused")
+            .at("phone");
+        assert_eq!(
+            (error.field.as_deref(), error.code.as_str()),
+            (Some("phone"), INVALID_PHONE)
+        );
         assert_eq!(SmsCountries::refusal("to").code, COUNTRY_NOT_ALLOWED);
     }
 

@@ -24,14 +24,12 @@ use serde_json::{json, Map, Value};
 use spin_sdk::http::Request;
 
 use crate::email::EmailAddress;
-use crate::{body, clients, ApiError, Commune, FieldError};
+use crate::{body, clients, codes, ApiError, Commune, FieldError};
 
 /// Path of the export endpoint in every component that keeps personal data.
 pub const EXPORT_PATH: &str = "/internal/privacy/export";
 /// Path of the erasure endpoint in every component that keeps personal data.
 pub const ERASE_PATH: &str = "/internal/privacy/erase";
-
-const MAX_ACCOUNT_ID_LEN: usize = 128;
 
 /// Whose personal data is asked for: an account of a commune, and the e-mail address it has
 /// (records sent before an address was linked to the account are found by the address).
@@ -63,12 +61,8 @@ impl Subject {
         let commune = Commune::parse(&commune)
             .map_err(|error| errors.push(FieldError::new("commune", "invalid", error.to_string())))
             .ok();
-        if !is_plain(&account_id, MAX_ACCOUNT_ID_LEN) {
-            errors.push(FieldError::new(
-                "account_id",
-                "invalid",
-                "account_id must be 1 to 128 characters without spaces or control characters",
-            ));
+        if !codes::is_account_id(&account_id) {
+            errors.push(codes::invalid_account_id("account_id"));
         }
         // The one e-mail rule: the address is matched against what the other components
         // accepted and normalised with it.
@@ -111,11 +105,6 @@ impl Subject {
     pub fn email(&self) -> Option<&str> {
         self.email.as_deref()
     }
-}
-
-/// 1 to `max` bytes, no whitespace or control characters.
-fn is_plain(text: &str, max: usize) -> bool {
-    (1..=max).contains(&text.len()) && !text.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// The export answer of `component`: `records` maps each record kind to its records.
@@ -181,11 +170,17 @@ impl Erasure {
             kept: self
                 .kept
                 .iter()
-                .map(|Kept { record, count, legal_basis }| wire::Kept {
-                    record: record.clone(),
-                    count: *count,
-                    legal_basis: legal_basis.clone(),
-                })
+                .map(
+                    |Kept {
+                         record,
+                         count,
+                         legal_basis,
+                     }| wire::Kept {
+                        record: record.clone(),
+                        count: *count,
+                        legal_basis: legal_basis.clone(),
+                    },
+                )
                 .collect(),
         }
     }
@@ -204,11 +199,17 @@ impl Erasure {
                 .collect(),
             kept: kept
                 .into_iter()
-                .map(|wire::Kept { record, count, legal_basis }| Kept {
-                    record,
-                    count,
-                    legal_basis,
-                })
+                .map(
+                    |wire::Kept {
+                         record,
+                         count,
+                         legal_basis,
+                     }| Kept {
+                        record,
+                        count,
+                        legal_basis,
+                    },
+                )
                 .collect(),
         };
         (component, erasure)

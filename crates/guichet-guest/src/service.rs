@@ -664,7 +664,9 @@ mod tests {
         }
         for name in Open311Status::NAMES {
             assert_eq!(
-                serde_json::from_value::<Open311Status>(json!(name)).map(Open311Status::as_str).ok(),
+                serde_json::from_value::<Open311Status>(json!(name))
+                    .map(Open311Status::as_str)
+                    .ok(),
                 Some(*name),
                 "{name}"
             );
@@ -692,10 +694,22 @@ mod tests {
             open,
             open311_status: declared,
         };
-        assert_eq!(state("resolved", false, None).open311_status(), Open311Status::Fixed);
-        assert_eq!(state("in-progress", true, None).open311_status(), Open311Status::InProgress);
-        assert_eq!(state("waiting", true, None).open311_status(), Open311Status::Open);
-        assert_eq!(state("archived", false, None).open311_status(), Open311Status::Closed);
+        assert_eq!(
+            state("resolved", false, None).open311_status(),
+            Open311Status::Fixed
+        );
+        assert_eq!(
+            state("in-progress", true, None).open311_status(),
+            Open311Status::InProgress
+        );
+        assert_eq!(
+            state("waiting", true, None).open311_status(),
+            Open311Status::Open
+        );
+        assert_eq!(
+            state("archived", false, None).open311_status(),
+            Open311Status::Closed
+        );
         assert_eq!(
             state("resolved", false, Some(Open311Status::NoFurtherAction)).open311_status(),
             Open311Status::NoFurtherAction,

@@ -252,7 +252,8 @@ pub fn decode<T: DeserializeOwned>(value: Value, shape: &Shape) -> Result<T, Api
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
     }
-    serde_json::from_value(value).map_err(|error| ApiError::field("body", "invalid", error.to_string()))
+    serde_json::from_value(value)
+        .map_err(|error| ApiError::field("body", "invalid", error.to_string()))
 }
 
 #[cfg(test)]

@@ -336,7 +336,9 @@ mod tests {
 
     /// Identity's answer as the commune it names (what [`lookup`] does after the call).
     fn answer(status: u16, body: &[u8]) -> anyhow::Result<Option<CommuneInfo>> {
-        clients::communes::read(status, body)?.map(CommuneInfo::try_from).transpose()
+        clients::communes::read(status, body)?
+            .map(CommuneInfo::try_from)
+            .transpose()
     }
 
     #[test]
@@ -344,7 +346,10 @@ mod tests {
         let body = br#"{"commune":"autre","name":"Autre","languages":["fr"],"public_origin":"https://autre.example"}"#;
         let info = answer(200, body).ok().flatten();
         assert_eq!(info.as_ref().map(|i| i.commune.as_str()), Some("autre"));
-        assert_eq!(info.as_ref().map(|i| i.public_origin.as_str()), Some("https://autre.example"));
+        assert_eq!(
+            info.as_ref().map(|i| i.public_origin.as_str()),
+            Some("https://autre.example")
+        );
         assert_eq!(info.as_ref().map(|i| i.name.as_str()), Some("Autre"));
         assert_eq!(info.map(|i| i.languages), Some(vec!["fr".to_owned()]));
     }

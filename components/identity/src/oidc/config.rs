@@ -83,7 +83,9 @@ impl ProviderId {
     pub fn parse(text: &str) -> Result<ProviderId, &'static str> {
         let ok = !text.is_empty()
             && text.len() <= 40
-            && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !text.starts_with('-');
         if !ok {
             return Err("1 to 40 lowercase letters, digits or '-', not starting with '-'");
@@ -130,7 +132,10 @@ impl Issuer {
 
     /// `{issuer}/.well-known/openid-configuration` (OpenID Connect Discovery §4).
     pub fn discovery_url(&self) -> String {
-        format!("{}/.well-known/openid-configuration", self.0.trim_end_matches('/'))
+        format!(
+            "{}/.well-known/openid-configuration",
+            self.0.trim_end_matches('/')
+        )
     }
 }
 
@@ -200,9 +205,13 @@ fn provider_of(row: &db::RowResult) -> anyhow::Result<Provider> {
         serde_json::from_str(row.get::<&str>(i).unwrap_or("[]")).context("stored list")
     };
     Ok(Provider {
-        id: ProviderId::parse(&text(0)).map_err(anyhow::Error::msg).context("stored provider id")?,
+        id: ProviderId::parse(&text(0))
+            .map_err(anyhow::Error::msg)
+            .context("stored provider id")?,
         name: text(1),
-        issuer: Issuer::parse(&text(2)).map_err(anyhow::Error::msg).context("stored issuer")?,
+        issuer: Issuer::parse(&text(2))
+            .map_err(anyhow::Error::msg)
+            .context("stored issuer")?,
         client_id: text(3),
         client_secret: text(4),
         scopes: list(5)?,
@@ -241,7 +250,10 @@ const NEW_PROVIDER: Shape = Shape::Object(&[
     Member::required("client_secret", Shape::Text),
     Member::optional("scopes", Shape::List(&Shape::Text)),
     Member::optional("acr_values", Shape::List(&Shape::Text)),
-    Member::optional("token_endpoint_auth_method", Shape::OneOf(AuthMethod::NAMES)),
+    Member::optional(
+        "token_endpoint_auth_method",
+        Shape::OneOf(AuthMethod::NAMES),
+    ),
 ]);
 
 #[derive(Deserialize)]
@@ -260,7 +272,7 @@ struct NewProvider {
 
 /// `POST /api/identity/oidc-providers`.
 pub async fn create(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    auth::caller(req, ctx)?.require(auth::Role::Admin)?;
+    auth::caller(ctx)?.require(auth::Role::Admin)?;
     let form: NewProvider = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &NEW_PROVIDER)?;
     let provider = checked(form)?;
     if let Some(reason) = destination::refusal(provider.issuer.url()) {
@@ -278,7 +290,11 @@ pub async fn create(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> 
     })?;
     let mut errors = Vec::new();
     if !document.supports_s256() {
-        errors.push(FieldError::new("issuer", "pkce_unsupported", "the provider does not offer PKCE with S256"));
+        errors.push(FieldError::new(
+            "issuer",
+            "pkce_unsupported",
+            "the provider does not offer PKCE with S256",
+        ));
     }
     for (i, value) in provider.acr_values.iter().enumerate() {
         if !document.supports_acr(value) {
@@ -294,7 +310,11 @@ pub async fn create(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> 
     }
     let created = db::transaction(ctx.conn(), |conn| insert(conn, ctx.commune(), &provider))?;
     let provider = created.map_err(|field| {
-        ApiError::conflict(field, "taken", format!("a provider with this {field} is already configured"))
+        ApiError::conflict(
+            field,
+            "taken",
+            format!("a provider with this {field} is already configured"),
+        )
     })?;
     Ok(response::json(201, &provider.view(ctx.public_origin())))
 }
@@ -305,23 +325,43 @@ fn checked(form: NewProvider) -> Result<Provider, ApiError> {
     let mut fail = |field: &str, code: &str, message: &str| {
         errors.push(FieldError::new(field, code, message));
     };
-    let id = ProviderId::parse(&form.id).map_err(|m| fail("id", "invalid", m)).ok();
+    let id = ProviderId::parse(&form.id)
+        .map_err(|m| fail("id", "invalid", m))
+        .ok();
     let name = form.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        fail("name", "invalid", "1 to 100 characters, no control characters");
+        fail(
+            "name",
+            "invalid",
+            "1 to 100 characters, no control characters",
+        );
     }
-    let issuer = Issuer::parse(&form.issuer).map_err(|m| fail("issuer", "invalid", m)).ok();
+    let issuer = Issuer::parse(&form.issuer)
+        .map_err(|m| fail("issuer", "invalid", m))
+        .ok();
     if !vschar(&form.client_id, MAX_CLIENT_ID) {
-        fail("client_id", "invalid", "1 to 255 printable ASCII characters, no space at either end");
+        fail(
+            "client_id",
+            "invalid",
+            "1 to 255 printable ASCII characters, no space at either end",
+        );
     }
     if !vschar(&form.client_secret, MAX_CLIENT_SECRET) {
-        fail("client_secret", "invalid", "1 to 1024 printable ASCII characters, no space at either end");
+        fail(
+            "client_secret",
+            "invalid",
+            "1 to 1024 printable ASCII characters, no space at either end",
+        );
     }
     let scopes = form
         .scopes
         .unwrap_or_else(|| DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect());
     if !scopes.iter().any(|s| s == "openid") {
-        fail("scopes", "openid_missing", "the scopes must include `openid`");
+        fail(
+            "scopes",
+            "openid_missing",
+            "the scopes must include `openid`",
+        );
     }
     check_tokens(&scopes, "scopes", &mut errors);
     check_tokens(&form.acr_values, "acr_values", &mut errors);
@@ -353,14 +393,21 @@ fn printable(text: &str, max: usize) -> bool {
 /// A client id or secret: 1 to `max` of RFC 6749's VSCHAR (printable ASCII and space), but
 /// no space at either end (that is always a copy-and-paste mistake).
 fn vschar(text: &str, max: usize) -> bool {
-    !text.is_empty() && text.len() <= max && text.trim() == text && text.bytes().all(|b| (0x20..=0x7e).contains(&b))
+    !text.is_empty()
+        && text.len() <= max
+        && text.trim() == text
+        && text.bytes().all(|b| (0x20..=0x7e).contains(&b))
 }
 
 /// Scope and acr values: space-separated tokens on the wire, so each is printable without
 /// spaces or quotes (RFC 6749 §3.3).
 fn check_tokens(values: &[String], field: &str, errors: &mut Vec<FieldError>) {
     if values.len() > MAX_TOKENS {
-        errors.push(FieldError::new(field, "too_many", format!("at most {MAX_TOKENS} values")));
+        errors.push(FieldError::new(
+            field,
+            "too_many",
+            format!("at most {MAX_TOKENS} values"),
+        ));
     }
     for (i, value) in values.iter().enumerate() {
         if value.len() > MAX_TOKEN || !printable(value, MAX_TOKEN) || value.contains(['"', '\\']) {
@@ -384,7 +431,11 @@ fn dedup(values: Vec<String>) -> Vec<String> {
 }
 
 /// Inserts `provider`, or names the field that conflicts (`id` or `issuer`).
-fn insert(conn: &Connection, commune: &Commune, provider: &Provider) -> anyhow::Result<Result<Provider, &'static str>> {
+fn insert(
+    conn: &Connection,
+    commune: &Commune,
+    provider: &Provider,
+) -> anyhow::Result<Result<Provider, &'static str>> {
     let taken = |column: &str, value: &str| -> anyhow::Result<bool> {
         let rows = db::query(
             conn,
@@ -417,12 +468,15 @@ fn insert(conn: &Connection, commune: &Commune, provider: &Provider) -> anyhow::
             db::text(now.as_str()),
         ],
     )?;
-    Ok(Ok(Provider { created_at: now, ..provider.clone() }))
+    Ok(Ok(Provider {
+        created_at: now,
+        ..provider.clone()
+    }))
 }
 
 /// `GET /api/identity/oidc-providers`.
-pub fn list(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    auth::caller(req, ctx)?.require(auth::Role::Admin)?;
+pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    auth::caller(ctx)?.require(auth::Role::Admin)?;
     let providers: Vec<Json> = load_all(ctx.conn(), ctx.commune())?
         .iter()
         .map(|p| p.view(ctx.public_origin()))
@@ -431,23 +485,35 @@ pub fn list(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/identity/oidc-providers/{id}`.
-pub fn show(req: &Request, ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
-    auth::caller(req, ctx)?.require(auth::Role::Admin)?;
+pub fn show(ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
+    auth::caller(ctx)?.require(auth::Role::Admin)?;
     let provider = load(ctx.conn(), ctx.commune(), id)?.ok_or(ApiError::NotFound)?;
     Ok(response::json(200, &provider.view(ctx.public_origin())))
 }
 
 /// `DELETE /api/identity/oidc-providers/{id}`: the provider and its sign-ins in progress.
-pub fn delete(req: &Request, ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
-    auth::caller(req, ctx)?.require(auth::Role::Admin)?;
+pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
+    auth::caller(ctx)?.require(auth::Role::Admin)?;
     let found = db::transaction(ctx.conn(), |conn| {
         let params = [db::text(ctx.commune().as_str()), db::text(id)];
-        let rows = db::query(conn, "SELECT 1 FROM oidc_providers WHERE commune = ? AND id = ?", &params)?;
+        let rows = db::query(
+            conn,
+            "SELECT 1 FROM oidc_providers WHERE commune = ? AND id = ?",
+            &params,
+        )?;
         if rows.rows.is_empty() {
             return Ok(false);
         }
-        db::exec(conn, "DELETE FROM oidc_providers WHERE commune = ? AND id = ?", &params)?;
-        db::exec(conn, "DELETE FROM oidc_pending WHERE commune = ? AND provider = ?", &params)?;
+        db::exec(
+            conn,
+            "DELETE FROM oidc_providers WHERE commune = ? AND id = ?",
+            &params,
+        )?;
+        db::exec(
+            conn,
+            "DELETE FROM oidc_pending WHERE commune = ? AND provider = ?",
+            &params,
+        )?;
         Ok(true)
     })?;
     if !found {
@@ -476,7 +542,13 @@ impl Offered {
 /// The providers `commune` offers, by name: the public list of the JSON API and of the
 /// account pages alike.
 pub fn offered(conn: &Connection, commune: &Commune) -> anyhow::Result<Vec<Offered>> {
-    Ok(load_all(conn, commune)?.into_iter().map(|p| Offered { id: p.id, name: p.name }).collect())
+    Ok(load_all(conn, commune)?
+        .into_iter()
+        .map(|p| Offered {
+            id: p.id,
+            name: p.name,
+        })
+        .collect())
 }
 
 /// `GET /api/identity/oidc-providers/public`: what the sign-in page offers.
@@ -522,9 +594,15 @@ mod tests {
     #[test]
     fn the_discovery_url_follows_the_issuer_path_without_doubling_the_slash() {
         let with_path = Issuer::parse("https://op.example.org/api/v1").expect("issuer");
-        assert_eq!(with_path.discovery_url(), "https://op.example.org/api/v1/.well-known/openid-configuration");
+        assert_eq!(
+            with_path.discovery_url(),
+            "https://op.example.org/api/v1/.well-known/openid-configuration"
+        );
         let with_slash = Issuer::parse("https://op.example.org/").expect("issuer");
-        assert_eq!(with_slash.discovery_url(), "https://op.example.org/.well-known/openid-configuration");
+        assert_eq!(
+            with_slash.discovery_url(),
+            "https://op.example.org/.well-known/openid-configuration"
+        );
     }
 
     fn form(value: Json) -> NewProvider {
@@ -533,7 +611,9 @@ mod tests {
 
     fn fields(result: Result<Provider, ApiError>) -> Vec<String> {
         match result {
-            Err(ApiError::BadRequest { errors }) => errors.into_iter().filter_map(|e| e.field).collect(),
+            Err(ApiError::BadRequest { errors }) => {
+                errors.into_iter().filter_map(|e| e.field).collect()
+            }
             other => panic!("expected a 400, got {other:?}"),
         }
     }
@@ -546,7 +626,15 @@ mod tests {
         }))));
         assert_eq!(
             found,
-            ["id", "name", "issuer", "client_id", "client_secret", "scopes", "acr_values[0]"]
+            [
+                "id",
+                "name",
+                "issuer",
+                "client_id",
+                "client_secret",
+                "scopes",
+                "acr_values[0]"
+            ]
         );
     }
 

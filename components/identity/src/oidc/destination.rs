@@ -29,21 +29,44 @@ use url::{Host, Url};
 /// Top-level labels of names private to a network (RFC 6761, 6762, 8375, ICANN's
 /// `.internal`, and common intranet suffixes).
 const PRIVATE_SUFFIXES: &[&str] = &[
-    "localhost", "local", "internal", "localdomain", "home.arpa", "lan", "intranet", "corp",
-    "private", "test", "invalid", "example", "onion",
+    "localhost",
+    "local",
+    "internal",
+    "localdomain",
+    "home.arpa",
+    "lan",
+    "intranet",
+    "corp",
+    "private",
+    "test",
+    "invalid",
+    "example",
+    "onion",
 ];
 
 /// Wildcard DNS services that answer any IP address spelt in the name.
-const IP_ECHO_DOMAINS: &[&str] = &["nip.io", "sslip.io", "xip.io", "localtest.me", "lvh.me", "vcap.me"];
+const IP_ECHO_DOMAINS: &[&str] = &[
+    "nip.io",
+    "sslip.io",
+    "xip.io",
+    "localtest.me",
+    "lvh.me",
+    "vcap.me",
+];
 
 /// Why `url` must not be requested, or `None` when it may.
 pub fn refusal(url: &Url) -> Option<&'static str> {
-    refusal_given(url, &spin_sdk::variables::get("oidc_allowed_hosts").unwrap_or_default())
+    refusal_given(
+        url,
+        &spin_sdk::variables::get("oidc_allowed_hosts").unwrap_or_default(),
+    )
 }
 
 /// [`refusal`] with the operator's `oidc_allowed_hosts` entry `listed`.
 fn refusal_given(url: &Url, listed: &str) -> Option<&'static str> {
-    let Some(host) = url.host() else { return Some(INTERNAL_NAME) };
+    let Some(host) = url.host() else {
+        return Some(INTERNAL_NAME);
+    };
     if listed_in(listed, &host.to_string()) {
         return None;
     }
@@ -62,10 +85,15 @@ const INTERNAL_NAME: &str =
 /// `host` (as `Url` prints it: `[::1]` for IPv6) is the exact host of the
 /// `scheme://host[:port]` entry `listed` (not `*`, `*.domain` nor a CIDR range).
 fn listed_in(listed: &str, host: &str) -> bool {
-    let Some((_, rest)) = listed.trim().split_once("://") else { return false };
+    let Some((_, rest)) = listed.trim().split_once("://") else {
+        return false;
+    };
     let name = match rest.strip_prefix('[') {
         Some(v6) => format!("[{}]", v6.split(']').next().unwrap_or_default()),
-        None => rest.rsplit_once(':').map_or(rest, |(name, _)| name).to_owned(),
+        None => rest
+            .rsplit_once(':')
+            .map_or(rest, |(name, _)| name)
+            .to_owned(),
     };
     let name = name.trim().trim_end_matches('/').to_ascii_lowercase();
     !name.is_empty() && !name.contains(['*', '/']) && name == host.to_ascii_lowercase()
@@ -152,14 +180,40 @@ mod tests {
     #[test]
     fn internal_addresses_of_every_kind_are_not_public() {
         for text in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.0.1", "169.254.169.254", "100.64.0.1",
-            "0.0.0.0", "0.1.2.3", "224.0.0.1", "255.255.255.255", "192.0.2.1", "198.18.0.1", "240.0.0.1",
-            "::1", "::", "fd00::1", "fe80::1", "ff02::1", "2001:db8::1", "::ffff:10.0.0.1",
-            "64:ff9b::a00:1", "2002:a00:1::", "::10.0.0.1", "fec0::1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.0.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "0.1.2.3",
+            "224.0.0.1",
+            "255.255.255.255",
+            "192.0.2.1",
+            "198.18.0.1",
+            "240.0.0.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "ff02::1",
+            "2001:db8::1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:a00:1::",
+            "::10.0.0.1",
+            "fec0::1",
         ] {
             assert!(!public(text.parse().expect("ip")), "{text}");
         }
-        for text in ["193.51.24.1", "8.8.8.8", "2a01:e0a::1", "::ffff:193.51.24.1", "2002:c133:1801::"] {
+        for text in [
+            "193.51.24.1",
+            "8.8.8.8",
+            "2a01:e0a::1",
+            "::ffff:193.51.24.1",
+            "2002:c133:1801::",
+        ] {
             assert!(public(text.parse().expect("ip")), "{text}");
         }
     }
@@ -167,25 +221,53 @@ mod tests {
     #[test]
     fn network_private_names_and_names_spelling_an_address_are_refused() {
         for name in [
-            "localhost", "LOCALHOST.", "a.localhost", "printer.local", "metadata.google.internal",
-            "notifications.spin.internal", "intranet", "metadata", "router.home.arpa",
-            "127.0.0.1.nip.io", "10-0-0-1.sslip.io", "app.10.0.0.1.example.org", "x.lvh.me",
+            "localhost",
+            "LOCALHOST.",
+            "a.localhost",
+            "printer.local",
+            "metadata.google.internal",
+            "notifications.spin.internal",
+            "intranet",
+            "metadata",
+            "router.home.arpa",
+            "127.0.0.1.nip.io",
+            "10-0-0-1.sslip.io",
+            "app.10.0.0.1.example.org",
+            "x.lvh.me",
         ] {
             assert!(private_name(name), "{name}");
         }
-        for name in ["fcp.integ01.dev-franceconnect.fr", "op.example.org", "auth.agentconnect.gouv.fr", "a1.b2.c3.fr"] {
+        for name in [
+            "fcp.integ01.dev-franceconnect.fr",
+            "op.example.org",
+            "auth.agentconnect.gouv.fr",
+            "a1.b2.c3.fr",
+        ] {
             assert!(!private_name(name), "{name}");
         }
     }
 
     #[test]
     fn urls_are_refused_by_address_or_name_unless_the_operator_listed_their_host() {
-        let refused = |url: &str, listed: &str| refusal_given(&Url::parse(url).expect("url"), listed).is_some();
-        for url in ["https://10.0.0.5", "https://[::1]", "https://0x7f.1", "https://2130706433", "https://localhost:8443",
-            "https://metadata.google.internal", "https://[::ffff:a00:5]", "http://127.0.0.1:4567"] {
+        let refused = |url: &str, listed: &str| {
+            refusal_given(&Url::parse(url).expect("url"), listed).is_some()
+        };
+        for url in [
+            "https://10.0.0.5",
+            "https://[::1]",
+            "https://0x7f.1",
+            "https://2130706433",
+            "https://localhost:8443",
+            "https://metadata.google.internal",
+            "https://[::ffff:a00:5]",
+            "http://127.0.0.1:4567",
+        ] {
             assert!(refused(url, "https://*:443"), "{url}");
         }
-        assert!(!refused("https://fcp.integ01.dev-franceconnect.fr/api/v1", "https://*:443"));
+        assert!(!refused(
+            "https://fcp.integ01.dev-franceconnect.fr/api/v1",
+            "https://*:443"
+        ));
         assert!(!refused("http://127.0.0.1:4567", "http://127.0.0.1:*"));
         assert!(!refused("https://idp.corp", "https://idp.corp"));
     }

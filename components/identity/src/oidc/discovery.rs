@@ -56,7 +56,10 @@ impl Document {
             );
         }
         Ok(Document {
-            authorization_endpoint: endpoint("authorization_endpoint", &raw.authorization_endpoint)?,
+            authorization_endpoint: endpoint(
+                "authorization_endpoint",
+                &raw.authorization_endpoint,
+            )?,
             token_endpoint: endpoint("token_endpoint", &raw.token_endpoint)?,
             jwks_uri: endpoint("jwks_uri", &raw.jwks_uri)?,
             userinfo_endpoint: raw
@@ -66,7 +69,9 @@ impl Document {
                 .transpose()?,
             code_challenge_methods: raw.code_challenge_methods_supported,
             acr_values: raw.acr_values_supported,
-            iss_parameter_supported: raw.authorization_response_iss_parameter_supported.unwrap_or(false),
+            iss_parameter_supported: raw
+                .authorization_response_iss_parameter_supported
+                .unwrap_or(false),
         })
     }
 
@@ -80,7 +85,9 @@ impl Document {
 
     /// Whether the provider may answer with `acr` = `value` (unknown when it does not say).
     pub fn supports_acr(&self, value: &str) -> bool {
-        self.acr_values.as_ref().is_none_or(|values| values.iter().any(|v| v == value))
+        self.acr_values
+            .as_ref()
+            .is_none_or(|values| values.iter().any(|v| v == value))
     }
 }
 
@@ -109,7 +116,8 @@ pub async fn keys(document: &Document) -> anyhow::Result<Json> {
     if answer.status != 200 {
         bail!("{url} answered {} instead of 200", answer.status);
     }
-    let set: Json = serde_json::from_slice(&answer.body).map_err(|e| anyhow!("{url}: not JSON: {e}"))?;
+    let set: Json =
+        serde_json::from_slice(&answer.body).map_err(|e| anyhow!("{url}: not JSON: {e}"))?;
     if !set.get("keys").is_some_and(Json::is_array) {
         bail!("{url}: not a JWK set (no `keys` array)");
     }
@@ -164,13 +172,19 @@ mod tests {
 
     #[test]
     fn plain_http_endpoints_elsewhere_than_loopback_are_refused() {
-        assert!(parse(document(json!({"token_endpoint": "http://op.example.org/token"}))).is_err());
+        assert!(parse(document(
+            json!({"token_endpoint": "http://op.example.org/token"})
+        ))
+        .is_err());
         assert!(parse(document(json!({"jwks_uri": "not a url"}))).is_err());
     }
 
     #[test]
     fn a_provider_without_s256_is_seen_as_such() {
-        let doc = parse(document(json!({"code_challenge_methods_supported": ["plain"]}))).expect("valid");
+        let doc = parse(document(
+            json!({"code_challenge_methods_supported": ["plain"]}),
+        ))
+        .expect("valid");
         assert!(!doc.supports_s256());
     }
 }

@@ -28,7 +28,10 @@ pub struct Fetched {
 /// `GET url`.
 pub async fn get(url: &str, headers: &[(&str, &str)]) -> anyhow::Result<Fetched> {
     let mut builder = Request::builder();
-    builder.method(Method::Get).uri(url).header("accept", "application/json");
+    builder
+        .method(Method::Get)
+        .uri(url)
+        .header("accept", "application/json");
     for (name, value) in headers {
         builder.header(*name, *value);
     }
@@ -36,7 +39,11 @@ pub async fn get(url: &str, headers: &[(&str, &str)]) -> anyhow::Result<Fetched>
 }
 
 /// `POST url` with an `application/x-www-form-urlencoded` body.
-pub async fn post_form(url: &str, headers: &[(&str, &str)], form: String) -> anyhow::Result<Fetched> {
+pub async fn post_form(
+    url: &str,
+    headers: &[(&str, &str)],
+    form: String,
+) -> anyhow::Result<Fetched> {
     let mut builder = Request::builder();
     builder
         .method(Method::Post)
@@ -54,13 +61,16 @@ async fn send(url: &str, request: Request) -> anyhow::Result<Fetched> {
     if let Some(reason) = super::destination::refusal(&parsed) {
         bail!("{url}: refused before sending: {reason}");
     }
-    let response: IncomingResponse = spin_sdk::http::send(request).await.map_err(|error| match error {
-        SendError::Http(ErrorCode::HttpRequestDenied) => {
-            anyhow!("{url}: this host is not allowed (Spin variable oidc_allowed_hosts)")
-        }
-        SendError::Http(code) => anyhow!("{url}: the request failed ({code:?})"),
-        other => anyhow!("{url}: the request failed ({other})"),
-    })?;
+    let response: IncomingResponse =
+        spin_sdk::http::send(request)
+            .await
+            .map_err(|error| match error {
+                SendError::Http(ErrorCode::HttpRequestDenied) => {
+                    anyhow!("{url}: this host is not allowed (Spin variable oidc_allowed_hosts)")
+                }
+                SendError::Http(code) => anyhow!("{url}: the request failed ({code:?})"),
+                other => anyhow!("{url}: the request failed ({other})"),
+            })?;
     let status = response.status();
     let media_type = response
         .headers()
@@ -81,12 +91,21 @@ async fn send(url: &str, request: Request) -> anyhow::Result<Fetched> {
         }
         body.extend(chunk);
     }
-    Ok(Fetched { status, media_type, body })
+    Ok(Fetched {
+        status,
+        media_type,
+        body,
+    })
 }
 
 /// `application/json; charset=utf-8` → `application/json`.
 fn media_type_of(header: &str) -> String {
-    header.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+    header
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -95,7 +114,10 @@ mod tests {
 
     #[test]
     fn the_media_type_drops_parameters_and_case() {
-        assert_eq!(media_type_of("Application/JSON; charset=utf-8"), "application/json");
+        assert_eq!(
+            media_type_of("Application/JSON; charset=utf-8"),
+            "application/json"
+        );
         assert_eq!(media_type_of("application/jwt"), "application/jwt");
     }
 }

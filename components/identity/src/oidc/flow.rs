@@ -34,7 +34,11 @@ use crate::web::i18n::Lang;
 use crate::web::sessions;
 
 /// Sign-ins started from one client address: each costs a request to the provider.
-const STARTS_PER_CLIENT: Limit = Limit { scope: "oidc-start", max: 30, window: 600 };
+const STARTS_PER_CLIENT: Limit = Limit {
+    scope: "oidc-start",
+    max: 30,
+    window: 600,
+};
 /// Longest authorization code accepted.
 const MAX_CODE: usize = 2048;
 
@@ -45,7 +49,12 @@ pub async fn start(req: &Request, ctx: &Ctx<'_>, provider: &str) -> Response {
         Ok(response) => response,
         Err(problem) => {
             log(ctx, provider, &problem, None);
-            pages::problem(ctx, lang, &format!("/account/oidc/{provider}/start"), problem)
+            pages::problem(
+                ctx,
+                lang,
+                &format!("/account/oidc/{provider}/start"),
+                problem,
+            )
         }
     }
 }
@@ -57,12 +66,22 @@ async fn begin(req: &Request, ctx: &Ctx<'_>, id: &str, lang: Lang) -> Result<Res
     throttle.hit(STARTS_PER_CLIENT, ctx.client_key())?;
     let document = discovered(ctx, &provider).await?;
     if !document.supports_s256() {
-        eprintln!("identity: oidc provider {id} of {} no longer offers PKCE S256", ctx.commune());
+        eprintln!(
+            "identity: oidc provider {id} of {} no longer offers PKCE S256",
+            ctx.commune()
+        );
         return Err(Problem::Unavailable);
     }
     let signed_in = sessions::current(req, ctx)?.and_then(|s| s.account_id);
     let redirect_uri = format!("{}{CALLBACK_PATH}", ctx.public_origin());
-    let started = pending::start(ctx.conn(), ctx.commune(), id, signed_in.as_deref(), &redirect_uri, lang.code())?;
+    let started = pending::start(
+        ctx.conn(),
+        ctx.commune(),
+        id,
+        signed_in.as_deref(),
+        &redirect_uri,
+        lang.code(),
+    )?;
     let mut url = document.authorization_endpoint.clone();
     {
         let mut query = url.query_pairs_mut();
@@ -95,7 +114,9 @@ pub async fn callback(req: &Request, ctx: &Ctx<'_>) -> Response {
             log(ctx, "?", &Problem::Failed, Some(&stale.to_string()));
             return pages::problem(ctx, Lang::Fr, CALLBACK_PATH, Problem::Failed);
         }
-        Err(error) => return pages::problem(ctx, Lang::Fr, CALLBACK_PATH, Problem::Internal(error)),
+        Err(error) => {
+            return pages::problem(ctx, Lang::Fr, CALLBACK_PATH, Problem::Internal(error))
+        }
     };
     let lang = Lang::parse(&pending.language).unwrap_or(Lang::Fr);
     let provider = pending.provider.clone();
@@ -119,10 +140,23 @@ fn plain(problem: impl Into<Problem>) -> Refusal {
     (problem.into(), None)
 }
 
-async fn finish(req: &Request, ctx: &Ctx<'_>, query: &Query, pending: Pending) -> Result<Response, Refusal> {
+async fn finish(
+    req: &Request,
+    ctx: &Ctx<'_>,
+    query: &Query,
+    pending: Pending,
+) -> Result<Response, Refusal> {
     if let Some(error) = query.get("error") {
-        let error: String = error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
-        let problem = if error == "access_denied" { Problem::Cancelled } else { Problem::Failed };
+        let error: String = error
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(40)
+            .collect();
+        let problem = if error == "access_denied" {
+            Problem::Cancelled
+        } else {
+            Problem::Failed
+        };
         return Err((problem, Some(format!("provider_error {error}"))));
     }
     let provider = config::load(ctx.conn(), ctx.commune(), &pending.provider)
@@ -139,7 +173,9 @@ async fn finish(req: &Request, ctx: &Ctx<'_>, query: &Query, pending: Pending) -
         .filter(|code| code.len() <= MAX_CODE)
         .ok_or_else(|| refused("code_missing"))?;
     let tokens = exchange(&provider, &document, code, &pending).await?;
-    let keys = discovery::keys(&document).await.map_err(|e| (Problem::Unavailable, Some(format!("{e:#}"))))?;
+    let keys = discovery::keys(&document)
+        .await
+        .map_err(|e| (Problem::Unavailable, Some(format!("{e:#}"))))?;
     let now = unix_now();
     let expected = Expected {
         issuer: provider.issuer.as_str(),
@@ -170,9 +206,16 @@ async fn finish(req: &Request, ctx: &Ctx<'_>, query: &Query, pending: Pending) -
         }
         other => other.as_deref(),
     };
-    let account = link::resolve(ctx.conn(), ctx.commune(), provider.issuer.as_str(), &identity, signed_in, &pending.language)
-        .map_err(plain)?
-        .map_err(|not| (Problem::NotLinked(not), None))?;
+    let account = link::resolve(
+        ctx.conn(),
+        ctx.commune(),
+        provider.issuer.as_str(),
+        &identity,
+        signed_in,
+        &pending.language,
+    )
+    .map_err(plain)?
+    .map_err(|not| (Problem::NotLinked(not), None))?;
     let cookie = sessions::start(req, ctx, &account).map_err(plain)?;
     Ok(see_other("/account", &cookie))
 }
@@ -193,7 +236,12 @@ struct TokenError {
 }
 
 /// Exchanges `code` at the token endpoint, authenticated as the provider's client.
-async fn exchange(provider: &Provider, document: &Document, code: &str, pending: &Pending) -> Result<Tokens, Refusal> {
+async fn exchange(
+    provider: &Provider,
+    document: &Document,
+    code: &str,
+    pending: &Pending,
+) -> Result<Tokens, Refusal> {
     let mut form = form_urlencoded::Serializer::new(String::new());
     form.append_pair("grant_type", "authorization_code")
         .append_pair("code", code)
@@ -207,19 +255,36 @@ async fn exchange(provider: &Provider, document: &Document, code: &str, pending:
         }
         AuthMethod::Basic => {
             // RFC 6749 §2.3.1: each part form-encoded before the Basic encoding.
-            let id: String = form_urlencoded::byte_serialize(provider.client_id.as_bytes()).collect();
-            let secret: String = form_urlencoded::byte_serialize(provider.client_secret.as_bytes()).collect();
-            authorization = Some(format!("Basic {}", STANDARD.encode(format!("{id}:{secret}"))));
+            let id: String =
+                form_urlencoded::byte_serialize(provider.client_id.as_bytes()).collect();
+            let secret: String =
+                form_urlencoded::byte_serialize(provider.client_secret.as_bytes()).collect();
+            authorization = Some(format!(
+                "Basic {}",
+                STANDARD.encode(format!("{id}:{secret}"))
+            ));
         }
     }
-    let headers: Vec<(&str, &str)> = authorization.iter().map(|a| ("authorization", a.as_str())).collect();
+    let headers: Vec<(&str, &str)> = authorization
+        .iter()
+        .map(|a| ("authorization", a.as_str()))
+        .collect();
     let answer = super::fetch::post_form(document.token_endpoint.as_str(), &headers, form.finish())
         .await
         .map_err(|e| (Problem::Unavailable, Some(format!("token endpoint: {e:#}"))))?;
     if answer.status != 200 {
-        let error = serde_json::from_slice::<TokenError>(&answer.body).map(|e| e.error).unwrap_or_default();
-        let error: String = error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
-        return Err(refused(format!("token endpoint answered {} {error}", answer.status)));
+        let error = serde_json::from_slice::<TokenError>(&answer.body)
+            .map(|e| e.error)
+            .unwrap_or_default();
+        let error: String = error
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(40)
+            .collect();
+        return Err(refused(format!(
+            "token endpoint answered {} {error}",
+            answer.status
+        )));
     }
     serde_json::from_slice(&answer.body).map_err(|_| refused("token answer without id_token"))
 }
@@ -227,7 +292,11 @@ async fn exchange(provider: &Provider, document: &Document, code: &str, pending:
 /// The provider's discovery document, or 502 (logged).
 async fn discovered(ctx: &Ctx<'_>, provider: &Provider) -> Result<Document, Problem> {
     discovery::fetch(&provider.issuer).await.map_err(|error| {
-        eprintln!("identity: oidc provider {} of {}: {error:#}", provider.id.as_str(), ctx.commune());
+        eprintln!(
+            "identity: oidc provider {} of {}: {error:#}",
+            provider.id.as_str(),
+            ctx.commune()
+        );
         Problem::Unavailable
     })
 }
@@ -249,7 +318,11 @@ fn log(ctx: &Ctx<'_>, provider: &str, problem: &Problem, reason: Option<&str>) {
     if matches!(problem, Problem::Internal(_)) {
         return; // logged in full by the page
     }
-    let provider: String = provider.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect();
+    let provider: String = provider
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(40)
+        .collect();
     eprintln!(
         "identity: oidc sign-in refused (commune {}, provider {provider}): {problem:?}{}",
         ctx.commune(),

@@ -23,7 +23,9 @@ use serde_json::Value as Json;
 use crate::secrets;
 
 /// Algorithms accepted for ID tokens: the asymmetric signatures jwt-simple verifies.
-pub const ALGORITHMS: &[&str] = &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"];
+pub const ALGORITHMS: &[&str] = &[
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
+];
 /// Clock difference tolerated between the provider and us.
 pub const MAX_SKEW_SECONDS: u64 = 60;
 /// An ID token is used right after it is issued; an older one is a replay.
@@ -150,7 +152,11 @@ pub fn validate(token: &str, keys: &Json, expected: &Expected) -> Result<Identit
         return Err(Refused::MissingSubject);
     }
     let acr = text(extra.acr.as_ref());
-    if !expected.acr_values.is_empty() && !acr.as_ref().is_some_and(|acr| expected.acr_values.contains(acr)) {
+    if !expected.acr_values.is_empty()
+        && !acr
+            .as_ref()
+            .is_some_and(|acr| expected.acr_values.contains(acr))
+    {
         return Err(Refused::InsufficientAcr);
     }
     Ok(Identity {
@@ -178,7 +184,11 @@ pub(super) fn options(issuer: &str, client_id: &str, now: u64) -> VerificationOp
 
 /// Verifies a JWT signed by the provider (steps 1 and 2 of the module overview, then the
 /// signature and `options`).
-pub(super) fn verify_signed(token: &str, keys: &Json, options: VerificationOptions) -> Result<JWTClaims<Extra>, Refused> {
+pub(super) fn verify_signed(
+    token: &str,
+    keys: &Json,
+    options: VerificationOptions,
+) -> Result<JWTClaims<Extra>, Refused> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(Refused::Malformed);
     }
@@ -203,7 +213,8 @@ fn key_type(algorithm: &str) -> &'static str {
 /// The one key of `keys` that may verify a token with this header (see the module overview).
 fn select_key<'k>(keys: &'k Json, algorithm: &str, kid: Option<&str>) -> Result<&'k Json, Refused> {
     let absent_or = |key: &Json, member: &str, wanted: &str| {
-        key.get(member).is_none_or(|value| value.as_str() == Some(wanted))
+        key.get(member)
+            .is_none_or(|value| value.as_str() == Some(wanted))
     };
     let candidates: Vec<&Json> = keys
         .get("keys")
@@ -221,21 +232,47 @@ fn select_key<'k>(keys: &'k Json, algorithm: &str, kid: Option<&str>) -> Result<
 }
 
 /// Imports `jwk` for `algorithm` only, and verifies `token` with it.
-fn verify(algorithm: &str, jwk: &str, token: &str, options: VerificationOptions) -> Result<JWTClaims<Extra>, Refused> {
-    fn with<K>(key: Result<K, jwt_simple::Error>, check: impl FnOnce(K) -> Result<JWTClaims<Extra>, jwt_simple::Error>) -> Result<JWTClaims<Extra>, Refused> {
+fn verify(
+    algorithm: &str,
+    jwk: &str,
+    token: &str,
+    options: VerificationOptions,
+) -> Result<JWTClaims<Extra>, Refused> {
+    fn with<K>(
+        key: Result<K, jwt_simple::Error>,
+        check: impl FnOnce(K) -> Result<JWTClaims<Extra>, jwt_simple::Error>,
+    ) -> Result<JWTClaims<Extra>, Refused> {
         check(key.map_err(|_| Refused::UnusableKey)?).map_err(refusal)
     }
     let options = Some(options);
     match algorithm {
-        "RS256" => with(RS256PublicKey::from_jwk(jwk), |k| k.verify_token(token, options)),
-        "RS384" => with(RS384PublicKey::from_jwk(jwk), |k| k.verify_token(token, options)),
-        "RS512" => with(RS512PublicKey::from_jwk(jwk), |k| k.verify_token(token, options)),
-        "PS256" => with(PS256PublicKey::from_jwk(jwk), |k| k.verify_token(token, options)),
-        "PS384" => with(PS384PublicKey::from_jwk(jwk), |k| k.verify_token(token, options)),
-        "PS512" => with(PS512PublicKey::from_jwk(jwk), |k| k.verify_token(token, options)),
-        "ES256" => with(ES256PublicKey::from_jwk(jwk), |k| k.verify_token(token, options)),
-        "ES384" => with(ES384PublicKey::from_jwk(jwk), |k| k.verify_token(token, options)),
-        "EdDSA" => with(Ed25519PublicKey::from_jwk(jwk), |k| k.verify_token(token, options)),
+        "RS256" => with(RS256PublicKey::from_jwk(jwk), |k| {
+            k.verify_token(token, options)
+        }),
+        "RS384" => with(RS384PublicKey::from_jwk(jwk), |k| {
+            k.verify_token(token, options)
+        }),
+        "RS512" => with(RS512PublicKey::from_jwk(jwk), |k| {
+            k.verify_token(token, options)
+        }),
+        "PS256" => with(PS256PublicKey::from_jwk(jwk), |k| {
+            k.verify_token(token, options)
+        }),
+        "PS384" => with(PS384PublicKey::from_jwk(jwk), |k| {
+            k.verify_token(token, options)
+        }),
+        "PS512" => with(PS512PublicKey::from_jwk(jwk), |k| {
+            k.verify_token(token, options)
+        }),
+        "ES256" => with(ES256PublicKey::from_jwk(jwk), |k| {
+            k.verify_token(token, options)
+        }),
+        "ES384" => with(ES384PublicKey::from_jwk(jwk), |k| {
+            k.verify_token(token, options)
+        }),
+        "EdDSA" => with(Ed25519PublicKey::from_jwk(jwk), |k| {
+            k.verify_token(token, options)
+        }),
         _ => Err(Refused::UnsupportedAlgorithm),
     }
 }
@@ -280,7 +317,11 @@ mod tests {
 
     fn rsa() -> &'static RS256KeyPair {
         static KEY: OnceLock<RS256KeyPair> = OnceLock::new();
-        KEY.get_or_init(|| RS256KeyPair::generate(2048).expect("rsa key").with_key_id("rsa-1"))
+        KEY.get_or_init(|| {
+            RS256KeyPair::generate(2048)
+                .expect("rsa key")
+                .with_key_id("rsa-1")
+        })
     }
 
     fn ec() -> &'static ES256KeyPair {
@@ -317,7 +358,12 @@ mod tests {
     }
 
     fn standard() -> Custom {
-        Custom { acr: Some("eidas2".into()), email: "marie@example.org".into(), email_verified: true, ..Custom::default() }
+        Custom {
+            acr: Some("eidas2".into()),
+            email: "marie@example.org".into(),
+            email_verified: true,
+            ..Custom::default()
+        }
     }
 
     fn now() -> u64 {
@@ -361,31 +407,51 @@ mod tests {
 
     #[test]
     fn a_wrong_nonce_is_refused() {
-        let token = rsa().sign(claims(standard()).with_nonce("another")).expect("sign");
+        let token = rsa()
+            .sign(claims(standard()).with_nonce("another"))
+            .expect("sign");
         assert_eq!(check(&token), Err(Refused::WrongNonce));
         let mut without = claims(standard());
         without.nonce = None;
-        assert_eq!(check(&ec().sign(without).expect("sign")), Err(Refused::WrongNonce));
+        assert_eq!(
+            check(&ec().sign(without).expect("sign")),
+            Err(Refused::WrongNonce)
+        );
     }
 
     #[test]
     fn a_token_for_another_client_or_from_another_issuer_is_refused() {
         let other_audience = claims(standard()).with_audience("someone-else");
-        assert_eq!(check(&rsa().sign(other_audience).expect("sign")), Err(Refused::WrongAudience));
+        assert_eq!(
+            check(&rsa().sign(other_audience).expect("sign")),
+            Err(Refused::WrongAudience)
+        );
         let other_issuer = claims(standard()).with_issuer("https://evil.example.org");
-        assert_eq!(check(&rsa().sign(other_issuer).expect("sign")), Err(Refused::WrongIssuer));
+        assert_eq!(
+            check(&rsa().sign(other_issuer).expect("sign")),
+            Err(Refused::WrongIssuer)
+        );
     }
 
     #[test]
     fn several_audiences_need_our_client_as_authorized_party() {
-        let both = || claims(standard()).with_audiences(HashSet::from([CLIENT.to_owned(), "other".to_owned()]));
-        assert_eq!(check(&rsa().sign(both()).expect("sign")), Err(Refused::WrongAuthorizedParty));
+        let both = || {
+            claims(standard())
+                .with_audiences(HashSet::from([CLIENT.to_owned(), "other".to_owned()]))
+        };
+        assert_eq!(
+            check(&rsa().sign(both()).expect("sign")),
+            Err(Refused::WrongAuthorizedParty)
+        );
         let mut named = both();
         named.custom.azp = Some(CLIENT.into());
         assert!(check(&rsa().sign(named).expect("sign")).is_ok());
         let mut wrong = claims(standard());
         wrong.custom.azp = Some("other".into());
-        assert_eq!(check(&rsa().sign(wrong).expect("sign")), Err(Refused::WrongAuthorizedParty));
+        assert_eq!(
+            check(&rsa().sign(wrong).expect("sign")),
+            Err(Refused::WrongAuthorizedParty)
+        );
     }
 
     #[test]
@@ -402,7 +468,10 @@ mod tests {
     #[test]
     fn a_token_issued_in_the_future_or_long_ago_is_refused() {
         let token = ed().sign(claims(standard())).expect("sign");
-        assert_eq!(validate(&token, &jwks(), &expected(now() - 120)), Err(Refused::IssuedInTheFuture));
+        assert_eq!(
+            validate(&token, &jwks(), &expected(now() - 120)),
+            Err(Refused::IssuedInTheFuture)
+        );
         let mut old = claims(standard());
         old.issued_at = Some(UnixTimeStamp::from_secs(now() - MAX_AGE_SECONDS - 30));
         assert_eq!(check(&ed().sign(old).expect("sign")), Err(Refused::TooOld));
@@ -412,15 +481,30 @@ mod tests {
     fn a_token_without_expiry_is_refused() {
         let mut claims = claims(standard());
         claims.expires_at = None;
-        assert_eq!(check(&ec().sign(claims).expect("sign")), Err(Refused::MissingTime));
+        assert_eq!(
+            check(&ec().sign(claims).expect("sign")),
+            Err(Refused::MissingTime)
+        );
     }
 
     #[test]
     fn a_lower_acr_than_required_or_none_is_refused() {
-        let low = Custom { acr: Some("eidas1".into()), ..standard() };
-        assert_eq!(check(&rsa().sign(claims(low)).expect("sign")), Err(Refused::InsufficientAcr));
-        let none = Custom { acr: None, ..standard() };
-        assert_eq!(check(&rsa().sign(claims(none)).expect("sign")), Err(Refused::InsufficientAcr));
+        let low = Custom {
+            acr: Some("eidas1".into()),
+            ..standard()
+        };
+        assert_eq!(
+            check(&rsa().sign(claims(low)).expect("sign")),
+            Err(Refused::InsufficientAcr)
+        );
+        let none = Custom {
+            acr: None,
+            ..standard()
+        };
+        assert_eq!(
+            check(&rsa().sign(claims(none)).expect("sign")),
+            Err(Refused::InsufficientAcr)
+        );
     }
 
     #[test]
@@ -440,15 +524,24 @@ mod tests {
         assert_eq!(check(&token), Err(Refused::UnsupportedAlgorithm));
         let pem = rsa().public_key().to_pem().expect("pem");
         let hmac = HS256Key::from_bytes(pem.as_bytes()).with_key_id("rsa-1");
-        assert_eq!(check(&hmac.authenticate(claims(standard())).expect("mac")), Err(Refused::UnsupportedAlgorithm));
+        assert_eq!(
+            check(&hmac.authenticate(claims(standard())).expect("mac")),
+            Err(Refused::UnsupportedAlgorithm)
+        );
     }
 
     #[test]
     fn an_unknown_kid_or_a_key_of_another_provider_is_refused() {
         let stranger = ES256KeyPair::generate().with_key_id("ec-2");
-        assert_eq!(check(&stranger.sign(claims(standard())).expect("sign")), Err(Refused::UnknownKey));
+        assert_eq!(
+            check(&stranger.sign(claims(standard())).expect("sign")),
+            Err(Refused::UnknownKey)
+        );
         let impostor = ES256KeyPair::generate().with_key_id("ec-1");
-        assert_eq!(check(&impostor.sign(claims(standard())).expect("sign")), Err(Refused::InvalidSignature));
+        assert_eq!(
+            check(&impostor.sign(claims(standard())).expect("sign")),
+            Err(Refused::InvalidSignature)
+        );
     }
 
     #[test]
@@ -456,12 +549,20 @@ mod tests {
         // The RSA key is published for RS256: a PS256 token naming it finds no key.
         let mut published = jwks();
         published["keys"][0]["alg"] = json!("RS256");
-        let pss = PS256KeyPair::from_der(&rsa().to_der().expect("der")).expect("key").with_key_id("rsa-1");
+        let pss = PS256KeyPair::from_der(&rsa().to_der().expect("der"))
+            .expect("key")
+            .with_key_id("rsa-1");
         let token = pss.sign(claims(standard())).expect("sign");
-        assert_eq!(validate(&token, &published, &expected(now())), Err(Refused::UnknownKey));
+        assert_eq!(
+            validate(&token, &published, &expected(now())),
+            Err(Refused::UnknownKey)
+        );
         // An EC token whose header names the RSA key's kid.
         let confused = ES256KeyPair::generate().with_key_id("rsa-1");
-        assert_eq!(check(&confused.sign(claims(standard())).expect("sign")), Err(Refused::UnknownKey));
+        assert_eq!(
+            check(&confused.sign(claims(standard())).expect("sign")),
+            Err(Refused::UnknownKey)
+        );
     }
 
     #[test]
@@ -481,13 +582,24 @@ mod tests {
     fn a_token_without_subject_is_refused() {
         let mut claims = claims(standard());
         claims.subject = None;
-        assert_eq!(check(&ed().sign(claims).expect("sign")), Err(Refused::MissingSubject));
+        assert_eq!(
+            check(&ed().sign(claims).expect("sign")),
+            Err(Refused::MissingSubject)
+        );
     }
 
     #[test]
     fn without_a_required_level_any_acr_is_accepted() {
-        let token = rsa().sign(claims(Custom { acr: None, ..standard() })).expect("sign");
-        let any = Expected { acr_values: &[], ..expected(now()) };
+        let token = rsa()
+            .sign(claims(Custom {
+                acr: None,
+                ..standard()
+            }))
+            .expect("sign");
+        let any = Expected {
+            acr_values: &[],
+            ..expected(now())
+        };
         assert_eq!(validate(&token, &jwks(), &any).expect("valid").acr, None);
     }
 

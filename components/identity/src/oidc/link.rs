@@ -47,7 +47,11 @@ pub fn resolve(
     language: &str,
 ) -> anyhow::Result<Result<String, NotLinked>> {
     db::transaction(conn, |conn| {
-        let key = [db::text(commune.as_str()), db::text(issuer), db::text(identity.subject.as_str())];
+        let key = [
+            db::text(commune.as_str()),
+            db::text(issuer),
+            db::text(identity.subject.as_str()),
+        ];
         let rows = db::query(
             conn,
             "SELECT e.account_id, a.status FROM external_identities e \
@@ -64,7 +68,8 @@ pub fn resolve(
             });
         }
         if let Some(account) = signed_in {
-            let active = accounts::by_id(conn, commune, account)?.is_some_and(|a| a.status == "active");
+            let active =
+                accounts::by_id(conn, commune, account)?.is_some_and(|a| a.status == "active");
             if !active {
                 return Ok(Err(NotLinked::AccountInactive));
             }
@@ -72,7 +77,10 @@ pub fn resolve(
             return Ok(Ok(account.to_owned()));
         }
         // Verified first: whether an address has an account is only said to its owner.
-        let email = identity.email.as_deref().and_then(|e| EmailAddress::parse(e).ok());
+        let email = identity
+            .email
+            .as_deref()
+            .and_then(|e| EmailAddress::parse(e).ok());
         let (Some(email), true) = (email, identity.email_verified) else {
             return Ok(Err(NotLinked::NoVerifiedEmail));
         };
@@ -81,8 +89,16 @@ pub fn resolve(
         }
         let given = clean_name(identity.given_name.as_deref());
         let family = clean_name(identity.family_name.as_deref());
-        let account = accounts::insert(conn, commune, &email, None, (&given, &family), language, true)
-            .context("creating an account for an external identity")?;
+        let account = accounts::insert(
+            conn,
+            commune,
+            &email,
+            None,
+            (&given, &family),
+            language,
+            true,
+        )
+        .context("creating an account for an external identity")?;
         insert_link(conn, commune, issuer, &identity.subject, &account)?;
         Ok(Ok(account))
     })
@@ -114,17 +130,29 @@ pub fn linked(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Re
             let text = |i: usize| row.get::<&str>(i).map(str::to_owned);
             let provider = match (text(2), text(3)) {
                 (Some(id), Some(name)) => Some(Offered {
-                    id: ProviderId::parse(&id).map_err(anyhow::Error::msg).context("stored provider id")?,
+                    id: ProviderId::parse(&id)
+                        .map_err(anyhow::Error::msg)
+                        .context("stored provider id")?,
                     name,
                 }),
                 _ => None,
             };
-            Ok(Linked { issuer: text(0).unwrap_or_default(), provider, linked_at: text(1).unwrap_or_default() })
+            Ok(Linked {
+                issuer: text(0).unwrap_or_default(),
+                provider,
+                linked_at: text(1).unwrap_or_default(),
+            })
         })
         .collect()
 }
 
-fn insert_link(conn: &Connection, commune: &Commune, issuer: &str, subject: &str, account: &str) -> anyhow::Result<()> {
+fn insert_link(
+    conn: &Connection,
+    commune: &Commune,
+    issuer: &str,
+    subject: &str,
+    account: &str,
+) -> anyhow::Result<()> {
     db::exec(
         conn,
         &format!(
@@ -132,7 +160,12 @@ fn insert_link(conn: &Connection, commune: &Commune, issuer: &str, subject: &str
              VALUES (?, ?, ?, ?, {})",
             db::NOW_RFC3339
         ),
-        &[db::text(commune.as_str()), db::text(issuer), db::text(subject), db::text(account)],
+        &[
+            db::text(commune.as_str()),
+            db::text(issuer),
+            db::text(subject),
+            db::text(account),
+        ],
     )
 }
 

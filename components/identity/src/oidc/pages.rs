@@ -39,7 +39,9 @@ impl From<anyhow::Error> for Problem {
 impl From<guichet_guest::ApiError> for Problem {
     fn from(error: guichet_guest::ApiError) -> Self {
         match error {
-            guichet_guest::ApiError::TooManyRequests { retry_after } => Problem::TooMany(retry_after),
+            guichet_guest::ApiError::TooManyRequests { retry_after } => {
+                Problem::TooMany(retry_after)
+            }
             guichet_guest::ApiError::Internal(inner) => Problem::Internal(inner),
             other => Problem::Internal(anyhow::anyhow!("{other}")),
         }
@@ -56,7 +58,10 @@ struct Words {
 fn words(problem: &Problem, lang: Lang) -> (u16, Words) {
     let fr = lang == Lang::Fr;
     let pick = |f: &'static str, e: &'static str| if fr { f } else { e };
-    let to_login = ("/account/login", pick("Retour à la connexion", "Back to sign-in"));
+    let to_login = (
+        "/account/login",
+        pick("Retour à la connexion", "Back to sign-in"),
+    );
     let to_account = ("/account", pick("Aller à mon compte", "Go to my account"));
     match problem {
         Problem::UnknownProvider => (404, Words {
@@ -122,11 +127,21 @@ pub fn problem(ctx: &Ctx<'_>, lang: Lang, path: &str, problem: Problem) -> Respo
     if let Problem::Internal(error) = &problem {
         eprintln!("internal error: {error:#}");
     }
-    let site = Site { lang, asked: lang != Lang::Fr };
+    let site = Site {
+        lang,
+        asked: lang != Lang::Fr,
+    };
     let (status, words) = words(&problem, lang);
-    let body = format!("{}{}", html::paragraph(words.text), html::link(&site.href(words.next.0), words.next.1));
+    let body = format!(
+        "{}{}",
+        html::paragraph(words.text),
+        html::link(&site.href(words.next.0), words.next.1)
+    );
     let commune = crate::accounts::commune_name(ctx.conn(), ctx.commune());
-    let mut response = guichet_guest::response::html(status, html::document(site, &commune, path, words.title, &body));
+    let mut response = guichet_guest::response::html(
+        status,
+        html::document(site, &commune, path, words.title, &body),
+    );
     if let Problem::TooMany(retry_after) = problem {
         response.set_header("retry-after", retry_after.to_string());
     }
@@ -141,7 +156,10 @@ mod tests {
     fn refusals_are_client_errors_and_an_existing_address_is_a_conflict() {
         assert_eq!(words(&Problem::Failed, Lang::Fr).0, 400);
         assert_eq!(words(&Problem::Cancelled, Lang::En).0, 400);
-        assert_eq!(words(&Problem::NotLinked(NotLinked::EmailTaken), Lang::Fr).0, 409);
+        assert_eq!(
+            words(&Problem::NotLinked(NotLinked::EmailTaken), Lang::Fr).0,
+            409
+        );
         assert_eq!(words(&Problem::UnknownProvider, Lang::Fr).0, 404);
         assert_eq!(words(&Problem::Unavailable, Lang::Fr).0, 502);
     }

@@ -63,7 +63,9 @@ pub enum Stale {
 /// The PKCE verifier of a sign-in: 43 base64url characters (256 bits) derived from the
 /// browser's binding secret and the state.
 fn verifier(binding: &str, state: &str) -> String {
-    b64(&Sha256::digest(format!("guichet-oidc-pkce\n{binding}\n{state}").as_bytes()))
+    b64(&Sha256::digest(
+        format!("guichet-oidc-pkce\n{binding}\n{state}").as_bytes(),
+    ))
 }
 
 /// The S256 challenge of `verifier`.
@@ -72,7 +74,9 @@ pub fn challenge(verifier: &str) -> String {
 }
 
 fn cookie(binding: &str) -> String {
-    format!("{COOKIE}={binding}; Path=/; Max-Age={LIFETIME_SECONDS}; Secure; HttpOnly; SameSite=Lax")
+    format!(
+        "{COOKIE}={binding}; Path=/; Max-Age={LIFETIME_SECONDS}; Secure; HttpOnly; SameSite=Lax"
+    )
 }
 
 fn int(value: u64) -> Value {
@@ -117,12 +121,20 @@ pub fn start(
     )
     .context("recording a pending sign-in")?;
     let code_challenge = challenge(&verifier(&binding, &state));
-    Ok(Started { state, nonce, code_challenge, cookie: cookie(&binding) })
+    Ok(Started {
+        state,
+        nonce,
+        code_challenge,
+        cookie: cookie(&binding),
+    })
 }
 
 /// The binding secrets the request's cookies hold (normally one).
 fn bindings(req: &Request) -> Vec<String> {
-    let header = req.header("cookie").and_then(|v| v.as_str()).unwrap_or_default();
+    let header = req
+        .header("cookie")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
     bindings_in(header)
 }
 
@@ -137,7 +149,12 @@ fn bindings_in(header: &str) -> Vec<String> {
 
 /// Takes back the sign-in of `state`: once, within its lifetime, in the browser that started
 /// it. The row is gone afterwards whatever the outcome.
-pub fn take(conn: &Connection, commune: &Commune, req: &Request, state: &str) -> anyhow::Result<Result<Pending, Stale>> {
+pub fn take(
+    conn: &Connection,
+    commune: &Commune,
+    req: &Request,
+    state: &str,
+) -> anyhow::Result<Result<Pending, Stale>> {
     if !is_well_formed(state) {
         return Ok(Err(Stale::Malformed));
     }
@@ -149,7 +166,9 @@ pub fn take(conn: &Connection, commune: &Commune, req: &Request, state: &str) ->
              FROM oidc_pending WHERE state_hash = ? AND commune = ?",
             &key,
         )?;
-        let Some(row) = rows.rows.first() else { return Ok(None) };
+        let Some(row) = rows.rows.first() else {
+            return Ok(None);
+        };
         let text = |i: usize| row.get::<&str>(i).unwrap_or_default().to_owned();
         let taken = (
             text(0),
@@ -160,16 +179,32 @@ pub fn take(conn: &Connection, commune: &Commune, req: &Request, state: &str) ->
             text(5),
             row.get::<i64>(6).unwrap_or(0),
         );
-        db::exec(conn, "DELETE FROM oidc_pending WHERE state_hash = ? AND commune = ?", &key)?;
+        db::exec(
+            conn,
+            "DELETE FROM oidc_pending WHERE state_hash = ? AND commune = ?",
+            &key,
+        )?;
         Ok(Some(taken))
     })?;
-    let Some((provider, nonce_digest, binding_hash, link_to_account, redirect_uri, language, expires_at)) = row else {
+    let Some((
+        provider,
+        nonce_digest,
+        binding_hash,
+        link_to_account,
+        redirect_uri,
+        language,
+        expires_at,
+    )) = row
+    else {
         return Ok(Err(Stale::Unknown));
     };
     if expires_at <= i64::try_from(unix_now()).unwrap_or(i64::MAX) {
         return Ok(Err(Stale::Expired));
     }
-    let Some(binding) = bindings(req).into_iter().find(|b| same(&digest(b), &binding_hash)) else {
+    let Some(binding) = bindings(req)
+        .into_iter()
+        .find(|b| same(&digest(b), &binding_hash))
+    else {
         return Ok(Err(Stale::NotThisBrowser));
     };
     Ok(Ok(Pending {
@@ -199,7 +234,9 @@ mod tests {
     fn the_verifier_is_43_unreserved_characters_tied_to_binding_and_state() {
         let v = verifier("binding", "state");
         assert_eq!(v.len(), 43);
-        assert!(v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert!(v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         assert_ne!(v, verifier("binding", "other-state"));
         assert_ne!(v, verifier("other-binding", "state"));
     }
@@ -215,7 +252,10 @@ mod tests {
     #[test]
     fn only_well_formed_binding_cookies_are_read() {
         let good = "b".repeat(43);
-        let header = format!("__Host-guichet-session={}; {COOKIE}={good}; {COOKIE}=short", "a".repeat(43));
+        let header = format!(
+            "__Host-guichet-session={}; {COOKIE}={good}; {COOKIE}=short",
+            "a".repeat(43)
+        );
         assert_eq!(bindings_in(&header), vec![good]);
     }
 }

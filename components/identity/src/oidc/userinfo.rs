@@ -37,7 +37,9 @@ pub async fn complete(
     client_id: &str,
     now: u64,
 ) -> Result<Identity, Unusable> {
-    let (Some(endpoint), Some(token), None) = (&document.userinfo_endpoint, access_token, &identity.email) else {
+    let (Some(endpoint), Some(token), None) =
+        (&document.userinfo_endpoint, access_token, &identity.email)
+    else {
         return Ok(identity);
     };
     let bearer = format!("Bearer {token}");
@@ -45,18 +47,38 @@ pub async fn complete(
         .await
         .map_err(|e| Unusable::Failed(e.to_string()))?;
     if answer.status != 200 {
-        return Err(Unusable::Failed(format!("{endpoint} answered {}", answer.status)));
+        return Err(Unusable::Failed(format!(
+            "{endpoint} answered {}",
+            answer.status
+        )));
     }
-    let claims = read(&answer.media_type, &answer.body, keys, issuer, client_id, now)?;
+    let claims = read(
+        &answer.media_type,
+        &answer.body,
+        keys,
+        issuer,
+        client_id,
+        now,
+    )?;
     merge(identity, &claims)
 }
 
 /// The claims of an answer (`sub` and the rest), signature checked when it is a JWT.
-fn read(media_type: &str, body: &[u8], keys: &Json, issuer: &str, client_id: &str, now: u64) -> Result<(Option<String>, Extra), Unusable> {
+fn read(
+    media_type: &str,
+    body: &[u8],
+    keys: &Json,
+    issuer: &str,
+    client_id: &str,
+    now: u64,
+) -> Result<(Option<String>, Extra), Unusable> {
     if media_type == "application/jwt" {
-        let token = std::str::from_utf8(body).map_err(|_| Unusable::Invalid)?.trim();
-        let claims = id_token::verify_signed(token, keys, id_token::options(issuer, client_id, now))
-            .map_err(Unusable::Signature)?;
+        let token = std::str::from_utf8(body)
+            .map_err(|_| Unusable::Invalid)?
+            .trim();
+        let claims =
+            id_token::verify_signed(token, keys, id_token::options(issuer, client_id, now))
+                .map_err(Unusable::Signature)?;
         return Ok((claims.subject, claims.custom));
     }
     let value: Json = serde_json::from_slice(body).map_err(|_| Unusable::Invalid)?;
@@ -65,15 +87,22 @@ fn read(media_type: &str, body: &[u8], keys: &Json, issuer: &str, client_id: &st
     Ok((subject, extra))
 }
 
-fn merge(identity: Identity, (subject, claims): &(Option<String>, Extra)) -> Result<Identity, Unusable> {
+fn merge(
+    identity: Identity,
+    (subject, claims): &(Option<String>, Extra),
+) -> Result<Identity, Unusable> {
     if subject.as_deref() != Some(identity.subject.as_str()) {
         return Err(Unusable::OtherSubject);
     }
     Ok(Identity {
         email: text(claims.email.as_ref()),
         email_verified: is_true(claims.email_verified.as_ref()),
-        given_name: identity.given_name.or_else(|| text(claims.given_name.as_ref())),
-        family_name: identity.family_name.or_else(|| text(claims.family_name.as_ref())),
+        given_name: identity
+            .given_name
+            .or_else(|| text(claims.given_name.as_ref())),
+        family_name: identity
+            .family_name
+            .or_else(|| text(claims.family_name.as_ref())),
         ..identity
     })
 }
@@ -96,7 +125,14 @@ mod tests {
     }
 
     fn json_answer(value: Json) -> Result<Identity, Unusable> {
-        let claims = read("application/json", value.to_string().as_bytes(), &json!({"keys": []}), "i", "c", 0)?;
+        let claims = read(
+            "application/json",
+            value.to_string().as_bytes(),
+            &json!({"keys": []}),
+            "i",
+            "c",
+            0,
+        )?;
         merge(identity(), &claims)
     }
 
@@ -112,15 +148,35 @@ mod tests {
 
     #[test]
     fn an_answer_about_another_subject_or_none_is_refused() {
-        assert_eq!(json_answer(json!({"sub": "sub-2", "email": "m@example.org"})), Err(Unusable::OtherSubject));
-        assert_eq!(json_answer(json!({"email": "m@example.org"})), Err(Unusable::OtherSubject));
+        assert_eq!(
+            json_answer(json!({"sub": "sub-2", "email": "m@example.org"})),
+            Err(Unusable::OtherSubject)
+        );
+        assert_eq!(
+            json_answer(json!({"email": "m@example.org"})),
+            Err(Unusable::OtherSubject)
+        );
     }
 
     #[test]
     fn an_unsigned_jwt_answer_is_refused() {
         let b64 = |v: Json| crate::secrets::b64(v.to_string().as_bytes());
-        let token = format!("{}.{}.", b64(json!({"alg": "none"})), b64(json!({"sub": "sub-1", "iss": "i", "aud": "c"})));
-        let answer = read("application/jwt", token.as_bytes(), &json!({"keys": []}), "i", "c", 0);
-        assert!(matches!(answer, Err(Unusable::Signature(id_token::Refused::UnsupportedAlgorithm))));
+        let token = format!(
+            "{}.{}.",
+            b64(json!({"alg": "none"})),
+            b64(json!({"sub": "sub-1", "iss": "i", "aud": "c"}))
+        );
+        let answer = read(
+            "application/jwt",
+            token.as_bytes(),
+            &json!({"keys": []}),
+            "i",
+            "c",
+            0,
+        );
+        assert!(matches!(
+            answer,
+            Err(Unusable::Signature(id_token::Refused::UnsupportedAlgorithm))
+        ));
     }
 }

@@ -51,22 +51,33 @@ struct ErasureRequest {
 /// (identity first). 400 `password` `required`/`wrong_password`; 404 already erased; 429 too
 /// many wrong passwords; 502 a component did not answer (nothing marked erased).
 pub async fn respond(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let account_id = crate::auth::account(req, ctx)?;
+    let account_id = crate::auth::account(ctx)?;
     let account = accounts::by_id(ctx.conn(), ctx.commune(), &account_id)?
         .filter(|a| a.status != "erased")
         .ok_or(ApiError::NotFound)?;
     let form: ErasureRequest = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &REQUEST)?;
     reauthenticate(ctx, &account, form.password.as_deref())?;
-    let (parts, failed) = components::erase_all(&subject(ctx.commune(), &account.id, Some(&account.email))).await;
-    let others: Vec<Json> = parts.iter().map(|p| p.erasure.public(&p.component)).collect();
+    let (parts, failed) =
+        components::erase_all(&subject(ctx.commune(), &account.id, Some(&account.email))).await;
+    let others: Vec<Json> = parts
+        .iter()
+        .map(|p| p.erasure.public(&p.component))
+        .collect();
     if !failed.is_empty() {
         return Ok(unavailable(&failed, "erase", others));
     }
     let identity = erase_identity(ctx.conn(), ctx.commune(), &account)?;
-    eprintln!("identity: account {} of {} erased at its owner's request", account.id, ctx.commune());
+    eprintln!(
+        "identity: account {} of {} erased at its owner's request",
+        account.id,
+        ctx.commune()
+    );
     let mut all = vec![identity.public(COMPONENT)];
     all.extend(others);
-    Ok(response::json(200, &json!({"status": "erased", "components": all})))
+    Ok(response::json(
+        200,
+        &json!({"status": "erased", "components": all}),
+    ))
 }
 
 /// Checks the password of an account that has one, under the sign-in rate limit of this
@@ -76,21 +87,39 @@ fn reauthenticate(ctx: &Ctx<'_>, account: &Account, given: Option<&str>) -> Resu
         return Ok(());
     };
     let Some(given) = given else {
-        return Err(ApiError::field("password", "required", "confirm with your password"));
+        return Err(ApiError::field(
+            "password",
+            "required",
+            "confirm with your password",
+        ));
     };
     let throttle = Throttle::open(ctx.commune())?;
     let pair = format!("{}\n{}", account.email, ctx.client_key());
     // Counted before the hash, given back when the password is right.
-    let _attempt = throttle.admit(&account.email, &[(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, pair.as_str())])?;
+    let _attempt = throttle.admit(
+        &account.email,
+        &[(
+            throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT,
+            pair.as_str(),
+        )],
+    )?;
     if given.chars().count() > password::MAX_CHARS || !password::verify(given, stored)? {
-        return Err(ApiError::field("password", "wrong_password", "this is not your current password"));
+        return Err(ApiError::field(
+            "password",
+            "wrong_password",
+            "this is not your current password",
+        ));
     }
     throttle.give_back(throttle::LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, &pair)?;
     Ok(())
 }
 
 /// Identity's part of the erasure (see the module overview), in one transaction.
-fn erase_identity(conn: &Connection, commune: &Commune, account: &Account) -> Result<Erasure, ApiError> {
+fn erase_identity(
+    conn: &Connection,
+    commune: &Commune,
+    account: &Account,
+) -> Result<Erasure, ApiError> {
     let outcome = db::transaction(conn, |conn| {
         let params = [db::text(commune.as_str()), db::text(account.id.as_str())];
         let count = |sql: &str| -> anyhow::Result<i64> {
@@ -117,18 +146,30 @@ fn erase_identity(conn: &Connection, commune: &Commune, account: &Account) -> Re
             return Ok(None); // erased meanwhile by another request
         }
         erasure.erased.insert("account".into(), 1);
-        let families = count("DELETE FROM token_families WHERE commune = ? AND account_id = ? RETURNING 1")?;
-        db::exec(conn, "DELETE FROM refresh_tokens WHERE commune = ? AND account_id = ?", &params)?;
+        let families =
+            count("DELETE FROM token_families WHERE commune = ? AND account_id = ? RETURNING 1")?;
+        db::exec(
+            conn,
+            "DELETE FROM refresh_tokens WHERE commune = ? AND account_id = ?",
+            &params,
+        )?;
         erasure.erased.insert("sign_ins".into(), families);
-        erasure.erased.insert("browser_sessions".into(), count("DELETE FROM sessions WHERE commune = ? AND account_id = ? RETURNING 1")?);
-        let links = count("DELETE FROM one_time_links WHERE commune = ? AND account_id = ? RETURNING 1")?;
+        erasure.erased.insert(
+            "browser_sessions".into(),
+            count("DELETE FROM sessions WHERE commune = ? AND account_id = ? RETURNING 1")?,
+        );
+        let links =
+            count("DELETE FROM one_time_links WHERE commune = ? AND account_id = ? RETURNING 1")?;
         let invitations = db::query(
             conn,
             "DELETE FROM one_time_links WHERE commune = ? AND purpose = 'invitation' \
              AND CASE WHEN json_valid(payload) THEN json_extract(payload, '$.email') END = ? RETURNING 1",
             &[db::text(commune.as_str()), db::text(account.email.as_str())],
         )?;
-        erasure.erased.insert("one_time_links".into(), links + i64::try_from(invitations.rows.len()).unwrap_or(0));
+        erasure.erased.insert(
+            "one_time_links".into(),
+            links + i64::try_from(invitations.rows.len()).unwrap_or(0),
+        );
         // Messages still waiting for notifications (mail.rs) name the person and carry links.
         let mails = db::query(
             conn,
@@ -136,13 +177,23 @@ fn erase_identity(conn: &Connection, commune: &Commune, account: &Account) -> Re
              AND (json_extract(body, '$.account_id') = ? OR json_extract(body, '$.to') = ?) RETURNING 1",
             &[db::text(commune.as_str()), db::text(account.id.as_str()), db::text(account.email.as_str())],
         )?;
-        erasure.erased.insert("pending_mails".into(), i64::try_from(mails.rows.len()).unwrap_or(0));
+        erasure.erased.insert(
+            "pending_mails".into(),
+            i64::try_from(mails.rows.len()).unwrap_or(0),
+        );
+        erasure.erased.insert(
+            "external_identities".into(),
+            count(
+                "DELETE FROM external_identities WHERE commune = ? AND account_id = ? RETURNING 1",
+            )?,
+        );
+        let roles = count("DELETE FROM roles WHERE commune = ? AND account_id = ? RETURNING 1")?;
+        let departments = count(
+            "DELETE FROM agent_departments WHERE commune = ? AND account_id = ? RETURNING 1",
+        )?;
         erasure
             .erased
-            .insert("external_identities".into(), count("DELETE FROM external_identities WHERE commune = ? AND account_id = ? RETURNING 1")?);
-        let roles = count("DELETE FROM roles WHERE commune = ? AND account_id = ? RETURNING 1")?;
-        let departments = count("DELETE FROM agent_departments WHERE commune = ? AND account_id = ? RETURNING 1")?;
-        erasure.erased.insert("staff_roles".into(), roles + departments);
+            .insert("staff_roles".into(), roles + departments);
         db::exec(
             conn,
             &format!(
@@ -167,7 +218,8 @@ fn erase_identity(conn: &Connection, commune: &Commune, account: &Account) -> Re
                  staff read the profile, kept {READS_RETENTION_MONTHS} months, tied to the anonymised account only"
             ),
         });
-        let made = scalar("SELECT COUNT(*) FROM personal_data_reads WHERE commune = ? AND reader_id = ?")?;
+        let made =
+            scalar("SELECT COUNT(*) FROM personal_data_reads WHERE commune = ? AND reader_id = ?")?;
         if made > 0 {
             erasure.kept.push(Kept {
                 record: "personal_data_reads_made".into(),

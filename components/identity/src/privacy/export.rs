@@ -11,7 +11,7 @@
 use guichet_guest::db::{self, Connection};
 use guichet_guest::{ApiError, Commune};
 use serde_json::{json, Map, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use super::{components, reads, subject, unavailable};
 use crate::context::Ctx;
@@ -26,14 +26,19 @@ const TIME: &str = "'%Y-%m-%dT%H:%M:%SZ'";
 /// `GET /api/identity/me/export` → 200 the file (`Content-Disposition: attachment`,
 /// `Cache-Control: no-store`) `{"format","commune","account_id","generated_at","components":{..}}`;
 /// 404 for an erased account; 502 when a component does not answer.
-pub async fn respond(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let account_id = auth::account(req, ctx)?;
-    let account = profile::view(ctx.conn(), ctx.commune(), &account_id)?.ok_or(ApiError::NotFound)?;
+pub async fn respond(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let account_id = auth::account(ctx)?;
+    let account =
+        profile::view(ctx.conn(), ctx.commune(), &account_id)?.ok_or(ApiError::NotFound)?;
     let email = account["email"].as_str().map(str::to_owned);
     let identity = identity_records(ctx.conn(), ctx.commune(), &account_id, account)?;
-    let (parts, failed) = components::export_all(&subject(ctx.commune(), &account_id, email.as_deref())).await;
+    let (parts, failed) =
+        components::export_all(&subject(ctx.commune(), &account_id, email.as_deref())).await;
     if !failed.is_empty() {
-        let received = parts.iter().map(|p| json!({"component": p.component})).collect();
+        let received = parts
+            .iter()
+            .map(|p| json!({"component": p.component}))
+            .collect();
         return Ok(unavailable(&failed, "export", received));
     }
     let mut all = Map::new();
@@ -54,17 +59,28 @@ pub async fn respond(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError>
     let mut response = guichet_guest::response::json(200, &file);
     response.set_header(
         "content-disposition",
-        format!("attachment; filename=\"personal-data-{}.json\"", ctx.commune().as_str()),
+        format!(
+            "attachment; filename=\"personal-data-{}.json\"",
+            ctx.commune().as_str()
+        ),
     );
     Ok(response)
 }
 
 /// Identity's records about `account` (its profile `account` already read).
-fn identity_records(conn: &Connection, commune: &Commune, account: &str, profile: Json) -> anyhow::Result<Map<String, Json>> {
+fn identity_records(
+    conn: &Connection,
+    commune: &Commune,
+    account: &str,
+    profile: Json,
+) -> anyhow::Result<Map<String, Json>> {
     let params = [db::text(commune.as_str()), db::text(account)];
     let mut records = Map::new();
     records.insert("account".into(), profile);
-    records.insert("consents".into(), Json::Array(consents::list(conn, commune, account)?));
+    records.insert(
+        "consents".into(),
+        Json::Array(consents::list(conn, commune, account)?),
+    );
     let rows = db::query(
         conn,
         "SELECT issuer, subject, linked_at FROM external_identities WHERE commune = ? AND account_id = ? ORDER BY linked_at",
@@ -122,6 +138,9 @@ fn identity_records(conn: &Connection, commune: &Commune, account: &str, profile
         })
         .collect();
     records.insert("browser_sessions".into(), Json::Array(sessions));
-    records.insert("personal_data_reads".into(), Json::Array(reads::about(conn, commune, account)?));
+    records.insert(
+        "personal_data_reads".into(),
+        Json::Array(reads::about(conn, commune, account)?),
+    );
     Ok(records)
 }

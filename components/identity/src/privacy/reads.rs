@@ -4,7 +4,7 @@
 use guichet_guest::db::{self, Connection};
 use guichet_guest::{response, ApiError, Commune};
 use serde_json::{json, Value as Json};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::Response;
 
 use crate::auth;
 use crate::context::Ctx;
@@ -37,9 +37,12 @@ pub fn about(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Res
 }
 
 /// `GET /api/identity/me/reads` → 200 `{"reads":[..],"retention_months":12}`.
-pub fn respond(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let account = auth::account(req, ctx)?;
+pub fn respond(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let account = auth::account(ctx)?;
     profile::view(ctx.conn(), ctx.commune(), &account)?.ok_or(ApiError::NotFound)?;
     let reads = about(ctx.conn(), ctx.commune(), &account)?;
-    Ok(response::json(200, &json!({"reads": reads, "retention_months": super::READS_RETENTION_MONTHS})))
+    Ok(response::json(
+        200,
+        &json!({"reads": reads, "retention_months": super::READS_RETENTION_MONTHS}),
+    ))
 }

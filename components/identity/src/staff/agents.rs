@@ -51,9 +51,14 @@ fn record(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Result
          WHERE commune = ? AND id = ? AND status != 'erased'",
         &[db::text(commune.as_str()), db::text(account)],
     )?;
-    let Some(row) = rows.rows.first() else { return Ok(None) };
+    let Some(row) = rows.rows.first() else {
+        return Ok(None);
+    };
     let (roles, departments) = roles::of(conn, commune, account)?;
-    let roles: Vec<String> = roles.into_iter().filter(|r| STAFF_ROLES.contains(&r.as_str())).collect();
+    let roles: Vec<String> = roles
+        .into_iter()
+        .filter(|r| STAFF_ROLES.contains(&r.as_str()))
+        .collect();
     Ok(Some(json!({
         "id": row.get::<&str>(0),
         "email": row.get::<&str>(1),
@@ -75,8 +80,8 @@ fn is_staff(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Resu
 }
 
 /// `GET /api/identity/agents` (admin): `{"agents":[record]}`, disabled accounts included.
-pub fn list(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    admin(req, ctx)?;
+pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    admin(ctx)?;
     let rows = db::query(
         ctx.conn(),
         &format!(
@@ -95,8 +100,8 @@ pub fn list(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/identity/agents/{account}` (admin): the staff record; 404 unless staff.
-pub fn show(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
-    admin(req, ctx)?;
+pub fn show(ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
+    admin(ctx)?;
     if !is_staff(ctx.conn(), ctx.commune(), account)? {
         return Err(ApiError::NotFound);
     }
@@ -121,16 +126,34 @@ struct Assignment {
 /// account's next token). 400: an agent without department, departments without a role,
 /// unknown departments; 404: not staff of this commune; 409 `last_admin`.
 pub fn update(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
-    admin(req, ctx)?;
+    admin(ctx)?;
     let form: Assignment = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &ASSIGNMENT)?;
-    let roles: Vec<Role> = Role::STAFF.iter().copied().filter(|role| form.roles.iter().any(|r| r == role.as_str())).collect();
+    let roles: Vec<Role> = Role::STAFF
+        .iter()
+        .copied()
+        .filter(|role| form.roles.iter().any(|r| r == role.as_str()))
+        .collect();
     let mut errors = Vec::new();
-    let departments = departments::check_all(ctx.conn(), ctx.commune(), &form.departments, "departments", &mut errors)?;
+    let departments = departments::check_all(
+        ctx.conn(),
+        ctx.commune(),
+        &form.departments,
+        "departments",
+        &mut errors,
+    )?;
     if roles.contains(&Role::Agent) && form.departments.is_empty() {
-        errors.push(FieldError::new("departments", "required_for_agent", "an agent belongs to at least one department"));
+        errors.push(FieldError::new(
+            "departments",
+            "required_for_agent",
+            "an agent belongs to at least one department",
+        ));
     }
     if roles.is_empty() && !form.departments.is_empty() {
-        errors.push(FieldError::new("departments", "role_required", "departments only mean something with a staff role"));
+        errors.push(FieldError::new(
+            "departments",
+            "role_required",
+            "departments only mean something with a staff role",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
@@ -140,22 +163,41 @@ pub fn update(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, A
             return Err(ApiError::NotFound);
         }
         let before = record(conn, ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
-        let was_admin = before["status"] == "active" && before["roles"].as_array().is_some_and(|r| r.iter().any(|r| r == "admin"));
+        let was_admin = before["status"] == "active"
+            && before["roles"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|r| r == "admin"));
         let params = [db::text(ctx.commune().as_str()), db::text(account)];
-        db::exec(conn, "DELETE FROM roles WHERE commune = ? AND account_id = ?", &params)?;
-        db::exec(conn, "DELETE FROM agent_departments WHERE commune = ? AND account_id = ?", &params)?;
+        db::exec(
+            conn,
+            "DELETE FROM roles WHERE commune = ? AND account_id = ?",
+            &params,
+        )?;
+        db::exec(
+            conn,
+            "DELETE FROM agent_departments WHERE commune = ? AND account_id = ?",
+            &params,
+        )?;
         for role in &roles {
             db::exec(
                 conn,
                 "INSERT INTO roles (commune, account_id, role) VALUES (?, ?, ?)",
-                &[db::text(ctx.commune().as_str()), db::text(account), db::text(role.as_str())],
+                &[
+                    db::text(ctx.commune().as_str()),
+                    db::text(account),
+                    db::text(role.as_str()),
+                ],
             )?;
         }
         for department in &departments {
             db::exec(
                 conn,
                 "INSERT INTO agent_departments (commune, account_id, department) VALUES (?, ?, ?)",
-                &[db::text(ctx.commune().as_str()), db::text(account), db::text(department.as_str())],
+                &[
+                    db::text(ctx.commune().as_str()),
+                    db::text(account),
+                    db::text(department.as_str()),
+                ],
             )?;
         }
         if was_admin && !roles.contains(&Role::Admin) && active_admins(conn, ctx.commune())? == 0 {
@@ -170,11 +212,14 @@ pub fn update(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, A
 /// `POST /api/identity/accounts/{account}/disable` and `/enable` (admin), any account of the
 /// commune → 200 `{"id","status"}` (idempotent). 404 unknown or erased; 409 `own_account`
 /// (disabling oneself) or `last_admin`.
-pub fn set_status(req: &Request, ctx: &Ctx<'_>, account: &str, status: Status) -> Result<Response, ApiError> {
-    let caller = admin(req, ctx)?;
+pub fn set_status(ctx: &Ctx<'_>, account: &str, status: Status) -> Result<Response, ApiError> {
+    let caller = admin(ctx)?;
     if status == Status::Disabled && caller.account() == Some(account) {
         return Err(ApiError::Conflict {
-            errors: vec![FieldError::general("own_account", "you cannot disable your own account")],
+            errors: vec![FieldError::general(
+                "own_account",
+                "you cannot disable your own account",
+            )],
         });
     }
     atomic(ctx.conn(), |conn| {
@@ -198,5 +243,8 @@ pub fn set_status(req: &Request, ctx: &Ctx<'_>, account: &str, status: Status) -
         }
         Ok(())
     })?;
-    Ok(response::json(200, &json!({"id": account, "status": status.as_str()})))
+    Ok(response::json(
+        200,
+        &json!({"id": account, "status": status.as_str()}),
+    ))
 }

@@ -16,9 +16,9 @@ use spin_sdk::http::{Request, Response};
 use super::{atomic, staff};
 use crate::accounts;
 use crate::context::Ctx;
-use guichet_guest::email::EmailAddress;
 use crate::privacy::READS_RETENTION_MONTHS;
 use crate::profile;
+use guichet_guest::email::EmailAddress;
 
 /// Why a member of staff may read a citizen's profile.
 pub const PURPOSES: &[&str] = &["handling_request", "identity_check", "support"];
@@ -31,19 +31,29 @@ fn purpose(query: &Query) -> Result<&'static str, FieldError> {
 /// A stated purpose (`""`: none), or its field error.
 fn purpose_of(given: &str) -> Result<&'static str, FieldError> {
     match Some(given).filter(|g| !g.is_empty()) {
-        None => Err(FieldError::new("purpose", "required", format!("say why you read this profile: {}", PURPOSES.join(", ")))),
+        None => Err(FieldError::new(
+            "purpose",
+            "required",
+            format!("say why you read this profile: {}", PURPOSES.join(", ")),
+        )),
         Some(given) => PURPOSES
             .iter()
             .find(|p| **p == given)
             .copied()
-            .ok_or_else(|| FieldError::new("purpose", "unknown_value", format!("must be one of: {}", PURPOSES.join(", ")))),
+            .ok_or_else(|| {
+                FieldError::new(
+                    "purpose",
+                    "unknown_value",
+                    format!("must be one of: {}", PURPOSES.join(", ")),
+                )
+            }),
     }
 }
 
 /// `GET /api/identity/citizens/{account}?purpose=P` (agent, supervisor, admin): the account's
 /// profile, logged. 400 without a known purpose; 404 for an account not in this commune.
 pub fn show(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
-    let caller = staff(req, ctx)?;
+    let caller = staff(ctx)?;
     let purpose = purpose(&Query::of(req)).map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
     let profile = read_logged(ctx, caller.require_account()?, account, purpose)?;
     Ok(response::json(200, &profile))
@@ -59,24 +69,38 @@ const SEARCH: Shape = Shape::Object(&[
 /// profile of the account with that address, logged; 404 when none. A POST so that the
 /// address, personal data, stays out of URLs (and so out of proxies' and servers' logs).
 pub fn search(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let caller = staff(req, ctx)?;
+    let caller = staff(ctx)?;
     let form: Json = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &SEARCH)?;
-    let text = |name: &str| form.get(name).and_then(Json::as_str).unwrap_or_default().trim().to_owned();
+    let text = |name: &str| {
+        form.get(name)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
     let mut errors = Vec::new();
     let email = EmailAddress::parse(&text("email"))
         .map_err(|error| errors.push(error.at("email")))
         .ok();
-    let purpose = purpose_of(&text("purpose")).map_err(|e| errors.push(e)).ok();
+    let purpose = purpose_of(&text("purpose"))
+        .map_err(|e| errors.push(e))
+        .ok();
     let (Some(email), Some(purpose)) = (email, purpose) else {
         return Err(ApiError::BadRequest { errors });
     };
-    let account = accounts::by_email(ctx.conn(), ctx.commune(), &email)?.ok_or(ApiError::NotFound)?;
+    let account =
+        accounts::by_email(ctx.conn(), ctx.commune(), &email)?.ok_or(ApiError::NotFound)?;
     let profile = read_logged(ctx, caller.require_account()?, &account.id, purpose)?;
     Ok(response::json(200, &profile))
 }
 
 /// Reads the profile of `account` and logs the read, in one transaction.
-fn read_logged(ctx: &Ctx<'_>, reader: &str, account: &str, purpose: &str) -> Result<Json, ApiError> {
+fn read_logged(
+    ctx: &Ctx<'_>,
+    reader: &str,
+    account: &str,
+    purpose: &str,
+) -> Result<Json, ApiError> {
     atomic(ctx.conn(), |conn| {
         let profile = profile::view(conn, ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
         db::exec(

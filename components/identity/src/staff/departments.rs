@@ -29,7 +29,11 @@ pub fn check_all(
     errors: &mut Vec<FieldError>,
 ) -> anyhow::Result<Vec<String>> {
     if ids.len() > MAX_PER_ACCOUNT {
-        errors.push(FieldError::new(field, "too_many", format!("at most {MAX_PER_ACCOUNT} departments")));
+        errors.push(FieldError::new(
+            field,
+            "too_many",
+            format!("at most {MAX_PER_ACCOUNT} departments"),
+        ));
         return Ok(Vec::new());
     }
     let mut found = Vec::new();
@@ -38,7 +42,11 @@ pub fn check_all(
             continue;
         }
         if !exists(conn, commune, id)? {
-            errors.push(FieldError::new(shape::index(field, i), "unknown_department", "no department has this id"));
+            errors.push(FieldError::new(
+                shape::index(field, i),
+                "unknown_department",
+                "no department has this id",
+            ));
             continue;
         }
         found.push(id.clone());
@@ -57,8 +65,8 @@ pub fn exists(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<
 }
 
 /// `GET /api/identity/departments` (staff): `{"departments":[{"id","name","created_at","members"}]}`.
-pub fn list(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    staff(req, ctx)?;
+pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    staff(ctx)?;
     let rows = db::query(
         ctx.conn(),
         "SELECT d.id, d.name, d.created_at, \
@@ -95,13 +103,20 @@ struct NewDepartment {
 
 /// `POST /api/identity/departments` (admin) `{"id","name"}` → 201 the department; 409 `exists`.
 pub fn create(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    admin(req, ctx)?;
-    let form: NewDepartment = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &NEW_DEPARTMENT)?;
+    admin(ctx)?;
+    let form: NewDepartment =
+        shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &NEW_DEPARTMENT)?;
     let mut errors = Vec::new();
-    let id = DepartmentCode::parse(&form.id).map_err(|e| errors.push(e.at("id"))).ok();
+    let id = DepartmentCode::parse(&form.id)
+        .map_err(|e| errors.push(e.at("id")))
+        .ok();
     let name = form.name.trim();
     if name.is_empty() {
-        errors.push(FieldError::new("name", "required", "give the department a name"));
+        errors.push(FieldError::new(
+            "name",
+            "required",
+            "give the department a name",
+        ));
     }
     name_field(name, "name", &mut errors);
     let Some(id) = id.filter(|_| errors.is_empty()) else {
@@ -109,7 +124,11 @@ pub fn create(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     };
     let created_at = atomic(ctx.conn(), |conn| {
         if exists(conn, ctx.commune(), id.as_str())? {
-            return Err(ApiError::conflict("id", "exists", "a department with this id exists"));
+            return Err(ApiError::conflict(
+                "id",
+                "exists",
+                "a department with this id exists",
+            ));
         }
         let rows = db::query(
             conn,
@@ -121,13 +140,16 @@ pub fn create(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         )?;
         Ok(db::first_text(&rows))
     })?;
-    Ok(response::json(201, &json!({"id": id.as_str(), "name": name, "created_at": created_at, "members": 0})))
+    Ok(response::json(
+        201,
+        &json!({"id": id.as_str(), "name": name, "created_at": created_at, "members": 0}),
+    ))
 }
 
 /// `DELETE /api/identity/departments/{id}` (admin) → 204; 404 unknown; 409 `in_use` while
 /// accounts belong to it.
-pub fn delete(req: &Request, ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
-    admin(req, ctx)?;
+pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
+    admin(ctx)?;
     atomic(ctx.conn(), |conn| {
         if !exists(conn, ctx.commune(), id)? {
             return Err(ApiError::NotFound);
@@ -137,7 +159,11 @@ pub fn delete(req: &Request, ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiErr
             "SELECT COUNT(*) FROM agent_departments WHERE commune = ? AND department = ?",
             &[db::text(ctx.commune().as_str()), db::text(id)],
         )?;
-        let members = members.rows.first().and_then(|r| r.get::<i64>(0)).unwrap_or(0);
+        let members = members
+            .rows
+            .first()
+            .and_then(|r| r.get::<i64>(0))
+            .unwrap_or(0);
         if members > 0 {
             return Err(ApiError::Conflict {
                 errors: vec![FieldError::general(
@@ -153,5 +179,8 @@ pub fn delete(req: &Request, ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiErr
         )?;
         Ok(())
     })?;
-    Ok(Response::builder().status(204).header("cache-control", "no-store").build())
+    Ok(Response::builder()
+        .status(204)
+        .header("cache-control", "no-store")
+        .build())
 }

@@ -19,8 +19,8 @@
 //! department of the invitation was deleted since, nothing happens (409) and the link stays
 //! unused, though useless: the administrator sends a new invitation.
 
-use guichet_guest::codes::Role;
 use anyhow::Context as _;
+use guichet_guest::codes::Role;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
@@ -31,7 +31,6 @@ use spin_sdk::http::{Request, Response};
 use super::{active_admins, admin, atomic, departments};
 use crate::accounts::{self, name_field};
 use crate::context::{self, Ctx};
-use guichet_guest::email::EmailAddress;
 use crate::links::{self, Purpose};
 use crate::mail::{self, Mail};
 use crate::password::{self, Cost};
@@ -39,6 +38,7 @@ use crate::roles::STAFF_ROLES;
 use crate::secrets::{digest, is_well_formed};
 use crate::throttle::{self, unix_now, Throttle};
 use crate::{communes, issue, profile};
+use guichet_guest::email::EmailAddress;
 
 /// What an invitation grants, as stored in its link.
 struct Invitation {
@@ -55,15 +55,33 @@ impl Invitation {
     /// The invitation of a stored payload (written by [`Invitation::payload`]: a payload that
     /// does not parse is our bug, a 500).
     fn of_payload(payload: &Json) -> anyhow::Result<Invitation> {
-        let email = payload.get("email").and_then(Json::as_str).context("invitation without email")?;
-        let role = payload.get("role").and_then(Json::as_str).context("invitation without role")?;
-        anyhow::ensure!(STAFF_ROLES.contains(&role), "invitation with an unknown role");
+        let email = payload
+            .get("email")
+            .and_then(Json::as_str)
+            .context("invitation without email")?;
+        let role = payload
+            .get("role")
+            .and_then(Json::as_str)
+            .context("invitation without role")?;
+        anyhow::ensure!(
+            STAFF_ROLES.contains(&role),
+            "invitation with an unknown role"
+        );
         let departments = payload
             .get("departments")
             .and_then(Json::as_array)
-            .map(|list| list.iter().filter_map(Json::as_str).map(str::to_owned).collect())
+            .map(|list| {
+                list.iter()
+                    .filter_map(Json::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
-        Ok(Invitation { email: EmailAddress::parse(email).context("invitation with a bad address")?, role: role.to_owned(), departments })
+        Ok(Invitation {
+            email: EmailAddress::parse(email).context("invitation with a bad address")?,
+            role: role.to_owned(),
+            departments,
+        })
     }
 }
 
@@ -86,19 +104,42 @@ struct Invite {
 /// "departments":[ids]}` → 202 `{"status":"invitation_sent"}`. 400: bad address, unknown
 /// departments, an agent without department.
 pub async fn invite(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let caller = admin(req, ctx)?;
+    let caller = admin(ctx)?;
     let form: Invite = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &INVITE)?;
     let mut errors = Vec::new();
-    let email = EmailAddress::parse(&form.email).map_err(|e| errors.push(e.at("email"))).ok();
-    let departments = departments::check_all(ctx.conn(), ctx.commune(), &form.departments, "departments", &mut errors)?;
+    let email = EmailAddress::parse(&form.email)
+        .map_err(|e| errors.push(e.at("email")))
+        .ok();
+    let departments = departments::check_all(
+        ctx.conn(),
+        ctx.commune(),
+        &form.departments,
+        "departments",
+        &mut errors,
+    )?;
     if Role::parse(&form.role) == Some(Role::Agent) && form.departments.is_empty() {
-        errors.push(FieldError::new("departments", "required_for_agent", "an agent belongs to at least one department"));
+        errors.push(FieldError::new(
+            "departments",
+            "required_for_agent",
+            "an agent belongs to at least one department",
+        ));
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return Err(ApiError::BadRequest { errors });
     };
-    let invitation = Invitation { email, role: form.role, departments };
-    send(ctx.conn(), ctx.commune(), ctx.public_origin(), &invitation, caller.require_account()?).await?;
+    let invitation = Invitation {
+        email,
+        role: form.role,
+        departments,
+    };
+    send(
+        ctx.conn(),
+        ctx.commune(),
+        ctx.public_origin(),
+        &invitation,
+        caller.require_account()?,
+    )
+    .await?;
     Ok(sent())
 }
 
@@ -121,7 +162,11 @@ pub async fn invite_first_admin(req: &Request, commune: &str) -> Result<Response
     let conn = context::open()?;
     // The deployment's default commune is created on first use, and this may be the first.
     communes::resolve(&conn, None)?;
-    let known = db::query(&conn, "SELECT 1 FROM communes WHERE id = ?", &[db::text(commune.as_str())])?;
+    let known = db::query(
+        &conn,
+        "SELECT 1 FROM communes WHERE id = ?",
+        &[db::text(commune.as_str())],
+    )?;
     if known.rows.is_empty() {
         return Err(ApiError::NotFound);
     }
@@ -129,11 +174,18 @@ pub async fn invite_first_admin(req: &Request, commune: &str) -> Result<Response
     let email = EmailAddress::parse(&form.email).map_err(|e| e.at("email"))?;
     if active_admins(&conn, &commune)? > 0 {
         return Err(ApiError::Conflict {
-            errors: vec![FieldError::general("has_admin", "this commune has an administrator: they invite the others")],
+            errors: vec![FieldError::general(
+                "has_admin",
+                "this commune has an administrator: they invite the others",
+            )],
         });
     }
     let origin = communes::origin(&conn, &commune)?;
-    let invitation = Invitation { email, role: "admin".to_owned(), departments: Vec::new() };
+    let invitation = Invitation {
+        email,
+        role: "admin".to_owned(),
+        departments: Vec::new(),
+    };
     send(&conn, &commune, &origin, &invitation, "platform").await?;
     Ok(sent())
 }
@@ -144,12 +196,22 @@ fn sent() -> Response {
 
 /// Invitation e-mails one commune may send per hour: its administrators choose the
 /// recipients, and the platform's sender must not become their mailing list.
-const INVITATIONS_PER_COMMUNE: throttle::Limit = throttle::Limit { scope: "invitations", max: 50, window: 3600 };
+const INVITATIONS_PER_COMMUNE: throttle::Limit = throttle::Limit {
+    scope: "invitations",
+    max: 50,
+    window: 3600,
+};
 
 /// Creates the link and e-mails it (in the invitee's language if they have an account, else
 /// the commune's first language): link and message written together, the message handed to
 /// notifications after the commit (see [`mail`]). 429 past [`INVITATIONS_PER_COMMUNE`].
-async fn send(conn: &Connection, commune: &Commune, origin: &str, invitation: &Invitation, invited_by: &str) -> Result<(), ApiError> {
+async fn send(
+    conn: &Connection,
+    commune: &Commune,
+    origin: &str,
+    invitation: &Invitation,
+    invited_by: &str,
+) -> Result<(), ApiError> {
     let throttle = Throttle::open(commune)?;
     throttle.take(INVITATIONS_PER_COMMUNE, commune.as_str())?;
     let existing = accounts::by_email(conn, commune, &invitation.email)?;
@@ -160,17 +222,27 @@ async fn send(conn: &Connection, commune: &Commune, origin: &str, invitation: &I
     let name = accounts::commune_name(conn, commune);
     let to = invitation.email.key();
     let id = db::transaction(conn, |conn| {
-        let link = links::create(conn, commune, Purpose::Invitation, None, &invitation.payload(invited_by), origin)?;
-        let (subject, text) = mail::compose("invitation", &language, &name, &link);
-        mail::enqueue(conn, &Mail {
+        let link = links::create(
+            conn,
             commune,
-            account_id: existing.as_ref().map(|a| a.id.as_str()),
-            to: &to,
-            purpose: "invitation",
-            language: &language,
-            subject,
-            text,
-        })
+            Purpose::Invitation,
+            None,
+            &invitation.payload(invited_by),
+            origin,
+        )?;
+        let (subject, text) = mail::compose("invitation", &language, &name, &link);
+        mail::enqueue(
+            conn,
+            &Mail {
+                commune,
+                account_id: existing.as_ref().map(|a| a.id.as_str()),
+                to: &to,
+                purpose: "invitation",
+                language: &language,
+                subject,
+                text,
+            },
+        )
     })?;
     mail::deliver(conn, commune, &id).await;
     Ok(())
@@ -178,7 +250,11 @@ async fn send(conn: &Connection, commune: &Commune, origin: &str, invitation: &I
 
 /// The commune's preferred language (`fr` if it names none).
 fn first_language(conn: &Connection, commune: &Commune) -> anyhow::Result<String> {
-    let rows = db::query(conn, "SELECT languages FROM communes WHERE id = ?", &[db::text(commune.as_str())])?;
+    let rows = db::query(
+        conn,
+        "SELECT languages FROM communes WHERE id = ?",
+        &[db::text(commune.as_str())],
+    )?;
     let first = db::first_text(&rows)
         .and_then(|text| serde_json::from_str::<Vec<String>>(&text).ok())
         .and_then(|list| list.into_iter().next());
@@ -236,7 +312,9 @@ pub fn accept(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let slot = throttle.admit(&invitation.email.key(), &[])?;
     let plan = match accounts::by_email(ctx.conn(), ctx.commune(), &invitation.email)? {
         Some(account) if account.status != "active" => {
-            return Err(ApiError::Forbidden { message: "this account is disabled" });
+            return Err(ApiError::Forbidden {
+                message: "this account is disabled",
+            });
         }
         Some(account) if account.verified => {
             let right = match account.password_hash.as_deref() {
@@ -244,7 +322,11 @@ pub fn accept(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
                 None => false,
             };
             if !right {
-                return Err(ApiError::field("password", "wrong_password", "you have an account: give its current password"));
+                return Err(ApiError::field(
+                    "password",
+                    "wrong_password",
+                    "you have an account: give its current password",
+                ));
             }
             Plan::Existing(account.id)
         }
@@ -254,8 +336,12 @@ pub fn accept(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
             Plan::Claim(account.id, password::hash(&form.password, cost)?)
         }
         None => {
-            password::check_policy(&form.password, &[&invitation.email.key(), given, family], "password")
-                .map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
+            password::check_policy(
+                &form.password,
+                &[&invitation.email.key(), given, family],
+                "password",
+            )
+            .map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
             Plan::Create(password::hash(&form.password, cost)?)
         }
     };
@@ -286,20 +372,41 @@ pub fn accept(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
                 if accounts::by_email(conn, ctx.commune(), &invitation.email)?.is_some() {
                     return Err(changed_meanwhile());
                 }
-                accounts::insert(conn, ctx.commune(), &invitation.email, Some(&hash), (given, family), &language, true)?
+                accounts::insert(
+                    conn,
+                    ctx.commune(),
+                    &invitation.email,
+                    Some(&hash),
+                    (given, family),
+                    &language,
+                    true,
+                )?
             }
         };
         let mut gone = Vec::new();
-        departments::check_all(conn, ctx.commune(), &invitation.departments, "departments", &mut gone)?;
+        departments::check_all(
+            conn,
+            ctx.commune(),
+            &invitation.departments,
+            "departments",
+            &mut gone,
+        )?;
         if !gone.is_empty() {
             return Err(ApiError::Conflict {
-                errors: vec![FieldError::general("department_deleted", "a department of this invitation no longer exists: ask for a new invitation")],
+                errors: vec![FieldError::general(
+                    "department_deleted",
+                    "a department of this invitation no longer exists: ask for a new invitation",
+                )],
             });
         }
         db::exec(
             conn,
             "INSERT OR IGNORE INTO roles (commune, account_id, role) VALUES (?, ?, ?)",
-            &[db::text(ctx.commune().as_str()), db::text(id.as_str()), db::text(invitation.role.as_str())],
+            &[
+                db::text(ctx.commune().as_str()),
+                db::text(id.as_str()),
+                db::text(invitation.role.as_str()),
+            ],
         )?;
         for department in &invitation.departments {
             db::exec(
@@ -310,13 +417,17 @@ pub fn accept(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         }
         Ok(id)
     })?;
-    let profile = profile::view(ctx.conn(), ctx.commune(), &account)?.context("accepted account vanished")?;
+    let profile =
+        profile::view(ctx.conn(), ctx.commune(), &account)?.context("accepted account vanished")?;
     Ok(response::json(200, &profile))
 }
 
 fn changed_meanwhile() -> ApiError {
     ApiError::Conflict {
-        errors: vec![FieldError::general("account_changed", "the account changed while accepting: try again")],
+        errors: vec![FieldError::general(
+            "account_changed",
+            "the account changed while accepting: try again",
+        )],
     }
 }
 

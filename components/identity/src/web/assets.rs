@@ -21,5 +21,10 @@ pub fn serve(req: &Request, name: &str) -> Result<Response, PageError> {
         "account.css" => ("text/css; charset=utf-8", ACCOUNT_CSS),
         _ => return Err(PageError::Api(ApiError::NotFound)),
     };
-    Ok(response::cacheable(req, content_type, body.as_bytes().to_vec(), MAX_AGE))
+    Ok(response::cacheable(
+        req,
+        content_type,
+        body.as_bytes().to_vec(),
+        MAX_AGE,
+    ))
 }

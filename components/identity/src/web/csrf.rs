@@ -45,7 +45,13 @@ fn own_origin(req: &Request) -> Option<String> {
     let url = context::full_url(req);
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
-    (!authority.is_empty()).then(|| format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase()))
+    (!authority.is_empty()).then(|| {
+        format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            authority.to_ascii_lowercase()
+        )
+    })
 }
 
 /// A header's text; a value that is not UTF-8 reads as a NUL, which no check accepts.
@@ -57,7 +63,9 @@ fn same_origin(req: &Request) -> Result<(), PageError> {
     if header(req, "sec-fetch-site").is_some_and(|site| site.eq_ignore_ascii_case("cross-site")) {
         return Err(PageError::CrossOrigin);
     }
-    let Some(origin) = header(req, "origin") else { return Ok(()) };
+    let Some(origin) = header(req, "origin") else {
+        return Ok(());
+    };
     let own = own_origin(req).ok_or(PageError::CrossOrigin)?;
     if origin_matches(origin, &own) {
         Ok(())

@@ -32,15 +32,24 @@ struct ProfileValues {
 impl ProfileValues {
     fn stored(profile: &Json) -> ProfileValues {
         let text = |name: &str| profile[name].as_str().unwrap_or_default().to_owned();
-        ProfileValues { given_name: text("given_name"), family_name: text("family_name"), phone: text("phone"), language: text("language") }
+        ProfileValues {
+            given_name: text("given_name"),
+            family_name: text("family_name"),
+            phone: text("phone"),
+            language: text("language"),
+        }
     }
 }
 
 /// The signed-in session of the request and its profile, or the redirect to sign-in.
 fn signed_in(p: &Page<'_>) -> Result<Result<(Session, Json), Response>, PageError> {
     let to_login = || see_other(&p.site.href("/account/login"));
-    let Some(session) = sessions::current(p.req, p.ctx)? else { return Ok(Err(to_login())) };
-    let Some(account) = session.account() else { return Ok(Err(to_login())) };
+    let Some(session) = sessions::current(p.req, p.ctx)? else {
+        return Ok(Err(to_login()));
+    };
+    let Some(account) = session.account() else {
+        return Ok(Err(to_login()));
+    };
     match profile::view(p.ctx.conn(), p.ctx.commune(), account)? {
         Some(profile) => Ok(Ok((session, profile))),
         None => Ok(Err(to_login())),
@@ -61,7 +70,15 @@ pub fn show(p: &Page<'_>) -> Result<Response, PageError> {
         _ => None,
     };
     let values = ProfileValues::stored(&profile);
-    Ok(account_page(p, site, &session, &profile, &values, notice, &Failure::none()))
+    Ok(account_page(
+        p,
+        site,
+        &session,
+        &profile,
+        &values,
+        notice,
+        &Failure::none(),
+    ))
 }
 
 fn account_page(
@@ -75,7 +92,11 @@ fn account_page(
 ) -> Response {
     let (lang, texts) = (site.lang, site.lang.texts());
     let errors = &failure.errors;
-    let verified = if profile["email_verified"].as_bool() == Some(true) { texts.email_verified } else { texts.email_not_verified };
+    let verified = if profile["email_verified"].as_bool() == Some(true) {
+        texts.email_verified
+    } else {
+        texts.email_not_verified
+    };
     let mut body = String::new();
     if let Some(notice) = notice {
         body.push_str(&html::notice(notice));
@@ -92,38 +113,92 @@ fn account_page(
     let fields = [
         html::input(
             lang,
-            &Input { name: "given_name", label: texts.given_name, kind: "text", value: &values.given_name, autocomplete: "given-name", required: false, hint: None },
+            &Input {
+                name: "given_name",
+                label: texts.given_name,
+                kind: "text",
+                value: &values.given_name,
+                autocomplete: "given-name",
+                required: false,
+                hint: None,
+            },
             errors,
         ),
         html::input(
             lang,
-            &Input { name: "family_name", label: texts.family_name, kind: "text", value: &values.family_name, autocomplete: "family-name", required: false, hint: None },
+            &Input {
+                name: "family_name",
+                label: texts.family_name,
+                kind: "text",
+                value: &values.family_name,
+                autocomplete: "family-name",
+                required: false,
+                hint: None,
+            },
             errors,
         ),
         html::input(
             lang,
-            &Input { name: "phone", label: texts.phone, kind: "tel", value: &values.phone, autocomplete: "tel", required: false, hint: None },
+            &Input {
+                name: "phone",
+                label: texts.phone,
+                kind: "tel",
+                value: &values.phone,
+                autocomplete: "tel",
+                required: false,
+                hint: None,
+            },
             errors,
         ),
-        html::select("language", texts.language, &texts.language_names, &values.language),
+        html::select(
+            "language",
+            texts.language,
+            &texts.language_names,
+            &values.language,
+        ),
     ]
     .concat();
-    body.push_str(&html::form(&site.href("/account/profile"), &session.csrf, &fields, texts.profile_submit));
+    body.push_str(&html::form(
+        &site.href("/account/profile"),
+        &session.csrf,
+        &fields,
+        texts.profile_submit,
+    ));
 
     body.push_str(&format!("<h2>{}</h2>\n", escape(texts.consents_title)));
     // Unreadable consents only leave the boxes unticked: the rest of the page still shows.
-    let given = session.account().and_then(|account| given_purposes(p, account).ok()).unwrap_or_default();
+    let given = session
+        .account()
+        .and_then(|account| given_purposes(p, account).ok())
+        .unwrap_or_default();
     let given: Vec<&str> = given.iter().map(String::as_str).collect();
     let boxes = html::checkboxes("consent", texts.consents_legend, &texts.purposes, &given);
-    body.push_str(&html::form(&site.href("/account/consents"), &session.csrf, &boxes, texts.consents_submit));
+    body.push_str(&html::form(
+        &site.href("/account/consents"),
+        &session.csrf,
+        &boxes,
+        texts.consents_submit,
+    ));
 
     if let Some(account) = session.account() {
         body.push_str(&external::account_section(p, site, account));
     }
 
     body.push_str(&format!("<h2>{}</h2>\n", escape(texts.sessions_title)));
-    body.push_str(&html::form_with_class(&site.href("/account/logout"), &session.csrf, "", texts.logout, "inline"));
-    body.push_str(&html::form_with_class(&site.href("/account/logout-all"), &session.csrf, "", texts.logout_all, "inline"));
+    body.push_str(&html::form_with_class(
+        &site.href("/account/logout"),
+        &session.csrf,
+        "",
+        texts.logout,
+        "inline",
+    ));
+    body.push_str(&html::form_with_class(
+        &site.href("/account/logout-all"),
+        &session.csrf,
+        "",
+        texts.logout_all,
+        "inline",
+    ));
     body.push_str(&html::paragraph(texts.logout_all_text));
     failure.headers(guichet_guest::response::html(
         failure.status,
@@ -143,7 +218,9 @@ fn given_purposes(p: &Page<'_>, account: &str) -> anyhow::Result<Vec<String>> {
 /// `POST /account/profile`: names, phone, language.
 pub fn profile(p: &Page<'_>) -> Result<Response, PageError> {
     let (session, form) = csrf::accept(p.req, p.ctx)?;
-    let Some(account) = session.account() else { return Ok(see_other(&p.site.href("/account/login"))) };
+    let Some(account) = session.account() else {
+        return Ok(see_other(&p.site.href("/account/login")));
+    };
     let values = ProfileValues {
         given_name: form.get("given_name").to_owned(),
         family_name: form.get("family_name").to_owned(),
@@ -151,7 +228,11 @@ pub fn profile(p: &Page<'_>) -> Result<Response, PageError> {
         language: form.get("language").to_owned(),
     };
     let failure = if Lang::parse(&values.language).is_none() {
-        Failure::invalid(vec![FieldError::new("language", "invalid", "choose fr or en")])
+        Failure::invalid(vec![FieldError::new(
+            "language",
+            "invalid",
+            "choose fr or en",
+        )])
     } else {
         let changes = Changes {
             given_name: Some(values.given_name.clone()),
@@ -166,19 +247,28 @@ pub fn profile(p: &Page<'_>) -> Result<Response, PageError> {
             Err(error) => Failure::of(error)?,
         }
     };
-    let stored = profile::view(p.ctx.conn(), p.ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
+    let stored =
+        profile::view(p.ctx.conn(), p.ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
     let site = p.site_with(stored["language"].as_str());
-    Ok(account_page(p, site, &session, &stored, &values, None, &failure))
+    Ok(account_page(
+        p, site, &session, &stored, &values, None, &failure,
+    ))
 }
 
 /// `POST /account/consents`: the ticked purposes are given, the others withdrawn (only what
 /// changed is written, so the date a consent was given is kept).
 pub fn consents(p: &Page<'_>) -> Result<Response, PageError> {
     let (session, form) = csrf::accept(p.req, p.ctx)?;
-    let Some(account) = session.account() else { return Ok(see_other(&p.site.href("/account/login"))) };
+    let Some(account) = session.account() else {
+        return Ok(see_other(&p.site.href("/account/login")));
+    };
     let wanted = form.all("consent");
     if wanted.iter().any(|w| !consents::PURPOSES.contains(w)) {
-        return Err(PageError::Api(ApiError::field("consent", "invalid", "unknown purpose of consent")));
+        return Err(PageError::Api(ApiError::field(
+            "consent",
+            "invalid",
+            "unknown purpose of consent",
+        )));
     }
     let given = given_purposes(p, account)?;
     db::transaction(p.ctx.conn(), |conn| {
@@ -203,7 +293,10 @@ pub fn logout(p: &Page<'_>) -> Result<Response, PageError> {
         }
     }
     let cookie = sessions::end(p.req, p.ctx)?;
-    Ok(with_cookie(see_other(&p.site.href("/account/login")), Some(cookie)))
+    Ok(with_cookie(
+        see_other(&p.site.href("/account/login")),
+        Some(cookie),
+    ))
 }
 
 /// `POST /account/logout-all`: revokes every session and refresh token of the account.
@@ -213,5 +306,8 @@ pub fn logout_all(p: &Page<'_>) -> Result<Response, PageError> {
         issue::revoke_all(p.ctx.conn(), p.ctx.commune(), account, "logout_all")?;
     }
     let cookie = sessions::end(p.req, p.ctx)?;
-    Ok(with_cookie(see_other(&p.site.href("/account/login")), Some(cookie)))
+    Ok(with_cookie(
+        see_other(&p.site.href("/account/login")),
+        Some(cookie),
+    ))
 }

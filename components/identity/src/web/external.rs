@@ -25,17 +25,28 @@ pub fn sign_in_links(p: &Page<'_>, site: Site) -> String {
     if offered.is_empty() {
         return String::new();
     }
-    format!("<h2>{}</h2>\n{}", escape(texts.providers_title), provider_links(site, texts.sign_in_with, &offered))
+    format!(
+        "<h2>{}</h2>\n{}",
+        escape(texts.providers_title),
+        provider_links(site, texts.sign_in_with, &offered)
+    )
 }
 
 /// The account page's section on external identities of `account`, or nothing when none is
 /// linked and the commune offers no provider.
 pub fn account_section(p: &Page<'_>, site: Site, account: &str) -> String {
-    let linked = readable(oidc::linked(p.ctx.conn(), p.ctx.commune(), account), "linked identities");
+    let linked = readable(
+        oidc::linked(p.ctx.conn(), p.ctx.commune(), account),
+        "linked identities",
+    );
     let offered = readable(oidc::offered(p.ctx.conn(), p.ctx.commune()), "providers");
     let not_linked: Vec<Offered> = offered
         .into_iter()
-        .filter(|o| !linked.iter().any(|l| l.provider.as_ref().is_some_and(|p| p.id == o.id)))
+        .filter(|o| {
+            !linked
+                .iter()
+                .any(|l| l.provider.as_ref().is_some_and(|p| p.id == o.id))
+        })
         .collect();
     section(site, &linked, &not_linked)
 }
@@ -50,7 +61,10 @@ fn section(site: Site, linked: &[Linked], not_linked: &[Offered]) -> String {
         let items: String = linked
             .iter()
             .map(|l| {
-                let name = l.provider.as_ref().map_or(l.issuer.as_str(), |p| p.name.as_str());
+                let name = l
+                    .provider
+                    .as_ref()
+                    .map_or(l.issuer.as_str(), |p| p.name.as_str());
                 format!(
                     "<li>{} — {} <time datetime=\"{}\">{}</time></li>\n",
                     escape(name),
@@ -70,7 +84,12 @@ fn section(site: Site, linked: &[Linked], not_linked: &[Offered]) -> String {
 fn provider_links(site: Site, template: &str, providers: &[Offered]) -> String {
     providers
         .iter()
-        .map(|o| html::link(&start_href(site, o), &template.replacen("{name}", &o.name, 1)))
+        .map(|o| {
+            html::link(
+                &start_href(site, o),
+                &template.replacen("{name}", &o.name, 1),
+            )
+        })
         .collect()
 }
 
@@ -78,7 +97,10 @@ fn provider_links(site: Site, template: &str, providers: &[Offered]) -> String {
 /// account page may be so by the account's language, without `?lang=` in its address), so
 /// that the provider and any page after it speak it too.
 fn start_href(site: Site, offered: &Offered) -> String {
-    let site = Site { asked: site.asked || site.lang != Lang::Fr, ..site };
+    let site = Site {
+        asked: site.asked || site.lang != Lang::Fr,
+        ..site
+    };
     site.href(&offered.start_path())
 }
 
@@ -88,7 +110,9 @@ fn day(lang: Lang, stamp: &str) -> String {
     let date = stamp.get(..10).unwrap_or(stamp);
     let parts: Vec<&str> = date.split('-').collect();
     match (lang, parts.as_slice()) {
-        (Lang::Fr, [year, month, day]) if parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) => {
+        (Lang::Fr, [year, month, day])
+            if parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) =>
+        {
             format!("{day}/{month}/{year}")
         }
         (Lang::En, [_, _, _]) => date.to_owned(),
@@ -110,35 +134,92 @@ mod tests {
     use crate::oidc::Offered;
 
     fn offered(id: &str, name: &str) -> Offered {
-        Offered { id: crate::oidc::ProviderId::parse(id).expect("id"), name: name.to_owned() }
+        Offered {
+            id: crate::oidc::ProviderId::parse(id).expect("id"),
+            name: name.to_owned(),
+        }
     }
 
     #[test]
     fn provider_names_are_escaped_in_the_sign_in_links() {
-        let site = Site { lang: Lang::Fr, asked: false };
-        let html = provider_links(site, Lang::Fr.texts().sign_in_with, &[offered("op", "<b>&")]);
-        assert_eq!(html, "<p><a href=\"/account/oidc/op/start\">Se connecter avec &lt;b&gt;&amp;</a></p>\n");
+        let site = Site {
+            lang: Lang::Fr,
+            asked: false,
+        };
+        let html = provider_links(
+            site,
+            Lang::Fr.texts().sign_in_with,
+            &[offered("op", "<b>&")],
+        );
+        assert_eq!(
+            html,
+            "<p><a href=\"/account/oidc/op/start\">Se connecter avec &lt;b&gt;&amp;</a></p>\n"
+        );
     }
 
     #[test]
     fn english_pages_keep_the_language_in_the_start_link_even_when_it_was_not_asked() {
         let o = offered("op", "Op");
-        assert_eq!(start_href(Site { lang: Lang::En, asked: false }, &o), "/account/oidc/op/start?lang=en");
-        assert_eq!(start_href(Site { lang: Lang::En, asked: true }, &o), "/account/oidc/op/start?lang=en");
-        assert_eq!(start_href(Site { lang: Lang::Fr, asked: false }, &o), "/account/oidc/op/start");
+        assert_eq!(
+            start_href(
+                Site {
+                    lang: Lang::En,
+                    asked: false
+                },
+                &o
+            ),
+            "/account/oidc/op/start?lang=en"
+        );
+        assert_eq!(
+            start_href(
+                Site {
+                    lang: Lang::En,
+                    asked: true
+                },
+                &o
+            ),
+            "/account/oidc/op/start?lang=en"
+        );
+        assert_eq!(
+            start_href(
+                Site {
+                    lang: Lang::Fr,
+                    asked: false
+                },
+                &o
+            ),
+            "/account/oidc/op/start"
+        );
     }
 
     #[test]
     fn the_section_lists_linked_identities_and_offers_only_the_providers_not_linked() {
-        let site = Site { lang: Lang::En, asked: false };
+        let site = Site {
+            lang: Lang::En,
+            asked: false,
+        };
         let linked = [
-            Linked { issuer: "https://a.example".into(), provider: Some(offered("a", "A & co")), linked_at: "2025-01-02T03:04:05Z".into() },
-            Linked { issuer: "https://gone.example".into(), provider: None, linked_at: "2024-12-31T00:00:00Z".into() },
+            Linked {
+                issuer: "https://a.example".into(),
+                provider: Some(offered("a", "A & co")),
+                linked_at: "2025-01-02T03:04:05Z".into(),
+            },
+            Linked {
+                issuer: "https://gone.example".into(),
+                provider: None,
+                linked_at: "2024-12-31T00:00:00Z".into(),
+            },
         ];
         let html = section(site, &linked, &[offered("b", "B")]);
         assert!(html.contains("<li>A &amp; co — linked on <time datetime=\"2025-01-02T03:04:05Z\">2025-01-02</time></li>"), "{html}");
-        assert!(html.contains("<li>https://gone.example — linked on"), "{html}");
-        assert!(html.contains("<a href=\"/account/oidc/b/start?lang=en\">Link my B account</a>"), "{html}");
+        assert!(
+            html.contains("<li>https://gone.example — linked on"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"/account/oidc/b/start?lang=en\">Link my B account</a>"),
+            "{html}"
+        );
         assert_eq!(section(site, &[], &[]), "");
     }
 

@@ -47,19 +47,31 @@ impl Form {
 
     /// The first value of `name`, `""` when absent.
     pub fn get(&self, name: &str) -> &str {
-        self.0.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
     }
 
     /// Every value of `name`, in order.
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 }
 
 /// One name or value: `+` is a space, then `%XX` bytes, then UTF-8 without NUL.
 fn decode(raw: &[u8]) -> Result<String, Malformed> {
-    let spaced: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
-    let text = percent_decode(&spaced).decode_utf8().map_err(|_| Malformed::InvalidUtf8)?;
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
+    let text = percent_decode(&spaced)
+        .decode_utf8()
+        .map_err(|_| Malformed::InvalidUtf8)?;
     if text.contains('\0') {
         return Err(Malformed::Nul);
     }
@@ -72,7 +84,9 @@ mod tests {
 
     #[test]
     fn fields_are_decoded_as_browsers_encode_them() {
-        let form = Form::parse(b"email=ada%40example.org&name=Ad%C3%A8le+Dupont&c=a&c=b&empty=&flag").unwrap_or_default();
+        let form =
+            Form::parse(b"email=ada%40example.org&name=Ad%C3%A8le+Dupont&c=a&c=b&empty=&flag")
+                .unwrap_or_default();
         assert_eq!(form.get("email"), "ada@example.org");
         assert_eq!(form.get("name"), "Adèle Dupont");
         assert_eq!(form.all("c"), vec!["a", "b"]);
@@ -91,8 +105,14 @@ mod tests {
         assert_eq!(Form::parse(b"a=%FF%FE").err(), Some(Malformed::InvalidUtf8));
         assert_eq!(Form::parse(b"a=\xff").err(), Some(Malformed::InvalidUtf8));
         assert_eq!(Form::parse(b"a=x%00y").err(), Some(Malformed::Nul));
-        assert_eq!(Form::parse(&vec![b'a'; MAX_BYTES + 1]).err(), Some(Malformed::TooLarge));
+        assert_eq!(
+            Form::parse(&vec![b'a'; MAX_BYTES + 1]).err(),
+            Some(Malformed::TooLarge)
+        );
         let many = vec!["a=1"; MAX_FIELDS + 1].join("&");
-        assert_eq!(Form::parse(many.as_bytes()).err(), Some(Malformed::TooManyFields));
+        assert_eq!(
+            Form::parse(many.as_bytes()).err(),
+            Some(Malformed::TooManyFields)
+        );
     }
 }

@@ -87,17 +87,35 @@ pub fn error_summary(lang: Lang, errors: &[FieldError]) -> String {
     }
     let mut items: Vec<String> = errors
         .iter()
-        .filter(|e| e.field.as_deref().is_none_or(|f| !FIELDS_SHOWN.contains(&f)))
+        .filter(|e| {
+            e.field
+                .as_deref()
+                .is_none_or(|f| !FIELDS_SHOWN.contains(&f))
+        })
         .map(|e| format!("<li>{}</li>", escape(&field_message(lang, e))))
         .collect();
-    if errors.iter().any(|e| e.field.as_deref().is_some_and(|f| FIELDS_SHOWN.contains(&f))) {
+    if errors.iter().any(|e| {
+        e.field
+            .as_deref()
+            .is_some_and(|f| FIELDS_SHOWN.contains(&f))
+    }) {
         items.insert(0, format!("<li>{}</li>", escape(lang.texts().fix_errors)));
     }
-    format!("<div class=\"errors\" role=\"alert\"><ul>{}</ul></div>\n", items.concat())
+    format!(
+        "<div class=\"errors\" role=\"alert\"><ul>{}</ul></div>\n",
+        items.concat()
+    )
 }
 
 /// Fields whose errors are shown beside them (others go to the summary).
-const FIELDS_SHOWN: &[&str] = &["email", "password", "given_name", "family_name", "phone", "language"];
+const FIELDS_SHOWN: &[&str] = &[
+    "email",
+    "password",
+    "given_name",
+    "family_name",
+    "phone",
+    "language",
+];
 
 /// The messages of the errors about `name`.
 fn errors_of(lang: Lang, errors: &[FieldError], name: &str) -> Vec<String> {
@@ -129,12 +147,18 @@ pub fn input(lang: Lang, field: &Input<'_>, errors: &[FieldError]) -> String {
     let mut after = String::new();
     if let Some(hint) = field.hint {
         described.push(format!("{id}-hint"));
-        after.push_str(&format!("<p class=\"hint\" id=\"{id}-hint\">{}</p>", escape(hint)));
+        after.push_str(&format!(
+            "<p class=\"hint\" id=\"{id}-hint\">{}</p>",
+            escape(hint)
+        ));
     }
     if !messages.is_empty() {
         described.push(format!("{id}-error"));
         let text: Vec<String> = messages.iter().map(|m| escape(m)).collect();
-        after.push_str(&format!("<p class=\"error\" id=\"{id}-error\">{}</p>", text.join(" ")));
+        after.push_str(&format!(
+            "<p class=\"error\" id=\"{id}-error\">{}</p>",
+            text.join(" ")
+        ));
     }
     let mut attributes = String::new();
     if field.required {
@@ -164,7 +188,11 @@ pub fn select(name: &str, label: &str, options: &[(&str, &str)], selected: &str)
         .iter()
         .map(|(value, text)| {
             let chosen = if *value == selected { " selected" } else { "" };
-            format!("<option value=\"{}\"{chosen}>{}</option>", escape(value), escape(text))
+            format!(
+                "<option value=\"{}\"{chosen}>{}</option>",
+                escape(value),
+                escape(text)
+            )
         })
         .collect();
     format!(
@@ -191,12 +219,19 @@ pub fn checkboxes(name: &str, legend: &str, options: &[(&str, &str)], checked: &
             )
         })
         .collect();
-    format!("<fieldset><legend>{}</legend>{boxes}</fieldset>\n", escape(legend))
+    format!(
+        "<fieldset><legend>{}</legend>{boxes}</fieldset>\n",
+        escape(legend)
+    )
 }
 
 /// A hidden field.
 pub fn hidden(name: &str, value: &str) -> String {
-    format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">\n", escape(name), escape(value))
+    format!(
+        "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+        escape(name),
+        escape(value)
+    )
 }
 
 /// A POST form to `action` carrying the session's CSRF token, its `fields` (HTML built here)
@@ -206,8 +241,18 @@ pub fn form(action: &str, csrf: &str, fields: &str, submit: &str) -> String {
 }
 
 /// [`form`] with a class on the `<form>` element (e.g. `inline`).
-pub fn form_with_class(action: &str, csrf: &str, fields: &str, submit: &str, class: &str) -> String {
-    let class = if class.is_empty() { String::new() } else { format!(" class=\"{}\"", escape(class)) };
+pub fn form_with_class(
+    action: &str,
+    csrf: &str,
+    fields: &str,
+    submit: &str,
+    class: &str,
+) -> String {
+    let class = if class.is_empty() {
+        String::new()
+    } else {
+        format!(" class=\"{}\"", escape(class))
+    };
     format!(
         "<form method=\"post\" action=\"{}\"{class}>\n{}{fields}<button type=\"submit\">{}</button>\n</form>\n",
         escape(action),
@@ -233,27 +278,66 @@ mod tests {
     fn values_and_labels_are_escaped_in_inputs() {
         let html = input(
             Lang::Fr,
-            &Input { name: "given_name", label: "Prénom", kind: "text", value: "\"><script>alert(1)</script>", autocomplete: "given-name", required: false, hint: None },
+            &Input {
+                name: "given_name",
+                label: "Prénom",
+                kind: "text",
+                value: "\"><script>alert(1)</script>",
+                autocomplete: "given-name",
+                required: false,
+                hint: None,
+            },
             &[],
         );
         assert!(!html.contains("<script>"), "{html}");
-        assert!(html.contains("value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""), "{html}");
+        assert!(
+            html.contains("value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""),
+            "{html}"
+        );
     }
 
     #[test]
     fn an_error_about_a_field_is_shown_beside_it_and_announced_in_the_summary() {
         let errors = vec![FieldError::new("email", "invalid_email", "not an address")];
-        let html = input(Lang::En, &Input { name: "email", label: "E-mail", kind: "email", value: "x", autocomplete: "email", required: true, hint: None }, &errors);
-        assert!(html.contains("aria-invalid=\"true\"") && html.contains("Not an address."), "{html}");
+        let html = input(
+            Lang::En,
+            &Input {
+                name: "email",
+                label: "E-mail",
+                kind: "email",
+                value: "x",
+                autocomplete: "email",
+                required: true,
+                hint: None,
+            },
+            &errors,
+        );
+        assert!(
+            html.contains("aria-invalid=\"true\"") && html.contains("Not an address."),
+            "{html}"
+        );
         let summary = error_summary(Lang::En, &errors);
         assert!(summary.contains("The form has errors"), "{summary}");
     }
 
     #[test]
     fn the_language_is_kept_in_links_only_when_it_was_asked_for() {
-        let asked = Site { lang: Lang::En, asked: true };
+        let asked = Site {
+            lang: Lang::En,
+            asked: true,
+        };
         assert_eq!(asked.href("/account"), "/account?lang=en");
-        assert_eq!(asked.href("/account?done=profile"), "/account?done=profile&lang=en");
-        assert_eq!(Site { lang: Lang::En, asked: false }.href("/account"), "/account");
+        assert_eq!(
+            asked.href("/account?done=profile"),
+            "/account?done=profile&lang=en"
+        );
+        assert_eq!(
+            Site {
+                lang: Lang::En,
+                asked: false
+            }
+            .href("/account"),
+            "/account"
+        );
     }
 }

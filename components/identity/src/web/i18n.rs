@@ -388,7 +388,11 @@ fn capitalized(text: &str) -> String {
     match chars.next() {
         Some(first) => {
             let rest: String = chars.collect();
-            let end = if rest.ends_with(['.', '!', '?']) { "" } else { "." };
+            let end = if rest.ends_with(['.', '!', '?']) {
+                ""
+            } else {
+                "."
+            };
             format!("{}{rest}{end}", first.to_uppercase())
         }
         None => String::new(),
@@ -410,8 +414,14 @@ mod tests {
     #[test]
     fn known_codes_are_said_in_french_and_others_keep_their_english_message() {
         let wrong = FieldError::general("invalid_credentials", "wrong e-mail address or password");
-        assert_eq!(field_message(Lang::Fr, &wrong), "Adresse e-mail ou mot de passe incorrect.");
-        assert_eq!(field_message(Lang::En, &wrong), "Wrong e-mail address or password.");
+        assert_eq!(
+            field_message(Lang::Fr, &wrong),
+            "Adresse e-mail ou mot de passe incorrect."
+        );
+        assert_eq!(
+            field_message(Lang::En, &wrong),
+            "Wrong e-mail address or password."
+        );
         let other = FieldError::new("x", "strange", "something odd");
         assert_eq!(field_message(Lang::Fr, &other), "Something odd.");
     }

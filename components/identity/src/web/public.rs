@@ -29,18 +29,33 @@ fn not_allowed() -> PageError {
 
 /// A form page: the error summary, then `content` (HTML).
 fn form_page(p: &Page<'_>, failure: &Failure, title: &str, content: &str) -> Response {
-    let body = format!("{}{content}", html::error_summary(p.site.lang, &failure.errors));
+    let body = format!(
+        "{}{content}",
+        html::error_summary(p.site.lang, &failure.errors)
+    );
     failure.headers(p.render(p.site, failure.status, title, &body))
 }
 
 /// A page saying something is done, with a link onwards.
 fn done_page(p: &Page<'_>, title: &str, text: &str, next: (&str, &str)) -> Response {
-    let body = format!("{}{}", html::notice(text), html::link(&p.site.href(next.0), next.1));
+    let body = format!(
+        "{}{}",
+        html::notice(text),
+        html::link(&p.site.href(next.0), next.1)
+    );
     p.render(p.site, 200, title, &body)
 }
 
 fn email_input<'a>(texts: &'a Texts, value: &'a str) -> Input<'a> {
-    Input { name: "email", label: texts.email, kind: "email", value, autocomplete: "email", required: true, hint: None }
+    Input {
+        name: "email",
+        label: texts.email,
+        kind: "email",
+        value,
+        autocomplete: "email",
+        required: true,
+        hint: None,
+    }
 }
 
 // ------------------------------------------------------------------------------ sign-in
@@ -53,7 +68,10 @@ pub fn login(p: &Page<'_>) -> Result<Response, PageError> {
             if session.account().is_some() {
                 return Ok(see_other(&p.site.href("/account")));
             }
-            Ok(with_cookie(login_page(p, &session, "", &Failure::none()), cookie))
+            Ok(with_cookie(
+                login_page(p, &session, "", &Failure::none()),
+                cookie,
+            ))
         }
         Method::Post => {
             let (session, form) = csrf::accept(p.req, p.ctx)?;
@@ -62,7 +80,10 @@ pub fn login(p: &Page<'_>) -> Result<Response, PageError> {
                 Ok(account) => {
                     // A new session (new secret, new CSRF token); the pre-session is revoked.
                     let cookie = sessions::start(p.req, p.ctx, &account.id)?;
-                    Ok(with_cookie(see_other(&p.site.href("/account")), Some(cookie)))
+                    Ok(with_cookie(
+                        see_other(&p.site.href("/account")),
+                        Some(cookie),
+                    ))
                 }
                 Err(error) => Ok(login_page(p, &session, email, &Failure::of(error)?)),
             }
@@ -78,15 +99,31 @@ fn login_page(p: &Page<'_>, session: &Session, email: &str, failure: &Failure) -
         html::input(lang, &email_input(texts, email), &failure.errors),
         html::input(
             lang,
-            &Input { name: "password", label: texts.password, kind: "password", value: "", autocomplete: "current-password", required: true, hint: None },
+            &Input {
+                name: "password",
+                label: texts.password,
+                kind: "password",
+                value: "",
+                autocomplete: "current-password",
+                required: true,
+                hint: None
+            },
             &failure.errors
         ),
     );
     let content = format!(
         "{}{}{}{}",
-        html::form(&p.site.href("/account/login"), &session.csrf, &fields, texts.login_submit),
+        html::form(
+            &p.site.href("/account/login"),
+            &session.csrf,
+            &fields,
+            texts.login_submit
+        ),
         html::link(&p.site.href("/account/register"), texts.login_to_register),
-        html::link(&p.site.href("/account/forgot-password"), texts.login_to_forgot),
+        html::link(
+            &p.site.href("/account/forgot-password"),
+            texts.login_to_forgot
+        ),
         external::sign_in_links(p, p.site),
     );
     form_page(p, failure, texts.login_title, &content)
@@ -112,8 +149,14 @@ pub async fn register(p: &Page<'_>) -> Result<Response, PageError> {
             if session.account().is_some() {
                 return Ok(see_other(&p.site.href("/account")));
             }
-            let values = RegistrationValues { language: p.site.lang.code(), ..RegistrationValues::default() };
-            Ok(with_cookie(register_page(p, &session, &values, &Failure::none()), cookie))
+            let values = RegistrationValues {
+                language: p.site.lang.code(),
+                ..RegistrationValues::default()
+            };
+            Ok(with_cookie(
+                register_page(p, &session, &values, &Failure::none()),
+                cookie,
+            ))
         }
         Method::Post => {
             let (session, form) = csrf::accept(p.req, p.ctx)?;
@@ -129,11 +172,24 @@ pub async fn register(p: &Page<'_>) -> Result<Response, PageError> {
             if Lang::parse(values.language).is_none() {
                 errors.push(FieldError::new("language", "invalid", "choose fr or en"));
             }
-            if values.consents.iter().any(|c| !consents::PURPOSES.contains(c)) {
-                errors.push(FieldError::new("consents", "invalid", "unknown purpose of consent"));
+            if values
+                .consents
+                .iter()
+                .any(|c| !consents::PURPOSES.contains(c))
+            {
+                errors.push(FieldError::new(
+                    "consents",
+                    "invalid",
+                    "unknown purpose of consent",
+                ));
             }
             if !errors.is_empty() {
-                return Ok(register_page(p, &session, &values, &Failure::invalid(errors)));
+                return Ok(register_page(
+                    p,
+                    &session,
+                    &values,
+                    &Failure::invalid(errors),
+                ));
             }
             let registration = Registration {
                 email: values.email.to_owned(),
@@ -152,33 +208,77 @@ pub async fn register(p: &Page<'_>) -> Result<Response, PageError> {
     }
 }
 
-fn register_page(p: &Page<'_>, session: &Session, values: &RegistrationValues<'_>, failure: &Failure) -> Response {
+fn register_page(
+    p: &Page<'_>,
+    session: &Session,
+    values: &RegistrationValues<'_>,
+    failure: &Failure,
+) -> Response {
     let (lang, texts) = (p.site.lang, p.site.lang.texts());
     let errors = &failure.errors;
     let fields = [
         html::input(lang, &email_input(texts, values.email), errors),
         html::input(
             lang,
-            &Input { name: "password", label: texts.password, kind: "password", value: "", autocomplete: "new-password", required: true, hint: Some(texts.password_hint) },
+            &Input {
+                name: "password",
+                label: texts.password,
+                kind: "password",
+                value: "",
+                autocomplete: "new-password",
+                required: true,
+                hint: Some(texts.password_hint),
+            },
             errors,
         ),
         html::input(
             lang,
-            &Input { name: "given_name", label: texts.given_name, kind: "text", value: values.given_name, autocomplete: "given-name", required: false, hint: None },
+            &Input {
+                name: "given_name",
+                label: texts.given_name,
+                kind: "text",
+                value: values.given_name,
+                autocomplete: "given-name",
+                required: false,
+                hint: None,
+            },
             errors,
         ),
         html::input(
             lang,
-            &Input { name: "family_name", label: texts.family_name, kind: "text", value: values.family_name, autocomplete: "family-name", required: false, hint: None },
+            &Input {
+                name: "family_name",
+                label: texts.family_name,
+                kind: "text",
+                value: values.family_name,
+                autocomplete: "family-name",
+                required: false,
+                hint: None,
+            },
             errors,
         ),
-        html::select("language", texts.language, &texts.language_names, values.language),
-        html::checkboxes("consents", texts.register_consents, &texts.purposes, &values.consents),
+        html::select(
+            "language",
+            texts.language,
+            &texts.language_names,
+            values.language,
+        ),
+        html::checkboxes(
+            "consents",
+            texts.register_consents,
+            &texts.purposes,
+            &values.consents,
+        ),
     ]
     .concat();
     let content = format!(
         "{}{}{}",
-        html::form(&p.site.href("/account/register"), &session.csrf, &fields, texts.register_submit),
+        html::form(
+            &p.site.href("/account/register"),
+            &session.csrf,
+            &fields,
+            texts.register_submit
+        ),
         html::link(&p.site.href("/account/login"), texts.register_to_login),
         external::sign_in_links(p, p.site),
     );
@@ -188,7 +288,12 @@ fn register_page(p: &Page<'_>, session: &Session, values: &RegistrationValues<'_
 /// The same answer whether or not the address has an account (no enumeration).
 fn check_your_email(p: &Page<'_>) -> Response {
     let texts = p.site.lang.texts();
-    done_page(p, texts.check_email_title, texts.check_email_text, ("/account/login", texts.to_login))
+    done_page(
+        p,
+        texts.check_email_title,
+        texts.check_email_text,
+        ("/account/login", texts.to_login),
+    )
 }
 
 // ---------------------------------------------------------------------- forgot password
@@ -198,7 +303,10 @@ pub async fn forgot_password(p: &Page<'_>) -> Result<Response, PageError> {
     match p.req.method() {
         Method::Get => {
             let (session, cookie) = sessions::ensure(p.req, p.ctx)?;
-            Ok(with_cookie(forgot_page(p, &session, "", &Failure::none()), cookie))
+            Ok(with_cookie(
+                forgot_page(p, &session, "", &Failure::none()),
+                cookie,
+            ))
         }
         Method::Post => {
             let (session, form) = csrf::accept(p.req, p.ctx)?;
@@ -218,7 +326,12 @@ fn forgot_page(p: &Page<'_>, session: &Session, email: &str, failure: &Failure) 
     let content = format!(
         "{}{}",
         html::paragraph(texts.forgot_text),
-        html::form(&p.site.href("/account/forgot-password"), &session.csrf, &fields, texts.forgot_submit),
+        html::form(
+            &p.site.href("/account/forgot-password"),
+            &session.csrf,
+            &fields,
+            texts.forgot_submit
+        ),
     );
     form_page(p, failure, texts.forgot_title, &content)
 }
@@ -235,7 +348,13 @@ struct LinkPage<'a> {
     submit: &'a str,
 }
 
-fn link_page(p: &Page<'_>, session: &Session, token: &str, page: &LinkPage<'_>, failure: &Failure) -> Response {
+fn link_page(
+    p: &Page<'_>,
+    session: &Session,
+    token: &str,
+    page: &LinkPage<'_>,
+    failure: &Failure,
+) -> Response {
     let fields = format!("{}{}", html::hidden("token", token), page.fields);
     let content = format!(
         "{}{}{}",
@@ -250,7 +369,11 @@ fn link_page(p: &Page<'_>, session: &Session, token: &str, page: &LinkPage<'_>, 
 fn token_of(form: &Form, lang: Lang) -> Result<&str, Failure> {
     let token = form.get("token");
     if token.is_empty() {
-        return Err(Failure::invalid(vec![FieldError::new("token", "missing", lang.texts().open_the_link)]));
+        return Err(Failure::invalid(vec![FieldError::new(
+            "token",
+            "missing",
+            lang.texts().open_the_link,
+        )]));
     }
     Ok(token)
 }
@@ -266,7 +389,10 @@ fn run_link_page(
         Method::Get => {
             let (session, cookie) = sessions::ensure(p.req, p.ctx)?;
             let page = describe(&Form::default(), &[]);
-            Ok(with_cookie(link_page(p, &session, "", &page, &Failure::none()), cookie))
+            Ok(with_cookie(
+                link_page(p, &session, "", &page, &Failure::none()),
+                cookie,
+            ))
         }
         Method::Post => {
             let (session, form) = csrf::accept(p.req, p.ctx)?;
@@ -277,7 +403,13 @@ fn run_link_page(
                     Err(error) => Failure::of(error)?,
                 },
             };
-            Ok(link_page(p, &session, form.get("token"), &describe(&form, &failure.errors), &failure))
+            Ok(link_page(
+                p,
+                &session,
+                form.get("token"),
+                &describe(&form, &failure.errors),
+                &failure,
+            ))
         }
         _ => Err(not_allowed()),
     }
@@ -294,14 +426,27 @@ pub fn reset_password(p: &Page<'_>) -> Result<Response, PageError> {
             text: texts.reset_text,
             fields: html::input(
                 lang,
-                &Input { name: "password", label: texts.new_password, kind: "password", value: "", autocomplete: "new-password", required: true, hint: Some(texts.password_hint) },
+                &Input {
+                    name: "password",
+                    label: texts.new_password,
+                    kind: "password",
+                    value: "",
+                    autocomplete: "new-password",
+                    required: true,
+                    hint: Some(texts.password_hint),
+                },
                 errors,
             ),
             submit: texts.reset_submit,
         },
         |token, form| {
             accounts::reset_password(p.ctx, token, form.get("password"))?;
-            Ok(done_page(p, texts.reset_done_title, texts.reset_done_text, ("/account/login", texts.to_login)))
+            Ok(done_page(
+                p,
+                texts.reset_done_title,
+                texts.reset_done_text,
+                ("/account/login", texts.to_login),
+            ))
         },
     )
 }
@@ -311,10 +456,21 @@ pub fn verify_email(p: &Page<'_>) -> Result<Response, PageError> {
     let texts = p.site.lang.texts();
     run_link_page(
         p,
-        |_, _| LinkPage { path: "/account/verify-email", title: texts.verify_title, text: texts.verify_text, fields: String::new(), submit: texts.verify_submit },
+        |_, _| LinkPage {
+            path: "/account/verify-email",
+            title: texts.verify_title,
+            text: texts.verify_text,
+            fields: String::new(),
+            submit: texts.verify_submit,
+        },
         |token, _| {
             accounts::verify_email_token(p.ctx, token)?;
-            Ok(done_page(p, texts.verify_done_title, texts.verify_done_text, ("/account/login", texts.to_login)))
+            Ok(done_page(
+                p,
+                texts.verify_done_title,
+                texts.verify_done_text,
+                ("/account/login", texts.to_login),
+            ))
         },
     )
 }
@@ -333,7 +489,12 @@ pub fn confirm_email(p: &Page<'_>) -> Result<Response, PageError> {
         },
         |token, _| {
             accounts::change_email_with(p.ctx, token)?;
-            Ok(done_page(p, texts.confirm_email_done_title, texts.confirm_email_done_text, ("/account", texts.account_title)))
+            Ok(done_page(
+                p,
+                texts.confirm_email_done_title,
+                texts.confirm_email_done_text,
+                ("/account", texts.account_title),
+            ))
         },
     )
 }
@@ -341,31 +502,53 @@ pub fn confirm_email(p: &Page<'_>) -> Result<Response, PageError> {
 /// `GET/POST /account/accept-invitation` (staff invitation).
 pub async fn accept_invitation(p: &Page<'_>) -> Result<Response, PageError> {
     let (lang, texts) = (p.site.lang, p.site.lang.texts());
-    let describe = |form: &Form, errors: &[FieldError]| {
-        LinkPage {
-            path: "/account/accept-invitation",
-            title: texts.invitation_title,
-            text: texts.invitation_text,
-            fields: [
-                html::input(
-                    lang,
-                    &Input { name: "given_name", label: texts.given_name, kind: "text", value: form.get("given_name"), autocomplete: "given-name", required: false, hint: None },
-                    errors,
-                ),
-                html::input(
-                    lang,
-                    &Input { name: "family_name", label: texts.family_name, kind: "text", value: form.get("family_name"), autocomplete: "family-name", required: false, hint: None },
-                    errors,
-                ),
-                html::input(
-                    lang,
-                    &Input { name: "password", label: texts.password, kind: "password", value: "", autocomplete: "new-password", required: true, hint: Some(texts.password_hint) },
-                    errors,
-                ),
-            ]
-            .concat(),
-            submit: texts.invitation_submit,
-        }
+    let describe = |form: &Form, errors: &[FieldError]| LinkPage {
+        path: "/account/accept-invitation",
+        title: texts.invitation_title,
+        text: texts.invitation_text,
+        fields: [
+            html::input(
+                lang,
+                &Input {
+                    name: "given_name",
+                    label: texts.given_name,
+                    kind: "text",
+                    value: form.get("given_name"),
+                    autocomplete: "given-name",
+                    required: false,
+                    hint: None,
+                },
+                errors,
+            ),
+            html::input(
+                lang,
+                &Input {
+                    name: "family_name",
+                    label: texts.family_name,
+                    kind: "text",
+                    value: form.get("family_name"),
+                    autocomplete: "family-name",
+                    required: false,
+                    hint: None,
+                },
+                errors,
+            ),
+            html::input(
+                lang,
+                &Input {
+                    name: "password",
+                    label: texts.password,
+                    kind: "password",
+                    value: "",
+                    autocomplete: "new-password",
+                    required: true,
+                    hint: Some(texts.password_hint),
+                },
+                errors,
+            ),
+        ]
+        .concat(),
+        submit: texts.invitation_submit,
     };
     if *p.req.method() != Method::Post {
         return run_link_page(p, describe, |_, _| Err(ApiError::NotFound));
@@ -382,13 +565,24 @@ pub async fn accept_invitation(p: &Page<'_>) -> Result<Response, PageError> {
             });
             match accept_through_api(p, &body).await? {
                 Ok(()) => {
-                    return Ok(done_page(p, texts.invitation_done_title, texts.invitation_done_text, ("/account/login", texts.to_login)));
+                    return Ok(done_page(
+                        p,
+                        texts.invitation_done_title,
+                        texts.invitation_done_text,
+                        ("/account/login", texts.to_login),
+                    ));
                 }
                 Err(failure) => failure,
             }
         }
     };
-    Ok(link_page(p, &session, form.get("token"), &describe(&form, &failure.errors), &failure))
+    Ok(link_page(
+        p,
+        &session,
+        form.get("token"),
+        &describe(&form, &failure.errors),
+        &failure,
+    ))
 }
 
 /// Accepts an invitation with the staff module's own handler of
@@ -424,7 +618,13 @@ async fn accept_through_api(p: &Page<'_>, body: &Json) -> Result<Result<(), Fail
         .unwrap_or_default();
     let status = if status == 400 { 422 } else { status };
     if status >= 500 {
-        return Err(PageError::Api(ApiError::Internal(anyhow::anyhow!("accepting an invitation answered {status}"))));
+        return Err(PageError::Api(ApiError::Internal(anyhow::anyhow!(
+            "accepting an invitation answered {status}"
+        ))));
     }
-    Ok(Err(Failure { status, errors, retry_after: None }))
+    Ok(Err(Failure {
+        status,
+        errors,
+        retry_after: None,
+    }))
 }

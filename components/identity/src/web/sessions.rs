@@ -71,7 +71,10 @@ pub fn clear_cookie() -> String {
 /// The secrets named [`COOKIE`] in the request's `Cookie` header that look like ours, in
 /// order (normally one; a browser may send two same-named cookies set with different paths).
 fn cookie_secrets(req: &Request) -> Vec<String> {
-    let text = req.header("cookie").and_then(|v| v.as_str()).unwrap_or_default();
+    let text = req
+        .header("cookie")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
     secrets_in(text)
 }
 
@@ -113,7 +116,9 @@ fn lookup(ctx: &Ctx<'_>, hash: &str) -> Result<Option<Session>, ApiError> {
          WHERE s.hash = ? AND s.commune = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND s.created_at > ?",
         &[db::text(hash), db::text(ctx.commune().as_str()), int(now), int(now.saturating_sub(ABSOLUTE_SECONDS))],
     )?;
-    let Some(row) = rows.rows.first() else { return Ok(None) };
+    let Some(row) = rows.rows.first() else {
+        return Ok(None);
+    };
     let account_id = row.get::<&str>(0).map(str::to_owned);
     if account_id.is_some() && row.get::<&str>(4) != Some("active") {
         return Ok(None);
@@ -165,7 +170,12 @@ fn open(ctx: &Ctx<'_>, account: Option<&str>) -> Result<(Session, String), ApiEr
             int(now),
         ],
     )?;
-    let session = Session { account_id: account.map(str::to_owned), csrf, created_at: now, expires_at };
+    let session = Session {
+        account_id: account.map(str::to_owned),
+        csrf,
+        created_at: now,
+        expires_at,
+    };
     Ok((session, secret))
 }
 
@@ -215,7 +225,10 @@ mod tests {
     #[test]
     fn the_cookie_has_the_host_prefix_and_every_protective_attribute() {
         let cookie = set_cookie("s3cret");
-        assert_eq!(cookie, "__Host-guichet-session=s3cret; Path=/; Secure; HttpOnly; SameSite=Lax");
+        assert_eq!(
+            cookie,
+            "__Host-guichet-session=s3cret; Path=/; Secure; HttpOnly; SameSite=Lax"
+        );
         assert!(!cookie.to_ascii_lowercase().contains("domain"));
         assert!(clear_cookie().ends_with("Max-Age=0"));
     }

@@ -39,7 +39,10 @@ impl Service {
             .states
             .iter()
             .find(|s| s.code == state)
-            .map_or_else(|| Open311Status::default_for(state, false), |s| s.open311_status())
+            .map_or_else(
+                || Open311Status::default_for(state, false),
+                |s| s.open311_status(),
+            )
     }
 
     /// Whether `state` is an open state of its workflow (unknown states count as closed).

@@ -9,54 +9,113 @@
 //! unverified one is told of its receipt only, with `confirm_token` for its link).
 
 use anyhow::Context as _;
+use guichet_guest::contracts::common::Localized;
+use guichet_guest::contracts::events::{Payload, Recipient};
 use guichet_guest::db::{self, Connection};
-use guichet_guest::event::EventKind;
+use guichet_guest::service::Workflow;
 use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::Commune;
-use serde_json::{json, Map, Value as Json};
+use serde_json::Value as Json;
 
+use crate::domain::workflow::rules;
 use crate::store::outbox;
 use crate::store::record::Record;
 
-/// Writes an event of `kind` about `record` to the outbox of `served`'s commune, with its
-/// public origin (for notifications' links to the right commune's tracking page); `extra` members (e.g. `from`, `to`,
-/// `message`) are added to the payload. Returns the event id, to deliver after the commit.
+/// What every event about a request repeats (the first members of each record about a
+/// request in `wit/events.wit`), handed to the builder of the event's own record.
+pub struct About {
+    pub request_id: String,
+    pub reference: String,
+    pub service_code: String,
+    pub service_name: Localized,
+    pub state: String,
+    pub open: bool,
+    pub lang: String,
+    pub origin: Option<String>,
+    pub recipients: Vec<Recipient>,
+}
+
+/// The `payload` case `$case` (a record of `wit/events.wit` about a request) built from an
+/// [`About`] and the record's own members: an exhaustive literal, so a member added, renamed
+/// or removed in the contract fails this crate's build (`tests/contract_break.sh`).
+macro_rules! about_request {
+    ($case:ident, $about:expr, { $($field:ident $(: $value:expr)?),* $(,)? }) => {{
+        let about: $crate::calls::events::About = $about;
+        guichet_guest::contracts::events::Payload::$case(guichet_guest::contracts::events::$case {
+            request_id: about.request_id,
+            reference: about.reference,
+            service_code: about.service_code,
+            service_name: about.service_name,
+            state: about.state,
+            open: about.open,
+            lang: about.lang,
+            origin: about.origin,
+            recipients: about.recipients,
+            $($field $(: $value)?),*
+        })
+    }};
+}
+pub(crate) use about_request;
+
+/// Writes the event `build` makes about `record` to the outbox of `served`'s commune, for the
+/// filer's and followers' contacts, with the commune's public origin (for notifications'
+/// links to the right commune's tracking page). Returns the event id, to deliver after the
+/// commit.
 pub fn emit(
     conn: &Connection,
     served: &CommuneInfo,
-    kind: EventKind,
     record: &Record,
-    extra: Map<String, Json>,
+    build: impl FnOnce(About) -> Payload,
 ) -> anyhow::Result<String> {
     let recipients = recipients(conn, record).context("listing the recipients")?;
-    emit_to(conn, served, kind, record, extra, recipients)
+    emit_to(conn, served, record, recipients, build)
 }
 
 /// [`emit`] to the given `recipients` (a receipt carrying a confirmation token, a follow).
 pub fn emit_to(
     conn: &Connection,
     served: &CommuneInfo,
-    kind: EventKind,
     record: &Record,
-    extra: Map<String, Json>,
-    recipients: Vec<Json>,
+    recipients: Vec<Recipient>,
+    build: impl FnOnce(About) -> Payload,
 ) -> anyhow::Result<String> {
     let (id, now) = db::new_id_and_now(conn)?;
-    let mut payload = Map::new();
-    payload.insert("request_id".into(), json!(record.id));
-    payload.insert("reference".into(), json!(record.reference));
-    payload.insert("service_code".into(), json!(record.service_code));
-    payload.insert("service_name".into(), record.service_name.clone());
-    payload.insert("state".into(), json!(record.state));
-    payload.insert("open".into(), json!(record.is_open));
-    payload.insert("lang".into(), json!(record.lang));
-    if !served.public_origin.is_empty() {
-        payload.insert("origin".into(), json!(served.public_origin));
-    }
-    payload.insert("recipients".into(), Json::Array(recipients));
-    payload.extend(extra);
-    outbox::record(conn, &id, &served.commune, kind, &payload, &now)?;
+    let about = About {
+        request_id: record.id.clone(),
+        reference: record.reference.clone(),
+        service_code: record.service_code.clone(),
+        service_name: localized(&record.service_name),
+        state: record.state.clone(),
+        open: record.is_open,
+        lang: record.lang.clone(),
+        origin: Some(served.public_origin.clone()).filter(|origin| !origin.is_empty()),
+        recipients,
+    };
+    let payload = build(about);
+    outbox::record(conn, &id, &served.commune, &payload, &now)?;
     Ok(id)
+}
+
+/// The label of state `code` of `workflow`, as the events carry it (`state_label`).
+pub fn state_label(workflow: &Workflow, code: &str) -> Option<Localized> {
+    rules::state(workflow, code).map(|state| Localized {
+        fr: state.label.fr.clone(),
+        en: state.label.en.clone(),
+    })
+}
+
+/// A stored `{"fr","en"}` text as the contract's record (a missing language is empty).
+pub fn localized(text: &Json) -> Localized {
+    let text_in = |lang: &str| {
+        text.get(lang)
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    Localized {
+        fr: text_in("fr"),
+        en: text_in("en"),
+    }
 }
 
 /// Delivers the events `ids` (written by a committed transaction); failures stay in the
@@ -70,7 +129,7 @@ pub async fn deliver(conn: &Connection, commune: &Commune, ids: &[String]) {
 }
 
 /// The filer's contact (when they gave one; first) and every follower's, as recipients.
-pub fn recipients(conn: &Connection, record: &Record) -> anyhow::Result<Vec<Json>> {
+pub fn recipients(conn: &Connection, record: &Record) -> anyhow::Result<Vec<Recipient>> {
     let mut list = Vec::new();
     if record.contact.get("email").is_some() || record.contact.get("phone").is_some() {
         list.push(recipient(&record.contact));
@@ -96,14 +155,16 @@ pub fn recipients(conn: &Connection, record: &Record) -> anyhow::Result<Vec<Json
 
 /// A stored contact as a recipient: `verified` says whether its holder confirmed it (or it
 /// needed no confirmation), in place of the stored `unverified` mark.
-pub fn recipient(contact: &Json) -> Json {
-    let mut out = contact.clone();
-    if let Some(map) = out.as_object_mut() {
-        map.remove(crate::http::contacts::UNVERIFIED);
-        map.insert(
-            "verified".into(),
-            json!(!crate::http::contacts::is_unverified(contact)),
-        );
+pub fn recipient(contact: &Json) -> Recipient {
+    let text = |key: &str| contact.get(key).and_then(Json::as_str).map(str::to_owned);
+    Recipient {
+        email: text("email"),
+        phone: text("phone"),
+        name: text("name"),
+        notify: text("notify"),
+        lang: text("lang"),
+        account_id: text("account_id"),
+        verified: !crate::http::contacts::is_unverified(contact),
+        confirm_token: None,
     }
-    out
 }

@@ -457,7 +457,12 @@ fn location(value: &Json, path: &str) -> Result<Json, Vec<FieldError>> {
                     format!("must be at most {ADDRESS_MAX} characters"),
                 ));
             }
-            text::check(&format!("{path}.address"), s.trim(), Lines::One, &mut errors)
+            text::check(
+                &format!("{path}.address"),
+                s.trim(),
+                Lines::One,
+                &mut errors,
+            )
         }
         Some(_) => {
             errors.push(FieldError::new(

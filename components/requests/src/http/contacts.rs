@@ -13,6 +13,7 @@
 //! nothing. Tokens are 128 random bits, stored as their SHA-256, valid [`TOKEN_DAYS`] days,
 //! used once.
 
+use crate::Ctx;
 use base64::Engine as _;
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::query::Query;
@@ -20,7 +21,6 @@ use guichet_guest::{body, response, ApiError, Commune};
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 use spin_sdk::http::Response;
-use crate::Ctx;
 
 /// How long a confirmation link works.
 const TOKEN_DAYS: i64 = 7;

@@ -34,27 +34,27 @@
 //! question takes the body's `location`, the contact's e-mail fills a form's e-mail question
 //! and back).
 
-use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::contact::{Contact, ContactError, Notify};
 use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::email::EmailAddress;
 use guichet_guest::phone::{PhoneNumber, SmsCountries};
 use guichet_guest::service::{Channel as ServiceChannel, Datatype};
 use guichet_guest::shape::{self, Member, Shape};
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::text::{self, Lines};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
-use crate::http::attachments::{self, Checked};
-use crate::http::caller::Caller;
 use crate::calls::catalog::{self, Service};
 use crate::calls::events;
 use crate::domain::form;
+use crate::domain::reference::TrackingCode;
+use crate::http::attachments::{self, Checked};
+use crate::http::caller::Caller;
 use crate::http::idempotency::{self, Key, Once};
 use crate::http::limits;
 use crate::store::record::{self, Channel, Filed, Location, NewRequest, Record};
-use crate::domain::reference::TrackingCode;
 use crate::store::timeline::Actor;
 use crate::Ctx;
 

@@ -9,8 +9,8 @@
 //! (docs/SECURITY.md, A10).
 
 use guichet_guest::clients::{self, mail::Sent};
-use guichet_guest::contracts::mail::{Message, RetryOptions};
 use guichet_guest::codes::Role;
+use guichet_guest::contracts::mail::{Message, RetryOptions};
 use guichet_guest::limits::{self, Limit, HOUR};
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, db, response, ApiError};
@@ -49,8 +49,16 @@ pub async fn send(req: &Request) -> Result<Response, ApiError> {
     }
     let given = |name: &str| json.get(name).and_then(Value::as_str).map(str::to_owned);
     let conn = guichet_guest::context::open(crate::DATABASE, crate::store::schema::MIGRATIONS)?;
-    let hourly = Limit { max: PER_HOUR, window: HOUR };
-    limits::hit(&conn, &format!("{commune}:mail_check"), commune.as_str(), hourly)?;
+    let hourly = Limit {
+        max: PER_HOUR,
+        window: HOUR,
+    };
+    limits::hit(
+        &conn,
+        &format!("{commune}:mail_check"),
+        commune.as_str(),
+        hourly,
+    )?;
     let id = match given("id") {
         Some(id) => id,
         None => format!("diag-{}", db::new_id_and_now(&conn)?.0),
@@ -117,7 +125,11 @@ pub async fn retry(req: &Request) -> Result<Response, ApiError> {
     }
     let options = RetryOptions {
         commune: Some(commune.as_str().to_owned()),
-        ignore_backoff: Some(json.get("ignore_backoff").and_then(Value::as_bool).unwrap_or(false)),
+        ignore_backoff: Some(
+            json.get("ignore_backoff")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        ),
         limit: None,
     };
     let report = clients::mail::retry(&options).await?;

@@ -3,10 +3,10 @@
 //! request is addressed to (its host name); the administrator's token must be for it.
 
 use guichet_guest::codes::Role;
+use guichet_guest::contracts::events::{Diagnostic, Payload};
 use guichet_guest::db::{self, Value};
-use guichet_guest::event::{self, EventKind};
 use guichet_guest::{clients, response, ApiError};
-use serde_json::{json, Map};
+use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use crate::store::{outbox, schema};
@@ -21,16 +21,17 @@ pub async fn create(req: &Request) -> Result<Response, ApiError> {
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
     let (id, now) = db::new_id_and_now(&conn)?;
-    let mut payload = Map::new();
-    payload.insert("ping_id".into(), json!(id));
-    payload.insert("requested_by".into(), json!(claims.subject));
+    let payload = Payload::Diagnostic(Diagnostic {
+        ping_id: id.clone(),
+        requested_by: claims.subject.clone(),
+    });
     db::transaction(&conn, |conn| {
         db::exec(
             conn,
             "INSERT INTO diagnostic_pings (id, commune, requested_by, created_at) VALUES (?, ?, ?, ?)",
             &[db::text(id.as_str()), db::text(commune.as_str()), db::text(claims.subject.as_str()), db::text(now.as_str())],
         )?;
-        outbox::record(conn, &id, &commune, EventKind::Diagnostic, &payload, &now)
+        outbox::record(conn, &id, &commune, &payload, &now)
     })?;
     let delivered = outbox::deliver(&conn, &commune, &id).await?;
     Ok(response::json(
@@ -43,12 +44,10 @@ pub async fn create(req: &Request) -> Result<Response, ApiError> {
 /// also `null`, with `notifications_error`, when notifications cannot be reached).
 pub async fn show(req: &Request, id: &str) -> Result<Response, ApiError> {
     let (commune, _claims) = guichet_guest::tokens::authorize(req, ADMIN).await?;
-    if !event::is_valid_id(id) {
-        return Err(ApiError::field(
-            "id",
-            "invalid",
-            "a ping id is 1 to 64 of A-Z, a-z, 0-9 and '-'",
-        ));
+    if !guichet_guest::codes::is_exchange_id(id) {
+        return Err(ApiError::BadRequest {
+            errors: vec![guichet_guest::codes::invalid_exchange_id("id")],
+        });
     }
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;

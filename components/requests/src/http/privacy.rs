@@ -183,7 +183,9 @@ fn erase(req: &Request) -> Result<Response, ApiError> {
     let mut erasure = Erasure::default();
     erasure.erased.insert("diagnostic_pings".into(), pings);
     erasure.erased.insert("followed_requests".into(), follows);
-    erasure.erased.insert("emails_awaiting_triage".into(), mails);
+    erasure
+        .erased
+        .insert("emails_awaiting_triage".into(), mails);
     erasure.erased.insert("closed_requests".into(), deleted);
     if open > 0 {
         erasure.kept.push(Kept {
@@ -242,9 +244,10 @@ fn triage_params(subject: &Subject) -> [Value; 3] {
 /// `account:<id>` and `email:<address>` (or the account twice when there is no address).
 fn followers_params(subject: &Subject) -> [Value; 3] {
     let account = format!("account:{}", subject.account_id());
-    let email = subject
-        .email()
-        .map_or_else(|| account.clone(), |e| format!("email:{}", e.to_lowercase()));
+    let email = subject.email().map_or_else(
+        || account.clone(),
+        |e| format!("email:{}", e.to_lowercase()),
+    );
     [
         db::text(subject.commune().as_str()),
         db::text(account),

@@ -21,9 +21,9 @@
 //! an hour); an event is never given up ("retried until acknowledged").
 
 use anyhow::Context as _;
-use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::clients;
-use guichet_guest::contracts::events::Event;
+use guichet_guest::contracts::events::{Event, Payload};
+use guichet_guest::db::{self, Connection, Value};
 use guichet_guest::event::{self, EventKind};
 use guichet_guest::Commune;
 use serde_json::{Map, Value as Json};
@@ -47,19 +47,15 @@ const MAX_DELAY_SECONDS: i64 = 3600;
 /// Messages notifications retries per sweep (its own maximum).
 pub(crate) const MESSAGES_PER_SWEEP: i64 = 100;
 
-/// Records `kind` with `payload` under `id`; call inside the transaction of the change. A
-/// payload that does not fit its kind's record of the `events` contract is an error, so the
-/// change fails with it rather than leave an event notifications would refuse.
+/// Records the event `payload` under `id`; call inside the transaction of the change. The
+/// payload is the contract's typed record, stored as its flat JSON beside its kind.
 pub fn record(
     conn: &Connection,
     id: &str,
     commune: &Commune,
-    kind: EventKind,
-    payload: &Map<String, Json>,
+    payload: &Payload,
     created_at: &str,
 ) -> anyhow::Result<()> {
-    let typed = event::stored_payload(kind, payload)
-        .with_context(|| format!("a {} event outside its contract", kind.as_str()))?;
     db::exec(
         conn,
         "INSERT INTO outbox (id, commune, kind, payload, created_at, delivered_at, attempts) \
@@ -67,8 +63,8 @@ pub fn record(
         &[
             db::text(id),
             db::text(commune.as_str()),
-            db::text(kind.as_str()),
-            db::text(Json::Object(event::payload_json(&typed)).to_string()),
+            db::text(EventKind::of(payload).as_str()),
+            db::text(Json::Object(event::payload_json(payload)).to_string()),
             db::text(created_at),
         ],
     )
@@ -258,9 +254,11 @@ fn event_of(row: &db::RowResult) -> anyhow::Result<Event> {
     })
 }
 
-
 /// How many events of `commune` are undelivered, and when the oldest was written.
-pub(crate) fn backlog(conn: &Connection, commune: &Commune) -> anyhow::Result<(i64, Option<String>)> {
+pub(crate) fn backlog(
+    conn: &Connection,
+    commune: &Commune,
+) -> anyhow::Result<(i64, Option<String>)> {
     let result = db::query(
         conn,
         "SELECT count(*), min(created_at) FROM outbox WHERE delivered_at IS NULL AND commune = ?",
@@ -272,7 +270,6 @@ pub(crate) fn backlog(conn: &Connection, commune: &Commune) -> anyhow::Result<(i
         row.get::<&str>(1).map(str::to_owned),
     ))
 }
-
 
 #[cfg(test)]
 mod tests {

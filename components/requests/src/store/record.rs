@@ -3,7 +3,6 @@
 
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, FromRow, Row, RowError, Value};
-use guichet_guest::event::EventKind;
 use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::Commune;
 use serde_json::{json, Map, Value as Json};
@@ -182,28 +181,17 @@ pub fn insert(
     }
     timeline::append(conn, commune, &id, &now, &new.actor, &entry)?;
     let record = load_by_id(conn, commune, &id)?.context("the request just written")?;
-    let mut extra = Map::new();
-    if let Some(first) = definition.workflow.states.iter().find(|s| s.code == state) {
-        extra.insert(
-            "state_label".into(),
-            json!({"fr": first.label.fr, "en": first.label.en}),
-        );
-    }
+    let state_label = events::state_label(&definition.workflow, &state);
     let mut recipients = events::recipients(conn, &record)?;
     if contacts::is_unverified(&record.contact) {
         let token = contacts::issue(conn, commune, &id, None)?;
-        if let Some(filer) = recipients.first_mut().and_then(Json::as_object_mut) {
-            filer.insert("confirm_token".into(), json!(token));
+        if let Some(filer) = recipients.first_mut() {
+            filer.confirm_token = Some(token);
         }
     }
-    let event_id = events::emit_to(
-        conn,
-        served,
-        EventKind::RequestFiled,
-        &record,
-        extra,
-        recipients,
-    )?;
+    let event_id = events::emit_to(conn, served, &record, recipients, |about| {
+        events::about_request!(RequestFiled, about, { state_label })
+    })?;
     Ok(Filed {
         record,
         tracking_code: code,

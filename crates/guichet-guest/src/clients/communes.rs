@@ -15,7 +15,8 @@ pub async fn resolve(host: &Host) -> anyhow::Result<Option<Resolved>> {
         crate::query::escape(host.as_str())
     );
     let answer = get(url).await?;
-    read(answer.status, &answer.body).with_context(|| format!("identity's answer for the commune of {host}"))
+    read(answer.status, &answer.body)
+        .with_context(|| format!("identity's answer for the commune of {host}"))
 }
 
 /// Reads identity's answer (pure, for tests).

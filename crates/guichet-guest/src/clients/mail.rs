@@ -25,7 +25,9 @@ pub async fn send(message: &Message) -> anyhow::Result<Sent> {
             status,
             accepted: answer.decode("notifications' answer to a message")?,
         }),
-        400 => Ok(Sent::Refused { errors: answer.json() }),
+        400 => Ok(Sent::Refused {
+            errors: answer.json(),
+        }),
         status => bail!("notifications answered {status} to message {}", message.id),
     }
 }

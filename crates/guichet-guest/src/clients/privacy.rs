@@ -21,7 +21,11 @@ pub async fn erase(component: &str, subject: &Subject) -> anyhow::Result<Erasure
     Ok(erasure)
 }
 
-async fn ask<T: DeserializeOwned + serde::Serialize>(component: &str, path: &str, subject: &Subject) -> anyhow::Result<T> {
+async fn ask<T: DeserializeOwned + serde::Serialize>(
+    component: &str,
+    path: &str,
+    subject: &Subject,
+) -> anyhow::Result<T> {
     // `component` is one of the caller's fixed list, never input.
     let answer = post(format!("http://{component}.spin.internal{path}"), subject).await?;
     if answer.status != 200 {

@@ -213,7 +213,8 @@ JVBERi0xLjQKJSBtaW5pbWFsCg==\r\n\
 
     #[test]
     fn authentication_results_are_kept_topmost_first() {
-        let raw = "Authentication-Results: mx.demo.example;\r\n dmarc=pass header.from=example.org\r\n\
+        let raw =
+            "Authentication-Results: mx.demo.example;\r\n dmarc=pass header.from=example.org\r\n\
 Authentication-Results: other.example; none\r\nFrom: a@example.org\r\nSubject: x\r\n\r\nbody\r\n";
         let mail = InboundMessage::parse(raw.as_bytes()).expect("parsed");
         assert_eq!(mail.auth_results.len(), 2);

@@ -32,7 +32,10 @@ mod tests {
             "2027-05-10",
             "over a weekend and Ascension (6 May), 1 and 8 May being Saturdays"
         );
-        assert_eq!(expected_on("2026-12-07T08:00:00Z", five).expect("a time"), "2026-12-14");
+        assert_eq!(
+            expected_on("2026-12-07T08:00:00Z", five).expect("a time"),
+            "2026-12-14"
+        );
     }
 
     #[test]

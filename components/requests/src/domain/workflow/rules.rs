@@ -20,7 +20,7 @@ pub enum Verdict {
 
 /// Whether `roles` hold the role `name` a transition names (the catalogue keeps the names).
 fn holds(roles: &[Role], name: &str) -> bool {
-    roles.iter().any(|role| role.as_str() == name)
+    Role::parse(name).is_some_and(|role| roles.contains(&role))
 }
 
 /// Whether a caller with `roles` may move a request from `from` to `to`.
@@ -181,7 +181,10 @@ mod tests {
             Some("submitted")
         );
         assert_eq!(reopen_target(&w, "delivered", &[Role::Agent], false), None);
-        assert_eq!(reopen_target(&w, "withdrawn", &[Role::Citizen], false), None);
+        assert_eq!(
+            reopen_target(&w, "withdrawn", &[Role::Citizen], false),
+            None
+        );
     }
 
     #[test]

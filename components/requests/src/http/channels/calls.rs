@@ -9,14 +9,11 @@ use guichet_guest::{body, response, ApiError};
 use serde_json::json;
 use spin_sdk::http::Response;
 
-use crate::store::channels::call::{self, CallLog};
 use super::{request, staff_account, staff_on};
+use crate::store::channels::call::{self, CallLog};
 use crate::Ctx;
 
-pub async fn call_log(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn call_log(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = staff_on(ctx, reference)?;
     let agent = staff_account(&caller)?;

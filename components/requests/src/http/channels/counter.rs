@@ -15,12 +15,12 @@ use guichet_guest::{body, ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
-use crate::store::channels::call::{self, CallLog};
 use super::staff_account;
 use crate::http::attachments;
 use crate::http::caller::Caller;
 use crate::http::filing;
 use crate::http::idempotency::{self, Key};
+use crate::store::channels::call::{self, CallLog};
 use crate::store::record::Channel;
 use crate::store::timeline::Actor;
 use crate::Ctx;
@@ -76,7 +76,15 @@ pub async fn counter_filing(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     }
     // The filing's own checks run even when ours failed, so that every error shows at once.
     let channel = checked.as_ref().map_or(Channel::Counter, |e| e.channel);
-    let valid = filing::validate(conn, commune, &caller, &Json::Object(filing_body), channel, true).await;
+    let valid = filing::validate(
+        conn,
+        commune,
+        &caller,
+        &Json::Object(filing_body),
+        channel,
+        true,
+    )
+    .await;
     let mut valid = match valid {
         Ok(valid) => Some(valid),
         Err(ApiError::BadRequest { errors: mut found }) => {

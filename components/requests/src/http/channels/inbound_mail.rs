@@ -14,20 +14,20 @@
 //! Answer: 202 `{"id","status":"attached"|"triage","reference"?}`.
 
 use anyhow::Context as _;
-use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::{response, ApiError, Commune};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::Response;
 
-use crate::domain::channels::authres;
-use crate::store::channels::mail_attach;
-use crate::domain::channels::mime::{InboundMessage, MimeError, MAX_RAW};
 use super::status_error;
-use crate::domain::channels::secret;
 use crate::calls::events;
-use crate::store::record::{self, Record};
+use crate::domain::channels::authres;
+use crate::domain::channels::mime::{InboundMessage, MimeError, MAX_RAW};
+use crate::domain::channels::secret;
 use crate::domain::reference::Reference;
+use crate::store::channels::mail_attach;
+use crate::store::record::{self, Record};
 use crate::Ctx;
 
 /// The Spin variable holding the webhook's shared secret (empty: endpoint disabled).
@@ -104,13 +104,14 @@ pub async fn inbound_mail(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let authserv_id = spin_sdk::variables::get(AUTHSERV_VARIABLE).unwrap_or_default();
     let verified = message.sole_sender
         && authres::sender_authenticated(
-        message.auth_results.iter().map(String::as_str),
-        &authserv_id,
-        &message.sender,
-    );
+            message.auth_results.iter().map(String::as_str),
+            &authserv_id,
+            &message.sender,
+        );
     let conn = ctx.conn();
-    let (answer, event_ids) =
-        db::transaction(conn, |conn| receive(conn, ctx.served(), raw, &message, verified))?;
+    let (answer, event_ids) = db::transaction(conn, |conn| {
+        receive(conn, ctx.served(), raw, &message, verified)
+    })?;
     events::deliver(conn, commune, &event_ids).await;
     Ok(response::json(202, &answer))
 }

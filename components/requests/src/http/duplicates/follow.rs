@@ -20,22 +20,18 @@ use guichet_guest::{response, ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
-use guichet_guest::event::EventKind;
 use guichet_guest::contact::{Contact, ContactError, Notify};
 use guichet_guest::email::EmailAddress;
 use guichet_guest::phone::{PhoneNumber, SmsCountries};
 
-use crate::http::caller::Caller;
-use crate::store::record::{self, Record};
-use crate::http::workflow::{changes, input, service_of};
 use crate::calls::events;
+use crate::http::caller::Caller;
+use crate::http::workflow::{changes, input, service_of};
 use crate::http::{contacts, limits};
+use crate::store::record::{self, Record};
 use crate::Ctx;
 
-pub async fn follow(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn follow(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = Caller::of(req, commune)?;
     let body = input::object(req, &["contact"])?;
@@ -49,7 +45,12 @@ pub async fn follow(
         record = record::load_by_id(conn, commune, &original)?.ok_or(ApiError::NotFound)?;
     }
     let owner = caller.account().is_some() && caller.account() == record.account_id.as_deref();
-    if !owner && !service_of(conn, commune, &record).await?.definition.anonymous {
+    if !owner
+        && !service_of(conn, commune, &record)
+            .await?
+            .definition
+            .anonymous
+    {
         return Err(ApiError::NotFound);
     }
     let (follower, contact) = match (caller.account(), contact) {
@@ -77,7 +78,11 @@ pub async fn follow(
     limits::follow(conn, commune, req, &follower)?;
     let count = |sql: &str, key: &str| -> Result<i64, ApiError> {
         let result = db::query(conn, sql, &[db::text(commune.as_str()), db::text(key)])?;
-        Ok(result.rows.first().and_then(|r| r.get::<i64>(0)).unwrap_or(0))
+        Ok(result
+            .rows
+            .first()
+            .and_then(|r| r.get::<i64>(0))
+            .unwrap_or(0))
     };
     let following = "SELECT count(*) FROM followers WHERE commune = ? AND follower = ?";
     let already = db::query(
@@ -93,7 +98,10 @@ pub async fn follow(
         return Ok(answer(200, &record));
     }
     limits::cap(
-        count("SELECT count(*) FROM followers WHERE commune = ? AND request_id = ?", &record.id)?,
+        count(
+            "SELECT count(*) FROM followers WHERE commune = ? AND request_id = ?",
+            &record.id,
+        )?,
         "followers_request",
         "too_many_followers",
         "this request has as many followers as it may have",
@@ -125,10 +133,10 @@ pub async fn follow(
         // The follower's receipt, to them alone, with the link that confirms their contact.
         let token = contacts::issue(conn, commune, &record.id, Some(&follower))?;
         let mut to = events::recipient(&Json::Object(contact.clone()));
-        if let Some(to) = to.as_object_mut() {
-            to.insert("confirm_token".into(), json!(token));
-        }
-        let id = events::emit_to(conn, ctx.served(), EventKind::Followed, &record, Map::new(), vec![to])?;
+        to.confirm_token = Some(token);
+        let id = events::emit_to(conn, ctx.served(), &record, vec![to], |about| {
+            events::about_request!(Followed, about, {})
+        })?;
         Ok((added, Some(id)))
     })?;
     if let Some(id) = event {
@@ -194,7 +202,11 @@ pub fn read_contact(value: &Json, countries: &SmsCountries) -> Result<Map<String
     let notify = text("notify", &mut errors);
     let lang = text("lang", &mut errors);
     if lang.as_deref().is_some_and(|l| !matches!(l, "fr" | "en")) {
-        errors.push(FieldError::new("contact.lang", "invalid", "lang must be fr or en"));
+        errors.push(FieldError::new(
+            "contact.lang",
+            "invalid",
+            "lang must be fr or en",
+        ));
     }
     if email.is_none() && phone.is_none() {
         errors.push(FieldError::new(
@@ -207,7 +219,9 @@ pub fn read_contact(value: &Json, countries: &SmsCountries) -> Result<Map<String
     let email = email
         .map(|e| EmailAddress::parse(&e).map_err(|e| errors.push(e.at("contact.email"))))
         .and_then(Result::ok);
-    let unreadable = phone.as_deref().is_some_and(|p| PhoneNumber::parse(p).is_err());
+    let unreadable = phone
+        .as_deref()
+        .is_some_and(|p| PhoneNumber::parse(p).is_err());
     let phone = phone
         .map(|p| PhoneNumber::parse(&p).map_err(|e| errors.push(e.at("contact.phone"))))
         .and_then(Result::ok);
@@ -273,19 +287,19 @@ mod tests {
             Some(json!({"email": "a@b.fr", "notify": "email"}))
         );
         assert_eq!(
-            read_contact(&json!({"phone": "+33 6 12 34 56 78"}), &SmsCountries::parse(""))
-                .ok()
-                .map(Json::Object),
+            read_contact(
+                &json!({"phone": "+33 6 12 34 56 78"}),
+                &SmsCountries::parse("")
+            )
+            .ok()
+            .map(Json::Object),
             Some(json!({"phone": "+33612345678", "notify": "sms"}))
         );
     }
 
     #[test]
     fn a_contact_without_a_way_to_be_reached_or_with_bad_values_is_refused_field_by_field() {
-        assert_eq!(
-            codes(json!({})),
-            ["contact:required"]
-        );
+        assert_eq!(codes(json!({})), ["contact:required"]);
         assert_eq!(
             codes(json!({"email": "nope", "phone": "12", "notify": "pigeon", "x": 1})),
             [

@@ -15,28 +15,26 @@
 //! - Agents need both requests' departments; supervisors and administrators, none.
 
 use anyhow::Context as _;
-use guichet_guest::tenant::CommuneInfo;
+use guichet_guest::contracts::common::Localized;
 use guichet_guest::db::{self, Connection, Value};
-use guichet_guest::event::EventKind;
+use guichet_guest::tenant::CommuneInfo;
+
 use guichet_guest::{ApiError, Commune, FieldError};
-use serde_json::{json, Map, Value as Json};
+use serde_json::{json, Value as Json};
 use spin_sdk::http::Response;
 
 use crate::calls::events;
+use crate::domain::workflow::rules;
+use crate::http::workflow::access::{self, Who};
+use crate::http::workflow::{changes, input, service_of, view};
 use crate::store::record::{self, Record};
 use crate::store::timeline::{self, Actor, Entry};
-use crate::http::workflow::access::{self, Who};
-use crate::domain::workflow::rules;
-use crate::http::workflow::{changes, input, service_of, view};
 use crate::Ctx;
 
 /// The workflow state a merged duplicate goes to, when its workflow has it (closed).
 const DUPLICATE_STATE: &str = "duplicate";
 
-pub async fn merge(
-    ctx: &Ctx<'_>,
-    reference: &str,
-) -> Result<Response, ApiError> {
+pub async fn merge(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     // A citizen is answered by `access::load`: 404 unless the request is theirs.
     let caller = ctx.caller()?.require_signed_in()?.clone();
@@ -91,7 +89,7 @@ pub async fn merge(
         Some(s) if !s.open => s.code.clone(),
         _ => duplicate.state.clone(),
     };
-    let label = rules::state(workflow, &state).map(|s| json!({"fr": s.label.fr, "en": s.label.en}));
+    let label = events::state_label(workflow, &state);
     let actor = acting.actor();
     let written = db::transaction(conn, |conn| {
         write(
@@ -123,7 +121,7 @@ fn write(
     duplicate: &Record,
     original: &Record,
     state: &str,
-    label: Option<Json>,
+    label: Option<Localized>,
     actor: &Actor,
 ) -> anyhow::Result<Option<String>> {
     let commune = &served.commune;
@@ -177,15 +175,17 @@ fn write(
     timeline::append(conn, commune, &original.id, &now, actor, &entry)?;
     let updated =
         record::load_by_id(conn, commune, &duplicate.id)?.context("the duplicate just merged")?;
-    let mut extra = Map::new();
-    extra.insert("from".into(), json!(duplicate.state));
-    extra.insert("to".into(), json!(state));
-    extra.insert("message".into(), Json::Null);
-    extra.insert("merged_into".into(), json!(original.reference));
-    if let Some(label) = label {
-        extra.insert("state_label".into(), label);
-    }
-    events::emit(conn, served, EventKind::StatusChanged, &updated, extra).map(Some)
+    events::emit(conn, served, &updated, |about| {
+        events::about_request!(StatusChanged, about, {
+            from: duplicate.state.clone(),
+            to: state.to_owned(),
+            message: None,
+            state_label: label,
+            merged_into: Some(original.reference.clone()),
+            reopened: None,
+        })
+    })
+    .map(Some)
 }
 
 /// The duplicate's filer (when reachable, and not the original's own filer) and its followers

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use guichet_guest::db;
 use guichet_guest::email::EmailAddress;
-use guichet_guest::event::EventKind;
+
 use guichet_guest::service::Open311Status;
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
@@ -202,10 +202,16 @@ pub async fn post(call: &Call<'_>) -> Result<Response, Refusal> {
         timeline::append(conn, commune, &found.id, &now, &actor, &entry)?;
         let seq = open311::last_seq(conn, &found.id)?;
         record::touch(conn, &found.id, &now)?;
-        let mut extra = Map::new();
-        extra.insert("message".into(), json!(description));
-        extra.insert("public".into(), json!(true));
-        let event_id = events::emit(conn, &call.info, EventKind::Message, &found, extra)?;
+        let event_id = events::emit(conn, &call.info, &found, |about| {
+            events::about_request!(Message, about, {
+                text: description.to_owned(),
+                // As before the typed contract: told to the citizen as the app's message.
+                author: None,
+                public: true,
+                channel: None,
+                assignee: found.assignee.clone(),
+            })
+        })?;
         Ok((seq, event_id))
     })?;
     events::deliver(conn, commune, &[event_id]).await;

@@ -85,7 +85,10 @@ const EVERY_DEPARTMENT: &[Role] = &[Role::Supervisor, Role::Admin];
 pub fn covers_department(caller: &Caller, department: &str) -> bool {
     caller.is_staff()
         && (caller.has_any_role(EVERY_DEPARTMENT)
-            || caller.departments().iter().any(|d| d.as_str() == department))
+            || caller
+                .departments()
+                .iter()
+                .any(|d| d.as_str() == department))
 }
 
 /// Loads request `reference` of `commune` for `caller`, checking that they may act on it as

@@ -9,7 +9,7 @@
 use anyhow::Context as _;
 use guichet_guest::codes::DepartmentCode;
 use guichet_guest::db;
-use guichet_guest::event::EventKind;
+
 use guichet_guest::{ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
@@ -73,12 +73,15 @@ pub async fn assign(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError
         }
         let updated =
             record::load_by_id(conn, commune, &record.id)?.context("the request just assigned")?;
-        let mut extra = Map::new();
-        extra.insert("department".into(), json!(new_department));
-        extra.insert("assignee".into(), json!(new_assignee));
-        extra.insert("from_department".into(), json!(record.department));
-        extra.insert("from_assignee".into(), json!(record.assignee));
-        events::emit(conn, ctx.served(), EventKind::Assigned, &updated, extra).map(Some)
+        events::emit(conn, ctx.served(), &updated, |about| {
+            events::about_request!(Assigned, about, {
+                department: Some(new_department.clone()),
+                assignee: new_assignee.clone(),
+                from_department: Some(record.department.clone()),
+                from_assignee: record.assignee.clone(),
+            })
+        })
+        .map(Some)
     })?;
     let Some(event) = event else {
         return Err(ApiError::conflict(

@@ -11,14 +11,14 @@
 
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection};
-use guichet_guest::event::EventKind;
+
 use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::{response, ApiError};
-use serde_json::{json, Map};
+use serde_json::json;
 use spin_sdk::http::Response;
 
-use crate::http::caller::Role;
 use crate::calls::events;
+use crate::http::caller::Role;
 use crate::store::timeline::{self, Actor, Entry};
 use crate::store::workflow::assignment;
 use crate::Ctx;
@@ -58,17 +58,13 @@ fn mark(conn: &Connection, served: &CommuneInfo) -> anyhow::Result<Vec<String>> 
         let mut entry = Entry::new("overdue", false);
         entry.to = Some(due.as_str());
         timeline::append(conn, commune, &record.id, &now, &Actor::system(), &entry)?;
-        let mut extra = Map::new();
-        extra.insert("expected_on".into(), json!(due));
-        extra.insert("department".into(), json!(record.department));
-        extra.insert("assignee".into(), json!(record.assignee));
-        ids.push(events::emit(
-            conn,
-            served,
-            EventKind::Overdue,
-            &record,
-            extra,
-        )?);
+        ids.push(events::emit(conn, served, &record, |about| {
+            events::about_request!(Overdue, about, {
+                expected_on: Some(due),
+                department: Some(record.department.clone()),
+                assignee: record.assignee.clone(),
+            })
+        })?);
     }
     Ok(ids)
 }

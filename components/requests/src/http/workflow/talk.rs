@@ -4,9 +4,9 @@
 
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection};
-use guichet_guest::event::EventKind;
+
 use guichet_guest::{ApiError, Commune};
-use serde_json::{json, Map};
+use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use crate::calls::events;
@@ -46,11 +46,15 @@ pub async fn message(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiErro
         touch_and_append(conn, commune, &record, &actor, &entry)?;
         let updated =
             record::load_by_id(conn, commune, &record.id)?.context("the request just written")?;
-        let mut extra = Map::new();
-        extra.insert("text".into(), json!(text));
-        extra.insert("author".into(), json!(actor.kind));
-        extra.insert("assignee".into(), json!(updated.assignee));
-        events::emit(conn, ctx.served(), EventKind::Message, &updated, extra)
+        events::emit(conn, ctx.served(), &updated, |about| {
+            events::about_request!(Message, about, {
+                text: text.clone(),
+                author: Some(actor.kind.to_owned()),
+                public: true,
+                channel: None,
+                assignee: updated.assignee.clone(),
+            })
+        })
     })?;
     events::deliver(conn, commune, &[event]).await;
     view::respond(conn, commune, &record.id, &acting, 201)

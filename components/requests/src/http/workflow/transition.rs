@@ -4,7 +4,7 @@
 use guichet_guest::db;
 use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::{ApiError, Commune, FieldError};
-use serde_json::{json, Map, Value as Json};
+use serde_json::{Map, Value as Json};
 use spin_sdk::http::Response;
 
 use crate::calls::catalog::{self, Service};
@@ -76,7 +76,7 @@ pub async fn transition(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiE
         message: message.as_deref(),
         note: note.as_deref(),
         new_deadline: None,
-        extra: Map::new(),
+        reopened: false,
     };
     write(conn, ctx.served(), &record, &service, &acting, &change).await?;
     view::respond(conn, commune, &record.id, &acting, 200)
@@ -124,16 +124,16 @@ pub async fn reopen(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError
             format!("a request can be reopened by its citizen within {CITIZEN_REOPEN_DAYS} days of its closing"),
         ));
     }
-    let mut extra = Map::new();
-    extra.insert("reopened".into(), json!(true));
     let change = StateChange {
         to: &to,
         kind: "reopened",
         body: Some(&reason),
         message: None,
         note: None,
-        new_deadline: Some(deadline::processing_time(service.definition.processing_days)?),
-        extra,
+        new_deadline: Some(deadline::processing_time(
+            service.definition.processing_days,
+        )?),
+        reopened: true,
     };
     write(conn, ctx.served(), &record, &service, &acting, &change).await?;
     view::respond(conn, commune, &record.id, &acting, 200)

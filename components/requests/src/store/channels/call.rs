@@ -102,7 +102,13 @@ impl CallLog {
                 None
             }
         };
-        let caller = text(object, "caller", (MAX_CALLER, Lines::One), &field("caller"), &mut errors);
+        let caller = text(
+            object,
+            "caller",
+            (MAX_CALLER, Lines::One),
+            &field("caller"),
+            &mut errors,
+        );
         let summary = text(
             object,
             "summary",

@@ -6,14 +6,14 @@
 //! and [`MAX_EMAIL_FILES`] per request, so that mail cannot take the room citizens and staff
 //! need (the request keeps [`attachments::MAX_PER_REQUEST`] in all).
 
-use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::db::{self, Connection};
-use guichet_guest::event::EventKind;
-use serde_json::{json, Map, Value as Json};
+use guichet_guest::tenant::CommuneInfo;
 
+use serde_json::{json, Value as Json};
+
+use crate::calls::events;
 use crate::domain::channels::mime::InboundMessage;
 use crate::http::attachments;
-use crate::calls::events;
 use crate::store::record::Record;
 use crate::store::timeline::{self, Actor, Entry};
 
@@ -114,10 +114,13 @@ pub fn attach(
     )?;
     // `actor_kind: citizen`: notifications then tells agents' tools, not the citizen, who
     // would otherwise get their own message back.
-    let mut extra = Map::new();
-    extra.insert("actor_kind".into(), json!("citizen"));
-    extra.insert("channel".into(), json!("email"));
-    extra.insert("public".into(), json!(public));
-    extra.insert("message".into(), json!(message.text));
-    events::emit(conn, served, EventKind::Message, record, extra)
+    events::emit(conn, served, record, |about| {
+        events::about_request!(Message, about, {
+            text: message.text.clone(),
+            author: Some("citizen".to_owned()),
+            public,
+            channel: Some("email".to_owned()),
+            assignee: record.assignee.clone(),
+        })
+    })
 }

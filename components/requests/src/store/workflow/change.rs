@@ -4,10 +4,10 @@
 use anyhow::Context as _;
 use guichet_guest::dates::BusinessDays;
 use guichet_guest::db::{self, Connection, Value};
-use guichet_guest::event::EventKind;
+
 use guichet_guest::service::Workflow;
 use guichet_guest::tenant::CommuneInfo;
-use serde_json::{json, Map, Value as Json};
+use serde_json::json;
 
 use crate::calls::events;
 use crate::domain::workflow::{deadline, rules};
@@ -29,8 +29,8 @@ pub struct StateChange<'a> {
     /// The processing time from now to the new expected date (a reopened request gets a new
     /// deadline).
     pub new_deadline: Option<BusinessDays>,
-    /// Added to the event's payload.
-    pub extra: Map<String, Json>,
+    /// Whether a closed request is reopened (said in the event).
+    pub reopened: bool,
 }
 
 /// Applies `change` to `record` (as read before the transaction) with `workflow` its
@@ -96,18 +96,17 @@ pub fn apply(
     }
     let updated =
         record::load_by_id(conn, commune, &record.id)?.context("the request just changed")?;
-    let mut extra = Map::new();
-    extra.insert("from".into(), json!(record.state));
-    extra.insert("to".into(), json!(change.to));
-    extra.insert("message".into(), json!(change.message.or(change.body)));
-    if let Some(state) = rules::state(workflow, change.to) {
-        extra.insert(
-            "state_label".into(),
-            json!({"fr": state.label.fr, "en": state.label.en}),
-        );
-    }
-    extra.extend(change.extra.clone());
-    let event = events::emit(conn, served, EventKind::StatusChanged, &updated, extra)?;
+    let state_label = events::state_label(workflow, change.to);
+    let event = events::emit(conn, served, &updated, |about| {
+        events::about_request!(StatusChanged, about, {
+            from: record.state.clone(),
+            to: change.to.to_owned(),
+            message: change.message.or(change.body).map(str::to_owned),
+            state_label,
+            merged_into: None,
+            reopened: change.reopened.then_some(true),
+        })
+    })?;
     Ok(Some((updated, event)))
 }
 
