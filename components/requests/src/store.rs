@@ -7,6 +7,7 @@ pub(crate) mod attachments;
 pub(crate) mod duplicates;
 pub(crate) mod idempotency;
 pub(crate) mod outbox;
+pub(crate) mod privacy;
 pub(crate) mod reads;
 pub(crate) mod record;
 pub(crate) mod retention;

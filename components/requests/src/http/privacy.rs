@@ -10,12 +10,12 @@
 //! read their requests (`staff_reads`, see [`crate::http::reads`]).
 //!
 //! Erasure deletes the person's closed requests with everything attached, and what they
-//! follow and their e-mails still waiting for triage; open requests are kept (`kept`, legal basis: the commune is processing them, GDPR
-//! art. 6(1)(e) and 17(3)(b)) and can be erased once closed. Administrators' notification-chain
-//! checks name their account (`diagnostic_pings.requested_by`, also in the payload of their
-//! outbox events): erasure replaces the account there.
+//! follow and their e-mails still waiting for triage; open requests are kept (`kept`, legal
+//! basis: the commune is processing them, GDPR art. 6(1)(e) and 17(3)(b)) and can be erased
+//! once closed. The account is replaced in the administrators' notification-chain checks it
+//! ran. The SQL is [`crate::store::privacy`].
 
-use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::db::{self, Connection};
 use guichet_guest::privacy::{self, Erasure, Kept, Subject};
 use guichet_guest::Commune;
 use guichet_guest::{response, routing, ApiError};
@@ -23,12 +23,10 @@ use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Request, Response};
 
 use crate::http::reads;
-use crate::store::record::{self, Record, COLUMNS};
+use crate::store::privacy as store;
+use crate::store::record::{self, Record};
 use crate::store::{schema, timeline};
 use crate::{COMPONENT, DATABASE};
-
-/// What replaces an erased account id in records that must keep a non-empty value.
-const ERASED: &str = "erased";
 
 /// Routes `/internal/...` (the segments below it).
 pub fn route(req: &Request, segments: &[&str]) -> Result<Response, ApiError> {
@@ -52,30 +50,16 @@ fn subject_and_db(req: &Request) -> Result<(Subject, Connection), ApiError> {
     Ok((subject, conn))
 }
 
-fn params(subject: &Subject) -> [Value; 2] {
-    [
-        db::text(subject.commune().as_str()),
-        db::text(subject.account_id()),
-    ]
-}
-
 /// `POST /internal/privacy/export`: the chain checks the account ran.
 fn export(req: &Request) -> Result<Response, ApiError> {
     let (subject, conn) = subject_and_db(req)?;
-    let result = db::query(
-        &conn,
-        "SELECT id, created_at FROM diagnostic_pings WHERE commune = ? AND requested_by = ? \
-         ORDER BY created_at, id",
-        &params(&subject),
-    )?;
-    let pings: Vec<_> = result
-        .rows
-        .iter()
-        .map(|row| json!({"id": row.get::<&str>(0), "created_at": row.get::<&str>(1)}))
+    let pings: Vec<Json> = store::pings(&conn, &subject)?
+        .into_iter()
+        .map(|ping| json!({"id": ping.id, "created_at": ping.created_at}))
         .collect();
     let mut records = Map::new();
     records.insert("diagnostic_pings".into(), json!(pings));
-    let owned = owned_requests(&conn, &subject)?;
+    let owned = store::owned_requests(&conn, &subject)?;
     let requests = owned
         .iter()
         .map(|r| exported(&conn, &subject, r))
@@ -86,38 +70,24 @@ fn export(req: &Request) -> Result<Response, ApiError> {
         "staff_reads".into(),
         Json::Array(reads::of_requests(&conn, subject.commune(), &ids)?),
     );
-    let followed = db::query(
-        &conn,
-        "SELECT r.reference, f.since, f.contact FROM followers f JOIN requests r \
-         ON r.id = f.request_id WHERE f.commune = ? AND f.follower IN (?, ?) ORDER BY f.since",
-        &followers_params(&subject),
-    )?;
-    let followed: Vec<Json> = followed
-        .rows
-        .iter()
-        .map(|row| {
+    let followed: Vec<Json> = store::followed(&conn, &subject)?
+        .into_iter()
+        .map(|followed| {
             json!({
-                "reference": row.get::<&str>(0),
-                "since": row.get::<&str>(1),
-                "contact": row.get::<&str>(2).and_then(|c| serde_json::from_str::<Json>(c).ok()),
+                "reference": followed.reference,
+                "since": followed.since,
+                "contact": serde_json::from_str::<Json>(&followed.contact).ok(),
             })
         })
         .collect();
     records.insert("followed_requests".into(), Json::Array(followed));
-    let waiting = db::query(
-        &conn,
-        "SELECT subject, body_text, received_at FROM inbound_mail WHERE commune = ? \
-         AND request_id IS NULL AND ? IS NOT NULL AND lower(sender) = ? ORDER BY received_at",
-        &triage_params(&subject),
-    )?;
-    let waiting: Vec<Json> = waiting
-        .rows
-        .iter()
-        .map(|row| {
+    let waiting: Vec<Json> = store::waiting_mails(&conn, &subject)?
+        .into_iter()
+        .map(|mail| {
             json!({
-                "subject": row.get::<&str>(0),
-                "text": row.get::<&str>(1),
-                "received_at": row.get::<&str>(2),
+                "subject": mail.subject,
+                "text": mail.text,
+                "received_at": mail.received_at,
             })
         })
         .collect();
@@ -132,40 +102,11 @@ fn export(req: &Request) -> Result<Response, ApiError> {
 fn erase(req: &Request) -> Result<Response, ApiError> {
     let (subject, conn) = subject_and_db(req)?;
     let erased = db::transaction(&conn, |conn| {
-        let [commune, account] = params(&subject);
-        db::exec(
-            conn,
-            "UPDATE outbox SET payload = json_set(payload, '$.requested_by', ?) \
-             WHERE id IN (SELECT id FROM diagnostic_pings WHERE commune = ? AND requested_by = ?)",
-            &[db::text(ERASED), commune.clone(), account.clone()],
-        )?;
-        db::exec(
-            conn,
-            "UPDATE diagnostic_pings SET requested_by = ? WHERE commune = ? AND requested_by = ?",
-            &[db::text(ERASED), commune, account],
-        )?;
-        let pings = i64::try_from(conn.changes()).unwrap_or(i64::MAX);
-        db::exec(
-            conn,
-            "DELETE FROM followers WHERE commune = ? AND follower IN (?, ?)",
-            &followers_params(&subject),
-        )?;
-        let follows = i64::try_from(conn.changes()).unwrap_or(i64::MAX);
-        // Their confirmation links name them too.
-        db::exec(
-            conn,
-            "DELETE FROM contact_tokens WHERE commune = ? AND follower IN (?, ?)",
-            &followers_params(&subject),
-        )?;
-        db::exec(
-            conn,
-            "DELETE FROM inbound_mail WHERE commune = ? AND request_id IS NULL \
-             AND ? IS NOT NULL AND lower(sender) = ?",
-            &triage_params(&subject),
-        )?;
-        let mails = i64::try_from(conn.changes()).unwrap_or(i64::MAX);
+        let pings = store::erase_pings(conn, &subject)?;
+        let follows = store::erase_follows(conn, &subject)?;
+        let mails = store::erase_waiting_mails(conn, &subject)?;
         let (mut deleted, mut open) = (0, 0);
-        let owned = owned_requests(conn, &subject)?;
+        let owned = store::owned_requests(conn, &subject)?;
         let ids: Vec<String> = owned.iter().map(|r| r.id.clone()).collect();
         let staff_reads = i64::try_from(reads::of_requests(conn, subject.commune(), &ids)?.len())
             .unwrap_or(i64::MAX);
@@ -210,85 +151,23 @@ fn erase(req: &Request) -> Result<Response, ApiError> {
     Ok(response::json(200, &erasure.body(COMPONENT)))
 }
 
-/// The subject's requests: filed with their account, or without one under their address.
-fn owned_requests(conn: &Connection, subject: &Subject) -> anyhow::Result<Vec<Record>> {
-    let email = subject.email().map(str::to_lowercase);
-    let result = db::query(
-        conn,
-        &format!(
-            "SELECT {COLUMNS} FROM requests WHERE commune = ? AND (account_id = ? OR \
-             (account_id IS NULL AND ? IS NOT NULL \
-              AND lower(json_extract(contact, '$.email')) = ?)) ORDER BY created_at"
-        ),
-        &[
-            db::text(subject.commune().as_str()),
-            db::text(subject.account_id()),
-            email.clone().map_or(Value::Null, db::text),
-            email.map_or(Value::Null, db::text),
-        ],
-    )?;
-    Ok(db::decode_all::<Record>(&result)?)
-}
-
-/// The commune and the subject's address twice (e-mails from them not yet attached to a
-/// request, found by sender).
-fn triage_params(subject: &Subject) -> [Value; 3] {
-    let email = subject.email().map(str::to_lowercase);
-    [
-        db::text(subject.commune().as_str()),
-        email.clone().map_or(Value::Null, db::text),
-        email.map_or(Value::Null, db::text),
-    ]
-}
-
-/// `account:<id>` and `email:<address>` (or the account twice when there is no address).
-fn followers_params(subject: &Subject) -> [Value; 3] {
-    let account = format!("account:{}", subject.account_id());
-    let email = subject.email().map_or_else(
-        || account.clone(),
-        |e| format!("email:{}", e.to_lowercase()),
-    );
-    [
-        db::text(subject.commune().as_str()),
-        db::text(account),
-        db::text(email),
-    ]
-}
-
 /// One request as its filer receives it in an export.
 fn exported(conn: &Connection, subject: &Subject, request: &Record) -> anyhow::Result<Json> {
     let commune: &Commune = subject.commune();
-    let own = |kind: &str| -> anyhow::Result<Vec<Json>> {
-        let sql = match kind {
-            "attachments" => {
-                "SELECT name, content_type, size, source, created_at FROM attachments \
-                 WHERE commune = ? AND request_id = ? ORDER BY created_at"
-            }
-            _ => {
-                "SELECT called_at, duration_seconds, caller, summary, '' FROM call_logs \
-                 WHERE commune = ? AND request_id = ? ORDER BY called_at"
-            }
-        };
-        let result = db::query(
-            conn,
-            sql,
-            &[db::text(commune.as_str()), db::text(request.id.as_str())],
-        )?;
-        Ok(result
-            .rows
-            .iter()
-            .map(|row| {
-                if kind == "attachments" {
-                    json!({"name": row.get::<&str>(0), "content_type": row.get::<&str>(1),
-                           "size": row.get::<i64>(2), "source": row.get::<&str>(3),
-                           "added_at": row.get::<&str>(4)})
-                } else {
-                    json!({"called_at": row.get::<&str>(0), "duration_seconds": row.get::<i64>(1),
-                           "caller": row.get::<&str>(2), "summary": row.get::<&str>(3)})
-                }
-            })
-            .collect())
-    };
+    let files: Vec<Json> = store::files(conn, commune, &request.id)?
+        .into_iter()
+        .map(|file| {
+            json!({"name": file.name, "content_type": file.content_type, "size": file.size,
+                   "source": file.source, "added_at": file.added_at})
+        })
+        .collect();
+    let calls: Vec<Json> = store::calls(conn, commune, &request.id)?
+        .into_iter()
+        .map(|call| {
+            json!({"called_at": call.called_at, "duration_seconds": call.duration_seconds,
+                   "caller": call.caller, "summary": call.summary})
+        })
+        .collect();
     let location = json!({"lat": request.lat, "long": request.long, "address": request.address});
     Ok(json!({
         "reference": request.reference,
@@ -304,7 +183,7 @@ fn exported(conn: &Connection, subject: &Subject, request: &Record) -> anyhow::R
         "contact": request.contact,
         "location": location,
         "timeline": timeline::list(conn, &request.id, false)?,
-        "attachments": own("attachments")?,
-        "calls": own("calls")?,
+        "attachments": files,
+        "calls": calls,
     }))
 }
