@@ -4,7 +4,9 @@
 
 pub(crate) mod api_keys;
 pub(crate) mod attachments;
+pub(crate) mod contacts;
 pub(crate) mod duplicates;
+pub(crate) mod followers;
 pub(crate) mod idempotency;
 pub(crate) mod outbox;
 pub(crate) mod privacy;

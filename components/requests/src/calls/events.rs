@@ -18,8 +18,8 @@ use guichet_guest::Commune;
 use serde_json::Value as Json;
 
 use crate::domain::workflow::rules;
-use crate::store::outbox;
 use crate::store::record::Record;
+use crate::store::{followers, outbox};
 
 /// What every event about a request repeats (the first members of each record about a
 /// request in `wit/events.wit`), handed to the builder of the event's own record.
@@ -134,15 +134,9 @@ pub fn recipients(conn: &Connection, record: &Record) -> anyhow::Result<Vec<Reci
     if record.contact.get("email").is_some() || record.contact.get("phone").is_some() {
         list.push(recipient(&record.contact));
     }
-    let result = db::query(
-        conn,
-        "SELECT contact FROM followers WHERE request_id = ? ORDER BY since",
-        &[db::text(record.id.as_str())],
-    )?;
-    for row in &result.rows {
-        if let Some(contact) = row
-            .get::<&str>(0)
-            .and_then(|text| serde_json::from_str::<Json>(text).ok())
+    for text in followers::contacts(conn, &record.id)? {
+        if let Some(contact) = serde_json::from_str::<Json>(&text)
+            .ok()
             .map(|contact| recipient(&contact))
         {
             if !list.contains(&contact) {

@@ -10,20 +10,20 @@
 //! which browsers never send, so it stays out of server and proxy logs. The page served at
 //! that path (`GET`, no personal data) reads the fragment into a form the person submits
 //! (`POST`, form-encoded or JSON `{"token"}`): a mail scanner that follows links confirms
-//! nothing. Tokens are 128 random bits, stored as their SHA-256, valid [`TOKEN_DAYS`] days,
-//! used once.
+//! nothing. Tokens are 128 random bits, stored as their SHA-256, valid
+//! [`crate::store::contacts::TOKEN_DAYS`] days, used once (their SQL:
+//! [`crate::store::contacts`]).
 
+use crate::store::contacts;
 use crate::Ctx;
 use base64::Engine as _;
-use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::db;
 use guichet_guest::query::Query;
-use guichet_guest::{body, response, ApiError, Commune};
+use guichet_guest::{body, response, ApiError};
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 use spin_sdk::http::Response;
 
-/// How long a confirmation link works.
-const TOKEN_DAYS: i64 = 7;
 /// The path of the confirmation page and route.
 pub const PATH: &str = "/api/requests/contacts/confirm";
 /// The stored contact's member that marks it unverified.
@@ -43,42 +43,6 @@ pub fn mark_unverified(contact: &mut Json) {
 /// Whether the stored `contact` is unverified.
 pub fn is_unverified(contact: &Json) -> bool {
     contact.get(UNVERIFIED).and_then(Json::as_bool) == Some(true)
-}
-
-/// A new token confirming the filer's contact of request `request_id` (`follower` `None`), or
-/// the follower `follower`'s; only its hash is stored. Call inside the transaction that
-/// stored the contact.
-pub fn issue(
-    conn: &Connection,
-    commune: &Commune,
-    request_id: &str,
-    follower: Option<&str>,
-) -> anyhow::Result<String> {
-    let result = db::query(conn, "SELECT hex(randomblob(16))", &[])?;
-    let token = db::first_text(&result)
-        .filter(|t| t.len() == 32)
-        .ok_or_else(|| anyhow::anyhow!("randomblob gave no token"))?
-        .to_ascii_lowercase();
-    db::exec(
-        conn,
-        "INSERT INTO contact_tokens (hash, commune, request_id, follower, expires_at) \
-         VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
-        &[
-            db::text(hash(&token)),
-            db::text(commune.as_str()),
-            db::text(request_id),
-            db::text(follower.unwrap_or_default()),
-            db::text(format!("+{TOKEN_DAYS} days")),
-        ],
-    )?;
-    Ok(token)
-}
-
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// `POST /api/requests/contacts/confirm` with `token=` (the page's form: an HTML answer) or
@@ -113,7 +77,7 @@ pub fn confirm(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()));
     let conn = ctx.conn();
     let reference = match token {
-        Some(token) => db::transaction(conn, |conn| use_token(conn, commune, &token))?,
+        Some(token) => db::transaction(conn, |conn| contacts::confirm(conn, commune, &token))?,
         None => None,
     };
     match (reference, form) {
@@ -129,45 +93,6 @@ pub fn confirm(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         )),
         (None, true) => Ok(page_response(400, &form_page(true))),
     }
-}
-
-/// Verifies the contact `token` confirms and deletes the token; the request's reference, or
-/// `None` when the token is unknown or expired.
-fn use_token(conn: &Connection, commune: &Commune, token: &str) -> anyhow::Result<Option<String>> {
-    let found = db::query(
-        conn,
-        "SELECT t.request_id, t.follower, r.reference FROM contact_tokens t \
-         JOIN requests r ON r.id = t.request_id AND r.commune = t.commune \
-         WHERE t.hash = ? AND t.commune = ? AND t.expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-        &[db::text(hash(token)), db::text(commune.as_str())],
-    )?;
-    let Some(row) = found.rows.first() else {
-        return Ok(None);
-    };
-    let text = |i: usize| row.get::<&str>(i).unwrap_or_default().to_owned();
-    let (request_id, follower, reference) = (text(0), text(1), text(2));
-    let params = [db::text(commune.as_str()), db::text(request_id.as_str())];
-    if follower.is_empty() {
-        db::exec(
-            conn,
-            "UPDATE requests SET contact = json_remove(contact, '$.unverified') \
-             WHERE commune = ? AND id = ?",
-            &params,
-        )?;
-    } else {
-        db::exec(
-            conn,
-            "UPDATE followers SET contact = json_remove(contact, '$.unverified') \
-             WHERE commune = ? AND request_id = ? AND follower = ?",
-            &[params[0].clone(), params[1].clone(), Value::Text(follower)],
-        )?;
-    }
-    db::exec(
-        conn,
-        "DELETE FROM contact_tokens WHERE hash = ? OR expires_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-        &[db::text(hash(token))],
-    )?;
-    Ok(Some(reference))
 }
 
 /// The script that moves the link's fragment into the form (its hash is allowed by the CSP).

@@ -1,11 +1,13 @@
 //! The SQL of duplicate detection: the open requests of a service filed lately inside a
 //! box around a point (the ranking by distance and text is in
-//! [`crate::domain::duplicates::nearby`]).
+//! [`crate::domain::duplicates::nearby`]). The SQL of a merge is [`merge`].
 
 use guichet_guest::db::{self, Connection, FromRow, Row, RowError, Value};
 use guichet_guest::Commune;
 
 use crate::domain::duplicates::nearby::BoundingBox;
+
+pub(crate) mod merge;
 
 /// A request that may be the same problem. Text columns are optional, read as empty.
 #[derive(Debug, Clone, PartialEq)]

@@ -184,7 +184,7 @@ pub fn insert(
     let state_label = events::state_label(&definition.workflow, &state);
     let mut recipients = events::recipients(conn, &record)?;
     if contacts::is_unverified(&record.contact) {
-        let token = contacts::issue(conn, commune, &id, None)?;
+        let token = crate::store::contacts::issue(conn, commune, &id, None)?;
         if let Some(filer) = recipients.first_mut() {
             filer.confirm_token = Some(token);
         }

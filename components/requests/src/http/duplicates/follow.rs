@@ -15,7 +15,7 @@
 //! alone), and updates only once confirmed; follows are limited per client address and per
 //! follower ([`crate::http::limits`]), and a request's followers and a contact's follows are capped.
 
-use guichet_guest::db::{self, Value};
+use guichet_guest::db;
 use guichet_guest::{response, ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
@@ -29,6 +29,7 @@ use crate::http::caller::Caller;
 use crate::http::workflow::{changes, input, service_of};
 use crate::http::{contacts, limits};
 use crate::store::record::{self, Record};
+use crate::store::{self, followers};
 use crate::Ctx;
 
 pub async fn follow(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
@@ -76,38 +77,17 @@ pub async fn follow(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError
         return Ok(answer(200, &record));
     }
     limits::follow(conn, commune, req, &follower)?;
-    let count = |sql: &str, key: &str| -> Result<i64, ApiError> {
-        let result = db::query(conn, sql, &[db::text(commune.as_str()), db::text(key)])?;
-        Ok(result
-            .rows
-            .first()
-            .and_then(|r| r.get::<i64>(0))
-            .unwrap_or(0))
-    };
-    let following = "SELECT count(*) FROM followers WHERE commune = ? AND follower = ?";
-    let already = db::query(
-        conn,
-        "SELECT 1 FROM followers WHERE commune = ? AND request_id = ? AND follower = ?",
-        &[
-            db::text(commune.as_str()),
-            db::text(record.id.as_str()),
-            db::text(follower.as_str()),
-        ],
-    )?;
-    if !already.rows.is_empty() {
+    if followers::follows(conn, commune, &record.id, &follower)? {
         return Ok(answer(200, &record));
     }
     limits::cap(
-        count(
-            "SELECT count(*) FROM followers WHERE commune = ? AND request_id = ?",
-            &record.id,
-        )?,
+        followers::count_of_request(conn, commune, &record.id)?,
         "followers_request",
         "too_many_followers",
         "this request has as many followers as it may have",
     )?;
     limits::cap(
-        count(following, &follower)?,
+        followers::count_of_follower(conn, commune, &follower)?,
         "followers_contact",
         "following_too_many",
         "this contact already follows as many requests as it may",
@@ -115,23 +95,20 @@ pub async fn follow(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError
     let unverified = contacts::is_unverified(&Json::Object(contact.clone()));
     let (added, event) = db::transaction(conn, |conn| {
         let (_, now) = db::new_id_and_now(conn)?;
-        db::exec(
+        followers::add(
             conn,
-            "INSERT OR IGNORE INTO followers (commune, request_id, follower, contact, since) VALUES (?, ?, ?, ?, ?)",
-            &[
-                db::text(commune.as_str()),
-                db::text(record.id.as_str()),
-                db::text(follower.as_str()),
-                db::text(Json::Object(contact.clone()).to_string()),
-                Value::Text(now),
-            ],
+            commune,
+            &record.id,
+            &follower,
+            &Json::Object(contact.clone()),
+            &now,
         )?;
         let added = changes(conn)?;
         if added == 0 || !unverified {
             return Ok((added, None));
         }
         // The follower's receipt, to them alone, with the link that confirms their contact.
-        let token = contacts::issue(conn, commune, &record.id, Some(&follower))?;
+        let token = store::contacts::issue(conn, commune, &record.id, Some(&follower))?;
         let mut to = events::recipient(&Json::Object(contact.clone()));
         to.confirm_token = Some(token);
         let id = events::emit_to(conn, ctx.served(), &record, vec![to], |about| {

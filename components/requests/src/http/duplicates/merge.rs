@@ -16,7 +16,7 @@
 
 use anyhow::Context as _;
 use guichet_guest::contracts::common::Localized;
-use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::db::{self, Connection};
 use guichet_guest::tenant::CommuneInfo;
 
 use guichet_guest::{ApiError, Commune, FieldError};
@@ -26,9 +26,11 @@ use spin_sdk::http::Response;
 use crate::calls::events;
 use crate::domain::workflow::rules;
 use crate::http::workflow::access::{self, Who};
-use crate::http::workflow::{changes, input, service_of, view};
+use crate::http::workflow::{input, service_of, view};
+use crate::store::duplicates::merge;
 use crate::store::record::{self, Record};
 use crate::store::timeline::{self, Actor, Entry};
+use crate::store::{contacts, followers};
 use crate::Ctx;
 
 /// The workflow state a merged duplicate goes to, when its workflow has it (closed).
@@ -125,43 +127,22 @@ fn write(
     actor: &Actor,
 ) -> anyhow::Result<Option<String>> {
     let commune = &served.commune;
-    let still_original = db::query(
-        conn,
-        "SELECT 1 FROM requests WHERE id = ? AND merged_into IS NULL",
-        &[db::text(original.id.as_str())],
-    )?;
-    if still_original.rows.is_empty() {
+    if !merge::is_original(conn, &original.id)? {
         return Ok(None);
     }
     let (_, now) = db::new_id_and_now(conn)?;
-    db::exec(
+    if !merge::close_into(
         conn,
-        "UPDATE requests SET merged_into = ?, state = ?, is_open = 0, \
-         closed_at = COALESCE(closed_at, ?), updated_at = ? \
-         WHERE id = ? AND commune = ? AND merged_into IS NULL AND state = ?",
-        &[
-            db::text(original.id.as_str()),
-            db::text(state),
-            db::text(now.as_str()),
-            db::text(now.as_str()),
-            db::text(duplicate.id.as_str()),
-            db::text(commune.as_str()),
-            db::text(duplicate.state.as_str()),
-        ],
-    )?;
-    if changes(conn)? == 0 {
+        commune,
+        &duplicate.id,
+        &duplicate.state,
+        &original.id,
+        state,
+        &now,
+    )? {
         return Ok(None);
     }
-    // Earlier merges into the duplicate now point to the original: one hop, never a chain.
-    db::exec(
-        conn,
-        "UPDATE requests SET merged_into = ? WHERE merged_into = ? AND commune = ?",
-        &[
-            db::text(original.id.as_str()),
-            db::text(duplicate.id.as_str()),
-            db::text(commune.as_str()),
-        ],
-    )?;
+    merge::repoint(conn, commune, &duplicate.id, &original.id)?;
     add_followers(conn, commune, duplicate, original, &now)?;
     let mut entry = Entry::new("merged", true);
     entry.to = Some(original.reference.as_str());
@@ -201,36 +182,15 @@ fn add_followers(
         let same_account =
             duplicate.account_id.is_some() && duplicate.account_id == original.account_id;
         if !same_account && contact != original.contact {
-            insert_follower(conn, commune, &original.id, &follower, &contact, now)?;
+            followers::add(conn, commune, &original.id, &follower, &contact, now)?;
             // The filer's confirmation link (if not used yet) now confirms them as a follower
             // of the original, where their updates come from.
-            db::exec(
-                conn,
-                "UPDATE contact_tokens SET request_id = ?, follower = ? \
-                 WHERE commune = ? AND request_id = ? AND follower = ''",
-                &[
-                    db::text(original.id.as_str()),
-                    db::text(follower.as_str()),
-                    db::text(commune.as_str()),
-                    db::text(duplicate.id.as_str()),
-                ],
-            )?;
+            contacts::move_filer_token(conn, commune, &duplicate.id, &original.id, &follower)?;
         }
     }
-    db::exec(
-        conn,
-        "INSERT OR IGNORE INTO followers (commune, request_id, follower, contact, since) \
-         SELECT commune, ?, follower, contact, ? FROM followers WHERE request_id = ? AND commune = ?",
-        &[db::text(original.id.as_str()), db::text(now), db::text(duplicate.id.as_str()), db::text(commune.as_str())],
-    )
-    .context("copying the duplicate's followers")?;
+    followers::copy(conn, commune, &duplicate.id, &original.id, now)?;
     // So do its followers' links.
-    db::exec(
-        conn,
-        "UPDATE contact_tokens SET request_id = ? WHERE commune = ? AND request_id = ? AND follower <> ''",
-        &[db::text(original.id.as_str()), db::text(commune.as_str()), db::text(duplicate.id.as_str())],
-    )
-    .context("moving the followers' confirmation links")
+    contacts::move_follower_tokens(conn, commune, &duplicate.id, &original.id)
 }
 
 /// The follower key and contact of a request's filer: their account, else their e-mail
@@ -260,26 +220,4 @@ pub fn filer_as_follower(record: &Record) -> Option<(String, Json)> {
         (None, Some(phone)) => Some((format!("phone:{phone}"), record.contact.clone())),
         (None, None) => None,
     }
-}
-
-fn insert_follower(
-    conn: &Connection,
-    commune: &Commune,
-    request_id: &str,
-    follower: &str,
-    contact: &Json,
-    now: &str,
-) -> anyhow::Result<()> {
-    db::exec(
-        conn,
-        "INSERT OR IGNORE INTO followers (commune, request_id, follower, contact, since) VALUES (?, ?, ?, ?, ?)",
-        &[
-            db::text(commune.as_str()),
-            db::text(request_id),
-            db::text(follower),
-            db::text(contact.to_string()),
-            Value::Text(now.to_owned()),
-        ],
-    )
-    .context("adding a follower")
 }
