@@ -9,6 +9,7 @@ pub(crate) mod duplicates;
 pub(crate) mod followers;
 pub(crate) mod idempotency;
 pub(crate) mod outbox;
+pub(crate) mod pings;
 pub(crate) mod privacy;
 pub(crate) mod reads;
 pub(crate) mod record;
@@ -18,8 +19,10 @@ pub(crate) mod timeline;
 pub(crate) mod tracking;
 
 pub(crate) mod channels {
-    //! Call logs, inbound e-mails put on a request's timeline, and e-mails waiting for triage.
+    //! Call logs, inbound e-mails as received, put on a request's timeline, and waiting for
+    //! triage.
     pub(crate) mod call;
+    pub(crate) mod inbound;
     pub(crate) mod mail_attach;
     pub(crate) mod triage;
 }

@@ -35,7 +35,7 @@
 //! and back).
 
 use guichet_guest::contact::{Contact, ContactError, Notify};
-use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::db::{self, Connection};
 use guichet_guest::email::EmailAddress;
 use guichet_guest::phone::{PhoneNumber, SmsCountries};
 use guichet_guest::service::{Channel as ServiceChannel, Datatype};
@@ -56,6 +56,7 @@ use crate::http::idempotency::{self, Key, Once};
 use crate::http::limits;
 use crate::store::record::{self, Channel, Filed, Location, NewRequest, Record};
 use crate::store::timeline::Actor;
+use crate::store::tracking;
 use crate::Ctx;
 
 /// Longest description.
@@ -461,7 +462,7 @@ pub fn write(
     };
     db::transaction(conn, |conn| {
         let filed = record::insert(conn, served, &new)?;
-        remember_states(conn, commune, &valid.service)?;
+        tracking::remember_states(conn, commune, &valid.service)?;
         let mut files = Vec::new();
         let added_by = filed_by.as_deref().or(valid.account.as_deref());
         for file in &valid.attachments {
@@ -486,40 +487,6 @@ pub fn write(
         }
         Ok(filed)
     })
-}
-
-/// Copies the states of the service's version (labels, open) for tracking, once per version.
-fn remember_states(conn: &Connection, commune: &Commune, service: &Service) -> anyhow::Result<()> {
-    let code = service.definition.code.as_str();
-    let known = db::query(
-        conn,
-        "SELECT 1 FROM service_states WHERE commune = ? AND service_code = ? \
-         AND service_version = ? LIMIT 1",
-        &[
-            db::text(commune.as_str()),
-            db::text(code),
-            Value::Integer(service.version),
-        ],
-    )?;
-    if !known.rows.is_empty() {
-        return Ok(());
-    }
-    for state in &service.definition.workflow.states {
-        db::exec(
-            conn,
-            "INSERT OR IGNORE INTO service_states (commune, service_code, service_version, \
-             state, label, open) VALUES (?, ?, ?, ?, ?, ?)",
-            &[
-                db::text(commune.as_str()),
-                db::text(code),
-                Value::Integer(service.version),
-                db::text(state.code.as_str()),
-                db::text(json!({"fr": state.label.fr, "en": state.label.en}).to_string()),
-                Value::Integer(i64::from(state.open)),
-            ],
-        )?;
-    }
-    Ok(())
 }
 
 /// The body's `location`: an object, coordinates in range and both or neither, an address

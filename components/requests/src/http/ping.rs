@@ -1,15 +1,16 @@
 //! The notification-chain check: an administrator's ping travels from requests to
 //! notifications as a `diagnostic` event, through the outbox. The commune is the one the
-//! request is addressed to (its host name); the administrator's token must be for it.
+//! request is addressed to (its host name); the administrator's token must be for it. The
+//! SQL is [`crate::store::pings`].
 
 use guichet_guest::codes::Role;
 use guichet_guest::contracts::events::{Diagnostic, Payload};
-use guichet_guest::db::{self, Value};
+use guichet_guest::db;
 use guichet_guest::{clients, response, ApiError};
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
-use crate::store::{outbox, schema};
+use crate::store::{outbox, pings, schema};
 use crate::DATABASE;
 
 /// Only administrators may run the chain check.
@@ -26,11 +27,7 @@ pub async fn create(req: &Request) -> Result<Response, ApiError> {
         requested_by: claims.subject.clone(),
     });
     db::transaction(&conn, |conn| {
-        db::exec(
-            conn,
-            "INSERT INTO diagnostic_pings (id, commune, requested_by, created_at) VALUES (?, ?, ?, ?)",
-            &[db::text(id.as_str()), db::text(commune.as_str()), db::text(claims.subject.as_str()), db::text(now.as_str())],
-        )?;
+        pings::insert(conn, &id, &commune, &claims.subject, &now)?;
         outbox::record(conn, &id, &commune, &payload, &now)
     })?;
     let delivered = outbox::deliver(&conn, &commune, &id).await?;
@@ -52,15 +49,10 @@ pub async fn show(req: &Request, id: &str) -> Result<Response, ApiError> {
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
     // Scoped to the request's commune: another commune's ping is "not found", not "forbidden".
-    let result = db::query(
-        &conn,
-        "SELECT o.delivered_at IS NOT NULL AS delivered, o.attempts FROM diagnostic_pings p \
-         JOIN outbox o ON o.id = p.id WHERE p.id = ? AND p.commune = ?",
-        &[Value::Text(id.to_owned()), db::text(commune.as_str())],
-    )?;
-    let row = db::first_row(&result).ok_or(ApiError::NotFound)?;
-    let delivered = row.get::<bool>("delivered")?;
-    let attempts = row.get::<Option<i64>>("attempts")?.unwrap_or(0);
+    let pings::Delivery {
+        delivered,
+        attempts,
+    } = pings::delivery(&conn, &commune, id)?.ok_or(ApiError::NotFound)?;
     let mut body =
         json!({"id": id, "delivered": delivered, "attempts": attempts, "notifications": null});
     // The check exists to diagnose a broken chain: when notifications cannot answer, still show

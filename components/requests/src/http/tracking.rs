@@ -27,6 +27,7 @@ use crate::domain::reference::{Reference, TrackingCode};
 use crate::http::attachments;
 use crate::http::caller::Caller;
 use crate::http::reads;
+use crate::store::channels::call;
 use crate::store::record::{self, Record};
 use crate::store::timeline;
 use crate::store::tracking;
@@ -350,26 +351,20 @@ fn followers(conn: &Connection, record: &Record) -> anyhow::Result<i64> {
 }
 
 fn call_logs(conn: &Connection, request_id: &str) -> anyhow::Result<Vec<Json>> {
-    let result = db::query(
-        conn,
-        "SELECT id, called_at, duration_seconds, caller, summary, agent_id, created_at \
-         FROM call_logs WHERE request_id = ? ORDER BY called_at, rowid",
-        &[db::text(request_id)],
-    )?;
-    let text = |row: &db::Row<'_>, column: &str| row.get::<Option<String>>(column);
-    db::rows(&result)
-        .map(|row| {
-            Ok(json!({
-                "id": text(&row, "id")?,
-                "called_at": text(&row, "called_at")?,
-                "duration_seconds": row.get::<Option<i64>>("duration_seconds")?,
-                "caller": text(&row, "caller")?,
-                "summary": text(&row, "summary")?,
-                "agent_id": text(&row, "agent_id")?,
-                "created_at": text(&row, "created_at")?,
-            }))
+    Ok(call::logged(conn, request_id)?
+        .into_iter()
+        .map(|call| {
+            json!({
+                "id": call.id,
+                "called_at": call.called_at,
+                "duration_seconds": call.duration_seconds,
+                "caller": call.caller,
+                "summary": call.summary,
+                "agent_id": call.agent_id,
+                "created_at": call.created_at,
+            })
         })
-        .collect()
+        .collect())
 }
 
 fn location(record: &Record) -> Json {

@@ -437,6 +437,18 @@ pub fn touch(conn: &Connection, id: &str, now: &str) -> anyhow::Result<()> {
     )
 }
 
+/// Marks request `id` as updated now, by SQLite's clock (a call was logged on it).
+pub fn touch_now(conn: &Connection, id: &str) -> anyhow::Result<()> {
+    db::exec(
+        conn,
+        &format!(
+            "UPDATE requests SET updated_at = {} WHERE id = ?",
+            db::NOW_RFC3339
+        ),
+        &[db::text(id)],
+    )
+}
+
 /// Today's date (`YYYY-MM-DD`, UTC) by SQLite's clock, the one every stored time is written
 /// with.
 pub fn today(conn: &Connection) -> anyhow::Result<String> {

@@ -1,10 +1,13 @@
-//! The SQL behind the views of a request ([`crate::http::tracking`]): its state's label, the
-//! request it was merged into, the citizen's list of their requests, its followers, and the
-//! failed look-ups of a tracking code per client.
+//! The SQL behind the views of a request ([`crate::http::tracking`]): its state's label (from
+//! the states of its service's version, copied at filing by [`remember_states`]), the request
+//! it was merged into, the citizen's list of their requests, its followers, and the failed
+//! look-ups of a tracking code per client.
 
 use guichet_guest::db::{self, Connection, FromRow, Row, RowError, Value};
 use guichet_guest::Commune;
+use serde_json::json;
 
+use crate::calls::catalog::Service;
 use crate::store::record::{self, Record};
 
 /// The request `merged` names (its id, or its reference in the commune of request
@@ -25,6 +28,45 @@ pub fn original(
         &[db::text(merged), db::text(request_id)],
     )?;
     Ok(db::decode_first(&result)?)
+}
+
+/// Copies the states of the service's version (labels, open) for tracking, once per version;
+/// call inside the transaction of the filing.
+pub fn remember_states(
+    conn: &Connection,
+    commune: &Commune,
+    service: &Service,
+) -> anyhow::Result<()> {
+    let code = service.definition.code.as_str();
+    let known = db::query(
+        conn,
+        "SELECT 1 FROM service_states WHERE commune = ? AND service_code = ? \
+         AND service_version = ? LIMIT 1",
+        &[
+            db::text(commune.as_str()),
+            db::text(code),
+            Value::Integer(service.version),
+        ],
+    )?;
+    if db::first_row(&known).is_some() {
+        return Ok(());
+    }
+    for state in &service.definition.workflow.states {
+        db::exec(
+            conn,
+            "INSERT OR IGNORE INTO service_states (commune, service_code, service_version, \
+             state, label, open) VALUES (?, ?, ?, ?, ?, ?)",
+            &[
+                db::text(commune.as_str()),
+                db::text(code),
+                Value::Integer(service.version),
+                db::text(state.code.as_str()),
+                db::text(json!({"fr": state.label.fr, "en": state.label.en}).to_string()),
+                Value::Integer(i64::from(state.open)),
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 /// The label (`{"fr","en"}`, as JSON text) of `state` in the service of request

@@ -11,6 +11,7 @@ use spin_sdk::http::Response;
 
 use super::{request, staff_account, staff_on};
 use crate::store::channels::call::{self, CallLog};
+use crate::store::record;
 use crate::Ctx;
 
 pub async fn call_log(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
@@ -23,27 +24,16 @@ pub async fn call_log(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiErr
     let record = request(conn, commune, reference)?;
     let id = db::transaction(conn, |conn| {
         let id = call::write(conn, commune, &record.id, &log, &agent, "phone")?;
-        db::exec(
-            conn,
-            &format!(
-                "UPDATE requests SET updated_at = {} WHERE id = ?",
-                db::NOW_RFC3339
-            ),
-            &[db::text(record.id.as_str())],
-        )?;
+        record::touch_now(conn, &record.id)?;
         Ok(id)
     })?;
-    let stored = db::query(
-        conn,
-        "SELECT called_at FROM call_logs WHERE id = ?",
-        &[db::text(id.as_str())],
-    )?;
+    let called_at = call::called_at(conn, &id)?;
     Ok(response::json(
         201,
         &json!({
             "id": id,
             "reference": record.reference,
-            "called_at": db::first_text(&stored),
+            "called_at": called_at,
             "duration_seconds": log.duration_seconds,
             "caller": log.caller,
             "summary": log.summary,

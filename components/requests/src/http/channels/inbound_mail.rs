@@ -13,8 +13,7 @@
 //!
 //! Answer: 202 `{"id","status":"attached"|"triage","reference"?}`.
 
-use anyhow::Context as _;
-use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::db::{self, Connection};
 use guichet_guest::tenant::CommuneInfo;
 use guichet_guest::{response, ApiError, Commune};
 use serde_json::{json, Value as Json};
@@ -26,6 +25,7 @@ use crate::domain::channels::authres;
 use crate::domain::channels::mime::{InboundMessage, MimeError, MAX_RAW};
 use crate::domain::channels::secret;
 use crate::domain::reference::Reference;
+use crate::store::channels::inbound::{self, NewMail};
 use crate::store::channels::mail_attach;
 use crate::store::record::{self, Record};
 use crate::Ctx;
@@ -141,28 +141,19 @@ fn receive(
     } else {
         "triage"
     };
-    db::exec(
+    inbound::insert(
         conn,
-        "INSERT INTO inbound_mail (id, commune, message_id, sender, subject, body_text, \
-         request_id, status, raw, received_at, sender_verified) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        &[
-            db::text(id.as_str()),
-            db::text(commune.as_str()),
-            db::text(message.dedupe_key.as_str()),
-            db::text(message.sender.as_str()),
-            db::text(message.subject.as_str()),
-            db::text(message.text.as_str()),
-            target
-                .as_ref()
-                .map_or(Value::Null, |r| db::text(r.id.as_str())),
-            db::text(status),
-            Value::Blob(raw.to_vec()),
-            db::text(now.as_str()),
-            Value::Integer(i64::from(verified)),
-        ],
-    )
-    .context("storing the inbound e-mail")?;
+        &NewMail {
+            id: &id,
+            commune,
+            message,
+            request_id: target.as_ref().map(|r| r.id.as_str()),
+            status,
+            raw,
+            received_at: &now,
+            sender_verified: verified,
+        },
+    )?;
     let mut events = Vec::new();
     if let Some(record) = &target {
         events.push(mail_attach::attach(
@@ -181,20 +172,8 @@ fn already_received(
     commune: &Commune,
     dedupe_key: &str,
 ) -> anyhow::Result<Option<Json>> {
-    let result = db::query(
-        conn,
-        "SELECT m.id, m.status, r.reference FROM inbound_mail m \
-         LEFT JOIN requests r ON r.id = m.request_id \
-         WHERE m.commune = ? AND m.message_id = ? ORDER BY m.received_at LIMIT 1",
-        &[db::text(commune.as_str()), db::text(dedupe_key)],
-    )?;
-    Ok(result.rows.first().map(|row| {
-        answer(
-            row.get::<&str>(0).unwrap_or_default(),
-            row.get::<&str>(1).unwrap_or_default(),
-            row.get::<&str>(2),
-        )
-    }))
+    Ok(inbound::received(conn, commune, dedupe_key)?
+        .map(|mail| answer(&mail.id, &mail.status, mail.reference.as_deref())))
 }
 
 /// The request `reference`, or the one it was merged into (a citizen quoting the reference

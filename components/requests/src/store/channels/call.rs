@@ -1,8 +1,9 @@
 //! A call log (counter and phone channels): when, how long, who called, what was said.
-//! Checked here (pure), written by [`write`] in the transaction of the change it belongs to.
+//! Checked here (pure), written by [`write`] in the transaction of the change it belongs to,
+//! read back by [`logged`] (the staff view of a request) and [`called_at`].
 
 use anyhow::Context as _;
-use guichet_guest::db::{self, Connection, Value};
+use guichet_guest::db::{self, Connection, FromRow, Row, RowError, Value};
 use guichet_guest::text::{self, Lines};
 use guichet_guest::{Commune, FieldError};
 use serde_json::{json, Map, Value as Json};
@@ -203,7 +204,8 @@ pub fn write(
         ],
     )
     .context("writing the call log")?;
-    let called_at = db::first_text(&result).context("the call's time did not parse")?;
+    let called_at = db::first_value::<String>(&result, "called_at")?
+        .context("the call's time did not parse")?;
     let actor = crate::store::timeline::Actor {
         kind: "staff",
         id: Some(agent.to_owned()),
@@ -219,6 +221,53 @@ pub fn write(
     entry.detail.insert("caller".into(), json!(call.caller));
     crate::store::timeline::append(conn, commune, request_id, &now, &actor, &entry)?;
     Ok(id)
+}
+
+/// A logged call as stored. Columns are optional as the staff view shows them (`null`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    pub id: Option<String>,
+    pub called_at: Option<String>,
+    pub duration_seconds: Option<i64>,
+    pub caller: Option<String>,
+    pub summary: Option<String>,
+    pub agent_id: Option<String>,
+    pub created_at: Option<String>,
+}
+
+impl FromRow for Logged {
+    fn from_row(row: &Row<'_>) -> Result<Self, RowError> {
+        Ok(Logged {
+            id: row.get("id")?,
+            called_at: row.get("called_at")?,
+            duration_seconds: row.get("duration_seconds")?,
+            caller: row.get("caller")?,
+            summary: row.get("summary")?,
+            agent_id: row.get("agent_id")?,
+            created_at: row.get("created_at")?,
+        })
+    }
+}
+
+/// The calls logged on request `request_id`, by time.
+pub fn logged(conn: &Connection, request_id: &str) -> anyhow::Result<Vec<Logged>> {
+    let result = db::query(
+        conn,
+        "SELECT id, called_at, duration_seconds, caller, summary, agent_id, created_at \
+         FROM call_logs WHERE request_id = ? ORDER BY called_at, rowid",
+        &[db::text(request_id)],
+    )?;
+    Ok(db::decode_all(&result)?)
+}
+
+/// When call `id` took place, as stored (UTC), `None` when there is no such call.
+pub fn called_at(conn: &Connection, id: &str) -> anyhow::Result<Option<String>> {
+    let stored = db::query(
+        conn,
+        "SELECT called_at FROM call_logs WHERE id = ?",
+        &[db::text(id)],
+    )?;
+    Ok(db::first_value(&stored, "called_at")?)
 }
 
 #[cfg(test)]
