@@ -76,7 +76,7 @@ pub async fn service(
             Value::Integer(CURRENT_TTL_SECONDS),
         ],
     )?;
-    if let Some(body) = db::first_text(&cached) {
+    if let Some(body) = db::first_value::<String>(&cached, "body")? {
         if let Ok(service) = serde_json::from_str::<Service>(&body) {
             return Ok(Some(service));
         }

@@ -165,7 +165,7 @@ fn pending_up_to(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Resu
          ORDER BY o.rowid LIMIT 50",
         &[db::text(id), db::text(commune.as_str())],
     )?;
-    result.rows.iter().map(event_of).collect()
+    db::rows(&result).map(|row| event_of(&row)).collect()
 }
 
 /// What a sweep did.
@@ -235,21 +235,18 @@ pub(crate) async fn sweep(
 /// An event rebuilt from its outbox row (`id, commune, kind, payload, created_at`), as the
 /// contract's record. Rows written by earlier versions are converted
 /// (`guichet_guest::event::stored_payload`), so an upgrade delivers what was pending.
-fn event_of(row: &db::RowResult) -> anyhow::Result<Event> {
-    let text = |i: usize| {
-        row.get::<&str>(i)
-            .map(str::to_owned)
-            .context("outbox column is not text")
-    };
-    let commune = Commune::parse(&text(1)?).context("outbox commune")?;
-    let kind = EventKind::parse(&text(2)?).context("outbox kind")?;
-    let payload: Map<String, Json> = serde_json::from_str(&text(3)?).context("outbox payload")?;
+fn event_of(row: &db::Row<'_>) -> anyhow::Result<Event> {
+    let text = |column: &str| row.get::<String>(column);
+    let commune = Commune::parse(&text("commune")?).context("outbox commune")?;
+    let kind = EventKind::parse(&text("kind")?).context("outbox kind")?;
+    let payload: Map<String, Json> =
+        serde_json::from_str(&text("payload")?).context("outbox payload")?;
     let payload = event::stored_payload(kind, &payload).context("outbox payload")?;
     Ok(Event {
-        id: text(0)?,
+        id: text("id")?,
         commune: commune.as_str().to_owned(),
         source: COMPONENT.to_owned(),
-        occurred_at: text(4)?,
+        occurred_at: text("created_at")?,
         payload,
     })
 }
@@ -261,14 +258,12 @@ pub(crate) fn backlog(
 ) -> anyhow::Result<(i64, Option<String>)> {
     let result = db::query(
         conn,
-        "SELECT count(*), min(created_at) FROM outbox WHERE delivered_at IS NULL AND commune = ?",
+        "SELECT count(*) AS n, min(created_at) AS oldest FROM outbox \
+         WHERE delivered_at IS NULL AND commune = ?",
         &[db::text(commune.as_str())],
     )?;
-    let row = result.rows.first().context("count(*) gave no row")?;
-    Ok((
-        row.get::<i64>(0).unwrap_or(0),
-        row.get::<&str>(1).map(str::to_owned),
-    ))
+    let row = db::first_row(&result).context("count(*) gave no row")?;
+    Ok((row.get("n")?, row.get("oldest")?))
 }
 
 #[cfg(test)]

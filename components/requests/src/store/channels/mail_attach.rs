@@ -49,13 +49,10 @@ pub fn attach(
     let (_, now) = db::new_id_and_now(conn)?;
     let from_mail = db::query(
         conn,
-        "SELECT COUNT(*) FROM attachments WHERE request_id = ? AND source = 'email'",
+        "SELECT COUNT(*) AS n FROM attachments WHERE request_id = ? AND source = 'email'",
         &[db::text(record.id.as_str())],
-    )?
-    .rows
-    .first()
-    .and_then(|row| row.get::<i64>(0))
-    .unwrap_or(0);
+    )?;
+    let from_mail = db::first_value::<i64>(&from_mail, "n")?.unwrap_or(0);
     let mut room = (attachments::MAX_PER_REQUEST - attachments::count(conn, &record.id)?)
         .min(MAX_EMAIL_FILES - from_mail)
         .min(attachments::MAX_FILES as i64);
