@@ -4,6 +4,7 @@
 //! filer's contact of a request (`follower` empty) or one follower's; a merge moves the
 //! duplicate's tokens to the original.
 
+use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, FromRow, Row, RowError, Value};
 use guichet_guest::Commune;
 use sha2::{Digest, Sha256};
@@ -147,4 +148,5 @@ pub fn move_follower_tokens(
         "UPDATE contact_tokens SET request_id = ? WHERE commune = ? AND request_id = ? AND follower <> ''",
         &[db::text(to), db::text(commune.as_str()), db::text(from)],
     )
+    .context("moving the followers' confirmation links")
 }
