@@ -21,7 +21,7 @@
 //! is then "Bonjour,"), and texts from the payload that go into subjects are put on one line.
 
 pub use guichet_guest::contact::Channel;
-use guichet_guest::contracts::contacts::Contact;
+use guichet_guest::contracts::contacts::Contact as Reachable;
 use guichet_guest::contact::{Contact, Notify};
 use guichet_guest::contracts::common::Localized;
 use guichet_guest::contracts::events::{
@@ -62,7 +62,7 @@ const SMS_MESSAGE_CHARS: usize = 200;
 /// A recipient known only by its account (a signed-in filer who typed no contact) is reached
 /// at the verified address identity gave for it in `accounts` ([`crate::agents::lookup`]),
 /// in the account's language.
-pub fn drafts(event_id: &str, payload: &Payload, origin: &str, accounts: &[Contact]) -> Vec<Draft> {
+pub fn drafts(event_id: &str, payload: &Payload, origin: &str, accounts: &[Reachable]) -> Vec<Draft> {
     let Some(told) = Told::of(payload) else {
         return Vec::new();
     };

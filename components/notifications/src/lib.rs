@@ -36,6 +36,7 @@ mod callbacks;
 mod citizen;
 mod delivery;
 mod events;
+mod inbox;
 mod message;
 mod messages;
 mod privacy;
@@ -106,6 +107,8 @@ async fn route(req: Request) -> Result<Response, ApiError> {
 /// - `GET requests/{reference}/messages` (staff): a request's messages and their state;
 /// - `GET dead-letters`, `POST dead-letters/{id}/retry` (admin);
 /// - `GET suppressions`, `POST suppressions/lift` (admin);
+/// - `GET inbox`, `POST inbox/{id}/read`, `POST inbox/read-all` (signed in): the account's
+///   in-app inbox ([`inbox`]);
 /// - `POST sweep` (platform administrator, or a commune's administrator): the due messages;
 /// - `GET, POST webhooks`, `DELETE webhooks/{id}`, `POST webhooks/{id}/rotate` (admin).
 async fn public(req: &Request, segments: &[&str]) -> Result<Response, ApiError> {
@@ -137,6 +140,18 @@ async fn public(req: &Request, segments: &[&str]) -> Result<Response, ApiError> 
         ["suppressions"] => {
             routing::only_get(req)?;
             admin::suppressions(&ctx)
+        }
+        ["inbox"] => {
+            routing::only_get(req)?;
+            inbox::list(&ctx)
+        }
+        ["inbox", "read-all"] => {
+            routing::only_post(req)?;
+            inbox::mark_read(&ctx, None)
+        }
+        ["inbox", id, "read"] => {
+            routing::only_post(req)?;
+            inbox::mark_read(&ctx, Some(id))
         }
         ["sweep"] => {
             routing::only_post(req)?;

@@ -85,4 +85,6 @@ pub const MIGRATIONS: &[&str] = &[
     )",
     // 14: identity's answers for host names (the public API resolves the commune of its host).
     guichet_guest::context::CACHE_TABLE,
+    // 15: when the account holder read a message in their in-app inbox.
+    "ALTER TABLE messages ADD COLUMN read_at TEXT",
 ];

@@ -1,12 +1,13 @@
 //! Recipients resolved, not guessed: an account named in an event without an address (the
 //! agent a request was assigned to, a signed-in filer who typed no contact) is reached at
 //! the verified address identity gives notifications through the `contacts` contract, which
-//! a secret shared by those two components alone closes to every other one.
+//! a secret shared by those two components alone closes to every other one. What an account
+//! is sent about its requests also lands in its in-app inbox.
 
 use guichet_tests::guichet::{claims_of, token_in, PASSWORD};
 use serde_json::json;
 
-use crate::notifications_support::{start, App, WAIT};
+use crate::notifications_support::{start, App, API, WAIT};
 
 const SECRET: &str = "lookup-secret-0123456789abcdef";
 
@@ -42,6 +43,21 @@ fn an_assignment_reaches_the_agent_and_an_update_the_signed_in_filer_at_their_ve
     let messages = app.messages_of("2026-000401");
     let purposes: Vec<_> = messages.iter().map(|m| (m["purpose"].as_str().unwrap_or(""), m["state"].as_str().unwrap_or(""))).collect();
     assert_eq!(purposes, [("agent_assigned", "delivered"), ("request_status", "delivered")], "{messages:?}");
+
+    // The filer's in-app inbox has the update, unread, until they read it; nobody else sees it.
+    let filer_bearer = app.bearer(&filer, &["citizen"]);
+    let inbox = app.call("GET", &format!("{API}/inbox"), &filer_bearer, None).json();
+    assert_eq!(inbox["unread"], 1, "{inbox}");
+    assert_eq!(inbox["messages"][0]["reference"], "2026-000401");
+    let id = inbox["messages"][0]["id"].as_str().expect("id").to_owned();
+    let other = app.call("POST", &format!("{API}/inbox/{id}/read"), &app.bearer("someone-else", &["citizen"]), None);
+    assert_eq!(other.status, 404, "{}", other.body);
+    let read = app.call("POST", &format!("{API}/inbox/{id}/read"), &filer_bearer, None);
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(app.call("GET", &format!("{API}/inbox"), &filer_bearer, None).json()["unread"], 0);
+    // Identity's account mails (verification links) never show in the inbox.
+    let texts = app.call("GET", &format!("{API}/inbox?limit=100"), &filer_bearer, None).body;
+    assert!(!texts.contains("verify-email"), "{texts}");
 }
 
 #[test]

@@ -80,7 +80,11 @@ impl App {
                 "StatusChanged"
             }
             "request-filed" => "RequestFiled",
-            "assigned" => "Assigned",
+            "assigned" => {
+                // An assignment's record has no state label.
+                payload.as_object_mut().map(|record| record.remove("state_label"));
+                "Assigned"
+            }
             other => panic!("no case for {other}"),
         };
         if let (Some(record), Some(extra)) = (payload.as_object_mut(), extra.as_object()) {
