@@ -25,6 +25,8 @@ case "$listen" in
 esac
 export SPIN_VARIABLE_PUBLIC_ORIGIN="${PUBLIC_ORIGIN:-http://$origin_host}"
 export SPIN_VARIABLE_INBOUND_MAIL_SECRET="$(cat .spin/inbound-mail-secret)"
+# Shared by identity and notifications only (the contact of accounts); a new one each run.
+export SPIN_VARIABLE_CONTACT_LOOKUP_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 ./target/release/guichet-mailbox --listen 127.0.0.1:8025 &
 mailbox=$!
 trap 'kill $mailbox 2>/dev/null || true' EXIT

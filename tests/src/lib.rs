@@ -12,6 +12,7 @@ pub mod guichet;
 pub mod mailbox;
 pub mod node;
 pub mod probe;
+pub mod receiver;
 pub mod tokens;
 
 /// The repository root.

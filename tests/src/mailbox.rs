@@ -4,7 +4,9 @@
 //! - `POST /messages` with JSON `{"message_id","from","to","subject","text"}` (all strings) →
 //!   200 `{"id":<message_id>}`; 400 when the body is not such an object; 401 when a key is
 //!   configured and `Authorization: Bearer <key>` does not carry it; 503 while
-//!   [`Mailbox::set_unavailable`] is on (an outage, to exercise retries).
+//!   [`Mailbox::set_unavailable`] is on (an outage, to exercise retries); the status set by
+//!   [`Mailbox::answer_with`] when one is (a 2xx keeps the message, anything else refuses it:
+//!   a provider answering 202 and calling back later, or refusing an address with 422).
 //! - `GET /messages` → 200, every accepted message as a JSON array, oldest first.
 //!
 //! Every accepted POST is recorded, duplicates included, so that a test can tell that a message
@@ -42,6 +44,8 @@ struct Shared {
     messages: Mutex<Vec<MailMessage>>,
     arrived: Condvar,
     unavailable: AtomicBool,
+    /// The status every POST is answered with (0: the ordinary answers).
+    forced: AtomicUsize,
     posts: AtomicUsize,
     key: Option<String>,
     on_message: Option<OnMessage>,
@@ -91,27 +95,13 @@ impl Mailbox {
             messages: Mutex::new(Vec::new()),
             arrived: Condvar::new(),
             unavailable: AtomicBool::new(false),
+            forced: AtomicUsize::new(0),
             posts: AtomicUsize::new(0),
             key,
             on_message,
         });
         let stopping = Arc::new(AtomicBool::new(false));
-        let accept = {
-            let (shared, stopping) = (shared.clone(), stopping.clone());
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stopping.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let shared = shared.clone();
-                    std::thread::spawn(move || {
-                        // A broken connection only concerns that client.
-                        let _ = serve(stream, &shared);
-                    });
-                }
-            })
-        };
+        let accept = accept_loop(listener, shared.clone(), stopping.clone(), serve);
         Ok(Mailbox { addr, shared, stopping, accept: Some(accept) })
     }
 
@@ -133,6 +123,12 @@ impl Mailbox {
     /// While `true`, every `POST /messages` is answered 503 and nothing is recorded.
     pub fn set_unavailable(&self, unavailable: bool) {
         self.shared.unavailable.store(unavailable, Ordering::SeqCst);
+    }
+
+    /// While `Some(status)`, every `POST /messages` is answered `status`: a 2xx keeps the
+    /// message (202: a provider that will call back), anything else keeps nothing.
+    pub fn answer_with(&self, status: Option<u16>) {
+        self.shared.forced.store(status.map_or(0, usize::from), Ordering::SeqCst);
     }
 
     /// The first message to `to` that satisfies `predicate`, waiting up to `timeout` for it;
@@ -163,12 +159,39 @@ impl Mailbox {
 
 impl Drop for Mailbox {
     fn drop(&mut self) {
-        self.stopping.store(true, Ordering::SeqCst);
-        // Wake the accept loop so that it sees the flag.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
+        stop(self.addr, &self.stopping, self.accept.take());
+    }
+}
+
+/// Accepts connections on `listener` until `stopping`, each served by `serve` on its own
+/// thread (a broken connection only concerns that client).
+pub(crate) fn accept_loop<S: Send + Sync + 'static>(
+    listener: TcpListener,
+    shared: Arc<S>,
+    stopping: Arc<AtomicBool>,
+    serve: fn(TcpStream, &S) -> io::Result<()>,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            if stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            let Ok(stream) = stream else { continue };
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                let _ = serve(stream, &shared);
+            });
         }
+    })
+}
+
+/// Stops the [`accept_loop`] listening on `addr`.
+pub(crate) fn stop(addr: SocketAddr, stopping: &AtomicBool, accept: Option<JoinHandle<()>>) {
+    stopping.store(true, Ordering::SeqCst);
+    // Wake the accept loop so that it sees the flag.
+    let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
+    if let Some(accept) = accept {
+        let _ = accept.join();
     }
 }
 
@@ -193,11 +216,14 @@ fn serve(stream: TcpStream, shared: &Shared) -> io::Result<()> {
     stream.flush()
 }
 
-struct HttpRequest {
-    method: String,
-    path: String,
-    authorization: Option<String>,
-    body: Vec<u8>,
+/// One HTTP request as read by [`read_request`].
+pub(crate) struct HttpRequest {
+    pub method: String,
+    pub path: String,
+    pub authorization: Option<String>,
+    /// Every header, names lowercased, in order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 fn invalid(message: &str) -> io::Error {
@@ -218,7 +244,8 @@ fn read_line(reader: &mut impl BufRead, budget: &mut usize) -> io::Result<String
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-fn read_request(reader: &mut impl BufRead) -> io::Result<HttpRequest> {
+/// Reads one request (head and body, plain or chunked) from `reader`.
+pub(crate) fn read_request(reader: &mut impl BufRead) -> io::Result<HttpRequest> {
     let mut budget = MAX_HEAD;
     let request_line = read_line(reader, &mut budget)?;
     let mut parts = request_line.split(' ');
@@ -227,6 +254,7 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<HttpRequest> {
     };
     let path = target.split('?').next().unwrap_or(target).to_owned();
     let (mut length, mut chunked, mut authorization) = (None, false, None);
+    let mut headers = Vec::new();
     loop {
         let line = read_line(reader, &mut budget)?;
         if line.is_empty() {
@@ -236,6 +264,7 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<HttpRequest> {
             return Err(invalid("bad header line"));
         };
         let value = value.trim();
+        headers.push((name.trim().to_ascii_lowercase(), value.to_owned()));
         match name.trim().to_ascii_lowercase().as_str() {
             "content-length" => length = Some(value.parse::<usize>().map_err(|_| invalid("bad content-length"))?),
             "transfer-encoding" => chunked = value.to_ascii_lowercase().contains("chunked"),
@@ -254,7 +283,7 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<HttpRequest> {
         reader.read_exact(&mut body)?;
         body
     };
-    Ok(HttpRequest { method: method.to_owned(), path, authorization, body })
+    Ok(HttpRequest { method: method.to_owned(), path, authorization, headers, body })
 }
 
 /// A `Transfer-Encoding: chunked` body (what a client sends when it does not announce the
@@ -290,6 +319,10 @@ fn handle(request: &HttpRequest, shared: &Shared) -> Answer {
             if shared.unavailable.load(Ordering::SeqCst) {
                 return Answer::error(503, "Service Unavailable", "the mailbox is down");
             }
+            let forced = u16::try_from(shared.forced.load(Ordering::SeqCst)).unwrap_or(0);
+            if forced != 0 && !(200..300).contains(&forced) {
+                return Answer::error(forced, "Refused", "the provider refuses this message");
+            }
             if let Some(key) = &shared.key {
                 let expected = format!("Bearer {key}");
                 if request.authorization.as_deref() != Some(expected.as_str()) {
@@ -308,7 +341,10 @@ fn handle(request: &HttpRequest, shared: &Shared) -> Answer {
                 messages.push(message);
             }
             shared.arrived.notify_all();
-            Answer::json(200, "OK", serde_json::json!({"id": id}))
+            match forced {
+                0 => Answer::json(200, "OK", serde_json::json!({"id": id})),
+                status => Answer::json(status, "Accepted", serde_json::json!({"id": id})),
+            }
         }
         ("GET", "/messages") => {
             let messages = shared.messages.lock().map(|m| m.clone()).unwrap_or_default();

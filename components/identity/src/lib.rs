@@ -12,11 +12,14 @@
 //! - `/.well-known/jwks.json`: the public keys of access tokens ([`keys`]).
 //! - `/internal/communes/resolve?host=`: which commune a host name serves, for the other
 //!   components (Spin service chaining only: no public route reaches `/internal/`).
+//! - `POST /internal/contacts`: the contact of accounts, for notifications only (a secret
+//!   only the two share), see [`contacts`].
 
 mod accounts;
 mod auth;
 mod communes;
 mod consents;
+mod contacts;
 mod context;
 mod health;
 mod issue;
@@ -51,6 +54,10 @@ async fn route(req: Request) -> Result<Response, ApiError> {
             ["communes", "resolve"] => {
                 routing::only_get(&req)?;
                 communes::resolve_route(&req)
+            }
+            ["contacts"] => {
+                routing::only_post(&req)?;
+                contacts::lookup(&req)
             }
             _ => Err(ApiError::NotFound),
         };

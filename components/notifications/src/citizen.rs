@@ -5,13 +5,13 @@
 //! page. Never the tracking code: whoever reads a message over someone's shoulder (or in a
 //! forwarded mail) must not be able to open the request with it.
 //!
-//! Pure: no database, no HTTP, so every rule is unit-tested here.
+//! Pure: no database, no HTTP (the contacts of accounts are looked up before), so every rule
+//! is unit-tested here.
 //!
 //! Which kinds tell citizens: `request-filed`, `status-changed`, `message` (only one written
 //! by the commune: a citizen is not sent their own message back), and `followed` (the receipt
 //! of a follow, to that follower). `assigned` and `overdue` are the commune's internal
-//! business: stored as events, no message (the agent's own alerts need the agent's address,
-//! which only identity has).
+//! business: no citizen is told (the agent concerned is, see [`crate::agents`]).
 //!
 //! Unverified contacts (anyone can type anyone's address when filing or following): a
 //! recipient is verified only when it says `"verified": true` or is an account
@@ -21,6 +21,7 @@
 //! is then "Bonjour,"), and texts from the payload that go into subjects are put on one line.
 
 pub use guichet_guest::contact::Channel;
+use guichet_guest::contracts::contacts::Contact as Reachable;
 use guichet_guest::contact::{Contact, Notify};
 use guichet_guest::contracts::common::Localized;
 use guichet_guest::contracts::events::{
@@ -46,6 +47,8 @@ pub struct Draft {
     pub language: &'static str,
     pub subject: String,
     pub text: String,
+    /// The request the message is about.
+    pub reference: Option<String>,
 }
 
 /// Longest SMS text (three concatenated segments of GSM-7).
@@ -55,7 +58,11 @@ const SMS_MESSAGE_CHARS: usize = 200;
 
 /// The messages `payload` gives, for the event `event_id`. `origin` is where the tracking
 /// page is (`scheme://host[:port]`) when the payload does not say.
-pub fn drafts(event_id: &str, payload: &Payload, origin: &str) -> Vec<Draft> {
+///
+/// A recipient known only by its account (a signed-in filer who typed no contact) is reached
+/// at the verified address identity gave for it in `accounts` ([`crate::agents::lookup`]),
+/// in the account's language.
+pub fn drafts(event_id: &str, payload: &Payload, origin: &str, accounts: &[Reachable]) -> Vec<Draft> {
     let Some(told) = Told::of(payload) else {
         return Vec::new();
     };
@@ -82,6 +89,13 @@ pub fn drafts(event_id: &str, payload: &Payload, origin: &str) -> Vec<Draft> {
             verified,
             confirm_token,
         } = contact;
+        let reached = account_id
+            .as_deref()
+            .filter(|_| email.is_none() && phone.is_none())
+            .and_then(|id| accounts.iter().find(|c| c.account_id == id));
+        let email = &reached.map(|c| Some(c.email.clone())).unwrap_or_else(|| email.clone());
+        let lang = &lang.clone().or_else(|| reached.map(|c| c.language.clone()));
+        let notify = &reached.map(|_| Some("email".to_owned())).unwrap_or_else(|| notify.clone());
         let verified = *verified || account_id.is_some();
         if !verified && !receipt {
             continue;
@@ -131,6 +145,7 @@ pub fn drafts(event_id: &str, payload: &Payload, origin: &str) -> Vec<Draft> {
             language,
             subject: text::one_line(&subject),
             text: body,
+            reference: Some(reference.to_owned()),
         });
     }
     out
@@ -500,7 +515,7 @@ fn address(
 
 /// The language of `lang` (the recipient's own, else the request's): English only when it
 /// says so, else French.
-fn language(lang: &str) -> &'static str {
+pub(crate) fn language(lang: &str) -> &'static str {
     if lang == "en" {
         "en"
     } else {
@@ -509,7 +524,7 @@ fn language(lang: &str) -> &'static str {
 }
 
 /// `value` in `language`, else in the other language when that one is empty.
-fn localized(value: &Localized, language: &str) -> Option<String> {
+pub(crate) fn localized(value: &Localized, language: &str) -> Option<String> {
     let Localized { fr, en } = value;
     let (first, second) = if language == "en" { (en, fr) } else { (fr, en) };
     [first, second]
@@ -527,7 +542,7 @@ fn state_label(told: &Told<'_>, language: &str) -> String {
 }
 
 /// A reference is short, printable, one line (it goes into subjects and URLs).
-fn is_reference(reference: &str) -> bool {
+pub(crate) fn is_reference(reference: &str) -> bool {
     (1..=40).contains(&reference.len())
         && reference
             .bytes()
@@ -562,7 +577,7 @@ fn escape(text: &str) -> String {
 
 /// The event id as the stem of message ids (at most 64 characters with `-N`): as is when
 /// short enough, else a 128-bit FNV-1a digest of it.
-fn id_base(event_id: &str) -> String {
+pub(crate) fn id_base(event_id: &str) -> String {
     if event_id.len() <= 56 {
         return format!("ev-{event_id}");
     }
@@ -597,7 +612,7 @@ mod tests {
         flat.entry("ping_id").or_insert(json!("p1"));
         flat.entry("requested_by").or_insert(json!("admin-1"));
         let payload = stored_payload(kind, &flat).expect("a payload of the contract");
-        super::drafts(id, &payload, origin)
+        super::drafts(id, &payload, origin, &[])
     }
 
     fn payload(recipients: Value) -> Map<String, Value> {

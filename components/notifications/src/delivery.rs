@@ -7,10 +7,11 @@
 //! links and codes.
 
 use guichet_guest::db::Connection;
+use guichet_guest::limits::{self, Limit};
 
 use crate::provider::{Outcome, Provider};
-use crate::sms;
-use crate::store::{self, Status};
+use crate::store::{self, State, Status};
+use crate::{sms, suppression, webhooks};
 
 /// The providers of every channel, as configured (a configuration fault is kept per channel:
 /// a missing SMS setting must not stop e-mail).
@@ -45,14 +46,33 @@ pub fn delay_after(attempts: i64) -> i64 {
         .min(MAX_DELAY_SECONDS)
 }
 
-/// The status a message takes after its `attempts`-th attempt came to `outcome`, and the
-/// reason to record when it was not sent.
-pub fn status_after(outcome: &Outcome, attempts: i64) -> (Status, Option<&str>) {
+/// [`delay_after`] with jitter: between 75 % and 125 % of it, spread by the message `id` and
+/// the attempt, so that messages that failed together (a provider outage) do not all come
+/// back at the same second. Derived, not drawn: the same message and attempt always get the
+/// same delay, which the tests can rely on.
+pub fn jittered_delay(id: &str, attempts: i64) -> i64 {
+    let base = delay_after(attempts);
+    let spread = base / 2;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in id.bytes().chain(attempts.to_le_bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let offset = i64::try_from(hash % u64::try_from(spread + 1).unwrap_or(1)).unwrap_or(0);
+    base - spread / 2 + offset
+}
+
+/// The status and state a message takes after its `attempts`-th attempt came to `outcome`,
+/// and the reason to record when it was not delivered.
+pub fn status_after(outcome: &Outcome, attempts: i64) -> (Status, State, Option<&str>) {
     match outcome {
-        Outcome::Sent => (Status::Sent, None),
-        Outcome::Refused(reason) => (Status::Failed, Some(reason)),
-        Outcome::Retry(reason) if attempts >= MAX_ATTEMPTS => (Status::Failed, Some(reason)),
-        Outcome::Retry(reason) => (Status::Queued, Some(reason)),
+        Outcome::Sent => (Status::Sent, State::Delivered, None),
+        Outcome::Accepted => (Status::Sent, State::Sending, None),
+        Outcome::Refused(reason) => (Status::Failed, State::PermanentFailure, Some(reason)),
+        Outcome::Retry(reason) if attempts >= MAX_ATTEMPTS => {
+            (Status::Failed, State::PermanentFailure, Some(reason))
+        }
+        Outcome::Retry(reason) => (Status::Queued, State::TemporaryFailure, Some(reason)),
     }
 }
 
@@ -65,46 +85,73 @@ pub async fn attempt(
     id: &str,
     ignore_backoff: bool,
 ) -> anyhow::Result<Option<Status>> {
-    let Some(claimed) = store::claim(conn, id, ignore_backoff, delay_after)? else {
+    let Some(claimed) = store::claim(conn, id, ignore_backoff, |n| jittered_delay(id, n))? else {
         return Ok(None);
     };
     send_claimed(conn, providers, id, claimed).await.map(Some)
 }
 
+/// Messages one provider may take per minute, by channel (`provider_limits`:
+/// `mail=N,sms=N,webhook=N`; defaults 600, 60 and 600). Counted per channel for the whole
+/// deployment: the provider's own limit is per account, not per commune.
+fn provider_limit(channel: &str) -> Limit {
+    let default = match channel {
+        "sms" => 60,
+        _ => 600,
+    };
+    Limit {
+        max: limits::count_in(&limits::setting("provider_limits"), channel, default),
+        window: 60,
+    }
+}
+
 /// Hands a message already claimed for this attempt (see [`store::claim`] and
 /// [`store::insert_draft_claimed`]) to its channel's provider, records the outcome, and
-/// returns the status the message is left in.
+/// returns the status the message is left in. A message to a suppressed address is given up
+/// without calling anyone; one over its provider's rate limit is put back, its attempt not
+/// counted, for when the window ends.
 pub async fn send_claimed(
     conn: &Connection,
     providers: &Providers,
     id: &str,
     claimed: store::Claimed,
 ) -> anyhow::Result<Status> {
-    // A configuration fault is the deployment's, not the message's: keep it for later.
-    let outcome = if claimed.channel == "sms" {
-        match &providers.sms {
-            Ok(provider) => provider.send(&claimed.outgoing).await,
-            Err(error) => Outcome::Retry(format!("SMS provider not configured: {error:#}")),
-        }
-    } else {
-        match &providers.mail {
-            Ok(provider) => provider.send(&claimed.outgoing).await,
-            Err(error) => Outcome::Retry(format!("mail provider not configured: {error:#}")),
-        }
+    let channel = match claimed.channel.as_str() {
+        "sms" => "sms",
+        "webhook" => "webhook",
+        _ => "mail",
     };
-    let (status, reason) = status_after(&outcome, claimed.attempts);
-    store::finish(conn, id, status, reason)?;
     let attempt = claimed.attempts;
-    // Log lines say `mail` or `sms`.
-    let channel = if claimed.channel == "sms" {
-        "sms"
+    let suppressed = channel != "webhook"
+        && suppression::is_suppressed(conn, &claimed.commune, &claimed.channel, &claimed.outgoing.to)?;
+    if !suppressed {
+        if let Some(wait) = limits::count(conn, "provider", channel, provider_limit(channel))? {
+            let wait = i64::try_from(wait).unwrap_or(60);
+            store::release(conn, id, attempt, wait, "provider_rate_limited")?;
+            eprintln!("{channel} {id}: provider rate limit reached, next attempt in {wait} s");
+            return Ok(Status::Queued);
+        }
+    }
+    // A configuration fault is the deployment's, not the message's: keep it for later.
+    let outcome = if suppressed {
+        Outcome::Refused(suppression::REASON.to_owned())
+    } else if channel == "webhook" {
+        webhooks::send(conn, &claimed).await
     } else {
-        "mail"
+        let provider = if channel == "sms" { &providers.sms } else { &providers.mail };
+        match provider {
+            Ok(provider) => provider.send(&claimed.outgoing).await,
+            Err(error) => Outcome::Retry(format!("{channel} provider not configured: {error:#}")),
+        }
     };
-    match (status, reason) {
-        (Status::Sent, _) => eprintln!("{channel} {id}: sent (attempt {attempt})"),
-        (Status::Queued, Some(reason)) => eprintln!(
-            "{channel} {id}: attempt {attempt} failed, retry in {} s: {reason}",
+    let (status, state, reason) = status_after(&outcome, attempt);
+    store::finish(conn, id, status, state, reason)?;
+    match (state, reason) {
+        (State::Delivered | State::Sending, _) => {
+            eprintln!("{channel} {id}: {} (attempt {attempt})", if state == State::Delivered { "sent" } else { "accepted" })
+        }
+        (State::TemporaryFailure, Some(reason)) => eprintln!(
+            "{channel} {id}: attempt {attempt} failed, retry in about {} s: {reason}",
             delay_after(attempt)
         ),
         (_, reason) => eprintln!(
@@ -131,20 +178,36 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_attempt_stays_queued_until_the_last_one() {
+    fn jitter_keeps_each_delay_within_a_quarter_of_the_backoff_and_spreads_messages() {
+        for attempts in 1..=12 {
+            let (base, spread) = (delay_after(attempts), delay_after(attempts) / 2);
+            let delays: Vec<i64> = (0..50).map(|n| jittered_delay(&format!("m{n}"), attempts)).collect();
+            let range = base - spread / 2..=base - spread / 2 + spread;
+            assert!(delays.iter().all(|d| range.contains(d)), "{delays:?}");
+            let mut distinct = delays.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert!(distinct.len() > 5, "not spread: {delays:?}");
+        }
+        assert_eq!(jittered_delay("m1", 3), jittered_delay("m1", 3));
+    }
+
+    #[test]
+    fn a_failed_attempt_is_a_temporary_failure_until_the_last_one() {
         let retry = Outcome::Retry("the provider answered 503".into());
-        assert_eq!(status_after(&retry, 1).0, Status::Queued);
+        assert_eq!(status_after(&retry, 1).1, State::TemporaryFailure);
         assert_eq!(status_after(&retry, MAX_ATTEMPTS - 1).0, Status::Queued);
         assert_eq!(
             status_after(&retry, MAX_ATTEMPTS),
-            (Status::Failed, Some("the provider answered 503"))
+            (Status::Failed, State::PermanentFailure, Some("the provider answered 503"))
         );
     }
 
     #[test]
-    fn a_refusal_fails_at_once_and_success_clears_the_reason() {
+    fn a_refusal_fails_at_once_and_a_202_waits_for_the_callback() {
         let refused = Outcome::Refused("refused (422)".into());
-        assert_eq!(status_after(&refused, 1).0, Status::Failed);
-        assert_eq!(status_after(&Outcome::Sent, 3), (Status::Sent, None));
+        assert_eq!(status_after(&refused, 1).1, State::PermanentFailure);
+        assert_eq!(status_after(&Outcome::Sent, 3), (Status::Sent, State::Delivered, None));
+        assert_eq!(status_after(&Outcome::Accepted, 1), (Status::Sent, State::Sending, None));
     }
 }

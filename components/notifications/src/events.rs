@@ -26,9 +26,10 @@ use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Request, Response};
 
 use crate::citizen::{self, Channel, Draft};
+use crate::agents;
 use crate::delivery::{self, Providers};
 use crate::store;
-use crate::{schema, DATABASE};
+use crate::{schema, webhooks, DATABASE};
 
 /// Where the tracking page is when the event does not say (`public_origin` variable).
 const DEFAULT_ORIGIN: &str = "http://localhost:3000";
@@ -41,7 +42,11 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
     let event: Event = clients::receive("POST /internal/events", req.body())?;
     event::validate(&event).map_err(|errors| ApiError::BadRequest { errors })?;
     // The messages are written from the typed record; the event is stored as flat JSON.
-    let drafts = citizen::drafts(&event.id, &event.payload, &public_origin());
+    // Accounts named without an address (a signed-in filer, the agent concerned) are asked of
+    // identity first: if it cannot answer, the event is not acknowledged and comes again.
+    let accounts = agents::lookup(&event.commune, agents::accounts_named(&event.payload)).await?;
+    let mut drafts = citizen::drafts(&event.id, &event.payload, &public_origin(), &accounts);
+    drafts.extend(agents::drafts(&event.id, &event.payload, &accounts));
     let event = Received::from(event);
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
@@ -49,9 +54,16 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
     let countries = SmsCountries::from_variables();
     // The messages are stored already claimed for their first attempt: one write less per
     // message than storing then claiming (writes to one database queue behind each other).
-    let (stored, claimed) = db::transaction(&conn, |conn| {
+    let (stored, claimed, hooks) = db::transaction(&conn, |conn| {
         if !store_event(conn, &event)? {
-            return Ok(("duplicate", Vec::new()));
+            return Ok(("duplicate", Vec::new(), Vec::new()));
+        }
+        let reference = event.payload.get("reference").and_then(Json::as_str);
+        let mut hooks = Vec::new();
+        for hook in webhooks::drafts(conn, &event.commune, &event.id, event.kind, &event.occurred_at, &event.payload)? {
+            if webhooks::insert(conn, &event.commune, &hook, reference)? {
+                hooks.push(hook.id);
+            }
         }
         let mut claimed = Vec::new();
         for draft in &drafts {
@@ -60,21 +72,26 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
                 store::insert_draft_refused(conn, &event.commune, draft, reason)?;
                 continue;
             }
-            let delay = delivery::delay_after(1);
+            let delay = delivery::jittered_delay(&draft.id, 1);
             if let Some(claim) = store::insert_draft_claimed(conn, &event.commune, draft, delay)? {
                 claimed.push(claim);
             }
         }
-        Ok(("new", claimed))
+        Ok(("new", claimed, hooks))
     })?;
-    let count = claimed.len();
-    if !claimed.is_empty() {
+    let count = claimed.len() + hooks.len();
+    if count > 0 {
         let providers = Providers::from_variables();
         for claim in claimed {
             let id = claim.outgoing.id.clone();
             // A failed attempt leaves the message queued; the event itself is acknowledged.
             if let Err(error) = delivery::send_claimed(&conn, &providers, &id, claim).await {
                 eprintln!("message {id}: attempt failed: {error:#}");
+            }
+        }
+        for id in hooks {
+            if let Err(error) = delivery::attempt(&conn, &providers, &id, false).await {
+                eprintln!("webhook {id}: attempt failed: {error:#}");
             }
         }
     }

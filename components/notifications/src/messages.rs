@@ -75,16 +75,23 @@ pub async fn retry(req: &Request) -> Result<Response, ApiError> {
         retry_options(options).map_err(|errors| ApiError::BadRequest { errors })?;
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
-    let ids = store::due(
-        &conn,
-        commune.as_ref().map(Commune::as_str),
-        ignore_backoff,
-        limit,
-    )?;
+    let report = run(&conn, commune.as_ref(), ignore_backoff, limit).await?;
+    Ok(response::json(200, &report))
+}
+
+/// Attempts the queued messages that are due (of `commune`, or all), oldest first, at most
+/// `limit`; what came of them.
+pub async fn run(
+    conn: &db::Connection,
+    commune: Option<&Commune>,
+    ignore_backoff: bool,
+    limit: i64,
+) -> anyhow::Result<RetryReport> {
+    let ids = store::due(conn, commune.map(Commune::as_str), ignore_backoff, limit)?;
     let providers = Providers::from_variables();
     let (mut sent, mut queued, mut failed, mut attempted) = (0_i64, 0_i64, 0_i64, 0_i64);
     for id in &ids {
-        match delivery::attempt(&conn, &providers, id, ignore_backoff).await? {
+        match delivery::attempt(conn, &providers, id, ignore_backoff).await? {
             Some(Status::Sent) => sent += 1,
             Some(Status::Queued) => queued += 1,
             Some(Status::Failed) => failed += 1,
@@ -92,17 +99,13 @@ pub async fn retry(req: &Request) -> Result<Response, ApiError> {
         }
         attempted += 1;
     }
-    let more = i64::try_from(ids.len()).unwrap_or(i64::MAX) >= limit;
-    Ok(response::json(
-        200,
-        &RetryReport {
-            attempted,
-            sent,
-            queued,
-            failed,
-            more,
-        },
-    ))
+    Ok(RetryReport {
+        attempted,
+        sent,
+        queued,
+        failed,
+        more: i64::try_from(ids.len()).unwrap_or(i64::MAX) >= limit,
+    })
 }
 
 /// The retry run's options, every problem at once.

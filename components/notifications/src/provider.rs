@@ -14,8 +14,11 @@ use spin_sdk::http::{Method, Request, Response};
 /// What an attempt to hand a message to the provider came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// The provider accepted the message.
+    /// The provider delivered the message (any 2xx but 202).
     Sent,
+    /// The provider took the message for delivery and will say by a callback how it went
+    /// (202 Accepted).
+    Accepted,
     /// Not accepted this time (provider down or busy, network, configuration): try again later.
     Retry(String),
     /// The provider refused this message as such (it would refuse it again): give up.
@@ -135,6 +138,7 @@ impl Provider {
 /// What a provider's answer status means for the message.
 pub fn classify(status: u16) -> Outcome {
     match status {
+        202 => Outcome::Accepted,
         200..=299 => Outcome::Sent,
         // The message itself is unacceptable (malformed, too large, undeliverable address):
         // sending it again cannot succeed.
@@ -198,7 +202,8 @@ mod tests {
     #[test]
     fn success_is_any_2xx_refusals_are_final_and_everything_else_is_retried() {
         assert_eq!(classify(200), Outcome::Sent);
-        assert_eq!(classify(202), Outcome::Sent);
+        assert_eq!(classify(201), Outcome::Sent);
+        assert_eq!(classify(202), Outcome::Accepted);
         for status in [400, 413, 422] {
             assert!(matches!(classify(status), Outcome::Refused(_)), "{status}");
         }

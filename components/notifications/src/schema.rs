@@ -43,4 +43,48 @@ pub const MIGRATIONS: &[&str] = &[
     "CREATE INDEX messages_address ON messages (commune, lower(to_address))",
     // 6: SMS sent per number per hour and per day (see events.rs).
     guichet_guest::limits::TABLE,
+    // 7: where a message stands, finer than `status` (see `store::State`): queued, sending,
+    // delivered, temporary_failure, permanent_failure. NULL on rows older than this column:
+    // read from `status` then.
+    "ALTER TABLE messages ADD COLUMN state TEXT",
+    // 8: the request a message is about (agents see on a request what went out).
+    "ALTER TABLE messages ADD COLUMN reference TEXT",
+    // 9: a request's messages.
+    "CREATE INDEX messages_reference ON messages (commune, reference) WHERE reference IS NOT NULL",
+    // 10: the dead-letter list of a commune (messages given up), newest first.
+    "CREATE INDEX messages_dead ON messages (commune, created_at) WHERE status = 'failed'",
+    // 11: addresses that bounced permanently: nothing more is sent to them on that channel
+    // until an administrator lifts the suppression. `address` is stored lowercased.
+    "CREATE TABLE suppressions (
+        commune TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        address TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        message_id TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (commune, channel, address)
+    )",
+    // 12: a commune's webhooks: its own systems told of events, signed as Standard Webhooks
+    // says. `events` is a JSON array of event kinds (empty: every kind).
+    "CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        commune TEXT NOT NULL,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    )",
+    // 13: the signing secrets of a webhook (several during a rotation; `expires_at` NULL for
+    // the current one). Kept in clear: an HMAC key must be known to sign.
+    "CREATE TABLE webhook_secrets (
+        webhook_id TEXT NOT NULL,
+        commune TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT
+    )",
+    // 14: identity's answers for host names (the public API resolves the commune of its host).
+    guichet_guest::context::CACHE_TABLE,
+    // 15: when the account holder read a message in their in-app inbox.
+    "ALTER TABLE messages ADD COLUMN read_at TEXT",
 ];

@@ -48,6 +48,37 @@ impl Status {
     }
 }
 
+/// Where a message stands, as agents and administrators see it: finer than [`Status`], which
+/// says only whether more attempts are due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Stored, not attempted yet.
+    Queued,
+    /// An attempt is in progress, or the provider took the message (answered 202) and has
+    /// not yet said, by a callback, whether it was delivered.
+    Sending,
+    /// The provider delivered it (answered 200/201, or a callback said so).
+    Delivered,
+    /// The last attempt failed; another one is scheduled.
+    TemporaryFailure,
+    /// Given up: refused, bounced, sent to a suppressed address, or out of attempts. The
+    /// commune's dead-letter list.
+    PermanentFailure,
+}
+
+impl State {
+    /// The name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Delivered => "delivered",
+            Self::TemporaryFailure => "temporary_failure",
+            Self::PermanentFailure => "permanent_failure",
+        }
+    }
+}
+
 /// Stores `message` as queued and due now, unless a message with its id exists; `true` when
 /// it was stored. ON CONFLICT DO NOTHING: two identical requests racing cannot both insert.
 pub fn insert(conn: &Connection, message: &NewMessage) -> anyhow::Result<bool> {
@@ -55,8 +86,8 @@ pub fn insert(conn: &Connection, message: &NewMessage) -> anyhow::Result<bool> {
         conn,
         &format!(
             "INSERT INTO messages (id, commune, account_id, channel, to_address, purpose, language, \
-             subject, body_text, status, attempts, next_attempt_at, created_at) \
-             VALUES (?, ?, ?, 'email', ?, ?, ?, ?, ?, 'queued', 0, {NOW}, {NOW}) \
+             subject, body_text, status, state, attempts, next_attempt_at, created_at) \
+             VALUES (?, ?, ?, 'email', ?, ?, ?, ?, ?, 'queued', 'queued', 0, {NOW}, {NOW}) \
              ON CONFLICT(id) DO NOTHING"
         ),
         &[
@@ -96,6 +127,7 @@ pub fn insert_draft_claimed(
         },
         attempts: 1,
         channel: draft.channel.as_str().to_owned(),
+        commune: commune.to_owned(),
     }))
 }
 
@@ -120,9 +152,9 @@ enum First<'a> {
 
 /// Stores `draft` in its first state unless a message with its id exists.
 fn insert_draft(conn: &Connection, commune: &str, draft: &Draft, first: First<'_>) -> anyhow::Result<()> {
-    let (status, attempts, delay, in_flight, reason) = match first {
-        First::Claimed { delay } => ("queued", 1, delay, Some(IN_FLIGHT), None),
-        First::Refused { reason } => ("failed", 0, 0, None, Some(reason)),
+    let (status, state, attempts, delay, in_flight, reason) = match first {
+        First::Claimed { delay } => ("queued", State::Sending, 1, delay, Some(IN_FLIGHT), None),
+        First::Refused { reason } => ("failed", State::PermanentFailure, 0, 0, None, Some(reason)),
     };
     let opt = |v: Option<&str>| v.map_or(Value::Null, db::text);
     db::exec(
@@ -130,10 +162,10 @@ fn insert_draft(conn: &Connection, commune: &str, draft: &Draft, first: First<'_
         &format!(
             "INSERT INTO messages (id, commune, account_id, channel, to_address, purpose, language, \
              subject, body_text, status, attempts, next_attempt_at, in_flight_until, last_error, \
-             created_at) \
+             created_at, state, reference) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now',?), \
              CASE WHEN ?13 IS NULL THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%SZ','now',?13) END, \
-             ?, {NOW}) \
+             ?, {NOW}, ?, ?) \
              ON CONFLICT(id) DO NOTHING"
         ),
         &[
@@ -151,6 +183,8 @@ fn insert_draft(conn: &Connection, commune: &str, draft: &Draft, first: First<'_
             db::text(format!("+{delay} seconds")),
             opt(in_flight),
             opt(reason),
+            db::text(state.as_str()),
+            opt(draft.reference.as_deref()),
         ],
     )
     .context("storing the drafted message")?;
@@ -176,8 +210,10 @@ pub struct Claimed {
     pub outgoing: Outgoing,
     /// Attempts made so far, this one included.
     pub attempts: i64,
-    /// `email` or `sms`.
+    /// `email`, `sms` or `webhook`.
     pub channel: String,
+    /// The commune it is sent for.
+    pub commune: String,
 }
 
 /// Takes message `id` for an attempt if it is queued, not being attempted by another
@@ -193,7 +229,7 @@ pub fn claim(
     let result = db::query(
         conn,
         &format!(
-            "SELECT attempts, to_address, subject, body_text, channel FROM messages \
+            "SELECT attempts, to_address, subject, body_text, channel, commune FROM messages \
              WHERE id = ? AND status = 'queued' AND to_address IS NOT NULL \
              AND (in_flight_until IS NULL OR in_flight_until <= {NOW}) \
              AND (? = 1 OR next_attempt_at <= {NOW})"
@@ -216,6 +252,7 @@ pub fn claim(
         text: text(3)?,
     };
     let channel = text(4)?;
+    let commune = text(5)?;
     let attempts = previous + 1;
     // `attempts = ?` makes the claim conditional on nobody having claimed it since the read:
     // of two instances racing, exactly one sees a changed row.
@@ -223,7 +260,7 @@ pub fn claim(
         conn,
         &format!(
             "UPDATE messages SET attempts = ?, next_attempt_at = strftime('%Y-%m-%dT%H:%M:%SZ','now',?), \
-             in_flight_until = strftime('%Y-%m-%dT%H:%M:%SZ','now',?) \
+             state = 'sending', in_flight_until = strftime('%Y-%m-%dT%H:%M:%SZ','now',?) \
              WHERE id = ? AND attempts = ? AND status = 'queued' \
              AND (in_flight_until IS NULL OR in_flight_until <= {NOW})"
         ),
@@ -240,30 +277,52 @@ pub fn claim(
         outgoing,
         attempts,
         channel,
+        commune,
     }))
 }
 
-/// Records the end of an attempt: `status`, and the reason when it was not sent.
+/// Records the end of an attempt: `status` and `state`, and the reason when it was not sent.
 pub fn finish(
     conn: &Connection,
     id: &str,
     status: Status,
+    state: State,
     error: Option<&str>,
 ) -> anyhow::Result<()> {
     let sent_at = if status == Status::Sent { NOW } else { "NULL" };
     db::exec(
         conn,
         &format!(
-            "UPDATE messages SET status = ?, last_error = ?, sent_at = {sent_at}, \
+            "UPDATE messages SET status = ?, state = ?, last_error = ?, sent_at = {sent_at}, \
              in_flight_until = NULL WHERE id = ?"
         ),
         &[
             db::text(status.as_str()),
+            db::text(state.as_str()),
             error.map_or(Value::Null, db::text),
             db::text(id),
         ],
     )
     .context("recording the delivery attempt")
+}
+
+/// Gives back a claim that was not used (the provider's rate limit was reached): the attempt
+/// is not counted, and the next one is `delay` seconds away.
+pub fn release(conn: &Connection, id: &str, attempts: i64, delay: i64, reason: &str) -> anyhow::Result<()> {
+    db::exec(
+        conn,
+        "UPDATE messages SET attempts = ?, state = CASE WHEN ? = 0 THEN 'queued' ELSE 'temporary_failure' END, \
+         last_error = ?, in_flight_until = NULL, \
+         next_attempt_at = strftime('%Y-%m-%dT%H:%M:%SZ','now',?) WHERE id = ? AND status = 'queued'",
+        &[
+            Value::Integer(attempts - 1),
+            Value::Integer(attempts - 1),
+            db::text(reason),
+            db::text(format!("+{delay} seconds")),
+            db::text(id),
+        ],
+    )
+    .context("releasing the claim")
 }
 
 /// Ids of queued messages to attempt now, oldest due first: of commune `commune` or all, due
@@ -301,8 +360,8 @@ pub fn fetch(conn: &Connection, id: &str) -> anyhow::Result<Option<Json>> {
     let result = db::query(
         conn,
         "SELECT id, commune, account_id, channel, to_address, purpose, language, subject, \
-         body_text, status, attempts, next_attempt_at, last_error, created_at, sent_at, erased_at \
-         FROM messages WHERE id = ?",
+         body_text, status, attempts, next_attempt_at, last_error, created_at, sent_at, erased_at, \
+         state, reference FROM messages WHERE id = ?",
         &[db::text(id)],
     )?;
     let Some(row) = result.rows.first() else {
@@ -326,5 +385,16 @@ pub fn fetch(conn: &Connection, id: &str) -> anyhow::Result<Option<Json>> {
         "created_at": text(13),
         "sent_at": text(14),
         "erased_at": text(15),
+        "state": text(16).or_else(|| text(9).map(|s| legacy_state(&s).to_owned())),
+        "reference": text(17),
     })))
+}
+
+/// The state of a row stored before the `state` column, from its status.
+pub fn legacy_state(status: &str) -> &'static str {
+    match status {
+        "sent" => State::Delivered.as_str(),
+        "failed" => State::PermanentFailure.as_str(),
+        _ => State::Queued.as_str(),
+    }
 }

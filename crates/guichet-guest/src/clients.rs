@@ -6,6 +6,7 @@
 //! - [`communes`]: which commune is served at a host name (identity).
 //! - [`catalog`]: the published service definition (catalog).
 //! - [`events`]: events to notifications, and the event as it stored it.
+//! - [`contacts`]: the contact of accounts (identity, asked by notifications only).
 //! - [`mail`]: messages to send, their state, and the retry of queued ones (notifications).
 //! - [`privacy`]: a component's part of a citizen's export and erasure.
 //!
@@ -14,6 +15,7 @@
 
 pub mod catalog;
 pub mod communes;
+pub mod contacts;
 pub mod events;
 pub mod mail;
 pub mod privacy;
@@ -62,7 +64,7 @@ pub(crate) async fn post<T: Serialize>(url: String, body: &T) -> anyhow::Result<
     send(request, &url).await
 }
 
-async fn send(request: Request, url: &str) -> anyhow::Result<Answer> {
+pub(crate) async fn send(request: Request, url: &str) -> anyhow::Result<Answer> {
     // The URL only: bodies may hold personal data or links (secrets), never logged.
     let path = url.split('?').next().unwrap_or(url);
     let response: Response = spin_sdk::http::send(request)

@@ -37,6 +37,8 @@
 //! - [`text`]: the one rule for typed text (one-line names, multi-line free text; no control
 //!   characters nor bidirectional overrides).
 //! - [`limits`]: rate limits counted atomically in a component's SQLite database.
+//! - [`destination`]: which URLs chosen by a commune's administrator may be requested (no
+//!   internal addresses or names: server-side request forgery).
 //! - [`codes`]: service and department codes and roles ([`codes::ServiceCode`],
 //!   [`codes::DepartmentCode`], [`codes::Role`]).
 //! - [`dates`]: calendar dates, RFC 3339 / W3C instants and stored UTC times.
@@ -63,6 +65,7 @@ pub mod contact;
 pub mod context;
 pub mod dates;
 pub mod db;
+pub mod destination;
 pub mod email;
 mod entry;
 pub mod error;

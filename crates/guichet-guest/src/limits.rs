@@ -100,7 +100,8 @@ pub fn hash(key: &str) -> String {
         .collect()
 }
 
-fn unix_now() -> i64 {
+/// Now, in Unix seconds (0 if the clock is before 1970).
+pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()

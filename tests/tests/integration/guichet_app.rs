@@ -53,7 +53,7 @@ fn open311_paths_are_split_between_catalog_and_requests() {
 }
 
 #[test]
-fn notifications_has_no_public_route() {
+fn notifications_internal_routes_have_no_public_route() {
     let dir = tempfile::tempdir().expect("tempdir");
     let host = guichet(&dir, &TestKeys::generate("k1"));
     let reply = host.send("POST", "/internal/events", &[("content-type", "application/json")], Some(b"{}"));

@@ -9,6 +9,7 @@
 
 // What several modules share.
 mod catalog_support;
+mod notifications_support;
 mod requests_support;
 
 mod catalog_api;
@@ -34,8 +35,12 @@ mod identity_staff;
 mod identity_takeover;
 mod identity_tenancy;
 mod link_origin;
+mod notifications_callbacks;
+mod notifications_delivery;
 mod notifications_mail;
+mod notifications_recipients;
 mod notifications_sms_policy;
+mod notifications_webhooks;
 mod requests_abuse_contacts;
 mod requests_abuse_limits;
 mod requests_abuse_text;

@@ -8,65 +8,14 @@
 
 use std::time::Duration;
 
-use guichet_tests::mailbox::Mailbox;
-use guichet_tests::tokens::TestKeys;
-use guichet_tests::{Host, HostConfig};
 use serde_json::{json, Value};
 
-const WAIT: Duration = Duration::from_secs(20);
-
-struct App {
-    host: Host,
-    mailbox: Mailbox,
-    _dir: tempfile::TempDir,
-}
-
-/// Notifications behind the catch-all route, e-mail and SMS to one mailbox, with `env`.
-fn start(env: &[(&str, &str)]) -> App {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let keys = TestKeys::generate("test-key-1");
-    let mailbox = Mailbox::start();
-    let mut config = HostConfig::guichet_identity(dir.path(), &[&keys], &mailbox.origin())
-        .env("SPIN_VARIABLE_SMS_API_ORIGIN", &mailbox.origin())
-        .routing_everything_else_to(dir.path(), "notifications");
-    for (name, value) in env {
-        config = config.env(name, value);
-    }
-    let host = Host::start(config, &dir);
-    App { host, mailbox, _dir: dir }
-}
+use crate::notifications_support::{start, App, WAIT};
 
 /// Sends the event `id` of `kind` about request 2026-000001 to `recipients`; the messages
 /// notifications says it created (refused ones are not counted).
 fn send(app: &App, id: &str, kind: &str, recipients: Value) -> u64 {
-    let mut payload = json!({
-        "request_id": "r1", "reference": "2026-000001", "service_code": "pothole",
-        "service_name": {"fr": "Signaler un nid-de-poule", "en": "Report a pothole"},
-        "state": "acknowledged", "state_label": {"fr": "Pris en compte", "en": "Acknowledged"},
-        "open": true, "lang": "fr", "recipients": recipients,
-    });
-    let case = match kind {
-        "status-changed" => {
-            payload["from"] = json!("submitted");
-            payload["to"] = json!("acknowledged");
-            "StatusChanged"
-        }
-        "request-filed" => "RequestFiled",
-        other => panic!("no case for {other}"),
-    };
-    // The `events` contract (wit/events.wit): the kind's record under its case.
-    let event = json!({
-        "id": id, "commune": "demo", "source": "requests",
-        "occurred_at": "2026-12-01T20:00:00Z", "payload": {case: payload},
-    });
-    let reply = app.host.send(
-        "POST",
-        "/internal/events",
-        &[("content-type", "application/json")],
-        Some(event.to_string().as_bytes()),
-    );
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.json()["messages"].as_u64().expect("messages")
+    app.event(id, kind, "2026-000001", recipients)["messages"].as_u64().expect("messages")
 }
 
 /// `(status, last_error)` of the first message of event `id`.
