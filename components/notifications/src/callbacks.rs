@@ -24,7 +24,7 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use crate::signing::{self, Refusal};
-use crate::{message, schema, suppression, DATABASE};
+use crate::{schema, suppression, DATABASE};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,8 +65,10 @@ pub fn receive(req: &Request, provider: &str) -> Result<Response, ApiError> {
     )
     .map_err(refusal)?;
     let callback: Callback = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &CALLBACK)?;
-    if !message::is_valid_id(&callback.message_id) {
-        return Err(ApiError::field("message_id", "invalid", "not a message id"));
+    if !guichet_guest::codes::is_exchange_id(&callback.message_id) {
+        return Err(ApiError::BadRequest {
+            errors: vec![guichet_guest::codes::invalid_exchange_id("message_id")],
+        });
     }
     let reason = callback
         .reason

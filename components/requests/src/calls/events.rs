@@ -128,11 +128,24 @@ pub async fn deliver(conn: &Connection, commune: &Commune, ids: &[String]) {
     }
 }
 
-/// The filer's contact (when they gave one; first) and every follower's, as recipients.
+/// The filer (first) and every follower, as recipients. A filer who typed a contact is
+/// reached there; one signed in who typed none is reached through their account
+/// (notifications asks identity for its contact): filing while signed in is enough to be told.
 pub fn recipients(conn: &Connection, record: &Record) -> anyhow::Result<Vec<Recipient>> {
     let mut list = Vec::new();
     if record.contact.get("email").is_some() || record.contact.get("phone").is_some() {
         list.push(recipient(&record.contact));
+    } else if let Some(account) = &record.account_id {
+        list.push(Recipient {
+            email: None,
+            phone: None,
+            name: None,
+            notify: None,
+            lang: Some(record.lang.clone()),
+            account_id: Some(account.clone()),
+            verified: true,
+            confirm_token: None,
+        });
     }
     for text in followers::contacts(conn, &record.id)? {
         if let Some(contact) = serde_json::from_str::<Json>(&text)
@@ -158,7 +171,7 @@ pub fn recipient(contact: &Json) -> Recipient {
         notify: text("notify"),
         lang: text("lang"),
         account_id: text("account_id"),
-        verified: !crate::http::contacts::is_unverified(contact),
+        verified: !crate::store::contacts::is_unverified(contact),
         confirm_token: None,
     }
 }

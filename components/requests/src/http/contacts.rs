@@ -26,24 +26,8 @@ use spin_sdk::http::Response;
 
 /// The path of the confirmation page and route.
 pub const PATH: &str = "/api/requests/contacts/confirm";
-/// The stored contact's member that marks it unverified.
-pub const UNVERIFIED: &str = "unverified";
 /// A form or JSON body with one token.
 const MAX_BODY: usize = 1024;
-
-/// Marks `contact` unverified when it has a way to be reached (an e-mail or a phone).
-pub fn mark_unverified(contact: &mut Json) {
-    if let Some(map) = contact.as_object_mut() {
-        if map.contains_key("email") || map.contains_key("phone") {
-            map.insert(UNVERIFIED.into(), json!(true));
-        }
-    }
-}
-
-/// Whether the stored `contact` is unverified.
-pub fn is_unverified(contact: &Json) -> bool {
-    contact.get(UNVERIFIED).and_then(Json::as_bool) == Some(true)
-}
 
 /// `POST /api/requests/contacts/confirm` with `token=` (the page's form: an HTML answer) or
 /// `{"token"}` (JSON): the contact the token was sent to is verified. 200

@@ -7,7 +7,24 @@
 use anyhow::Context as _;
 use guichet_guest::db::{self, Connection, FromRow, Row, RowError, Value};
 use guichet_guest::Commune;
+use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
+
+/// The stored contact's member that marks it unverified.
+pub const UNVERIFIED: &str = "unverified";
+/// Marks `contact` unverified when it has a way to be reached (an e-mail or a phone).
+pub fn mark_unverified(contact: &mut Json) {
+    if let Some(map) = contact.as_object_mut() {
+        if map.contains_key("email") || map.contains_key("phone") {
+            map.insert(UNVERIFIED.into(), json!(true));
+        }
+    }
+}
+
+/// Whether the stored `contact` is unverified.
+pub fn is_unverified(contact: &Json) -> bool {
+    contact.get(UNVERIFIED).and_then(Json::as_bool) == Some(true)
+}
 
 /// How long a confirmation link works.
 pub const TOKEN_DAYS: i64 = 7;

@@ -11,7 +11,7 @@ use crate::calls::catalog::Service;
 use crate::calls::events;
 use crate::domain::reference::{Reference, TrackingCode};
 use crate::domain::workflow::deadline;
-use crate::http::contacts;
+use crate::store::contacts;
 use crate::store::timeline::{self, Actor, Entry};
 
 /// Where a request came from.

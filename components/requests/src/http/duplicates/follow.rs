@@ -27,7 +27,7 @@ use guichet_guest::phone::{PhoneNumber, SmsCountries};
 use crate::calls::events;
 use crate::http::caller::Caller;
 use crate::http::workflow::{changes, input, service_of};
-use crate::http::{contacts, limits};
+use crate::http::limits;
 use crate::store::record::{self, Record};
 use crate::store::{self, followers};
 use crate::Ctx;
@@ -62,7 +62,7 @@ pub async fn follow(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError
             (format!("account:{account}"), contact)
         }
         (None, Some(mut contact)) => {
-            contact.insert(contacts::UNVERIFIED.into(), json!(true));
+            contact.insert(crate::store::contacts::UNVERIFIED.into(), json!(true));
             (key_of(&contact), contact)
         }
         (None, None) => {
@@ -92,7 +92,7 @@ pub async fn follow(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError
         "following_too_many",
         "this contact already follows as many requests as it may",
     )?;
-    let unverified = contacts::is_unverified(&Json::Object(contact.clone()));
+    let unverified = crate::store::contacts::is_unverified(&Json::Object(contact.clone()));
     let (added, event) = db::transaction(conn, |conn| {
         let (_, now) = db::new_id_and_now(conn)?;
         followers::add(
