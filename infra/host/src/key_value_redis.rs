@@ -81,7 +81,7 @@ impl RedisKv {
 
     fn failed(&self, error: redis::RedisError) -> Error {
         tracing::warn!("key-value store on Redis at {}: {error}", self.shown);
-        Error::Other(format!("Redis: {}", error.kind_name()))
+        Error::Other(format!("Redis: {}", error.category()))
     }
 
     pub async fn get(&self, key: String) -> Result<Option<Vec<u8>>, Error> {

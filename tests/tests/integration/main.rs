@@ -22,6 +22,7 @@ mod deploy_bundle;
 mod deploy_config;
 mod deploy_kubernetes;
 mod deploy_redis;
+mod deploy_sweep;
 mod guichet_app;
 mod host_cli;
 mod host_features;
