@@ -7,7 +7,7 @@
 #     test-browser      its `browser::` modules: Chromium through tests/node
 #     test-conformance  its `conformance::` module: the main journeys on real Spin 4.0.2 and on
 #                       the host (Spin from infra/spin.sh; without it: said loudly, host only)
-.PHONY: setup build wasm host demo test test-unit test-integration test-browser test-conformance bench clean
+.PHONY: setup build wasm host demo release test test-unit test-integration test-browser test-conformance bench clean
 
 LISTEN ?= 127.0.0.1:3000
 COMPONENTS = identity catalog requests notifications signatures portal tokens
@@ -25,6 +25,10 @@ build: wasm host
 
 demo: build
 	LISTEN=$(LISTEN) bash infra/demo.sh
+
+# The release bundle of one machine (docs/DEPLOY.md): target/release-bundle/guichet-*.tar.gz
+release: build
+	bash infra/release.sh
 
 # Release, like the host and the tests: dependencies are compiled once for every tier.
 UNIT_CRATES = -p guichet-contracts -p guichet-guest -p tokens -p catalog -p identity -p requests -p notifications -p portal -p guichet-host -p guichet-tests

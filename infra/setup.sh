@@ -9,6 +9,12 @@ need=()
 command -v wrk >/dev/null || need+=(wrk)
 # Debian's Chromium for the browser tests (playwright-core cannot download its own build here).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Deployment tests (deploy_*): a real Redis for `type = "redis"` key-value stores, and the real
+# checkers of the shipped Caddyfile, logrotate file and systemd units.
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v caddy >/dev/null || need+=(caddy)
+command -v logrotate >/dev/null || need+=(logrotate)
+command -v systemd-analyze >/dev/null || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   as_root apt-get update -q >&2 || true

@@ -158,7 +158,14 @@ impl Host {
             command.env(k, v);
         }
         std::fs::create_dir_all(&state_dir).expect("creating the state directory");
-        let mut child = command.spawn().expect("spawning guichet-host");
+        Self::spawn(command, state_dir, config)
+    }
+
+    /// Runs `command` (a host, or a script that ends by running one) and waits until it prints
+    /// `Serving <url>`: how tests start Guichet the way a deployment does.
+    pub fn spawn(mut command: Command, state_dir: PathBuf, config: HostConfig) -> Result<Host, StartFailure> {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().expect("spawning the host");
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().expect("stderr piped");
         let sink = log.clone();
@@ -272,7 +279,7 @@ pub fn manifest_copy(dir: &Path, name: &str, edit: impl FnOnce(String) -> String
 }
 
 /// `127.0.0.1:<a port free a moment ago>`.
-fn free_loopback_address() -> String {
+pub fn free_loopback_address() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a free port");
     format!("127.0.0.1:{}", listener.local_addr().expect("local address").port())
 }

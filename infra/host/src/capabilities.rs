@@ -83,7 +83,7 @@ impl Backends {
                     bail!("component `{id}` is granted key-value store `{label}`, which is neither `default` nor defined in the runtime config ([key_value_store.{label}])");
                 };
                 let backend = KvBackend::open(location)
-                    .with_context(|| format!("opening key-value store `{label}`"))?;
+                    .with_context(|| format!("opening key-value store `{label}` ([key_value_store.{label}])"))?;
                 backends.key_value.insert(label.clone(), Arc::new(backend));
             }
             for label in &component.sqlite_databases {

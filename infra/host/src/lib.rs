@@ -5,20 +5,23 @@
 //! - [`manifest`] and [`runtime_config`] read the configuration strictly;
 //! - [`app`] compiles, caches and pre-instantiates components and runs one request;
 //! - [`server`] is the HTTP trigger, with Spin's [`routes`] and [`headers`];
-//! - [`key_value`], [`sqlite`], [`variables`] implement the Spin interfaces, each consulting
-//!   the component's [`capabilities`];
+//! - [`key_value`] (on SQLite files or [`key_value_redis`]), [`sqlite`], [`variables`] implement
+//!   the Spin interfaces, each consulting the component's [`capabilities`];
 //! - [`outbound`] limits outbound HTTP and performs service chaining, [`network`] sends the
 //!   rest (blocked networks, timeouts); [`dependencies`] composes component dependencies;
+//! - [`backup`] copies every database out while the app serves, and back;
 //! - [`limits`] are what one client may take of the host; [`request_body`] enforces the
 //!   body's size and time limits.
 
 pub mod app;
+pub mod backup;
 pub mod bindings;
 pub mod build;
 pub mod capabilities;
 pub mod dependencies;
 pub mod headers;
 pub mod key_value;
+pub mod key_value_redis;
 pub mod limits;
 pub mod manifest;
 pub mod network;

@@ -1,4 +1,5 @@
-//! `guichet-host up` serves a Spin app; `guichet-host build` builds its components.
+//! `guichet-host up` serves a Spin app; `guichet-host build` builds its components;
+//! `guichet-host backup` and `restore` copy every database of a runtime config out and back.
 
 use std::path::PathBuf;
 
@@ -38,6 +39,25 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Copy every SQLite database and file-backed key-value store, while the app serves.
+    Backup {
+        #[command(flatten)]
+        stores: StoreArgs,
+        /// A new (or empty) directory for the copies and their list, backup.json.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put the databases of a backup back where the runtime config places them (app stopped).
+    Restore {
+        #[command(flatten)]
+        stores: StoreArgs,
+        /// A directory written by `guichet-host backup`.
+        #[arg(long = "from-backup")]
+        backup: PathBuf,
+        /// Replace databases that exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run the build command of each component (all, or those named).
     Build {
         #[arg(short = 'f', long = "from", default_value = "spin.toml")]
@@ -46,6 +66,31 @@ enum Command {
         #[arg(short, long = "component-id")]
         component: Vec<String>,
     },
+}
+
+/// Where the stores are, as `up` finds them.
+#[derive(Args)]
+struct StoreArgs {
+    /// The manifest (its directory holds the default state dir, `.spin`).
+    #[arg(short = 'f', long = "from", default_value = "spin.toml")]
+    manifest: PathBuf,
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    #[arg(long)]
+    runtime_config_file: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    fn stores(&self) -> Result<guichet_host::runtime_config::Stores> {
+        use guichet_host::manifest::Manifest;
+        use guichet_host::runtime_config::RuntimeConfig;
+        let state_dir = self.state_dir.clone().unwrap_or_else(|| Manifest::base_dir(&self.manifest).join(".spin"));
+        let (config, config_dir) = match &self.runtime_config_file {
+            Some(path) => (RuntimeConfig::load(path)?, Manifest::base_dir(path)),
+            None => (RuntimeConfig::default(), Manifest::base_dir(&self.manifest)),
+        };
+        config.resolve(&config_dir, &std::env::current_dir()?, &state_dir)
+    }
 }
 
 /// What one client may take of the host (defaults in [`Limits::default`]).
@@ -121,6 +166,22 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Build { manifest, component } => guichet_host::build::build(&manifest, &component),
+        Command::Backup { stores, to } => {
+            let manifest = guichet_host::backup::backup(&stores.stores()?, &to)?;
+            for entry in &manifest.entries {
+                println!("backed up [{}.{}] -> {}", entry.kind, entry.label, to.join(&entry.file).display());
+            }
+            for skipped in &manifest.skipped {
+                println!("skipped [{}.{}]: {}", skipped.kind, skipped.label, skipped.reason);
+            }
+            Ok(())
+        }
+        Command::Restore { stores, backup, force } => {
+            for path in guichet_host::backup::restore(&stores.stores()?, &backup, force)? {
+                println!("restored {}", path.display());
+            }
+            Ok(())
+        }
         Command::Up { manifest, listen, state_dir, runtime_config_file, cache_dir, limits } => {
             // wasmtime's cache wants an absolute directory.
             let cache_dir = cache_dir.or_else(default_cache_dir).map(std::path::absolute).transpose()?;

@@ -1,6 +1,8 @@
 //! The runtime config file (`--runtime-config-file`): which key-value stores and SQLite
-//! databases exist besides `default`, and where their files live; which networks outbound
-//! HTTP may not reach (`[outbound_networking] block_networks`, as in Spin).
+//! databases exist besides `default`, and where they live (a file, memory, or for key-value a
+//! Redis server: `type = "redis"`, `url`, as Spin spells it); which networks outbound HTTP may
+//! not reach (`[outbound_networking] block_networks`, as in Spin). A type this host does not
+//! run (libSQL) stops the start, naming the setting: never a silent fallback to a local file.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,6 +39,10 @@ struct StoreDecl {
     #[serde(rename = "type")]
     kind: String,
     path: Option<PathBuf>,
+    /// `type = "redis"`: the server (`redis://[:password@]host[:port][/db]`).
+    url: Option<String>,
+    /// `type = "libsql"`: its token (read so that the error names the type, not the field).
+    token: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,6 +59,8 @@ pub enum Location {
     File(PathBuf),
     /// No `path`: an in-memory database that lives as long as the host.
     Memory,
+    /// A Redis server (key-value stores only), by its URL.
+    Redis(String),
 }
 
 /// The stores of one run: labels and locations, defaults included.
@@ -92,7 +100,11 @@ impl RuntimeConfig {
             Location::File(state_dir.join("sqlite_db.db")),
         )]);
         for (label, decl) in &self.key_value_store {
-            key_value.insert(label.clone(), decl.location(config_dir).with_context(|| format!("[key_value_store.{label}]"))?);
+            let location = match decl.kind.as_str() {
+                "redis" => decl.redis_url(),
+                _ => decl.location(config_dir),
+            };
+            key_value.insert(label.clone(), location.with_context(|| format!("[key_value_store.{label}]"))?);
         }
         for (label, decl) in &self.sqlite_database {
             sqlite.insert(label.clone(), decl.location(working_dir).with_context(|| format!("[sqlite_database.{label}]"))?);
@@ -115,13 +127,33 @@ impl StoreDecl {
     /// The file `path` names, a relative one taken from `base`.
     fn location(&self, base: &Path) -> Result<Location> {
         if self.kind != "spin" {
-            bail!("type = \"{}\": only \"spin\" (SQLite files) is supported by this host", self.kind);
+            bail!(
+                "type = \"{}\": this host runs \"spin\" (SQLite files) stores, and \"redis\" key-value stores",
+                self.kind
+            );
+        }
+        if self.url.is_some() || self.token.is_some() {
+            bail!("type = \"spin\" takes a `path`, not a `url` or `token`");
         }
         Ok(match &self.path {
             Some(path) if path.is_absolute() => Location::File(path.clone()),
             Some(path) => Location::File(base.join(path)),
             None => Location::Memory,
         })
+    }
+
+    /// The server of a `type = "redis"` store: a `redis://` or `rediss://` URL is required.
+    fn redis_url(&self) -> Result<Location> {
+        if self.path.is_some() || self.token.is_some() {
+            bail!("type = \"redis\" takes a `url`, not a `path` or `token`");
+        }
+        let Some(url) = self.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
+            bail!("type = \"redis\" needs `url` (redis://host:port/db)");
+        };
+        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+            bail!("url must start with redis:// or rediss://");
+        }
+        Ok(Location::Redis(url.to_owned()))
     }
 }
 
@@ -167,10 +199,32 @@ mod tests {
         assert!(format!("{:#}", bad.blocked_networks().expect_err("an invalid entry")).contains("outbound_networking"));
     }
 
+    fn refusal(text: &str) -> String {
+        let cfg: RuntimeConfig = toml::from_str(text).expect("parses");
+        format!("{:#}", cfg.resolve(Path::new("/"), Path::new("/"), Path::new("/")).unwrap_err())
+    }
+
     #[test]
     fn unsupported_store_types_are_refused_by_name() {
-        let cfg: RuntimeConfig = toml::from_str("[key_value_store.cache]\ntype = \"redis\"\n").expect("parses");
-        let err = format!("{:#}", cfg.resolve(Path::new("/"), Path::new("/"), Path::new("/")).unwrap_err());
-        assert!(err.contains("key_value_store.cache") && err.contains("redis"), "{err}");
+        let err = refusal("[key_value_store.cache]\ntype = \"azure_cosmos\"\n");
+        assert!(err.contains("key_value_store.cache") && err.contains("azure_cosmos"), "{err}");
+        let err = refusal("[sqlite_database.orders]\ntype = \"libsql\"\nurl = \"https://db.example\"\ntoken = \"t\"\n");
+        assert!(err.contains("sqlite_database.orders") && err.contains("libsql"), "{err}");
+        let err = refusal("[sqlite_database.orders]\ntype = \"redis\"\nurl = \"redis://127.0.0.1\"\n");
+        assert!(err.contains("sqlite_database.orders") && err.contains("redis"), "{err}");
+    }
+
+    #[test]
+    fn a_redis_key_value_store_is_a_server_url_and_needs_one() {
+        let cfg: RuntimeConfig =
+            toml::from_str("[key_value_store.cache]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:6379/2\"\n").expect("parses");
+        let stores = cfg.resolve(Path::new("/"), Path::new("/"), Path::new("/")).expect("resolves");
+        assert_eq!(stores.key_value["cache"], Location::Redis("redis://127.0.0.1:6379/2".into()));
+        let err = refusal("[key_value_store.cache]\ntype = \"redis\"\n");
+        assert!(err.contains("key_value_store.cache") && err.contains("needs `url`"), "{err}");
+        let err = refusal("[key_value_store.cache]\ntype = \"redis\"\nurl = \"http://127.0.0.1\"\n");
+        assert!(err.contains("key_value_store.cache") && err.contains("redis://"), "{err}");
+        let err = refusal("[key_value_store.cache]\ntype = \"redis\"\npath = \"x.db\"\nurl = \"redis://h\"\n");
+        assert!(err.contains("key_value_store.cache") && err.contains("not a `path`"), "{err}");
     }
 }

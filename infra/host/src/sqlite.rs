@@ -151,6 +151,7 @@ impl SqliteDb {
                 conn.authorizer(Some(guard));
                 SqliteDb::Memory(Arc::new(Mutex::new(conn)))
             }
+            Location::Redis(_) => anyhow::bail!("a SQLite database cannot live on Redis"),
         })
     }
 
