@@ -36,6 +36,7 @@ mod identity_tenancy;
 mod link_origin;
 mod notifications_mail;
 mod notifications_sms_policy;
+mod portal_pages;
 mod requests_abuse_contacts;
 mod requests_abuse_limits;
 mod requests_abuse_text;
@@ -62,6 +63,7 @@ mod tenancy;
 mod browser {
     mod identity_browser;
     mod identity_oidc_browser;
+    mod portal_pages;
     mod portal_track;
 }
 
