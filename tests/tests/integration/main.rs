@@ -12,6 +12,7 @@ mod catalog_support;
 mod requests_support;
 
 mod catalog_api;
+mod catalog_listing;
 mod catalog_open311;
 mod catalog_search;
 mod client_address;
