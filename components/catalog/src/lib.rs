@@ -53,6 +53,10 @@ async fn route(req: Request) -> Result<Response, ApiError> {
                 routing::only_get(&req)?;
                 internal::service(&req, code)
             }
+            ["listing"] => {
+                routing::only_get(&req)?;
+                internal::listing(&req)
+            }
             _ => Err(ApiError::NotFound),
         };
     }

@@ -29,7 +29,7 @@ use crate::{groups, search, validate};
 pub const MAX_AGE: u32 = 300;
 const SEARCH_DEFAULT_LIMIT: usize = 10;
 const SEARCH_MAX_LIMIT: usize = 50;
-const QUERY_MAX: usize = 200;
+pub const QUERY_MAX: usize = 200;
 
 /// `lang` of the query: `fr` when absent or empty.
 pub fn lang_of(query: &Query) -> Result<Lang, FieldError> {

@@ -1,17 +1,19 @@
 //! Portal: Guichet's web pages, and the catch-all route `/...` of the application.
 //!
 //! Owns the SQLite database `portal` (for now only its cache of the communes of host names,
-//! [`guichet_guest::context`]).
+//! [`guichet_guest::context`]). Its pages are compiled askama templates (`templates/`, one
+//! layout: [`page`]), in French and English ([`i18n`]), and read the catalogue by chaining.
 //!
-//! - `GET /`: the home page of the commune the request is addressed to (its host name),
-//!   "Guichet — <name>", with links to the public endpoints.
+//! - `GET /`, `GET /search?q=`, `GET /services/{code}`: the commune's services ([`catalogue`]).
 //! - `GET /track`: follow a request with its reference and tracking code ([`track`]), and its
 //!   static files under `/assets/`.
 //! - `GET /health`: the common health report.
 //! - `GET /openapi.json`: the OpenAPI document of every endpoint (`docs/openapi.json`).
 //! - anything else: a JSON 404 (unknown `/api/...` paths land here too).
 
-mod home;
+mod catalogue;
+mod i18n;
+mod page;
 mod track;
 
 use guichet_guest::context::Ctx;
@@ -31,7 +33,15 @@ async fn route(req: Request) -> Result<Response, ApiError> {
     match segments.as_slice() {
         [] => {
             routing::only_get(&req)?;
-            home::respond(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?)
+            catalogue::home(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?).await
+        }
+        ["search"] => {
+            routing::only_get(&req)?;
+            catalogue::search(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?).await
+        }
+        ["services", code] => {
+            routing::only_get(&req)?;
+            catalogue::service(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?, code).await
         }
         ["track"] => {
             routing::only_get(&req)?;
@@ -47,7 +57,12 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         }
         ["openapi.json"] => {
             routing::only_get(&req)?;
-            Ok(response::with_type(200, "application/json; charset=utf-8", OPENAPI.as_bytes().to_vec(), false))
+            Ok(response::with_type(
+                200,
+                "application/json; charset=utf-8",
+                OPENAPI.as_bytes().to_vec(),
+                false,
+            ))
         }
         _ => Err(ApiError::NotFound),
     }

@@ -5,13 +5,14 @@
 //! The page is static: its script (`/assets/track.js`) posts the reference and code to
 //! `POST /api/requests/track` and writes the answer with `textContent` only.
 
-use guichet_guest::markup::escape;
 use guichet_guest::context::Ctx;
+use guichet_guest::markup::escape;
 use guichet_guest::{response, ApiError};
 use spin_sdk::http::{Request, Response};
 
 const TRACK_JS: &str = include_str!("assets/track.js");
 const TRACK_CSS: &str = include_str!("assets/track.css");
+const PORTAL_CSS: &str = include_str!("assets/portal.css");
 
 /// Scripts, styles and requests only from the page's own origin; nothing else.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -75,6 +76,7 @@ pub fn asset(req: &Request, name: &str) -> Result<Response, ApiError> {
     let (content_type, body) = match name {
         "track.js" => ("text/javascript; charset=utf-8", TRACK_JS),
         "track.css" => ("text/css; charset=utf-8", TRACK_CSS),
+        "portal.css" => ("text/css; charset=utf-8", PORTAL_CSS),
         _ => return Err(ApiError::NotFound),
     };
     let mut response = response::cacheable(req, content_type, body.as_bytes().to_vec(), 3600);

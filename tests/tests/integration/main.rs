@@ -13,6 +13,7 @@ mod notifications_support;
 mod requests_support;
 
 mod catalog_api;
+mod catalog_listing;
 mod catalog_open311;
 mod catalog_search;
 mod client_address;
@@ -48,6 +49,7 @@ mod notifications_mail;
 mod notifications_recipients;
 mod notifications_sms_policy;
 mod notifications_webhooks;
+mod portal_pages;
 mod requests_abuse_contacts;
 mod requests_abuse_limits;
 mod requests_abuse_text;
@@ -74,6 +76,7 @@ mod tenancy;
 mod browser {
     mod identity_browser;
     mod identity_oidc_browser;
+    mod portal_pages;
     mod portal_track;
 }
 

@@ -1,7 +1,9 @@
-//! Client of `guichet:platform/catalog`: the published definition of a service.
+//! Client of `guichet:platform/catalog`: the published definition of a service, and the
+//! listing of services the portal shows (all of them, or a search's hits).
 
 use anyhow::bail;
-use guichet_contracts::catalog::PublishedService;
+use guichet_contracts::catalog::{ListedService, Listing, PublishedService};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
 use super::get;
 use crate::Commune;
@@ -28,6 +30,35 @@ pub async fn service(
         404 => Ok(None),
         status => bail!(
             "the catalogue answered {status} for {code:?}: {}",
+            String::from_utf8_lossy(&answer.body)
+        ),
+    }
+}
+
+/// `GET http://catalog.spin.internal/internal/listing?commune=[&q=&lang=]`: every published
+/// service of `commune` ordered by group (`search` `None`), or the catalogue search's hits for
+/// the text, read in `lang` (`fr` or `en`), best first.
+pub async fn listing(
+    commune: &Commune,
+    search: Option<&str>,
+    lang: &str,
+) -> anyhow::Result<Vec<ListedService>> {
+    let mut url = format!(
+        "http://catalog.spin.internal/internal/listing?commune={}&lang={}",
+        commune.as_str(),
+        utf8_percent_encode(lang, NON_ALPHANUMERIC)
+    );
+    if let Some(text) = search {
+        url.push_str("&q=");
+        url.extend(utf8_percent_encode(text, NON_ALPHANUMERIC));
+    }
+    let answer = get(url).await?;
+    match answer.status {
+        200 => answer
+            .decode::<Listing>("the catalogue's listing")
+            .map(|listing| listing.services),
+        status => bail!(
+            "the catalogue answered {status} to a listing: {}",
             String::from_utf8_lossy(&answer.body)
         ),
     }
