@@ -34,5 +34,5 @@ mod generated {
 
 pub mod decode;
 
-pub use generated::guichet::platform::{catalog, common, communes, events, mail, privacy};
+pub use generated::guichet::platform::{catalog, common, communes, events, mail, privacy, signing};
 pub use decode::{decode, Mismatch};

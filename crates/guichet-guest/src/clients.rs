@@ -8,6 +8,7 @@
 //! - [`events`]: events to notifications, and the event as it stored it.
 //! - [`mail`]: messages to send, their state, and the retry of queued ones (notifications).
 //! - [`privacy`]: a component's part of a citizen's export and erasure.
+//! - [`signing`]: the steps of a signing flow, to the related request's timeline (requests).
 //!
 //! On the receiving side, [`refused`] turns a body that does not match its contract into the
 //! 400 naming the member at fault (and logs it), before anything is written.
@@ -17,6 +18,7 @@ pub mod communes;
 pub mod events;
 pub mod mail;
 pub mod privacy;
+pub mod signing;
 
 use anyhow::{anyhow, Context as _};
 use guichet_contracts::Mismatch;
