@@ -19,7 +19,7 @@ wasm: setup
 	bash infra/wasm-build.sh $(COMPONENTS) probe
 
 host:
-	cargo build --release -p guichet-host -p guichet-bench -p guichet-tests --bins
+	cargo build --release -p guichet-host -p guichet-bench -p guichet-tests -p guichet-verify --bins
 
 build: wasm host
 
@@ -31,7 +31,7 @@ release: build
 	bash infra/release.sh
 
 # Release, like the host and the tests: dependencies are compiled once for every tier.
-UNIT_CRATES = -p guichet-contracts -p guichet-guest -p tokens -p catalog -p identity -p requests -p notifications -p portal -p guichet-host -p guichet-tests
+UNIT_CRATES = -p guichet-contracts -p guichet-guest -p guichet-verify -p signatures -p tokens -p catalog -p identity -p requests -p notifications -p portal -p guichet-host -p guichet-tests
 INTEGRATION = cargo test --release -p guichet-tests --test integration --
 
 test: test-unit test-integration test-browser test-conformance

@@ -10,7 +10,8 @@ mkdir -p .spin
 [ -s .spin/signing-keys.json ] || ./target/release/guichet-keys generate "demo-$(date +%Y%m%d)" > .spin/signing-keys.json
 [ -s .spin/platform-token ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > .spin/platform-token
 [ -s .spin/inbound-mail-secret ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > .spin/inbound-mail-secret
-chmod 600 .spin/signing-keys.json .spin/platform-token .spin/inbound-mail-secret
+[ -s .spin/signatures-key-secret ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > .spin/signatures-key-secret
+chmod 600 .spin/signing-keys.json .spin/platform-token .spin/inbound-mail-secret .spin/signatures-key-secret
 export SPIN_VARIABLE_IDENTITY_SIGNING_KEYS="$(cat .spin/signing-keys.json)"
 export SPIN_VARIABLE_TOKEN_JWKS="$(./target/release/guichet-keys public < .spin/signing-keys.json)"
 export SPIN_VARIABLE_PLATFORM_ADMIN_TOKEN="$(cat .spin/platform-token)"
@@ -27,6 +28,7 @@ export SPIN_VARIABLE_PUBLIC_ORIGIN="${PUBLIC_ORIGIN:-http://$origin_host}"
 export SPIN_VARIABLE_INBOUND_MAIL_SECRET="$(cat .spin/inbound-mail-secret)"
 # Shared by identity and notifications only (the contact of accounts); a new one each run.
 export SPIN_VARIABLE_CONTACT_LOOKUP_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export SPIN_VARIABLE_SIGNATURES_KEY_SECRET="$(cat .spin/signatures-key-secret)"
 ./target/release/guichet-mailbox --listen 127.0.0.1:8025 &
 mailbox=$!
 trap 'kill $mailbox 2>/dev/null || true' EXIT

@@ -14,6 +14,8 @@ use crate::{Host, HostConfig, Reply};
 
 /// The platform administrator's bearer token in tests.
 pub const PLATFORM_TOKEN: &str = "platform-admin-test-token-0123456789";
+/// The secret signatures derives its keys from, in tests.
+pub const SIGNATURES_KEY_SECRET: &str = "signatures-test-secret-0123456789-abcdefghij";
 /// A password that passes the policy.
 pub const PASSWORD: &str = "velo rouge sous la pluie de mars";
 
@@ -66,6 +68,7 @@ impl HostConfig {
             .env("SPIN_VARIABLE_TOKEN_JWKS", &public_jwks(keys))
             .env("SPIN_VARIABLE_PLATFORM_ADMIN_TOKEN", PLATFORM_TOKEN)
             .env("SPIN_VARIABLE_MAIL_API_ORIGIN", mail_origin)
+            .env("SPIN_VARIABLE_SIGNATURES_KEY_SECRET", SIGNATURES_KEY_SECRET)
     }
 }
 

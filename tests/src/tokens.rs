@@ -74,6 +74,32 @@ impl TestKeys {
         self.key.sign(claims).expect("signing")
     }
 
+    /// An access token of a holder who signed in `signed_in_ago` ago (claim `auth_time`),
+    /// as identity issues them; signing requires a recent sign-in.
+    pub fn signed_in_token(&self, commune: &str, subject: &str, roles: &[&str], signed_in_ago: std::time::Duration) -> String {
+        #[derive(Serialize, Deserialize)]
+        struct WithAuthTime {
+            typ: String,
+            roles: Vec<String>,
+            departments: Vec<String>,
+            auth_time: u64,
+        }
+        let auth_time = Clock::now_since_epoch().as_secs().saturating_sub(signed_in_ago.as_secs());
+        let claims = Claims::with_custom_claims(
+            WithAuthTime {
+                typ: "access".into(),
+                roles: roles.iter().map(|r| r.to_string()).collect(),
+                departments: Vec::new(),
+                auth_time,
+            },
+            Duration::from_mins(5),
+        )
+        .with_issuer(ISSUER)
+        .with_audience(commune)
+        .with_subject(subject);
+        self.key.sign(claims).expect("signing")
+    }
+
     /// An access token that expired `ago` ago.
     pub fn expired_token(&self, commune: &str, subject: &str, roles: &[&str], ago: Duration) -> String {
         let mut claims = Claims::with_custom_claims(

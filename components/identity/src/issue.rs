@@ -3,6 +3,8 @@
 //! - Access token: EdDSA JWT, 5 minutes, `iss` (Spin variable `token_issuer`), `sub` (account
 //!   id), `aud` (the commune), `typ: "access"`, `roles`, `departments`, `jti`, `kid` in the
 //!   header. Roles are read at issue time: a role change applies from the next token.
+//!   `auth_time`: when the holder signed in (the creation of the refresh family), kept by
+//!   every refresh, so that signatures can require a recent sign-in.
 //! - Refresh token: an opaque secret (30 days), stored hashed, member of a family created at
 //!   sign-in. Each use marks it used and issues the next member; presenting a used one again
 //!   means it was stolen (or replayed): the whole family is revoked.
@@ -26,6 +28,7 @@ struct AccessClaims<'a> {
     typ: &'a str,
     roles: Vec<String>,
     departments: Vec<String>,
+    auth_time: u64,
 }
 
 /// What the token endpoint answers (RFC 6749 names).
@@ -37,16 +40,12 @@ pub struct TokenPair {
     pub refresh_token: String,
 }
 
-/// A signed access token for `account` in `commune`.
-pub fn access_token(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Result<String> {
+/// A signed access token for `account` in `commune`, who signed in at `auth_time`.
+pub fn access_token(conn: &Connection, commune: &Commune, account: &str, auth_time: u64) -> anyhow::Result<String> {
     let keys = SigningKeys::configured()?;
     let issuer = spin_sdk::variables::get("token_issuer").context("reading token_issuer")?;
     let (roles, departments) = roles::of(conn, commune, account)?;
-    let custom = AccessClaims {
-        typ: "access",
-        roles,
-        departments,
-    };
+    let custom = AccessClaims { typ: "access", roles, departments, auth_time };
     let claims = Claims::with_custom_claims(custom, Duration::from_secs(ACCESS_SECONDS))
         .with_issuer(issuer)
         .with_subject(account)
@@ -60,27 +59,18 @@ pub fn access_token(conn: &Connection, commune: &Commune, account: &str) -> anyh
 /// Starts a new family (a sign-in) and returns its first pair.
 pub fn sign_in(conn: &Connection, commune: &Commune, account: &str) -> anyhow::Result<TokenPair> {
     let family = new_id()?;
+    let now = unix_now();
     db::transaction(conn, |conn| {
         db::exec(
             conn,
             "INSERT INTO token_families (id, commune, account_id, created_at) VALUES (?, ?, ?, ?)",
-            &[
-                db::text(family.as_str()),
-                db::text(commune.as_str()),
-                db::text(account),
-                now_value(),
-            ],
+            &[db::text(family.as_str()), db::text(commune.as_str()), db::text(account), int(now)],
         )?;
-        pair(conn, commune, account, &family)
+        pair(conn, commune, account, &family, now)
     })
 }
 
-fn pair(
-    conn: &Connection,
-    commune: &Commune,
-    account: &str,
-    family: &str,
-) -> anyhow::Result<TokenPair> {
+fn pair(conn: &Connection, commune: &Commune, account: &str, family: &str, auth_time: u64) -> anyhow::Result<TokenPair> {
     let refresh = new_secret()?;
     let now = unix_now();
     db::exec(
@@ -97,7 +87,7 @@ fn pair(
         ],
     )?;
     Ok(TokenPair {
-        access_token: access_token(conn, commune, account)?,
+        access_token: access_token(conn, commune, account, auth_time)?,
         token_type: "Bearer",
         expires_in: ACCESS_SECONDS,
         refresh_token: refresh,
@@ -119,7 +109,7 @@ pub fn refresh(conn: &Connection, commune: &Commune, refresh: &str) -> Result<To
     let outcome = db::transaction(conn, |conn| {
         let rows = db::query(
             conn,
-            "SELECT r.account_id, r.family, r.expires_at, r.used_at, f.revoked_at, a.status \
+            "SELECT r.account_id, r.family, r.expires_at, r.used_at, f.revoked_at, a.status, f.created_at \
              FROM refresh_tokens r JOIN token_families f ON f.id = r.family \
              JOIN accounts a ON a.id = r.account_id \
              WHERE r.hash = ? AND r.commune = ? AND f.commune = ? AND a.commune = ?",
@@ -139,6 +129,7 @@ pub fn refresh(conn: &Connection, commune: &Commune, refresh: &str) -> Result<To
         let used = row.get::<i64>(3).is_some();
         let revoked = row.get::<i64>(4).is_some();
         let active = row.get::<&str>(5) == Some("active");
+        let signed_in_at = row.get::<i64>(6).and_then(|t| u64::try_from(t).ok()).unwrap_or(0);
         if used && !revoked {
             eprintln!("identity: refresh token reuse in family {family}: family revoked");
             revoke_family(conn, commune, &family, "reuse")?;
@@ -157,7 +148,7 @@ pub fn refresh(conn: &Connection, commune: &Commune, refresh: &str) -> Result<To
                 db::text(commune.as_str()),
             ],
         )?;
-        pair(conn, commune, &account, &family).map(Some)
+        pair(conn, commune, &account, &family, signed_in_at).map(Some)
     })?;
     outcome.ok_or_else(invalid_grant)
 }

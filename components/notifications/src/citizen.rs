@@ -26,7 +26,7 @@ use guichet_guest::contact::{Contact, Notify};
 use guichet_guest::contracts::common::Localized;
 use guichet_guest::contracts::events::{
     Assigned, Diagnostic, Followed, Message, Overdue, Payload, Recipient, RequestFiled,
-    StatusChanged,
+    SignatureReminder, StatusChanged,
 };
 use guichet_guest::email::EmailAddress;
 use guichet_guest::event::EventKind;
@@ -309,6 +309,19 @@ impl<'a> Told<'a> {
             | Payload::Diagnostic(Diagnostic {
                 ping_id: _,
                 requested_by: _,
+            })
+            // An agent's reminder to sign: stored, told to no citizen (its delivery to the
+            // agent is notifications' to write).
+            | Payload::SignatureReminder(SignatureReminder {
+                flow_id: _,
+                document_title: _,
+                purpose: _,
+                account: _,
+                email: _,
+                role: _,
+                due_on: _,
+                overdue: _,
+                origin: _,
             }) => None,
         }
     }

@@ -19,5 +19,6 @@ pub(crate) mod privacy;
 pub(crate) mod queue;
 pub(crate) mod reads;
 pub(crate) mod retention;
+pub(crate) mod signing;
 pub(crate) mod tracking;
 pub(crate) mod workflow;

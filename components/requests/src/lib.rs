@@ -54,6 +54,10 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         return Ok(georeport::respond(&req).await);
     }
     if let Some(segments) = routing::segments_below(path, INTERNAL_PREFIX) {
+        if let ["signing-steps"] = segments.as_slice() {
+            routing::only_post(&req)?;
+            return http::signing::receive(&req);
+        }
         return privacy::route(&req, &segments);
     }
     let segments = routing::request_segments(&req, PREFIX).ok_or(ApiError::NotFound)?;

@@ -5,7 +5,8 @@
 //!   refuses any other `typ` except `…+jwt`, e.g. `at+jwt`); no `crit`.
 //! - claims: `iss` (= token_issuer), `sub`, `aud` (the commune, or an array containing it),
 //!   `exp` (seconds), optional `nbf`/`iat`, and Guichet's own `typ: "access"`,
-//!   `roles: [string]`, `departments: [string]` (both default to empty).
+//!   `roles: [string]`, `departments: [string]` (both default to empty), optional
+//!   `auth_time` (seconds: when the holder last signed in).
 
 use std::collections::HashSet;
 
@@ -34,6 +35,8 @@ struct AccessClaims {
     roles: Vec<String>,
     #[serde(default)]
     departments: Vec<String>,
+    #[serde(default)]
+    auth_time: Option<u64>,
 }
 
 /// Verifies `token` for `commune`; `now` replaces the clock in tests.
@@ -78,6 +81,7 @@ pub fn verify(
         roles: claims.custom.roles,
         departments: claims.custom.departments,
         expires_at,
+        auth_time: claims.custom.auth_time,
     })
 }
 

@@ -245,6 +245,7 @@ mod tests {
             subject: "acc-1".to_owned(),
             commune: "paris".to_owned(),
             expires_at: 0,
+            auth_time: None,
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
             departments: departments.iter().map(|d| (*d).to_owned()).collect(),
         }

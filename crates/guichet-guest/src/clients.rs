@@ -9,6 +9,7 @@
 //! - [`contacts`]: the contact of accounts (identity, asked by notifications only).
 //! - [`mail`]: messages to send, their state, and the retry of queued ones (notifications).
 //! - [`privacy`]: a component's part of a citizen's export and erasure.
+//! - [`signing`]: the steps of a signing flow, to the related request's timeline (requests).
 //!
 //! On the receiving side, [`refused`] turns a body that does not match its contract into the
 //! 400 naming the member at fault (and logs it), before anything is written.
@@ -19,6 +20,7 @@ pub mod contacts;
 pub mod events;
 pub mod mail;
 pub mod privacy;
+pub mod signing;
 
 use anyhow::{anyhow, Context as _};
 use guichet_contracts::Mismatch;

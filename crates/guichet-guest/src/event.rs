@@ -35,11 +35,13 @@ pub enum EventKind {
     Diagnostic,
     /// Someone started following a request (the payload's recipients: that follower only).
     Followed,
+    /// A signer of a signing flow has yet to act (signatures; for that agent only).
+    SignatureReminder,
 }
 
 impl EventKind {
     /// Every kind, in WIT order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::RequestFiled,
         Self::StatusChanged,
         Self::Message,
@@ -47,6 +49,7 @@ impl EventKind {
         Self::Overdue,
         Self::Diagnostic,
         Self::Followed,
+        Self::SignatureReminder,
     ];
 
     /// The kebab-case name used in JSON and in databases.
@@ -59,6 +62,7 @@ impl EventKind {
             Self::Overdue => "overdue",
             Self::Diagnostic => "diagnostic",
             Self::Followed => "followed",
+            Self::SignatureReminder => "signature-reminder",
         }
     }
 
@@ -72,6 +76,7 @@ impl EventKind {
             Payload::Overdue(_) => Self::Overdue,
             Payload::Diagnostic(_) => Self::Diagnostic,
             Payload::Followed(_) => Self::Followed,
+            Payload::SignatureReminder(_) => Self::SignatureReminder,
         }
     }
 
@@ -115,6 +120,7 @@ pub fn payload_json(payload: &Payload) -> Map<String, Value> {
         Payload::Overdue(record) => object(record),
         Payload::Diagnostic(record) => object(record),
         Payload::Followed(record) => object(record),
+        Payload::SignatureReminder(record) => object(record),
     }
 }
 
@@ -152,6 +158,7 @@ pub fn stored_payload(kind: EventKind, stored: &Map<String, Value>) -> Result<Pa
         EventKind::Overdue => "Overdue",
         EventKind::Diagnostic => "Diagnostic",
         EventKind::Followed => "Followed",
+        EventKind::SignatureReminder => "SignatureReminder",
     };
     let mut tagged = Map::new();
     tagged.insert(case.to_owned(), Value::Object(flat));

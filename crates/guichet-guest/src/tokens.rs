@@ -200,6 +200,7 @@ mod tests {
             roles: vec!["citizen".into(), "admin".into()],
             departments: vec![],
             expires_at: 0,
+            auth_time: None,
         };
         assert!(require_role(&claims, Role::Admin).is_ok());
         assert_eq!(

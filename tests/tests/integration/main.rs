@@ -11,6 +11,7 @@
 mod catalog_support;
 mod notifications_support;
 mod requests_support;
+mod signatures_support;
 
 mod catalog_api;
 mod catalog_listing;
@@ -69,6 +70,14 @@ mod requests_staff_reads;
 mod requests_tracking;
 mod requests_workflow;
 mod shared_values;
+mod signatures_check;
+mod signatures_contract;
+mod signatures_documents;
+mod signatures_flows;
+mod signatures_jose;
+mod signatures_keys;
+mod signatures_offline;
+mod signatures_steps;
 mod spin_routes;
 mod tenancy;
 

@@ -84,6 +84,30 @@ fn a_valid_access_token_yields_its_claims() {
 }
 
 #[test]
+fn the_sign_in_time_is_passed_on_when_the_token_has_one() {
+    #[derive(Serialize)]
+    struct WithAuthTime {
+        typ: &'static str,
+        auth_time: u64,
+    }
+    let s = setup();
+    let signed_in = now() - 30;
+    let custom = WithAuthTime { typ: "access", auth_time: signed_in };
+    let token = s
+        .pair
+        .sign(
+            jwt_simple::prelude::Claims::with_custom_claims(custom, Duration::from_secs(300))
+                .with_issuer(ISSUER)
+                .with_audience(COMMUNE)
+                .with_subject("account-1"),
+        )
+        .unwrap_or_default();
+    assert_eq!(check(&s, &token).ok().and_then(|c| c.auth_time), Some(signed_in));
+    let without = check(&s, &sign(&s, claims(access()))).ok();
+    assert_eq!(without.map(|c| c.auth_time), Some(None));
+}
+
+#[test]
 fn an_audience_list_containing_the_commune_is_accepted() {
     let s = setup();
     let audiences = std::collections::HashSet::from(["other", COMMUNE]);
