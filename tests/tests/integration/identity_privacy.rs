@@ -248,7 +248,11 @@ fn guichet_with_a_broken_signatures(dir: &tempfile::TempDir, keys: &TestKeys, ma
     let text = std::fs::read_to_string(root().join("spin.toml")).expect("spin.toml");
     let source = "source = \"target/wasm32-wasip2/release/signatures.wasm\"";
     assert!(text.contains(source), "spin.toml no longer has the signatures source");
+    // The portal composes no token verifier: its stand-in drops signatures' dependencies.
+    let dependencies = "[component.signatures.dependencies]\n\"guichet:platform/tokens@0.1.0\" = { path = \"target/wasm32-wasip2/release/tokens.wasm\" }\n";
+    assert!(text.contains(dependencies), "spin.toml no longer composes signatures' verifier this way");
     let text = text
+        .replace(dependencies, "")
         .replace(source, "source = \"target/wasm32-wasip2/release/portal.wasm\"")
         .replace("\"target/", &format!("\"{}/target/", root().display()));
     let manifest = dir.path().join("spin.toml");

@@ -434,7 +434,7 @@ fn requests_exports_and_erases_the_chain_checks_an_account_ran() {
 }
 
 #[test]
-fn signatures_answers_that_it_keeps_no_personal_data_yet() {
+fn signatures_answers_the_privacy_contract_with_its_kinds_of_records_empty_for_a_stranger() {
     let dir = tempfile::tempdir().expect("tempdir");
     let keys = TestKeys::generate("k1");
     let mailbox = Mailbox::start();
@@ -442,7 +442,10 @@ fn signatures_answers_that_it_keeps_no_personal_data_yet() {
     let subject = json!({"commune": "demo", "account_id": "acc-1", "email": "anne@example.org"});
     let export = post(&host, "/internal/privacy/export", None, &subject);
     assert_eq!(export.status, 200, "{}", export.body);
-    assert_eq!(privacy_by_kind(export.json()), json!({"component": "signatures", "records": {}}));
+    assert_eq!(
+        privacy_by_kind(export.json()),
+        json!({"component": "signatures", "records": {"flow_signers": [], "signatures": [], "signer_keys": []}})
+    );
     let erase = privacy_by_kind(post(&host, "/internal/privacy/erase", None, &subject).json());
     assert_eq!(erase, json!({"component": "signatures", "erased": {}, "kept": []}));
     assert_eq!(error_fields(&post(&host, "/internal/privacy/erase", None, &json!({"commune": "demo"}))), ["account_id"]);
