@@ -8,7 +8,9 @@
 use guichet_guest::clients;
 use guichet_guest::contact::Channel;
 use guichet_guest::contracts::contacts::{Contact, Lookup};
-use guichet_guest::contracts::events::{Assigned, Message, Overdue, Payload, Recipient};
+use guichet_guest::contracts::events::{
+    Assigned, Message, Overdue, Payload, Recipient, SignatureReminder,
+};
 
 use crate::citizen::{self, Draft};
 
@@ -21,7 +23,10 @@ pub fn accounts_named(payload: &Payload) -> Vec<String> {
         Payload::StatusChanged(r) => &r.recipients,
         Payload::Message(r) => &r.recipients,
         Payload::Followed(r) => &r.recipients,
-        Payload::Assigned(_) | Payload::Overdue(_) | Payload::Diagnostic(_) => &[],
+        Payload::Assigned(_)
+        | Payload::Overdue(_)
+        | Payload::Diagnostic(_)
+        | Payload::SignatureReminder(_) => &[],
     };
     for recipient in recipients {
         if let (Some(id), None, None) = (&recipient.account_id, &recipient.email, &recipient.phone)
@@ -78,6 +83,9 @@ fn concern(payload: &Payload) -> Option<(&'static str, &str)> {
         }) if matches!(author.as_deref(), Some("citizen" | "anonymous")) => {
             Some(("agent_reply", agent))
         }
+        Payload::SignatureReminder(SignatureReminder { account, .. }) => {
+            Some(("signature_reminder", account))
+        }
         _ => None,
     }
 }
@@ -91,6 +99,9 @@ pub fn drafts(event_id: &str, payload: &Payload, contacts: &[Contact]) -> Vec<Dr
         eprintln!("event {event_id}: the agent concerned cannot be reached");
         return Vec::new();
     };
+    if let Payload::SignatureReminder(reminder) = payload {
+        return vec![reminder_draft(event_id, reminder, contact)];
+    }
     let (reference, service) = match payload {
         Payload::Assigned(r) => (&r.reference, &r.service_name),
         Payload::Overdue(r) => (&r.reference, &r.service_name),
@@ -146,6 +157,50 @@ pub fn drafts(event_id: &str, payload: &Payload, contacts: &[Contact]) -> Vec<Dr
         text: format!("{hello}\n\n{line}\n"),
         reference: Some(reference.clone()),
     }]
+}
+
+/// A signer's reminder: the document, the purpose, the due date (or that it is past) and
+/// where to sign; sent to the address identity has for the signer's account.
+fn reminder_draft(event_id: &str, reminder: &SignatureReminder, contact: &Contact) -> Draft {
+    let language = citizen::language(&contact.language);
+    let title = guichet_guest::text::one_line(&reminder.document_title);
+    let purpose = guichet_guest::text::one_line(&reminder.purpose);
+    let due = guichet_guest::text::one_line(&reminder.due_on);
+    let origin = reminder.origin.as_deref().unwrap_or("");
+    let (subject, line) = match (language, reminder.overdue) {
+        ("fr", false) => (
+            format!("À signer avant le {due} : {title}"),
+            format!("Votre signature est attendue sur « {title} » ({purpose}) avant le {due}."),
+        ),
+        ("fr", true) => (
+            format!("Signature en retard : {title}"),
+            format!("Votre signature sur « {title} » ({purpose}) était attendue le {due}."),
+        ),
+        (_, false) => (
+            format!("To sign by {due}: {title}"),
+            format!("Your signature is expected on \"{title}\" ({purpose}) by {due}."),
+        ),
+        (_, true) => (
+            format!("Signature overdue: {title}"),
+            format!("Your signature on \"{title}\" ({purpose}) was expected on {due}."),
+        ),
+    };
+    let link = if origin.is_empty() {
+        String::new()
+    } else {
+        format!("\n{origin}/api/signatures/flows/{}\n", reminder.flow_id)
+    };
+    Draft {
+        id: format!("{}-s", citizen::id_base(event_id)),
+        channel: Channel::Email,
+        to: contact.email.clone(),
+        account_id: Some(contact.account_id.clone()),
+        purpose: "signature_reminder",
+        language,
+        subject: guichet_guest::text::one_line(&subject),
+        text: format!("{line}\n{link}"),
+        reference: None,
+    }
 }
 
 #[cfg(test)]
@@ -234,5 +289,28 @@ mod tests {
         let d = citizen::drafts("e4", &p, "https://demo.example", &[contact]);
         let to: Vec<_> = d.iter().map(|d| (d.to.as_str(), d.language)).collect();
         assert_eq!(to, [("c1@example.org", "en"), ("x@example.org", "fr")]);
+    }
+
+    #[test]
+    fn a_signature_reminder_reaches_the_signer_at_the_address_identity_gives() {
+        let p = Payload::SignatureReminder(SignatureReminder {
+            flow_id: "f1".into(),
+            document_title: "Facture 42".into(),
+            purpose: "approval".into(),
+            account: "agent-7".into(),
+            email: None,
+            role: "agent".into(),
+            due_on: "2026-12-09".into(),
+            overdue: false,
+            origin: Some("https://mairie.example".into()),
+        });
+        assert_eq!(accounts_named(&p), ["agent-7"]);
+        let d = drafts("e2", &p, &[agent("fr")]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].to, "agent7@mairie.example");
+        assert_eq!(d[0].purpose, "signature_reminder");
+        assert_eq!(d[0].subject, "À signer avant le 2026-12-09 : Facture 42");
+        assert!(d[0].text.contains("https://mairie.example/api/signatures/flows/f1"), "{}", d[0].text);
+        assert!(drafts("e2", &p, &[]).is_empty());
     }
 }

@@ -310,8 +310,8 @@ impl<'a> Told<'a> {
                 ping_id: _,
                 requested_by: _,
             })
-            // An agent's reminder to sign: stored, told to no citizen (its delivery to the
-            // agent is notifications' to write).
+            // An agent's reminder to sign: told to no citizen; the signer hears of it
+            // through their account (`crate::agents`).
             | Payload::SignatureReminder(SignatureReminder {
                 flow_id: _,
                 document_title: _,
