@@ -58,7 +58,8 @@ fn the_service_page_says_who_what_documents_time_and_channels() {
         "<h1>Déclaration de chien et médaille</h1>",
         "Propriétaires domiciliés dans la commune",
         "Gratuit.",
-        "Carte d&#x27;identification (I-CAD) du chien",
+        // askama writes an apostrophe as its decimal entity.
+        "Carte d&#39;identification (I-CAD) du chien",
         "15 jours",
         "En ligne ou au guichet.",
     ] {
@@ -94,7 +95,8 @@ fn what_the_citizen_typed_comes_back_escaped() {
     let page = host.get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
     assert_page(&page, 200);
     assert!(!page.body.contains("<script>alert"), "{}", page.body);
-    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", page.body);
+    // Shown as typed, as text: askama writes `<` and `>` as decimal entities.
+    assert!(page.body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{}", page.body);
 }
 
 #[test]
