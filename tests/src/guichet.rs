@@ -92,6 +92,11 @@ impl Guichet {
         Guichet { host, mailbox, keys, _dir: dir }
     }
 
+    /// A Guichet around a host already started on `dir` (a state prepared by the test).
+    pub fn around(host: Host, mailbox: Mailbox, keys: TestKeys, dir: tempfile::TempDir) -> Guichet {
+        Guichet { host, mailbox, keys, _dir: dir }
+    }
+
     /// POST a JSON body, with a bearer token when given.
     pub fn post(&self, path: &str, body: &Value, bearer: Option<&str>) -> Reply {
         self.send_json("POST", path, body, bearer)

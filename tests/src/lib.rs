@@ -213,6 +213,35 @@ impl Host {
         Self::launch(config, dir, &listen).unwrap_or_else(|f| panic!("restart failed:\n{}", f.stderr))
     }
 
+    /// Stops the host as systemd does (SIGTERM, then up to 60 s for it to drain and exit);
+    /// its exit status.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        assert!(sent.success(), "kill -TERM {pid}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("host did not exit within 60 s of SIGTERM:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops gracefully ([`Host::stop`]) and starts again on the same state dir and address.
+    pub fn restart_gracefully(mut self) -> Host {
+        let status = self.stop();
+        assert!(status.success(), "host exited with {status:?} on SIGTERM:\n{}", self.log());
+        let config = self.config.clone();
+        let dir = self.state_dir.clone();
+        let listen = self.base.trim_start_matches("http://").to_owned();
+        Self::launch(config, dir, &listen).unwrap_or_else(|f| panic!("restart failed:\n{}", f.stderr))
+    }
+
     /// The host's process id (to read its memory use from /proc).
     pub fn pid(&self) -> u32 {
         self.child.id()

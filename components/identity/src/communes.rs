@@ -314,37 +314,10 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
     if let Err(error) = Commune::parse(&new.id) {
         errors.push(FieldError::new("id", "invalid", error.to_string()));
     }
-    let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError::new(
-            "name",
-            "invalid_length",
-            "the name must have 1 to 100 characters",
-        ));
-    }
-    if new.hosts.is_empty() || new.hosts.len() > 10 {
-        errors.push(FieldError::new(
-            "hosts",
-            "invalid_length",
-            "give 1 to 10 host names",
-        ));
-    }
-    let hosts: Vec<String> = new.hosts.iter().map(|h| h.trim().to_lowercase()).collect();
-    for (i, host) in hosts.iter().enumerate() {
-        let valid = guichet_guest::tenant::host_of(&format!("http://{host}/"))
-            .is_some_and(|h| h.as_str() == host);
-        if !valid {
-            errors.push(FieldError::new(
-                shape::index("hosts", i),
-                "invalid",
-                "not a host name",
-            ));
-        }
-    }
+    let name = check_name(&new.name, &mut errors);
+    let hosts = check_hosts(&new.hosts, &mut errors);
     let public_origin = match new.public_origin.as_deref() {
-        Some(given) => PublicOrigin::parse(given.trim())
-            .map_err(|rule| errors.push(FieldError::new("public_origin", "invalid", rule)))
-            .ok(),
+        Some(given) => check_origin(given, &mut errors),
         None => hosts
             .first()
             .and_then(|h| PublicOrigin::parse(&format!("https://{h}")).ok()),
@@ -355,29 +328,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
         new.languages
     };
     let branding = new.branding.unwrap_or_else(|| json!({}));
-    if let Some(color) = branding.get("primary_color").and_then(Json::as_str) {
-        let ok = color.len() == 7
-            && color.starts_with('#')
-            && color[1..].bytes().all(|b| b.is_ascii_hexdigit());
-        if !ok {
-            errors.push(FieldError::new(
-                "branding.primary_color",
-                "invalid",
-                "use #RRGGBB",
-            ));
-        }
-    }
-    if branding
-        .get("logo_text")
-        .and_then(Json::as_str)
-        .is_some_and(|t| t.chars().count() > 60)
-    {
-        errors.push(FieldError::new(
-            "branding.logo_text",
-            "too_long",
-            "at most 60 characters",
-        ));
-    }
+    check_branding(&branding, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
     }
@@ -401,17 +352,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
                 "a commune with this id exists",
             )));
         }
-        let mut params: Vec<Value> = Vec::new();
-        for host in &hosts {
-            params.push(db::text(host.as_str()));
-        }
-        let placeholders = vec!["?"; hosts.len()].join(",");
-        let used = db::query(
-            conn,
-            &format!("SELECT host FROM commune_hosts WHERE host IN ({placeholders})"),
-            &params,
-        )?;
-        if let Some(host) = db::first_text(&used) {
+        if let Some(host) = taken_host(conn, &hosts, &new.id)? {
             return Ok(Err(ApiError::conflict(
                 "hosts",
                 "taken",
@@ -431,6 +372,189 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
     let commune =
         Commune::parse(&new.id).map_err(|e| ApiError::field("id", "invalid", e.to_string()))?;
     Ok(response::json(201, &describe(&conn, &commune)?))
+}
+
+/// The display name, trimmed: 1 to 100 characters.
+fn check_name<'a>(given: &'a str, errors: &mut Vec<FieldError>) -> &'a str {
+    let name = given.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(FieldError::new(
+            "name",
+            "invalid_length",
+            "the name must have 1 to 100 characters",
+        ));
+    }
+    name
+}
+
+/// The host names, lower-cased: 1 to 10, each a host name and nothing else.
+fn check_hosts(given: &[String], errors: &mut Vec<FieldError>) -> Vec<String> {
+    if given.is_empty() || given.len() > 10 {
+        errors.push(FieldError::new(
+            "hosts",
+            "invalid_length",
+            "give 1 to 10 host names",
+        ));
+    }
+    let hosts: Vec<String> = given.iter().map(|h| h.trim().to_lowercase()).collect();
+    for (i, host) in hosts.iter().enumerate() {
+        let valid = guichet_guest::tenant::host_of(&format!("http://{host}/"))
+            .is_some_and(|h| h.as_str() == host);
+        if !valid {
+            errors.push(FieldError::new(
+                shape::index("hosts", i),
+                "invalid",
+                "not a host name",
+            ));
+        }
+    }
+    hosts
+}
+
+fn check_origin(given: &str, errors: &mut Vec<FieldError>) -> Option<PublicOrigin> {
+    PublicOrigin::parse(given.trim())
+        .map_err(|rule| errors.push(FieldError::new("public_origin", "invalid", rule)))
+        .ok()
+}
+
+/// A primary colour `#RRGGBB` and a logo text of at most 60 characters (the portal picks the
+/// text colour that contrasts with the primary colour: any colour is accepted).
+fn check_branding(branding: &Json, errors: &mut Vec<FieldError>) {
+    if let Some(color) = branding.get("primary_color").and_then(Json::as_str) {
+        let ok = color.len() == 7
+            && color.starts_with('#')
+            && color[1..].bytes().all(|b| b.is_ascii_hexdigit());
+        if !ok {
+            errors.push(FieldError::new(
+                "branding.primary_color",
+                "invalid",
+                "use #RRGGBB",
+            ));
+        }
+    }
+    if branding
+        .get("logo_text")
+        .and_then(Json::as_str)
+        .is_some_and(|t| t.chars().count() > 60)
+    {
+        errors.push(FieldError::new(
+            "branding.logo_text",
+            "too_long",
+            "at most 60 characters",
+        ));
+    }
+}
+
+/// Host names already serving a commune other than `except`.
+fn taken_host(conn: &Connection, hosts: &[String], except: &str) -> anyhow::Result<Option<String>> {
+    let mut params: Vec<Value> = vec![db::text(except)];
+    for host in hosts {
+        params.push(db::text(host.as_str()));
+    }
+    let placeholders = vec!["?"; hosts.len()].join(",");
+    let used = db::query(
+        conn,
+        &format!("SELECT host FROM commune_hosts WHERE commune <> ? AND host IN ({placeholders})"),
+        &params,
+    )?;
+    Ok(db::first_text(&used))
+}
+
+const COMMUNE_CHANGE: Shape = Shape::Object(&[
+    Member::optional("name", Shape::Text),
+    Member::optional("hosts", Shape::List(&Shape::Text)),
+    Member::optional("languages", Shape::List(&Shape::OneOf(LANGUAGES))),
+    Member::optional("branding", BRANDING),
+    Member::optional("public_origin", Shape::Text),
+]);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommuneChange {
+    name: Option<String>,
+    hosts: Option<Vec<String>>,
+    languages: Option<Vec<String>>,
+    branding: Option<Json>,
+    public_origin: Option<String>,
+}
+
+/// `PATCH /api/identity/communes/{id}` (platform administrator): changes a commune's name,
+/// host names (the list given replaces the old one), languages, public origin or branding;
+/// what is not given stays. Other components keep their cached answer for a host name for up
+/// to a minute (`guichet_guest::context::TTL_SECONDS`).
+pub fn update(req: &Request, id: &str) -> Result<Response, ApiError> {
+    authorize_platform(req)?;
+    let commune = Commune::parse(id).map_err(|_| unknown())?;
+    let value = body::json(req, body::DEFAULT_MAX_JSON)?;
+    let mut errors = Vec::new();
+    shape::check(&value, &COMMUNE_CHANGE, "", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::BadRequest { errors });
+    }
+    let change: CommuneChange = serde_json::from_value(value)
+        .map_err(|e| ApiError::field("body", "invalid", e.to_string()))?;
+    let name = change.name.as_deref().map(|n| check_name(n, &mut errors).to_owned());
+    let hosts = change.hosts.as_deref().map(|h| check_hosts(h, &mut errors));
+    let origin = change.public_origin.as_deref().map(|o| check_origin(o, &mut errors));
+    if change.languages.as_ref().is_some_and(Vec::is_empty) {
+        errors.push(FieldError::new("languages", "invalid_length", "give at least one language"));
+    }
+    if let Some(branding) = &change.branding {
+        check_branding(branding, &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::BadRequest { errors });
+    }
+    let conn = context::open()?;
+    db::transaction(&conn, |conn| {
+        let found = db::query(conn, "SELECT 1 FROM communes WHERE id = ?", &[db::text(commune.as_str())])?;
+        if found.rows.is_empty() {
+            return Ok(Err(unknown()));
+        }
+        if let Some(hosts) = &hosts {
+            if let Some(host) = taken_host(conn, hosts, commune.as_str())? {
+                return Ok(Err(ApiError::conflict(
+                    "hosts",
+                    "taken",
+                    format!("{host} already serves another commune"),
+                )));
+            }
+            db::exec(conn, "DELETE FROM commune_hosts WHERE commune = ?", &[db::text(commune.as_str())])?;
+            for host in hosts {
+                db::exec(
+                    conn,
+                    "INSERT INTO commune_hosts (host, commune) VALUES (?, ?)",
+                    &[db::text(host.as_str()), db::text(commune.as_str())],
+                )?;
+            }
+        }
+        if let Some(name) = &name {
+            db::exec(conn, "UPDATE communes SET name = ? WHERE id = ?", &[db::text(name.as_str()), db::text(commune.as_str())])?;
+        }
+        if let Some(languages) = &change.languages {
+            db::exec(
+                conn,
+                "UPDATE communes SET languages = ? WHERE id = ?",
+                &[db::text(serde_json::to_string(languages)?), db::text(commune.as_str())],
+            )?;
+        }
+        if let Some(branding) = &change.branding {
+            db::exec(
+                conn,
+                "UPDATE communes SET branding = ? WHERE id = ?",
+                &[db::text(branding.to_string()), db::text(commune.as_str())],
+            )?;
+        }
+        if let Some(Some(origin)) = &origin {
+            db::exec(
+                conn,
+                "UPDATE communes SET public_origin = ? WHERE id = ?",
+                &[db::text(origin.0.as_str()), db::text(commune.as_str())],
+            )?;
+        }
+        Ok(Ok(()))
+    })??;
+    Ok(response::json(200, &describe(&conn, &commune)?))
 }
 
 /// `GET /api/identity/communes` (platform administrator).

@@ -83,6 +83,12 @@ async fn route(req: Request) -> Result<Response, ApiError> {
             routing::only_post(&req)?;
             return retention::purge_route(&req);
         }
+        ["communes", commune] => {
+            return match req.method() {
+                Method::Patch => communes::update(&req, commune),
+                _ => Err(ApiError::MethodNotAllowed { allow: "PATCH" }),
+            };
+        }
         ["communes", commune, "invitations"] => {
             routing::only_post(&req)?;
             return staff::invite_first_admin(&req, commune).await;

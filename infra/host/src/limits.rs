@@ -31,7 +31,14 @@ pub struct Limits {
     pub outbound_connect_timeout: Duration,
     /// How long outbound HTTP may wait for the answer's head, and between two body chunks.
     pub outbound_timeout: Duration,
+    /// On SIGTERM, how long the host keeps serving while telling the proxy in front that it
+    /// is going (`/health` answers 503, every answer closes its connection) before it stops
+    /// accepting; then it finishes what it has, for at most [`DRAIN_FINISH`].
+    pub drain: Duration,
 }
+
+/// How long a stopping host waits for the requests it has to finish.
+pub const DRAIN_FINISH: Duration = Duration::from_secs(30);
 
 /// Connections beyond [`Limits::max_connections`] answered 503 rather than closed.
 pub const OVERFLOW_CONNECTIONS: usize = 32;
@@ -52,6 +59,8 @@ impl Default for Limits {
             instance_memory: 256 << 20,
             outbound_connect_timeout: Duration::from_secs(10),
             outbound_timeout: Duration::from_secs(30),
+            // Longer than the active health check interval of the shipped Caddyfile (2 s).
+            drain: Duration::from_secs(5),
         }
     }
 }

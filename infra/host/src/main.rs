@@ -126,6 +126,10 @@ struct LimitArgs {
     /// Seconds outbound HTTP may wait for the answer, and between two chunks of its body.
     #[arg(long, env = "GUICHET_OUTBOUND_TIMEOUT", default_value_t = Limits::default().outbound_timeout.as_secs())]
     outbound_timeout: u64,
+    /// Seconds a host told to stop (SIGTERM) keeps serving with `/health` at 503 before it
+    /// stops accepting and finishes what it has (at most 30 s more).
+    #[arg(long, env = "GUICHET_DRAIN_SECONDS", default_value_t = Limits::default().drain.as_secs())]
+    drain_seconds: u64,
 }
 
 impl LimitArgs {
@@ -141,6 +145,7 @@ impl LimitArgs {
             instance_memory: self.instance_memory_mib.max(1) << 20,
             outbound_connect_timeout: Duration::from_secs(self.outbound_connect_timeout),
             outbound_timeout: Duration::from_secs(self.outbound_timeout),
+            drain: Duration::from_secs(self.drain_seconds),
         }
     }
 }
@@ -199,8 +204,25 @@ fn run(cli: Cli) -> Result<()> {
                 let address = listener.local_addr()?;
                 println!("Serving http://{address}");
                 println!("Available routes: see spin.toml; health: http://{address}/health");
-                guichet_host::server::serve(app, listener).await
+                guichet_host::server::serve(app, listener, stop_signal()).await
             })
+        }
+    }
+}
+
+/// SIGTERM (systemd, Kubernetes) or Ctrl-C: the host drains, then exits 0.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(e) => {
+            tracing::warn!("cannot listen for SIGTERM ({e}): only Ctrl-C drains");
+            let _ = tokio::signal::ctrl_c().await;
         }
     }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 const HOST: &str = "saint-martin.localhost";
 
 /// Runs guichet-admin against `g` with `token` in the token file; (success, stdout, stderr).
-fn admin(g: &Guichet, token: &str, args: &[&str]) -> (bool, String, String) {
+pub(crate) fn admin(g: &Guichet, token: &str, args: &[&str]) -> (bool, String, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let token_file = dir.path().join("platform_admin_token");
     std::fs::write(&token_file, token).expect("token file");
