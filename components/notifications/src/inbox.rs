@@ -1,8 +1,9 @@
-//! The in-app inbox of an account: the messages about requests sent to that account (a
-//! signed-in filer, a follower with an account, an agent told of their work), newest first,
-//! with the unread count, for the web front to show. Only messages about a request: the
-//! account mails of identity (verification and reset links) never show here, so a stolen
-//! access token does not lead to a password reset link.
+//! The in-app inbox of an account: the messages written for it on the `inbox` channel (about
+//! the requests of a signed-in filer or of a follower with an account, an agent's work, a
+//! signer's reminders; from the inbox templates, see [`crate::templates`]), newest first,
+//! with the unread count, for the web front to show. The account mails of identity
+//! (verification and reset links) never show here, so a stolen access token does not lead
+//! to a password reset link.
 
 use guichet_guest::caller::Caller;
 use guichet_guest::context::Ctx;
@@ -16,8 +17,7 @@ use spin_sdk::http::Response;
 const MAX_PAGE: i64 = 100;
 
 /// The messages of the inbox, by the same filter everywhere.
-const MINE: &str = "commune = ? AND account_id = ? AND reference IS NOT NULL AND erased_at IS NULL \
-     AND channel IN ('email', 'sms')";
+const MINE: &str = "commune = ? AND account_id = ? AND erased_at IS NULL AND channel = 'inbox'";
 
 /// `GET /api/notifications/inbox?limit=` (signed in): `{"unread", "messages"}`.
 pub fn list(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
