@@ -97,6 +97,7 @@ pub struct Templates {
 
 impl Templates {
     /// The shipped defaults only.
+    #[cfg(test)]
     pub fn defaults() -> Self {
         Self::default()
     }
