@@ -55,9 +55,15 @@ pub fn accounts_of(payload: &Payload) -> Vec<String> {
         Payload::StatusChanged(r) => &r.recipients,
         Payload::Message(r) => &r.recipients,
         Payload::Followed(r) => &r.recipients,
-        Payload::Assigned(_) | Payload::Overdue(_) | Payload::Diagnostic(_) | Payload::SignatureReminder(_) => &[],
+        Payload::Assigned(_)
+        | Payload::Overdue(_)
+        | Payload::Diagnostic(_)
+        | Payload::SignatureReminder(_) => &[],
     };
-    let mut ids: Vec<String> = recipients.iter().filter_map(|r| r.account_id.clone()).collect();
+    let mut ids: Vec<String> = recipients
+        .iter()
+        .filter_map(|r| r.account_id.clone())
+        .collect();
     if let Some((_, agent)) = concern(payload) {
         ids.push(agent.to_owned());
     }
@@ -117,7 +123,13 @@ fn concern(payload: &Payload) -> Option<(&'static str, &str)> {
 /// The alert to the agent the event concerns, if identity gave their contact in `contacts`:
 /// an e-mail (or, if they chose the daily digest, a line of it: `digest`) and their inbox's
 /// copy, in their language, from the commune's templates.
-pub fn drafts(event_id: &str, payload: &Payload, contacts: &[Contact], templates: &Templates, preferences: &HashMap<String, Preferences>) -> Vec<Draft> {
+pub fn drafts(
+    event_id: &str,
+    payload: &Payload,
+    contacts: &[Contact],
+    templates: &Templates,
+    preferences: &HashMap<String, Preferences>,
+) -> Vec<Draft> {
     let Some((purpose, agent)) = concern(payload) else {
         return Vec::new();
     };
@@ -129,16 +141,29 @@ pub fn drafts(event_id: &str, payload: &Payload, contacts: &[Contact], templates
     if chosen.is_some_and(|p| p.turned_off(purpose, false)) {
         return Vec::new();
     }
-    let language = citizen::language(chosen.and_then(|p| p.language.as_deref()).unwrap_or(&contact.language));
+    let language = citizen::language(
+        chosen
+            .and_then(|p| p.language.as_deref())
+            .unwrap_or(&contact.language),
+    );
     let name = contact.name.as_deref().map(guichet_guest::text::one_line);
     let (vars, reference, service, stem) = if let Payload::SignatureReminder(reminder) = payload {
         let origin = reminder.origin.as_deref().filter(|o| citizen::is_origin(o));
         let link = origin.map(|o| format!("{o}/api/signatures/flows/{}", reminder.flow_id));
         let vars = Vars::new()
             .text("name", name.as_deref())
-            .text("title", Some(&guichet_guest::text::one_line(&reminder.document_title)))
-            .text("purpose", Some(&guichet_guest::text::one_line(&reminder.purpose)))
-            .text("due_on", Some(&guichet_guest::text::one_line(&reminder.due_on)))
+            .text(
+                "title",
+                Some(&guichet_guest::text::one_line(&reminder.document_title)),
+            )
+            .text(
+                "purpose",
+                Some(&guichet_guest::text::one_line(&reminder.purpose)),
+            )
+            .text(
+                "due_on",
+                Some(&guichet_guest::text::one_line(&reminder.due_on)),
+            )
             .value("overdue", minijinja::Value::from(reminder.overdue))
             .text("link", link.as_deref());
         (vars, None, None, "s")
@@ -152,7 +177,9 @@ pub fn drafts(event_id: &str, payload: &Payload, contacts: &[Contact], templates
         if !citizen::is_reference(reference) {
             return Vec::new();
         }
-        let service = guichet_guest::text::one_line(&citizen::localized(service, language).unwrap_or_default());
+        let service = guichet_guest::text::one_line(
+            &citizen::localized(service, language).unwrap_or_default(),
+        );
         let vars = Vars::new()
             .text("name", name.as_deref())
             .text("reference", Some(reference))
@@ -174,8 +201,14 @@ pub fn drafts(event_id: &str, payload: &Payload, contacts: &[Contact], templates
         .map(|channel| {
             let rendered = templates.render(purpose, language, channel.as_str(), &vars);
             let (id, to) = match channel {
-                Channel::Inbox => (format!("{}-{stem}-i", citizen::id_base(event_id)), contact.account_id.clone()),
-                _ => (format!("{}-{stem}", citizen::id_base(event_id)), contact.email.clone()),
+                Channel::Inbox => (
+                    format!("{}-{stem}-i", citizen::id_base(event_id)),
+                    contact.account_id.clone(),
+                ),
+                _ => (
+                    format!("{}-{stem}", citizen::id_base(event_id)),
+                    contact.email.clone(),
+                ),
             };
             Draft {
                 id,
@@ -287,9 +320,18 @@ mod tests {
         };
         let (templates, preferences) = (Templates::defaults(), HashMap::new());
         let accounts = [contact];
-        let setting = citizen::Setting { origin: "https://demo.example", accounts: &accounts, templates: &templates, preferences: &preferences };
+        let setting = citizen::Setting {
+            origin: "https://demo.example",
+            accounts: &accounts,
+            templates: &templates,
+            preferences: &preferences,
+        };
         let d = citizen::drafts("e4", &p, &setting);
-        let to: Vec<_> = d.iter().filter(|d| d.channel != Channel::Inbox).map(|d| (d.to.as_str(), d.language)).collect();
+        let to: Vec<_> = d
+            .iter()
+            .filter(|d| d.channel != Channel::Inbox)
+            .map(|d| (d.to.as_str(), d.language))
+            .collect();
         assert_eq!(to, [("c1@example.org", "en"), ("x@example.org", "fr")]);
     }
 
@@ -312,7 +354,12 @@ mod tests {
         assert_eq!(d[0].to, "agent7@mairie.example");
         assert_eq!(d[0].purpose, "signature_reminder");
         assert_eq!(d[0].subject, "À signer avant le 2026-12-09 : Facture 42");
-        assert!(d[0].text.contains("https://mairie.example/api/signatures/flows/f1"), "{}", d[0].text);
+        assert!(
+            d[0].text
+                .contains("https://mairie.example/api/signatures/flows/f1"),
+            "{}",
+            d[0].text
+        );
         assert!(email("e2", &p, &[]).is_empty());
     }
 }

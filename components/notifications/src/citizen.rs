@@ -22,9 +22,9 @@
 
 use std::collections::HashMap;
 
-use guichet_guest::contracts::contacts::Contact as Reachable;
 use guichet_guest::contact::{self, Contact, Notify};
 use guichet_guest::contracts::common::Localized;
+use guichet_guest::contracts::contacts::Contact as Reachable;
 use guichet_guest::contracts::events::{
     Assigned, Diagnostic, Followed, Message, Overdue, Payload, Recipient, RequestFiled,
     SignatureReminder, StatusChanged,
@@ -125,7 +125,10 @@ pub fn drafts(event_id: &str, payload: &Payload, setting: &Setting<'_>) -> Vec<D
         eprintln!("event {event_id}: no valid reference, no message");
         return Vec::new();
     }
-    let origin = told.origin.filter(|o| is_origin(o)).unwrap_or(setting.origin);
+    let origin = told
+        .origin
+        .filter(|o| is_origin(o))
+        .unwrap_or(setting.origin);
     let link = format!("{origin}/track?reference={}", escape(reference));
     let base = id_base(event_id);
     let closing = !told.open;
@@ -142,7 +145,9 @@ pub fn drafts(event_id: &str, payload: &Payload, setting: &Setting<'_>) -> Vec<D
             verified,
             confirm_token,
         } = contact;
-        let chosen = account_id.as_deref().and_then(|id| setting.preferences.get(id));
+        let chosen = account_id
+            .as_deref()
+            .and_then(|id| setting.preferences.get(id));
         if chosen.is_some_and(|p| p.turned_off(told.purpose, closing)) {
             continue;
         }
@@ -150,12 +155,16 @@ pub fn drafts(event_id: &str, payload: &Payload, setting: &Setting<'_>) -> Vec<D
             .as_deref()
             .filter(|_| email.is_none() && phone.is_none())
             .and_then(|id| setting.accounts.iter().find(|c| c.account_id == id));
-        let email = &reached.map(|c| Some(c.email.clone())).unwrap_or_else(|| email.clone());
+        let email = &reached
+            .map(|c| Some(c.email.clone()))
+            .unwrap_or_else(|| email.clone());
         let lang = &chosen
             .and_then(|p| p.language.clone())
             .or_else(|| lang.clone())
             .or_else(|| reached.map(|c| c.language.clone()));
-        let notify = &reached.map(|_| Some("email".to_owned())).unwrap_or_else(|| notify.clone());
+        let notify = &reached
+            .map(|_| Some("email".to_owned()))
+            .unwrap_or_else(|| notify.clone());
         let verified = *verified || account_id.is_some();
         if !verified && !receipt {
             continue;
@@ -177,14 +186,24 @@ pub fn drafts(event_id: &str, payload: &Payload, setting: &Setting<'_>) -> Vec<D
             }
             None => address(email, phone, notify).into_iter().collect(),
         };
-        if let Some(account) = account_id.as_deref().filter(|_| chosen.is_none_or(|p| p.wants("inbox"))) {
+        if let Some(account) = account_id
+            .as_deref()
+            .filter(|_| chosen.is_none_or(|p| p.wants("inbox")))
+        {
             targets.push((Channel::Inbox, account.to_owned()));
         }
         let language = language(lang.as_deref().unwrap_or(told.lang));
-        let service = localized(told.service_name, language).unwrap_or_else(|| told.service_code.to_owned());
-        let labelled = told.state_label.and_then(|l| localized(l, language)).is_some();
+        let service =
+            localized(told.service_name, language).unwrap_or_else(|| told.service_code.to_owned());
+        let labelled = told
+            .state_label
+            .and_then(|l| localized(l, language))
+            .is_some();
         let state = state_label(&told, language);
-        let message = told.message.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+        let message = told
+            .message
+            .map(|m| m.trim().to_owned())
+            .filter(|m| !m.is_empty());
         let name: Option<String> = name
             .as_deref()
             .and_then(|n| text::clean(n, Lines::One))
@@ -214,8 +233,15 @@ pub fn drafts(event_id: &str, payload: &Payload, setting: &Setting<'_>) -> Vec<D
                 .text("state", shown_state)
                 .text("message", message.as_deref())
                 .text("link", Some(&link));
-            let rendered = setting.templates.render(told.purpose, language, channel.as_str(), &vars);
-            let Rendered { subject, text, html } = with_confirmation(channel, language, rendered, confirm.as_deref());
+            let rendered =
+                setting
+                    .templates
+                    .render(told.purpose, language, channel.as_str(), &vars);
+            let Rendered {
+                subject,
+                text,
+                html,
+            } = with_confirmation(channel, language, rendered, confirm.as_deref());
             let id = match (channel, n) {
                 (Channel::Inbox, _) => format!("{base}-{index}-i"),
                 (_, 0) => format!("{base}-{index}"),
@@ -246,12 +272,21 @@ pub fn drafts(event_id: &str, payload: &Payload, setting: &Setting<'_>) -> Vec<D
 /// The rendered message with the link confirming an unverified contact, when it has one:
 /// added by notifications itself (never by a template, which could drop or cut it), whole at
 /// the end of an SMS cut to its longest length.
-fn with_confirmation(channel: Channel, language: &str, mut r: Rendered, confirm: Option<&str>) -> Rendered {
+fn with_confirmation(
+    channel: Channel,
+    language: &str,
+    mut r: Rendered,
+    confirm: Option<&str>,
+) -> Rendered {
     let fr = language == "fr";
     match (channel, confirm) {
         (Channel::Sms, None) => r.text = cut(&r.text, MAX_SMS_CHARS),
         (Channel::Sms, Some(confirm)) => {
-            r.text.push_str(if fr { " Pour recevoir la suite, confirmez : " } else { " To get updates, confirm: " });
+            r.text.push_str(if fr {
+                " Pour recevoir la suite, confirmez : "
+            } else {
+                " To get updates, confirm: "
+            });
             let room = MAX_SMS_CHARS.saturating_sub(confirm.chars().count());
             let mut text = cut(&r.text, room);
             text.push_str(confirm);
@@ -611,7 +646,12 @@ mod tests {
         let payload = stored_payload(kind, &flat).expect("a payload of the contract");
         let templates = Templates::defaults();
         let preferences = HashMap::new();
-        let setting = Setting { origin, accounts: &[], templates: &templates, preferences: &preferences };
+        let setting = Setting {
+            origin,
+            accounts: &[],
+            templates: &templates,
+            preferences: &preferences,
+        };
         super::drafts(id, &payload, &setting)
     }
 
@@ -770,7 +810,9 @@ mod tests {
         let to = json!([{"email": "a@example.org", "verified": false, "confirm_token": token}]);
         let d = drafts("e", EventKind::RequestFiled, &payload(to.clone()), ORIGIN);
         assert!(
-            d[0].text.contains(&format!("{ORIGIN}/api/requests/contacts/confirm#token={token}")),
+            d[0].text.contains(&format!(
+                "{ORIGIN}/api/requests/contacts/confirm#token={token}"
+            )),
             "{}",
             d[0].text
         );
@@ -782,10 +824,15 @@ mod tests {
         let d = drafts(
             "e",
             EventKind::StatusChanged,
-            &payload(json!([{"email": "b@example.org"}, {"email": "c@example.org", "account_id": "acc"}])),
+            &payload(
+                json!([{"email": "b@example.org"}, {"email": "c@example.org", "account_id": "acc"}]),
+            ),
             ORIGIN,
         );
-        assert_eq!(d.iter().map(|d| d.to.as_str()).collect::<Vec<_>>(), ["c@example.org", "acc"]);
+        assert_eq!(
+            d.iter().map(|d| d.to.as_str()).collect::<Vec<_>>(),
+            ["c@example.org", "acc"]
+        );
         assert_eq!(d[1].channel, Channel::Inbox);
         // A verified contact's receipt has no confirmation link.
         let d = drafts(
@@ -800,21 +847,36 @@ mod tests {
     #[test]
     fn a_follow_receipt_keeps_its_confirmation_link_whole_in_an_sms() {
         let token = "0123456789abcdef0123456789abcdef";
-        let mut p = payload(json!([{"phone": "+33611111111", "notify": "sms", "verified": false, "confirm_token": token}]));
+        let mut p = payload(
+            json!([{"phone": "+33611111111", "notify": "sms", "verified": false, "confirm_token": token}]),
+        );
         p.insert("service_name".into(), json!("x".repeat(600)));
         let d = drafts("e", EventKind::Followed, &p, ORIGIN);
         assert_eq!(d[0].purpose, "request_followed");
         assert!(d[0].text.chars().count() <= MAX_SMS_CHARS, "{}", d[0].text);
-        assert!(d[0].text.ends_with(&format!("/api/requests/contacts/confirm#token={token}")), "{}", d[0].text);
+        assert!(
+            d[0].text
+                .ends_with(&format!("/api/requests/contacts/confirm#token={token}")),
+            "{}",
+            d[0].text
+        );
     }
 
     #[test]
     fn a_name_with_control_characters_never_reaches_the_greeting() {
-        for name in ["Anne\r\nBcc: x@evil.example", "Anne\n\nClick http://evil.example", "\u{202E}enna"] {
+        for name in [
+            "Anne\r\nBcc: x@evil.example",
+            "Anne\n\nClick http://evil.example",
+            "\u{202E}enna",
+        ] {
             let to = json!([{"email": "a@example.org", "name": name, "verified": true}]);
             let d = &drafts("e", EventKind::RequestFiled, &payload(to), ORIGIN)[0];
             assert!(d.text.starts_with("Bonjour,\n"), "{}", d.text);
-            assert!(!d.text.contains("evil") && !d.text.contains('\u{202E}'), "{}", d.text);
+            assert!(
+                !d.text.contains("evil") && !d.text.contains('\u{202E}'),
+                "{}",
+                d.text
+            );
         }
         let mut p = payload(json!([{"email": "a@example.org", "verified": true}]));
         p.insert("service_name".into(), json!("Nid\r\nBcc: x"));

@@ -48,7 +48,12 @@ pub async fn send_due(conn: &Connection, commune: Option<&str>, limit: i64) -> a
         &[commune.map_or(Value::Null, db::text), Value::Integer(limit)],
     )?;
     let due: Vec<(String, String)> = db::rows(&result)
-        .map(|row| Ok((row.get::<String>("commune")?, row.get::<String>("account_id")?)))
+        .map(|row| {
+            Ok((
+                row.get::<String>("commune")?,
+                row.get::<String>("account_id")?,
+            ))
+        })
         .collect::<Result<_, db::RowError>>()?;
     let providers = Providers::from_variables();
     let mut sent = 0;
@@ -67,7 +72,11 @@ pub async fn send_due(conn: &Connection, commune: Option<&str>, limit: i64) -> a
 
 /// Writes the digest of `account` from its waiting lines, claimed for its first attempt, and
 /// marks the lines and the day.
-fn compose(conn: &Connection, commune: &str, account: &str) -> anyhow::Result<Option<store::Claimed>> {
+fn compose(
+    conn: &Connection,
+    commune: &str,
+    account: &str,
+) -> anyhow::Result<Option<store::Claimed>> {
     let result = db::query(
         conn,
         "SELECT kind, reference, service, language, email FROM digest_items \
@@ -91,7 +100,9 @@ fn compose(conn: &Connection, commune: &str, account: &str) -> anyhow::Result<Op
     let language = citizen::language(&language);
     let items: Vec<Item> = rows
         .iter()
-        .map(|(kind, reference, service, _, _)| templates::digest_item(kind, reference, service, language))
+        .map(|(kind, reference, service, _, _)| {
+            templates::digest_item(kind, reference, service, language)
+        })
         .collect();
     let day = db::query(conn, "SELECT date('now') AS d", &[])?;
     let day = db::first_text(&day).unwrap_or_default();
@@ -100,7 +111,10 @@ fn compose(conn: &Connection, commune: &str, account: &str) -> anyhow::Result<Op
         .value("items", Item::from(items));
     let rendered = Templates::load(conn, commune)?.render("agent_digest", language, "email", &vars);
     let draft = Draft {
-        id: format!("{}-d", citizen::id_base(&format!("digest:{commune}:{account}:{day}"))),
+        id: format!(
+            "{}-d",
+            citizen::id_base(&format!("digest:{commune}:{account}:{day}"))
+        ),
         channel: Channel::Email,
         to: email,
         account_id: Some(account.to_owned()),
@@ -113,7 +127,12 @@ fn compose(conn: &Connection, commune: &str, account: &str) -> anyhow::Result<Op
         service: None,
         digest: false,
     };
-    let claim = store::insert_draft_claimed(conn, commune, &draft, delivery::jittered_delay(&draft.id, 1))?;
+    let claim = store::insert_draft_claimed(
+        conn,
+        commune,
+        &draft,
+        delivery::jittered_delay(&draft.id, 1),
+    )?;
     db::exec(
         conn,
         "UPDATE digest_items SET message_id = ? WHERE commune = ? AND account_id = ? AND message_id IS NULL",

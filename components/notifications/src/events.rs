@@ -25,8 +25,8 @@ use guichet_guest::{body, response, ApiError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Request, Response};
 
-use crate::citizen::{self, Channel, Draft};
 use crate::agents;
+use crate::citizen::{self, Channel, Draft};
 use crate::delivery::{self, Providers};
 use crate::templates::Templates;
 use crate::{digest, preferences, schema, store, webhooks, DATABASE};
@@ -48,7 +48,8 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
     let templates = Templates::load(&conn, &event.commune)?;
-    let preferences = preferences::load(&conn, &event.commune, &agents::accounts_of(&event.payload))?;
+    let preferences =
+        preferences::load(&conn, &event.commune, &agents::accounts_of(&event.payload))?;
     let origin = public_origin();
     let setting = citizen::Setting {
         origin: &origin,
@@ -57,7 +58,13 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
         preferences: &preferences,
     };
     let mut drafts = citizen::drafts(&event.id, &event.payload, &setting);
-    drafts.extend(agents::drafts(&event.id, &event.payload, &accounts, &templates, &preferences));
+    drafts.extend(agents::drafts(
+        &event.id,
+        &event.payload,
+        &accounts,
+        &templates,
+        &preferences,
+    ));
     let event = Received::from(event);
     let event = without_tokens(event);
     let countries = SmsCountries::from_variables();
@@ -69,7 +76,14 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
         }
         let reference = event.payload.get("reference").and_then(Json::as_str);
         let mut hooks = Vec::new();
-        for hook in webhooks::drafts(conn, &event.commune, &event.id, event.kind, &event.occurred_at, &event.payload)? {
+        for hook in webhooks::drafts(
+            conn,
+            &event.commune,
+            &event.id,
+            event.kind,
+            &event.occurred_at,
+            &event.payload,
+        )? {
             if webhooks::insert(conn, &event.commune, &hook, reference)? {
                 hooks.push(hook.id);
             }

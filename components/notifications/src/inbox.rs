@@ -28,7 +28,9 @@ pub fn list(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
             .parse::<i64>()
             .ok()
             .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| ApiError::field("limit", "out_of_range", "limit is between 1 and 100"))?,
+            .ok_or_else(|| {
+                ApiError::field("limit", "out_of_range", "limit is between 1 and 100")
+            })?,
     };
     let commune = ctx.commune().as_str();
     let unread = db::query(
@@ -58,7 +60,10 @@ pub fn list(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
             }))
         })
         .collect::<Result<Vec<Json>, db::RowError>>()?;
-    Ok(response::json(200, &json!({"unread": unread, "messages": messages})))
+    Ok(response::json(
+        200,
+        &json!({"unread": unread, "messages": messages}),
+    ))
 }
 
 /// `POST /api/notifications/inbox/{id}/read` (signed in): marks one of the caller's messages
@@ -78,5 +83,8 @@ pub fn mark_read(ctx: &Ctx<'_, Caller>, id: Option<&str>) -> Result<Response, Ap
     if id.is_some() && ctx.conn().changes() == 0 {
         return Err(ApiError::NotFound);
     }
-    Ok(response::json(200, &json!({"marked": ctx.conn().changes()})))
+    Ok(response::json(
+        200,
+        &json!({"marked": ctx.conn().changes()}),
+    ))
 }

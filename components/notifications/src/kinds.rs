@@ -50,15 +50,69 @@ const ABOUT_WORK: &[&str] = &["name", "reference", "service"];
 
 /// Every kind, in the order lists show them.
 pub const KINDS: &[Kind] = &[
-    Kind { name: "request_filed", audience: Audience::Citizen, duty: Duty::Always, channels: CITIZEN_CHANNELS, placeholders: ABOUT_A_REQUEST },
-    Kind { name: "request_status", audience: Audience::Citizen, duty: Duty::WhenClosing, channels: CITIZEN_CHANNELS, placeholders: ABOUT_A_REQUEST },
-    Kind { name: "request_message", audience: Audience::Citizen, duty: Duty::Optional, channels: CITIZEN_CHANNELS, placeholders: ABOUT_A_REQUEST },
-    Kind { name: "request_followed", audience: Audience::Citizen, duty: Duty::Always, channels: CITIZEN_CHANNELS, placeholders: ABOUT_A_REQUEST },
-    Kind { name: "agent_assigned", audience: Audience::Staff, duty: Duty::Work, channels: STAFF_CHANNELS, placeholders: ABOUT_WORK },
-    Kind { name: "agent_overdue", audience: Audience::Staff, duty: Duty::Work, channels: STAFF_CHANNELS, placeholders: ABOUT_WORK },
-    Kind { name: "agent_reply", audience: Audience::Staff, duty: Duty::Work, channels: STAFF_CHANNELS, placeholders: ABOUT_WORK },
-    Kind { name: "signature_reminder", audience: Audience::Staff, duty: Duty::Optional, channels: STAFF_CHANNELS, placeholders: &["name", "title", "purpose", "due_on", "overdue", "link"] },
-    Kind { name: "agent_digest", audience: Audience::Staff, duty: Duty::Work, channels: &["email"], placeholders: &["name", "count", "items"] },
+    Kind {
+        name: "request_filed",
+        audience: Audience::Citizen,
+        duty: Duty::Always,
+        channels: CITIZEN_CHANNELS,
+        placeholders: ABOUT_A_REQUEST,
+    },
+    Kind {
+        name: "request_status",
+        audience: Audience::Citizen,
+        duty: Duty::WhenClosing,
+        channels: CITIZEN_CHANNELS,
+        placeholders: ABOUT_A_REQUEST,
+    },
+    Kind {
+        name: "request_message",
+        audience: Audience::Citizen,
+        duty: Duty::Optional,
+        channels: CITIZEN_CHANNELS,
+        placeholders: ABOUT_A_REQUEST,
+    },
+    Kind {
+        name: "request_followed",
+        audience: Audience::Citizen,
+        duty: Duty::Always,
+        channels: CITIZEN_CHANNELS,
+        placeholders: ABOUT_A_REQUEST,
+    },
+    Kind {
+        name: "agent_assigned",
+        audience: Audience::Staff,
+        duty: Duty::Work,
+        channels: STAFF_CHANNELS,
+        placeholders: ABOUT_WORK,
+    },
+    Kind {
+        name: "agent_overdue",
+        audience: Audience::Staff,
+        duty: Duty::Work,
+        channels: STAFF_CHANNELS,
+        placeholders: ABOUT_WORK,
+    },
+    Kind {
+        name: "agent_reply",
+        audience: Audience::Staff,
+        duty: Duty::Work,
+        channels: STAFF_CHANNELS,
+        placeholders: ABOUT_WORK,
+    },
+    Kind {
+        name: "signature_reminder",
+        audience: Audience::Staff,
+        duty: Duty::Optional,
+        channels: STAFF_CHANNELS,
+        placeholders: &["name", "title", "purpose", "due_on", "overdue", "link"],
+    },
+    Kind {
+        name: "agent_digest",
+        audience: Audience::Staff,
+        duty: Duty::Work,
+        channels: &["email"],
+        placeholders: &["name", "count", "items"],
+    },
 ];
 
 /// The kind named `name`.
@@ -100,7 +154,10 @@ mod tests {
         assert!(must_send("request_status", true));
         assert!(!must_send("request_status", false));
         assert!(!must_send("request_message", true));
-        assert_eq!(optional().collect::<Vec<_>>(), ["request_status", "request_message", "signature_reminder"]);
+        assert_eq!(
+            optional().collect::<Vec<_>>(),
+            ["request_status", "request_message", "signature_reminder"]
+        );
         assert!(digestible("agent_reply") && !digestible("request_status"));
     }
 }

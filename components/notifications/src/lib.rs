@@ -183,7 +183,9 @@ async fn public(req: &Request, segments: &[&str]) -> Result<Response, ApiError> 
             Method::Get => templates::get(&ctx, kind, language, channel),
             Method::Put => templates::put(&ctx, kind, language, channel),
             Method::Delete => templates::delete(&ctx, kind, language, channel),
-            _ => Err(ApiError::MethodNotAllowed { allow: "GET, PUT, DELETE" }),
+            _ => Err(ApiError::MethodNotAllowed {
+                allow: "GET, PUT, DELETE",
+            }),
         },
         ["templates", kind, language, channel, "preview"] => {
             routing::only_post(req)?;

@@ -66,7 +66,11 @@ impl Preferences {
 }
 
 /// The choices of `accounts` in `commune` that made some (one query).
-pub fn load(conn: &Connection, commune: &str, accounts: &[String]) -> anyhow::Result<HashMap<String, Preferences>> {
+pub fn load(
+    conn: &Connection,
+    commune: &str,
+    accounts: &[String],
+) -> anyhow::Result<HashMap<String, Preferences>> {
     if accounts.is_empty() {
         return Ok(HashMap::new());
     }
@@ -116,9 +120,16 @@ fn describe(p: &Preferences, customised: bool) -> Json {
 /// `GET /api/notifications/preferences` (signed in).
 pub fn get(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
     let account = ctx.caller()?.require_account()?.to_owned();
-    let mine = load(ctx.conn(), ctx.commune().as_str(), std::slice::from_ref(&account))?;
+    let mine = load(
+        ctx.conn(),
+        ctx.commune().as_str(),
+        std::slice::from_ref(&account),
+    )?;
     let customised = mine.contains_key(&account);
-    Ok(response::json(200, &describe(&mine.get(&account).cloned().unwrap_or_default(), customised)))
+    Ok(response::json(
+        200,
+        &describe(&mine.get(&account).cloned().unwrap_or_default(), customised),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -145,18 +156,30 @@ fn checked(value: Json) -> Result<Preferences, ApiError> {
     let body: Body = shape::decode(value, &BODY)?;
     let mut errors = Vec::new();
     if body.channels.is_empty() {
-        errors.push(FieldError::new("channels", "required", "choose at least one channel (email, sms, inbox)"));
+        errors.push(FieldError::new(
+            "channels",
+            "required",
+            "choose at least one channel (email, sms, inbox)",
+        ));
     }
     let mut channels = body.channels.clone();
     channels.sort();
     channels.dedup();
     if channels.len() != body.channels.len() {
-        errors.push(FieldError::new("channels", "duplicate", "each channel once"));
+        errors.push(FieldError::new(
+            "channels",
+            "duplicate",
+            "each channel once",
+        ));
     }
     for (i, kind) in body.opt_out.iter().enumerate() {
         let field = shape::index("opt_out", i);
         match kinds::find(kind) {
-            None => errors.push(FieldError::new(field, "unknown_kind", format!("no kind of message named {kind:?}"))),
+            None => errors.push(FieldError::new(
+                field,
+                "unknown_kind",
+                format!("no kind of message named {kind:?}"),
+            )),
             Some(k) if !kinds::optional().any(|o| o == k.name) => errors.push(FieldError::new(
                 field,
                 "must_send",
@@ -167,7 +190,11 @@ fn checked(value: Json) -> Result<Preferences, ApiError> {
     }
     let hour = body.digest_hour.unwrap_or(DEFAULT_DIGEST_HOUR);
     if !(0..=23).contains(&hour) {
-        errors.push(FieldError::new("digest_hour", "out_of_range", "digest_hour is an hour of the day, 0 to 23 (UTC)"));
+        errors.push(FieldError::new(
+            "digest_hour",
+            "out_of_range",
+            "digest_hour is an hour of the day, 0 to 23 (UTC)",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { errors });
@@ -216,17 +243,31 @@ mod tests {
 
     fn fields(value: Json) -> Vec<(String, String)> {
         match checked(value) {
-            Err(ApiError::BadRequest { errors }) => errors.into_iter().map(|e| (e.field.unwrap_or_default(), e.code)).collect(),
+            Err(ApiError::BadRequest { errors }) => errors
+                .into_iter()
+                .map(|e| (e.field.unwrap_or_default(), e.code))
+                .collect(),
             other => panic!("not a 400: {other:?}"),
         }
     }
 
     #[test]
     fn a_receipt_cannot_be_turned_off_and_unknown_kinds_are_named() {
-        let got = fields(json!({"channels": ["email"], "opt_out": ["request_message", "request_filed", "nope"]}));
-        assert_eq!(got, [("opt_out[1]".to_owned(), "must_send".to_owned()), ("opt_out[2]".to_owned(), "unknown_kind".to_owned())]);
+        let got = fields(
+            json!({"channels": ["email"], "opt_out": ["request_message", "request_filed", "nope"]}),
+        );
+        assert_eq!(
+            got,
+            [
+                ("opt_out[1]".to_owned(), "must_send".to_owned()),
+                ("opt_out[2]".to_owned(), "unknown_kind".to_owned())
+            ]
+        );
         assert_eq!(fields(json!({"channels": []}))[0].0, "channels");
-        assert_eq!(fields(json!({"channels": ["email"], "digest_hour": 24}))[0].0, "digest_hour");
+        assert_eq!(
+            fields(json!({"channels": ["email"], "digest_hour": 24}))[0].0,
+            "digest_hour"
+        );
         let p = checked(json!({"channels": ["inbox"], "opt_out": ["request_status"], "language": "en", "agent_mode": "digest"})).expect("valid");
         assert!(p.turned_off("request_status", false) && !p.turned_off("request_status", true));
         assert!(p.digest && p.wants("inbox") && !p.wants("email"));

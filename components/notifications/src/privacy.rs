@@ -178,7 +178,10 @@ pub fn erase(req: &Request) -> Result<Response, ApiError> {
             db::exec(
                 conn,
                 &format!("DELETE FROM {table} WHERE commune = ? AND account_id = ?"),
-                &[db::text(subject.commune().as_str()), db::text(subject.account_id())],
+                &[
+                    db::text(subject.commune().as_str()),
+                    db::text(subject.account_id()),
+                ],
             )?;
         }
         let email = subject.email().map_or(Value::Null, db::text);

@@ -178,7 +178,12 @@ enum First<'a> {
 }
 
 /// Stores `draft` in its first state unless a message with its id exists.
-fn insert_draft(conn: &Connection, commune: &str, draft: &Draft, first: First<'_>) -> anyhow::Result<()> {
+fn insert_draft(
+    conn: &Connection,
+    commune: &str,
+    draft: &Draft,
+    first: First<'_>,
+) -> anyhow::Result<()> {
     let (status, state, attempts, delay, in_flight, reason) = match first {
         First::Claimed { delay } => ("queued", State::Sending, 1, delay, Some(IN_FLIGHT), None),
         First::Refused { reason } => ("failed", State::PermanentFailure, 0, 0, None, Some(reason)),
@@ -337,7 +342,13 @@ pub fn finish(
 
 /// Gives back a claim that was not used (the provider's rate limit was reached): the attempt
 /// is not counted, and the next one is `delay` seconds away.
-pub fn release(conn: &Connection, id: &str, attempts: i64, delay: i64, reason: &str) -> anyhow::Result<()> {
+pub fn release(
+    conn: &Connection,
+    id: &str,
+    attempts: i64,
+    delay: i64,
+    reason: &str,
+) -> anyhow::Result<()> {
     db::exec(
         conn,
         "UPDATE messages SET attempts = ?, state = CASE WHEN ? = 0 THEN 'queued' ELSE 'temporary_failure' END, \

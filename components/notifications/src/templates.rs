@@ -69,7 +69,8 @@ impl Vars {
 
     /// Sets `name` (a text, `None` for none).
     pub fn text(mut self, name: &str, value: Option<&str>) -> Self {
-        self.0.insert(name.to_owned(), value.map_or(Value::from(()), Value::from));
+        self.0
+            .insert(name.to_owned(), value.map_or(Value::from(()), Value::from));
         self
     }
 
@@ -142,11 +143,23 @@ impl Templates {
         let source = self.source(kind, language, channel);
         render(kind, language, channel, &source, vars)
             .or_else(|error| {
-                eprintln!("template {kind}/{language}/{channel}: {}; the default is used", error.message);
-                render(kind, language, channel, &default(kind, language, channel), vars)
+                eprintln!(
+                    "template {kind}/{language}/{channel}: {}; the default is used",
+                    error.message
+                );
+                render(
+                    kind,
+                    language,
+                    channel,
+                    &default(kind, language, channel),
+                    vars,
+                )
             })
             .unwrap_or_else(|error| {
-                eprintln!("default template {kind}/{language}/{channel}: {}", error.message);
+                eprintln!(
+                    "default template {kind}/{language}/{channel}: {}",
+                    error.message
+                );
                 Rendered::default()
             })
     }
@@ -166,17 +179,34 @@ fn environment() -> Environment<'static> {
 }
 
 /// Renders `source` (see [`Templates::render`]); the error names the part.
-fn render(kind: &str, language: &str, channel: &str, source: &Source, vars: &Vars) -> Result<Rendered, FieldError> {
-    let kind = kinds::find(kind).ok_or_else(|| FieldError::new("kind", "unknown", "no such kind of message"))?;
+fn render(
+    kind: &str,
+    language: &str,
+    channel: &str,
+    source: &Source,
+    vars: &Vars,
+) -> Result<Rendered, FieldError> {
+    let kind = kinds::find(kind)
+        .ok_or_else(|| FieldError::new("kind", "unknown", "no such kind of message"))?;
     let env = environment();
     let context = vars.context(kind);
     let part = |name: &str, file: &str, text: &str| -> Result<String, FieldError> {
         let rendered = env
             .template_from_named_str(file, text)
             .and_then(|t| t.render(context.clone()))
-            .map_err(|e| FieldError::new(name, "render", format!("{name} does not render: {}", describe(&e))))?;
+            .map_err(|e| {
+                FieldError::new(
+                    name,
+                    "render",
+                    format!("{name} does not render: {}", describe(&e)),
+                )
+            })?;
         if rendered.chars().count() > MAX_RENDERED {
-            return Err(FieldError::new(name, "too_long", format!("{name} renders longer than {MAX_RENDERED} characters")));
+            return Err(FieldError::new(
+                name,
+                "too_long",
+                format!("{name} renders longer than {MAX_RENDERED} characters"),
+            ));
         }
         Ok(rendered)
     };
@@ -190,12 +220,18 @@ fn render(kind: &str, language: &str, channel: &str, source: &Source, vars: &Var
         ("email", None) => Some(html_of_text(&text, language)),
         _ => None,
     };
-    Ok(Rendered { subject, text, html })
+    Ok(Rendered {
+        subject,
+        text,
+        html,
+    })
 }
 
 /// An error of MiniJinja as one line without the source around it.
 fn describe(error: &minijinja::Error) -> String {
-    let mut text = error.detail().map_or_else(|| format!("{:?}", error.kind()), str::to_owned);
+    let mut text = error
+        .detail()
+        .map_or_else(|| format!("{:?}", error.kind()), str::to_owned);
     if let Some(line) = error.line() {
         text.push_str(&format!(" (line {line})"));
     }
@@ -207,15 +243,27 @@ fn describe(error: &minijinja::Error) -> String {
 pub fn check(kind: &Kind, language: &str, channel: &str, source: &Source) -> Vec<FieldError> {
     let env = environment();
     let mut errors = Vec::new();
-    let parts = [("subject", "subject.txt", source.subject.as_deref()), ("text", "text.txt", Some(source.text.as_str())), ("html", "body.html", source.html.as_deref())];
+    let parts = [
+        ("subject", "subject.txt", source.subject.as_deref()),
+        ("text", "text.txt", Some(source.text.as_str())),
+        ("html", "body.html", source.html.as_deref()),
+    ];
     for (name, file, text) in parts {
         let Some(text) = text else { continue };
         if text.chars().count() > MAX_SOURCE {
-            errors.push(FieldError::new(name, "too_long", format!("{name} is at most {MAX_SOURCE} characters")));
+            errors.push(FieldError::new(
+                name,
+                "too_long",
+                format!("{name} is at most {MAX_SOURCE} characters"),
+            ));
             continue;
         }
         match env.template_from_named_str(file, text) {
-            Err(error) => errors.push(FieldError::new(name, "syntax", format!("{name} is not a valid template: {}", describe(&error)))),
+            Err(error) => errors.push(FieldError::new(
+                name,
+                "syntax",
+                format!("{name} is not a valid template: {}", describe(&error)),
+            )),
             Ok(template) => {
                 let mut unknown: Vec<String> = template
                     .undeclared_variables(false)
@@ -239,7 +287,13 @@ pub fn check(kind: &Kind, language: &str, channel: &str, source: &Source) -> Vec
         }
     }
     if errors.is_empty() {
-        if let Err(error) = render(kind.name, language, channel, source, &sample(kind.name, language)) {
+        if let Err(error) = render(
+            kind.name,
+            language,
+            channel,
+            source,
+            &sample(kind.name, language),
+        ) {
             errors.push(error);
         }
     }
@@ -252,20 +306,53 @@ pub fn sample(kind: &str, language: &str) -> Vars {
     let vars = Vars::new()
         .text("name", Some("Anne Martin"))
         .text("reference", Some("2026-000123"))
-        .text("service", Some(if fr { "Signaler un nid-de-poule" } else { "Report a pothole" }))
-        .text("state", Some(if fr { "Pris en compte" } else { "Acknowledged" }))
-        .text("message", Some(if fr { "L'équipe passe lundi." } else { "The crew comes on Monday." }))
-        .text("link", Some("https://mairie.example/track?reference=2026-000123"));
+        .text(
+            "service",
+            Some(if fr {
+                "Signaler un nid-de-poule"
+            } else {
+                "Report a pothole"
+            }),
+        )
+        .text(
+            "state",
+            Some(if fr { "Pris en compte" } else { "Acknowledged" }),
+        )
+        .text(
+            "message",
+            Some(if fr {
+                "L'équipe passe lundi."
+            } else {
+                "The crew comes on Monday."
+            }),
+        )
+        .text(
+            "link",
+            Some("https://mairie.example/track?reference=2026-000123"),
+        );
     match kind {
         "signature_reminder" => vars
             .text("title", Some(if fr { "Facture 42" } else { "Invoice 42" }))
             .text("purpose", Some("approval"))
             .text("due_on", Some("2026-12-09"))
             .value("overdue", Value::from(false))
-            .text("link", Some("https://mairie.example/api/signatures/flows/f1")),
+            .text(
+                "link",
+                Some("https://mairie.example/api/signatures/flows/f1"),
+            ),
         "agent_digest" => {
-            let item = digest_item("agent_assigned", "2026-000123", if fr { "Signaler un nid-de-poule" } else { "Report a pothole" }, language);
-            vars.value("items", Value::from(vec![item])).value("count", Value::from(1))
+            let item = digest_item(
+                "agent_assigned",
+                "2026-000123",
+                if fr {
+                    "Signaler un nid-de-poule"
+                } else {
+                    "Report a pothole"
+                },
+                language,
+            );
+            vars.value("items", Value::from(vec![item]))
+                .value("count", Value::from(1))
         }
         _ => vars,
     }
@@ -342,7 +429,8 @@ pub fn escape_html(text: &str) -> String {
 const HELLO_FR: &str = "{% if name %}Bonjour {{ name }},{% else %}Bonjour,{% endif %}";
 const HELLO_EN: &str = "{% if name %}Hello {{ name }},{% else %}Hello,{% endif %}";
 const MESSAGE_FR: &str = "{% if message %}\nMessage de la mairie :\n{{ message }}\n{% endif %}";
-const MESSAGE_EN: &str = "{% if message %}\nMessage from the town hall:\n{{ message }}\n{% endif %}";
+const MESSAGE_EN: &str =
+    "{% if message %}\nMessage from the town hall:\n{{ message }}\n{% endif %}";
 const FOLLOW_FR: &str = "Suivez votre demande en ligne : {{ link }}\nMunissez-vous du code de suivi remis lors du dépôt (il n'est jamais envoyé par message).\n";
 const FOLLOW_EN: &str = "Follow your request online: {{ link }}\nYou will need the tracking code you were given when filing (it is never sent in a message).\n";
 
@@ -392,21 +480,36 @@ pub fn default(kind: &str, language: &str, channel: &str) -> Source {
     let fr = language != "en";
     let (subject, main, sms) = phrases(kind, fr);
     let citizen = kinds::find(kind).is_some_and(|k| k.audience == kinds::Audience::Citizen);
-    let (hello, message, follow) = if fr { (HELLO_FR, MESSAGE_FR, FOLLOW_FR) } else { (HELLO_EN, MESSAGE_EN, FOLLOW_EN) };
+    let (hello, message, follow) = if fr {
+        (HELLO_FR, MESSAGE_FR, FOLLOW_FR)
+    } else {
+        (HELLO_EN, MESSAGE_EN, FOLLOW_EN)
+    };
     match channel {
         "sms" => Source {
             subject: None,
-            text: format!("{sms}{{% if message %}} {{{{ message }}}}{{% endif %}} {} {{{{ link }}}}", if fr { "Suivi :" } else { "Track:" }),
+            text: format!(
+                "{sms}{{% if message %}} {{{{ message }}}}{{% endif %}} {} {{{{ link }}}}",
+                if fr { "Suivi :" } else { "Track:" }
+            ),
             html: None,
         },
         "inbox" => Source {
             subject: Some(subject.to_owned()),
-            text: if citizen { format!("{main}{{% if message %}}\n\n{{{{ message }}}}{{% endif %}}") } else { main.to_owned() },
+            text: if citizen {
+                format!("{main}{{% if message %}}\n\n{{{{ message }}}}{{% endif %}}")
+            } else {
+                main.to_owned()
+            },
             html: None,
         },
         _ => Source {
             subject: Some(subject.to_owned()),
-            text: if citizen { format!("{hello}\n\n{main}\n{message}\n{follow}") } else { format!("{hello}\n\n{main}\n") },
+            text: if citizen {
+                format!("{hello}\n\n{main}\n{message}\n{follow}")
+            } else {
+                format!("{hello}\n\n{main}\n")
+            },
             html: None,
         },
     }
@@ -422,19 +525,45 @@ fn admin(ctx: &Ctx<'_, Caller>) -> Result<String, ApiError> {
 }
 
 /// The kind, language and channel of a path, each checked (400 naming it).
-fn address(kind: &str, language: &str, channel: &str) -> Result<(&'static Kind, &'static str, &'static str), ApiError> {
+fn address(
+    kind: &str,
+    language: &str,
+    channel: &str,
+) -> Result<(&'static Kind, &'static str, &'static str), ApiError> {
     let mut errors = Vec::new();
     let found = kinds::find(kind);
     if found.is_none() {
-        errors.push(FieldError::new("kind", "unknown", format!("no kind of message named {kind:?}; known: {}", kinds::KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", "))));
+        errors.push(FieldError::new(
+            "kind",
+            "unknown",
+            format!(
+                "no kind of message named {kind:?}; known: {}",
+                kinds::KINDS
+                    .iter()
+                    .map(|k| k.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
     }
     let lang = LANGUAGES.iter().find(|l| **l == language).copied();
     if lang.is_none() {
-        errors.push(FieldError::new("language", "unknown", "the language is fr or en"));
+        errors.push(FieldError::new(
+            "language",
+            "unknown",
+            "the language is fr or en",
+        ));
     }
     let chan = found.and_then(|k| k.channels.iter().find(|c| **c == channel).copied());
     if found.is_some() && chan.is_none() {
-        errors.push(FieldError::new("channel", "unknown", format!("{kind} has templates for {}", found.map(|k| k.channels.join(", ")).unwrap_or_default())));
+        errors.push(FieldError::new(
+            "channel",
+            "unknown",
+            format!(
+                "{kind} has templates for {}",
+                found.map(|k| k.channels.join(", ")).unwrap_or_default()
+            ),
+        ));
     }
     match (found, lang, chan) {
         (Some(k), Some(l), Some(c)) if errors.is_empty() => Ok((k, l, c)),
@@ -442,7 +571,13 @@ fn address(kind: &str, language: &str, channel: &str) -> Result<(&'static Kind, 
     }
 }
 
-fn describe_template(kind: &Kind, language: &str, channel: &str, source: &Source, customised: bool) -> Json {
+fn describe_template(
+    kind: &Kind,
+    language: &str,
+    channel: &str,
+    source: &Source,
+    customised: bool,
+) -> Json {
     json!({
         "kind": kind.name, "language": language, "channel": channel,
         "subject": source.subject, "text": source.text, "html": source.html,
@@ -459,9 +594,19 @@ pub fn list(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
     for kind in kinds::KINDS {
         for language in LANGUAGES {
             for channel in kind.channels {
-                let key = (kind.name.to_owned(), (*language).to_owned(), (*channel).to_owned());
+                let key = (
+                    kind.name.to_owned(),
+                    (*language).to_owned(),
+                    (*channel).to_owned(),
+                );
                 let customised = templates.own.contains_key(&key);
-                all.push(describe_template(kind, language, channel, &templates.source(kind.name, language, channel), customised));
+                all.push(describe_template(
+                    kind,
+                    language,
+                    channel,
+                    &templates.source(kind.name, language, channel),
+                    customised,
+                ));
             }
         }
     }
@@ -469,12 +614,30 @@ pub fn list(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/notifications/templates/{kind}/{language}/{channel}` (admin).
-pub fn get(ctx: &Ctx<'_, Caller>, kind: &str, language: &str, channel: &str) -> Result<Response, ApiError> {
+pub fn get(
+    ctx: &Ctx<'_, Caller>,
+    kind: &str,
+    language: &str,
+    channel: &str,
+) -> Result<Response, ApiError> {
     admin(ctx)?;
     let (kind, language, channel) = address(kind, language, channel)?;
     let templates = Templates::load(ctx.conn(), ctx.commune().as_str())?;
-    let customised = templates.own.contains_key(&(kind.name.to_owned(), language.to_owned(), channel.to_owned()));
-    Ok(response::json(200, &describe_template(kind, language, channel, &templates.source(kind.name, language, channel), customised)))
+    let customised = templates.own.contains_key(&(
+        kind.name.to_owned(),
+        language.to_owned(),
+        channel.to_owned(),
+    ));
+    Ok(response::json(
+        200,
+        &describe_template(
+            kind,
+            language,
+            channel,
+            &templates.source(kind.name, language, channel),
+            customised,
+        ),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -493,22 +656,47 @@ const BODY: Shape = Shape::Object(&[
 
 /// The template in a request body, checked for `kind`/`channel`: an e-mail and an inbox
 /// message need a `subject`, an SMS has none; only an e-mail has `html`.
-fn body_source(ctx: &Ctx<'_, Caller>, kind: &Kind, language: &str, channel: &str) -> Result<Source, ApiError> {
+fn body_source(
+    ctx: &Ctx<'_, Caller>,
+    kind: &Kind,
+    language: &str,
+    channel: &str,
+) -> Result<Source, ApiError> {
     let body: Body = shape::decode(body::json(ctx.request(), body::DEFAULT_MAX_JSON)?, &BODY)?;
     let mut errors = Vec::new();
     let subject = body.subject.filter(|s| !s.trim().is_empty());
     match (channel, &subject) {
-        ("sms", Some(_)) => errors.push(FieldError::new("subject", "not_allowed", "an SMS has no subject")),
-        ("email" | "inbox", None) => errors.push(FieldError::new("subject", "required", "this channel's messages have a subject")),
+        ("sms", Some(_)) => errors.push(FieldError::new(
+            "subject",
+            "not_allowed",
+            "an SMS has no subject",
+        )),
+        ("email" | "inbox", None) => errors.push(FieldError::new(
+            "subject",
+            "required",
+            "this channel's messages have a subject",
+        )),
         _ => {}
     }
     if channel != "email" && body.html.is_some() {
-        errors.push(FieldError::new("html", "not_allowed", "only e-mails have an HTML part"));
+        errors.push(FieldError::new(
+            "html",
+            "not_allowed",
+            "only e-mails have an HTML part",
+        ));
     }
     if body.text.trim().is_empty() {
-        errors.push(FieldError::new("text", "required", "the text part is required (e-mails always carry one)"));
+        errors.push(FieldError::new(
+            "text",
+            "required",
+            "the text part is required (e-mails always carry one)",
+        ));
     }
-    let source = Source { subject, text: body.text, html: body.html.filter(|h| !h.trim().is_empty()) };
+    let source = Source {
+        subject,
+        text: body.text,
+        html: body.html.filter(|h| !h.trim().is_empty()),
+    };
     if errors.is_empty() {
         errors = check(kind, language, channel, &source);
     }
@@ -521,7 +709,12 @@ fn body_source(ctx: &Ctx<'_, Caller>, kind: &Kind, language: &str, channel: &str
 
 /// `PUT /api/notifications/templates/{kind}/{language}/{channel}` (admin)
 /// `{"subject"?,"text","html"?}`: the commune's template from now on. 200 with it.
-pub fn put(ctx: &Ctx<'_, Caller>, kind: &str, language: &str, channel: &str) -> Result<Response, ApiError> {
+pub fn put(
+    ctx: &Ctx<'_, Caller>,
+    kind: &str,
+    language: &str,
+    channel: &str,
+) -> Result<Response, ApiError> {
     let by = admin(ctx)?;
     let (kind, language, channel) = address(kind, language, channel)?;
     let source = body_source(ctx, kind, language, channel)?;
@@ -547,29 +740,56 @@ pub fn put(ctx: &Ctx<'_, Caller>, kind: &str, language: &str, channel: &str) -> 
         ],
     )?;
     eprintln!("template {}/{language}/{channel} saved by {by}", kind.name);
-    Ok(response::json(200, &describe_template(kind, language, channel, &source, true)))
+    Ok(response::json(
+        200,
+        &describe_template(kind, language, channel, &source, true),
+    ))
 }
 
 /// `DELETE /api/notifications/templates/{kind}/{language}/{channel}` (admin): back to the
 /// default. 200 with the default, 404 when the commune had none of its own.
-pub fn delete(ctx: &Ctx<'_, Caller>, kind: &str, language: &str, channel: &str) -> Result<Response, ApiError> {
+pub fn delete(
+    ctx: &Ctx<'_, Caller>,
+    kind: &str,
+    language: &str,
+    channel: &str,
+) -> Result<Response, ApiError> {
     admin(ctx)?;
     let (kind, language, channel) = address(kind, language, channel)?;
     db::exec(
         ctx.conn(),
         "DELETE FROM templates WHERE commune = ? AND kind = ? AND language = ? AND channel = ?",
-        &[db::text(ctx.commune().as_str()), db::text(kind.name), db::text(language), db::text(channel)],
+        &[
+            db::text(ctx.commune().as_str()),
+            db::text(kind.name),
+            db::text(language),
+            db::text(channel),
+        ],
     )?;
     if ctx.conn().changes() == 0 {
         return Err(ApiError::NotFound);
     }
-    Ok(response::json(200, &describe_template(kind, language, channel, &default(kind.name, language, channel), false)))
+    Ok(response::json(
+        200,
+        &describe_template(
+            kind,
+            language,
+            channel,
+            &default(kind.name, language, channel),
+            false,
+        ),
+    ))
 }
 
 /// `POST /api/notifications/templates/{kind}/{language}/{channel}/preview` (admin): the
 /// template in the body (checked as when saved), or without a body the current one, rendered
 /// with sample data: `{"subject","text","html"}`.
-pub fn preview(ctx: &Ctx<'_, Caller>, kind: &str, language: &str, channel: &str) -> Result<Response, ApiError> {
+pub fn preview(
+    ctx: &Ctx<'_, Caller>,
+    kind: &str,
+    language: &str,
+    channel: &str,
+) -> Result<Response, ApiError> {
     admin(ctx)?;
     let (kind, language, channel) = address(kind, language, channel)?;
     let source = if ctx.request().body().is_empty() {
@@ -577,8 +797,14 @@ pub fn preview(ctx: &Ctx<'_, Caller>, kind: &str, language: &str, channel: &str)
     } else {
         body_source(ctx, kind, language, channel)?
     };
-    let rendered = render(kind.name, language, channel, &source, &sample(kind.name, language))
-        .map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
+    let rendered = render(
+        kind.name,
+        language,
+        channel,
+        &source,
+        &sample(kind.name, language),
+    )
+    .map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
     Ok(response::json(
         200,
         &json!({"subject": (channel != "sms").then_some(rendered.subject), "text": rendered.text, "html": rendered.html}),
@@ -595,10 +821,31 @@ mod tests {
             for language in LANGUAGES {
                 for channel in kind.channels {
                     let source = default(kind.name, language, channel);
-                    assert!(!source.text.is_empty(), "{} {language} {channel}", kind.name);
-                    assert_eq!(check(kind, language, channel, &source), [], "{} {language} {channel}", kind.name);
-                    let rendered = render(kind.name, language, channel, &source, &sample(kind.name, language)).expect("renders");
-                    assert!(rendered.text.contains("2026-000123") || kind.name == "signature_reminder", "{} {language} {channel}: {}", kind.name, rendered.text);
+                    assert!(
+                        !source.text.is_empty(),
+                        "{} {language} {channel}",
+                        kind.name
+                    );
+                    assert_eq!(
+                        check(kind, language, channel, &source),
+                        [],
+                        "{} {language} {channel}",
+                        kind.name
+                    );
+                    let rendered = render(
+                        kind.name,
+                        language,
+                        channel,
+                        &source,
+                        &sample(kind.name, language),
+                    )
+                    .expect("renders");
+                    assert!(
+                        rendered.text.contains("2026-000123") || kind.name == "signature_reminder",
+                        "{} {language} {channel}: {}",
+                        kind.name,
+                        rendered.text
+                    );
                     assert_eq!(rendered.html.is_some(), *channel == "email");
                 }
             }
@@ -608,34 +855,73 @@ mod tests {
     #[test]
     fn unknown_placeholders_and_broken_syntax_name_the_part() {
         let kind = kinds::find("request_status").expect("kind");
-        let source = Source { subject: Some("{{ reference }} {{ password }}".into()), text: "{% if state %}open".into(), html: Some("<p>{{ name }}</p>".into()) };
+        let source = Source {
+            subject: Some("{{ reference }} {{ password }}".into()),
+            text: "{% if state %}open".into(),
+            html: Some("<p>{{ name }}</p>".into()),
+        };
         let errors = check(kind, "fr", "email", &source);
-        let got: Vec<(Option<&str>, &str)> = errors.iter().map(|e| (e.field.as_deref(), e.code.as_str())).collect();
-        assert_eq!(got, [(Some("subject"), "unknown_placeholder"), (Some("text"), "syntax")]);
-        assert!(errors[0].message.contains("password"), "{}", errors[0].message);
+        let got: Vec<(Option<&str>, &str)> = errors
+            .iter()
+            .map(|e| (e.field.as_deref(), e.code.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("subject"), "unknown_placeholder"),
+                (Some("text"), "syntax")
+            ]
+        );
+        assert!(
+            errors[0].message.contains("password"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]
     fn the_html_part_escapes_what_it_inserts_and_the_text_part_does_not() {
         let kind = "request_message";
-        let vars = sample(kind, "en").text("name", Some("<script>alert(1)</script>")).text("message", Some("a < b & \"c\""));
-        let own = Source { subject: Some("Hi {{ name }}".into()), text: "Hi {{ name }}: {{ message }}".into(), html: Some("<p>Hi {{ name }}: {{ message }}</p>".into()) };
+        let vars = sample(kind, "en")
+            .text("name", Some("<script>alert(1)</script>"))
+            .text("message", Some("a < b & \"c\""));
+        let own = Source {
+            subject: Some("Hi {{ name }}".into()),
+            text: "Hi {{ name }}: {{ message }}".into(),
+            html: Some("<p>Hi {{ name }}: {{ message }}</p>".into()),
+        };
         let r = render(kind, "en", "email", &own, &vars).expect("renders");
         let html = r.html.expect("html");
-        assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;") && !html.contains("<script>"),
+            "{html}"
+        );
         assert!(html.contains("a &lt; b &amp; &quot;c&quot;"), "{html}");
         assert_eq!(r.text, "Hi <script>alert(1)</script>: a < b & \"c\"");
-        let derived = render(kind, "en", "email", &default(kind, "en", "email"), &vars).expect("renders").html.expect("html");
-        assert!(derived.contains("&lt;script&gt;") && !derived.contains("<script>"), "{derived}");
-        assert!(derived.contains("<a href=\"https://mairie.example/track?reference=2026-000123\">"), "{derived}");
+        let derived = render(kind, "en", "email", &default(kind, "en", "email"), &vars)
+            .expect("renders")
+            .html
+            .expect("html");
+        assert!(
+            derived.contains("&lt;script&gt;") && !derived.contains("<script>"),
+            "{derived}"
+        );
+        assert!(
+            derived.contains("<a href=\"https://mairie.example/track?reference=2026-000123\">"),
+            "{derived}"
+        );
     }
 
     #[test]
     fn a_template_that_loops_forever_runs_out_of_fuel() {
         let kind = kinds::find("agent_digest").expect("kind");
         let source = Source { subject: Some("x".into()), text: "{% for item in items %}{% for i in items %}{% for j in items %}{{ count }}{% endfor %}{% endfor %}{% endfor %}".into(), html: None };
-        let items: Vec<Value> = (0..200).map(|_| digest_item("agent_assigned", "r", "s", "fr")).collect();
-        let vars = Vars::new().value("items", Value::from(items)).value("count", Value::from(1));
+        let items: Vec<Value> = (0..200)
+            .map(|_| digest_item("agent_assigned", "r", "s", "fr"))
+            .collect();
+        let vars = Vars::new()
+            .value("items", Value::from(items))
+            .value("count", Value::from(1));
         assert!(render(kind.name, "fr", "email", &source, &vars).is_err());
     }
 }
