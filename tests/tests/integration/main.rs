@@ -51,6 +51,7 @@ mod notifications_preferences;
 mod notifications_recipients;
 mod notifications_sms_policy;
 mod notifications_templates;
+mod notifications_webhook_network;
 mod notifications_webhooks;
 mod portal_pages;
 mod requests_abuse_contacts;
