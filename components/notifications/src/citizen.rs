@@ -844,6 +844,66 @@ mod tests {
         assert!(!d[0].text.contains("confirm"), "{}", d[0].text);
     }
 
+    /// The drafts of `kind` for an account recipient `acc` with `preferences`.
+    fn chosen(kind: EventKind, open: bool, preferences: Preferences) -> Vec<(Channel, String)> {
+        let mut flat =
+            payload(json!([{"email": "a@example.org", "account_id": "acc", "verified": true}]));
+        flat.insert("open".into(), json!(open));
+        flat.insert("service_name".into(), json!({"fr": "Nid", "en": "Pothole"}));
+        flat.entry("from").or_insert(json!("submitted"));
+        flat.entry("to").or_insert(json!("submitted"));
+        let payload = stored_payload(kind, &flat).expect("a payload of the contract");
+        let templates = Templates::defaults();
+        let preferences = HashMap::from([("acc".to_owned(), preferences)]);
+        let setting = Setting {
+            origin: ORIGIN,
+            accounts: &[],
+            templates: &templates,
+            preferences: &preferences,
+        };
+        super::drafts("e", &payload, &setting)
+            .into_iter()
+            .map(|d| (d.channel, d.to))
+            .collect()
+    }
+
+    #[test]
+    fn an_account_gets_its_channels_and_nothing_it_turned_off_except_what_the_commune_must_send() {
+        let off = Preferences {
+            channels: vec!["inbox".into()],
+            opt_out: vec!["request_status".into()],
+            ..Preferences::default()
+        };
+        assert_eq!(chosen(EventKind::StatusChanged, true, off.clone()), []);
+        // The decision closing the request, and a receipt, still come (to the inbox chosen).
+        assert_eq!(
+            chosen(EventKind::StatusChanged, false, off.clone()),
+            [(Channel::Inbox, "acc".to_owned())]
+        );
+        assert_eq!(
+            chosen(EventKind::RequestFiled, true, off),
+            [(Channel::Inbox, "acc".to_owned())]
+        );
+        // Only SMS chosen without a number: what must be sent goes by e-mail.
+        let sms = Preferences {
+            channels: vec!["sms".into()],
+            ..Preferences::default()
+        };
+        assert_eq!(chosen(EventKind::StatusChanged, true, sms.clone()), []);
+        assert_eq!(
+            chosen(EventKind::StatusChanged, false, sms),
+            [(Channel::Email, "a@example.org".to_owned())]
+        );
+        // Without a choice: the e-mail given and the inbox.
+        assert_eq!(
+            chosen(EventKind::StatusChanged, true, Preferences::default()),
+            [
+                (Channel::Email, "a@example.org".to_owned()),
+                (Channel::Inbox, "acc".to_owned())
+            ]
+        );
+    }
+
     #[test]
     fn a_follow_receipt_keeps_its_confirmation_link_whole_in_an_sms() {
         let token = "0123456789abcdef0123456789abcdef";
