@@ -238,7 +238,7 @@ pub async fn sweep(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
     let report = crate::messages::run(ctx.conn(), commune.as_ref(), false, 100).await?;
     let digests =
         crate::digest::send_due(ctx.conn(), commune.as_ref().map(|c| c.as_str()), 50).await?;
-    let mut report = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
+    let mut report = serde_json::to_value(report).map_err(anyhow::Error::from)?;
     report["digests"] = json!(digests);
     Ok(response::json(200, &report))
 }
