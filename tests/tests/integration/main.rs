@@ -50,6 +50,7 @@ mod notifications_mail;
 mod notifications_preferences;
 mod notifications_recipients;
 mod notifications_sms_policy;
+mod notifications_through_requests;
 mod notifications_templates;
 mod notifications_webhook_network;
 mod notifications_webhooks;
