@@ -2,8 +2,10 @@
 //! its expected date (`overdue`), and a citizen's reply on one of theirs (`message` written by
 //! the citizen). An agent is named in the event by account id only; their address comes from
 //! identity ([`lookup`], the `contacts` contract), as does a signed-in citizen's who typed
-//! no contact. E-mail, in the agent's language; no link to the request (the back-office is
-//! where they read it) and never the citizen's text.
+//! no contact. E-mail and the agent's inbox, in the agent's language, from the commune's
+//! templates; no link to the request (the back-office is where they read it) and never the
+//! citizen's text. An agent who chose the daily digest gets the e-mail as a line of it
+//! ([`crate::digest`]). A signer's reminder (`signature-reminder`) goes the same way.
 
 use guichet_guest::clients;
 use guichet_guest::contracts::contacts::{Contact, Lookup};

@@ -5,8 +5,13 @@
 //! page. Never the tracking code: whoever reads a message over someone's shoulder (or in a
 //! forwarded mail) must not be able to open the request with it.
 //!
-//! Pure: no database, no HTTP (the contacts of accounts are looked up before), so every rule
-//! is unit-tested here.
+//! The words come from the commune's templates ([`crate::templates`], loaded before, with
+//! the shipped defaults); a recipient with an account follows its preferences
+//! ([`crate::preferences`]: language, channels, its inbox, the kinds it turned off except
+//! those the commune must send, see [`crate::kinds`]).
+//!
+//! Pure: no database, no HTTP (the contacts of accounts, the templates and the preferences
+//! are read before), so every rule is unit-tested here.
 //!
 //! Which kinds tell citizens: `request-filed`, `status-changed`, `message` (only one written
 //! by the commune: a citizen is not sent their own message back), and `followed` (the receipt
