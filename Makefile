@@ -57,6 +57,7 @@ bench: build
 	bash bench/requests_queue.sh
 	bash bench/requests_filing.sh
 	bash bench/density.sh
+	bash bench/notifications.sh
 
 clean:
 	rm -rf target .spin

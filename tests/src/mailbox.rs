@@ -1,7 +1,8 @@
 //! A local stand-in for an e-mail provider's HTTP API, a real HTTP server on 127.0.0.1, for
 //! the tests and the demo (`guichet-mailbox`). It speaks the contract notifications sends with:
 //!
-//! - `POST /messages` with JSON `{"message_id","from","to","subject","text"}` (all strings) →
+//! - `POST /messages` with JSON `{"message_id","from","to","subject","text","html"?}` (all
+//!   strings; `html` an e-mail's HTML part) →
 //!   200 `{"id":<message_id>}`; 400 when the body is not such an object; 401 when a key is
 //!   configured and `Authorization: Bearer <key>` does not carry it; 503 while
 //!   [`Mailbox::set_unavailable`] is on (an outage, to exercise retries); the status set by
@@ -35,6 +36,9 @@ pub struct MailMessage {
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// An e-mail's HTML part, when it has one (always with `text`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
 }
 
 /// Called with each accepted message (the demo binary prints them).

@@ -225,7 +225,8 @@ pub fn lift(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
 /// `POST /api/notifications/sweep` (the platform's scheduler: cron with curl, a Kubernetes
 /// CronJob): attempts up to 100 due messages. With the platform administrator's token
 /// (`platform_admin_token`), of every commune; with a commune administrator's access token, of
-/// that commune. 200 `{"attempted","sent","queued","failed","more"}` (`more`: call again).
+/// that commune; then the agents' digests that are due ([`crate::digest`]). 200
+/// `{"attempted","sent","queued","failed","more","digests"}` (`more`: call again).
 pub async fn sweep(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
     let platform = spin_sdk::variables::get("platform_admin_token").unwrap_or_default();
     let commune = if Caller::platform(ctx.request(), &platform).is_ok() {
@@ -235,5 +236,9 @@ pub async fn sweep(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
         Some(ctx.commune().clone())
     };
     let report = crate::messages::run(ctx.conn(), commune.as_ref(), false, 100).await?;
+    let digests =
+        crate::digest::send_due(ctx.conn(), commune.as_ref().map(|c| c.as_str()), 50).await?;
+    let mut report = serde_json::to_value(report).map_err(anyhow::Error::from)?;
+    report["digests"] = json!(digests);
     Ok(response::json(200, &report))
 }

@@ -2,17 +2,23 @@
 //! its expected date (`overdue`), and a citizen's reply on one of theirs (`message` written by
 //! the citizen). An agent is named in the event by account id only; their address comes from
 //! identity ([`lookup`], the `contacts` contract), as does a signed-in citizen's who typed
-//! no contact. E-mail, in the agent's language; no link to the request (the back-office is
-//! where they read it) and never the citizen's text.
+//! no contact. E-mail and the agent's inbox, in the agent's language, from the commune's
+//! templates; no link to the request (the back-office is where they read it) and never the
+//! citizen's text. An agent who chose the daily digest gets the e-mail as a line of it
+//! ([`crate::digest`]). A signer's reminder (`signature-reminder`) goes the same way.
 
 use guichet_guest::clients;
-use guichet_guest::contact::Channel;
 use guichet_guest::contracts::contacts::{Contact, Lookup};
 use guichet_guest::contracts::events::{
     Assigned, Message, Overdue, Payload, Recipient, SignatureReminder,
 };
 
-use crate::citizen::{self, Draft};
+use std::collections::HashMap;
+
+use crate::citizen::{self, Channel, Draft};
+use crate::kinds;
+use crate::preferences::Preferences;
+use crate::templates::{Templates, Vars};
 
 /// The account ids an event needs the contact of: its recipients known only by their account,
 /// and the agent it concerns.
@@ -40,6 +46,32 @@ pub fn accounts_named(payload: &Payload) -> Vec<String> {
     ids.sort();
     ids.dedup();
     ids.truncate(50);
+    ids
+}
+
+/// Every account an event may send to (for their preferences): its recipients with an
+/// account, and the agent it concerns.
+pub fn accounts_of(payload: &Payload) -> Vec<String> {
+    let recipients: &[Recipient] = match payload {
+        Payload::RequestFiled(r) => &r.recipients,
+        Payload::StatusChanged(r) => &r.recipients,
+        Payload::Message(r) => &r.recipients,
+        Payload::Followed(r) => &r.recipients,
+        Payload::Assigned(_)
+        | Payload::Overdue(_)
+        | Payload::Diagnostic(_)
+        | Payload::SignatureReminder(_) => &[],
+    };
+    let mut ids: Vec<String> = recipients
+        .iter()
+        .filter_map(|r| r.account_id.clone())
+        .collect();
+    if let Some((_, agent)) = concern(payload) {
+        ids.push(agent.to_owned());
+    }
+    ids.sort();
+    ids.dedup();
+    ids.truncate(100);
     ids
 }
 
@@ -90,8 +122,16 @@ fn concern(payload: &Payload) -> Option<(&'static str, &str)> {
     }
 }
 
-/// The alert to the agent the event concerns, if identity gave their contact in `contacts`.
-pub fn drafts(event_id: &str, payload: &Payload, contacts: &[Contact]) -> Vec<Draft> {
+/// The alert to the agent the event concerns, if identity gave their contact in `contacts`:
+/// an e-mail (or, if they chose the daily digest, a line of it: `digest`) and their inbox's
+/// copy, in their language, from the commune's templates.
+pub fn drafts(
+    event_id: &str,
+    payload: &Payload,
+    contacts: &[Contact],
+    templates: &Templates,
+    preferences: &HashMap<String, Preferences>,
+) -> Vec<Draft> {
     let Some((purpose, agent)) = concern(payload) else {
         return Vec::new();
     };
@@ -99,108 +139,95 @@ pub fn drafts(event_id: &str, payload: &Payload, contacts: &[Contact]) -> Vec<Dr
         eprintln!("event {event_id}: the agent concerned cannot be reached");
         return Vec::new();
     };
-    if let Payload::SignatureReminder(reminder) = payload {
-        return vec![reminder_draft(event_id, reminder, contact)];
-    }
-    let (reference, service) = match payload {
-        Payload::Assigned(r) => (&r.reference, &r.service_name),
-        Payload::Overdue(r) => (&r.reference, &r.service_name),
-        Payload::Message(r) => (&r.reference, &r.service_name),
-        _ => return Vec::new(),
-    };
-    if !citizen::is_reference(reference) {
+    let chosen = preferences.get(agent);
+    if chosen.is_some_and(|p| p.turned_off(purpose, false)) {
         return Vec::new();
     }
-    let language = citizen::language(&contact.language);
-    let service = citizen::localized(service, language).unwrap_or_default();
-    let service = guichet_guest::text::one_line(&service);
-    let (subject, line) = match (purpose, language) {
-        ("agent_assigned", "fr") => (
-            format!("Demande {reference} : elle vous est attribuée"),
-            format!("La demande « {service} » ({reference}) vous a été attribuée."),
-        ),
-        ("agent_assigned", _) => (
-            format!("Request {reference} assigned to you"),
-            format!("The request \"{service}\" ({reference}) was assigned to you."),
-        ),
-        ("agent_overdue", "fr") => (
-            format!("Demande {reference} en retard"),
-            format!("La demande « {service} » ({reference}) a dépassé sa date prévue."),
-        ),
-        ("agent_overdue", _) => (
-            format!("Request {reference} is overdue"),
-            format!("The request \"{service}\" ({reference}) is past its expected date."),
-        ),
-        (_, "fr") => (
-            format!("Demande {reference} : réponse de l'usager"),
-            format!("L'usager a répondu sur la demande « {service} » ({reference})."),
-        ),
-        _ => (
-            format!("Request {reference}: the citizen replied"),
-            format!("The citizen replied on the request \"{service}\" ({reference})."),
-        ),
-    };
-    let hello = match (&contact.name, language) {
-        (Some(name), "fr") => format!("Bonjour {},", guichet_guest::text::one_line(name)),
-        (None, "fr") => "Bonjour,".to_owned(),
-        (Some(name), _) => format!("Hello {},", guichet_guest::text::one_line(name)),
-        (None, _) => "Hello,".to_owned(),
-    };
-    vec![Draft {
-        id: format!("{}-a", citizen::id_base(event_id)),
-        channel: Channel::Email,
-        to: contact.email.clone(),
-        account_id: Some(contact.account_id.clone()),
-        purpose,
-        language,
-        subject: guichet_guest::text::one_line(&subject),
-        text: format!("{hello}\n\n{line}\n"),
-        reference: Some(reference.clone()),
-    }]
-}
-
-/// A signer's reminder: the document, the purpose, the due date (or that it is past) and
-/// where to sign; sent to the address identity has for the signer's account.
-fn reminder_draft(event_id: &str, reminder: &SignatureReminder, contact: &Contact) -> Draft {
-    let language = citizen::language(&contact.language);
-    let title = guichet_guest::text::one_line(&reminder.document_title);
-    let purpose = guichet_guest::text::one_line(&reminder.purpose);
-    let due = guichet_guest::text::one_line(&reminder.due_on);
-    let origin = reminder.origin.as_deref().unwrap_or("");
-    let (subject, line) = match (language, reminder.overdue) {
-        ("fr", false) => (
-            format!("À signer avant le {due} : {title}"),
-            format!("Votre signature est attendue sur « {title} » ({purpose}) avant le {due}."),
-        ),
-        ("fr", true) => (
-            format!("Signature en retard : {title}"),
-            format!("Votre signature sur « {title} » ({purpose}) était attendue le {due}."),
-        ),
-        (_, false) => (
-            format!("To sign by {due}: {title}"),
-            format!("Your signature is expected on \"{title}\" ({purpose}) by {due}."),
-        ),
-        (_, true) => (
-            format!("Signature overdue: {title}"),
-            format!("Your signature on \"{title}\" ({purpose}) was expected on {due}."),
-        ),
-    };
-    let link = if origin.is_empty() {
-        String::new()
+    let language = citizen::language(
+        chosen
+            .and_then(|p| p.language.as_deref())
+            .unwrap_or(&contact.language),
+    );
+    let name = contact.name.as_deref().map(guichet_guest::text::one_line);
+    let (vars, reference, service, stem) = if let Payload::SignatureReminder(reminder) = payload {
+        let origin = reminder.origin.as_deref().filter(|o| citizen::is_origin(o));
+        let link = origin.map(|o| format!("{o}/api/signatures/flows/{}", reminder.flow_id));
+        let vars = Vars::new()
+            .text("name", name.as_deref())
+            .text(
+                "title",
+                Some(&guichet_guest::text::one_line(&reminder.document_title)),
+            )
+            .text(
+                "purpose",
+                Some(&guichet_guest::text::one_line(&reminder.purpose)),
+            )
+            .text(
+                "due_on",
+                Some(&guichet_guest::text::one_line(&reminder.due_on)),
+            )
+            .value("overdue", minijinja::Value::from(reminder.overdue))
+            .text("link", link.as_deref());
+        (vars, None, None, "s")
     } else {
-        format!("\n{origin}/api/signatures/flows/{}\n", reminder.flow_id)
+        let (reference, service) = match payload {
+            Payload::Assigned(r) => (&r.reference, &r.service_name),
+            Payload::Overdue(r) => (&r.reference, &r.service_name),
+            Payload::Message(r) => (&r.reference, &r.service_name),
+            _ => return Vec::new(),
+        };
+        if !citizen::is_reference(reference) {
+            return Vec::new();
+        }
+        let service = guichet_guest::text::one_line(
+            &citizen::localized(service, language).unwrap_or_default(),
+        );
+        let vars = Vars::new()
+            .text("name", name.as_deref())
+            .text("reference", Some(reference))
+            .text("service", Some(&service));
+        (vars, Some(reference.clone()), Some(service), "a")
     };
-    Draft {
-        id: format!("{}-s", citizen::id_base(event_id)),
-        channel: Channel::Email,
-        to: contact.email.clone(),
-        account_id: Some(contact.account_id.clone()),
-        purpose: "signature_reminder",
-        language,
-        subject: guichet_guest::text::one_line(&subject),
-        text: format!("{line}\n{link}"),
-        reference: None,
+    let digest = kinds::digestible(purpose) && chosen.is_some_and(|p| p.digest);
+    let wants = |channel: &str| chosen.is_none_or(|p| p.wants(channel));
+    let mut channels = Vec::new();
+    // Their work reaches them: by e-mail unless they chose only their inbox.
+    if wants("email") || !wants("inbox") {
+        channels.push(Channel::Email);
     }
+    if wants("inbox") {
+        channels.push(Channel::Inbox);
+    }
+    channels
+        .into_iter()
+        .map(|channel| {
+            let rendered = templates.render(purpose, language, channel.as_str(), &vars);
+            let (id, to) = match channel {
+                Channel::Inbox => (
+                    format!("{}-{stem}-i", citizen::id_base(event_id)),
+                    contact.account_id.clone(),
+                ),
+                _ => (
+                    format!("{}-{stem}", citizen::id_base(event_id)),
+                    contact.email.clone(),
+                ),
+            };
+            Draft {
+                id,
+                channel,
+                to,
+                account_id: Some(contact.account_id.clone()),
+                purpose,
+                language,
+                subject: guichet_guest::text::one_line(&rendered.subject),
+                text: rendered.text,
+                html: rendered.html,
+                reference: reference.clone(),
+                service: service.clone(),
+                digest: digest && channel == Channel::Email,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -223,6 +250,13 @@ mod tests {
         stored_payload(kind, flat.as_object().expect("object")).expect("a payload of the contract")
     }
 
+    /// The e-mails of [`drafts`] with the defaults and no preference.
+    fn email(id: &str, p: &Payload, contacts: &[Contact]) -> Vec<Draft> {
+        let mut all = drafts(id, p, contacts, &Templates::defaults(), &HashMap::new());
+        all.retain(|d| d.channel == Channel::Email);
+        all
+    }
+
     fn agent(language: &str) -> Contact {
         Contact {
             account_id: "agent-7".into(),
@@ -236,7 +270,7 @@ mod tests {
     fn an_assignment_tells_the_new_assignee_in_their_language() {
         let p = payload(EventKind::Assigned, json!({"assignee": "agent-7"}));
         assert_eq!(accounts_named(&p), ["agent-7"]);
-        let d = drafts("e1", &p, &[agent("en")]);
+        let d = email("e1", &p, &[agent("en")]);
         assert_eq!(d.len(), 1);
         assert_eq!(
             (d[0].to.as_str(), d[0].purpose),
@@ -244,7 +278,7 @@ mod tests {
         );
         assert_eq!(d[0].subject, "Request 2026-000123 assigned to you");
         assert!(d[0].text.starts_with("Hello Ada,"), "{}", d[0].text);
-        let d = drafts("e1", &p, &[agent("fr")]);
+        let d = email("e1", &p, &[agent("fr")]);
         assert!(d[0].text.contains("vous a été attribuée"), "{}", d[0].text);
     }
 
@@ -254,23 +288,23 @@ mod tests {
             EventKind::Message,
             json!({"assignee": "agent-7", "author": "citizen", "text": "secret text"}),
         );
-        let d = drafts("e2", &p, &[agent("fr")]);
+        let d = email("e2", &p, &[agent("fr")]);
         assert_eq!(d[0].purpose, "agent_reply");
         assert!(!d[0].text.contains("secret text"), "{}", d[0].text);
         let p = payload(
             EventKind::Message,
             json!({"assignee": "agent-7", "author": "agent"}),
         );
-        assert!(drafts("e2", &p, &[agent("fr")]).is_empty());
+        assert!(email("e2", &p, &[agent("fr")]).is_empty());
     }
 
     #[test]
     fn nobody_is_told_without_an_assignee_or_a_contact() {
         let p = payload(EventKind::Overdue, json!({}));
         assert!(accounts_named(&p).is_empty());
-        assert!(drafts("e3", &p, &[agent("fr")]).is_empty());
+        assert!(email("e3", &p, &[agent("fr")]).is_empty());
         let p = payload(EventKind::Overdue, json!({"assignee": "agent-7"}));
-        assert!(drafts("e3", &p, &[]).is_empty());
+        assert!(email("e3", &p, &[]).is_empty());
     }
 
     #[test]
@@ -286,8 +320,20 @@ mod tests {
             language: "en".into(),
             name: None,
         };
-        let d = citizen::drafts("e4", &p, "https://demo.example", &[contact]);
-        let to: Vec<_> = d.iter().map(|d| (d.to.as_str(), d.language)).collect();
+        let (templates, preferences) = (Templates::defaults(), HashMap::new());
+        let accounts = [contact];
+        let setting = citizen::Setting {
+            origin: "https://demo.example",
+            accounts: &accounts,
+            templates: &templates,
+            preferences: &preferences,
+        };
+        let d = citizen::drafts("e4", &p, &setting);
+        let to: Vec<_> = d
+            .iter()
+            .filter(|d| d.channel != Channel::Inbox)
+            .map(|d| (d.to.as_str(), d.language))
+            .collect();
         assert_eq!(to, [("c1@example.org", "en"), ("x@example.org", "fr")]);
     }
 
@@ -305,12 +351,17 @@ mod tests {
             origin: Some("https://mairie.example".into()),
         });
         assert_eq!(accounts_named(&p), ["agent-7"]);
-        let d = drafts("e2", &p, &[agent("fr")]);
+        let d = email("e2", &p, &[agent("fr")]);
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].to, "agent7@mairie.example");
         assert_eq!(d[0].purpose, "signature_reminder");
         assert_eq!(d[0].subject, "À signer avant le 2026-12-09 : Facture 42");
-        assert!(d[0].text.contains("https://mairie.example/api/signatures/flows/f1"), "{}", d[0].text);
-        assert!(drafts("e2", &p, &[]).is_empty());
+        assert!(
+            d[0].text
+                .contains("https://mairie.example/api/signatures/flows/f1"),
+            "{}",
+            d[0].text
+        );
+        assert!(email("e2", &p, &[]).is_empty());
     }
 }

@@ -5,8 +5,13 @@
 //! page. Never the tracking code: whoever reads a message over someone's shoulder (or in a
 //! forwarded mail) must not be able to open the request with it.
 //!
-//! Pure: no database, no HTTP (the contacts of accounts are looked up before), so every rule
-//! is unit-tested here.
+//! The words come from the commune's templates ([`crate::templates`], loaded before, with
+//! the shipped defaults); a recipient with an account follows its preferences
+//! ([`crate::preferences`]: language, channels, its inbox, the kinds it turned off except
+//! those the commune must send, see [`crate::kinds`]).
+//!
+//! Pure: no database, no HTTP (the contacts of accounts, the templates and the preferences
+//! are read before), so every rule is unit-tested here.
 //!
 //! Which kinds tell citizens: `request-filed`, `status-changed`, `message` (only one written
 //! by the commune: a citizen is not sent their own message back), and `followed` (the receipt
@@ -20,10 +25,11 @@
 //! `confirm_token`. A recipient's `name` with a control character is not used (the greeting
 //! is then "Bonjour,"), and texts from the payload that go into subjects are put on one line.
 
-pub use guichet_guest::contact::Channel;
-use guichet_guest::contracts::contacts::Contact as Reachable;
-use guichet_guest::contact::{Contact, Notify};
+use std::collections::HashMap;
+
+use guichet_guest::contact::{self, Contact, Notify};
 use guichet_guest::contracts::common::Localized;
+use guichet_guest::contracts::contacts::Contact as Reachable;
 use guichet_guest::contracts::events::{
     Assigned, Diagnostic, Followed, Message, Overdue, Payload, Recipient, RequestFiled,
     SignatureReminder, StatusChanged,
@@ -33,6 +39,39 @@ use guichet_guest::event::EventKind;
 use guichet_guest::phone::PhoneNumber;
 use guichet_guest::text::{self, Lines};
 
+use crate::kinds;
+use crate::preferences::Preferences;
+use crate::templates::{Rendered, Templates, Vars};
+
+/// The channel a message goes through: a provider's (`email`, `sms`), or the account's
+/// in-app inbox (stored delivered, never sent anywhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
+    Inbox,
+}
+
+impl Channel {
+    /// The name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Inbox => "inbox",
+        }
+    }
+}
+
+impl From<contact::Channel> for Channel {
+    fn from(channel: contact::Channel) -> Self {
+        match channel {
+            contact::Channel::Email => Self::Email,
+            contact::Channel::Sms => Self::Sms,
+        }
+    }
+}
+
 /// A message to store and send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
@@ -40,15 +79,22 @@ pub struct Draft {
     /// same ids (and is refused before that anyway, see `events::receive`).
     pub id: String,
     pub channel: Channel,
-    /// An e-mail address, or a phone number in international form (`+33612345678`).
+    /// An e-mail address, or a phone number in international form (`+33612345678`); the
+    /// account id for the inbox.
     pub to: String,
     pub account_id: Option<String>,
     pub purpose: &'static str,
     pub language: &'static str,
     pub subject: String,
     pub text: String,
+    /// The HTML part of an e-mail (always with `text`, its plain-text part).
+    pub html: Option<String>,
     /// The request the message is about.
     pub reference: Option<String>,
+    /// The service's name (an agent's digest lists it).
+    pub service: Option<String>,
+    /// An agent's alert they chose to get in their daily digest instead.
+    pub digest: bool,
 }
 
 /// Longest SMS text (three concatenated segments of GSM-7).
@@ -56,13 +102,24 @@ const MAX_SMS_CHARS: usize = 459;
 /// The commune's message is cut to this in an SMS (the whole text is on the tracking page).
 const SMS_MESSAGE_CHARS: usize = 200;
 
-/// The messages `payload` gives, for the event `event_id`. `origin` is where the tracking
-/// page is (`scheme://host[:port]`) when the payload does not say.
+/// What shapes the messages of an event besides the event itself: the commune's templates,
+/// identity's answers for accounts, and the accounts' preferences.
+pub struct Setting<'a> {
+    /// Where the tracking page is (`scheme://host[:port]`) when the payload does not say.
+    pub origin: &'a str,
+    pub accounts: &'a [Reachable],
+    pub templates: &'a Templates,
+    pub preferences: &'a HashMap<String, Preferences>,
+}
+
+/// The messages `payload` gives, for the event `event_id`.
 ///
 /// A recipient known only by its account (a signed-in filer who typed no contact) is reached
 /// at the verified address identity gave for it in `accounts` ([`crate::agents::lookup`]),
-/// in the account's language.
-pub fn drafts(event_id: &str, payload: &Payload, origin: &str, accounts: &[Reachable]) -> Vec<Draft> {
+/// in the account's language. A recipient with an account follows its preferences: its
+/// language, its channels (its inbox included), the kinds it turned off (unless the commune
+/// must send them, see [`crate::kinds`]).
+pub fn drafts(event_id: &str, payload: &Payload, setting: &Setting<'_>) -> Vec<Draft> {
     let Some(told) = Told::of(payload) else {
         return Vec::new();
     };
@@ -73,9 +130,13 @@ pub fn drafts(event_id: &str, payload: &Payload, origin: &str, accounts: &[Reach
         eprintln!("event {event_id}: no valid reference, no message");
         return Vec::new();
     }
-    let origin = told.origin.filter(|o| is_origin(o)).unwrap_or(origin);
+    let origin = told
+        .origin
+        .filter(|o| is_origin(o))
+        .unwrap_or(setting.origin);
     let link = format!("{origin}/track?reference={}", escape(reference));
     let base = id_base(event_id);
+    let closing = !told.open;
     let mut seen: Vec<(Channel, String)> = Vec::new();
     let mut out = Vec::new();
     for (index, contact) in told.recipients.iter().enumerate() {
@@ -89,66 +150,187 @@ pub fn drafts(event_id: &str, payload: &Payload, origin: &str, accounts: &[Reach
             verified,
             confirm_token,
         } = contact;
+        let chosen = account_id
+            .as_deref()
+            .and_then(|id| setting.preferences.get(id));
+        if chosen.is_some_and(|p| p.turned_off(told.purpose, closing)) {
+            continue;
+        }
         let reached = account_id
             .as_deref()
             .filter(|_| email.is_none() && phone.is_none())
-            .and_then(|id| accounts.iter().find(|c| c.account_id == id));
-        let email = &reached.map(|c| Some(c.email.clone())).unwrap_or_else(|| email.clone());
-        let lang = &lang.clone().or_else(|| reached.map(|c| c.language.clone()));
-        let notify = &reached.map(|_| Some("email".to_owned())).unwrap_or_else(|| notify.clone());
+            .and_then(|id| setting.accounts.iter().find(|c| c.account_id == id));
+        let email = &reached
+            .map(|c| Some(c.email.clone()))
+            .unwrap_or_else(|| email.clone());
+        let lang = &chosen
+            .and_then(|p| p.language.clone())
+            .or_else(|| lang.clone())
+            .or_else(|| reached.map(|c| c.language.clone()));
+        let notify = &reached
+            .map(|_| Some("email".to_owned()))
+            .unwrap_or_else(|| notify.clone());
         let verified = *verified || account_id.is_some();
         if !verified && !receipt {
             continue;
         }
-        let Some((channel, to)) = address(email, phone, notify) else {
-            continue;
+        let mut targets: Vec<(Channel, String)> = match chosen {
+            Some(p) => {
+                let mut t = Vec::new();
+                if p.wants("email") {
+                    t.extend(address(email, &None, &Some("email".into())));
+                }
+                if p.wants("sms") {
+                    t.extend(address(&None, phone, &Some("sms".into())));
+                }
+                // What the commune must send reaches the account even if its channels fail.
+                if t.is_empty() && !p.wants("inbox") && kinds::must_send(told.purpose, closing) {
+                    t.extend(address(email, phone, notify));
+                }
+                t
+            }
+            None => address(email, phone, notify).into_iter().collect(),
         };
-        if seen.contains(&(channel, to.clone())) {
-            continue;
+        if let Some(account) = account_id
+            .as_deref()
+            .filter(|_| chosen.is_none_or(|p| p.wants("inbox")))
+        {
+            targets.push((Channel::Inbox, account.to_owned()));
         }
-        seen.push((channel, to.clone()));
         let language = language(lang.as_deref().unwrap_or(told.lang));
-        let facts = Facts {
-            reference,
-            service: localized(told.service_name, language)
-                .unwrap_or_else(|| told.service_code.to_owned()),
-            state: state_label(&told, language),
-            labelled: told.state_label.and_then(|l| localized(l, language)).is_some(),
-            message: told
-                .message
-                .map(|m| m.trim().to_owned())
-                .filter(|m| !m.is_empty()),
-            link: &link,
-            name: name
-                .as_deref()
-                .and_then(|n| text::clean(n, Lines::One))
-                .map(|n| n.chars().take(100).collect()),
-            confirm: (!verified)
-                .then_some(confirm_token.as_deref())
-                .flatten()
-                .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
-                .map(|t| format!("{origin}{CONFIRM_PATH}#token={t}")),
-        };
-        let (subject, body) = match channel {
-            Channel::Email => email_text(kind, language, &facts),
-            Channel::Sms => (
-                email_text(kind, language, &facts).0,
-                sms(kind, language, &facts),
-            ),
-        };
-        out.push(Draft {
-            id: format!("{base}-{index}"),
-            channel,
-            to,
-            account_id: account_id.clone(),
-            purpose: told.purpose,
-            language,
-            subject: text::one_line(&subject),
-            text: body,
-            reference: Some(reference.to_owned()),
-        });
+        let service =
+            localized(told.service_name, language).unwrap_or_else(|| told.service_code.to_owned());
+        let labelled = told
+            .state_label
+            .and_then(|l| localized(l, language))
+            .is_some();
+        let state = state_label(&told, language);
+        let message = told
+            .message
+            .map(|m| m.trim().to_owned())
+            .filter(|m| !m.is_empty());
+        let name: Option<String> = name
+            .as_deref()
+            .and_then(|n| text::clean(n, Lines::One))
+            .map(|n| n.chars().take(100).collect());
+        let confirm = (!verified)
+            .then_some(confirm_token.as_deref())
+            .flatten()
+            .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(|t| format!("{origin}{CONFIRM_PATH}#token={t}"));
+        // A filing names its first state only when the workflow labels it: a raw code like
+        // `submitted` says nothing to a citizen.
+        let shown_state = (labelled || kind != EventKind::RequestFiled).then_some(state.as_str());
+        let mut n = 0;
+        for (channel, to) in targets {
+            if seen.contains(&(channel, to.clone())) {
+                continue;
+            }
+            seen.push((channel, to.clone()));
+            let message = match (channel, &message) {
+                (Channel::Sms, Some(m)) => Some(cut(m, SMS_MESSAGE_CHARS)),
+                (_, m) => m.clone(),
+            };
+            let vars = Vars::new()
+                .text("name", name.as_deref())
+                .text("reference", Some(reference))
+                .text("service", Some(&service))
+                .text("state", shown_state)
+                .text("message", message.as_deref())
+                .text("link", Some(&link));
+            let rendered =
+                setting
+                    .templates
+                    .render(told.purpose, language, channel.as_str(), &vars);
+            let Rendered {
+                subject,
+                text,
+                html,
+            } = with_confirmation(channel, language, rendered, confirm.as_deref());
+            let id = match (channel, n) {
+                (Channel::Inbox, _) => format!("{base}-{index}-i"),
+                (_, 0) => format!("{base}-{index}"),
+                (_, _) => format!("{base}-{index}-{n}"),
+            };
+            if channel != Channel::Inbox {
+                n += 1;
+            }
+            out.push(Draft {
+                id,
+                channel,
+                to,
+                account_id: account_id.clone(),
+                purpose: told.purpose,
+                language,
+                subject: text::one_line(&subject),
+                text,
+                html,
+                reference: Some(reference.to_owned()),
+                service: Some(service.clone()),
+                digest: false,
+            });
+        }
     }
     out
+}
+
+/// The rendered message with the link confirming an unverified contact, when it has one:
+/// added by notifications itself (never by a template, which could drop or cut it), whole at
+/// the end of an SMS cut to its longest length.
+fn with_confirmation(
+    channel: Channel,
+    language: &str,
+    mut r: Rendered,
+    confirm: Option<&str>,
+) -> Rendered {
+    let fr = language == "fr";
+    match (channel, confirm) {
+        (Channel::Sms, None) => r.text = cut(&r.text, MAX_SMS_CHARS),
+        (Channel::Sms, Some(confirm)) => {
+            r.text.push_str(if fr {
+                " Pour recevoir la suite, confirmez : "
+            } else {
+                " To get updates, confirm: "
+            });
+            let room = MAX_SMS_CHARS.saturating_sub(confirm.chars().count());
+            let mut text = cut(&r.text, room);
+            text.push_str(confirm);
+            r.text = text;
+        }
+        (_, Some(confirm)) => {
+            let (line, rest) = if fr {
+                (
+                    "Pour recevoir les prochaines nouvelles de cette demande, confirmez votre adresse :",
+                    "Sans confirmation, vous ne recevrez pas d'autre message. Si vous n'êtes pas à l'origine de cette démarche, ignorez ce message.",
+                )
+            } else {
+                (
+                    "To receive this request's next updates, confirm your address:",
+                    "Without confirmation you will receive no other message. If this was not you, ignore this message.",
+                )
+            };
+            if !r.text.ends_with('\n') {
+                r.text.push('\n');
+            }
+            r.text.push_str(&format!("\n{line} {confirm}\n{rest}\n"));
+            if let Some(html) = &mut r.html {
+                let e = crate::templates::escape_html;
+                let paragraph = format!(
+                    "<p>{} <a href=\"{}\">{}</a><br>\n{}</p>\n",
+                    e(line),
+                    e(confirm),
+                    e(confirm),
+                    e(rest)
+                );
+                match html.rfind("</body>") {
+                    Some(at) => html.insert_str(at, &paragraph),
+                    None => html.push_str(&paragraph),
+                }
+            }
+        }
+        (_, None) => {}
+    }
+    r
 }
 
 /// What citizens are told of an event about their request, read from its kind's record of
@@ -164,6 +346,9 @@ struct Told<'a> {
     lang: &'a str,
     origin: Option<&'a str>,
     recipients: &'a [Recipient],
+    /// Whether the request is still open after the event (a status change closing it is a
+    /// decision the commune must send).
+    open: bool,
     /// The commune's public text, if any.
     message: Option<&'a str>,
 }
@@ -180,7 +365,7 @@ impl<'a> Told<'a> {
                 service_code,
                 service_name,
                 state,
-                open: _,
+                open,
                 lang,
                 origin,
                 recipients,
@@ -195,6 +380,7 @@ impl<'a> Told<'a> {
                 lang,
                 origin: origin.as_deref(),
                 recipients,
+                open: *open,
                 message: None,
             }),
             Payload::StatusChanged(StatusChanged {
@@ -203,7 +389,7 @@ impl<'a> Told<'a> {
                 service_code,
                 service_name,
                 state,
-                open: _,
+                open,
                 lang,
                 origin,
                 recipients,
@@ -223,6 +409,7 @@ impl<'a> Told<'a> {
                 lang,
                 origin: origin.as_deref(),
                 recipients,
+                open: *open,
                 message: message.as_deref(),
             }),
             Payload::Message(Message {
@@ -231,7 +418,7 @@ impl<'a> Told<'a> {
                 service_code,
                 service_name,
                 state,
-                open: _,
+                open,
                 lang,
                 origin,
                 recipients,
@@ -252,6 +439,7 @@ impl<'a> Told<'a> {
                     lang,
                     origin: origin.as_deref(),
                     recipients,
+                    open: *open,
                     message: Some(text),
                 })
             }
@@ -261,7 +449,7 @@ impl<'a> Told<'a> {
                 service_code,
                 service_name,
                 state,
-                open: _,
+                open,
                 lang,
                 origin,
                 recipients,
@@ -275,6 +463,7 @@ impl<'a> Told<'a> {
                 lang,
                 origin: origin.as_deref(),
                 recipients,
+                open: *open,
                 message: None,
             }),
             Payload::Assigned(Assigned {
@@ -327,173 +516,8 @@ impl<'a> Told<'a> {
     }
 }
 
-/// What a message says, in the recipient's language.
-struct Facts<'a> {
-    reference: &'a str,
-    service: String,
-    state: String,
-    /// Whether `state` is the workflow's label (a filing mentions its first state only then:
-    /// a raw code like `submitted` says nothing to a citizen).
-    labelled: bool,
-    message: Option<String>,
-    link: &'a str,
-    name: Option<String>,
-    /// The link confirming an unverified recipient's contact, on its receipt.
-    confirm: Option<String>,
-}
-
 /// The page that confirms a contact (requests' `contacts` module), the token after `#token=`.
 const CONFIRM_PATH: &str = "/api/requests/contacts/confirm";
-
-fn email_text(kind: EventKind, language: &str, f: &Facts<'_>) -> (String, String) {
-    let fr = language == "fr";
-    let hello = match (&f.name, fr) {
-        (Some(name), true) => format!("Bonjour {name},"),
-        (None, true) => "Bonjour,".to_owned(),
-        (Some(name), false) => format!("Hello {name},"),
-        (None, false) => "Hello,".to_owned(),
-    };
-    let first_state = match (f.labelled, fr) {
-        (true, true) => format!("\nÉtat : {}.", f.state),
-        (true, false) => format!("\nStatus: {}.", f.state),
-        (false, _) => String::new(),
-    };
-    let (subject, middle) = match (kind, fr) {
-        (EventKind::RequestFiled, true) => (
-            format!("Demande {} enregistrée", f.reference),
-            format!(
-                "Votre demande « {} » est enregistrée sous la référence {}.{}",
-                f.service, f.reference, first_state
-            ),
-        ),
-        (EventKind::RequestFiled, false) => (
-            format!("Request {} received", f.reference),
-            format!(
-                "Your request \"{}\" is registered under the reference {}.{}",
-                f.service, f.reference, first_state
-            ),
-        ),
-        (EventKind::StatusChanged, true) => (
-            format!("Demande {} : {}", f.reference, f.state),
-            format!(
-                "Votre demande « {} » ({}) a changé d'état : {}.",
-                f.service, f.reference, f.state
-            ),
-        ),
-        (EventKind::StatusChanged, false) => (
-            format!("Request {}: {}", f.reference, f.state),
-            format!(
-                "The status of your request \"{}\" ({}) has changed: {}.",
-                f.service, f.reference, f.state
-            ),
-        ),
-        (EventKind::Followed, true) => (
-            format!("Vous suivez la demande {}", f.reference),
-            format!(
-                "Vous suivez désormais la demande « {} » ({}).",
-                f.service, f.reference
-            ),
-        ),
-        (EventKind::Followed, false) => (
-            format!("You follow request {}", f.reference),
-            format!(
-                "You now follow the request \"{}\" ({}).",
-                f.service, f.reference
-            ),
-        ),
-        (_, true) => (
-            format!("Nouveau message sur votre demande {}", f.reference),
-            format!(
-                "La mairie vous a écrit au sujet de votre demande « {} » ({}).",
-                f.service, f.reference
-            ),
-        ),
-        (_, false) => (
-            format!("New message about your request {}", f.reference),
-            format!(
-                "The town hall wrote to you about your request \"{}\" ({}).",
-                f.service, f.reference
-            ),
-        ),
-    };
-    let mut body = format!("{hello}\n\n{middle}\n");
-    if let Some(message) = &f.message {
-        let label = if fr {
-            "Message de la mairie :"
-        } else {
-            "Message from the town hall:"
-        };
-        body.push_str(&format!("\n{label}\n{message}\n"));
-    }
-    let follow = if fr {
-        format!(
-            "\nSuivez votre demande en ligne : {}\nMunissez-vous du code de suivi remis lors du dépôt \
-             (il n'est jamais envoyé par message).\n",
-            f.link
-        )
-    } else {
-        format!(
-            "\nFollow your request online: {}\nYou will need the tracking code you were given when \
-             filing (it is never sent in a message).\n",
-            f.link
-        )
-    };
-    body.push_str(&follow);
-    if let Some(confirm) = &f.confirm {
-        body.push_str(&if fr {
-            format!(
-                "\nPour recevoir les prochaines nouvelles de cette demande, confirmez votre adresse : \
-                 {confirm}\nSans confirmation, vous ne recevrez pas d'autre message. Si vous n'êtes \
-                 pas à l'origine de cette démarche, ignorez ce message.\n"
-            )
-        } else {
-            format!(
-                "\nTo receive this request's next updates, confirm your address: {confirm}\n\
-                 Without confirmation you will receive no other message. If this was not you, \
-                 ignore this message.\n"
-            )
-        });
-    }
-    (subject, body)
-}
-
-fn sms(kind: EventKind, language: &str, f: &Facts<'_>) -> String {
-    let fr = language == "fr";
-    let head = match (kind, fr) {
-        (EventKind::RequestFiled, true) => {
-            format!("Demande {} enregistrée ({}).", f.reference, f.service)
-        }
-        (EventKind::RequestFiled, false) => {
-            format!("Request {} received ({}).", f.reference, f.service)
-        }
-        (EventKind::StatusChanged, true) => format!("Demande {} : {}.", f.reference, f.state),
-        (EventKind::StatusChanged, false) => format!("Request {}: {}.", f.reference, f.state),
-        (EventKind::Followed, true) => format!("Vous suivez la demande {}.", f.reference),
-        (EventKind::Followed, false) => format!("You follow request {}.", f.reference),
-        (_, true) => format!("Nouveau message sur la demande {}.", f.reference),
-        (_, false) => format!("New message about request {}.", f.reference),
-    };
-    let mut text = head;
-    if let Some(message) = &f.message {
-        text.push(' ');
-        text.push_str(&cut(message, SMS_MESSAGE_CHARS));
-    }
-    text.push_str(if fr { " Suivi : " } else { " Track: " });
-    text.push_str(f.link);
-    if let Some(confirm) = &f.confirm {
-        text.push_str(if fr {
-            " Pour recevoir la suite, confirmez : "
-        } else {
-            " To get updates, confirm: "
-        });
-        // The link must survive whole: the rest is cut around it.
-        let room = MAX_SMS_CHARS.saturating_sub(confirm.chars().count());
-        let mut text = cut(&text, room);
-        text.push_str(confirm);
-        return text;
-    }
-    cut(&text, MAX_SMS_CHARS)
-}
 
 /// `text` cut to `max` characters, with an ellipsis when cut.
 fn cut(text: &str, max: usize) -> String {
@@ -523,7 +547,7 @@ fn address(
     if recipient.is_none() && notify.as_deref() != Some("none") {
         eprintln!("a recipient without a usable address for its channel: skipped");
     }
-    recipient
+    recipient.map(|(channel, to)| (channel.into(), to))
 }
 
 /// The language of `lang` (the recipient's own, else the request's): English only when it
@@ -625,7 +649,15 @@ mod tests {
         flat.entry("ping_id").or_insert(json!("p1"));
         flat.entry("requested_by").or_insert(json!("admin-1"));
         let payload = stored_payload(kind, &flat).expect("a payload of the contract");
-        super::drafts(id, &payload, origin, &[])
+        let templates = Templates::defaults();
+        let preferences = HashMap::new();
+        let setting = Setting {
+            origin,
+            accounts: &[],
+            templates: &templates,
+            preferences: &preferences,
+        };
+        super::drafts(id, &payload, &setting)
     }
 
     fn payload(recipients: Value) -> Map<String, Value> {
@@ -783,7 +815,9 @@ mod tests {
         let to = json!([{"email": "a@example.org", "verified": false, "confirm_token": token}]);
         let d = drafts("e", EventKind::RequestFiled, &payload(to.clone()), ORIGIN);
         assert!(
-            d[0].text.contains(&format!("{ORIGIN}/api/requests/contacts/confirm#token={token}")),
+            d[0].text.contains(&format!(
+                "{ORIGIN}/api/requests/contacts/confirm#token={token}"
+            )),
             "{}",
             d[0].text
         );
@@ -795,10 +829,16 @@ mod tests {
         let d = drafts(
             "e",
             EventKind::StatusChanged,
-            &payload(json!([{"email": "b@example.org"}, {"email": "c@example.org", "account_id": "acc"}])),
+            &payload(
+                json!([{"email": "b@example.org"}, {"email": "c@example.org", "account_id": "acc"}]),
+            ),
             ORIGIN,
         );
-        assert_eq!(d.iter().map(|d| d.to.as_str()).collect::<Vec<_>>(), ["c@example.org"]);
+        assert_eq!(
+            d.iter().map(|d| d.to.as_str()).collect::<Vec<_>>(),
+            ["c@example.org", "acc"]
+        );
+        assert_eq!(d[1].channel, Channel::Inbox);
         // A verified contact's receipt has no confirmation link.
         let d = drafts(
             "e",
@@ -809,24 +849,99 @@ mod tests {
         assert!(!d[0].text.contains("confirm"), "{}", d[0].text);
     }
 
+    /// The drafts of `kind` for an account recipient `acc` with `preferences`.
+    fn chosen(kind: EventKind, open: bool, preferences: Preferences) -> Vec<(Channel, String)> {
+        let mut flat =
+            payload(json!([{"email": "a@example.org", "account_id": "acc", "verified": true}]));
+        flat.insert("open".into(), json!(open));
+        flat.insert("service_name".into(), json!({"fr": "Nid", "en": "Pothole"}));
+        flat.entry("from").or_insert(json!("submitted"));
+        flat.entry("to").or_insert(json!("submitted"));
+        let payload = stored_payload(kind, &flat).expect("a payload of the contract");
+        let templates = Templates::defaults();
+        let preferences = HashMap::from([("acc".to_owned(), preferences)]);
+        let setting = Setting {
+            origin: ORIGIN,
+            accounts: &[],
+            templates: &templates,
+            preferences: &preferences,
+        };
+        super::drafts("e", &payload, &setting)
+            .into_iter()
+            .map(|d| (d.channel, d.to))
+            .collect()
+    }
+
+    #[test]
+    fn an_account_gets_its_channels_and_nothing_it_turned_off_except_what_the_commune_must_send() {
+        let off = Preferences {
+            channels: vec!["inbox".into()],
+            opt_out: vec!["request_status".into()],
+            ..Preferences::default()
+        };
+        assert_eq!(chosen(EventKind::StatusChanged, true, off.clone()), []);
+        // The decision closing the request, and a receipt, still come (to the inbox chosen).
+        assert_eq!(
+            chosen(EventKind::StatusChanged, false, off.clone()),
+            [(Channel::Inbox, "acc".to_owned())]
+        );
+        assert_eq!(
+            chosen(EventKind::RequestFiled, true, off),
+            [(Channel::Inbox, "acc".to_owned())]
+        );
+        // Only SMS chosen without a number: what must be sent goes by e-mail.
+        let sms = Preferences {
+            channels: vec!["sms".into()],
+            ..Preferences::default()
+        };
+        assert_eq!(chosen(EventKind::StatusChanged, true, sms.clone()), []);
+        assert_eq!(
+            chosen(EventKind::StatusChanged, false, sms),
+            [(Channel::Email, "a@example.org".to_owned())]
+        );
+        // Without a choice: the e-mail given and the inbox.
+        assert_eq!(
+            chosen(EventKind::StatusChanged, true, Preferences::default()),
+            [
+                (Channel::Email, "a@example.org".to_owned()),
+                (Channel::Inbox, "acc".to_owned())
+            ]
+        );
+    }
+
     #[test]
     fn a_follow_receipt_keeps_its_confirmation_link_whole_in_an_sms() {
         let token = "0123456789abcdef0123456789abcdef";
-        let mut p = payload(json!([{"phone": "+33611111111", "notify": "sms", "verified": false, "confirm_token": token}]));
+        let mut p = payload(
+            json!([{"phone": "+33611111111", "notify": "sms", "verified": false, "confirm_token": token}]),
+        );
         p.insert("service_name".into(), json!("x".repeat(600)));
         let d = drafts("e", EventKind::Followed, &p, ORIGIN);
         assert_eq!(d[0].purpose, "request_followed");
         assert!(d[0].text.chars().count() <= MAX_SMS_CHARS, "{}", d[0].text);
-        assert!(d[0].text.ends_with(&format!("/api/requests/contacts/confirm#token={token}")), "{}", d[0].text);
+        assert!(
+            d[0].text
+                .ends_with(&format!("/api/requests/contacts/confirm#token={token}")),
+            "{}",
+            d[0].text
+        );
     }
 
     #[test]
     fn a_name_with_control_characters_never_reaches_the_greeting() {
-        for name in ["Anne\r\nBcc: x@evil.example", "Anne\n\nClick http://evil.example", "\u{202E}enna"] {
+        for name in [
+            "Anne\r\nBcc: x@evil.example",
+            "Anne\n\nClick http://evil.example",
+            "\u{202E}enna",
+        ] {
             let to = json!([{"email": "a@example.org", "name": name, "verified": true}]);
             let d = &drafts("e", EventKind::RequestFiled, &payload(to), ORIGIN)[0];
             assert!(d.text.starts_with("Bonjour,\n"), "{}", d.text);
-            assert!(!d.text.contains("evil") && !d.text.contains('\u{202E}'), "{}", d.text);
+            assert!(
+                !d.text.contains("evil") && !d.text.contains('\u{202E}'),
+                "{}",
+                d.text
+            );
         }
         let mut p = payload(json!([{"email": "a@example.org", "verified": true}]));
         p.insert("service_name".into(), json!("Nid\r\nBcc: x"));

@@ -123,7 +123,12 @@ pub async fn send_claimed(
     };
     let attempt = claimed.attempts;
     let suppressed = channel != "webhook"
-        && suppression::is_suppressed(conn, &claimed.commune, &claimed.channel, &claimed.outgoing.to)?;
+        && suppression::is_suppressed(
+            conn,
+            &claimed.commune,
+            &claimed.channel,
+            &claimed.outgoing.to,
+        )?;
     if !suppressed {
         if let Some(wait) = limits::count(conn, "provider", channel, provider_limit(channel))? {
             let wait = i64::try_from(wait).unwrap_or(60);
@@ -138,7 +143,11 @@ pub async fn send_claimed(
     } else if channel == "webhook" {
         webhooks::send(conn, &claimed).await
     } else {
-        let provider = if channel == "sms" { &providers.sms } else { &providers.mail };
+        let provider = if channel == "sms" {
+            &providers.sms
+        } else {
+            &providers.mail
+        };
         match provider {
             Ok(provider) => provider.send(&claimed.outgoing).await,
             Err(error) => Outcome::Retry(format!("{channel} provider not configured: {error:#}")),
@@ -148,7 +157,14 @@ pub async fn send_claimed(
     store::finish(conn, id, status, state, reason)?;
     match (state, reason) {
         (State::Delivered | State::Sending, _) => {
-            eprintln!("{channel} {id}: {} (attempt {attempt})", if state == State::Delivered { "sent" } else { "accepted" })
+            eprintln!(
+                "{channel} {id}: {} (attempt {attempt})",
+                if state == State::Delivered {
+                    "sent"
+                } else {
+                    "accepted"
+                }
+            )
         }
         (State::TemporaryFailure, Some(reason)) => eprintln!(
             "{channel} {id}: attempt {attempt} failed, retry in about {} s: {reason}",
@@ -181,7 +197,9 @@ mod tests {
     fn jitter_keeps_each_delay_within_a_quarter_of_the_backoff_and_spreads_messages() {
         for attempts in 1..=12 {
             let (base, spread) = (delay_after(attempts), delay_after(attempts) / 2);
-            let delays: Vec<i64> = (0..50).map(|n| jittered_delay(&format!("m{n}"), attempts)).collect();
+            let delays: Vec<i64> = (0..50)
+                .map(|n| jittered_delay(&format!("m{n}"), attempts))
+                .collect();
             let range = base - spread / 2..=base - spread / 2 + spread;
             assert!(delays.iter().all(|d| range.contains(d)), "{delays:?}");
             let mut distinct = delays.clone();
@@ -199,7 +217,11 @@ mod tests {
         assert_eq!(status_after(&retry, MAX_ATTEMPTS - 1).0, Status::Queued);
         assert_eq!(
             status_after(&retry, MAX_ATTEMPTS),
-            (Status::Failed, State::PermanentFailure, Some("the provider answered 503"))
+            (
+                Status::Failed,
+                State::PermanentFailure,
+                Some("the provider answered 503")
+            )
         );
     }
 
@@ -207,7 +229,13 @@ mod tests {
     fn a_refusal_fails_at_once_and_a_202_waits_for_the_callback() {
         let refused = Outcome::Refused("refused (422)".into());
         assert_eq!(status_after(&refused, 1).1, State::PermanentFailure);
-        assert_eq!(status_after(&Outcome::Sent, 3), (Status::Sent, State::Delivered, None));
-        assert_eq!(status_after(&Outcome::Accepted, 1), (Status::Sent, State::Sending, None));
+        assert_eq!(
+            status_after(&Outcome::Sent, 3),
+            (Status::Sent, State::Delivered, None)
+        );
+        assert_eq!(
+            status_after(&Outcome::Accepted, 1),
+            (Status::Sent, State::Sending, None)
+        );
     }
 }

@@ -25,11 +25,11 @@ use guichet_guest::{body, response, ApiError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Request, Response};
 
-use crate::citizen::{self, Channel, Draft};
 use crate::agents;
+use crate::citizen::{self, Channel, Draft};
 use crate::delivery::{self, Providers};
-use crate::store;
-use crate::{schema, webhooks, DATABASE};
+use crate::templates::Templates;
+use crate::{digest, preferences, schema, store, webhooks, DATABASE};
 
 /// Where the tracking page is when the event does not say (`public_origin` variable).
 const DEFAULT_ORIGIN: &str = "http://localhost:3000";
@@ -45,11 +45,27 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
     // Accounts named without an address (a signed-in filer, the agent concerned) are asked of
     // identity first: if it cannot answer, the event is not acknowledged and comes again.
     let accounts = agents::lookup(&event.commune, agents::accounts_named(&event.payload)).await?;
-    let mut drafts = citizen::drafts(&event.id, &event.payload, &public_origin(), &accounts);
-    drafts.extend(agents::drafts(&event.id, &event.payload, &accounts));
-    let event = Received::from(event);
     let conn = db::open(DATABASE)?;
     db::migrate(&conn, schema::MIGRATIONS)?;
+    let templates = Templates::load(&conn, &event.commune)?;
+    let preferences =
+        preferences::load(&conn, &event.commune, &agents::accounts_of(&event.payload))?;
+    let origin = public_origin();
+    let setting = citizen::Setting {
+        origin: &origin,
+        accounts: &accounts,
+        templates: &templates,
+        preferences: &preferences,
+    };
+    let mut drafts = citizen::drafts(&event.id, &event.payload, &setting);
+    drafts.extend(agents::drafts(
+        &event.id,
+        &event.payload,
+        &accounts,
+        &templates,
+        &preferences,
+    ));
+    let event = Received::from(event);
     let event = without_tokens(event);
     let countries = SmsCountries::from_variables();
     // The messages are stored already claimed for their first attempt: one write less per
@@ -60,13 +76,28 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
         }
         let reference = event.payload.get("reference").and_then(Json::as_str);
         let mut hooks = Vec::new();
-        for hook in webhooks::drafts(conn, &event.commune, &event.id, event.kind, &event.occurred_at, &event.payload)? {
+        for hook in webhooks::drafts(
+            conn,
+            &event.commune,
+            &event.id,
+            event.kind,
+            &event.occurred_at,
+            &event.payload,
+        )? {
             if webhooks::insert(conn, &event.commune, &hook, reference)? {
                 hooks.push(hook.id);
             }
         }
         let mut claimed = Vec::new();
         for draft in &drafts {
+            if draft.channel == Channel::Inbox {
+                store::insert_draft_inbox(conn, &event.commune, draft)?;
+                continue;
+            }
+            if draft.digest {
+                digest::add(conn, &event.commune, draft)?;
+                continue;
+            }
             if let Some(reason) = sms_refusal(conn, &countries, draft)? {
                 eprintln!("message {}: not sent: {reason}", draft.id);
                 store::insert_draft_refused(conn, &event.commune, draft, reason)?;

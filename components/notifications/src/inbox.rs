@@ -1,8 +1,9 @@
-//! The in-app inbox of an account: the messages about requests sent to that account (a
-//! signed-in filer, a follower with an account, an agent told of their work), newest first,
-//! with the unread count, for the web front to show. Only messages about a request: the
-//! account mails of identity (verification and reset links) never show here, so a stolen
-//! access token does not lead to a password reset link.
+//! The in-app inbox of an account: the messages written for it on the `inbox` channel (about
+//! the requests of a signed-in filer or of a follower with an account, an agent's work, a
+//! signer's reminders; from the inbox templates, see [`crate::templates`]), newest first,
+//! with the unread count, for the web front to show. The account mails of identity
+//! (verification and reset links) never show here, so a stolen access token does not lead
+//! to a password reset link.
 
 use guichet_guest::caller::Caller;
 use guichet_guest::context::Ctx;
@@ -16,8 +17,7 @@ use spin_sdk::http::Response;
 const MAX_PAGE: i64 = 100;
 
 /// The messages of the inbox, by the same filter everywhere.
-const MINE: &str = "commune = ? AND account_id = ? AND reference IS NOT NULL AND erased_at IS NULL \
-     AND channel IN ('email', 'sms')";
+const MINE: &str = "commune = ? AND account_id = ? AND erased_at IS NULL AND channel = 'inbox'";
 
 /// `GET /api/notifications/inbox?limit=` (signed in): `{"unread", "messages"}`.
 pub fn list(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
@@ -28,7 +28,9 @@ pub fn list(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
             .parse::<i64>()
             .ok()
             .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| ApiError::field("limit", "out_of_range", "limit is between 1 and 100"))?,
+            .ok_or_else(|| {
+                ApiError::field("limit", "out_of_range", "limit is between 1 and 100")
+            })?,
     };
     let commune = ctx.commune().as_str();
     let unread = db::query(
@@ -58,7 +60,10 @@ pub fn list(ctx: &Ctx<'_, Caller>) -> Result<Response, ApiError> {
             }))
         })
         .collect::<Result<Vec<Json>, db::RowError>>()?;
-    Ok(response::json(200, &json!({"unread": unread, "messages": messages})))
+    Ok(response::json(
+        200,
+        &json!({"unread": unread, "messages": messages}),
+    ))
 }
 
 /// `POST /api/notifications/inbox/{id}/read` (signed in): marks one of the caller's messages
@@ -78,5 +83,8 @@ pub fn mark_read(ctx: &Ctx<'_, Caller>, id: Option<&str>) -> Result<Response, Ap
     if id.is_some() && ctx.conn().changes() == 0 {
         return Err(ApiError::NotFound);
     }
-    Ok(response::json(200, &json!({"marked": ctx.conn().changes()})))
+    Ok(response::json(
+        200,
+        &json!({"marked": ctx.conn().changes()}),
+    ))
 }

@@ -35,10 +35,13 @@ mod agents;
 mod callbacks;
 mod citizen;
 mod delivery;
+mod digest;
 mod events;
 mod inbox;
+mod kinds;
 mod message;
 mod messages;
+mod preferences;
 mod privacy;
 mod provider;
 mod schema;
@@ -46,6 +49,7 @@ mod signing;
 mod sms;
 mod store;
 mod suppression;
+mod templates;
 mod webhooks;
 
 use guichet_guest::caller::Caller;
@@ -109,7 +113,12 @@ async fn route(req: Request) -> Result<Response, ApiError> {
 /// - `GET suppressions`, `POST suppressions/lift` (admin);
 /// - `GET inbox`, `POST inbox/{id}/read`, `POST inbox/read-all` (signed in): the account's
 ///   in-app inbox ([`inbox`]);
-/// - `POST sweep` (platform administrator, or a commune's administrator): the due messages;
+/// - `POST sweep` (platform administrator, or a commune's administrator): the due messages
+///   and the agents' digests due ([`digest`]);
+/// - `GET, PUT preferences` (signed in): the account's choices ([`preferences`]);
+/// - `GET templates`, `GET, PUT, DELETE templates/{kind}/{language}/{channel}`,
+///   `POST templates/{kind}/{language}/{channel}/preview` (admin): the commune's templates
+///   ([`templates`]);
 /// - `GET, POST webhooks`, `DELETE webhooks/{id}`, `POST webhooks/{id}/rotate` (admin).
 async fn public(req: &Request, segments: &[&str]) -> Result<Response, ApiError> {
     match segments {
@@ -160,6 +169,27 @@ async fn public(req: &Request, segments: &[&str]) -> Result<Response, ApiError> 
         ["suppressions", "lift"] => {
             routing::only_post(req)?;
             admin::lift(&ctx)
+        }
+        ["preferences"] => match req.method() {
+            Method::Get => preferences::get(&ctx),
+            Method::Put => preferences::put(&ctx),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, PUT" }),
+        },
+        ["templates"] => {
+            routing::only_get(req)?;
+            templates::list(&ctx)
+        }
+        ["templates", kind, language, channel] => match req.method() {
+            Method::Get => templates::get(&ctx, kind, language, channel),
+            Method::Put => templates::put(&ctx, kind, language, channel),
+            Method::Delete => templates::delete(&ctx, kind, language, channel),
+            _ => Err(ApiError::MethodNotAllowed {
+                allow: "GET, PUT, DELETE",
+            }),
+        },
+        ["templates", kind, language, channel, "preview"] => {
+            routing::only_post(req)?;
+            templates::preview(&ctx, kind, language, channel)
         }
         ["webhooks"] => match req.method() {
             Method::Get => webhooks::list(&ctx),

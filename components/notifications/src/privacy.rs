@@ -163,7 +163,7 @@ pub fn erase(req: &Request) -> Result<Response, ApiError> {
         db::exec(
             conn,
             &format!(
-                "UPDATE messages SET to_address = NULL, subject = NULL, body_text = NULL, \
+                "UPDATE messages SET to_address = NULL, subject = NULL, body_text = NULL, body_html = NULL, \
                  account_id = NULL, erased_at = {now}, in_flight_until = NULL, \
                  last_error = CASE WHEN status = 'queued' THEN 'erased before delivery' ELSE last_error END, \
                  status = CASE WHEN status = 'queued' THEN 'failed' ELSE status END \
@@ -173,6 +173,17 @@ pub fn erase(req: &Request) -> Result<Response, ApiError> {
             &messages_params(&subject),
         )?;
         let messages = conn.changes();
+        // The account's choices and the lines of its next digest go with it.
+        for table in ["preferences", "digest_items"] {
+            db::exec(
+                conn,
+                &format!("DELETE FROM {table} WHERE commune = ? AND account_id = ?"),
+                &[
+                    db::text(subject.commune().as_str()),
+                    db::text(subject.account_id()),
+                ],
+            )?;
+        }
         let email = subject.email().map_or(Value::Null, db::text);
         // In the order of the statement's placeholders: PAYLOAD_WITHOUT, RECIPIENTS_WITHOUT,
         // PAYLOAD_WITHOUT again, then EVENTS_OF.

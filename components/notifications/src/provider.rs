@@ -1,5 +1,6 @@
 //! The e-mail and SMS providers: HTTP APIs (`POST <origin>/messages`) that accept one message
-//! as JSON `{"message_id","from","to","subject","text"}`, with `Authorization: Bearer <key>`
+//! as JSON `{"message_id","from","to","subject","text","html"?}` (`html`: an e-mail's HTML
+//! part, always with its plain-text `text`), with `Authorization: Bearer <key>`
 //! when a key is configured. Any 2xx means accepted.
 //!
 //! Configured by the Spin variables `mail_api_origin`, `mail_api_key` (secret) and `mail_from`
@@ -34,8 +35,10 @@ pub struct Outgoing {
     pub to: String,
     /// The subject line.
     pub subject: String,
-    /// The plain-text body.
+    /// The plain-text body (always sent: an HTML e-mail carries it as its text part).
     pub text: String,
+    /// The HTML body of an e-mail, if it has one (HTML-escaped where it inserts values).
+    pub html: Option<String>,
 }
 
 /// Where and how to send.
@@ -102,13 +105,17 @@ impl Provider {
 
     /// The JSON body sent for `message`.
     pub fn payload(&self, message: &Outgoing) -> Value {
-        json!({
+        let mut payload = json!({
             "message_id": message.id,
             "from": self.from,
             "to": message.to,
             "subject": message.subject,
             "text": message.text,
-        })
+        });
+        if let Some(html) = &message.html {
+            payload["html"] = json!(html);
+        }
+        payload
     }
 
     /// Hands `message` to the provider. Never fails: every failure is an [`Outcome`] that says
@@ -159,6 +166,7 @@ mod tests {
             to: "anne@example.org".into(),
             subject: "Objet".into(),
             text: "Corps".into(),
+            html: None,
         }
     }
 

@@ -87,4 +87,48 @@ pub const MIGRATIONS: &[&str] = &[
     guichet_guest::context::CACHE_TABLE,
     // 15: when the account holder read a message in their in-app inbox.
     "ALTER TABLE messages ADD COLUMN read_at TEXT",
+    // 16: the HTML part of an e-mail (its plain-text part stays in `body_text`).
+    "ALTER TABLE messages ADD COLUMN body_html TEXT",
+    // 17: a commune's own templates (see templates.rs), replacing the shipped default of one
+    // kind of message, language and channel.
+    "CREATE TABLE templates (
+        commune TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        language TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        subject TEXT,
+        body_text TEXT NOT NULL,
+        body_html TEXT,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (commune, kind, language, channel)
+    )",
+    // 18: what each account chose (see preferences.rs): `channels` and `opt_out` are JSON
+    // arrays; `last_digest_on` the day (UTC) of its last digest.
+    "CREATE TABLE preferences (
+        commune TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        language TEXT,
+        channels TEXT NOT NULL,
+        opt_out TEXT NOT NULL,
+        agent_mode TEXT NOT NULL CHECK (agent_mode IN ('immediate', 'digest')),
+        digest_hour INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_digest_on TEXT,
+        PRIMARY KEY (commune, account_id)
+    )",
+    // 19: the lines of agents' next digests (see digest.rs); `message_id` once sent in one.
+    "CREATE TABLE digest_items (
+        commune TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        service TEXT NOT NULL,
+        language TEXT NOT NULL,
+        email TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        message_id TEXT
+    )",
+    // 20: the waiting lines of an account.
+    "CREATE INDEX digest_waiting ON digest_items (commune, account_id) WHERE message_id IS NULL",
 ];

@@ -124,6 +124,7 @@ pub fn insert_draft_claimed(
             to: draft.to.clone(),
             subject: draft.subject.clone(),
             text: draft.text.clone(),
+            html: draft.html.clone(),
         },
         attempts: 1,
         channel: draft.channel.as_str().to_owned(),
@@ -142,6 +143,32 @@ pub fn insert_draft_refused(
     insert_draft(conn, commune, draft, First::Refused { reason })
 }
 
+/// Stores a message for an account's in-app inbox (`channel` `inbox`, no address): delivered
+/// as soon as stored, never handed to a provider. Nothing when its id exists.
+pub fn insert_draft_inbox(conn: &Connection, commune: &str, draft: &Draft) -> anyhow::Result<()> {
+    let opt = |v: Option<&str>| v.map_or(Value::Null, db::text);
+    db::exec(
+        conn,
+        &format!(
+            "INSERT INTO messages (id, commune, account_id, channel, to_address, purpose, language, \
+             subject, body_text, status, state, attempts, next_attempt_at, created_at, sent_at, reference) \
+             VALUES (?, ?, ?, 'inbox', NULL, ?, ?, ?, ?, 'sent', 'delivered', 0, {NOW}, {NOW}, {NOW}, ?) \
+             ON CONFLICT(id) DO NOTHING"
+        ),
+        &[
+            db::text(draft.id.as_str()),
+            db::text(commune),
+            opt(draft.account_id.as_deref()),
+            db::text(draft.purpose),
+            db::text(draft.language),
+            db::text(draft.subject.as_str()),
+            db::text(draft.text.as_str()),
+            opt(draft.reference.as_deref()),
+        ],
+    )
+    .context("storing the inbox message")
+}
+
 /// How a drafted message is first stored.
 enum First<'a> {
     /// Queued, its first attempt counted and in flight, the next one `delay` seconds away.
@@ -151,7 +178,12 @@ enum First<'a> {
 }
 
 /// Stores `draft` in its first state unless a message with its id exists.
-fn insert_draft(conn: &Connection, commune: &str, draft: &Draft, first: First<'_>) -> anyhow::Result<()> {
+fn insert_draft(
+    conn: &Connection,
+    commune: &str,
+    draft: &Draft,
+    first: First<'_>,
+) -> anyhow::Result<()> {
     let (status, state, attempts, delay, in_flight, reason) = match first {
         First::Claimed { delay } => ("queued", State::Sending, 1, delay, Some(IN_FLIGHT), None),
         First::Refused { reason } => ("failed", State::PermanentFailure, 0, 0, None, Some(reason)),
@@ -162,10 +194,10 @@ fn insert_draft(conn: &Connection, commune: &str, draft: &Draft, first: First<'_
         &format!(
             "INSERT INTO messages (id, commune, account_id, channel, to_address, purpose, language, \
              subject, body_text, status, attempts, next_attempt_at, in_flight_until, last_error, \
-             created_at, state, reference) \
+             created_at, state, reference, body_html) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now',?), \
              CASE WHEN ?13 IS NULL THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%SZ','now',?13) END, \
-             ?, {NOW}, ?, ?) \
+             ?, {NOW}, ?, ?, ?) \
              ON CONFLICT(id) DO NOTHING"
         ),
         &[
@@ -185,6 +217,7 @@ fn insert_draft(conn: &Connection, commune: &str, draft: &Draft, first: First<'_
             opt(reason),
             db::text(state.as_str()),
             opt(draft.reference.as_deref()),
+            opt(draft.html.as_deref()),
         ],
     )
     .context("storing the drafted message")?;
@@ -229,7 +262,7 @@ pub fn claim(
     let result = db::query(
         conn,
         &format!(
-            "SELECT attempts, to_address, subject, body_text, channel, commune FROM messages \
+            "SELECT attempts, to_address, subject, body_text, channel, commune, body_html FROM messages \
              WHERE id = ? AND status = 'queued' AND to_address IS NOT NULL \
              AND (in_flight_until IS NULL OR in_flight_until <= {NOW}) \
              AND (? = 1 OR next_attempt_at <= {NOW})"
@@ -250,6 +283,7 @@ pub fn claim(
         to: text(1)?,
         subject: text(2)?,
         text: text(3)?,
+        html: row.get::<&str>(6).map(str::to_owned),
     };
     let channel = text(4)?;
     let commune = text(5)?;
@@ -308,7 +342,13 @@ pub fn finish(
 
 /// Gives back a claim that was not used (the provider's rate limit was reached): the attempt
 /// is not counted, and the next one is `delay` seconds away.
-pub fn release(conn: &Connection, id: &str, attempts: i64, delay: i64, reason: &str) -> anyhow::Result<()> {
+pub fn release(
+    conn: &Connection,
+    id: &str,
+    attempts: i64,
+    delay: i64,
+    reason: &str,
+) -> anyhow::Result<()> {
     db::exec(
         conn,
         "UPDATE messages SET attempts = ?, state = CASE WHEN ? = 0 THEN 'queued' ELSE 'temporary_failure' END, \

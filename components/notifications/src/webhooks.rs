@@ -541,6 +541,9 @@ mod tests {
         assert_eq!(a, message_id("ev-1", "w1"));
         assert_ne!(a, message_id("ev-1", "w2"));
         assert_ne!(a, message_id("ev-1w", "1"));
-        assert!(a.len() <= 64 && guichet_guest::codes::is_exchange_id(&a), "{a}");
+        assert!(
+            a.len() <= 64 && guichet_guest::codes::is_exchange_id(&a),
+            "{a}"
+        );
     }
 }

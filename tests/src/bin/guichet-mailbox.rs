@@ -39,8 +39,13 @@ fn print(message: &MailMessage) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "----- message {}\nFrom: {}\nTo: {}\nSubject: {}\n\n{}\n-----",
-        message.message_id, message.from, message.to, message.subject, message.text
+        "----- message {}\nFrom: {}\nTo: {}\nSubject: {}\n{}\n{}\n-----",
+        message.message_id,
+        message.from,
+        message.to,
+        message.subject,
+        message.html.as_ref().map_or(String::new(), |html| format!("(and an HTML part of {} characters)\n", html.chars().count())),
+        message.text
     );
     let _ = out.flush();
 }

@@ -41,8 +41,20 @@ fn an_assignment_reaches_the_agent_and_an_update_the_signed_in_filer_at_their_ve
     assert!(update.text.contains("Pris en compte"), "{}", update.text);
 
     let messages = app.messages_of("2026-000401");
-    let purposes: Vec<_> = messages.iter().map(|m| (m["purpose"].as_str().unwrap_or(""), m["state"].as_str().unwrap_or(""))).collect();
-    assert_eq!(purposes, [("agent_assigned", "delivered"), ("request_status", "delivered")], "{messages:?}");
+    let purposes: Vec<_> = messages
+        .iter()
+        .map(|m| (m["purpose"].as_str().unwrap_or(""), m["channel"].as_str().unwrap_or(""), m["state"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        purposes,
+        [
+            ("agent_assigned", "email", "delivered"),
+            ("agent_assigned", "inbox", "delivered"),
+            ("request_status", "email", "delivered"),
+            ("request_status", "inbox", "delivered")
+        ],
+        "{messages:?}"
+    );
 
     // The filer's in-app inbox has the update, unread, until they read it; nobody else sees it.
     let filer_bearer = app.bearer(&filer, &["citizen"]);

@@ -134,7 +134,13 @@ pub async fn deliver(conn: &Connection, commune: &Commune, ids: &[String]) {
 pub fn recipients(conn: &Connection, record: &Record) -> anyhow::Result<Vec<Recipient>> {
     let mut list = Vec::new();
     if record.contact.get("email").is_some() || record.contact.get("phone").is_some() {
-        list.push(recipient(&record.contact));
+        let mut filer = recipient(&record.contact);
+        // A signed-in filer's own (verified) contact is also their account's: notifications
+        // then applies the account's preferences and writes to its in-app inbox.
+        if filer.account_id.is_none() && filer.verified {
+            filer.account_id = record.account_id.clone();
+        }
+        list.push(filer);
     } else if let Some(account) = &record.account_id {
         list.push(Recipient {
             email: None,

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use guichet_tests::guichet::{claims_of, token_in, PASSWORD};
 use guichet_tests::mailbox::Mailbox;
 use guichet_tests::tokens::TestKeys;
 use guichet_tests::{Host, HostConfig, Reply};
@@ -123,6 +124,24 @@ impl App {
         assert_eq!(reply.status, 200, "{}", reply.body);
         reply.json()
     }
+}
+
+/// The secret identity and notifications share for contact look-ups (see [`start`]'s `env`).
+pub const LOOKUP_SECRET: &str = "lookup-secret-0123456789abcdef";
+
+/// Registers and verifies `email` in identity; its account id.
+pub fn account(app: &App, email: &str) -> String {
+    let post = |path: &str, body: Value| {
+        app.host.send("POST", path, &[("content-type", "application/json")], Some(body.to_string().as_bytes()))
+    };
+    let registered = post("/api/identity/register", json!({"email": email, "password": PASSWORD}));
+    assert_eq!(registered.status, 202, "{}", registered.body);
+    let mail = app.mailbox.wait_for(email, |m| m.text.contains("/account/verify-email"), WAIT);
+    let verified = post("/api/identity/verify-email", json!({"token": token_in(&mail.text, "/account/verify-email")}));
+    assert_eq!(verified.status, 200, "{}", verified.body);
+    let signed = post("/api/identity/token", json!({"grant_type": "password", "email": email, "password": PASSWORD}));
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    claims_of(signed.json()["access_token"].as_str().expect("token"))["sub"].as_str().expect("sub").to_owned()
 }
 
 /// A verified e-mail recipient.
