@@ -26,6 +26,8 @@ mod deploy_config;
 mod deploy_kubernetes;
 mod deploy_redis;
 mod deploy_sweep;
+mod evidence_bundle;
+mod evidence_roles;
 mod guichet_app;
 mod host_cli;
 mod host_features;
