@@ -139,9 +139,9 @@ fn consistency(ctx: &Ctx) -> Result<Response, ApiError> {
 
 /// The log's entries and proofs are for supervisors and administrators: they name accounts.
 fn auditor(ctx: &Ctx) -> Result<(), ApiError> {
-    ctx.caller()?
-        .caller
-        .require_any(&[Role::Supervisor, Role::Admin])
+    let agent = ctx.caller()?;
+    agent.staff()?;
+    agent.caller.require_any(&[Role::Supervisor, Role::Admin])
 }
 
 /// `GET entries?after=&limit=`: entries with an index above `after`, oldest first.
