@@ -114,8 +114,10 @@ fn a_role_change_in_identity_appears_in_the_log_with_a_valid_inclusion_proof() {
 
     // Entries name accounts: not for agents nor the public; bad sizes are named.
     assert_eq!(g.get(&format!("{LOG}/entries"), None).status, 401);
-    let bad = g.get(&format!("{LOG}/consistency?first={}&second=1", head.tree_size), None);
+    let bad = g.get(&format!("{LOG}/consistency?first={}&second={}", head.tree_size + 1, head.tree_size), None);
     assert_eq!((bad.status, bad.json()["errors"][0]["field"].clone()), (400, json!("first")));
     let bad = g.get(&format!("{LOG}/consistency?first=x"), None);
     assert_eq!((bad.status, bad.json()["errors"][0]["field"].clone()), (400, json!("first")));
+    let bad = g.get(&format!("{LOG}/consistency?first=0&second={}", head.tree_size + 1), None);
+    assert_eq!((bad.status, bad.json()["errors"][0]["field"].clone()), (400, json!("second")));
 }
