@@ -112,12 +112,22 @@ fn a_role_change_in_identity_appears_in_the_log_with_a_valid_inclusion_proof() {
     let sizes: Vec<u64> = heads["heads"].as_array().expect("heads").iter().filter_map(|h| h["tree_size"].as_u64()).collect();
     assert!(sizes.contains(&first) && sizes.contains(&head.tree_size), "{sizes:?}");
 
+    // Disabling the account is logged too, by the same outbox.
+    let disabled = g.post(&format!("/api/identity/accounts/{agent_id}/disable"), &json!({}), Some(&admin));
+    assert_eq!(disabled.status, 200, "{}", disabled.body);
+    let listed = g.get(&format!("{LOG}/entries?after={index}"), Some(&admin)).json();
+    assert!(
+        listed["entries"].as_array().expect("entries").iter().any(|e| e["event"]["action"] == "account-disabled"
+            && e["event"]["subject"] == agent_id.as_str()),
+        "{listed}"
+    );
+
     // Entries name accounts: not for agents nor the public; bad sizes are named.
     assert_eq!(g.get(&format!("{LOG}/entries"), None).status, 401);
     let bad = g.get(&format!("{LOG}/consistency?first={}&second={}", head.tree_size + 1, head.tree_size), None);
     assert_eq!((bad.status, bad.json()["errors"][0]["field"].clone()), (400, json!("first")));
     let bad = g.get(&format!("{LOG}/consistency?first=x"), None);
     assert_eq!((bad.status, bad.json()["errors"][0]["field"].clone()), (400, json!("first")));
-    let bad = g.get(&format!("{LOG}/consistency?first=0&second={}", head.tree_size + 1), None);
+    let bad = g.get(&format!("{LOG}/consistency?first=0&second={}", head.tree_size + 100), None);
     assert_eq!((bad.status, bad.json()["errors"][0]["field"].clone()), (400, json!("second")));
 }

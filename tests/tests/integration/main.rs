@@ -28,6 +28,7 @@ mod deploy_redis;
 mod deploy_sweep;
 mod evidence_append;
 mod evidence_bundle;
+mod evidence_catalog;
 mod evidence_roles;
 mod guichet_app;
 mod host_cli;
