@@ -63,7 +63,9 @@ fn append(conn: &Connection, n: u64) -> anyhow::Result<u64> {
         .prepare_cached(
             "SELECT idx FROM evidence_entries WHERE commune = ? AND source = ? AND event_id = ?",
         )?
-        .query_row(params![COMMUNE, "identity", format!("bench-{n}")], |r| r.get(0))
+        .query_row(params![COMMUNE, "identity", format!("bench-{n}")], |r| {
+            r.get(0)
+        })
         .optional()?;
     if let Some(index) = existing {
         return Ok(index as u64);
@@ -74,7 +76,14 @@ fn append(conn: &Connection, n: u64) -> anyhow::Result<u64> {
         "INSERT INTO evidence_entries (commune, idx, source, event_id, entry, appended_at) \
          VALUES (?, ?, ?, ?, ?, ?)",
     )?
-    .execute(params![COMMUNE, index as i64, "identity", format!("bench-{n}"), text, "2026-12-07T10:00:00Z"])?;
+    .execute(params![
+        COMMUNE,
+        index as i64,
+        "identity",
+        format!("bench-{n}"),
+        text,
+        "2026-12-07T10:00:00Z"
+    ])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO evidence_nodes (commune, level, idx, hash) VALUES (?, ?, ?, ?)",
     )?;
@@ -97,12 +106,18 @@ fn append_plain(conn: &Connection, n: u64) -> anyhow::Result<()> {
 struct Lcg(u64);
 impl Lcg {
     fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
 
-fn measure(samples: usize, mut op: impl FnMut(usize) -> anyhow::Result<()>) -> anyhow::Result<Vec<Duration>> {
+fn measure(
+    samples: usize,
+    mut op: impl FnMut(usize) -> anyhow::Result<()>,
+) -> anyhow::Result<Vec<Duration>> {
     let mut all = Vec::with_capacity(samples);
     for i in 0..samples {
         let start = Instant::now();
@@ -120,7 +135,9 @@ fn micros(d: Duration) -> f64 {
 fn row(name: &str, all: &[Duration], baseline: Option<&[Duration]>) {
     let p50 = all[all.len() / 2];
     let p99 = all[all.len() * 99 / 100];
-    let ratio = baseline.map_or(String::from("—"), |b| format!("{:.1}×", micros(p50) / micros(b[b.len() / 2])));
+    let ratio = baseline.map_or(String::from("—"), |b| {
+        format!("{:.1}×", micros(p50) / micros(b[b.len() / 2]))
+    });
     println!(
         "| {name} | {:.1} | {:.1} | {:.0} | {ratio} |",
         micros(p50),
@@ -131,8 +148,14 @@ fn row(name: &str, all: &[Duration], baseline: Option<&[Duration]>) {
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let entries: u64 = args.next().map_or(Ok(1_000_000), |a| a.parse()).context("entries")?;
-    let samples: usize = args.next().map_or(Ok(2000), |a| a.parse()).context("samples")?;
+    let entries: u64 = args
+        .next()
+        .map_or(Ok(1_000_000), |a| a.parse())
+        .context("entries")?;
+    let samples: usize = args
+        .next()
+        .map_or(Ok(2000), |a| a.parse())
+        .context("samples")?;
     let dir = tempfile::tempdir()?;
     let conn = Connection::open(dir.path().join("signatures.db"))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -169,7 +192,9 @@ fn main() -> anyhow::Result<()> {
 
     println!("Evidence log, {entries} entries (filled in {:.1} s with the baseline table, batches of 10 000), {samples} samples each", fill.as_secs_f64());
     println!();
-    println!("| operation at {entries} entries | p50 µs | p99 µs | per second (p50) | vs baseline |");
+    println!(
+        "| operation at {entries} entries | p50 µs | p99 µs | per second (p50) | vs baseline |"
+    );
     println!("|---|---:|---:|---:|---:|");
     let mut next = entries;
     let base_append = measure(samples, |_| {
@@ -179,7 +204,11 @@ fn main() -> anyhow::Result<()> {
         conn.execute_batch("COMMIT")?;
         Ok(())
     })?;
-    row("baseline: append the entry row only (1 transaction)", &base_append, None);
+    row(
+        "baseline: append the entry row only (1 transaction)",
+        &base_append,
+        None,
+    );
     let mut next = entries;
     let appends = measure(samples, |_| {
         conn.execute_batch("BEGIN IMMEDIATE")?;
@@ -188,13 +217,21 @@ fn main() -> anyhow::Result<()> {
         conn.execute_batch("COMMIT")?;
         Ok(())
     })?;
-    row("append: entry + subtree hashes (1 transaction)", &appends, Some(&base_append));
+    row(
+        "append: entry + subtree hashes (1 transaction)",
+        &appends,
+        Some(&base_append),
+    );
     let size_now = size(&conn)?;
     let heads = measure(samples, |_| {
         merkle::root(&Stored(&conn), size_now)?;
         Ok(())
     })?;
-    row("tree head (root from stored subtrees, unsigned)", &heads, Some(&base_append));
+    row(
+        "tree head (root from stored subtrees, unsigned)",
+        &heads,
+        Some(&base_append),
+    );
     let mut rng = Lcg(7);
     let base_read = measure(samples, |_| {
         let i = rng.below(size_now);
@@ -208,39 +245,61 @@ fn main() -> anyhow::Result<()> {
     let mut proofs = Vec::new();
     let inclusion = measure(samples, |_| {
         let i = rng.below(size_now);
-        let proof = merkle::inclusion_proof(&Stored(&conn), i, size_now).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let proof = merkle::inclusion_proof(&Stored(&conn), i, size_now)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         proofs.push((i, proof));
         Ok(())
     })?;
-    row("inclusion proof of a random entry", &inclusion, Some(&base_read));
+    row(
+        "inclusion proof of a random entry",
+        &inclusion,
+        Some(&base_read),
+    );
     let mut rng = Lcg(13);
     let consistency = measure(samples, |_| {
         let m = 1 + rng.below(size_now - 1);
-        merkle::consistency_proof(&Stored(&conn), m, size_now).map_err(|e| anyhow::anyhow!("{e}"))?;
+        merkle::consistency_proof(&Stored(&conn), m, size_now)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     })?;
-    row("consistency proof from a random older size", &consistency, Some(&base_read));
+    row(
+        "consistency proof from a random older size",
+        &consistency,
+        Some(&base_read),
+    );
     let root = merkle::root(&Stored(&conn), size_now)?;
     let leaves: Vec<(u64, Hash, Vec<Hash>)> = proofs
         .into_iter()
         .map(|(i, p)| {
             let text: String = conn
-                .query_row("SELECT entry FROM evidence_entries WHERE commune = ? AND idx = ?", params![COMMUNE, i as i64], |r| r.get(0))
+                .query_row(
+                    "SELECT entry FROM evidence_entries WHERE commune = ? AND idx = ?",
+                    params![COMMUNE, i as i64],
+                    |r| r.get(0),
+                )
                 .expect("entry");
             (i, merkle::leaf_hash(text.as_bytes()), p)
         })
         .collect();
     let verify = measure(samples, |k| {
         let (i, leaf, proof) = &leaves[k % leaves.len()];
-        anyhow::ensure!(merkle::verify_inclusion(*i, size_now, leaf, proof, &root), "a proof failed");
+        anyhow::ensure!(
+            merkle::verify_inclusion(*i, size_now, leaf, proof, &root),
+            "a proof failed"
+        );
         Ok(())
     })?;
-    row("verify an inclusion proof (no database)", &verify, Some(&base_read));
+    row(
+        "verify an inclusion proof (no database)",
+        &verify,
+        Some(&base_read),
+    );
     println!();
     println!(
         "Proof length at {size_now} entries: {} hashes; subtree hashes stored: {}",
         leaves[0].2.len(),
-        conn.query_row("SELECT count(*) FROM evidence_nodes", [], |r| r.get::<_, i64>(0))?
+        conn.query_row("SELECT count(*) FROM evidence_nodes", [], |r| r
+            .get::<_, i64>(0))?
     );
     Ok(())
 }

@@ -200,7 +200,14 @@ impl<'c> Store<'c> {
                 return Ok(PublishOutcome::Invalid(errors));
             }
             let version = publish_in(conn, commune, &service.draft, by)?;
-            log_event(conn, &self.commune, "service-published", by, code, Some(version))?;
+            log_event(
+                conn,
+                &self.commune,
+                "service-published",
+                by,
+                code,
+                Some(version),
+            )?;
             Ok(PublishOutcome::Published(version))
         })
     }
@@ -395,15 +402,8 @@ fn log_event(
 ) -> anyhow::Result<()> {
     let version = version.map(|v| v.to_string());
     let details: Vec<(&str, &str)> = version.iter().map(|v| ("version", v.as_str())).collect();
-    let event = guichet_guest::evidence::event(
-        conn,
-        commune,
-        "catalog",
-        action,
-        Some(by),
-        code,
-        &details,
-    )?;
+    let event =
+        guichet_guest::evidence::event(conn, commune, "catalog", action, Some(by), code, &details)?;
     guichet_guest::evidence::enqueue(conn, &event)
 }
 

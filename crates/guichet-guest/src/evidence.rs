@@ -147,7 +147,9 @@ pub fn problems(event: &EvidenceEvent) -> Vec<FieldError> {
     };
     check(
         (1..=128).contains(&event.id.len())
-            && all_of(&event.id, |c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+            && all_of(&event.id, |c| {
+                c.is_ascii_alphanumeric() || "-_.".contains(c)
+            }),
         "id",
         "1 to 128 of A-Z a-z 0-9 - _ .",
     );
@@ -168,10 +170,9 @@ pub fn problems(event: &EvidenceEvent) -> Vec<FieldError> {
         "1 to 64 of a-z and -",
     );
     check(
-        event
-            .actor
-            .as_ref()
-            .is_none_or(|a| (1..=200).contains(&a.chars().count()) && !a.chars().any(char::is_control)),
+        event.actor.as_ref().is_none_or(|a| {
+            (1..=200).contains(&a.chars().count()) && !a.chars().any(char::is_control)
+        }),
         "actor",
         "1 to 200 characters, no control characters",
     );
@@ -194,7 +195,9 @@ pub fn problems(event: &EvidenceEvent) -> Vec<FieldError> {
     for (i, detail) in event.details.iter().enumerate().take(MAX_DETAILS) {
         check(
             (1..=64).contains(&detail.name.len())
-                && all_of(&detail.name, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                && all_of(&detail.name, |c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'
+                }),
             &format!("details[{i}].name"),
             "1 to 64 of a-z 0-9 _",
         );

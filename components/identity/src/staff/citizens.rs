@@ -6,9 +6,8 @@
 //! when the citizen's account is erased (see `privacy`), for `READS_RETENTION_MONTHS` months:
 //! older rows are purged whenever a new read is logged in the commune.
 
-use guichet_guest::evidence;
-use crate::evidence_log;
 use guichet_guest::db;
+use guichet_guest::evidence;
 use guichet_guest::query::Query;
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, FieldError};
@@ -18,6 +17,7 @@ use spin_sdk::http::{Request, Response};
 use super::{atomic, staff};
 use crate::accounts;
 use crate::context::Ctx;
+use crate::evidence_log;
 use crate::privacy::READS_RETENTION_MONTHS;
 use crate::profile;
 use guichet_guest::email::EmailAddress;
