@@ -26,6 +26,7 @@ mod deploy_config;
 mod deploy_kubernetes;
 mod deploy_redis;
 mod deploy_sweep;
+mod evidence_api_keys;
 mod evidence_append;
 mod evidence_bundle;
 mod evidence_catalog;
