@@ -116,7 +116,7 @@ async fn route_in(ctx: &Ctx<'_>, segments: &[&str]) -> Result<Response, ApiError
         (["api-keys"], Method::Get) => api_keys::list(ctx),
         (["api-keys"], Method::Post) => api_keys::create(ctx).await,
         (["api-keys", id, "revoke"], Method::Post) => api_keys::revoke(ctx, id).await,
-        ([reference], Method::Get) => tracking::show(ctx, reference),
+        ([reference], Method::Get) => tracking::show(ctx, reference).await,
         ([reference, "transitions"], Method::Post) => workflow::transition(ctx, reference).await,
         ([reference, "assignment"], Method::Post) => workflow::assign(ctx, reference).await,
         ([reference, "notes"], Method::Post) => workflow::note(ctx, reference).await,
