@@ -16,6 +16,8 @@ use crate::{Host, HostConfig, Reply};
 pub const PLATFORM_TOKEN: &str = "platform-admin-test-token-0123456789";
 /// The secret signatures derives its keys from, in tests.
 pub const SIGNATURES_KEY_SECRET: &str = "signatures-test-secret-0123456789-abcdefghij";
+/// The secret signatures and the components appending to the evidence log share.
+pub const EVIDENCE_APPEND_SECRET: &str = "evidence-test-secret-0123456789";
 /// A password that passes the policy.
 pub const PASSWORD: &str = "velo rouge sous la pluie de mars";
 
@@ -69,6 +71,7 @@ impl HostConfig {
             .env("SPIN_VARIABLE_PLATFORM_ADMIN_TOKEN", PLATFORM_TOKEN)
             .env("SPIN_VARIABLE_MAIL_API_ORIGIN", mail_origin)
             .env("SPIN_VARIABLE_SIGNATURES_KEY_SECRET", SIGNATURES_KEY_SECRET)
+            .env("SPIN_VARIABLE_EVIDENCE_APPEND_SECRET", EVIDENCE_APPEND_SECRET)
     }
 }
 

@@ -158,11 +158,13 @@ pub fn replace(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
 }
 
 /// `POST /api/catalog/admin/services/{code}/publish`: `{"code","version"}`.
-pub fn publish(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
+pub async fn publish(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
     let (_req, _commune) = (ctx.request(), ctx.commune().clone());
     let (store, subject) = authorized(ctx)?;
     existing(&store, code)?;
-    match store.publish(code, &subject)? {
+    let outcome = store.publish(code, &subject)?;
+    guichet_guest::evidence::flush(store.conn, &store.commune).await;
+    match outcome {
         PublishOutcome::NotFound => Err(ApiError::NotFound),
         PublishOutcome::Invalid(errors) => Err(invalid(errors)),
         PublishOutcome::Published(version) => Ok(response::json(
@@ -173,13 +175,14 @@ pub fn publish(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
 }
 
 /// `POST /api/catalog/admin/services/{code}/archive`: the service as `GET` shows it.
-pub fn archive(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
+pub async fn archive(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
     let (_req, _commune) = (ctx.request(), ctx.commune().clone());
     let (store, subject) = authorized(ctx)?;
     existing(&store, code)?;
     if !store.archive(code, &subject)? {
         return Err(ApiError::NotFound);
     }
+    guichet_guest::evidence::flush(store.conn, &store.commune).await;
     let service = existing(&store, code)?;
     Ok(response::json(200, &view(&store, &service)?))
 }

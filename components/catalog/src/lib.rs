@@ -98,11 +98,11 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         },
         ["admin", "services", code, "publish"] => {
             routing::only_post(&req)?;
-            admin::publish(&ctx, code)
+            admin::publish(&ctx, code).await
         }
         ["admin", "services", code, "archive"] => {
             routing::only_post(&req)?;
-            admin::archive(&ctx, code)
+            admin::archive(&ctx, code).await
         }
         ["admin", "export"] => {
             routing::only_get(&req)?;

@@ -42,6 +42,9 @@ pub const CATALOG: &[&str] = &[
 pub const LATER: &[&str] = &[
     // the communes of host names, as identity said them (guichet_guest::context).
     guichet_guest::context::CACHE_TABLE,
+    // published and archived services for the commune's evidence log, until signatures took
+    // them (guichet_guest::evidence).
+    guichet_guest::evidence::OUTBOX_TABLE,
 ];
 
 /// Every migration of the database, in order.

@@ -199,7 +199,16 @@ impl<'c> Store<'c> {
             if !errors.is_empty() {
                 return Ok(PublishOutcome::Invalid(errors));
             }
-            publish_in(conn, commune, &service.draft, by).map(PublishOutcome::Published)
+            let version = publish_in(conn, commune, &service.draft, by)?;
+            log_event(
+                conn,
+                &self.commune,
+                "service-published",
+                by,
+                code,
+                Some(version),
+            )?;
+            Ok(PublishOutcome::Published(version))
         })
     }
 
@@ -213,6 +222,7 @@ impl<'c> Store<'c> {
             }
             set_status_in(conn, commune, code, Status::Archived, by)?;
             search::remove(conn, commune, code)?;
+            log_event(conn, &self.commune, "service-archived", by, code, None)?;
             Ok(true)
         })
     }
@@ -380,6 +390,23 @@ fn set_status_in(
 
 /// Publishes `definition` (already the service's draft, or about to be) as the next version
 /// of its service, marks the service published and indexes it.
+/// Writes `action` on service `code` by `by` to the outbox of the commune's evidence log
+/// (`guichet_guest::evidence`), in the caller's transaction; `admin` sends it after the commit.
+fn log_event(
+    conn: &Connection,
+    commune: &Commune,
+    action: &str,
+    by: &str,
+    code: &str,
+    version: Option<i64>,
+) -> anyhow::Result<()> {
+    let version = version.map(|v| v.to_string());
+    let details: Vec<(&str, &str)> = version.iter().map(|v| ("version", v.as_str())).collect();
+    let event =
+        guichet_guest::evidence::event(conn, commune, "catalog", action, Some(by), code, &details)?;
+    guichet_guest::evidence::enqueue(conn, &event)
+}
+
 pub fn publish_in(
     conn: &Connection,
     commune: &str,

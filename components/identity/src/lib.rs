@@ -21,6 +21,7 @@ mod communes;
 mod consents;
 mod contacts;
 mod context;
+mod evidence_log;
 mod health;
 mod issue;
 mod keys;

@@ -206,4 +206,7 @@ pub const MIGRATIONS: &[&str] = &[
     )",
     // 28. The retry sweep reads what is still to deliver, oldest first.
     "CREATE INDEX mail_outbox_pending ON mail_outbox (commune, created_at) WHERE delivered_at IS NULL",
+    // 29. Events for the commune's evidence log not yet acknowledged by signatures (role
+    // changes, disabled accounts...): guichet_guest::evidence, crate::evidence_log.
+    guichet_guest::evidence::OUTBOX_TABLE,
 ];

@@ -68,24 +68,24 @@ pub async fn route(req: &Request, ctx: &Ctx<'_>, rest: &[&str]) -> Result<Respon
         }
         ["agents", id] => match req.method() {
             Method::Get => agents::show(ctx, id),
-            Method::Put => agents::update(req, ctx, id),
+            Method::Put => agents::update(req, ctx, id).await,
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, PUT" }),
         },
         ["accounts", id, "disable"] => {
             routing::only_post(req)?;
-            agents::set_status(ctx, id, agents::Status::Disabled)
+            agents::set_status(ctx, id, agents::Status::Disabled).await
         }
         ["accounts", id, "enable"] => {
             routing::only_post(req)?;
-            agents::set_status(ctx, id, agents::Status::Active)
+            agents::set_status(ctx, id, agents::Status::Active).await
         }
         ["citizens", "search"] => {
             routing::only_post(req)?;
-            citizens::search(req, ctx)
+            citizens::search(req, ctx).await
         }
         ["citizens", id] => {
             routing::only_get(req)?;
-            citizens::show(req, ctx, id)
+            citizens::show(req, ctx, id).await
         }
         _ => Err(ApiError::NotFound),
     }

@@ -97,6 +97,7 @@ pub fn build(
             });
         }
     }
+    let evidence = crate::evidence::signing::for_bundle(conn, commune, &signatures)?;
     Ok(Some(Bundle {
         format: FORMAT.into(),
         commune: commune.as_str().into(),
@@ -121,6 +122,7 @@ pub fn build(
         flows: summaries,
         signatures,
         statements,
+        evidence: Some(evidence),
     }))
 }
 

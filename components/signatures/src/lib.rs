@@ -18,6 +18,9 @@
 //! - keys ([`keys`]): `POST keys`, `GET keys/mine`, `POST keys/{kid}/revoke` (staff);
 //!   `GET keys` (public: the commune's JWKS).
 //! - public verification ([`check`]): `GET|POST check`, the page `GET verify`.
+//! - the commune's evidence log ([`evidence`]): `GET evidence/head|heads|consistency`
+//!   (public), `GET evidence/entries[/{index}]` (supervisors, administrators); other
+//!   components append by chaining to `POST /internal/evidence` (`guichet:platform/evidence`).
 //! - `POST /internal/privacy/export`, `POST /internal/privacy/erase`: only by service chaining
 //!   (no public route covers `/internal/...`); see [`privacy`].
 
@@ -25,6 +28,7 @@ mod agent;
 mod bundle;
 mod check;
 mod documents;
+mod evidence;
 mod flows;
 mod keys;
 mod privacy;
@@ -59,6 +63,10 @@ pub(crate) fn now() -> (u64, String) {
 
 async fn route(req: Request) -> Result<Response, ApiError> {
     if let Some(segments) = routing::segments_below(req.path(), INTERNAL_PREFIX) {
+        if let ["evidence"] = segments.as_slice() {
+            routing::only_post(&req)?;
+            return evidence::append::receive(&req);
+        }
         return privacy::route(&req, &segments);
     }
     let segments = routing::request_segments(&req, PREFIX).ok_or(ApiError::NotFound)?;
@@ -115,6 +123,7 @@ async fn route(req: Request) -> Result<Response, ApiError> {
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
         },
         ["verify"] => get().and_then(|()| check::page(&ctx)),
+        ["evidence", rest @ ..] => get().and_then(|()| evidence::route(&ctx, rest)),
         _ => Err(ApiError::NotFound),
     }
 }

@@ -2,7 +2,8 @@
 //! carries its commune and every query filters on it.
 //!
 //! What must never change once written is guarded by triggers: a document version (its bytes
-//! and digest), a signature, a key statement, a commune key, a flow's step.
+//! and digest), a signature, a key statement, a commune key, a flow's step, and the evidence
+//! log (its entries, subtree hashes and signed tree heads).
 
 pub const MIGRATIONS: &[&str] = &[
     // 1: the communes of host names, as identity said them (guichet_guest::context).
@@ -119,4 +120,44 @@ pub const MIGRATIONS: &[&str] = &[
         delivered_at TEXT,
         PRIMARY KEY (commune, flow_id, seq)
     ) WITHOUT ROWID",
+    // 15: the evidence log (evidence::log): each commune's entries, in order, as logged...
+    "CREATE TABLE evidence_entries (
+        commune TEXT NOT NULL,
+        idx INTEGER NOT NULL CHECK (idx >= 0),
+        source TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        appended_at TEXT NOT NULL,
+        PRIMARY KEY (commune, idx),
+        UNIQUE (commune, source, event_id)
+    ) WITHOUT ROWID",
+    "CREATE TRIGGER evidence_entries_no_update BEFORE UPDATE ON evidence_entries
+        BEGIN SELECT RAISE(ABORT, 'the evidence log is append only'); END",
+    "CREATE TRIGGER evidence_entries_no_delete BEFORE DELETE ON evidence_entries
+        BEGIN SELECT RAISE(ABORT, 'the evidence log is append only'); END",
+    // 18: ...the hash of each complete subtree (2^level entries from idx * 2^level)...
+    "CREATE TABLE evidence_nodes (
+        commune TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        hash BLOB NOT NULL,
+        PRIMARY KEY (commune, level, idx)
+    ) WITHOUT ROWID",
+    "CREATE TRIGGER evidence_nodes_no_update BEFORE UPDATE ON evidence_nodes
+        BEGIN SELECT RAISE(ABORT, 'the evidence log is append only'); END",
+    "CREATE TRIGGER evidence_nodes_no_delete BEFORE DELETE ON evidence_nodes
+        BEGIN SELECT RAISE(ABORT, 'the evidence log is append only'); END",
+    // 21: ...and every tree head signed, by size.
+    "CREATE TABLE evidence_heads (
+        commune TEXT NOT NULL,
+        tree_size INTEGER NOT NULL,
+        root_hash TEXT NOT NULL,
+        jws TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        PRIMARY KEY (commune, tree_size)
+    ) WITHOUT ROWID",
+    "CREATE TRIGGER evidence_heads_no_update BEFORE UPDATE ON evidence_heads
+        BEGIN SELECT RAISE(ABORT, 'signed tree heads are kept'); END",
+    "CREATE TRIGGER evidence_heads_no_delete BEFORE DELETE ON evidence_heads
+        BEGIN SELECT RAISE(ABORT, 'signed tree heads are kept'); END",
 ];

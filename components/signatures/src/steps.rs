@@ -1,5 +1,6 @@
 //! The steps of a flow (created, signed, declined, completed, cancelled...), in order: its
-//! history, written in the same transaction as the change it records. The steps of a flow
+//! history, written in the same transaction as the change it records, with its entry in the
+//! evidence log (`evidence::signing`). The steps of a flow
 //! about a request are then handed to requests for that request's timeline ([`deliver`]),
 //! after the commit, and again until requests acknowledged them (an outbox).
 
@@ -38,7 +39,8 @@ pub fn record(
             db::text(commune.as_str()),
             db::text(flow_id),
         ],
-    )
+    )?;
+    crate::evidence::signing::step(conn, commune, flow_id, kind, account, at)
 }
 
 /// The steps of flow `flow_id`, in order.

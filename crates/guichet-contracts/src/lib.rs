@@ -35,6 +35,6 @@ mod generated {
 pub mod decode;
 
 pub use generated::guichet::platform::{
-    catalog, common, communes, contacts, events, mail, privacy, signing,
+    catalog, common, communes, contacts, events, evidence, mail, privacy, signing,
 };
 pub use decode::{decode, Mismatch};

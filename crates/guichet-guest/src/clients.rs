@@ -10,6 +10,8 @@
 //! - [`mail`]: messages to send, their state, and the retry of queued ones (notifications).
 //! - [`privacy`]: a component's part of a citizen's export and erasure.
 //! - [`signing`]: the steps of a signing flow, to the related request's timeline (requests).
+//! - [`evidence`]: events for the commune's evidence log (signatures), through the outbox of
+//!   `guichet_guest::evidence`.
 //!
 //! On the receiving side, [`refused`] turns a body that does not match its contract into the
 //! 400 naming the member at fault (and logs it), before anything is written.
@@ -18,6 +20,7 @@ pub mod catalog;
 pub mod communes;
 pub mod contacts;
 pub mod events;
+pub mod evidence;
 pub mod mail;
 pub mod privacy;
 pub mod signing;

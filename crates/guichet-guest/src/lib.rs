@@ -23,6 +23,7 @@
 //!   ([`db::Row`], [`db::FromRow`]).
 //! - [`health`]: the `GET …/health` answer every component gives.
 //! - [`event`]: the kinds of events, their stored form and the rules on their values.
+//! - [`evidence`]: events for the commune's evidence log: their rules and the senders' outbox.
 //! - [`open311`]: Open311 GeoReport v2 error bodies (JSON or XML).
 //! - [`markup`]: escaping for HTML and XML text.
 //! - [`privacy`]: the export/erasure contract (GDPR) between identity and the components that
@@ -70,6 +71,7 @@ pub mod email;
 mod entry;
 pub mod error;
 pub mod event;
+pub mod evidence;
 pub mod health;
 pub mod limits;
 pub mod markup;

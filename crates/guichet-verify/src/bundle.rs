@@ -8,7 +8,9 @@
 //! that very signer, and say the digest of the bytes being checked.
 //!
 //! What a bundle cannot show by itself: that no signature was left out of it (the flows'
-//! summary is not signed). The evidence log is what will show that.
+//! summary is not signed). The evidence log shows what happened to each flow: the bundle
+//! carries each signature's log entry with its inclusion proof and the signed tree head
+//! (`evidence`), and [`verify`] requires them (`crate::evidence::problems`).
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +30,10 @@ pub struct Bundle {
     pub flows: Vec<FlowSummary>,
     pub signatures: Vec<SignatureEntry>,
     pub statements: Vec<StatementEntry>,
+    /// Each signature's entry in the commune's evidence log, with its inclusion proof and the
+    /// signed tree head it leads to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::evidence::BundleEvidence>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +125,7 @@ pub fn verify(bundle: &Bundle, sha256: &str, commune_keys: &Jwks) -> Report {
     if bundle.signatures.is_empty() {
         problems.push("the bundle holds no signature".to_owned());
     }
+    problems.extend(crate::evidence::problems(bundle, commune_keys));
     let signatures: Vec<SignatureReport> = bundle
         .signatures
         .iter()

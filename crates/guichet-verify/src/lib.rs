@@ -8,6 +8,9 @@
 //! - [`bundle`]: every signature of one document version with the statements that bind their
 //!   keys, and [`bundle::verify`], which checks a bundle against the file's bytes and the
 //!   commune's published keys.
+//! - [`merkle`]: the evidence log's Merkle tree (RFC 9162: hashes, heads, inclusion and
+//!   consistency proofs and their verification); [`evidence`]: its entries, signed tree heads
+//!   and what a bundle carries from it.
 //!
 //! Builds for wasm32-wasip2 and natively (no OpenSSL, no random source: Ed25519 signatures
 //! are deterministic).
@@ -15,7 +18,9 @@
 pub mod b64;
 pub mod bundle;
 pub mod claims;
+pub mod evidence;
 pub mod jws;
+pub mod merkle;
 
 use sha2::{Digest, Sha256};
 

@@ -67,6 +67,7 @@ pub async fn respond(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError>
         return Ok(unavailable(&failed, "erase", others));
     }
     let identity = erase_identity(ctx.conn(), ctx.commune(), &account)?;
+    guichet_guest::evidence::flush(ctx.conn(), ctx.commune()).await;
     eprintln!(
         "identity: account {} of {} erased at its owner's request",
         account.id,
@@ -145,6 +146,16 @@ fn erase_identity(
         if anonymised.rows.is_empty() {
             return Ok(None); // erased meanwhile by another request
         }
+        let event = guichet_guest::evidence::event(
+            conn,
+            commune,
+            crate::evidence_log::SOURCE,
+            "account-erased",
+            Some(account.id.as_str()),
+            account.id.as_str(),
+            &[],
+        )?;
+        guichet_guest::evidence::enqueue(conn, &event)?;
         erasure.erased.insert("account".into(), 1);
         let families =
             count("DELETE FROM token_families WHERE commune = ? AND account_id = ? RETURNING 1")?;

@@ -11,6 +11,7 @@
 
 use guichet_guest::codes::Role;
 use guichet_guest::db::{self, Connection};
+use guichet_guest::evidence;
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, Commune, FieldError};
 use serde::Deserialize;
@@ -19,6 +20,7 @@ use spin_sdk::http::{Request, Response};
 
 use super::{active_admins, admin, atomic, departments, last_admin};
 use crate::context::Ctx;
+use crate::evidence_log;
 use crate::issue;
 use crate::roles::{self, STAFF_ROLES};
 
@@ -125,8 +127,8 @@ struct Assignment {
 /// the account's staff roles and departments → 200 the new record (effective from the
 /// account's next token). 400: an agent without department, departments without a role,
 /// unknown departments; 404: not staff of this commune; 409 `last_admin`.
-pub fn update(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
-    admin(ctx)?;
+pub async fn update(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
+    let caller = admin(ctx)?;
     let form: Assignment = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &ASSIGNMENT)?;
     let roles: Vec<Role> = Role::STAFF
         .iter()
@@ -203,8 +205,33 @@ pub fn update(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, A
         if was_admin && !roles.contains(&Role::Admin) && active_admins(conn, ctx.commune())? == 0 {
             return Err(last_admin());
         }
+        let joined = |list: &Json| {
+            list.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        let event = evidence::event(
+            conn,
+            ctx.commune(),
+            evidence_log::SOURCE,
+            "role-changed",
+            caller.account(),
+            account,
+            &[
+                ("roles_before", &joined(&before["roles"])),
+                ("roles", &names.join(",")),
+                ("departments_before", &joined(&before["departments"])),
+                ("departments", &departments.join(",")),
+            ],
+        )?;
+        evidence::enqueue(conn, &event)?;
         Ok(())
     })?;
+    evidence::flush(ctx.conn(), ctx.commune()).await;
     let agent = record(ctx.conn(), ctx.commune(), account)?.ok_or(ApiError::NotFound)?;
     Ok(response::json(200, &agent))
 }
@@ -212,7 +239,11 @@ pub fn update(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, A
 /// `POST /api/identity/accounts/{account}/disable` and `/enable` (admin), any account of the
 /// commune → 200 `{"id","status"}` (idempotent). 404 unknown or erased; 409 `own_account`
 /// (disabling oneself) or `last_admin`.
-pub fn set_status(ctx: &Ctx<'_>, account: &str, status: Status) -> Result<Response, ApiError> {
+pub async fn set_status(
+    ctx: &Ctx<'_>,
+    account: &str,
+    status: Status,
+) -> Result<Response, ApiError> {
     let caller = admin(ctx)?;
     if status == Status::Disabled && caller.account() == Some(account) {
         return Err(ApiError::Conflict {
@@ -241,8 +272,23 @@ pub fn set_status(ctx: &Ctx<'_>, account: &str, status: Status) -> Result<Respon
                 return Err(last_admin());
             }
         }
+        let action = match status {
+            Status::Disabled => "account-disabled",
+            Status::Active => "account-enabled",
+        };
+        let event = evidence::event(
+            conn,
+            ctx.commune(),
+            evidence_log::SOURCE,
+            action,
+            caller.account(),
+            account,
+            &[],
+        )?;
+        evidence::enqueue(conn, &event)?;
         Ok(())
     })?;
+    evidence::flush(ctx.conn(), ctx.commune()).await;
     Ok(response::json(
         200,
         &json!({"id": account, "status": status.as_str()}),

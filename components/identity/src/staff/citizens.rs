@@ -7,6 +7,7 @@
 //! older rows are purged whenever a new read is logged in the commune.
 
 use guichet_guest::db;
+use guichet_guest::evidence;
 use guichet_guest::query::Query;
 use guichet_guest::shape::{self, Member, Shape};
 use guichet_guest::{body, response, ApiError, FieldError};
@@ -16,6 +17,7 @@ use spin_sdk::http::{Request, Response};
 use super::{atomic, staff};
 use crate::accounts;
 use crate::context::Ctx;
+use crate::evidence_log;
 use crate::privacy::READS_RETENTION_MONTHS;
 use crate::profile;
 use guichet_guest::email::EmailAddress;
@@ -52,10 +54,11 @@ fn purpose_of(given: &str) -> Result<&'static str, FieldError> {
 
 /// `GET /api/identity/citizens/{account}?purpose=P` (agent, supervisor, admin): the account's
 /// profile, logged. 400 without a known purpose; 404 for an account not in this commune.
-pub fn show(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
+pub async fn show(req: &Request, ctx: &Ctx<'_>, account: &str) -> Result<Response, ApiError> {
     let caller = staff(ctx)?;
     let purpose = purpose(&Query::of(req)).map_err(|e| ApiError::BadRequest { errors: vec![e] })?;
     let profile = read_logged(ctx, caller.require_account()?, account, purpose)?;
+    evidence::flush(ctx.conn(), ctx.commune()).await;
     Ok(response::json(200, &profile))
 }
 
@@ -68,7 +71,7 @@ const SEARCH: Shape = Shape::Object(&[
 /// `POST /api/identity/citizens/search` `{"email","purpose"}` (agent, supervisor, admin): the
 /// profile of the account with that address, logged; 404 when none. A POST so that the
 /// address, personal data, stays out of URLs (and so out of proxies' and servers' logs).
-pub fn search(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+pub async fn search(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = staff(ctx)?;
     let form: Json = shape::decode(body::json(req, body::DEFAULT_MAX_JSON)?, &SEARCH)?;
     let text = |name: &str| {
@@ -91,6 +94,7 @@ pub fn search(req: &Request, ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let account =
         accounts::by_email(ctx.conn(), ctx.commune(), &email)?.ok_or(ApiError::NotFound)?;
     let profile = read_logged(ctx, caller.require_account()?, &account.id, purpose)?;
+    evidence::flush(ctx.conn(), ctx.commune()).await;
     Ok(response::json(200, &profile))
 }
 
@@ -117,6 +121,18 @@ fn read_logged(
             "DELETE FROM personal_data_reads WHERE commune = ? AND read_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
             &[db::text(ctx.commune().as_str()), db::text(format!("-{} months", READS_RETENTION_MONTHS))],
         )?;
+        // The evidence log keeps the read beyond this log's retention (no personal data but
+        // the account ids and the purpose).
+        let event = evidence::event(
+            conn,
+            ctx.commune(),
+            evidence_log::SOURCE,
+            "personal-data-read",
+            Some(reader),
+            account,
+            &[("purpose", purpose), ("data", "profile")],
+        )?;
+        evidence::enqueue(conn, &event)?;
         Ok(profile)
     })
 }

@@ -11,6 +11,7 @@
 //!   keeps the first revocation time; an unknown id is a 404. A revoked key is refused at
 //!   once (every use looks it up).
 
+use guichet_guest::evidence;
 use guichet_guest::{body, response, ApiError, FieldError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::Response;
@@ -46,7 +47,7 @@ fn admin<'c>(ctx: &'c Ctx<'_>) -> Result<&'c Caller, ApiError> {
 }
 
 /// `POST /api/requests/api-keys`.
-pub fn create(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+pub async fn create(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let caller = admin(ctx)?;
     let json = body::json(ctx.request(), body::DEFAULT_MAX_JSON)?;
     let name = name_of(&json).map_err(|errors| ApiError::BadRequest { errors })?;
@@ -56,6 +57,7 @@ pub fn create(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         &name,
         caller.account().unwrap_or_default(),
     )?;
+    evidence::flush(ctx.conn(), ctx.commune()).await;
     Ok(response::json(
         201,
         &json!({"id": id, "name": name, "api_key": key, "created_at": now}),
@@ -70,9 +72,10 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 }
 
 /// `POST /api/requests/api-keys/{id}/revoke`.
-pub fn revoke(ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
-    admin(ctx)?;
-    let key = api_keys::revoke(ctx.conn(), ctx.commune(), id)?.ok_or(ApiError::NotFound)?;
+pub async fn revoke(ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
+    let by = admin(ctx)?.account().unwrap_or_default().to_owned();
+    let key = api_keys::revoke(ctx.conn(), ctx.commune(), id, &by)?.ok_or(ApiError::NotFound)?;
+    evidence::flush(ctx.conn(), ctx.commune()).await;
     Ok(response::json(200, &key))
 }
 

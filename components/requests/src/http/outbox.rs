@@ -43,6 +43,8 @@ pub async fn retry(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         retry_options(&json).map_err(|errors| ApiError::BadRequest { errors })?;
     let conn = ctx.conn();
     let swept = sweep(conn, commune, limit, None, ignore_backoff).await?;
+    // Staff reads of the queue, files and triage wait in the evidence outbox for this sweep.
+    guichet_guest::evidence::flush(conn, commune).await;
     let (pending, oldest) = backlog(conn, commune)?;
     let options = RetryOptions {
         commune: Some(commune.as_str().to_owned()),

@@ -189,7 +189,7 @@ fn original_view(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
 
 /// `GET /api/requests/{ref}[?purpose=]`: the owner's view for its citizen, the staff view for
 /// staff (each staff read logged with it: [`reads`]).
-pub fn show(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
+pub async fn show(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = ctx.caller()?.require_signed_in()?;
     let conn = ctx.conn();
@@ -197,7 +197,7 @@ pub fn show(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let view = match (caller.is_staff(), caller.account()) {
         (true, Some(reader)) => {
             let purpose = reads::purpose(&Query::of(req))?;
-            db::transaction(conn, |conn| {
+            let view = db::transaction(conn, |conn| {
                 let view = staff_view(conn, &record)?;
                 let read = reads::Read::Request {
                     kind: "request",
@@ -206,7 +206,9 @@ pub fn show(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
                 };
                 reads::log(conn, commune, reader, &read, purpose)?;
                 Ok(view)
-            })?
+            })?;
+            guichet_guest::evidence::flush(conn, commune).await;
+            view
         }
         _ => owner_view(conn, &record)?,
     };

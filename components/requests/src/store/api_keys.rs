@@ -2,6 +2,7 @@
 //! usable key; a revoked key is found by no lookup.
 
 use guichet_guest::db::{self, Connection, FromRow, Row, RowError};
+use guichet_guest::evidence;
 use guichet_guest::Commune;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -44,8 +45,12 @@ impl FromRow for KeyEntry {
     }
 }
 
+/// The source of the evidence log's entries about API keys.
+const EVIDENCE_SOURCE: &str = "requests";
+
 /// A new key named `name` for `commune`, issued by `created_by`: its id, creation time and the
-/// key itself (returned this once).
+/// key itself (returned this once). The issue goes to the outbox of the evidence log
+/// (`api-key-issued`) in the same transaction.
 pub fn create(
     conn: &Connection,
     commune: &Commune,
@@ -68,6 +73,16 @@ pub fn create(
                 db::text(now.as_str()),
             ],
         )?;
+        let event = evidence::event(
+            conn,
+            commune,
+            EVIDENCE_SOURCE,
+            "api-key-issued",
+            Some(created_by),
+            &id,
+            &[("name", name)],
+        )?;
+        evidence::enqueue(conn, &event)?;
         Ok((id, now, key))
     })
 }
@@ -85,18 +100,43 @@ pub fn list(conn: &Connection, commune: &Commune) -> anyhow::Result<Vec<KeyEntry
 
 /// Revokes the key `id` of `commune` (a second revocation keeps the first time); `None` when
 /// there is no such key.
-pub fn revoke(conn: &Connection, commune: &Commune, id: &str) -> anyhow::Result<Option<KeyEntry>> {
-    let result = db::query(
-        conn,
-        &format!(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, {}) \
-             WHERE commune = ? AND id = ? \
-             RETURNING id, name, created_by, created_at, revoked_at",
-            db::NOW_RFC3339
-        ),
-        &[db::text(commune.as_str()), db::text(id)],
-    )?;
-    Ok(db::decode_first(&result)?)
+/// The first revocation goes to the outbox of the evidence log (`api-key-revoked`, by `by`).
+pub fn revoke(
+    conn: &Connection,
+    commune: &Commune,
+    id: &str,
+    by: &str,
+) -> anyhow::Result<Option<KeyEntry>> {
+    db::transaction(conn, |conn| {
+        let active = db::query(
+            conn,
+            "SELECT 1 FROM api_keys WHERE commune = ? AND id = ? AND revoked_at IS NULL",
+            &[db::text(commune.as_str()), db::text(id)],
+        )?;
+        let result = db::query(
+            conn,
+            &format!(
+                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, {}) \
+                 WHERE commune = ? AND id = ? \
+                 RETURNING id, name, created_by, created_at, revoked_at",
+                db::NOW_RFC3339
+            ),
+            &[db::text(commune.as_str()), db::text(id)],
+        )?;
+        if !active.rows.is_empty() {
+            let event = evidence::event(
+                conn,
+                commune,
+                EVIDENCE_SOURCE,
+                "api-key-revoked",
+                Some(by),
+                id,
+                &[],
+            )?;
+            evidence::enqueue(conn, &event)?;
+        }
+        Ok(db::decode_first(&result)?)
+    })
 }
 
 /// The key `key` of `commune` if it exists and is not revoked.

@@ -70,7 +70,9 @@ pub struct Filter<'a> {
     pub limit: i64,
 }
 
-/// Writes one read by `reader`; call inside the read's transaction.
+/// Writes one read by `reader`, and its event for the commune's evidence log to the outbox
+/// (`personal-data-read`: the reader, the request's reference or `queue`, the kind and the
+/// purpose; never the filter, which may hold a name); call inside the read's transaction.
 pub fn log(
     conn: &Connection,
     commune: &Commune,
@@ -107,7 +109,21 @@ pub fn log(
             optional(filter.as_deref()),
             optional(purpose),
         ],
-    )
+    )?;
+    let mut details = vec![("kind", kind)];
+    if let Some(purpose) = purpose {
+        details.push(("purpose", purpose));
+    }
+    let event = guichet_guest::evidence::event(
+        conn,
+        commune,
+        "requests",
+        "personal-data-read",
+        Some(reader),
+        reference.unwrap_or("queue"),
+        &details,
+    )?;
+    guichet_guest::evidence::enqueue(conn, &event)
 }
 
 /// The reads of the request `request_id`, newest first.

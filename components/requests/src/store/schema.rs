@@ -281,4 +281,7 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE commune_hosts_cache ADD COLUMN name TEXT NOT NULL DEFAULT ''",
     "ALTER TABLE commune_hosts_cache ADD COLUMN languages TEXT NOT NULL DEFAULT '[]'",
     "DELETE FROM commune_hosts_cache",
+    // API keys issued and revoked, for the commune's evidence log, until signatures took them
+    // (guichet_guest::evidence).
+    guichet_guest::evidence::OUTBOX_TABLE,
 ];

@@ -59,7 +59,7 @@ fn commune_keys() -> Jwks {
 
 fn good() -> Bundle {
     let digest = sha256_hex(FILE);
-    Bundle {
+    let mut bundle = Bundle {
         format: FORMAT.into(),
         commune: "demo".into(),
         document: DocumentVersion {
@@ -81,7 +81,14 @@ fn good() -> Bundle {
             statement(&pair(9), "alice", "k-alice", &pair(1)),
             statement(&pair(9), "bob", "k-bob", &pair(2)),
         ],
-    }
+        evidence: None,
+    };
+    bundle.evidence = Some(crate::evidence::logged_for_tests(
+        &bundle,
+        "commune-1",
+        &pair(9),
+    ));
+    bundle
 }
 
 #[test]
