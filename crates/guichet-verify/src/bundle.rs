@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::claims::{KeyStatement, SignatureClaims, SIGNATURE_TYPE, STATEMENT_TYPE};
 use crate::jws::{self, Jwks};
 
+pub mod passkey;
+
 /// The bundle format this crate writes and reads.
 pub const FORMAT: &str = "guichet-signature-bundle/1";
 
@@ -28,6 +30,9 @@ pub struct Bundle {
     pub flows: Vec<FlowSummary>,
     pub signatures: Vec<SignatureEntry>,
     pub statements: Vec<StatementEntry>,
+    /// Signatures made with passkeys (WebAuthn assertions), absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passkey_signatures: Vec<passkey::PasskeySignatureEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,10 +121,10 @@ pub fn verify(bundle: &Bundle, sha256: &str, commune_keys: &Jwks) -> Report {
     if bundle.document.sha256 != sha256 {
         problems.push("the file is not the document this bundle is about".to_owned());
     }
-    if bundle.signatures.is_empty() {
+    if bundle.signatures.is_empty() && bundle.passkey_signatures.is_empty() {
         problems.push("the bundle holds no signature".to_owned());
     }
-    let signatures: Vec<SignatureReport> = bundle
+    let mut signatures: Vec<SignatureReport> = bundle
         .signatures
         .iter()
         .map(|entry| {
@@ -133,6 +138,12 @@ pub fn verify(bundle: &Bundle, sha256: &str, commune_keys: &Jwks) -> Report {
             }
         })
         .collect();
+    signatures.extend(
+        bundle
+            .passkey_signatures
+            .iter()
+            .map(|entry| passkey::report(bundle, entry, sha256, commune_keys)),
+    );
     Report {
         valid: problems.is_empty() && signatures.iter().all(|s| s.valid),
         sha256: sha256.to_owned(),

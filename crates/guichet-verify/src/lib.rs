@@ -8,6 +8,8 @@
 //! - [`bundle`]: every signature of one document version with the statements that bind their
 //!   keys, and [`bundle::verify`], which checks a bundle against the file's bytes and the
 //!   commune's published keys.
+//! - [`webauthn`]: passkey signatures (WebAuthn assertions whose challenge binds what is
+//!   signed), checked here and by the server alike.
 //!
 //! Builds for wasm32-wasip2 and natively (no OpenSSL, no random source: Ed25519 signatures
 //! are deterministic).
@@ -16,6 +18,7 @@ pub mod b64;
 pub mod bundle;
 pub mod claims;
 pub mod jws;
+pub mod webauthn;
 
 use sha2::{Digest, Sha256};
 

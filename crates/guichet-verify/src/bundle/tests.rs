@@ -81,6 +81,7 @@ fn good() -> Bundle {
             statement(&pair(9), "alice", "k-alice", &pair(1)),
             statement(&pair(9), "bob", "k-bob", &pair(2)),
         ],
+        passkey_signatures: vec![],
     }
 }
 
