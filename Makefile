@@ -56,6 +56,7 @@ bench: build
 	bash bench/identity.sh
 	bash bench/requests_queue.sh
 	bash bench/requests_filing.sh
+	bash bench/signatures.sh
 
 clean:
 	rm -rf target .spin
