@@ -267,3 +267,113 @@ pub fn challenge_of(context_json: &[u8]) -> [u8; 32] {
 pub fn counter_follows(stored: u32, received: u32) -> bool {
     (stored == 0 && received == 0) || received > stored
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::ecdsa::signature::Signer as _;
+
+    const ORIGIN: &str = "https://guichet.example";
+    const RP: &str = "guichet.example";
+
+    fn data(rp_id: &str, flags: u8, counter: u32) -> Vec<u8> {
+        let mut data = Sha256::digest(rp_id.as_bytes()).to_vec();
+        data.push(flags);
+        data.extend_from_slice(&counter.to_be_bytes());
+        data
+    }
+
+    fn client(kind: &str, challenge: &[u8], origin: &str) -> Vec<u8> {
+        format!(
+            r#"{{"type":"{kind}","challenge":"{}","origin":"{origin}","crossOrigin":false}}"#,
+            b64::encode(challenge)
+        )
+        .into_bytes()
+    }
+
+    fn signed(data: &[u8], client: &[u8]) -> Vec<u8> {
+        let mut message = data.to_vec();
+        message.extend_from_slice(&Sha256::digest(client));
+        message
+    }
+
+    #[test]
+    fn an_es256_and_an_eddsa_assertion_verify_and_each_wrong_part_is_named() {
+        let challenge = challenge_of(br#"{"typ":"x"}"#);
+        let expected = Expected {
+            challenge: &challenge,
+            origin: ORIGIN,
+            rp_id: RP,
+        };
+        let es = p256::ecdsa::SigningKey::from_slice(&[3; 32]).expect("key");
+        let es_key =
+            PublicKey::from_bytes(ES256, es.verifying_key().to_sec1_point(false).as_bytes())
+                .expect("pk");
+        let ed = ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new([4; 32]));
+        let ed_key = PublicKey::from_bytes(EDDSA, ed.pk.as_ref()).expect("pk");
+        let (d, c) = (
+            data(RP, 0x05, 9),
+            client("webauthn.get", &challenge, ORIGIN),
+        );
+        let es_sig: p256::ecdsa::Signature = es.sign(&signed(&d, &c));
+        let es_sig = es_sig.to_der().as_bytes().to_vec();
+        let ed_sig = ed.sk.sign(signed(&d, &c), None).to_vec();
+        let facts = verify_assertion(&es_key, &expected, &d, &c, &es_sig).expect("es256");
+        assert_eq!(facts.sign_count, 9);
+        assert!(verify_assertion(&ed_key, &expected, &d, &c, &ed_sig).is_ok());
+        // The other key, another ceremony, challenge, origin, RP ID, or no user verification.
+        let fails = |d: &[u8], c: &[u8]| verify_assertion(&es_key, &expected, d, c, &es_sig).err();
+        assert_eq!(
+            verify_assertion(&ed_key, &expected, &d, &c, &es_sig).err(),
+            Some(WebAuthnError::BadSignature)
+        );
+        assert_eq!(
+            fails(&d, &client("webauthn.create", &challenge, ORIGIN)),
+            Some(WebAuthnError::WrongType)
+        );
+        assert_eq!(
+            fails(&d, &client("webauthn.get", &[0; 32], ORIGIN)),
+            Some(WebAuthnError::WrongChallenge)
+        );
+        assert_eq!(
+            fails(
+                &d,
+                &client("webauthn.get", &challenge, "https://evil.example")
+            ),
+            Some(WebAuthnError::CrossOrigin)
+        );
+        assert_eq!(
+            fails(&data("evil.example", 0x05, 9), &c),
+            Some(WebAuthnError::WrongRpId)
+        );
+        assert_eq!(
+            fails(&data(RP, 0x01, 9), &c),
+            Some(WebAuthnError::UserNotVerified)
+        );
+        assert_eq!(
+            fails(&data(RP, 0x05, 10), &c),
+            Some(WebAuthnError::BadSignature)
+        );
+        assert_eq!(
+            fails(&d[..20], &c),
+            Some(WebAuthnError::MalformedAuthenticatorData)
+        );
+        assert_eq!(
+            fails(&d, b"not json"),
+            Some(WebAuthnError::MalformedClientData)
+        );
+        assert_eq!(
+            WebAuthnError::CrossOrigin.field(),
+            "client_data_json.origin"
+        );
+    }
+
+    #[test]
+    fn a_counter_must_grow_unless_both_are_zero() {
+        assert!(counter_follows(0, 0));
+        assert!(counter_follows(0, 1));
+        assert!(counter_follows(4, 5));
+        assert!(!counter_follows(5, 5));
+        assert!(!counter_follows(5, 0));
+    }
+}
