@@ -108,3 +108,73 @@ fn agents_sign_with_es256_and_eddsa_passkeys_and_the_bundle_verifies_offline() {
         );
     }
 }
+
+#[test]
+fn the_offline_command_checks_a_passkey_signature_with_the_network_cut() {
+    let g = Guichet::start();
+    let alice = agent(&g, "alice");
+    let mut phone = Authenticator::new(Alg::Es256, 11, &g.host.base);
+    enrol_passkey(&g, &alice, &phone);
+    let doc = upload(&g, &alice, PDF);
+    let id = doc["id"].as_str().expect("id");
+    let flow = start_flow(&g, &alice, id, "ordered", None, &[("alice", "comptable")]);
+    sign_with_passkey(
+        &g,
+        &alice,
+        flow["id"].as_str().expect("flow id"),
+        &mut phone,
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = g
+        .get(&format!("{API}/documents/{id}/bundle"), Some(&alice))
+        .body;
+    std::fs::write(dir.path().join("bundle.json"), &bundle).expect("bundle");
+    std::fs::write(
+        dir.path().join("keys.json"),
+        g.get(&format!("{API}/keys"), None).body,
+    )
+    .expect("keys");
+    let mut flipped = PDF.to_vec();
+    flipped[3] ^= 1;
+    std::fs::write(dir.path().join("file.pdf"), PDF).expect("file");
+    std::fs::write(dir.path().join("flipped.pdf"), &flipped).expect("file");
+    let verifier = guichet_tests::root().join("target/release/guichet-verify");
+    let offline = |file: &str| {
+        std::process::Command::new("unshare")
+            .args(["--net", "--map-root-user"])
+            .arg(&verifier)
+            .args([
+                "--bundle",
+                "bundle.json",
+                "--file",
+                file,
+                "--keys",
+                "keys.json",
+            ])
+            .current_dir(dir.path())
+            .output()
+            .expect(
+                "unshare --net guichet-verify (build it: cargo build --release -p guichet-verify)",
+            )
+    };
+    let good = offline("file.pdf");
+    let text = String::from_utf8_lossy(&good.stdout);
+    assert_eq!(
+        good.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    assert!(
+        text.contains("valid signature: alice as comptable") && text.contains("key passkey:"),
+        "{text}"
+    );
+    assert!(text.ends_with("VALID\n"), "{text}");
+    let bad = offline("flipped.pdf");
+    assert_eq!(
+        bad.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&bad.stdout)
+    );
+}
