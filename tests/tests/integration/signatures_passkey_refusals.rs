@@ -1,7 +1,8 @@
 //! What a passkey signature refuses (issue 12, bad input): a replayed assertion, one made for
 //! another flow's bytes, another origin or RP ID, an unverified user, a forged signature, a
-//! counter that did not grow, an unknown or revoked passkey, another person's passkey, a
-//! signer not in the flow. Each is a 4xx naming the field, and nothing is written.
+//! counter that did not grow, an expired challenge, an unknown or revoked passkey, another
+//! person's passkey, a signer not in the flow. Each is a 4xx naming the field (the signer not
+//! in the flow: 403, as for server-key signatures), and nothing is written.
 
 use crate::signatures_support::passkeys::*;
 use crate::signatures_support::*;
@@ -87,6 +88,19 @@ fn a_replayed_assertion_or_one_for_other_bytes_is_refused_and_nothing_is_written
         400,
         "authenticator_data",
         "counter_not_increasing",
+    );
+    assert_eq!(count(&g, "passkey_signatures"), 1);
+
+    // A challenge past its two minutes is refused (its expiry moved back in the database).
+    let options = signing_options(&g, &alice, &other).json();
+    db(&g)
+        .execute("UPDATE passkey_challenges SET expires_at = 0", [])
+        .expect("expire");
+    refused(
+        &passkey_sign(&g, &alice, &other, &phone.assert(&options)),
+        400,
+        "client_data_json.challenge",
+        "expired",
     );
     assert_eq!(count(&g, "passkey_signatures"), 1);
 }

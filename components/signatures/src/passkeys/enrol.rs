@@ -51,16 +51,14 @@ pub fn options(ctx: &Ctx) -> Result<Response, ApiError> {
     let rp = RelyingParty::of(ctx);
     let challenge = new_challenge(ctx.conn())?;
     let existing = of_account(ctx.conn(), commune, &account)?;
-    db::exec(
+    super::issue(
         ctx.conn(),
-        "INSERT INTO passkey_challenges (commune, challenge, account, purpose, expires_at) \
-         VALUES (?, ?, ?, 'register', ?)",
-        &[
-            db::text(commune.as_str()),
-            db::text(challenge.as_str()),
-            db::text(account.as_str()),
-            db::Value::Integer(i64::try_from(unix + CHALLENGE_SECONDS).unwrap_or(i64::MAX)),
-        ],
+        commune,
+        &challenge,
+        &account,
+        None,
+        unix,
+        CHALLENGE_SECONDS,
     )?;
     let exclude: Vec<_> = existing
         .iter()

@@ -63,6 +63,43 @@ pub fn new_challenge(conn: &Connection) -> anyhow::Result<String> {
     Ok(b64::encode(&bytes))
 }
 
+/// Stores a new challenge of `account` after forgetting the commune's expired ones (a challenge
+/// never answered is kept no longer than it could be used).
+pub fn issue(
+    conn: &Connection,
+    commune: &Commune,
+    challenge: &str,
+    account: &str,
+    flow: Option<(&str, &str)>,
+    now: u64,
+    lifetime: u64,
+) -> anyhow::Result<()> {
+    let now = i64::try_from(now).unwrap_or(i64::MAX);
+    db::exec(
+        conn,
+        "DELETE FROM passkey_challenges WHERE commune = ? AND expires_at < ?",
+        &[db::text(commune.as_str()), db::Value::Integer(now)],
+    )?;
+    let (purpose, flow_id, context) = match flow {
+        None => ("register", db::Value::Null, db::Value::Null),
+        Some((id, context)) => ("sign", db::text(id), db::text(context)),
+    };
+    db::exec(
+        conn,
+        "INSERT INTO passkey_challenges (commune, challenge, account, purpose, flow_id, context, \
+         expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        &[
+            db::text(commune.as_str()),
+            db::text(challenge),
+            db::text(account),
+            db::text(purpose),
+            flow_id,
+            context,
+            db::Value::Integer(now.saturating_add(i64::try_from(lifetime).unwrap_or(0))),
+        ],
+    )
+}
+
 /// The base64url members of a body, decoded; each one that is not is an error naming it.
 pub fn decode_all<const N: usize>(members: [(&str, &str); N]) -> Result<[Vec<u8>; N], ApiError> {
     let mut errors = Vec::new();

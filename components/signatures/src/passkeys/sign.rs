@@ -96,18 +96,14 @@ pub fn options(ctx: &Ctx, id: &str) -> Result<Response, ApiError> {
     };
     let context_json = serde_json::to_string(&context).map_err(anyhow::Error::from)?;
     let challenge = b64::encode(&webauthn::challenge_of(context_json.as_bytes()));
-    db::exec(
+    super::issue(
         conn,
-        "INSERT INTO passkey_challenges (commune, challenge, account, purpose, flow_id, context, \
-         expires_at) VALUES (?, ?, ?, 'sign', ?, ?, ?)",
-        &[
-            db::text(commune.as_str()),
-            db::text(challenge.as_str()),
-            db::text(account.as_str()),
-            db::text(id),
-            db::text(context_json.as_str()),
-            db::Value::Integer(i64::try_from(unix + CHALLENGE_SECONDS).unwrap_or(i64::MAX)),
-        ],
+        commune,
+        &challenge,
+        &account,
+        Some((id, &context_json)),
+        unix,
+        CHALLENGE_SECONDS,
     )?;
     let rp = RelyingParty::of(ctx);
     let allow: Vec<_> = passkeys
