@@ -5,7 +5,9 @@
 //! JWS by the signer's key) and each statement binding a signer to their key (a JWS by the
 //! commune's key). [`verify`] trusts none of it but the commune's published keys: every
 //! signature must verify with a key that a statement signed by one of those keys gives to
-//! that very signer, and say the digest of the bytes being checked.
+//! that very signer, and say the digest of the bytes being checked. Passkey signatures
+//! ([`passkey`]) are checked the same way: a statement of the commune gives the passkey to
+//! the signer, and the assertion must answer the challenge of claims about these bytes.
 //!
 //! What a bundle cannot show by itself: that no signature was left out of it (the flows'
 //! summary is not signed). The evidence log is what will show that.
