@@ -15,6 +15,8 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v caddy >/dev/null || need+=(caddy)
 command -v logrotate >/dev/null || need+=(logrotate)
 command -v systemd-analyze >/dev/null || need+=(systemd)
+# The completion certificate's test reads its PDF back with a real reader (pdftotext).
+command -v pdftotext >/dev/null || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   as_root apt-get update -q >&2 || true

@@ -14,6 +14,7 @@ pub mod node;
 pub mod probe;
 pub mod receiver;
 pub mod tokens;
+pub mod webauthn;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -154,8 +155,11 @@ impl Host {
         if let Some(rc) = &config.runtime_config {
             command.arg("--runtime-config-file").arg(rc);
         }
+        // `{listen_port}` in a setting is this host's port (a test choosing its public origin's
+        // host name, such as `http://localhost:{listen_port}` for WebAuthn, which needs one).
+        let port = listen.rsplit(':').next().unwrap_or_default();
         for (k, v) in &config.env {
-            command.env(k, v);
+            command.env(k, v.replace("{listen_port}", port));
         }
         std::fs::create_dir_all(&state_dir).expect("creating the state directory");
         Self::spawn(command, state_dir, config)

@@ -58,6 +58,7 @@ pub fn build(
     let mut summaries = Vec::new();
     let mut signatures = Vec::new();
     let mut statements: Vec<StatementEntry> = Vec::new();
+    let mut passkey_signatures = Vec::new();
     for row in db::rows(&rows) {
         let flow_id: String = row.get("id")?;
         let Some(flow) = flows::load(conn, commune, &flow_id)? else {
@@ -81,6 +82,7 @@ pub fn build(
                 })
                 .collect(),
         });
+        passkey_signatures.extend(crate::passkeys::bundle_entries(conn, commune, &flow_id)?);
         for (account, kid, jws, _) in flows::signatures(conn, commune, &flow_id)? {
             if !statements.iter().any(|s| s.kid == kid) {
                 statements.push(StatementEntry {
@@ -123,6 +125,7 @@ pub fn build(
         signatures,
         statements,
         evidence: Some(evidence),
+        passkey_signatures,
     }))
 }
 

@@ -350,7 +350,7 @@ pub async fn cancel(ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
 /// Runs `work` on flow `id` in one transaction (404 when there is no such flow; `work`
 /// refuses before it writes anything), then hands the new steps to the request's timeline
 /// and answers the flow as it now stands.
-async fn change(
+pub(crate) async fn change(
     ctx: &Ctx<'_>,
     id: &str,
     work: impl FnOnce(&Connection, &Flow) -> anyhow::Result<Result<(), ApiError>>,
@@ -366,7 +366,7 @@ async fn change(
 }
 
 /// Records a signer's decision, then closes the flow when that decided it.
-fn decide(
+pub(crate) fn decide(
     conn: &Connection,
     commune: &Commune,
     flow: &Flow,
@@ -436,7 +436,7 @@ fn close(
 }
 
 /// The position of `account` in `flow` when it is their turn, else the refusal as an answer.
-fn turn(flow: &Flow, account: &str) -> Result<usize, ApiError> {
+pub(crate) fn turn(flow: &Flow, account: &str) -> Result<usize, ApiError> {
     let signers: Vec<(String, SignerState)> = flow
         .signers
         .iter()
@@ -567,6 +567,7 @@ fn describe(conn: &Connection, commune: &Commune, id: &str) -> Result<Value, Api
         "created_by": flow.created_by, "created_at": flow.created_at,
         "closed_at": flow.closed_at, "cancel_reason": flow.cancel_reason,
         "signers": signers, "signatures": signatures,
+        "passkey_signatures": crate::passkeys::listed(conn, commune, id)?,
         "steps": steps::list(conn, commune, id)?,
     }))
 }

@@ -21,16 +21,23 @@
 //! - the commune's evidence log ([`evidence`]): `GET evidence/head|heads|consistency`
 //!   (public), `GET evidence/entries[/{index}]` (supervisors, administrators); other
 //!   components append by chaining to `POST /internal/evidence` (`guichet:platform/evidence`).
+//! - passkeys ([`passkeys`]): `POST passkeys/options`, `POST passkeys`, `GET passkeys/mine`,
+//!   `POST passkeys/{credential}/revoke`, `POST flows/{id}/passkey/options|sign`, the page
+//!   `GET passkey` and its script `GET assets/passkey.js`.
+//! - completion certificates ([`certificate`]): `GET flows/{id}/certificate` (HTML) and
+//!   `GET flows/{id}/certificate.pdf`.
 //! - `POST /internal/privacy/export`, `POST /internal/privacy/erase`: only by service chaining
 //!   (no public route covers `/internal/...`); see [`privacy`].
 
 mod agent;
 mod bundle;
+mod certificate;
 mod check;
 mod documents;
 mod evidence;
 mod flows;
 mod keys;
+mod passkeys;
 mod privacy;
 mod reminders;
 mod rules;
@@ -70,6 +77,10 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         return privacy::route(&req, &segments);
     }
     let segments = routing::request_segments(&req, PREFIX).ok_or(ApiError::NotFound)?;
+    if let ["assets", "passkey.js"] = segments.as_slice() {
+        routing::only_get(&req)?;
+        return Ok(passkeys::page::script());
+    }
     if let ["health"] = segments.as_slice() {
         routing::only_get(&req)?;
         return health::respond(COMPONENT, DATABASE, schema::MIGRATIONS);
@@ -124,6 +135,11 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         },
         ["verify"] => get().and_then(|()| check::page(&ctx)),
         ["evidence", rest @ ..] => get().and_then(|()| evidence::route(&ctx, rest)),
-        _ => Err(ApiError::NotFound),
+        ["flows", id, "certificate"] => get().and_then(|()| certificate::html(&ctx, id)),
+        ["flows", id, "certificate.pdf"] => get().and_then(|()| certificate::pdf(&ctx, id)),
+        other => match passkeys::route(&ctx, other).await {
+            Some(answer) => answer,
+            None => Err(ApiError::NotFound),
+        },
     }
 }

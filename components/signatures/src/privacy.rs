@@ -3,8 +3,9 @@
 //! `http://signatures.spin.internal/internal/privacy/{export,erase}`. No public route covers
 //! `/internal/...` (signatures' route is `/api/signatures/...`).
 //!
-//! An agent's part: their keys (public halves and statements), the flows naming them as
-//! signers (with their state and reason) and their signatures. Erasure keeps all of it: a
+//! An agent's part: their keys (public halves and statements), their passkeys (public keys),
+//! the flows naming them as signers (with their state and reason) and their signatures (JWS
+//! and passkey). Erasure keeps all of it: a
 //! signature and what proves it are evidence the commune must keep (GDPR art. 17(3)(b) and
 //! (e): legal obligation, legal claims), listed in `kept` with that basis.
 
@@ -75,6 +76,17 @@ const QUERIES: &[(&str, &str)] = &[
         "signatures",
         "SELECT json_object('flow_id', flow_id, 'kid', kid, 'signed_at', signed_at, 'jws', jws) \
          FROM signatures WHERE commune = ? AND account = ? ORDER BY signed_at",
+    ),
+    (
+        "passkeys",
+        "SELECT json_object('credential', credential, 'name', name, 'alg', alg, \
+         'public_key', public_key, 'created_at', created_at, 'revoked_at', revoked_at) \
+         FROM passkeys WHERE commune = ? AND account = ? ORDER BY created_at",
+    ),
+    (
+        "passkey_signatures",
+        "SELECT json_object('flow_id', flow_id, 'credential', credential, 'signed_at', signed_at) \
+         FROM passkey_signatures WHERE commune = ? AND account = ? ORDER BY signed_at",
     ),
 ];
 

@@ -160,4 +160,52 @@ pub const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'signed tree heads are kept'); END",
     "CREATE TRIGGER evidence_heads_no_delete BEFORE DELETE ON evidence_heads
         BEGIN SELECT RAISE(ABORT, 'signed tree heads are kept'); END",
+    // 24: passkeys (WebAuthn credentials) of agents: the public key, the counter last seen,
+    // the commune's statement binding it to its holder; revoking marks the row.
+    "CREATE TABLE passkeys (
+        commune TEXT NOT NULL,
+        credential TEXT NOT NULL,
+        account TEXT NOT NULL,
+        name TEXT NOT NULL,
+        alg INTEGER NOT NULL CHECK (alg IN (-7, -8)),
+        public_key TEXT NOT NULL,
+        rp_id TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        sign_count INTEGER NOT NULL,
+        statement TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT,
+        revoked_by TEXT,
+        PRIMARY KEY (commune, credential)
+    ) WITHOUT ROWID",
+    "CREATE INDEX passkeys_by_account ON passkeys (commune, account)",
+    // 26: WebAuthn challenges issued and not yet answered: single use (deleted when answered),
+    // short-lived, bound to one account and, for a signature, to one flow and its context.
+    "CREATE TABLE passkey_challenges (
+        commune TEXT NOT NULL,
+        challenge TEXT NOT NULL,
+        account TEXT NOT NULL,
+        purpose TEXT NOT NULL CHECK (purpose IN ('register', 'sign')),
+        flow_id TEXT,
+        context TEXT,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (commune, challenge)
+    ) WITHOUT ROWID",
+    // 27: passkey signatures: what an offline verifier needs to check each assertion again.
+    "CREATE TABLE passkey_signatures (
+        commune TEXT NOT NULL,
+        flow_id TEXT NOT NULL,
+        account TEXT NOT NULL,
+        credential TEXT NOT NULL,
+        context TEXT NOT NULL,
+        authenticator_data TEXT NOT NULL,
+        client_data_json TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        signed_at TEXT NOT NULL,
+        PRIMARY KEY (commune, flow_id, account)
+    ) WITHOUT ROWID",
+    "CREATE TRIGGER passkey_signatures_no_update BEFORE UPDATE ON passkey_signatures
+        BEGIN SELECT RAISE(ABORT, 'signatures are immutable'); END",
+    "CREATE TRIGGER passkey_signatures_no_delete BEFORE DELETE ON passkey_signatures
+        BEGIN SELECT RAISE(ABORT, 'signatures are kept'); END",
 ];

@@ -5,7 +5,9 @@
 //! JWS by the signer's key) and each statement binding a signer to their key (a JWS by the
 //! commune's key). [`verify`] trusts none of it but the commune's published keys: every
 //! signature must verify with a key that a statement signed by one of those keys gives to
-//! that very signer, and say the digest of the bytes being checked.
+//! that very signer, and say the digest of the bytes being checked. Passkey signatures
+//! ([`passkey`]) are checked the same way: a statement of the commune gives the passkey to
+//! the signer, and the assertion must answer the challenge of claims about these bytes.
 //!
 //! What a bundle cannot show by itself: that no signature was left out of it (the flows'
 //! summary is not signed). The evidence log shows what happened to each flow: the bundle
@@ -16,6 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::claims::{KeyStatement, SignatureClaims, SIGNATURE_TYPE, STATEMENT_TYPE};
 use crate::jws::{self, Jwks};
+
+pub mod passkey;
 
 /// The bundle format this crate writes and reads.
 pub const FORMAT: &str = "guichet-signature-bundle/1";
@@ -34,6 +38,9 @@ pub struct Bundle {
     /// signed tree head it leads to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<crate::evidence::BundleEvidence>,
+    /// Signatures made with passkeys (WebAuthn assertions), absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passkey_signatures: Vec<passkey::PasskeySignatureEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,11 +129,11 @@ pub fn verify(bundle: &Bundle, sha256: &str, commune_keys: &Jwks) -> Report {
     if bundle.document.sha256 != sha256 {
         problems.push("the file is not the document this bundle is about".to_owned());
     }
-    if bundle.signatures.is_empty() {
+    if bundle.signatures.is_empty() && bundle.passkey_signatures.is_empty() {
         problems.push("the bundle holds no signature".to_owned());
     }
     problems.extend(crate::evidence::problems(bundle, commune_keys));
-    let signatures: Vec<SignatureReport> = bundle
+    let mut signatures: Vec<SignatureReport> = bundle
         .signatures
         .iter()
         .map(|entry| {
@@ -140,6 +147,12 @@ pub fn verify(bundle: &Bundle, sha256: &str, commune_keys: &Jwks) -> Report {
             }
         })
         .collect();
+    signatures.extend(
+        bundle
+            .passkey_signatures
+            .iter()
+            .map(|entry| passkey::report(bundle, entry, sha256, commune_keys)),
+    );
     Report {
         valid: problems.is_empty() && signatures.iter().all(|s| s.valid),
         sha256: sha256.to_owned(),

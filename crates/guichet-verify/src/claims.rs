@@ -37,7 +37,9 @@ pub struct SignatureClaims {
     pub signed_at: String,
     pub iat: i64,
     /// How the signer proved it was them: `server-key` (a personal key held by the server,
-    /// used right after the signer signed in again).
+    /// used right after the signer signed in again) or `passkey` (a WebAuthn assertion of
+    /// the signer's own device; the claims are then the context its challenge binds, see
+    /// [`crate::webauthn`]).
     pub method: String,
 }
 

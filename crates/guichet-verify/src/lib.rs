@@ -11,6 +11,8 @@
 //! - [`merkle`]: the evidence log's Merkle tree (RFC 9162: hashes, heads, inclusion and
 //!   consistency proofs and their verification); [`evidence`]: its entries, signed tree heads
 //!   and what a bundle carries from it.
+//! - [`webauthn`]: passkey signatures (WebAuthn assertions whose challenge binds what is
+//!   signed), checked here and by the server alike.
 //!
 //! Builds for wasm32-wasip2 and natively (no OpenSSL, no random source: Ed25519 signatures
 //! are deterministic).
@@ -21,6 +23,7 @@ pub mod claims;
 pub mod evidence;
 pub mod jws;
 pub mod merkle;
+pub mod webauthn;
 
 use sha2::{Digest, Sha256};
 

@@ -92,6 +92,9 @@ mod signatures_jose;
 mod signatures_keys;
 mod signatures_offline;
 mod signatures_steps;
+mod signatures_passkeys;
+mod signatures_passkey_refusals;
+mod signatures_certificate;
 mod spin_routes;
 mod tenancy;
 
@@ -101,6 +104,7 @@ mod browser {
     mod identity_oidc_browser;
     mod portal_pages;
     mod portal_track;
+    mod signatures_passkey;
 }
 
 mod conformance;

@@ -444,7 +444,7 @@ fn signatures_answers_the_privacy_contract_with_its_kinds_of_records_empty_for_a
     assert_eq!(export.status, 200, "{}", export.body);
     assert_eq!(
         privacy_by_kind(export.json()),
-        json!({"component": "signatures", "records": {"flow_signers": [], "signatures": [], "signer_keys": []}})
+        json!({"component": "signatures", "records": {"flow_signers": [], "passkey_signatures": [], "passkeys": [], "signatures": [], "signer_keys": []}})
     );
     let erase = privacy_by_kind(post(&host, "/internal/privacy/erase", None, &subject).json());
     assert_eq!(erase, json!({"component": "signatures", "erased": {}, "kept": []}));

@@ -82,6 +82,7 @@ fn good() -> Bundle {
             statement(&pair(9), "bob", "k-bob", &pair(2)),
         ],
         evidence: None,
+        passkey_signatures: vec![],
     };
     bundle.evidence = Some(crate::evidence::logged_for_tests(
         &bundle,

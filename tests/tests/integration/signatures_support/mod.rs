@@ -6,6 +6,8 @@
 
 #![allow(dead_code, reason = "each test module uses a different part")]
 
+pub mod passkeys;
+
 use std::time::Duration;
 
 use guichet_tests::guichet::Guichet;
