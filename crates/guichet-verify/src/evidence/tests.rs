@@ -88,6 +88,7 @@ fn bundle() -> Bundle {
         signatures: vec![a, b],
         statements: vec![sa, sb],
         evidence: None,
+        passkey_signatures: vec![],
     };
     bundle.evidence = Some(logged_for_tests(&bundle, "commune-1", &pair(9)));
     bundle
