@@ -25,6 +25,11 @@
 //! - [`event`]: the kinds of events, their stored form and the rules on their values.
 //! - [`open311`]: Open311 GeoReport v2 error bodies (JSON or XML).
 //! - [`markup`]: escaping for HTML and XML text.
+//! - [`forms`]: the origin and content-type rule every HTML form POST passes (identity's
+//!   account pages and the portal's forms).
+//! - [`secret`]: secrets compared in constant time, and the private routes closed by a
+//!   secret two components share.
+//! - [`qr`]: the tracking page's address on receipts and its QR code (feature `qr`).
 //! - [`privacy`]: the export/erasure contract (GDPR) between identity and the components that
 //!   keep personal data.
 //! - [`shape`]: the structure of a JSON body as data, and a check listing every structural
@@ -70,15 +75,18 @@ pub mod email;
 mod entry;
 pub mod error;
 pub mod event;
+pub mod forms;
 pub mod health;
 pub mod limits;
 pub mod markup;
 pub mod open311;
 pub mod phone;
 pub mod privacy;
+pub mod qr;
 pub mod query;
 pub mod response;
 pub mod routing;
+pub mod secret;
 pub mod service;
 pub mod shape;
 pub mod tenant;
