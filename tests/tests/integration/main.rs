@@ -87,6 +87,7 @@ mod tenancy;
 mod browser {
     mod identity_browser;
     mod identity_oidc_browser;
+    mod portal_forms;
     mod portal_pages;
     mod portal_track;
 }

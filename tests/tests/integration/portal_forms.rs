@@ -143,8 +143,9 @@ fn a_form_from_another_site_or_without_its_token_files_nothing() {
     let forged = lost_animal(&zeros, &key, "marie@example.org", true);
     let wrong = browser.post_multipart(&g, "/services/lost-animal/form", &forged, None);
     assert_eq!(wrong.status, 403, "{}", wrong.body);
-    // The filing route of requests is not public, and the queue is empty.
+    // The private routes of the portal's exchanges are not public.
     assert_eq!(g.host.send("POST", "/internal/filings", &[], Some(b"{}")).status, 404);
+    assert_eq!(g.host.send("POST", "/internal/session-tokens", &[], Some(b"{}")).status, 404);
 }
 
 #[test]
@@ -179,4 +180,19 @@ fn a_signed_in_citizen_files_a_service_that_needs_an_account_in_their_name() {
     let mine = g.host.send("GET", "/api/requests/mine", &[("authorization", &format!("Bearer {access}"))], None);
     assert_eq!(mine.status, 200, "{}", mine.body);
     assert!(mine.body.contains(&reference), "the request is the citizen's: {}", mine.body);
+}
+
+#[test]
+fn only_the_portal_and_its_callee_are_given_the_portals_secrets() {
+    let manifest = std::fs::read_to_string(guichet_tests::root().join("spin.toml")).expect("spin.toml");
+    let holders = |variable: &str| -> Vec<String> {
+        manifest
+            .split("[component.")
+            .skip(1)
+            .filter(|section| section.contains(&format!("{variable} = \"{{{{ {variable} }}}}\"")))
+            .map(|section| section.split(']').next().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(holders("portal_filing_secret"), ["requests.variables", "portal.variables"]);
+    assert_eq!(holders("portal_session_secret"), ["identity.variables", "portal.variables"]);
 }
