@@ -113,13 +113,13 @@ try {
   await plain.fill('#f-email', 'pas-une-adresse');
   await plain.tap('#f-consent');
   step('without JavaScript: the form is filled');
-  await within(20_000, 'the first submit without JavaScript', plain,
-    Promise.all([plain.waitForURL(/form/, { waitUntil: 'load' }), plain.click('form.filing button[type=submit]', { noWaitAfter: true })]));
+  await within(30_000, 'the first submit without JavaScript', plain,
+    Promise.all([plain.waitForSelector('.error-summary'), plain.click('form.filing button[type=submit]', { noWaitAfter: true })]));
   assert.equal(await plain.getAttribute('#f-email', 'aria-invalid'), 'true');
   await shot(plain, 'fr-guest-nojs-mistake');
   await plain.fill('#f-email', 'camille@example.org');
-  await within(20_000, 'the second submit without JavaScript', plain,
-    Promise.all([plain.waitForURL(/form/, { waitUntil: 'load' }), plain.click('form.filing button[type=submit]', { noWaitAfter: true })]));
+  await within(30_000, 'the second submit without JavaScript', plain,
+    Promise.all([plain.waitForSelector('#reference'), plain.click('form.filing button[type=submit]', { noWaitAfter: true })]));
   assert.match((await plain.textContent('#reference')).trim(), /^\d{4}-\d{6}$/);
   await shot(plain, 'fr-guest-nojs-receipt');
   step('without JavaScript: a guest files a report after fixing a mistake');
