@@ -1,7 +1,8 @@
 //! The citizen's journey through the portal's forms in Debian Chromium (playwright-core):
 //! signed in on identity's pages, search, the dog licence's form sent with a mistake (the
 //! error summary links to the field, the field says it is invalid, answers are kept), fixed,
-//! filed; the receipt's reference and tracking code open the request on the tracking page.
+//! filed; the receipt's reference and tracking code open the request on the tracking page,
+//! and the request is in the citizen's space (`/mine`).
 //! Once at 1280 px in French, once at 360×640 with touch in English; then a guest files a
 //! lost-animal report with JavaScript disabled (first). axe-core (WCAG 2.1 A/AA) finds no
 //! serious or critical violation on any page of the two journeys (axe needs JavaScript: the
@@ -189,6 +190,12 @@ try {
     assert.match(await page.textContent('#service'), new RegExp(reference));
     await check(page, `${lang}-track`, width);
     step(`${lang}: the request is found on the tracking page`);
+
+    await go(page, () => press(page, 'a[href="/mine"]'));
+    const listed = await page.locator('.mine .reference').allTextContents();
+    assert.ok(listed.includes(reference), `${reference} in ${JSON.stringify(listed)}`);
+    await check(page, `${lang}-mine`, width);
+    step(`${lang}: the request is in the citizen's space`);
     assert.deepEqual(errors, []);
     await context.close();
   }

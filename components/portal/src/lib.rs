@@ -8,6 +8,7 @@
 //! - `GET /`, `GET /search?q=`, `GET /services/{code}`: the commune's services ([`catalogue`]).
 //! - `GET/POST /services/{code}/form`: the service's form, generated from its definition, and
 //!   its filing through requests by chaining ([`form`]); the receipt ([`receipt`]).
+//! - `GET /mine`: the signed-in citizen's requests with their state ([`mine`]).
 //! - `GET /track`: follow a request with its reference and tracking code ([`track`]), and its
 //!   static files under `/assets/`.
 //! - `GET /health`: the common health report.
@@ -18,6 +19,7 @@ mod catalogue;
 mod csrf;
 mod form;
 mod i18n;
+mod mine;
 mod page;
 mod posted;
 mod receipt;
@@ -58,6 +60,10 @@ async fn route(req: Request) -> Result<Response, ApiError> {
                 Method::Post => form::file(&ctx, code).await,
                 _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
             }
+        }
+        ["mine"] => {
+            routing::only_get(&req)?;
+            mine::page(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?).await
         }
         ["track"] => {
             routing::only_get(&req)?;

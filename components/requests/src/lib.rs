@@ -62,6 +62,10 @@ async fn route(req: Request) -> Result<Response, ApiError> {
             routing::only_post(&req)?;
             return http::portal_filing::receive(&req).await;
         }
+        if let ["mine"] = segments.as_slice() {
+            routing::only_post(&req)?;
+            return http::portal_filing::mine(&req).await;
+        }
         return privacy::route(&req, &segments);
     }
     let segments = routing::request_segments(&req, PREFIX).ok_or(ApiError::NotFound)?;

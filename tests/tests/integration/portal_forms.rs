@@ -149,7 +149,7 @@ fn a_form_from_another_site_or_without_its_token_files_nothing() {
 }
 
 #[test]
-fn a_signed_in_citizen_files_a_service_that_needs_an_account_in_their_name() {
+fn a_signed_in_citizen_files_a_service_that_needs_an_account_in_their_name_and_finds_it_in_their_space() {
     let g = portal_support::start();
     g.verified_citizen("jeanne@example.org");
     let mut browser = Browser::default();
@@ -180,6 +180,15 @@ fn a_signed_in_citizen_files_a_service_that_needs_an_account_in_their_name() {
     let mine = g.host.send("GET", "/api/requests/mine", &[("authorization", &format!("Bearer {access}"))], None);
     assert_eq!(mine.status, 200, "{}", mine.body);
     assert!(mine.body.contains(&reference), "the request is the citizen's: {}", mine.body);
+
+    // Their space lists it; a guest's is a sign-in notice.
+    let space = browser.get(&g, "/mine");
+    assert_eq!(space.status, 200, "{}", space.body);
+    assert!(space.body.contains(&format!("<dd class=\"reference\">{reference}</dd>")), "{}", space.body);
+    assert!(space.body.contains("Déclaration de chien et médaille"), "{}", space.body);
+    let guest = Browser::default().get(&g, "/mine");
+    assert!(guest.body.contains("href=\"/account/login?lang=fr\""), "{}", guest.body);
+    assert!(!guest.body.contains(&reference));
 }
 
 #[test]

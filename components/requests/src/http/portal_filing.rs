@@ -15,7 +15,7 @@ use std::net::IpAddr;
 
 use anyhow::anyhow;
 use guichet_guest::contracts::common::Localized;
-use guichet_guest::contracts::portal::{Filed, PortalFiling};
+use guichet_guest::contracts::portal::{Filed, MineRequest, MyRequest, MyRequests, PortalFiling};
 use guichet_guest::tenant::Host;
 use guichet_guest::{clients, response, secret, ApiError};
 use serde_json::Value as Json;
@@ -50,21 +50,15 @@ pub async fn receive(req: &Request) -> Result<Response, ApiError> {
     let client: IpAddr = client_address
         .parse()
         .map_err(|_| ApiError::field("client_address", "invalid", "must be an IP address"))?;
-    let url = format!("http://{}/api/requests", host.as_str());
-    let mut filing = Request::builder();
-    filing
-        .method(Method::Post)
-        .uri(url.as_str())
-        .header("spin-full-url", url.as_str())
-        .header("spin-client-addr", client.to_string())
-        .header("content-type", "application/json");
-    if let Some(key) = &idempotency_key {
-        filing.header("idempotency-key", key.as_str());
-    }
-    if let Some(token) = &access_token {
-        filing.header("authorization", format!("Bearer {token}"));
-    }
-    let filing = filing.body(body.into_bytes()).build();
+    let filing = as_citizen(
+        &host,
+        Method::Post,
+        "/api/requests",
+        Some(client),
+        idempotency_key.as_deref(),
+        access_token.as_deref(),
+        body.into_bytes(),
+    );
     let ctx = Ctx::for_request(&filing, DATABASE, schema::MIGRATIONS).await?;
     let answer = super::filing::file(&ctx).await?;
     if *answer.status() != 201 {
@@ -97,4 +91,79 @@ fn filed(created: &Json) -> anyhow::Result<Filed> {
         expected_on: created["expected_on"].as_str().map(str::to_owned),
         created_at: text("created_at")?,
     })
+}
+
+/// The request the citizen would have sent to `path` at `host` themselves.
+fn as_citizen(
+    host: &Host,
+    method: Method,
+    path: &str,
+    client: Option<IpAddr>,
+    idempotency_key: Option<&str>,
+    access_token: Option<&str>,
+    body: Vec<u8>,
+) -> Request {
+    let url = format!("http://{}{path}", host.as_str());
+    let mut builder = Request::builder();
+    builder
+        .method(method)
+        .uri(url.as_str())
+        .header("spin-full-url", url.as_str())
+        .header("content-type", "application/json");
+    if let Some(client) = client {
+        builder.header("spin-client-addr", client.to_string());
+    }
+    if let Some(key) = idempotency_key {
+        builder.header("idempotency-key", key);
+    }
+    if let Some(token) = access_token {
+        builder.header("authorization", format!("Bearer {token}"));
+    }
+    builder.body(body).build()
+}
+
+/// `POST /internal/mine`: the citizen's own requests, for their space on the portal (same
+/// secret; the token is verified as on `GET /api/requests/mine`).
+pub async fn mine(req: &Request) -> Result<Response, ApiError> {
+    secret::require_bearer(req, "portal_filing_secret", "this route is for the portal")?;
+    let MineRequest { host, access_token } = clients::receive("POST /internal/mine", req.body())?;
+    let host =
+        Host::parse(&host).map_err(|e| ApiError::field("host", "invalid_host", e.to_string()))?;
+    let asked = as_citizen(
+        &host,
+        Method::Get,
+        "/api/requests/mine?per_page=50",
+        None,
+        None,
+        Some(&access_token),
+        Vec::new(),
+    );
+    let ctx = Ctx::for_request(&asked, DATABASE, schema::MIGRATIONS).await?;
+    let answer = super::tracking::mine(&ctx)?;
+    let listed: Json = serde_json::from_slice(answer.body())
+        .map_err(|e| anyhow!("reading back the citizen's requests: {e}"))?;
+    let localized = |value: &Json| {
+        value.as_object().map(|_| Localized {
+            fr: value["fr"].as_str().unwrap_or_default().to_owned(),
+            en: value["en"].as_str().unwrap_or_default().to_owned(),
+        })
+    };
+    let requests = listed["requests"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|row| MyRequest {
+            reference: row["reference"].as_str().unwrap_or_default().to_owned(),
+            service_name: localized(&row["service_name"]).unwrap_or(Localized {
+                fr: String::new(),
+                en: String::new(),
+            }),
+            state_label: localized(&row["state_label"]),
+            open: row["open"].as_bool().unwrap_or(false),
+            created_at: row["created_at"].as_str().unwrap_or_default().to_owned(),
+            expected_on: row["expected_on"].as_str().map(str::to_owned),
+        })
+        .collect();
+    Ok(response::json(200, &MyRequests { requests }))
 }

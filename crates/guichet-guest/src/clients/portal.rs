@@ -1,14 +1,16 @@
 //! Client of `guichet:platform/portal`: what the portal asks on a citizen's behalf, by
 //! chaining, with a secret each callee shares with the portal only (see `wit/portal.wit`):
-//! the access token of a browser session (identity, `portal_session_secret`) and a filing
-//! (requests, `portal_filing_secret`).
+//! the access token of a browser session (identity, `portal_session_secret`), a filing and
+//! the citizen's own requests (requests, `portal_filing_secret`).
 
 use anyhow::{bail, Context as _};
-use guichet_contracts::portal::{PortalFiling, SessionToken, SessionTokenRequest};
+use guichet_contracts::portal::{
+    MineRequest, MyRequests, PortalFiling, SessionToken, SessionTokenRequest,
+};
 use serde::Serialize;
 use spin_sdk::http::{Method, Request};
 
-pub use guichet_contracts::portal::{Filed, PortalFiling as Filing};
+pub use guichet_contracts::portal::{Filed, MyRequest, PortalFiling as Filing};
 
 use super::Answer;
 use crate::FieldError;
@@ -73,6 +75,23 @@ pub async fn file(filing: &PortalFiling) -> anyhow::Result<Outcome> {
             "requests answered {status} to a filing: {}",
             String::from_utf8_lossy(&answer.body)
         ),
+    }
+}
+
+/// `POST http://requests.spin.internal/internal/mine`: the requests of the citizen whose
+/// access token is `access_token`, newest first (500 when `portal_filing_secret` is not set).
+pub async fn mine(host: &str, access_token: &str) -> anyhow::Result<Vec<MyRequest>> {
+    let secret = crate::secret::configured("portal_filing_secret")
+        .context("portal_filing_secret is not set: the portal cannot list requests")?;
+    let url = "http://requests.spin.internal/internal/mine";
+    let ask = MineRequest {
+        host: host.to_owned(),
+        access_token: access_token.to_owned(),
+    };
+    let answer = post(url, &ask, &secret).await?;
+    match answer.status {
+        200 => Ok(answer.decode::<MyRequests>("requests' list")?.requests),
+        status => bail!("requests answered {status} to a list of the citizen's requests"),
     }
 }
 
