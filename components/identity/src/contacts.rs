@@ -21,7 +21,11 @@ const MAX_ACCOUNTS: usize = 50;
 
 /// Answers the lookup in the body, for notifications only.
 pub fn lookup(req: &Request) -> Result<Response, ApiError> {
-    secret::require_bearer(req, "contact_lookup_secret", "this route is for notifications")?;
+    secret::require_bearer(
+        req,
+        "contact_lookup_secret",
+        "this route is for notifications",
+    )?;
     body::json(req, body::DEFAULT_MAX_JSON)?;
     let Lookup {
         commune,

@@ -40,4 +40,3 @@ pub fn read(req: &Request) -> Result<Form, PageError> {
     })?;
     Form::parse(req.body()).map_err(|_| PageError::Malformed)
 }
-
