@@ -28,6 +28,9 @@ export SPIN_VARIABLE_PUBLIC_ORIGIN="${PUBLIC_ORIGIN:-http://$origin_host}"
 export SPIN_VARIABLE_INBOUND_MAIL_SECRET="$(cat .spin/inbound-mail-secret)"
 # Shared by identity and notifications only (the contact of accounts); a new one each run.
 export SPIN_VARIABLE_CONTACT_LOOKUP_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+# The portal's forms: filing through requests, and who is signed in (identity); new each run.
+export SPIN_VARIABLE_PORTAL_FILING_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export SPIN_VARIABLE_PORTAL_SESSION_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export SPIN_VARIABLE_SIGNATURES_KEY_SECRET="$(cat .spin/signatures-key-secret)"
 export SPIN_VARIABLE_EVIDENCE_APPEND_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 ./target/release/guichet-mailbox --listen 127.0.0.1:8025 &

@@ -8,11 +8,10 @@
 //! that are active and whose address is verified, that address, the account's language and
 //! display name: nothing else of the profile.
 
-use guichet_guest::caller::same_secret;
 use guichet_guest::clients;
 use guichet_guest::contracts::contacts::{Contact, ContactList, Lookup};
 use guichet_guest::db;
-use guichet_guest::{body, response, ApiError, Commune};
+use guichet_guest::{body, response, secret, ApiError, Commune};
 use spin_sdk::http::{Request, Response};
 
 use crate::context;
@@ -22,21 +21,11 @@ const MAX_ACCOUNTS: usize = 50;
 
 /// Answers the lookup in the body, for notifications only.
 pub fn lookup(req: &Request) -> Result<Response, ApiError> {
-    let expected = spin_sdk::variables::get("contact_lookup_secret").unwrap_or_default();
-    if expected.len() < 16 {
-        return Err(ApiError::NotFound);
-    }
-    let given = req
-        .header("authorization")
-        .and_then(|v| v.as_str())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !same_secret(given.trim(), &expected) {
-        return Err(ApiError::Unauthorized {
-            code: "invalid_token",
-            message: "this route is for notifications",
-        });
-    }
+    secret::require_bearer(
+        req,
+        "contact_lookup_secret",
+        "this route is for notifications",
+    )?;
     body::json(req, body::DEFAULT_MAX_JSON)?;
     let Lookup {
         commune,

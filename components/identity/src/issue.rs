@@ -42,9 +42,25 @@ pub struct TokenPair {
 
 /// A signed access token for `account` in `commune`, who signed in at `auth_time`.
 pub fn access_token(conn: &Connection, commune: &Commune, account: &str, auth_time: u64) -> anyhow::Result<String> {
+    let (roles, departments) = roles::of(conn, commune, account)?;
+    signed_access_token(commune, account, auth_time, roles, departments)
+}
+
+/// An access token for `account` acting as a citizen only (no role, no department), for the
+/// portal's pages (`crate::session_tokens`): the portal never acts as an agent.
+pub fn citizen_access_token(commune: &Commune, account: &str, auth_time: u64) -> anyhow::Result<String> {
+    signed_access_token(commune, account, auth_time, Vec::new(), Vec::new())
+}
+
+fn signed_access_token(
+    commune: &Commune,
+    account: &str,
+    auth_time: u64,
+    roles: Vec<String>,
+    departments: Vec<String>,
+) -> anyhow::Result<String> {
     let keys = SigningKeys::configured()?;
     let issuer = spin_sdk::variables::get("token_issuer").context("reading token_issuer")?;
-    let (roles, departments) = roles::of(conn, commune, account)?;
     let custom = AccessClaims { typ: "access", roles, departments, auth_time };
     let claims = Claims::with_custom_claims(custom, Duration::from_secs(ACCESS_SECONDS))
         .with_issuer(issuer)

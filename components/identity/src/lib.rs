@@ -14,6 +14,8 @@
 //!   components (Spin service chaining only: no public route reaches `/internal/`).
 //! - `POST /internal/contacts`: the contact of accounts, for notifications only (a secret
 //!   only the two share), see [`contacts`].
+//! - `POST /internal/session-tokens`: the access token of a browser session, for the portal's
+//!   pages only (a secret only the two share), see [`session_tokens`].
 
 mod accounts;
 mod auth;
@@ -35,6 +37,7 @@ mod retention;
 mod roles;
 mod schema;
 mod secrets;
+mod session_tokens;
 mod staff;
 mod throttle;
 mod web;
@@ -59,6 +62,10 @@ async fn route(req: Request) -> Result<Response, ApiError> {
             ["contacts"] => {
                 routing::only_post(&req)?;
                 contacts::lookup(&req)
+            }
+            ["session-tokens"] => {
+                routing::only_post(&req)?;
+                session_tokens::issue_for_portal(&req)
             }
             _ => Err(ApiError::NotFound),
         };

@@ -67,6 +67,7 @@ struct Service {
     processing_days: i64,
     online: bool,
     anonymous: bool,
+    code: String,
 }
 
 #[derive(Template)]
@@ -151,10 +152,7 @@ pub async fn service(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
         Err(_) => None,
     };
     let Some(published) = published else {
-        let page = NotFound {
-            chrome: Chrome::new(ctx, i18n::texts(lang).not_found),
-        };
-        return page::answer(404, &page.chrome, &page);
+        return not_found(ctx);
     };
     let d = published.definition;
     let t = i18n::texts(lang);
@@ -189,8 +187,17 @@ pub async fn service(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
         processing_days: d.processing_days,
         online: matches!(d.channel, Channel::Online),
         anonymous: d.anonymous,
+        code: d.code.clone(),
     };
     page::answer(200, &page.chrome, &page)
+}
+
+/// The 404 page of a service the commune does not publish.
+pub fn not_found(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let page = NotFound {
+        chrome: Chrome::new(ctx, i18n::texts(Chrome::lang(ctx)).not_found),
+    };
+    page::answer(404, &page.chrome, &page)
 }
 
 /// An amount as the language writes it: `12,50 EUR` in French, `EUR 12.50` in English.

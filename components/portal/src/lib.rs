@@ -1,10 +1,14 @@
 //! Portal: Guichet's web pages, and the catch-all route `/...` of the application.
 //!
 //! Owns the SQLite database `portal` (for now only its cache of the communes of host names,
-//! [`guichet_guest::context`]). Its pages are compiled askama templates (`templates/`, one
+//! [`guichet_guest::context`]); keeps no session of its own: who is signed in is identity's
+//! browser session, turned into an access token by identity ([`session`]). Its pages are compiled askama templates (`templates/`, one
 //! layout: [`page`]), in French and English ([`i18n`]), and read the catalogue by chaining.
 //!
 //! - `GET /`, `GET /search?q=`, `GET /services/{code}`: the commune's services ([`catalogue`]).
+//! - `GET/POST /services/{code}/form`: the service's form, generated from its definition, and
+//!   its filing through requests by chaining ([`form`]); the receipt ([`receipt`]).
+//! - `GET /mine`: the signed-in citizen's requests with their state ([`mine`]).
 //! - `GET /track`: follow a request with its reference and tracking code ([`track`]), and its
 //!   static files under `/assets/`.
 //! - `GET /health`: the common health report.
@@ -12,13 +16,19 @@
 //! - anything else: a JSON 404 (unknown `/api/...` paths land here too).
 
 mod catalogue;
+mod csrf;
+mod form;
 mod i18n;
+mod mine;
 mod page;
+mod posted;
+mod receipt;
+mod session;
 mod track;
 
 use guichet_guest::context::Ctx;
 use guichet_guest::{health, response, routing, ApiError};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{Method, Request, Response};
 
 const DATABASE: &str = "portal";
 /// The API description, kept beside the architecture docs and compiled in.
@@ -42,6 +52,18 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         ["services", code] => {
             routing::only_get(&req)?;
             catalogue::service(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?, code).await
+        }
+        ["services", code, "form"] => {
+            let ctx = Ctx::for_request(&req, DATABASE, MIGRATIONS).await?;
+            match req.method() {
+                Method::Get => form::show(&ctx, code).await,
+                Method::Post => form::file(&ctx, code).await,
+                _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+            }
+        }
+        ["mine"] => {
+            routing::only_get(&req)?;
+            mine::page(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?).await
         }
         ["track"] => {
             routing::only_get(&req)?;

@@ -15,6 +15,7 @@ pub(crate) mod limits;
 pub(crate) mod mail_check;
 pub(crate) mod outbox;
 pub(crate) mod ping;
+pub(crate) mod portal_filing;
 pub(crate) mod privacy;
 pub(crate) mod queue;
 pub(crate) mod reads;

@@ -38,7 +38,7 @@ const PREFIX: &str = "/api/requests";
 const OPEN311_PREFIX: &str = "/open311/v2";
 /// Paths only other components reach, by service chaining.
 const INTERNAL_PREFIX: &str = "/internal";
-const DATABASE: &str = "requests";
+pub(crate) const DATABASE: &str = "requests";
 /// This component's id, as the `source` of the events it emits.
 const COMPONENT: &str = "requests";
 
@@ -57,6 +57,14 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         if let ["signing-steps"] = segments.as_slice() {
             routing::only_post(&req)?;
             return http::signing::receive(&req);
+        }
+        if let ["filings"] = segments.as_slice() {
+            routing::only_post(&req)?;
+            return http::portal_filing::receive(&req).await;
+        }
+        if let ["mine"] = segments.as_slice() {
+            routing::only_post(&req)?;
+            return http::portal_filing::mine(&req).await;
         }
         return privacy::route(&req, &segments);
     }

@@ -62,12 +62,14 @@ fn unknown_member(given: &Value, known: &Value, path: &str) -> Option<String> {
         }
     };
     match (given, known) {
-        (Value::Object(given), Value::Object(known)) => given.iter().find_map(|(name, value)| {
-            match known.get(name) {
-                None => Some(join(name)),
-                Some(inner) => unknown_member(value, inner, &join(name)),
-            }
-        }),
+        (Value::Object(given), Value::Object(known)) => {
+            given
+                .iter()
+                .find_map(|(name, value)| match known.get(name) {
+                    None => Some(join(name)),
+                    Some(inner) => unknown_member(value, inner, &join(name)),
+                })
+        }
         (Value::Array(given), Value::Array(known)) => given
             .iter()
             .zip(known)
@@ -93,7 +95,10 @@ fn decode_open<T: DeserializeOwned>(body: &[u8]) -> Result<T, Mismatch> {
             Some(name) => format!("{path}.{name}"),
             None => path,
         };
-        Mismatch { field, message: strip_position(&message) }
+        Mismatch {
+            field,
+            message: strip_position(&message),
+        }
     })?;
     deserializer.end().map_err(|error| Mismatch {
         field: String::new(),
@@ -104,10 +109,7 @@ fn decode_open<T: DeserializeOwned>(body: &[u8]) -> Result<T, Mismatch> {
 
 /// The member named by serde's "missing field `x`".
 fn missing_field(message: &str) -> Option<&str> {
-    message
-        .strip_prefix("missing field `")?
-        .split('`')
-        .next()
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// serde_json's message without its " at line L column C" (positions in a body nobody sees).
@@ -128,7 +130,10 @@ mod tests {
     fn a_body_matching_the_contract_decodes() {
         let body = br#"{"commune":"demo","name":"Demo","languages":["fr"],"public_origin":"https://d.example"}"#;
         let resolved: Result<Resolved, _> = decode(body);
-        assert_eq!(resolved.map(|r| r.public_origin), Ok("https://d.example".to_owned()));
+        assert_eq!(
+            resolved.map(|r| r.public_origin),
+            Ok("https://d.example".to_owned())
+        );
     }
 
     #[test]
@@ -136,14 +141,20 @@ mod tests {
         let body = br#"{"id":"e1","commune":"demo","source":"requests","occurred_at":"t",
             "payload":{"Diagnostic":{"ping_id":"p"}}}"#;
         let error = decode::<Event>(body).err();
-        assert_eq!(error.map(|e| e.field), Some("payload.Diagnostic.requested_by".to_owned()));
+        assert_eq!(
+            error.map(|e| e.field),
+            Some("payload.Diagnostic.requested_by".to_owned())
+        );
     }
 
     #[test]
     fn a_mistyped_member_is_named_by_its_path() {
         let body = br#"{"commune":"demo","name":"Demo","languages":["fr", 3],"public_origin":"o"}"#;
         let error = decode::<Resolved>(body).err();
-        assert_eq!(error.as_ref().map(|e| e.field.as_str()), Some("languages[1]"));
+        assert_eq!(
+            error.as_ref().map(|e| e.field.as_str()),
+            Some("languages[1]")
+        );
         assert!(error.is_some_and(|e| e.message.starts_with("invalid type")));
     }
 
@@ -151,13 +162,19 @@ mod tests {
     fn an_unknown_event_kind_is_named() {
         let body = br#"{"id":"e1","commune":"demo","source":"requests","occurred_at":"t",
             "payload":{"Party":{}}}"#;
-        assert_eq!(decode::<Event>(body).err().map(|e| e.field), Some("payload".to_owned()));
+        assert_eq!(
+            decode::<Event>(body).err().map(|e| e.field),
+            Some("payload".to_owned())
+        );
     }
 
     #[test]
     fn a_member_the_record_does_not_have_is_named_at_any_depth() {
         let body = br#"{"commune":"demo","name":"Demo","languages":[],"public_origin":"o","x":1}"#;
-        assert_eq!(decode::<Resolved>(body).err().map(|e| e.field), Some("x".to_owned()));
+        assert_eq!(
+            decode::<Resolved>(body).err().map(|e| e.field),
+            Some("x".to_owned())
+        );
         let body = br#"{"id":"e1","commune":"demo","source":"requests","occurred_at":"t",
             "payload":{"Diagnostic":{"ping_id":"p","requested_by":"a","extra":true}}}"#;
         assert_eq!(

@@ -34,7 +34,7 @@ mod generated {
 
 pub mod decode;
 
-pub use generated::guichet::platform::{
-    catalog, common, communes, contacts, events, evidence, mail, privacy, signing,
-};
 pub use decode::{decode, Mismatch};
+pub use generated::guichet::platform::{
+    catalog, common, communes, contacts, events, evidence, mail, portal, privacy, signing,
+};

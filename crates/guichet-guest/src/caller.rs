@@ -214,19 +214,8 @@ impl Caller {
     }
 }
 
-/// Whether `given` is the secret `expected`, comparing their SHA-256 digests in constant time
-/// (no early exit: the time taken says nothing about how much of a guess was right).
-pub fn same_secret(given: &str, expected: &str) -> bool {
-    use sha2::{Digest, Sha256};
-    let (a, b) = (
-        Sha256::digest(given.as_bytes()),
-        Sha256::digest(expected.as_bytes()),
-    );
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
-}
+/// Whether `given` is the secret `expected`, in constant time ([`crate::secret::same`]).
+pub use crate::secret::same as same_secret;
 
 /// The context's caller ([`crate::context::Ctx::caller`]) is [`Caller::of`]: anonymous without
 /// a token.

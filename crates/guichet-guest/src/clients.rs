@@ -8,6 +8,8 @@
 //! - [`events`]: events to notifications, and the event as it stored it.
 //! - [`contacts`]: the contact of accounts (identity, asked by notifications only).
 //! - [`mail`]: messages to send, their state, and the retry of queued ones (notifications).
+//! - [`portal`]: what the portal asks for a citizen: a session's access token (identity), a
+//!   filing (requests); each closed by a secret shared with the portal only.
 //! - [`privacy`]: a component's part of a citizen's export and erasure.
 //! - [`signing`]: the steps of a signing flow, to the related request's timeline (requests).
 //! - [`evidence`]: events for the commune's evidence log (signatures), through the outbox of
@@ -22,6 +24,7 @@ pub mod contacts;
 pub mod events;
 pub mod evidence;
 pub mod mail;
+pub mod portal;
 pub mod privacy;
 pub mod signing;
 

@@ -9,7 +9,7 @@ use spin_sdk::http::{IntoResponse, Response};
 use crate::response;
 
 /// One problem with a request, about one input field or about the request as a whole.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FieldError {
     /// The input field (JSON member, path segment or header), `None` for the whole request.
     pub field: Option<String>,

@@ -26,6 +26,11 @@
 //! - [`evidence`]: events for the commune's evidence log: their rules and the senders' outbox.
 //! - [`open311`]: Open311 GeoReport v2 error bodies (JSON or XML).
 //! - [`markup`]: escaping for HTML and XML text.
+//! - [`forms`]: the origin and content-type rule every HTML form POST passes (identity's
+//!   account pages and the portal's forms).
+//! - [`secret`]: secrets compared in constant time, and the private routes closed by a
+//!   secret two components share.
+//! - [`qr`]: the tracking page's address on receipts and its QR code (feature `qr`).
 //! - [`privacy`]: the export/erasure contract (GDPR) between identity and the components that
 //!   keep personal data.
 //! - [`shape`]: the structure of a JSON body as data, and a check listing every structural
@@ -72,15 +77,18 @@ mod entry;
 pub mod error;
 pub mod event;
 pub mod evidence;
+pub mod forms;
 pub mod health;
 pub mod limits;
 pub mod markup;
 pub mod open311;
 pub mod phone;
 pub mod privacy;
+pub mod qr;
 pub mod query;
 pub mod response;
 pub mod routing;
+pub mod secret;
 pub mod service;
 pub mod shape;
 pub mod tenant;

@@ -64,7 +64,9 @@ mod notifications_through_requests;
 mod notifications_templates;
 mod notifications_webhook_network;
 mod notifications_webhooks;
+mod portal_forms;
 mod portal_pages;
+mod portal_support;
 mod requests_abuse_contacts;
 mod requests_abuse_limits;
 mod requests_abuse_text;
@@ -102,6 +104,7 @@ mod tenancy;
 mod browser {
     mod identity_browser;
     mod identity_oidc_browser;
+    mod portal_forms;
     mod portal_pages;
     mod portal_track;
     mod signatures_passkey;

@@ -2,8 +2,6 @@
 //! with the reference as a QR code that encodes the public tracking URL. Pure: tested natively.
 
 use guichet_guest::markup::escape;
-use qrcode::render::svg;
-use qrcode::{EcLevel, QrCode};
 
 /// What the receipt shows.
 #[derive(Debug, Clone)]
@@ -21,26 +19,7 @@ pub struct Receipt<'a> {
     pub tracking_url: &'a str,
 }
 
-/// The tracking URL printed (and QR-encoded) on the receipt of `reference`, at `origin` (the
-/// commune's configured public origin, [`guichet_guest::tenant::CommuneInfo::public_origin`]).
-pub fn tracking_url(origin: &str, reference: &str) -> String {
-    format!("{origin}/track?reference={reference}")
-}
-
-/// `data` as an inline SVG QR code (no XML declaration, so it can sit inside HTML). Error
-/// correction M survives a crumpled or badly printed receipt.
-pub fn qr_svg(data: &str) -> anyhow::Result<String> {
-    let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)?;
-    let image = code
-        .render::<svg::Color<'_>>()
-        .min_dimensions(200, 200)
-        .quiet_zone(true)
-        .build();
-    Ok(match image.find("<svg") {
-        Some(start) => image[start..].to_owned(),
-        None => image,
-    })
-}
+pub use guichet_guest::qr::{svg as qr_svg, tracking_url};
 
 struct Labels {
     title: &'static str,
