@@ -25,6 +25,9 @@ pub const LOG_FORMAT: &str = "guichet-evidence-log/1";
 pub const SIGNED_ACTION: &str = "signature-signed";
 /// The detail of a signature's entry holding the SHA-256 of the signature's JWS.
 pub const JWS_DIGEST: &str = "jws_sha256";
+/// The detail naming the SHA-256 of a passkey signature's `authenticator_data.client_data_json.signature`
+/// (base64url, as the bundle carries them) in its entry.
+pub const PASSKEY_DIGEST: &str = "passkey_assertion_sha256";
 
 /// What a signed tree head says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

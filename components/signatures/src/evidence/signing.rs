@@ -8,7 +8,7 @@ use anyhow::{anyhow, Context as _};
 use guichet_guest::db::{self, Connection};
 use guichet_guest::Commune;
 use guichet_verify::bundle::SignatureEntry;
-use guichet_verify::evidence::{BundleEvidence, Detail, Entry, LoggedEntry, JWS_DIGEST};
+use guichet_verify::evidence::{BundleEvidence, Detail, Entry, LoggedEntry, JWS_DIGEST, PASSKEY_DIGEST};
 use guichet_verify::merkle;
 
 use super::log;
@@ -59,12 +59,38 @@ pub fn step(
                 db::text(account),
             ],
         )?;
-        let signature = db::first_row(&rows).context("the signature of a signed step")?;
-        details.push(detail("kid", signature.get::<String>("kid")?));
-        details.push(detail(
-            JWS_DIGEST,
-            guichet_verify::sha256_hex(signature.get::<&str>("jws")?.as_bytes()),
-        ));
+        if let Some(signature) = db::first_row(&rows) {
+            details.push(detail("kid", signature.get::<String>("kid")?));
+            details.push(detail(
+                JWS_DIGEST,
+                guichet_verify::sha256_hex(signature.get::<&str>("jws")?.as_bytes()),
+            ));
+        } else {
+            // A passkey signature: the log names the passkey and the digest of the assertion
+            // exactly as the bundle carries it (authenticator data, client data, signature).
+            let rows = db::query(
+                conn,
+                "SELECT credential, authenticator_data, client_data_json, signature \
+                 FROM passkey_signatures WHERE commune = ? AND flow_id = ? AND account = ?",
+                &[
+                    db::text(commune.as_str()),
+                    db::text(flow_id),
+                    db::text(account),
+                ],
+            )?;
+            let assertion = db::first_row(&rows).context("the signature of a signed step")?;
+            details.push(detail("credential", assertion.get::<String>("credential")?));
+            let signed = format!(
+                "{}.{}.{}",
+                assertion.get::<&str>("authenticator_data")?,
+                assertion.get::<&str>("client_data_json")?,
+                assertion.get::<&str>("signature")?
+            );
+            details.push(detail(
+                PASSKEY_DIGEST,
+                guichet_verify::sha256_hex(signed.as_bytes()),
+            ));
+        }
     }
     let entry = Entry {
         id: format!("{flow_id}-{seq}"),
