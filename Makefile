@@ -58,6 +58,7 @@ bench: build
 	bash bench/requests_filing.sh
 	bash bench/density.sh
 	bash bench/notifications.sh
+	bash bench/wal.sh
 	bash bench/signatures.sh
 
 clean:

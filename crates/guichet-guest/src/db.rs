@@ -17,22 +17,27 @@ pub use spin_sdk::sqlite3::{Connection, QueryResult, RowResult, Value};
 /// timestamps written by a statement and by the component agree.
 pub const NOW_RFC3339: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
 
-/// Opens the database `label` and tunes the connection for a request-per-instance workload.
+/// Opens the database `label`. No statement runs here: [`migrate`] reads the schema version
+/// (one statement on the common path) and tunes a new or upgraded database.
 ///
 /// Spin creates databases with SQLite's rollback journal and a sync on every commit, which makes
 /// writes about five times slower under load (see docs/spin-facts.md). WAL is a property of the
-/// file, so it is set once, the first time the database is seen in another mode;
-/// `synchronous=NORMAL` is per connection (safe with WAL: a power cut can lose the last commits
-/// but never corrupts the file).
+/// file, so [`migrate`] sets it once, when it creates or upgrades the database;
+/// `synchronous=NORMAL` (safe with WAL: a power cut can lose the last commits but never corrupts
+/// the file) is per connection: Guichet's host sets it on every connection it opens to a WAL
+/// file, and on real Spin a connection that did not migrate keeps SQLite's default (FULL: a sync
+/// on every commit, slower, never less durable).
 pub fn open(label: &str) -> anyhow::Result<Connection> {
-    let conn =
-        Connection::open(label).map_err(|e| anyhow!("opening SQLite database {label:?}: {e:?}"))?;
-    let mode = query(&conn, "PRAGMA journal_mode", &[]).context("reading journal_mode")?;
+    Connection::open(label).map_err(|e| anyhow!("opening SQLite database {label:?}: {e:?}"))
+}
+
+/// Makes the file WAL (once per database) and this connection `synchronous=NORMAL`.
+fn tune(conn: &Connection) -> anyhow::Result<()> {
+    let mode = query(conn, "PRAGMA journal_mode", &[]).context("reading journal_mode")?;
     if first_text(&mode).as_deref() != Some("wal") {
-        switch_to_wal(&conn)?;
+        switch_to_wal(conn)?;
     }
-    exec(&conn, "PRAGMA synchronous=NORMAL", &[]).context("setting synchronous=NORMAL")?;
-    Ok(conn)
+    exec(conn, "PRAGMA synchronous=NORMAL", &[]).context("setting synchronous=NORMAL")
 }
 
 /// How many times a request tries to switch a new database to WAL before giving up.
@@ -104,12 +109,25 @@ fn rollback(conn: &Connection) {
     }
 }
 
-/// Applies the migrations not yet recorded in `schema_migrations` and returns the schema
-/// version (the number of migrations applied, 1-based: `migrations[0]` is version 1).
+/// Brings the schema up to date and returns its version (the number of migrations applied,
+/// 1-based: `migrations[0]` is version 1).
+///
+/// The version lives in SQLite's `user_version` header field, so a request that finds the schema
+/// up to date runs one statement (`PRAGMA user_version`), the only fixed statement of a request.
+/// Otherwise (a new database, a new release's migrations, or a database of a release that kept
+/// its version only in `schema_migrations`) the file is switched to WAL and, under the write
+/// lock, the missing migrations are applied, each recorded in `schema_migrations` (the history:
+/// when each was applied), and `user_version` set in the same transaction.
 ///
 /// Migrations only ever get appended to a component's list; changing an applied one has no
 /// effect on existing databases.
 pub fn migrate(conn: &Connection, migrations: &[&str]) -> anyhow::Result<i64> {
+    let target = i64::try_from(migrations.len()).context("too many migrations")?;
+    let current = user_version(conn)?;
+    if current >= target {
+        return Ok(current);
+    }
+    tune(conn)?;
     exec(
         conn,
         "CREATE TABLE IF NOT EXISTS schema_migrations \
@@ -117,15 +135,10 @@ pub fn migrate(conn: &Connection, migrations: &[&str]) -> anyhow::Result<i64> {
         &[],
     )
     .context("creating schema_migrations")?;
-    let target = i64::try_from(migrations.len()).context("too many migrations")?;
-    // Most requests find the schema up to date: check before taking the write lock.
-    let current = schema_version(conn)?;
-    if current >= target {
-        return Ok(current);
-    }
     transaction(conn, |conn| {
-        // Another instance may have migrated while this one waited for the lock.
-        let current = schema_version(conn)?;
+        // Another instance may have migrated while this one waited for the lock; a database of
+        // an earlier release has its version in schema_migrations only.
+        let current = user_version(conn)?.max(schema_version(conn)?);
         for (version, sql) in (1..)
             .zip(migrations)
             .skip(usize::try_from(current).unwrap_or(0))
@@ -139,11 +152,26 @@ pub fn migrate(conn: &Connection, migrations: &[&str]) -> anyhow::Result<i64> {
                 &[Value::Integer(version)],
             )?;
         }
-        Ok(target.max(current))
+        let version = target.max(current);
+        // PRAGMA takes no parameters; the version is an integer this function computed.
+        exec(conn, &format!("PRAGMA user_version = {version}"), &[])
+            .context("recording the schema version")?;
+        Ok(version)
     })
 }
 
-/// The highest applied migration, 0 for a new database.
+/// The schema version recorded in the file's header (`PRAGMA user_version`), 0 for a new
+/// database or one migrated by a release before this field was used.
+fn user_version(conn: &Connection) -> anyhow::Result<i64> {
+    let result = query(conn, "PRAGMA user_version", &[])?;
+    result
+        .rows
+        .first()
+        .and_then(|row| row.get::<i64>(0))
+        .context("PRAGMA user_version returned no value")
+}
+
+/// The highest migration recorded in `schema_migrations`, 0 for a new database.
 pub fn schema_version(conn: &Connection) -> anyhow::Result<i64> {
     let result = query(
         conn,

@@ -97,6 +97,7 @@ mod signatures_steps;
 mod signatures_passkeys;
 mod signatures_passkey_refusals;
 mod signatures_certificate;
+mod speed_sizes;
 mod spin_routes;
 mod tenancy;
 
