@@ -45,6 +45,8 @@ pub const LATER: &[&str] = &[
     // published and archived services for the commune's evidence log, until signatures took
     // them (guichet_guest::evidence).
     guichet_guest::evidence::OUTBOX_TABLE,
+    // the commune's look (the portal's pages show it).
+    guichet_guest::context::CACHE_BRANDING,
 ];
 
 /// Every migration of the database, in order.

@@ -202,7 +202,7 @@ pub fn resolve_route(req: &Request) -> Result<Response, ApiError> {
 fn resolved(conn: &Connection, commune: Commune) -> anyhow::Result<Resolved> {
     let rows = db::query(
         conn,
-        "SELECT name, languages FROM communes WHERE id = ?",
+        "SELECT name, languages, branding FROM communes WHERE id = ?",
         &[db::text(commune.as_str())],
     )?;
     let row = rows.rows.first().context("resolved commune has no row")?;
@@ -210,12 +210,26 @@ fn resolved(conn: &Connection, commune: Commune) -> anyhow::Result<Resolved> {
         .get::<&str>(1)
         .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or_default();
+    let look = branding_of(row.get::<&str>(2));
     Ok(Resolved {
         public_origin: origin(conn, &commune)?,
         commune: commune.as_str().to_owned(),
         name: row.get::<&str>(0).unwrap_or_default().to_owned(),
         languages,
+        branding: Some(guichet_guest::contracts::communes::Branding {
+            primary_color: look.primary_color().map(str::to_owned),
+            logo_text: look.logo_text().map(str::to_owned),
+        }),
     })
+}
+
+/// The stored branding (`{"primary_color","logo_text"}`) as the shared type.
+fn branding_of(stored: Option<&str>) -> guichet_guest::tenant::Branding {
+    let stored: Json = stored
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Json::Null);
+    let text = |key: &str| stored.get(key).and_then(Json::as_str).map(str::to_owned);
+    guichet_guest::tenant::Branding::new(text("primary_color"), text("logo_text"))
 }
 
 /// `GET /api/identity/commune`: the commune served here, public.
@@ -238,6 +252,7 @@ pub fn info(
             .as_str()
             .unwrap_or_default()
             .to_owned(),
+        branding: branding_of(Some(&described["branding"].to_string())),
     })
 }
 

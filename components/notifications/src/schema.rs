@@ -131,4 +131,6 @@ pub const MIGRATIONS: &[&str] = &[
     )",
     // 20: the waiting lines of an account.
     "CREATE INDEX digest_waiting ON digest_items (commune, account_id) WHERE message_id IS NULL",
+    // the commune's look (the portal's pages show it).
+    guichet_guest::context::CACHE_BRANDING,
 ];

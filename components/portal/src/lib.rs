@@ -34,7 +34,10 @@ const DATABASE: &str = "portal";
 /// The API description, kept beside the architecture docs and compiled in.
 const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 /// Schema of the `portal` database (one statement per migration, append only).
-const MIGRATIONS: &[&str] = &[guichet_guest::context::CACHE_TABLE];
+const MIGRATIONS: &[&str] = &[
+    guichet_guest::context::CACHE_TABLE,
+    guichet_guest::context::CACHE_BRANDING,
+];
 
 guichet_guest::http_entry!(crate::route);
 
@@ -68,6 +71,10 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         ["track"] => {
             routing::only_get(&req)?;
             track::page(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?)
+        }
+        ["assets", "brand.css"] => {
+            routing::only_get(&req)?;
+            page::brand_css(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?)
         }
         ["assets", name] => {
             routing::only_get(&req)?;

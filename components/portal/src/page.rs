@@ -22,6 +22,11 @@ pub struct Chrome {
     pub t: &'static Texts,
     pub commune: String,
     pub commune_id: String,
+    /// What the banner shows: the commune's logo text, else its name.
+    pub logo: String,
+    /// The commune's colour, when it set one (the layout then loads `/assets/brand.css`,
+    /// whose URL carries it so that a changed colour is fetched again).
+    pub brand_color: Option<String>,
     pub title: String,
     /// The same page in the other language.
     pub switch_href: String,
@@ -39,6 +44,17 @@ impl Chrome {
             t: i18n::texts(lang),
             commune: ctx.served().name.clone(),
             commune_id: ctx.commune().as_str().to_owned(),
+            logo: ctx
+                .served()
+                .branding
+                .logo_text()
+                .unwrap_or(&ctx.served().name)
+                .to_owned(),
+            brand_color: ctx
+                .served()
+                .branding
+                .primary_color()
+                .map(|c| c.trim_start_matches('#').to_owned()),
             title: title.into(),
             switch_href: switch_href(req, i18n::other(lang)),
             remember: i18n::asked(req),
@@ -96,4 +112,21 @@ pub fn secure(response: &mut Response) {
     response.set_header("x-content-type-options", "nosniff");
     response.set_header("referrer-policy", "same-origin");
     response.set_header("x-frame-options", "DENY");
+}
+
+/// `GET /assets/brand.css`: the banner in the commune's colour, with the text colour that
+/// contrasts with it most (black or white), so that any colour an administrator picks stays
+/// readable (WCAG 2.1 AA). A style sheet rather than an inline style: the CSP forbids those.
+pub fn brand_css(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let branding = &ctx.served().branding;
+    let css = match (branding.primary_color(), branding.text_on_primary()) {
+        (Some(color), Some(text)) => format!(
+            ".banner{{background:{color};color:{text}}}.banner a{{color:{text}}}\n"
+        ),
+        _ => String::new(),
+    };
+    let mut response =
+        response::cacheable(ctx.request(), "text/css; charset=utf-8", css.into_bytes(), 300);
+    response.set_header("x-content-type-options", "nosniff");
+    Ok(response)
 }

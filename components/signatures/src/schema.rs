@@ -208,4 +208,6 @@ pub const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'signatures are immutable'); END",
     "CREATE TRIGGER passkey_signatures_no_delete BEFORE DELETE ON passkey_signatures
         BEGIN SELECT RAISE(ABORT, 'signatures are kept'); END",
+    // the commune's look (the portal's pages show it).
+    guichet_guest::context::CACHE_BRANDING,
 ];

@@ -39,6 +39,11 @@ pub const CACHE_TABLE: &str = "CREATE TABLE IF NOT EXISTS commune_hosts_cache (
         languages TEXT NOT NULL DEFAULT '[]'
     )";
 
+/// The commune's look in the cache (append it to the component's migrations after
+/// [`CACHE_TABLE`]; rows cached before it have none until they are asked again).
+pub const CACHE_BRANDING: &str =
+    "ALTER TABLE commune_hosts_cache ADD COLUMN branding TEXT NOT NULL DEFAULT '{}'";
+
 /// Who is calling, as a component decides it from a request addressed to `commune`.
 pub trait Identify: Sized {
     /// The caller of `req` (an invalid token is an error, never a silent anonymous caller).
@@ -185,7 +190,7 @@ impl HostCache for SqliteCache<'_> {
     fn recall(&self, host: &Host) -> anyhow::Result<Option<(CommuneInfo, i64)>> {
         let result = db::query(
             self.0,
-            "SELECT commune, name, languages, public_origin, fetched_at \
+            "SELECT commune, name, languages, public_origin, branding, fetched_at \
              FROM commune_hosts_cache WHERE host = ?",
             &[db::text(host.as_str())],
         )?;
@@ -201,6 +206,8 @@ impl HostCache for SqliteCache<'_> {
             languages: serde_json::from_str(languages)
                 .with_context(|| format!("cached languages {languages:?}"))?,
             public_origin: row.get("public_origin")?,
+            // A look the cache cannot read is no look: the page still serves.
+            branding: serde_json::from_str(row.get::<&str>("branding")?).unwrap_or_default(),
         };
         Ok(Some((served, row.get("fetched_at")?)))
     }
@@ -209,17 +216,19 @@ impl HostCache for SqliteCache<'_> {
         db::exec(
             self.0,
             "INSERT INTO commune_hosts_cache \
-             (host, commune, name, languages, public_origin, fetched_at) \
-             VALUES (?, ?, ?, ?, ?, ?) \
+             (host, commune, name, languages, public_origin, branding, fetched_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (host) DO UPDATE SET commune = excluded.commune, \
              name = excluded.name, languages = excluded.languages, \
-             public_origin = excluded.public_origin, fetched_at = excluded.fetched_at",
+             public_origin = excluded.public_origin, branding = excluded.branding, \
+             fetched_at = excluded.fetched_at",
             &[
                 db::text(host.as_str()),
                 db::text(served.commune.as_str()),
                 db::text(served.name.as_str()),
                 db::text(serde_json::to_string(&served.languages)?),
                 db::text(served.public_origin.as_str()),
+                db::text(serde_json::to_string(&served.branding)?),
                 Value::Integer(now),
             ],
         )
@@ -303,6 +312,7 @@ mod tests {
             name: commune.to_owned(),
             languages: vec![],
             public_origin: origin.to_owned(),
+            branding: Default::default(),
         }
     }
 

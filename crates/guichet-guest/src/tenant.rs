@@ -138,6 +138,51 @@ pub struct CommuneInfo {
     /// origin for links that leave the app (e-mails, SMS, receipts' QR codes), never the
     /// request's own `Host`, scheme or port, which are the client's word.
     pub public_origin: String,
+    /// How its pages look.
+    pub branding: Branding,
+}
+
+/// A commune's look: a primary colour and the text of its logo, each optional. Built only
+/// through [`Branding::new`], which drops a colour that is not `#rrggbb`, so that what a page
+/// puts in its style sheet is always a colour.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Branding {
+    primary_color: Option<String>,
+    logo_text: Option<String>,
+}
+
+impl Branding {
+    pub fn new(primary_color: Option<String>, logo_text: Option<String>) -> Branding {
+        let primary_color = primary_color
+            .filter(|c| c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(|c| c.to_ascii_lowercase());
+        let logo_text = logo_text
+            .map(|t| t.trim().chars().take(60).collect::<String>())
+            .filter(|t| !t.is_empty());
+        Branding { primary_color, logo_text }
+    }
+
+    /// `#rrggbb`, lower case.
+    pub fn primary_color(&self) -> Option<&str> {
+        self.primary_color.as_deref()
+    }
+
+    pub fn logo_text(&self) -> Option<&str> {
+        self.logo_text.as_deref()
+    }
+
+    /// The text colour readable on the primary colour (WCAG relative luminance: black or
+    /// white, whichever contrasts more).
+    pub fn text_on_primary(&self) -> Option<&'static str> {
+        let color = self.primary_color.as_deref()?;
+        let channel = |i: usize| -> f64 {
+            let v = f64::from(u8::from_str_radix(&color[i..i + 2], 16).unwrap_or(0)) / 255.0;
+            if v <= 0.039_28 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+        };
+        let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+        // Contrast with black is (L + 0.05) / 0.05, with white 1.05 / (L + 0.05).
+        Some(if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) { "#000000" } else { "#ffffff" })
+    }
 }
 
 /// The commune `req` is addressed to (see [`resolve_info`]).
@@ -198,14 +243,19 @@ impl TryFrom<Resolved> for CommuneInfo {
             name,
             languages,
             public_origin,
+            branding,
         } = resolved;
         let commune =
             Commune::parse(&commune).with_context(|| format!("invalid commune id {commune:?}"))?;
+        let branding = branding
+            .map(|b| Branding::new(b.primary_color, b.logo_text))
+            .unwrap_or_default();
         Ok(CommuneInfo {
             commune,
             name,
             languages,
             public_origin,
+            branding,
         })
     }
 }
@@ -369,5 +419,28 @@ mod tests {
         assert!(answer(200, b"{}").is_err());
         assert!(answer(500, b"{}").is_err());
         assert!(answer(400, b"{}").is_err());
+    }
+}
+
+#[cfg(test)]
+mod branding_tests {
+    use super::Branding;
+
+    #[test]
+    fn a_colour_that_is_not_rrggbb_is_dropped_and_a_long_logo_text_cut() {
+        let b = Branding::new(Some("red; background:url(x)".into()), Some(format!(" {} ", "A".repeat(80))));
+        assert_eq!(b.primary_color(), None);
+        assert_eq!(b.logo_text().map(str::len), Some(60));
+        assert_eq!(Branding::new(Some("#0055AA".into()), None).primary_color(), Some("#0055aa"));
+    }
+
+    #[test]
+    fn the_banner_text_is_black_on_light_colours_and_white_on_dark_ones() {
+        let on = |c: &str| Branding::new(Some(c.into()), None).text_on_primary();
+        assert_eq!(on("#fde047"), Some("#000000"));
+        assert_eq!(on("#ffffff"), Some("#000000"));
+        assert_eq!(on("#0b4f9c"), Some("#ffffff"));
+        assert_eq!(on("#000000"), Some("#ffffff"));
+        assert_eq!(Branding::default().text_on_primary(), None);
     }
 }

@@ -65,6 +65,7 @@ mod notifications_templates;
 mod notifications_webhook_network;
 mod notifications_webhooks;
 mod portal_forms;
+mod portal_branding;
 mod portal_pages;
 mod portal_support;
 mod requests_abuse_contacts;

@@ -284,4 +284,6 @@ pub const MIGRATIONS: &[&str] = &[
     // API keys issued and revoked, for the commune's evidence log, until signatures took them
     // (guichet_guest::evidence).
     guichet_guest::evidence::OUTBOX_TABLE,
+    // the commune's look (the portal's pages show it).
+    guichet_guest::context::CACHE_BRANDING,
 ];
