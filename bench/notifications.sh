@@ -21,34 +21,20 @@ command -v wrk >/dev/null || { echo "wrk is missing (infra/setup.sh installs it)
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
-wait_line() { # file pattern -> prints the first match
-  for _ in $(seq 1 600); do
-    line=$(grep -m1 "$2" "$1" 2>/dev/null || true)
-    [ -n "$line" ] && { echo "$line"; return 0; }
-    sleep 0.1
-  done
-  echo "server did not start: $(cat "$1")" >&2; return 1
-}
-
-./target/release/guichet-mailbox --listen 127.0.0.1:0 >"$work/mailbox.out" 2>&1 &
-pids+=($!)
-mailbox=$(wait_line "$work/mailbox.out" "^Mailbox listening on" | awk '{print $4}')
+# The e-mail (and SMS) provider: the demo mailbox.
+start_mailbox
 
 # spin.toml with its catch-all route to notifications (its private routes reachable), every
 # database in a fresh state directory.
-mkdir -p "$work/state"
 grep -q '^route = "/\.\.\."$' spin.toml || { echo "spin.toml has no catch-all route" >&2; exit 1; }
 awk -v root="$root" '
   /^route = "\/\.\.\."$/ { print; getline; print "component = \"notifications\""; next }
   { gsub(/"target\//, "\"" root "/target/"); print }
 ' spin.toml >"$work/spin.toml"
-sed -e 's#"\.\./\.spin/#"'"$work/state"'/#' -e 's#"\.spin/#"'"$work/state"'/#' \
-  infra/runtime-config.toml >"$work/state/runtime-config.toml"
+fresh_state
 # wrk posts thousands of messages to one address a second: the per-provider limit is lifted.
 SPIN_VARIABLE_MAIL_API_ORIGIN=$mailbox SPIN_VARIABLE_SMS_API_ORIGIN=$mailbox \
   SPIN_VARIABLE_PROVIDER_LIMITS="mail=100000000,sms=100000000,webhook=100000000" \

@@ -20,29 +20,14 @@ DURATION=${DURATION:-15}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-100}
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
-wait_line() { # file pattern -> prints the first match's last field
-  for _ in $(seq 1 600); do
-    line=$(grep -m1 "$2" "$1" 2>/dev/null || true)
-    [ -n "$line" ] && { echo "$line"; return 0; }
-    sleep 0.1
-  done
-  echo "server did not start: $(cat "$1")" >&2; return 1
-}
-
-# The e-mail (and SMS) provider: the demo mailbox, printing every message to a file.
-./target/release/guichet-mailbox --listen 127.0.0.1:0 >"$work/mailbox.out" 2>&1 &
-pids+=($!)
-mailbox=$(wait_line "$work/mailbox.out" "^Mailbox listening on" | awk '{print $4}')
+# The e-mail (and SMS) provider: the demo mailbox.
+start_mailbox
 
 # Guichet's own spin.toml, every database in a fresh state directory.
-mkdir -p "$work/state"
-sed -e 's#"\.\./\.spin/#"'"$work/state"'/#' -e 's#"\.spin/#"'"$work/state"'/#' \
-  infra/runtime-config.toml >"$work/state/runtime-config.toml"
+fresh_state
 # wrk files hundreds a second from one client address: the per-client filing limit (60 an
 # hour by default) and the per-contact one (the profile files as one contact) are lifted.
 SPIN_VARIABLE_MAIL_API_ORIGIN=$mailbox SPIN_VARIABLE_SMS_API_ORIGIN=$mailbox \

@@ -18,26 +18,12 @@ DURATION=${DURATION:-60}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
 INTERVAL=${INTERVAL:-2}
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
-wait_line() { # file pattern -> prints the first match
-  for _ in $(seq 1 600); do
-    line=$(grep -m1 "$2" "$1" 2>/dev/null || true)
-    [ -n "$line" ] && { echo "$line"; return 0; }
-    sleep 0.1
-  done
-  echo "server did not start: $(cat "$1")" >&2; return 1
-}
-
-./target/release/guichet-mailbox --listen 127.0.0.1:0 >"$work/mailbox.out" 2>&1 &
-pids+=($!)
-mailbox=$(wait_line "$work/mailbox.out" "^Mailbox listening on" | awk '{print $4}')
-mkdir -p "$work/state"
-sed -e 's#"\.\./\.spin/#"'"$work/state"'/#' -e 's#"\.spin/#"'"$work/state"'/#' \
-  infra/runtime-config.toml >"$work/state/runtime-config.toml"
+# The e-mail (and SMS) provider: the demo mailbox.
+start_mailbox
+fresh_state
 SPIN_VARIABLE_MAIL_API_ORIGIN=$mailbox SPIN_VARIABLE_SMS_API_ORIGIN=$mailbox \
   SPIN_VARIABLE_REQUEST_LIMITS="filing_client=100000000,filing_contact=100000000" \
   ./target/release/guichet-host up --from spin.toml \
