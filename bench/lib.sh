@@ -30,3 +30,16 @@ fresh_state() {
   sed -e 's#"\.\./\.spin/#"'"$work/state"'/#' -e 's#"\.spin/#"'"$work/state"'/#' \
     infra/runtime-config.toml >"$work/state/runtime-config.toml"
 }
+
+# Starts guichet-host on MANIFEST with the state of `fresh_state`, the mailbox as provider and
+# the extra settings given (`SPIN_VARIABLE_X=value`...); sets $base, the URL it serves.
+start_host() {
+  local manifest=$1
+  shift
+  env SPIN_VARIABLE_MAIL_API_ORIGIN="$mailbox" SPIN_VARIABLE_SMS_API_ORIGIN="$mailbox" "$@" \
+    ./target/release/guichet-host up --from "$manifest" \
+    --runtime-config-file "$work/state/runtime-config.toml" --state-dir "$work/state" \
+    --listen 127.0.0.1:0 --cache-dir target/wasm-cache >"$work/host.out" 2>"$work/host.err" &
+  pids+=($!)
+  base=$(wait_line "$work/host.out" "^Serving " | awk '{print $2}')
+}

@@ -36,13 +36,7 @@ awk -v root="$root" '
 ' spin.toml >"$work/spin.toml"
 fresh_state
 # wrk posts thousands of messages to one address a second: the per-provider limit is lifted.
-SPIN_VARIABLE_MAIL_API_ORIGIN=$mailbox SPIN_VARIABLE_SMS_API_ORIGIN=$mailbox \
-  SPIN_VARIABLE_PROVIDER_LIMITS="mail=100000000,sms=100000000,webhook=100000000" \
-  ./target/release/guichet-host up --from "$work/spin.toml" \
-  --runtime-config-file "$work/state/runtime-config.toml" --state-dir "$work/state" \
-  --listen 127.0.0.1:0 --cache-dir target/wasm-cache >"$work/host.out" 2>"$work/host.err" &
-pids+=($!)
-base=$(wait_line "$work/host.out" "^Serving " | awk '{print $2}')
+start_host "$work/spin.toml" SPIN_VARIABLE_PROVIDER_LIMITS="mail=100000000,sms=100000000,webhook=100000000"
 
 cat >"$work/event.lua" <<'LUA'
 local counter = 0

@@ -30,13 +30,7 @@ start_mailbox
 fresh_state
 # wrk files hundreds a second from one client address: the per-client filing limit (60 an
 # hour by default) and the per-contact one (the profile files as one contact) are lifted.
-SPIN_VARIABLE_MAIL_API_ORIGIN=$mailbox SPIN_VARIABLE_SMS_API_ORIGIN=$mailbox \
-  SPIN_VARIABLE_REQUEST_LIMITS="filing_client=100000000,filing_contact=100000000" \
-  ./target/release/guichet-host up --from spin.toml \
-  --runtime-config-file "$work/state/runtime-config.toml" --state-dir "$work/state" \
-  --listen 127.0.0.1:0 --cache-dir target/wasm-cache >"$work/host.out" 2>"$work/host.err" &
-pids+=($!)
-base=$(wait_line "$work/host.out" "^Serving " | awk '{print $2}')
+start_host spin.toml SPIN_VARIABLE_REQUEST_LIMITS="filing_client=100000000,filing_contact=100000000"
 
 # A filing with a random place and address (duplicate detection then sees a realistic spread).
 cat >"$work/file.lua" <<'LUA'
