@@ -314,7 +314,7 @@ fn with_confirmation(
             }
             r.text.push_str(&format!("\n{line} {confirm}\n{rest}\n"));
             if let Some(html) = &mut r.html {
-                let e = crate::templates::escape_html;
+                let e = guichet_guest::markup::escape;
                 let paragraph = format!(
                     "<p>{} <a href=\"{}\">{}</a><br>\n{}</p>\n",
                     e(line),

@@ -398,7 +398,7 @@ fn linked(line: &str) -> String {
         if i > 0 {
             out.push(' ');
         }
-        let escaped = escape_html(word);
+        let escaped = guichet_guest::markup::escape(word);
         if word.starts_with("https://") || word.starts_with("http://") {
             out.push_str(&format!("<a href=\"{escaped}\">{escaped}</a>"));
         } else {
@@ -408,21 +408,6 @@ fn linked(line: &str) -> String {
     out
 }
 
-/// `text` with `&`, `<`, `>`, `"` and `'` escaped.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 // --- The shipped defaults ---
 
