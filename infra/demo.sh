@@ -31,6 +31,7 @@ export SPIN_VARIABLE_CONTACT_LOOKUP_SECRET="$(head -c 24 /dev/urandom | od -An -
 # The portal's forms: filing through requests, and who is signed in (identity); new each run.
 export SPIN_VARIABLE_PORTAL_FILING_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export SPIN_VARIABLE_PORTAL_SESSION_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export SPIN_VARIABLE_STAFF_RELAY_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export SPIN_VARIABLE_SIGNATURES_KEY_SECRET="$(cat .spin/signatures-key-secret)"
 export SPIN_VARIABLE_EVIDENCE_APPEND_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 ./target/release/guichet-mailbox --listen 127.0.0.1:8025 &

@@ -16,6 +16,8 @@
 //!   only the two share), see [`contacts`].
 //! - `POST /internal/session-tokens`: the access token of a browser session, for the portal's
 //!   pages only (a secret only the two share), see [`session_tokens`].
+//! - `POST /internal/staff-tokens`: an agent's access token (with roles) from a young staff
+//!   browser session, for the back-office only (`staff_relay_secret`), same module.
 
 mod accounts;
 mod auth;
@@ -66,6 +68,10 @@ async fn route(req: Request) -> Result<Response, ApiError> {
             ["session-tokens"] => {
                 routing::only_post(&req)?;
                 session_tokens::issue_for_portal(&req)
+            }
+            ["staff-tokens"] => {
+                routing::only_post(&req)?;
+                session_tokens::issue_for_back_office(&req)
             }
             _ => Err(ApiError::NotFound),
         };

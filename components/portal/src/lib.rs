@@ -8,6 +8,7 @@
 //! - `GET /`, `GET /search?q=`, `GET /services/{code}`: the commune's services ([`catalogue`]).
 //! - `GET/POST /services/{code}/form`: the service's form, generated from its definition, and
 //!   its filing through requests by chaining ([`form`]); the receipt ([`receipt`]).
+//! - `/admin/...`: the agents' back-office ([`admin`]).
 //! - `GET /mine`: the signed-in citizen's requests with their state ([`mine`]).
 //! - `GET /track`: follow a request with its reference and tracking code ([`track`]), and its
 //!   static files under `/assets/`.
@@ -15,6 +16,7 @@
 //! - `GET /openapi.json`: the OpenAPI document of every endpoint (`docs/openapi.json`).
 //! - anything else: a JSON 404 (unknown `/api/...` paths land here too).
 
+mod admin;
 mod catalogue;
 mod csrf;
 mod form;
@@ -63,6 +65,9 @@ async fn route(req: Request) -> Result<Response, ApiError> {
                 Method::Post => form::file(&ctx, code).await,
                 _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
             }
+        }
+        ["admin", rest @ ..] => {
+            admin::route(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?, rest).await
         }
         ["mine"] => {
             routing::only_get(&req)?;

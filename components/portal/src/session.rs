@@ -23,7 +23,7 @@ pub async fn token(ctx: &Ctx<'_>) -> Result<Option<SessionToken>, ApiError> {
 }
 
 /// The session cookie's value, when it looks like one (URL-safe base64, 43 characters).
-fn cookie(ctx: &Ctx<'_>) -> Option<String> {
+pub fn cookie(ctx: &Ctx<'_>) -> Option<String> {
     let header = ctx.request().header("cookie")?.as_str()?;
     header
         .split(';')

@@ -16,6 +16,7 @@ use crate::page::{self, Chrome};
 
 const TRACK_JS: &str = include_str!("assets/track.js");
 const PORTAL_CSS: &str = include_str!("assets/portal.css");
+const ADMIN_CSS: &str = include_str!("assets/admin.css");
 
 #[derive(Template)]
 #[template(path = "track.html")]
@@ -37,6 +38,7 @@ pub fn asset(req: &Request, name: &str) -> Result<Response, ApiError> {
     let (content_type, body) = match name {
         "track.js" => ("text/javascript; charset=utf-8", TRACK_JS),
         "portal.css" => ("text/css; charset=utf-8", PORTAL_CSS),
+        "admin.css" => ("text/css; charset=utf-8", ADMIN_CSS),
         _ => return Err(ApiError::NotFound),
     };
     let mut response = response::cacheable(req, content_type, body.as_bytes().to_vec(), 3600);

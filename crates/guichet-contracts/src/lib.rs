@@ -36,5 +36,5 @@ pub mod decode;
 
 pub use decode::{decode, Mismatch};
 pub use generated::guichet::platform::{
-    catalog, common, communes, contacts, events, evidence, mail, portal, privacy, signing,
+    catalog, common, communes, contacts, events, evidence, mail, portal, privacy, signing, staff,
 };

@@ -10,6 +10,8 @@
 //! - [`mail`]: messages to send, their state, and the retry of queued ones (notifications).
 //! - [`portal`]: what the portal asks for a citizen: a session's access token (identity), a
 //!   filing (requests); each closed by a secret shared with the portal only.
+//! - [`staff`]: what the back-office asks for an agent: their token (identity), their calls
+//!   to every component's API, relayed (closed by `staff_relay_secret`).
 //! - [`privacy`]: a component's part of a citizen's export and erasure.
 //! - [`signing`]: the steps of a signing flow, to the related request's timeline (requests).
 //! - [`evidence`]: events for the commune's evidence log (signatures), through the outbox of
@@ -27,6 +29,7 @@ pub mod mail;
 pub mod portal;
 pub mod privacy;
 pub mod signing;
+pub mod staff;
 
 use anyhow::{anyhow, Context as _};
 use guichet_contracts::Mismatch;

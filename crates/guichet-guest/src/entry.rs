@@ -17,7 +17,11 @@ macro_rules! http_entry {
         mod __guichet_http_entry {
             #[::spin_sdk::http_component]
             async fn handle(req: ::spin_sdk::http::Request) -> ::spin_sdk::http::Response {
-                match $handler(req).await {
+                let answer = match $crate::relay::accept(req) {
+                    ::std::result::Result::Ok(req) => $handler(req).await,
+                    ::std::result::Result::Err(error) => ::std::result::Result::Err(error),
+                };
+                match answer {
                     ::std::result::Result::Ok(response) => response,
                     ::std::result::Result::Err(error) => $crate::ApiError::to_response(&error),
                 }

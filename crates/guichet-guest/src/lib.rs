@@ -28,6 +28,7 @@
 //! - [`markup`]: escaping for HTML and XML text.
 //! - [`forms`]: the origin and content-type rule every HTML form POST passes (identity's
 //!   account pages and the portal's forms).
+//! - [`relay`]: the back-office's calls for a signed-in agent, accepted in [`http_entry!`].
 //! - [`secret`]: secrets compared in constant time, and the private routes closed by a
 //!   secret two components share.
 //! - [`qr`]: the tracking page's address on receipts and its QR code (feature `qr`).
@@ -86,6 +87,7 @@ pub mod phone;
 pub mod privacy;
 pub mod qr;
 pub mod query;
+pub mod relay;
 pub mod response;
 pub mod routing;
 pub mod secret;

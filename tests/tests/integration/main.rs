@@ -8,6 +8,8 @@
 //!   (`make test-conformance`).
 
 // What several modules share.
+mod admin_queue;
+mod admin_support;
 mod catalog_support;
 mod notifications_support;
 mod requests_support;

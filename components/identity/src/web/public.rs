@@ -60,13 +60,24 @@ fn email_input<'a>(texts: &'a Texts, value: &'a str) -> Input<'a> {
 
 // ------------------------------------------------------------------------------ sign-in
 
-/// `GET/POST /account/login`.
+/// Where a sign-in leads: `?next=` when it names one of the pages that send people to sign
+/// in (the back-office, the citizen's space), else the account page. A fixed list, so that the
+/// parameter can never send a browser to another site.
+fn after_login(p: &Page<'_>) -> &'static str {
+    match guichet_guest::query::Query::of(p.req).get("next") {
+        Some("/admin") => "/admin",
+        Some("/mine") => "/mine",
+        _ => "/account",
+    }
+}
+
+/// `GET/POST /account/login` (`?next=/admin` or `/mine`: where to go once signed in).
 pub fn login(p: &Page<'_>) -> Result<Response, PageError> {
     match p.req.method() {
         Method::Get => {
             let (session, cookie) = sessions::ensure(p.req, p.ctx)?;
             if session.account().is_some() {
-                return Ok(see_other(&p.site.href("/account")));
+                return Ok(see_other(&p.site.href(after_login(p))));
             }
             Ok(with_cookie(
                 login_page(p, &session, "", &Failure::none()),
@@ -81,7 +92,7 @@ pub fn login(p: &Page<'_>) -> Result<Response, PageError> {
                     // A new session (new secret, new CSRF token); the pre-session is revoked.
                     let cookie = sessions::start(p.req, p.ctx, &account.id)?;
                     Ok(with_cookie(
-                        see_other(&p.site.href("/account")),
+                        see_other(&p.site.href(after_login(p))),
                         Some(cookie),
                     ))
                 }
@@ -114,7 +125,11 @@ fn login_page(p: &Page<'_>, session: &Session, email: &str, failure: &Failure) -
     let content = format!(
         "{}{}{}{}",
         html::form(
-            &p.site.href("/account/login"),
+            &p.site.href(match after_login(p) {
+                "/admin" => "/account/login?next=%2Fadmin",
+                "/mine" => "/account/login?next=%2Fmine",
+                _ => "/account/login",
+            }),
             &session.csrf,
             &fields,
             texts.login_submit

@@ -49,6 +49,9 @@ pub struct Session {
     pub created_at: u64,
     /// Unix seconds: the idle deadline.
     pub expires_at: u64,
+    /// Unix seconds: when the session was last used before this request (to within
+    /// `EXTEND_EVERY`), from the idle deadline as it stood.
+    pub last_used_at: u64,
 }
 
 impl Session {
@@ -128,7 +131,9 @@ fn lookup(ctx: &Ctx<'_>, hash: &str) -> Result<Option<Session>, ApiError> {
         csrf: row.get::<&str>(1).unwrap_or_default().to_owned(),
         created_at: unsigned(row.get::<i64>(2)),
         expires_at: unsigned(row.get::<i64>(3)),
+        last_used_at: 0,
     };
+    session.last_used_at = session.expires_at.saturating_sub(IDLE_SECONDS).max(session.created_at);
     let fresh = deadline(session.created_at, now);
     if fresh > session.expires_at + EXTEND_EVERY {
         db::exec(
@@ -175,6 +180,7 @@ fn open(ctx: &Ctx<'_>, account: Option<&str>) -> Result<(Session, String), ApiEr
         csrf,
         created_at: now,
         expires_at,
+        last_used_at: now,
     };
     Ok((session, secret))
 }

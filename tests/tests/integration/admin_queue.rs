@@ -1,0 +1,100 @@
+//! The back-office's queue page and its way in (issue #14 items 1 and 6), through the built
+//! components: an agent signed in on identity's pages finds a new report in the queue, filters
+//! and exports it; nobody else gets in; the relay's headers count only from the portal.
+
+use guichet_tests::Reply;
+
+use crate::admin_support::{self, RELAY_SECRET};
+use crate::portal_support::Browser;
+use crate::requests_support::{citizen, file_pothole};
+
+fn assert_page(reply: &Reply, status: u16, needle: &str) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert!(reply.body.contains(needle), "no {needle:?} in {}", reply.body);
+}
+
+#[test]
+fn an_agent_finds_a_new_pothole_report_in_the_queue_filters_it_and_exports_it() {
+    let g = admin_support::start();
+    let team = admin_support::team(&g);
+    let filed = file_pothole(&g, Some(&citizen(&g, "alice")));
+    let mut agent = admin_support::browser(&g, &team.agent.email);
+
+    let queue = agent.get(&g, "/admin");
+    assert_page(&queue, 200, &format!("href=\"/admin/requests/{}\"", filed.reference));
+    assert_eq!(queue.header("cache-control"), Some("no-store"));
+    assert!(queue.header("content-security-policy").is_some_and(|c| c.contains("frame-ancestors 'none'")));
+
+    let words = agent.get(&g, "/admin?q=boulangerie&channel=web&open=true");
+    assert_page(&words, 200, &filed.reference);
+    let nothing = agent.get(&g, "/admin?q=zeppelin");
+    assert!(!nothing.body.contains(&filed.reference), "{}", nothing.body);
+
+    let english = agent.get(&g, "/admin?lang=en");
+    assert_page(&english, 200, "Requests");
+
+    let csv = agent.get(&g, "/admin/export.csv?q=boulangerie");
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert!(csv.header("content-type").is_some_and(|t| t.starts_with("text/csv")));
+    assert!(csv.body.contains(&filed.reference), "{}", csv.body);
+}
+
+#[test]
+fn a_filter_the_api_refuses_is_named_on_the_page() {
+    let g = admin_support::start();
+    let team = admin_support::team(&g);
+    let mut agent = admin_support::browser(&g, &team.agent.email);
+    let page = agent.get(&g, "/admin?from=hier");
+    assert_page(&page, 200, "error-summary");
+    assert!(page.body.contains("from"), "{}", page.body);
+}
+
+#[test]
+fn without_a_staff_session_the_back_office_sends_to_sign_in_and_refuses_a_citizen() {
+    let g = admin_support::start();
+    let team = admin_support::team(&g);
+
+    let guest = Browser::default().get(&g, "/admin");
+    assert_eq!(guest.status, 303);
+    assert_eq!(guest.header("location"), Some("/account/login?next=%2Fadmin"));
+
+    let mut citizen = admin_support::browser(&g, &team.citizen);
+    for path in ["/admin", "/admin/export.csv", "/admin/requests/X", "/admin/setup", "/admin/dashboard"] {
+        let refused = citizen.get(&g, path);
+        assert_eq!(refused.status, 403, "{path}: {}", refused.body);
+        assert!(refused.body.contains("next=%2Fadmin"), "{}", refused.body);
+    }
+
+    // Signing in from the back-office's link leads back to it.
+    let mut agent = Browser::default();
+    let login = agent.get(&g, "/account/login?next=%2Fadmin");
+    let csrf = admin_support::hidden(&login.body, "csrf");
+    let signed = agent.post_form(&g, "/account/login?next=%2Fadmin", &[("email", &team.agent.email), ("password", guichet_tests::guichet::PASSWORD), ("csrf", &csrf)]);
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    assert!(signed.header("location").is_some_and(|l| l.starts_with("/admin")), "{:?}", signed.header("location"));
+    assert_eq!(agent.get(&g, "/admin").status, 200);
+}
+
+#[test]
+fn relay_headers_count_only_with_the_portals_secret() {
+    let g = admin_support::start();
+    let team = admin_support::team(&g);
+    let origin = g.host.url("");
+    let origin = origin.trim_end_matches('/');
+    let bearer = format!("Bearer {}", team.agent.access);
+    for secret in ["guess-guess-guess-guess", ""] {
+        let forged = g.host.send(
+            "GET",
+            "/api/requests",
+            &[("authorization", &bearer), ("x-guichet-relay-origin", origin), ("x-guichet-relay-client", "10.1.2.3"), ("x-guichet-relay-secret", secret)],
+            None,
+        );
+        assert_eq!(forged.status, 403, "{}", forged.body);
+    }
+    // The secret is never needed from outside: the same call without relay headers works.
+    let plain = g.host.send("GET", "/api/requests", &[("authorization", &bearer)], None);
+    assert_eq!(plain.status, 200, "{}", plain.body);
+    // And the staff token route answers only the portal.
+    let token = g.host.send("POST", "/internal/staff-tokens", &[("authorization", &format!("Bearer {RELAY_SECRET}")), ("content-type", "application/json")], Some(b"{}"));
+    assert_eq!(token.status, 404, "{}", token.body);
+}
