@@ -98,3 +98,18 @@ fn relay_headers_count_only_with_the_portals_secret() {
     let token = g.host.send("POST", "/internal/staff-tokens", &[("authorization", &format!("Bearer {RELAY_SECRET}")), ("content-type", "application/json")], Some(b"{}"));
     assert_eq!(token.status, 404, "{}", token.body);
 }
+
+#[test]
+fn only_the_portal_and_the_components_it_relays_to_hold_the_relay_secret() {
+    let manifest = std::fs::read_to_string(guichet_tests::root().join("spin.toml")).expect("spin.toml");
+    let holders: Vec<String> = manifest
+        .split("[component.")
+        .skip(1)
+        .filter(|section| section.contains("staff_relay_secret = \"{{ staff_relay_secret }}\""))
+        .map(|section| section.split(']').next().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        holders,
+        ["identity.variables", "catalog.variables", "requests.variables", "notifications.variables", "signatures.variables", "portal.variables"]
+    );
+}
