@@ -34,10 +34,14 @@ export SPIN_VARIABLE_PORTAL_SESSION_SECRET="$(head -c 24 /dev/urandom | od -An -
 export SPIN_VARIABLE_STAFF_RELAY_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export SPIN_VARIABLE_SIGNATURES_KEY_SECRET="$(cat .spin/signatures-key-secret)"
 export SPIN_VARIABLE_EVIDENCE_APPEND_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+# The demo's webhooks go to its mailbox (webhook_allowed_hosts is one allowed-outbound-hosts
+# entry: in the demo, that address only): register one with POST /api/notifications/webhooks
+# {"url":"http://127.0.0.1:8025/webhooks/demo","events":[...]} and the mailbox shows each call.
+export SPIN_VARIABLE_WEBHOOK_ALLOWED_HOSTS="${WEBHOOK_ALLOWED_HOSTS:-http://127.0.0.1:8025}"
 ./target/release/guichet-mailbox --listen 127.0.0.1:8025 &
 mailbox=$!
 trap 'kill $mailbox 2>/dev/null || true' EXIT
-echo "demo: e-mails are printed here and listed at http://127.0.0.1:8025/messages" >&2
+echo "demo: e-mails, SMS and webhooks sent to http://127.0.0.1:8025/webhooks/... are printed here and listed at http://127.0.0.1:8025/messages" >&2
 echo "demo: platform administrator token in .spin/platform-token" >&2
 echo "demo: inbound e-mail webhook secret (POST /api/requests/inbound-mail) in .spin/inbound-mail-secret" >&2
 ./target/release/guichet-host up --from spin.toml --listen "$listen" --runtime-config-file infra/runtime-config.toml

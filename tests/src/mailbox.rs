@@ -8,6 +8,11 @@
 //!   [`Mailbox::set_unavailable`] is on (an outage, to exercise retries); the status set by
 //!   [`Mailbox::answer_with`] when one is (a 2xx keeps the message, anything else refuses it:
 //!   a provider answering 202 and calling back later, or refusing an address with 422).
+//! - `POST /webhooks/<name>`: a commune's webhook (the demo points one here, so that the
+//!   demo's mailbox shows every channel): kept as a message from `webhook`, to the path, whose
+//!   subject is the event's `type` and whose text is the `webhook-id`, `webhook-timestamp` and
+//!   `webhook-signature` headers and the signed body as received → 204. Checking signatures is
+//!   the receiver's business (the tests do it with the `standardwebhooks` library).
 //! - `GET /messages` → 200, every accepted message as a JSON array, oldest first.
 //!
 //! Every accepted POST is recorded, duplicates included, so that a test can tell that a message
@@ -350,6 +355,36 @@ fn handle(request: &HttpRequest, shared: &Shared) -> Answer {
                 status => Answer::json(status, "Accepted", serde_json::json!({"id": id})),
             }
         }
+        ("POST", path) if path.starts_with("/webhooks/") => {
+            let Ok(event) = serde_json::from_slice::<serde_json::Value>(&request.body) else {
+                return Answer::error(400, "Bad Request", "a webhook's body is JSON");
+            };
+            let header = |name: &str| {
+                request.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+            };
+            let message = MailMessage {
+                message_id: header("webhook-id"),
+                from: "webhook".to_owned(),
+                to: path.to_owned(),
+                subject: event.get("type").and_then(|t| t.as_str()).unwrap_or_default().to_owned(),
+                text: format!(
+                    "webhook-id: {}\nwebhook-timestamp: {}\nwebhook-signature: {}\n\n{}",
+                    header("webhook-id"),
+                    header("webhook-timestamp"),
+                    header("webhook-signature"),
+                    String::from_utf8_lossy(&request.body)
+                ),
+                html: None,
+            };
+            if let Some(on_message) = &shared.on_message {
+                on_message(&message);
+            }
+            if let Ok(mut messages) = shared.messages.lock() {
+                messages.push(message);
+            }
+            shared.arrived.notify_all();
+            Answer { status: 204, reason: "No Content", body: String::new() }
+        }
         ("GET", "/messages") => {
             let messages = shared.messages.lock().map(|m| m.clone()).unwrap_or_default();
             Answer::json(200, "OK", serde_json::to_value(messages).unwrap_or_default())
@@ -414,6 +449,27 @@ mod tests {
         let mut answer = String::new();
         stream.read_to_string(&mut answer).expect("read");
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert_eq!(mailbox.messages().len(), 1);
+    }
+
+    #[test]
+    fn a_webhook_is_kept_beside_the_messages_with_its_signature_headers() {
+        let mailbox = Mailbox::start();
+        let body = r#"{"type":"status-changed","timestamp":"2026-12-07T10:00:00Z","data":{"reference":"2026-000001"}}"#;
+        let headers = [
+            ("content-type", "application/json"),
+            ("webhook-id", "msg_1"),
+            ("webhook-timestamp", "1765100000"),
+            ("webhook-signature", "v1,abc="),
+        ];
+        let reply = crate::request("POST", &format!("{}/webhooks/demo", mailbox.origin()), &headers, Some(body.as_bytes()));
+        assert_eq!(reply.status, 204, "{}", reply.body);
+        let kept = mailbox.messages();
+        assert_eq!(kept.len(), 1);
+        assert_eq!((kept[0].from.as_str(), kept[0].to.as_str(), kept[0].subject.as_str()), ("webhook", "/webhooks/demo", "status-changed"));
+        assert!(kept[0].text.contains("webhook-signature: v1,abc=") && kept[0].text.contains("2026-000001"), "{}", kept[0].text);
+        let bad = crate::request("POST", &format!("{}/webhooks/demo", mailbox.origin()), &headers, Some(b"not json"));
+        assert_eq!(bad.status, 400);
         assert_eq!(mailbox.messages().len(), 1);
     }
 }

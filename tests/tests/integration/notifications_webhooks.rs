@@ -131,3 +131,28 @@ fn webhook_urls_that_are_not_https_or_point_inside_a_network_are_refused_and_not
     let unknown = app.call("POST", &format!("{API}/webhooks/nope/rotate"), &app.admin(), None);
     assert_eq!(unknown.status, 404, "{}", unknown.body);
 }
+
+#[test]
+fn the_demo_mailbox_shows_a_webhook_beside_the_e_mails_and_its_signature_verifies() {
+    // As `make demo` sets it up: webhooks allowed to the mailbox's address (infra/demo.sh).
+    let app = local(&[]);
+    let url = format!("{}/webhooks/demo", app.mailbox.origin());
+    let created = create(&app, &json!({"url": url, "events": ["status-changed"]}));
+    assert_eq!(created.status, 201, "{}", created.body);
+    let secret = created.json()["secret"].as_str().expect("secret").to_owned();
+    app.event("ev-m1", "status-changed", "2026-000401", json!([to_email("anne@example.org")]));
+    let hook = app.mailbox.wait_for("/webhooks/demo", |m| m.from == "webhook", WAIT);
+    let mail = app.mailbox.wait_for("anne@example.org", |_| true, WAIT);
+    assert_eq!(hook.subject, "status-changed");
+    assert!(hook.text.contains("2026-000401"), "{}", hook.text);
+    assert!(mail.text.contains("2026-000401"), "{}", mail.text);
+    // What the mailbox shows is what was signed: the body under the headers verifies.
+    let (head, body) = hook.text.split_once("\n\n").expect("headers, then the body");
+    let headers: Vec<(String, String)> = head
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect();
+    let received = Received { method: "POST".into(), path: "/webhooks/demo".into(), headers, body: body.as_bytes().to_vec() };
+    assert_eq!(verified(&secret, &received), "status-changed");
+}
