@@ -196,11 +196,12 @@ pub fn export(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 
 /// `POST /api/catalog/admin/import`: all or nothing; `{"services":[{"code","status",
 /// "published_version"}]}` once done.
-pub fn import(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+pub async fn import(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let (req, _commune) = (ctx.request(), ctx.commune().clone());
     let (store, subject) = authorized(ctx)?;
     let value = body::json(req, IMPORT_MAX_BYTES)?;
     let catalogue = validate::catalogue(&value).map_err(invalid)?;
     let report = store.import(&catalogue, &subject)?;
+    guichet_guest::evidence::flush(store.conn, &store.commune).await;
     Ok(response::json(200, &json!({"services": report})))
 }

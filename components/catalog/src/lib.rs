@@ -110,7 +110,7 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         }
         ["admin", "import"] => {
             routing::only_post(&req)?;
-            admin::import(&ctx)
+            admin::import(&ctx).await
         }
         _ => Err(ApiError::NotFound),
     }

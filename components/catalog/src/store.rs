@@ -258,7 +258,8 @@ impl<'c> Store<'c> {
         Ok(Catalogue { services })
     }
 
-    /// Imports a validated catalogue in one transaction (all or nothing). Each listed service
+    /// Imports a validated catalogue in one transaction (all or nothing), each service's
+    /// import written to the evidence outbox in the same transaction. Each listed service
     /// ends with `definition` published (a new version unless its current version is
     /// already equal), archived or draft as its `status` says, and its draft equal to `draft`
     /// (or `definition`). Services not listed are left alone. Returns the code, status and
@@ -273,6 +274,23 @@ impl<'c> Store<'c> {
             let mut report = Vec::new();
             for entry in &catalogue.services {
                 let version = import_in(conn, commune, entry, by)?;
+                // Each imported service leaves a trace, as a publish or an archive would.
+                let status = entry.status.as_str();
+                let version_text = version.map(|v| v.to_string());
+                let mut details = vec![("status", status)];
+                if let Some(v) = version_text.as_deref() {
+                    details.push(("version", v));
+                }
+                let event = guichet_guest::evidence::event(
+                    conn,
+                    &self.commune,
+                    "catalog",
+                    "service-imported",
+                    Some(by),
+                    entry.definition.code.as_str(),
+                    &details,
+                )?;
+                guichet_guest::evidence::enqueue(conn, &event)?;
                 let mut item = Map::new();
                 item.insert("code".into(), json!(entry.definition.code));
                 item.insert("status".into(), json!(entry.status.as_str()));
