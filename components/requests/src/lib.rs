@@ -66,7 +66,7 @@ async fn route(req: Request) -> Result<Response, ApiError> {
             routing::only_post(&req)?;
             return http::portal_filing::mine(&req).await;
         }
-        return privacy::route(&req, &segments);
+        return privacy::route(&req, &segments).await;
     }
     let segments = routing::request_segments(&req, PREFIX).ok_or(ApiError::NotFound)?;
     match segments.as_slice() {

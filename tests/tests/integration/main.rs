@@ -35,6 +35,7 @@ mod evidence_api_keys;
 mod evidence_append;
 mod evidence_bundle;
 mod evidence_catalog;
+mod evidence_erasure;
 mod evidence_outbox;
 mod evidence_reads;
 mod evidence_roles;

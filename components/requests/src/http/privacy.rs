@@ -13,7 +13,9 @@
 //! follow and their e-mails still waiting for triage; open requests are kept (`kept`, legal
 //! basis: the commune is processing them, GDPR art. 6(1)(e) and 17(3)(b)) and can be erased
 //! once closed. The account is replaced in the administrators' notification-chain checks it
-//! ran. The SQL is [`crate::store::privacy`].
+//! ran. The SQL is [`crate::store::privacy`]. An erasure leaves its trace in the commune's
+//! evidence log (`personal-data-erased`, with what was deleted and kept, never a name),
+//! written to the outbox in the erasure's transaction and sent after it.
 
 use guichet_guest::db::{self, Connection};
 use guichet_guest::privacy::{self, Erasure, Kept, Subject};
@@ -29,7 +31,7 @@ use crate::store::{schema, timeline};
 use crate::{COMPONENT, DATABASE};
 
 /// Routes `/internal/...` (the segments below it).
-pub fn route(req: &Request, segments: &[&str]) -> Result<Response, ApiError> {
+pub async fn route(req: &Request, segments: &[&str]) -> Result<Response, ApiError> {
     match segments {
         ["privacy", "export"] => {
             routing::only_post(req)?;
@@ -37,7 +39,7 @@ pub fn route(req: &Request, segments: &[&str]) -> Result<Response, ApiError> {
         }
         ["privacy", "erase"] => {
             routing::only_post(req)?;
-            erase(req)
+            erase(req).await
         }
         _ => Err(ApiError::NotFound),
     }
@@ -99,7 +101,7 @@ fn export(req: &Request) -> Result<Response, ApiError> {
 }
 
 /// `POST /internal/privacy/erase`: the account no longer appears in its chain checks.
-fn erase(req: &Request) -> Result<Response, ApiError> {
+async fn erase(req: &Request) -> Result<Response, ApiError> {
     let (subject, conn) = subject_and_db(req)?;
     let erased = db::transaction(&conn, |conn| {
         let pings = store::erase_pings(conn, &subject)?;
@@ -118,8 +120,20 @@ fn erase(req: &Request) -> Result<Response, ApiError> {
                 deleted += 1;
             }
         }
+        let (deleted_text, open_text) = (deleted.to_string(), open.to_string());
+        let event = guichet_guest::evidence::event(
+            conn,
+            subject.commune(),
+            COMPONENT,
+            "personal-data-erased",
+            Some(subject.account_id()),
+            subject.account_id(),
+            &[("closed_requests_deleted", deleted_text.as_str()), ("open_requests_kept", open_text.as_str())],
+        )?;
+        guichet_guest::evidence::enqueue(conn, &event)?;
         Ok((pings, follows, mails, deleted, open, staff_reads))
     })?;
+    guichet_guest::evidence::flush(&conn, subject.commune()).await;
     let (pings, follows, mails, deleted, open, staff_reads) = erased;
     let mut erasure = Erasure::default();
     erasure.erased.insert("diagnostic_pings".into(), pings);
