@@ -346,12 +346,27 @@ fn agent() -> ureq::Agent {
 
 /// One HTTP request; any status is an answer, only transport failures panic.
 pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+    run(agent(), method, url, headers, body)
+}
+
+/// [`request`] as a browser's single step: a redirect is an answer (its `Location` and
+/// cookies are seen), not followed.
+pub fn request_once(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    run(agent, method, url, headers, body)
+}
+
+fn run(agent: ureq::Agent, method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
     let method = ureq::http::Method::from_bytes(method.as_bytes()).expect("method");
     let mut builder = ureq::http::Request::builder().method(method).uri(url);
     for (k, v) in headers {
         builder = builder.header(*k, *v);
     }
-    let agent = agent();
     let response = match body {
         Some(body) => agent.run(builder.body(body.to_vec()).expect("request")),
         None => agent.run(builder.body(()).expect("request")),

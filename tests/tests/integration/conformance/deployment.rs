@@ -103,6 +103,10 @@ impl Deployment {
             .env("SPIN_VARIABLE_MAIL_API_ORIGIN", mailbox.origin())
             .env("SPIN_VARIABLE_SMS_API_ORIGIN", mailbox.origin())
             .env("SPIN_VARIABLE_PUBLIC_ORIGIN", format!("http://{listen}"))
+            // The back-office's journey: a platform administrator invites the first one, and
+            // the portal relays the agent's calls.
+            .env("SPIN_VARIABLE_PLATFORM_ADMIN_TOKEN", PLATFORM_TOKEN)
+            .env("SPIN_VARIABLE_STAFF_RELAY_SECRET", RELAY_SECRET)
             .env("RUST_LOG", "info")
             // `spin up` runs its trigger as a child process: stop the whole group.
             .process_group(0)
@@ -181,6 +185,10 @@ impl Deployment {
         request("POST", &format!("{}{path}", self.base), &headers, Some(body.as_bytes()))
     }
 }
+
+/// The platform administrator's token and the relay's secret of the deployments.
+pub const PLATFORM_TOKEN: &str = "conformance-platform-token-0123456789";
+pub const RELAY_SECRET: &str = "conformance-relay-secret-0123456789";
 
 impl Drop for Deployment {
     fn drop(&mut self) {

@@ -20,6 +20,7 @@ const JOURNEYS: &[(&str, fn(&Deployment))] = &[
     ("identity serves the account pages and the JWKS", identity_serves_the_account_pages_and_the_jwks),
     ("the portal serves its pages", the_portal_serves_its_pages),
     ("the databases are where the README's steps put them", the_databases_are_where_the_readme_steps_put_them),
+    ("an administrator signs in to the back-office, which relays their calls", an_administrator_signs_in_to_the_back_office_which_relays_their_calls),
 ];
 
 /// Runs every journey (one failing does not hide the others), then fails naming each one
@@ -166,4 +167,55 @@ fn the_databases_are_where_the_readme_steps_put_them(d: &Deployment) {
     // (Spin makes an empty infra/.spin/; no database goes there.)
     let beside_config = |file: &str| d.root.join("infra").join(file).exists() || d.root.join("infra/.spin").join(file).exists();
     assert!(!["identity.db", "identity_kv.db"].iter().any(|f| beside_config(f)), "no database beside the runtime config");
+}
+
+/// The back-office's chain on this runtime: identity's staff token for a browser session, and
+/// the agent's calls relayed by chaining with the `x-guichet-relay-*` headers (Spin must keep
+/// them, and the callee must rebuild the request).
+fn an_administrator_signs_in_to_the_back_office_which_relays_their_calls(d: &Deployment) {
+    use guichet_tests::request_once;
+    let email = "maire@exemple.fr";
+    let invited = d.post("/api/identity/communes/demo/invitations", &json!({"email": email}), Some(super::deployment::PLATFORM_TOKEN));
+    assert_eq!(invited.status, 202, "{}", invited.body);
+    let mail = d.mailbox.wait_for(email, |m| m.text.contains("/account/accept-invitation"), Duration::from_secs(30));
+    let token = token_in(&mail.text, "/account/accept-invitation");
+    let accepted = d.post("/api/identity/invitations/accept", &json!({"token": token, "password": PASSWORD, "given_name": "Marie", "family_name": "Maire"}), None);
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let filed = d.post("/api/requests", &pothole("camille@example.org"), None);
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    let reference = filed.json()["reference"].as_str().expect("reference").to_owned();
+
+    // A browser: the login page's pre-session and form token, then the sign-in.
+    let url = |path: &str| format!("{}{path}", d.base);
+    let cookie_of = |reply: &guichet_tests::Reply| -> String {
+        reply.headers.iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| v.split(';').next())
+            .filter(|pair| pair.starts_with("__Host-guichet-session="))
+            .map(str::to_owned)
+            .next_back()
+            .unwrap_or_default()
+    };
+    let login = request_once("GET", &url("/account/login?next=%2Fadmin"), &[], None);
+    assert_eq!(login.status, 200, "{}", login.body);
+    let pre = cookie_of(&login);
+    let csrf = login.body.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("csrf").to_owned();
+    let form = format!("email={}&password={}&csrf={csrf}", email.replace('@', "%40"), PASSWORD.replace(' ', "+"));
+    let origin = d.base.clone();
+    let signed = request_once(
+        "POST",
+        &url("/account/login?next=%2Fadmin"),
+        &[("cookie", &pre), ("origin", &origin), ("content-type", "application/x-www-form-urlencoded")],
+        Some(form.as_bytes()),
+    );
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let session = cookie_of(&signed);
+    assert!(!session.is_empty(), "{:?}", signed.headers);
+    let queue = request_once("GET", &url("/admin"), &[("cookie", &session)], None);
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert!(queue.body.contains(&format!("/admin/requests/{reference}")), "the queue lists {reference}: {}", queue.body);
+    // Without the session: sent to sign in; relay headers from outside: refused.
+    assert_eq!(request_once("GET", &url("/admin"), &[], None).status, 303);
+    let forged = request_once("GET", &url("/api/requests"), &[("x-guichet-relay-origin", &origin), ("x-guichet-relay-client", "10.0.0.1"), ("x-guichet-relay-secret", "nope-nope-nope-nope")], None);
+    assert_eq!(forged.status, 403, "{}", forged.body);
 }
