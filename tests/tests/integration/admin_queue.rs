@@ -113,3 +113,40 @@ fn only_the_portal_and_the_components_it_relays_to_hold_the_relay_secret() {
         ["identity.variables", "catalog.variables", "requests.variables", "notifications.variables", "signatures.variables", "portal.variables"]
     );
 }
+
+/// Moves every browser session of `account` back in time by `created` seconds (when it was
+/// opened) and `idle` seconds (its idle deadline), in identity's database: how a test stands
+/// hours later without waiting.
+fn age_sessions(g: &guichet_tests::guichet::Guichet, account: &str, created: i64, idle: i64) {
+    let conn = rusqlite::Connection::open(g.host.state_dir.join("identity.db")).expect("identity.db");
+    let changed = conn
+        .execute(
+            "UPDATE sessions SET created_at = created_at - ?1, expires_at = expires_at - ?2 WHERE account_id = ?3",
+            rusqlite::params![created, idle, account],
+        )
+        .expect("ageing sessions");
+    assert!(changed > 0, "no session of {account}");
+}
+
+#[test]
+fn a_staff_session_stops_opening_the_back_office_after_half_an_hour_unused_or_a_working_day() {
+    let g = admin_support::start();
+    let team = admin_support::team(&g);
+
+    let mut idle = admin_support::browser(&g, &team.agent.email);
+    assert_eq!(idle.get(&g, "/admin").status, 200);
+    // Last used 31 minutes ago (the idle deadline moved back as far): still a live session
+    // for the account pages (2 hours), no longer for the back-office.
+    age_sessions(&g, &team.agent.id, 31 * 60, 31 * 60);
+    let refused = idle.get(&g, "/admin");
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("next=%2Fadmin"), "{}", refused.body);
+    assert_eq!(idle.get(&g, "/account").status, 200, "the account pages still know the session");
+
+    // Signing in again opens it at once.
+    let mut again = admin_support::browser(&g, &team.supervisor.email);
+    assert_eq!(again.get(&g, "/admin").status, 200);
+    // Opened 8 hours ago and used a minute ago: the working day is over.
+    age_sessions(&g, &team.supervisor.id, 8 * 3600, 60);
+    assert_eq!(again.get(&g, "/admin").status, 403);
+}
