@@ -39,6 +39,8 @@ const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 const MIGRATIONS: &[&str] = &[
     guichet_guest::context::CACHE_TABLE,
     guichet_guest::context::CACHE_BRANDING,
+    // the agents' saved views of the queue (admin/views.rs).
+    admin::views::TABLE,
 ];
 
 guichet_guest::http_entry!(crate::route);

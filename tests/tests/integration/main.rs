@@ -9,6 +9,8 @@
 
 // What several modules share.
 mod admin_queue;
+mod admin_views;
+mod admin_views_duplicates;
 mod admin_support;
 mod catalog_support;
 mod notifications_support;

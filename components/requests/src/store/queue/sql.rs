@@ -9,14 +9,15 @@
 //! filed while an agent pages shifts nothing. `rowid` breaks ties (every index ends with it).
 
 /// A statement parameter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Param {
     Text(String),
     Int(i64),
+    Real(f64),
 }
 
 /// A statement and its parameters, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sql {
     pub text: String,
     pub params: Vec<Param>,
@@ -146,7 +147,73 @@ pub struct After {
 pub const ROW_COLUMNS: &str =
     "requests.rowid AS rowid, reference, service_code, service_name, state, is_open, \
     department, assignee, channel, created_at, updated_at, expected_on, address, closed_at, \
-    (is_open = 1 AND expected_on < date('now')) AS overdue";
+    lat, long, (is_open = 1 AND expected_on < date('now')) AS overdue";
+
+/// An open, located request of a page whose possible duplicates are counted
+/// ([`possible_duplicates`]), with the bounds of its neighbourhood.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    pub rowid: i64,
+    pub service_code: String,
+    pub lat: f64,
+    pub long: f64,
+    /// A box holding every point within the radius.
+    pub min_lat: f64,
+    pub max_lat: f64,
+    pub min_long: f64,
+    pub max_long: f64,
+    /// cos(lat): a degree of longitude in degrees of latitude, there.
+    pub long_scale: f64,
+    /// Filed from, until (the window around its own filing).
+    pub since: String,
+    pub until: String,
+}
+
+/// For each of `places` (`rowid`), the number (`n`) of other open requests of its service in
+/// `commune` within the radius (`radius_degrees`, in degrees of latitude) and its time window:
+/// one statement for a whole page, each count a search of `requests_open_by_place` on the
+/// service and a band of latitude (then longitude, time and the true distance, by the
+/// equirectangular formula, exact to well under a metre at these distances, from the index
+/// alone). `None` without places.
+pub fn possible_duplicates(commune: &str, places: &[Place], radius_degrees: f64) -> Option<Sql> {
+    if places.is_empty() {
+        return None;
+    }
+    let mut params = Vec::with_capacity(places.len() * 11 + 2);
+    for place in places {
+        params.extend([
+            Param::Int(place.rowid),
+            Param::Text(place.service_code.clone()),
+            Param::Real(place.lat),
+            Param::Real(place.long),
+            Param::Real(place.min_lat),
+            Param::Real(place.max_lat),
+            Param::Real(place.min_long),
+            Param::Real(place.max_long),
+            Param::Real(place.long_scale),
+            Param::Text(place.since.clone()),
+            Param::Text(place.until.clone()),
+        ]);
+    }
+    params.push(Param::Text(commune.into()));
+    params.push(Param::Real(radius_degrees * radius_degrees));
+    let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; places.len()].join(", ");
+    Some(Sql {
+        text: format!(
+            "WITH page (rid, service, lat, long, min_lat, max_lat, min_long, max_long, scale, \
+             since, until) AS (VALUES {rows}) \
+             SELECT page.rid AS rowid, (SELECT count(*) FROM requests AS o \
+             INDEXED BY requests_open_by_place WHERE o.commune = ? \
+             AND o.service_code = page.service AND o.is_open = 1 \
+             AND o.lat BETWEEN page.min_lat AND page.max_lat \
+             AND o.long BETWEEN page.min_long AND page.max_long \
+             AND o.created_at BETWEEN page.since AND page.until AND o.rowid <> page.rid \
+             AND (o.lat - page.lat) * (o.lat - page.lat) + (o.long - page.long) * page.scale \
+             * (o.long - page.long) * page.scale <= ?) AS n FROM page"
+        ),
+        params,
+    })
+}
 
 /// One page: up to `limit` rows after `after`, in `sort` order.
 pub fn page(filters: &Filters, sort: Sort, after: Option<&After>, limit: i64) -> Sql {
