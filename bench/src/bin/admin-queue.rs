@@ -8,7 +8,7 @@
 //! agent of `roads`), signs the agent in on identity's page as a browser does (the session
 //! cookie), and loads, one request at a time on one keep-alive connection: the default view,
 //! a filtered view, and page 2 (by the cursor the first page gives). Each page's baseline is
-//! the very API call the page relays (same filters, `purpose=queue`, 25 rows), made with the
+//! the very API call the page relays (same filters, `purpose=handling_request`, 25 rows), made with the
 //! agent's own access token; what the page adds is identity's staff token, the relay, the
 //! agent's saved views and the rendering.
 //!
@@ -67,7 +67,7 @@ fn main() -> anyhow::Result<()> {
     let bearer = format!("Bearer {access}");
 
     // The first page's cursor (the same for the page and the API: the page hands the API's on).
-    let (status, first) = get(&client, &g.host.url("/api/requests?lang=fr&purpose=queue&limit=25"), Some(&bearer))?;
+    let (status, first) = get(&client, &g.host.url("/api/requests?lang=fr&purpose=handling_request&limit=25"), Some(&bearer))?;
     if status != 200 {
         bail!("the queue API answered {status}: {first}");
     }
@@ -140,14 +140,14 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// The API call the page at `/admin?{filters}` relays (queue.rs: its filters, `lang`,
-/// `purpose=queue`, 25 rows).
+/// `purpose=handling_request`, 25 rows).
 fn api_call(filters: &str) -> String {
     let mut path = String::from("/api/requests?");
     if !filters.is_empty() && !filters.starts_with("cursor=") {
         path.push_str(filters);
         path.push('&');
     }
-    path.push_str("lang=fr&purpose=queue&limit=25");
+    path.push_str("lang=fr&purpose=handling_request&limit=25");
     if let Some(cursor) = filters.strip_prefix("cursor=") {
         path.push_str("&cursor=");
         path.push_str(cursor);

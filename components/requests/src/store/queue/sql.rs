@@ -596,4 +596,30 @@ mod tests {
         assert_eq!(Sort::parse("reference"), None);
         assert_eq!(Sort::parse("--created"), None);
     }
+
+    #[test]
+    fn a_pages_possible_duplicates_are_one_statement_with_every_value_a_parameter() {
+        assert_eq!(possible_duplicates("demo", &[], 0.1), None);
+        let place = Place {
+            rowid: 7,
+            service_code: "pothole' OR 1 --".into(),
+            lat: 48.0,
+            long: 2.0,
+            min_lat: 47.9,
+            max_lat: 48.1,
+            min_long: 1.9,
+            max_long: 2.1,
+            long_scale: 0.67,
+            since: "2026-01-01T00:00:00Z".into(),
+            until: "2026-03-02T00:00:00Z".into(),
+        };
+        let sql = possible_duplicates("demo", &[place.clone(), place], 0.5).expect("a statement");
+        assert!(!sql.text.contains("pothole") && !sql.text.contains("2026"), "{}", sql.text);
+        assert!(sql.text.contains("INDEXED BY requests_open_by_place"), "{}", sql.text);
+        assert_eq!(sql.text.matches('?').count(), sql.params.len());
+        assert_eq!(sql.params.len(), 2 * 11 + 2);
+        assert_eq!(sql.params[1], Param::Text("pothole' OR 1 --".into()));
+        assert_eq!(sql.params[22], Param::Text("demo".into()));
+        assert_eq!(sql.params[23], Param::Real(0.25));
+    }
 }
