@@ -9,7 +9,7 @@
 # the requests database); the bench binary starts and stops its own host and mailbox (the
 # helpers of bench/lib.sh are for scripts that start them themselves).
 # Needs: make build (the host, the wasm components, the bench binaries). About 2 minutes.
-# ROWS=1000000 SAMPLES=100 by default.
+# ROWS=1000000 SAMPLES=100 by default; BENCH_KEEP_DB=path keeps a copy of the generated database.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
