@@ -27,19 +27,6 @@ pub fn client() -> ureq::Agent {
         .into()
 }
 
-/// `text` percent-encoded for a form or a query string.
-pub fn pct(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// Distinct rare words (names), each in about 1 request in 3,600.
 pub const SURNAMES: usize = 3_600;
 

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::{bail, Context as _};
+use guichet_guest::query::escape;
 use guichet_tests::guichet::{Guichet, PASSWORD, PLATFORM_TOKEN};
 use guichet_tests::mailbox::Mailbox;
 use guichet_tests::tokens::TestKeys;
@@ -219,8 +220,8 @@ fn browser_session(client: &ureq::Agent, g: &Guichet, email: &str) -> anyhow::Re
     let csrf = hidden(&body, "csrf").context("no csrf on the sign-in page")?;
     let form = format!(
         "email={}&password={}&csrf={csrf}",
-        commune::pct(email),
-        commune::pct(PASSWORD)
+        escape(email),
+        escape(PASSWORD)
     );
     let origin = g.host.url("");
     let cookie = cookie_header(&jar);
