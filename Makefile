@@ -55,6 +55,7 @@ bench: build
 	bash bench/catalog_search.sh
 	bash bench/identity.sh
 	bash bench/requests_queue.sh
+	bash bench/admin_queue.sh
 	bash bench/requests_filing.sh
 	bash bench/density.sh
 	bash bench/notifications.sh

@@ -1,7 +1,8 @@
 //! Portal: Guichet's web pages, and the catch-all route `/...` of the application.
 //!
-//! Owns the SQLite database `portal` (for now only its cache of the communes of host names,
-//! [`guichet_guest::context`]); keeps no session of its own: who is signed in is identity's
+//! Owns the SQLite database `portal` (its cache of the communes of host names,
+//! [`guichet_guest::context`], and the agents' saved views of the queue, [`admin`]); keeps no
+//! session of its own: who is signed in is identity's
 //! browser session, turned into an access token by identity ([`session`]). Its pages are compiled askama templates (`templates/`, one
 //! layout: [`page`]), in French and English ([`i18n`]), and read the catalogue by chaining.
 //!
@@ -39,6 +40,8 @@ const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 const MIGRATIONS: &[&str] = &[
     guichet_guest::context::CACHE_TABLE,
     guichet_guest::context::CACHE_BRANDING,
+    // the agents' saved views of the queue (admin/views.rs).
+    admin::views::TABLE,
 ];
 
 guichet_guest::http_entry!(crate::route);

@@ -9,7 +9,8 @@
 //! refuse a role that may not see them first ([`Staff::require`]), so that an agent of the
 //! wrong role sees a clear 403 page rather than a half-empty one.
 //!
-//! - `GET /admin`, `GET /admin/export.csv`: the queue and its CSV ([`queue`]).
+//! - `GET /admin`, `GET /admin/export.csv`: the queue and its CSV ([`queue`]); `POST /admin`:
+//!   the agent's saved views of it ([`views`]).
 //! - `/admin/requests/{ref}...`: one request ([`request`]).
 //! - `/admin/intake/...`: filing at the counter and on the phone, e-mail triage, scans ([`intake`]).
 //! - `/admin/dashboard`: the figures ([`dashboard`]).
@@ -24,6 +25,7 @@ mod queue;
 mod request;
 mod setup;
 pub mod texts;
+pub(crate) mod views;
 
 use askama::Template;
 use guichet_guest::clients::staff::{self, Agent, Relayed, StaffToken};

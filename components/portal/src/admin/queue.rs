@@ -5,6 +5,11 @@
 //!
 //! The page passes only the filters it knows to the API, which checks each one and answers
 //! a 400 naming the one at fault: the page shows those errors above the form.
+//!
+//! Above the list, the agent's saved views ([`views`]: a name for the filters of the page,
+//! saved and deleted by forms posted to `/admin`), and on each line the flag of possible
+//! duplicates (`possible_duplicates` of the API's items: open requests of the same service
+//! within 200 m and 30 days, counted by requests for the page's rows only).
 
 use askama::Template;
 use guichet_guest::query::Query;
@@ -12,6 +17,7 @@ use guichet_guest::{ApiError, FieldError};
 use serde_json::Value as Json;
 use spin_sdk::http::{Method, Response};
 
+use super::views::{self, Posted};
 use super::{encode, lang_code, outcome, AdminChrome, Role, Section, Staff};
 use crate::i18n::Lang;
 use crate::page;
@@ -62,6 +68,17 @@ struct QueueTexts {
     late: &'static str,
     by_state: &'static str,
     channels: [&'static str; 6],
+    views: &'static str,
+    no_views: &'static str,
+    view_name: &'static str,
+    save_view: &'static str,
+    save_hint: &'static str,
+    delete_view: &'static str,
+    current_view: &'static str,
+    view_saved: &'static str,
+    view_deleted: &'static str,
+    duplicates: &'static str,
+    count_by_state: &'static str,
 }
 
 const FR: QueueTexts = QueueTexts {
@@ -103,6 +120,17 @@ const FR: QueueTexts = QueueTexts {
     late: "en retard",
     by_state: "Par état",
     channels: ["Site web", "Application Open311", "Guichet", "Téléphone", "Courriel", "Courrier"],
+    views: "Mes vues",
+    no_views: "Aucune vue enregistrée : nommez les filtres de cette page pour les retrouver en un clic.",
+    view_name: "Nom de la vue (filtres de cette page)",
+    save_view: "Enregistrer la vue",
+    save_hint: "Un nom déjà utilisé reçoit les filtres de cette page. 20 vues au plus.",
+    delete_view: "Supprimer",
+    current_view: "vue affichée",
+    view_saved: "Vue enregistrée.",
+    view_deleted: "Vue supprimée.",
+    duplicates: "Doublons possibles :",
+    count_by_state: "Compter par état",
 };
 
 const EN: QueueTexts = QueueTexts {
@@ -144,6 +172,17 @@ const EN: QueueTexts = QueueTexts {
     late: "overdue",
     by_state: "By state",
     channels: ["Website", "Open311 app", "Counter", "Phone", "E-mail", "Letter"],
+    views: "My views",
+    no_views: "No saved view: name the filters of this page to find them again in one click.",
+    view_name: "View name (this page's filters)",
+    save_view: "Save the view",
+    save_hint: "A name already used gets this page's filters. 20 views at most.",
+    delete_view: "Delete",
+    current_view: "view shown",
+    view_saved: "View saved.",
+    view_deleted: "View deleted.",
+    duplicates: "Possible duplicates:",
+    count_by_state: "Count by state",
 };
 
 fn texts(lang: Lang) -> &'static QueueTexts {
@@ -165,6 +204,24 @@ struct Line {
     expected: String,
     overdue: bool,
     address: String,
+    /// Open requests of the same service nearby (`possible_duplicates`), 0 when none.
+    duplicates: i64,
+}
+
+/// A saved view as the page lists it.
+struct ViewLink {
+    id: String,
+    name: String,
+    href: String,
+    /// Whether the page shows exactly its filters.
+    current: bool,
+}
+
+/// What the page shows of the save form: the name typed and its error, if it was refused.
+#[derive(Default)]
+struct SaveForm {
+    name: String,
+    error: Option<String>,
 }
 
 /// The form's current values.
@@ -197,11 +254,31 @@ struct QueuePage {
     first_href: Option<String>,
     export_href: String,
     channels: Vec<(&'static str, &'static str)>,
+    views: Vec<ViewLink>,
+    /// The page's filters, carried by the save form.
+    current: Vec<(&'static str, String)>,
+    save: SaveForm,
+    done: Option<&'static str>,
+    /// The same page with exact counts by state, when it has none.
+    counts_href: Option<String>,
 }
 
+/// `GET /admin`: the page; `POST /admin`: a saved view's form ([`views::post`]).
 pub async fn route(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
-    guichet_guest::routing::only_get(staff.ctx.request())?;
-    page(staff).await
+    match staff.ctx.request().method() {
+        Method::Get => page(staff, &Query::of(staff.ctx.request()), 200, SaveForm::default(), Vec::new()).await,
+        Method::Post => match views::post(staff).await? {
+            Posted::Done(response) => Ok(response),
+            Posted::Invalid { query, name, errors } => {
+                let error = errors
+                    .iter()
+                    .find(|e| e.field.as_deref() == Some("name"))
+                    .map(|e| e.message.clone());
+                page(staff, &query, 422, SaveForm { name, error }, errors).await
+            }
+        },
+        _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+    }
 }
 
 /// `GET /admin/export.csv`: the queue's filters as the API's CSV.
@@ -232,23 +309,33 @@ fn api_filters(query: &Query, lang: Lang) -> String {
     pairs.join("&")
 }
 
-async fn page(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
+/// The queue for the filters of `query`, with `save` and `refused` (the errors of a save form
+/// sent back) shown.
+async fn page(
+    staff: &Staff<'_, '_>,
+    query: &Query,
+    status: u16,
+    save: SaveForm,
+    refused: Vec<FieldError>,
+) -> Result<Response, ApiError> {
     staff.require(&[Role::Agent, Role::Supervisor, Role::Admin])?;
-    let query = Query::of(staff.ctx.request());
     let q = texts(staff.lang);
-    let filters = api_filters(&query, staff.lang);
+    let filters = api_filters(query, staff.lang);
     let mut path = format!("/api/requests?{filters}&purpose=handling_request&limit=25");
     let first = query.get("cursor").is_none_or(str::is_empty);
     if let Some(cursor) = query.get("cursor").filter(|c| !c.is_empty()) {
         path.push_str(&format!("&cursor={}", encode(cursor)));
-    } else {
+    } else if query.get("counts") == Some("true") {
+        // Exact counts read every matching row (a whole commune: hundreds of thousands), so
+        // the page asks for them only when the agent does; the total is otherwise capped.
         path.push_str("&counts=true");
     }
     let answer = staff.call(Method::Get, &path, None, &[]).await?;
-    let (body, errors) = match outcome(&answer)? {
+    let (body, mut errors) = match outcome(&answer)? {
         Ok(body) => (body, Vec::new()),
         Err(errors) => (Json::Null, errors),
     };
+    errors.extend(refused);
     let lines = body
         .get("items")
         .and_then(Json::as_array)
@@ -262,19 +349,19 @@ async fn page(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
     let next_href = body
         .get("next_cursor")
         .and_then(Json::as_str)
-        .map(|c| format!("/admin?{}&cursor={}", page_filters(&query), encode(c)));
+        .map(|c| format!("/admin?{}&cursor={}", page_filters(query), encode(c)));
     let v = Values {
-        q: value(&query, "q"),
-        service: value(&query, "service"),
-        state: value(&query, "state"),
-        department: value(&query, "department"),
-        assignee: value(&query, "assignee"),
-        channel: value(&query, "channel"),
-        open: value(&query, "open"),
+        q: value(query, "q"),
+        service: value(query, "service"),
+        state: value(query, "state"),
+        department: value(query, "department"),
+        assignee: value(query, "assignee"),
+        channel: value(query, "channel"),
+        open: value(query, "open"),
         overdue: query.get("overdue") == Some("true"),
-        from: value(&query, "from"),
-        to: value(&query, "to"),
-        sort: value(&query, "sort"),
+        from: value(query, "from"),
+        to: value(query, "to"),
+        sort: value(query, "sort"),
     };
     let page = QueuePage {
         chrome: staff.chrome(q.title, Section::Queue),
@@ -286,11 +373,48 @@ async fn page(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
         capped: body.get("total_is_capped").and_then(Json::as_bool).unwrap_or(false),
         by_state,
         next_href,
-        first_href: (!first).then(|| format!("/admin?{}", page_filters(&query))),
-        export_href: format!("/admin/export.csv?{}", page_filters(&query)),
+        first_href: (!first).then(|| format!("/admin?{}", page_filters(query))),
+        export_href: format!("/admin/export.csv?{}", page_filters(query)),
         channels: CHANNELS.iter().copied().zip(q.channels.iter().copied()).collect(),
+        views: view_links(staff, query)?,
+        current: FILTERS
+            .iter()
+            .chain(["sort"].iter())
+            .filter_map(|name| query.non_empty(name).map(|v| (*name, v.to_owned())))
+            .collect(),
+        save,
+        counts_href: (first && query.get("counts") != Some("true"))
+            .then(|| href(&page_filters(query), "counts=true")),
+        done: match query.get("done") {
+            Some("view_saved") => Some(q.view_saved),
+            Some("view_deleted") => Some(q.view_deleted),
+            _ => None,
+        },
     };
-    staff.answer(200, &page.chrome, &page)
+    staff.answer(status, &page.chrome, &page)
+}
+
+/// The agent's saved views, the one whose filters the page shows marked.
+fn view_links(staff: &Staff<'_, '_>, query: &Query) -> Result<Vec<ViewLink>, ApiError> {
+    let shown = views::canonical(query);
+    Ok(views::list(staff)?
+        .into_iter()
+        .map(|view| ViewLink {
+            href: if view.query.is_empty() { "/admin".to_owned() } else { format!("/admin?{}", view.query) },
+            current: view.query == shown,
+            id: view.id,
+            name: view.name,
+        })
+        .collect())
+}
+
+/// `/admin?{filters}&{more}`, without a stray `&` when there are no filters.
+pub fn href(filters: &str, more: &str) -> String {
+    if filters.is_empty() {
+        format!("/admin?{more}")
+    } else {
+        format!("/admin?{filters}&{more}")
+    }
 }
 
 /// The page's own filters and sort, for its links (paging, export).
@@ -328,5 +452,6 @@ fn line(item: &Json, q: &QueueTexts) -> Line {
         expected: text(item, "/expected_on"),
         overdue: item.get("overdue").and_then(Json::as_bool).unwrap_or(false),
         address: text(item, "/address"),
+        duplicates: item.get("possible_duplicates").and_then(Json::as_i64).unwrap_or(0),
     }
 }

@@ -8,4 +8,4 @@ mod similar;
 
 pub use follow::follow;
 pub use merge::merge;
-pub use similar::similar;
+pub use similar::{similar, RADIUS_M, WINDOW_DAYS};

@@ -7,20 +7,31 @@
 //! - [`params`]: the query string, checked field by field against a whitelist.
 //! - [`sql`]: the statements, built from fixed pieces (std only: the benchmark runs them too).
 //! - [`export`], [`figures`]: the CSV export and the figures.
+//!
+//! Each item of a page says how many possible duplicates it has (`possible_duplicates`): the
+//! other open requests of its service within [`RADIUS_M`] and [`WINDOW_DAYS`] of its filing,
+//! the neighbourhood the citizens' "already reported" check looks in. Ranking them as that
+//! check does (text similarity) would read every neighbour's description for every row; the
+//! count is one statement for the page's open, located rows, answered from an index
+//! ([`sql::possible_duplicates`]); closed or unlocated requests have none.
 
 mod export;
 mod figures;
 mod params;
 
+use std::collections::HashMap;
+
 use guichet_guest::db::Connection;
-use guichet_guest::{response, ApiError};
+use guichet_guest::{dates, response, ApiError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::Response;
 
 use self::params::{Mode, QueueQuery};
+use crate::domain::duplicates::nearby;
+use crate::http::duplicates::{RADIUS_M, WINDOW_DAYS};
 use crate::http::reads;
 use crate::store::queue::rows::{self, QueueRow};
-use crate::store::queue::sql::{self, Filters, Text};
+use crate::store::queue::sql::{self, Filters, Place, Text};
 use crate::Ctx;
 
 pub use self::export::csv;
@@ -62,7 +73,11 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         )),
         _ => None,
     };
-    let items: Vec<Json> = rows.iter().map(|row| item(row, query.lang)).collect();
+    let duplicates = possible_duplicates(conn, &filters.commune, rows)?;
+    let items: Vec<Json> = rows
+        .iter()
+        .map(|row| item(row, query.lang, duplicates.get(&row.rowid).copied().unwrap_or(0)))
+        .collect();
     let mut body = Map::new();
     body.insert("items".into(), Json::Array(items));
     body.insert("next_cursor".into(), json!(next_cursor));
@@ -190,9 +205,45 @@ fn state_counts(conn: &Connection, filters: &Filters) -> anyhow::Result<(i64, Ma
     Ok((total, by_state))
 }
 
+/// The possible duplicates of the page's open, located `rows` (see the module documentation):
+/// rowid → count, one statement.
+fn possible_duplicates(
+    conn: &Connection,
+    commune: &str,
+    rows: &[QueueRow],
+) -> anyhow::Result<HashMap<i64, i64>> {
+    let window = WINDOW_DAYS * dates::DAY;
+    let places: Vec<Place> = rows
+        .iter()
+        .filter(|row| row.is_open)
+        .filter_map(|row| {
+            let (lat, long) = (row.lat?, row.long?);
+            let filed = dates::parse(row.created_at.as_deref()?)?;
+            let boxed = nearby::bounding_box(lat, long, RADIUS_M);
+            Some(Place {
+                rowid: row.rowid,
+                service_code: row.service_code.clone()?,
+                lat,
+                long,
+                min_lat: boxed.min_lat,
+                max_lat: boxed.max_lat,
+                min_long: boxed.min_long,
+                max_long: boxed.max_long,
+                long_scale: lat.to_radians().cos(),
+                since: dates::format(filed - window),
+                until: dates::format(filed + window),
+            })
+        })
+        .collect();
+    match sql::possible_duplicates(commune, &places, nearby::radius_degrees(RADIUS_M)) {
+        Some(statement) => rows::duplicate_counts(conn, &statement),
+        None => Ok(HashMap::new()),
+    }
+}
+
 /// A queue row as the API shows it (no answers, contact or description: the queue is a list;
-/// the request itself is one click away).
-fn item(row: &QueueRow, lang: &str) -> Json {
+/// the request itself is one click away), with its count of possible duplicates.
+fn item(row: &QueueRow, lang: &str, possible_duplicates: i64) -> Json {
     let service_name: Json = row
         .service_name
         .as_deref()
@@ -217,5 +268,6 @@ fn item(row: &QueueRow, lang: &str) -> Json {
         "closed_at": row.closed_at,
         "overdue": row.overdue,
         "address": row.address,
+        "possible_duplicates": possible_duplicates,
     })
 }

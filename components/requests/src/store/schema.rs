@@ -286,4 +286,9 @@ pub const MIGRATIONS: &[&str] = &[
     guichet_guest::evidence::OUTBOX_TABLE,
     // the commune's look (the portal's pages show it).
     guichet_guest::context::CACHE_BRANDING,
+    // the queue's possible duplicates (store/queue/sql.rs `possible_duplicates`): the open
+    // requests of a service by place, so that counting those near a request reads a narrow
+    // band of latitude, not every open request of the service.
+    "CREATE INDEX requests_open_by_place ON requests (commune, service_code, lat, long, created_at) \
+     WHERE is_open = 1",
 ];

@@ -22,6 +22,11 @@ pub fn distance_m(lat1: f64, long1: f64, lat2: f64, long2: f64) -> f64 {
     2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()
 }
 
+/// `radius_m` in degrees of latitude (on the sphere of [`distance_m`]).
+pub fn radius_degrees(radius_m: f64) -> f64 {
+    radius_m / METRES_PER_DEGREE
+}
+
 /// A latitude/longitude box that contains every point within `radius_m` of the centre.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BoundingBox {

@@ -26,6 +26,8 @@ pub struct QueueRow {
     pub expected_on: Option<String>,
     pub address: Option<String>,
     pub closed_at: Option<String>,
+    pub lat: Option<f64>,
+    pub long: Option<f64>,
     /// Open and past its expected date.
     pub overdue: bool,
 }
@@ -49,6 +51,8 @@ impl FromRow for QueueRow {
             expected_on: row.get("expected_on")?,
             address: row.get("address")?,
             closed_at: row.get("closed_at")?,
+            lat: row.get("lat")?,
+            long: row.get("long")?,
             overdue: flag("overdue")?,
         })
     }
@@ -85,6 +89,18 @@ pub fn state_counts(conn: &Connection, statement: &Sql) -> anyhow::Result<Vec<(S
     Ok(counts)
 }
 
+/// The counts of [`sql::possible_duplicates`]: rowid → number of possible duplicates.
+pub fn duplicate_counts(
+    conn: &Connection,
+    statement: &Sql,
+) -> anyhow::Result<std::collections::HashMap<i64, i64>> {
+    let result = run(conn, statement)?;
+    let counts = db::rows(&result)
+        .map(|row| Ok((row.get("rowid")?, row.get("n")?)))
+        .collect::<Result<_, RowError>>()?;
+    Ok(counts)
+}
+
 /// Runs a built statement.
 fn run(conn: &Connection, statement: &Sql) -> anyhow::Result<QueryResult> {
     let params: Vec<Value> = statement
@@ -93,6 +109,7 @@ fn run(conn: &Connection, statement: &Sql) -> anyhow::Result<QueryResult> {
         .map(|p| match p {
             sql::Param::Text(t) => db::text(t.as_str()),
             sql::Param::Int(i) => Value::Integer(*i),
+            sql::Param::Real(r) => Value::Real(*r),
         })
         .collect();
     db::query(conn, &statement.text, &params)

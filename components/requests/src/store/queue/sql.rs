@@ -9,14 +9,15 @@
 //! filed while an agent pages shifts nothing. `rowid` breaks ties (every index ends with it).
 
 /// A statement parameter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Param {
     Text(String),
     Int(i64),
+    Real(f64),
 }
 
 /// A statement and its parameters, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sql {
     pub text: String,
     pub params: Vec<Param>,
@@ -146,7 +147,73 @@ pub struct After {
 pub const ROW_COLUMNS: &str =
     "requests.rowid AS rowid, reference, service_code, service_name, state, is_open, \
     department, assignee, channel, created_at, updated_at, expected_on, address, closed_at, \
-    (is_open = 1 AND expected_on < date('now')) AS overdue";
+    lat, long, (is_open = 1 AND expected_on < date('now')) AS overdue";
+
+/// An open, located request of a page whose possible duplicates are counted
+/// ([`possible_duplicates`]), with the bounds of its neighbourhood.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    pub rowid: i64,
+    pub service_code: String,
+    pub lat: f64,
+    pub long: f64,
+    /// A box holding every point within the radius.
+    pub min_lat: f64,
+    pub max_lat: f64,
+    pub min_long: f64,
+    pub max_long: f64,
+    /// cos(lat): a degree of longitude in degrees of latitude, there.
+    pub long_scale: f64,
+    /// Filed from, until (the window around its own filing).
+    pub since: String,
+    pub until: String,
+}
+
+/// For each of `places` (`rowid`), the number (`n`) of other open requests of its service in
+/// `commune` within the radius (`radius_degrees`, in degrees of latitude) and its time window:
+/// one statement for a whole page, each count a search of `requests_open_by_place` on the
+/// service and a band of latitude (then longitude, time and the true distance, by the
+/// equirectangular formula, exact to well under a metre at these distances, from the index
+/// alone). `None` without places.
+pub fn possible_duplicates(commune: &str, places: &[Place], radius_degrees: f64) -> Option<Sql> {
+    if places.is_empty() {
+        return None;
+    }
+    let mut params = Vec::with_capacity(places.len() * 11 + 2);
+    for place in places {
+        params.extend([
+            Param::Int(place.rowid),
+            Param::Text(place.service_code.clone()),
+            Param::Real(place.lat),
+            Param::Real(place.long),
+            Param::Real(place.min_lat),
+            Param::Real(place.max_lat),
+            Param::Real(place.min_long),
+            Param::Real(place.max_long),
+            Param::Real(place.long_scale),
+            Param::Text(place.since.clone()),
+            Param::Text(place.until.clone()),
+        ]);
+    }
+    params.push(Param::Text(commune.into()));
+    params.push(Param::Real(radius_degrees * radius_degrees));
+    let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; places.len()].join(", ");
+    Some(Sql {
+        text: format!(
+            "WITH page (rid, service, lat, long, min_lat, max_lat, min_long, max_long, scale, \
+             since, until) AS (VALUES {rows}) \
+             SELECT page.rid AS rowid, (SELECT count(*) FROM requests AS o \
+             INDEXED BY requests_open_by_place WHERE o.commune = ? \
+             AND o.service_code = page.service AND o.is_open = 1 \
+             AND o.lat BETWEEN page.min_lat AND page.max_lat \
+             AND o.long BETWEEN page.min_long AND page.max_long \
+             AND o.created_at BETWEEN page.since AND page.until AND o.rowid <> page.rid \
+             AND (o.lat - page.lat) * (o.lat - page.lat) + (o.long - page.long) * page.scale \
+             * (o.long - page.long) * page.scale <= ?) AS n FROM page"
+        ),
+        params,
+    })
+}
 
 /// One page: up to `limit` rows after `after`, in `sort` order.
 pub fn page(filters: &Filters, sort: Sort, after: Option<&After>, limit: i64) -> Sql {
@@ -528,5 +595,31 @@ mod tests {
         }
         assert_eq!(Sort::parse("reference"), None);
         assert_eq!(Sort::parse("--created"), None);
+    }
+
+    #[test]
+    fn a_pages_possible_duplicates_are_one_statement_with_every_value_a_parameter() {
+        assert_eq!(possible_duplicates("demo", &[], 0.1), None);
+        let place = Place {
+            rowid: 7,
+            service_code: "pothole' OR 1 --".into(),
+            lat: 48.0,
+            long: 2.0,
+            min_lat: 47.9,
+            max_lat: 48.1,
+            min_long: 1.9,
+            max_long: 2.1,
+            long_scale: 0.67,
+            since: "2026-01-01T00:00:00Z".into(),
+            until: "2026-03-02T00:00:00Z".into(),
+        };
+        let sql = possible_duplicates("demo", &[place.clone(), place], 0.5).expect("a statement");
+        assert!(!sql.text.contains("pothole") && !sql.text.contains("2026"), "{}", sql.text);
+        assert!(sql.text.contains("INDEXED BY requests_open_by_place"), "{}", sql.text);
+        assert_eq!(sql.text.matches('?').count(), sql.params.len());
+        assert_eq!(sql.params.len(), 2 * 11 + 2);
+        assert_eq!(sql.params[1], Param::Text("pothole' OR 1 --".into()));
+        assert_eq!(sql.params[22], Param::Text("demo".into()));
+        assert_eq!(sql.params[23], Param::Real(0.25));
     }
 }
