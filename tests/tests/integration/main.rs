@@ -9,6 +9,7 @@
 
 // What several modules share.
 mod admin_queue;
+mod admin_refusals;
 mod admin_views;
 mod admin_views_duplicates;
 mod admin_support;
