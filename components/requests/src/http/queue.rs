@@ -6,10 +6,12 @@
 //!
 //! - [`params`]: the query string, checked field by field against a whitelist.
 //! - [`sql`]: the statements, built from fixed pieces (std only: the benchmark runs them too).
-//! - [`export`], [`figures`]: the CSV export and the figures.
+//! - [`export`], [`figures`]: the CSV export and the figures; [`history`]: the figures week
+//!   by week (`GET /api/requests/figures/history`, supervisors and administrators).
 
 mod export;
 mod figures;
+mod history;
 mod params;
 
 use guichet_guest::db::Connection;
@@ -25,6 +27,7 @@ use crate::Ctx;
 
 pub use self::export::csv;
 pub use self::figures::figures;
+pub use self::history::history;
 
 /// Above this many matches the total is given as "at least this many" (`total_is_capped`),
 /// so that counting a broad filter on a large commune reads at most this many index entries.
