@@ -97,6 +97,7 @@ fn only_supervisors_and_administrators_read_the_weeks_and_parameters_are_checked
     assert_eq!(g.get("/api/requests/figures/history", Some(&admin)).status, 200);
     let refused = g.get("/api/requests/figures/history?by=color&weeks=99&sort=x", Some(&admin));
     assert_eq!(refused.status, 400, "{}", refused.body);
-    let fields: Vec<&str> = refused.json()["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect::<Vec<_>>();
+    let body = refused.json();
+    let fields: Vec<&str> = body["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
     assert_eq!(fields, ["by", "weeks", "sort"]);
 }

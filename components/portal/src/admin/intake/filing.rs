@@ -20,7 +20,7 @@ use guichet_guest::{ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Method, Response};
 
-use super::{desk, encode, outcome, see_other, texts, upload_scan, IntakeTexts, Typed, CHANNELS};
+use super::{desk, done_at, encode, outcome, see_other, texts, upload_scan, IntakeTexts, Typed, CHANNELS};
 use crate::admin::{AdminChrome, Section, Staff};
 use crate::csrf;
 use crate::form::{self, Kept, Problem, Published, Question};
@@ -95,7 +95,6 @@ struct CallerField {
 
 /// The triage e-mail a request is filed from.
 struct FromMail {
-    id: String,
     sender: String,
     subject: String,
     excerpt: String,
@@ -210,7 +209,7 @@ pub async fn file(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
         }
         let bytes = serde_json::to_vec(&body).map_err(|e| anyhow::anyhow!("serialising: {e}"))?;
         staff
-            .call(Method::Post, "/api/requests/counter", Some(("application/json", bytes)), &[("idempotency-key", &key)])
+            .call(Method::Post, "/api/requests/counter", Some(("application/json", bytes)), &[("idempotency-key", key.as_str())])
             .await?
     };
     let errors = match outcome(&answer)? {
@@ -224,7 +223,7 @@ pub async fn file(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
                     return desk(staff, said, typed, 422).await;
                 }
             }
-            return Ok(see_other(&format!("/admin/intake?done=filed&ref={}", encode(&reference))));
+            return Ok(see_other(&done_at("filed", &reference)));
         }
         Err(errors) => errors,
     };
@@ -243,9 +242,9 @@ pub async fn file(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
     let mut mine = Vec::new();
     for error in errors {
         match control_of(error.field.as_deref().unwrap_or_default()) {
-            Some((id, label)) => {
+            Some(id) => {
                 let text = form::message(t, staff.lang, &error);
-                mine.push(Problem { href: Some(format!("#{id}")), text: format!("{} : {text}", label(i)) });
+                mine.push(Problem { href: Some(format!("#{id}")), text: format!("{} : {text}", label_of(i, id)) });
                 if caller.error(id).is_none() {
                     caller.errors.push((id, text));
                 }
@@ -282,17 +281,29 @@ fn call(caller: &Caller) -> Json {
     })
 }
 
-/// The page's own control an error of requests is about, with its label.
-fn control_of(field: &str) -> Option<(&'static str, fn(&IntakeTexts) -> &'static str)> {
+/// The page's own control an error of requests is about.
+fn control_of(field: &str) -> Option<&'static str> {
     Some(match field {
-        "contact.name" | "call.caller" => ("caller-name", |i| i.caller_name),
-        "contact" | "contact.email" => ("caller-email", |i| i.caller_email),
-        "contact.phone" => ("caller-phone", |i| i.caller_phone),
-        "call.duration_seconds" | "call.called_at" | "call" => ("call-minutes", |i| i.call_minutes),
-        "call.summary" => ("call-summary", |i| i.call_summary),
-        "lang" => ("caller-lang", |i| i.caller_lang),
+        "contact.name" | "call.caller" => "caller-name",
+        "contact" | "contact.email" => "caller-email",
+        "contact.phone" => "caller-phone",
+        "call.duration_seconds" | "call.called_at" | "call" => "call-minutes",
+        "call.summary" => "call-summary",
+        "lang" => "caller-lang",
         _ => return None,
     })
+}
+
+/// The label of the page's control `id`.
+fn label_of(i: &IntakeTexts, id: &str) -> &'static str {
+    match id {
+        "caller-name" => i.caller_name,
+        "caller-email" => i.caller_email,
+        "caller-phone" => i.caller_phone,
+        "call-minutes" => i.call_minutes,
+        "call-summary" => i.call_summary,
+        _ => i.caller_lang,
+    }
 }
 
 #[allow(clippy::too_many_arguments, reason = "one page, drawn on show and after an error")]
@@ -344,7 +355,6 @@ async fn triage_mail(staff: &Staff<'_, '_>, id: &str) -> Result<FromMail, ApiErr
         .and_then(Json::as_array)
         .and_then(|items| items.iter().find(|m| m.get("id").and_then(Json::as_str) == Some(id)))
         .map(|m| FromMail {
-            id: id.to_owned(),
             sender: text(m, "sender"),
             subject: text(m, "subject"),
             excerpt: text(m, "excerpt"),

@@ -38,7 +38,6 @@ pub struct IntakeTexts {
     pub file_heading: &'static str,
     pub file_intro: &'static str,
     pub service: &'static str,
-    pub choose: &'static str,
     pub how: &'static str,
     /// Counter, phone, letter.
     pub channels: [&'static str; 3],
@@ -96,7 +95,6 @@ const FR: IntakeTexts = IntakeTexts {
     file_heading: "Déposer une demande pour un usager",
     file_intro: "Choisissez la démarche et la façon dont l’usager s’adresse à vous : son formulaire s’ouvre.",
     service: "Démarche",
-    choose: "Choisir…",
     how: "L’usager se présente",
     channels: ["au guichet", "au téléphone", "par courrier"],
     open_form: "Ouvrir le formulaire",
@@ -152,7 +150,6 @@ const EN: IntakeTexts = IntakeTexts {
     file_heading: "File a request for a caller",
     file_intro: "Choose the service and how the caller reached you: its form opens.",
     service: "Service",
-    choose: "Choose…",
     how: "The caller came",
     channels: ["to the counter", "on the phone", "by letter"],
     open_form: "Open the form",
@@ -345,6 +342,13 @@ async fn desk(
     staff.answer(status, &page.chrome, &page)
 }
 
+/// The desk saying what was `done` about `reference` (a reference as requests writes them
+/// is safe in a URL as it is; anything else is left out).
+pub fn done_at(done: &str, reference: &str) -> String {
+    let reference = if is_reference(reference) { reference } else { "" };
+    format!("/admin/intake?done={done}&ref={reference}")
+}
+
 /// A reference as requests writes them (`YYYY-NNNNNN`), to put in a link.
 pub fn is_reference(text: &str) -> bool {
     let (year, number) = text.split_once('-').unwrap_or_default();
@@ -365,7 +369,7 @@ async fn triage(staff: &Staff<'_, '_>, id: &str) -> Result<Response, ApiError> {
     match staff.send_json(Method::Post, &path, &body).await? {
         Ok(answer) => {
             let filed = answer.get("reference").and_then(Json::as_str).unwrap_or_default();
-            Ok(see_other(&format!("/admin/intake?done={done}&ref={}", encode(filed))))
+            Ok(see_other(&done_at(done, filed)))
         }
         Err(errors) => {
             let typed = Typed { mail: id.to_owned(), mail_reference: reference, ..Typed::default() };
@@ -389,7 +393,7 @@ async fn scan(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
         return desk(staff, vec![error], typed, 422).await;
     }
     match upload_scan(staff, &reference, &posted, &typed.received_on).await? {
-        Ok(()) => Ok(see_other(&format!("/admin/intake?done=scan&ref={}", encode(&reference)))),
+        Ok(()) => Ok(see_other(&done_at("scan", &reference))),
         Err(errors) => desk(staff, errors, typed, 422).await,
     }
 }
@@ -403,6 +407,9 @@ pub async fn upload_scan(
     received_on: &str,
 ) -> Result<Result<(), Vec<FieldError>>, ApiError> {
     let i = texts(staff.lang);
+    if !is_reference(reference) {
+        return Ok(Err(vec![FieldError::new("reference", "unknown_reference", i.unknown_reference)]));
+    }
     let Some(file) = posted.uploads.iter().find(|u| u.field == "scan" && !u.data.is_empty()) else {
         return Ok(Err(vec![FieldError::new("scan", "required", i.no_file)]));
     };
@@ -415,7 +422,8 @@ pub async fn upload_scan(
         body["received_on"] = json!(received_on);
     }
     let bytes = serde_json::to_vec(&body).map_err(|e| anyhow::anyhow!("serialising: {e}"))?;
-    let path = format!("/api/requests/{}/scans", encode(reference));
+    // A reference (checked above) is safe in a path as it is.
+    let path = format!("/api/requests/{reference}/scans");
     let answer = staff
         .call(Method::Post, &path, Some(("application/json", bytes)), &[])
         .await?;

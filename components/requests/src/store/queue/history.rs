@@ -5,8 +5,8 @@
 //!
 //! A request is in the backlog at instant `t` when it was created before `t` and is open now
 //! or was closed at or after `t` (a reopened request has no `closed_at`: it counts as open
-//! since its filing). The current week ends "now", so that its backlog and overdue are
-//! `GET /api/requests/figures`'s `open` and `overdue`. Only the requests that can count in the
+//! since its filing). The current week ends "now" (nothing is filed or closed later), so that
+//! its backlog and overdue are `GET /api/requests/figures`'s `open` and `overdue`. Only the requests that can count in the
 //! window are read (open ones, and those filed or closed since its first Monday); medians are
 //! picked in SQL with window functions, never by loading every duration.
 
@@ -36,8 +36,11 @@ pub struct History {
     pub groups: BTreeMap<String, Vec<Week>>,
 }
 
-/// The weeks of the window: `(n, start, end)`, `n` from 0 (the oldest), each week from Monday
-/// 00:00 UTC to the next (the current one to now). `?1` is the number of weeks.
+/// The weeks of the window: `(n, start, stop, due_day)`, `n` from 0 (the oldest), each week
+/// from Monday 00:00 UTC to the next. The current week's stop is next Monday: nothing is
+/// filed or closed after now, so what is open then is what is open now, to the second. A
+/// request is late at a week's end when due before `due_day` (today for the current week).
+/// `?1` is the number of weeks.
 const WEEKS: &str = "WITH RECURSIVE weeks(n, start, stop) AS ( \
      SELECT 0, strftime('%Y-%m-%dT00:00:00Z', 'now', 'weekday 0', '-6 days', \
                         printf('-%d days', 7 * (?1 - 1))), \
@@ -45,8 +48,7 @@ const WEEKS: &str = "WITH RECURSIVE weeks(n, start, stop) AS ( \
                         printf('-%d days', 7 * (?1 - 1))) \
      UNION ALL SELECT n + 1, strftime('%Y-%m-%dT00:00:00Z', start, '+7 days'), \
                      strftime('%Y-%m-%dT00:00:00Z', stop, '+7 days') FROM weeks WHERE n + 1 < ?1), \
-     bounds AS (SELECT n, start, min(stop, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) AS stop, \
-                min(date(stop), date('now')) AS due_day FROM weeks)";
+     bounds AS (SELECT n, start, stop, min(date(stop), date('now')) AS due_day FROM weeks)";
 
 /// The figures of the last `weeks` weeks of `commune`, grouped `by`.
 pub fn history(
