@@ -4,7 +4,7 @@
 //! attached, filed and dismissed from the desk; a scanned letter goes to a request, and a
 //! letter about something new is filed with its scan.
 
-use guichet_tests::guichet::Guichet;
+use guichet_tests::guichet::{tokens_of, Guichet, PASSWORD};
 use guichet_tests::Reply;
 
 use crate::admin_support::{self, hidden, RELAY_SECRET};
@@ -100,6 +100,34 @@ fn a_counter_clerk_files_for_a_caller_and_the_request_is_in_the_queue_with_chann
     assert_eq!(one(&g, "SELECT channel FROM requests WHERE reference = ?", &reference), "counter");
     assert_eq!(one(&g, "SELECT filed_by FROM requests WHERE reference = ?", &reference), team.agent.id);
     assert!(one(&g, "SELECT contact FROM requests WHERE reference = ?", &reference).contains("Mme Durand"));
+}
+
+#[test]
+fn a_caller_with_an_account_gets_the_request_filed_in_their_name() {
+    let g = start();
+    let team = admin_support::team(&g);
+    let mut clerk = admin_support::browser(&g, &team.agent.email);
+    let path = "/admin/intake/file?service=pothole&channel=counter";
+    let form = clerk.get(&g, path);
+    assert!(form.body.contains("id=\"caller-account\""), "{}", form.body);
+    let (csrf, key) = (hidden(&form.body, "csrf"), hidden(&form.body, "idempotency_key"));
+    let account = |email: &'static str| {
+        let mut parts = pothole_parts(&csrf, &key, "small", vec![Part::Text("caller_account", "true")]);
+        parts.retain(|p| !matches!(p, Part::Text("caller_email", _)));
+        parts.push(Part::Text("caller_email", email));
+        parts
+    };
+
+    let nobody = clerk.post_multipart(&g, path, &account("personne@example.org"), None);
+    assert_eq!(nobody.status, 422, "{}", nobody.body);
+    assert!(nobody.body.contains("<a href=\"#caller-email\">"), "{}", nobody.body);
+
+    let filed = clerk.post_multipart(&g, path, &account("citoyenne@exemple.org"), None);
+    let reference = filed_reference(&filed, "filed");
+    let signed = g.sign_in(&team.citizen, PASSWORD);
+    let mine = g.get("/api/requests/mine", Some(&tokens_of(&signed).access));
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    assert!(mine.body.contains(&reference), "in the citizen's space: {}", mine.body);
 }
 
 #[test]

@@ -34,6 +34,8 @@ struct Caller {
     email: String,
     phone: String,
     lang: String,
+    /// Filed in the name of the account at `email`.
+    account: bool,
     minutes: String,
     summary: String,
     received_on: String,
@@ -48,6 +50,7 @@ impl Caller {
             email: get("caller_email"),
             phone: get("caller_phone"),
             lang: get("caller_lang"),
+            account: get("caller_account") == "true",
             minutes: get("call_minutes"),
             summary: get("call_summary"),
             received_on: get("received_on"),
@@ -198,6 +201,18 @@ pub async fn file(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
         staff.call(Method::Post, &path, Some(("application/json", bytes)), &[]).await?
     } else {
         body["channel"] = json!(target.channel);
+        if caller.account {
+            match account_at(staff, &caller.email).await? {
+                Some(id) => body["citizen"] = json!({ "account_id": id }),
+                None => {
+                    caller.errors.push(("caller-email", i.no_account.to_owned()));
+                    let questions = form::questions(staff.lang, &service.fields, &kept, &Default::default());
+                    let text = format!("{} : {}", i.caller_email, i.no_account);
+                    let problems = vec![Problem { href: Some("#caller-email".to_owned()), text }];
+                    return page(staff, &target, &service, questions, problems, caller, key, 422).await;
+                }
+            }
+        }
         if target.channel == "phone" {
             body["call"] = call(&caller);
         }
@@ -256,6 +271,18 @@ pub async fn file(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
     mine.append(&mut problems);
     let questions = form::questions(staff.lang, &service.fields, &kept, &by_field);
     page(staff, &target, &service, questions, mine, caller, key, 422).await
+}
+
+/// The id of the citizen's account at `email` (identity logs the read, for handling the
+/// request), `None` when no account has it.
+async fn account_at(staff: &Staff<'_, '_>, email: &str) -> Result<Option<String>, ApiError> {
+    let body = json!({ "email": email, "purpose": "handling_request" });
+    match staff.send_json(Method::Post, "/api/identity/citizens/search", &body).await {
+        Ok(Ok(profile)) => Ok(profile.get("id").and_then(Json::as_str).map(str::to_owned)),
+        // A malformed address is no account's either.
+        Ok(Err(_)) | Err(ApiError::NotFound) => Ok(None),
+        Err(other) => Err(other),
+    }
 }
 
 /// The call log of a phone filing: it started `minutes` before now.
