@@ -45,14 +45,18 @@ fn the_weeks_count_what_was_filed_closed_and_left_open_at_each_weeks_end() {
     let roads = agent(&g, "agent-roads");
     let supervisor = staff(&g, "chief", &["supervisor"]);
     let (a, b, c) = (file_pothole(&g, Some(&alice)), file_pothole(&g, Some(&alice)), file_pothole(&g, Some(&alice)));
+    let d = file_pothole(&g, Some(&alice));
     // A: filed two weeks ago, closed a week later; B: filed two weeks ago, still open and
-    // late since yesterday; C: filed now.
+    // late since yesterday; C: filed now; D: filed three weeks ago, due that day, still open.
     close(&g, &a.reference, &roads);
     backdate(&g, &a.reference, "created_at", 14);
     backdate(&g, &a.reference, "closed_at", 7);
     backdate(&g, &b.reference, "created_at", 14);
     let late = "UPDATE requests SET expected_on = date('now', '-1 day') WHERE reference = ?";
     assert_eq!(db(&g).execute(late, [&b.reference]).expect("update"), 1);
+    backdate(&g, &d.reference, "created_at", 21);
+    let due = "UPDATE requests SET expected_on = date('now', '-21 days') WHERE reference = ?";
+    assert_eq!(db(&g).execute(due, [&d.reference]).expect("update"), 1);
 
     let body = history(&g, "", &supervisor);
     assert_eq!(body["by"], "department");
@@ -60,11 +64,14 @@ fn the_weeks_count_what_was_filed_closed_and_left_open_at_each_weeks_end() {
     assert_eq!(weeks.len(), 12);
     let total = body["total"].as_array().expect("total");
     assert_eq!(total.len(), 12);
-    assert_eq!(week(&total[8]), (0, 0, 0, 0, None));
-    assert_eq!(week(&total[9]), (2, 0, 2, 0, None));
-    let (filed, closed, backlog, _, median) = week(&total[10]);
-    assert_eq!((filed, closed, backlog, median), (0, 1, 1, Some(168.0)));
-    assert_eq!(week(&total[11]), (1, 0, 2, 1, None));
+    assert_eq!(week(&total[7]), (0, 0, 0, 0, None));
+    assert_eq!(week(&total[8]), (1, 0, 1, 1, None));
+    assert_eq!(week(&total[9]), (2, 0, 3, 1, None));
+    let (filed, closed, backlog, overdue, median) = week(&total[10]);
+    assert_eq!((filed, closed, backlog, median), (0, 1, 2, Some(168.0)));
+    // D, and B too when today is Monday (due yesterday, a Sunday of that week).
+    assert!((1..=2).contains(&overdue), "{overdue}");
+    assert_eq!(week(&total[11]), (1, 0, 3, 2, None));
     assert_eq!(total[11]["week"], weeks[11]);
     let _ = c;
 
@@ -83,7 +90,7 @@ fn the_weeks_count_what_was_filed_closed_and_left_open_at_each_weeks_end() {
     assert_eq!(by_service["weeks"].as_array().map(Vec::len), Some(3));
     assert_eq!(by_service["groups"][0]["service"], "pothole");
     let (filed, closed, backlog, _, median) = week(&by_service["groups"][0]["weeks"][1]);
-    assert_eq!((filed, closed, backlog, median), (0, 1, 1, Some(168.0)));
+    assert_eq!((filed, closed, backlog, median), (0, 1, 2, Some(168.0)));
 }
 
 #[test]

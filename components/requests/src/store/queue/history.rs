@@ -6,9 +6,14 @@
 //! A request is in the backlog at instant `t` when it was created before `t` and is open now
 //! or was closed at or after `t` (a reopened request has no `closed_at`: it counts as open
 //! since its filing). The current week ends "now" (nothing is filed or closed later), so that
-//! its backlog and overdue are `GET /api/requests/figures`'s `open` and `overdue`. Only the requests that can count in the
-//! window are read (open ones, and those filed or closed since its first Monday); medians are
-//! picked in SQL with window functions, never by loading every duration.
+//! its backlog and overdue are `GET /api/requests/figures`'s `open` and `overdue`.
+//!
+//! Cost on a large commune: only the requests that can count in the window are read (open
+//! ones, and those filed or closed since its first Monday: three index range scans), each
+//! once: SQL turns it into the weeks it was filed, closed and became late in (whole seconds
+//! since the window's first Monday, rounded, so exact at the boundaries), counted by those
+//! weeks, and the weeks it spent in the backlog are spans added up here. Medians are picked in SQL with
+//! window functions over the index of closing times, never by loading every duration.
 
 use std::collections::BTreeMap;
 
@@ -50,6 +55,29 @@ const WEEKS: &str = "WITH RECURSIVE weeks(n, start, stop) AS ( \
                      strftime('%Y-%m-%dT00:00:00Z', stop, '+7 days') FROM weeks WHERE n + 1 < ?1), \
      bounds AS (SELECT n, start, stop, min(date(stop), date('now')) AS due_day FROM weeks)";
 
+/// The requests that can count in the window, each with its weeks counted from the window's
+/// first Monday (`?2`, and `?4` the same in seconds of `julianday`; `?1` the commune, `?3`
+/// the number of weeks): `filed` (−1 before the
+/// window), `closed` (the number of weeks when open), `due` (the first week at whose end it
+/// is late, −1 before the window, null without a due date) and whether it is late today.
+const SPANS: &str = "WITH live(id) AS ( \
+     SELECT rowid FROM requests WHERE commune = ?1 AND is_open = 1 \
+     UNION SELECT rowid FROM requests WHERE commune = ?1 AND closed_at >= ?2 \
+     UNION SELECT rowid FROM requests WHERE commune = ?1 AND created_at >= ?2), \
+   seconds AS ( \
+     SELECT r.{column} AS name, r.is_open AS open, \
+       CAST(round(julianday(r.created_at) * 86400) AS INTEGER) - ?4 AS c, \
+       CAST(round(julianday(r.closed_at) * 86400) AS INTEGER) - ?4 AS k, \
+       CAST(round(julianday(r.expected_on) * 86400) AS INTEGER) - ?4 AS e, \
+       coalesce(r.is_open = 1 AND r.expected_on < date('now'), 0) AS late \
+     FROM live l CROSS JOIN requests r WHERE r.rowid = l.id) \
+   SELECT name, \
+     CASE WHEN c < 0 THEN -1 ELSE c / 604800 END AS filed, \
+     CASE WHEN open = 1 OR k IS NULL THEN ?3 WHEN k < 0 THEN -1 ELSE k / 604800 END AS closed, \
+     CASE WHEN e IS NULL THEN NULL WHEN e < 0 THEN -1 ELSE min(e / 604800, ?3) END AS due, \
+     late, count(*) AS n \
+   FROM seconds GROUP BY 1, 2, 3, 4, 5";
+
 /// The figures of the last `weeks` weeks of `commune`, grouped `by`.
 pub fn history(
     conn: &Connection,
@@ -61,49 +89,42 @@ pub fn history(
     let params = [Value::Integer(weeks), db::text(commune.as_str())];
     let mondays_of = db::query(
         conn,
-        &format!("{WEEKS} SELECT n, substr(start, 1, 10) AS monday FROM bounds ORDER BY n"),
+        &format!(
+            "{WEEKS} SELECT n, substr(start, 1, 10) AS monday, \
+             CAST(round(julianday(start) * 86400) AS INTEGER) AS origin FROM bounds ORDER BY n"
+        ),
         &[Value::Integer(weeks)],
     )?;
     let mondays = db::rows(&mondays_of)
         .map(|row| row.get::<String>("monday"))
         .collect::<Result<Vec<_>, _>>()?;
+    let origin: i64 = match db::rows(&mondays_of).next() {
+        Some(row) => row.get("origin")?,
+        None => 0,
+    };
     let slots = mondays.len();
     let mut history = History {
         total: vec![Week::default(); slots],
         mondays,
         groups: BTreeMap::new(),
     };
-    // `r.created_at < b.stop` and friends compare ISO-8601 UTC texts, which order as time.
-    let counts = db::query(
+    let first = format!("{}T00:00:00Z", history.mondays.first().cloned().unwrap_or_default());
+    let spans = db::query(
         conn,
-        &format!(
-            "{WEEKS} SELECT b.n AS n, r.{column} AS name, \
-             sum(r.created_at >= b.start AND r.created_at < b.stop) AS filed, \
-             sum(r.is_open = 0 AND r.closed_at >= b.start AND r.closed_at < b.stop) AS closed, \
-             sum(r.created_at < b.stop AND (r.is_open = 1 OR r.closed_at >= b.stop)) AS backlog, \
-             sum(r.created_at < b.stop AND (r.is_open = 1 OR r.closed_at >= b.stop) \
-                 AND r.expected_on < b.due_day) AS overdue \
-             FROM bounds b JOIN requests r ON r.commune = ?2 \
-               AND (r.is_open = 1 OR r.closed_at >= b.start OR r.created_at >= b.start) \
-             GROUP BY b.n, r.{column}"
-        ),
-        &params,
+        &SPANS.replace("{column}", column),
+        &[db::text(commune.as_str()), db::text(first), Value::Integer(weeks), Value::Integer(origin)],
     )?;
-    for row in db::rows(&counts) {
-        let n = slot(&row, slots)?;
-        let week = Week {
-            filed: count(&row, "filed")?,
-            closed: count(&row, "closed")?,
-            backlog: count(&row, "backlog")?,
-            overdue: count(&row, "overdue")?,
-            median_hours_to_close: None,
+    for row in db::rows(&spans) {
+        let span = Span {
+            filed: row.get("filed")?,
+            closed: row.get("closed")?,
+            due: row.get("due")?,
+            late: row.get::<i64>("late")? == 1,
+            n: row.get("n")?,
         };
-        let total = &mut history.total[n];
-        total.filed += week.filed;
-        total.closed += week.closed;
-        total.backlog += week.backlog;
-        total.overdue += week.overdue;
-        group(&mut history.groups, &row, slots)?[n] = week;
+        let slots = i64::try_from(slots).unwrap_or(0);
+        span.add_to(&mut history.total, slots);
+        span.add_to(group(&mut history.groups, &row, slots as usize)?, slots);
     }
     for (partition, grouped) in [("b.n", false), (&*format!("b.n, r.{column}"), true)] {
         let name = if grouped { format!("r.{column}") } else { "''".to_owned() };
@@ -138,13 +159,48 @@ pub fn history(
     Ok(history)
 }
 
+/// `n` requests of one group with the same weeks (see [`SPANS`]).
+struct Span {
+    filed: i64,
+    closed: i64,
+    due: Option<i64>,
+    late: bool,
+    n: i64,
+}
+
+impl Span {
+    /// Adds the span to `weeks` (`slots` of them, the current one last): filed and closed in
+    /// their week, in the backlog from the week it was filed until the one before it was
+    /// closed, late at the end of the past weeks from its due week on while in the backlog,
+    /// and at the current week as figures counts it (open and due before today).
+    fn add_to(&self, weeks: &mut [Week], slots: i64) {
+        let mut at = |week: i64, add: &dyn Fn(&mut Week)| {
+            if let Some(w) = usize::try_from(week).ok().and_then(|w| weeks.get_mut(w)) {
+                add(w);
+            }
+        };
+        let n = self.n;
+        at(self.filed, &|w| w.filed += n);
+        if self.closed < slots {
+            at(self.closed, &|w| w.closed += n);
+        }
+        for week in self.filed.max(0)..self.closed.min(slots) {
+            at(week, &|w| w.backlog += n);
+        }
+        if let Some(due) = self.due {
+            for week in due.max(self.filed).max(0)..self.closed.min(slots - 1) {
+                at(week, &|w| w.overdue += n);
+            }
+        }
+        if self.late {
+            at(slots - 1, &|w| w.overdue += n);
+        }
+    }
+}
+
 fn slot(row: &Row<'_>, slots: usize) -> Result<usize, RowError> {
     let n: i64 = row.get("n")?;
     Ok(usize::try_from(n).unwrap_or(0).min(slots.saturating_sub(1)))
-}
-
-fn count(row: &Row<'_>, column: &str) -> Result<i64, RowError> {
-    Ok(row.get::<Option<i64>>(column)?.unwrap_or(0))
 }
 
 /// The weeks of the row's group, created empty; a request without one counts under "".
