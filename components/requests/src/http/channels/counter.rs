@@ -146,7 +146,11 @@ fn extra(body: &mut Map<String, Json>) -> Result<Extra, Vec<FieldError>> {
         Some(Json::String(name)) if name == "phone" => Some(Channel::Phone),
         Some(Json::String(name)) if name == "mail" => Some(Channel::Mail),
         None | Some(Json::Null) => {
-            errors.push(FieldError::new("channel", "required", "counter, phone or mail"));
+            errors.push(FieldError::new(
+                "channel",
+                "required",
+                "counter, phone or mail",
+            ));
             None
         }
         Some(_) => {

@@ -108,11 +108,19 @@ pub fn history(
         mondays,
         groups: BTreeMap::new(),
     };
-    let first = format!("{}T00:00:00Z", history.mondays.first().cloned().unwrap_or_default());
+    let first = format!(
+        "{}T00:00:00Z",
+        history.mondays.first().cloned().unwrap_or_default()
+    );
     let spans = db::query(
         conn,
         &SPANS.replace("{column}", column),
-        &[db::text(commune.as_str()), db::text(first), Value::Integer(weeks), Value::Integer(origin)],
+        &[
+            db::text(commune.as_str()),
+            db::text(first),
+            Value::Integer(weeks),
+            Value::Integer(origin),
+        ],
     )?;
     for row in db::rows(&spans) {
         let span = Span {
@@ -127,7 +135,11 @@ pub fn history(
         span.add_to(group(&mut history.groups, &row, slots as usize)?, slots);
     }
     for (partition, grouped) in [("b.n", false), (&*format!("b.n, r.{column}"), true)] {
-        let name = if grouped { format!("r.{column}") } else { "''".to_owned() };
+        let name = if grouped {
+            format!("r.{column}")
+        } else {
+            "''".to_owned()
+        };
         let medians = db::query(
             conn,
             &format!(
