@@ -9,9 +9,8 @@
 
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
 
+import { violations } from './lib/axe.mjs';
 import { launchChromium } from './lib/browser.mjs';
 
 const { BASE_URL, ARTIFACTS } = process.env;
@@ -25,21 +24,8 @@ setTimeout(() => {
 }, 200_000).unref();
 
 const step = (text) => console.log(`step: ${text}`);
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PAGES = ['/', '/search?q=chien', '/services/dog-licence', '/services/no-such-service'];
 const PHONE = { viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true };
-
-/** axe-core's serious and critical violations of the page (evaluated through the DevTools
- * protocol, which the page's Content-Security-Policy does not govern). */
-async function violations(page) {
-  await page.evaluate(AXE);
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 const browser = await launchChromium();
 try {
