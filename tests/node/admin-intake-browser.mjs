@@ -3,7 +3,8 @@
 // service at the counter, fills the caller's details and the service's own questions, files,
 // and reads the new reference with its link to the request's page; the phone form is checked
 // too. Then a supervisor reads the dashboard on a 360×640 phone with touch: no sideways
-// scroll, the charts drawn and visible, their numbers in tables. axe-core (WCAG 2.1 A/AA)
+// scroll, the charts drawn and visible, their numbers in tables; the desk and a form fit
+// the phone too. axe-core (WCAG 2.1 A/AA)
 // finds no serious or critical violation on any page. Screenshots go to ARTIFACTS.
 //
 // Run by tests/tests/integration/browser/admin_intake.rs with BASE_URL, ARTIFACTS,
@@ -120,6 +121,11 @@ try {
   await go(mobile, () => mobile.tap('form.inline-form button[type=submit]'));
   assert.match(mobile.url(), /by=service/);
   await check(mobile, 'dashboard-phone-by-service', 360);
+  // The desk and a form fit a phone too (supervisors work at the desk as well).
+  await mobile.goto(`${BASE_URL}/admin/intake`);
+  await check(mobile, 'desk-phone', 360);
+  await mobile.goto(`${BASE_URL}/admin/intake/file?service=pothole&channel=phone`);
+  await check(mobile, 'phone-form-phone', 360);
   await phone.close();
 } finally {
   await browser.close();
