@@ -1,6 +1,6 @@
-//! axe-core for Guichet's browser tests: the serious and critical WCAG 2.1 A/AA violations
-//! of a page. axe is evaluated through the DevTools protocol, which the page's
-//! Content-Security-Policy does not govern.
+//! axe-core in a Playwright page: the serious and critical violations of WCAG 2.1 A and AA
+//! rules, evaluated through the DevTools protocol (which the page's Content-Security-Policy
+//! does not govern). For the browser scripts that check pages (tests/node/*-browser.mjs).
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
