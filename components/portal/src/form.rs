@@ -158,21 +158,7 @@ pub async fn file(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
         Outcome::Refused(errors) => errors,
         Outcome::SignInFirst => vec![FieldError::general("sign_in", t.sign_in_first)],
     };
-    let mut by_field = BTreeMap::new();
-    let mut problems = Vec::new();
-    for error in &errors {
-        let text = message(t, lang, error);
-        match field_of(error, &files_of) {
-            Some(field) if fields.iter().any(|f| f.code == field) => {
-                problems.push(Problem {
-                    href: Some(format!("#f-{field}")),
-                    text: format!("{} : {text}", label_of(lang, &fields, &field)),
-                });
-                by_field.entry(field).or_insert(text);
-            }
-            _ => problems.push(Problem { href: None, text }),
-        }
-    }
+    let (problems, by_field) = problems(lang, &errors, &fields, &files_of);
     let title = format!("{} {name}", t.error_title_prefix);
     let token = csrf::token(ctx.request())?;
     let page = FormPage {
@@ -193,6 +179,33 @@ pub async fn file(ctx: &Ctx<'_>, code: &str) -> Result<Response, ApiError> {
     Ok(response)
 }
 
+/// The summary's lines for the errors of requests, and the error of each question by field
+/// code (errors about no question of the form are in the summary only).
+pub(crate) fn problems(
+    lang: Lang,
+    errors: &[FieldError],
+    fields: &[Field],
+    files_of: &[String],
+) -> (Vec<Problem>, BTreeMap<String, String>) {
+    let t = i18n::texts(lang);
+    let mut by_field = BTreeMap::new();
+    let mut problems = Vec::new();
+    for error in errors {
+        let text = message(t, lang, error);
+        match field_of(error, files_of) {
+            Some(field) if fields.iter().any(|f| f.code == field) => {
+                problems.push(Problem {
+                    href: Some(format!("#f-{field}")),
+                    text: format!("{} : {text}", label_of(lang, fields, &field)),
+                });
+                by_field.entry(field).or_insert(text);
+            }
+            _ => problems.push(Problem { href: None, text }),
+        }
+    }
+    (problems, by_field)
+}
+
 fn ctx_host(ctx: &Ctx<'_>) -> Result<String, ApiError> {
     Ok(guichet_guest::tenant::request_host(ctx.request())?
         .as_str()
@@ -206,6 +219,29 @@ async fn definition(
     code: &str,
 ) -> Result<Option<(String, Vec<Field>, bool, Lang)>, ApiError> {
     let lang = Chrome::lang(ctx);
+    Ok(published(ctx, code, lang)
+        .await?
+        .filter(|d| d.online)
+        .map(|d| (d.name, d.fields, d.anonymous, lang)))
+}
+
+/// A published service as its form needs it.
+pub(crate) struct Published {
+    pub name: String,
+    /// The questions, in order.
+    pub fields: Vec<Field>,
+    pub anonymous: bool,
+    /// Whether citizens may file it online (else at the counter only).
+    pub online: bool,
+}
+
+/// The service `code` the commune publishes (online or at the counter only), its texts in
+/// `lang`; `None` for a code it does not publish.
+pub(crate) async fn published(
+    ctx: &Ctx<'_>,
+    code: &str,
+    lang: Lang,
+) -> Result<Option<Published>, ApiError> {
     if ServiceCode::parse(code).is_err() {
         return Ok(None);
     }
@@ -213,27 +249,24 @@ async fn definition(
         return Ok(None);
     };
     let d = published.definition;
-    if !matches!(d.channel, Channel::Online) {
-        return Ok(None);
-    }
     let mut fields = d.form;
     fields.sort_by_key(|f| f.order);
-    Ok(Some((
-        i18n::pick(lang, &d.name).to_owned(),
+    Ok(Some(Published {
+        name: i18n::pick(lang, &d.name).to_owned(),
         fields,
-        d.anonymous,
-        lang,
-    )))
+        anonymous: d.anonymous,
+        online: matches!(d.channel, Channel::Online),
+    }))
 }
 
 /// What the citizen typed, by field code, to draw the form again.
 #[derive(Default)]
-struct Kept {
+pub(crate) struct Kept {
     values: BTreeMap<String, Vec<String>>,
 }
 
 impl Kept {
-    fn from(posted: &Posted, fields: &[Field]) -> Kept {
+    pub(crate) fn from(posted: &Posted, fields: &[Field]) -> Kept {
         let mut values = BTreeMap::new();
         for field in fields {
             let name = format!("answers.{}", field.code);
@@ -263,7 +296,7 @@ impl Kept {
 }
 
 /// The questions of the form with what was kept and the errors by field code.
-fn questions(
+pub(crate) fn questions(
     lang: Lang,
     fields: &[Field],
     kept: &Kept,
@@ -319,7 +352,7 @@ fn questions(
 
 /// The `POST /api/requests` body of the answers, and which field each attachment answers
 /// (by index, to bring an attachment's error back to its question).
-fn body(
+pub(crate) fn body(
     code: &str,
     lang: Lang,
     kept: &Kept,
@@ -400,7 +433,7 @@ fn body(
     (body, files_of)
 }
 
-fn base64(data: &[u8]) -> String {
+pub(crate) fn base64(data: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(data)
 }
@@ -432,7 +465,7 @@ fn label_of(lang: Lang, fields: &[Field], code: &str) -> String {
 
 /// The citizen's words for an error of requests: its code said in the page's language, or
 /// requests' own message (English) when the code has no translation.
-fn message(t: &Texts, lang: Lang, error: &FieldError) -> String {
+pub(crate) fn message(t: &Texts, lang: Lang, error: &FieldError) -> String {
     let known = match error.code.as_str() {
         "required" => Some(t.err_required),
         "too_long" => Some(t.err_too_long),

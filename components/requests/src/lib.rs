@@ -112,6 +112,7 @@ async fn route_in(ctx: &Ctx<'_>, segments: &[&str]) -> Result<Response, ApiError
         (["contacts", "confirm"], Method::Post) => contacts::confirm(ctx),
         (["similar"], Method::Get) => duplicates::similar(ctx).await,
         (["figures"], Method::Get) => queue::figures(ctx),
+        (["figures", "history"], Method::Get) => queue::history(ctx),
         (["export.csv"], Method::Get) => queue::csv(ctx),
         (["counter"], Method::Post) => channels::counter_filing(ctx).await,
         (["inbound-mail"], Method::Post) => channels::inbound_mail(ctx).await,

@@ -36,6 +36,7 @@ pub(crate) mod georeport {
 pub(crate) mod queue {
     //! The agents' queue's SQL, and the commune's figures.
     pub(crate) mod figures;
+    pub(crate) mod history;
     pub(crate) mod rows;
     pub(crate) mod sql;
 }

@@ -29,8 +29,26 @@ fn operations(reference: &str) -> Vec<(String, String, Vec<String>)> {
                 .iter()
                 .filter_map(|r| r.as_str().map(str::to_owned))
                 .collect();
-            let concrete = path.replace("{reference}", reference);
+            // Path parameters: the filed request, or an id no form needs to exist (POSTs are
+            // only sent by those refused before anything is read). Required query parameters
+            // take their documented `example`.
+            let mut concrete = path.replace("{reference}", reference).replace("{id}", "0");
             assert!(!concrete.contains('{'), "{path}: a path parameter this test cannot fill");
+            let required: Vec<String> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|p| p["in"] == "query" && p["required"] == true)
+                        .map(|p| {
+                            let example = p["example"].as_str().unwrap_or_else(|| panic!("{method} {path}: no example for {}", p["name"]));
+                            format!("{}={example}", p["name"].as_str().unwrap_or_default())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !required.is_empty() {
+                concrete = format!("{concrete}?{}", required.join("&"));
+            }
             found.push((method.to_uppercase(), concrete, roles));
         }
     }

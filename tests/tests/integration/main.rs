@@ -8,6 +8,8 @@
 //!   (`make test-conformance`).
 
 // What several modules share.
+mod admin_dashboard;
+mod admin_intake;
 mod admin_queue;
 mod admin_refusals;
 mod admin_views;
@@ -82,6 +84,7 @@ mod requests_channels;
 mod requests_duplicates;
 mod requests_durability;
 mod requests_events;
+mod requests_figures_history;
 mod requests_filing;
 mod requests_idempotency;
 mod requests_inbound_forgery;
@@ -111,6 +114,7 @@ mod tenancy;
 /// Tests that need Chromium and the Node.js tools of `tests/node` (infra/setup.sh installs them).
 mod browser {
     mod admin_views;
+    mod admin_intake;
     mod identity_browser;
     mod identity_oidc_browser;
     mod portal_forms;

@@ -6,7 +6,8 @@
 //!
 //! - [`params`]: the query string, checked field by field against a whitelist.
 //! - [`sql`]: the statements, built from fixed pieces (std only: the benchmark runs them too).
-//! - [`export`], [`figures`]: the CSV export and the figures.
+//! - [`export`], [`figures`]: the CSV export and the figures; [`history`]: the figures week
+//!   by week (`GET /api/requests/figures/history`, supervisors and administrators).
 //!
 //! Each item of a page says how many possible duplicates it has (`possible_duplicates`): the
 //! other open requests of its service within [`RADIUS_M`] and [`WINDOW_DAYS`] of its filing,
@@ -17,6 +18,7 @@
 
 mod export;
 mod figures;
+mod history;
 mod params;
 
 use std::collections::HashMap;
@@ -36,6 +38,7 @@ use crate::Ctx;
 
 pub use self::export::csv;
 pub use self::figures::figures;
+pub use self::history::history;
 
 /// Above this many matches the total is given as "at least this many" (`total_is_capped`),
 /// so that counting a broad filter on a large commune reads at most this many index entries.

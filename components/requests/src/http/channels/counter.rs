@@ -1,7 +1,9 @@
 //! `POST /api/requests/counter` (staff): an agent files a request for a citizen at the counter
-//! or on the phone.
+//! or on the phone, or from a letter received by post.
 //!
-//! Body: the filing body of `POST /api/requests` plus `"channel": "counter"|"phone"`,
+//! Body: the filing body of `POST /api/requests` plus `"channel": "counter"|"phone"|"mail"`
+//! (`mail`: a clerk files from a paper letter, whose scan then goes to
+//! `POST /api/requests/{ref}/scans`),
 //! `"citizen"?: {"account_id"?}` (the citizen's account, when they have one: the request is
 //! then theirs; without one the contact must give an e-mail or a phone number) and `"call"?:
 //! {"called_at","duration_seconds","caller","summary"}` (required on the phone; at the counter
@@ -142,15 +144,20 @@ fn extra(body: &mut Map<String, Json>) -> Result<Extra, Vec<FieldError>> {
     let channel = match body.remove("channel") {
         Some(Json::String(name)) if name == "counter" => Some(Channel::Counter),
         Some(Json::String(name)) if name == "phone" => Some(Channel::Phone),
+        Some(Json::String(name)) if name == "mail" => Some(Channel::Mail),
         None | Some(Json::Null) => {
-            errors.push(FieldError::new("channel", "required", "counter or phone"));
+            errors.push(FieldError::new(
+                "channel",
+                "required",
+                "counter, phone or mail",
+            ));
             None
         }
         Some(_) => {
             errors.push(FieldError::new(
                 "channel",
                 "invalid_value",
-                "must be counter or phone",
+                "must be counter, phone or mail",
             ));
             None
         }
@@ -254,6 +261,7 @@ mod tests {
     fn a_phone_filing_needs_its_call_log() {
         assert_eq!(fields(json!({"channel": "phone"})), vec!["call"]);
         assert!(fields(json!({"channel": "counter"})).is_empty());
+        assert!(fields(json!({"channel": "mail"})).is_empty());
     }
 
     #[test]

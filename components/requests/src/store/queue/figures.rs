@@ -108,7 +108,7 @@ pub enum GroupBy {
 
 impl GroupBy {
     /// The column grouped on (a fixed name, never user text).
-    fn column(self) -> &'static str {
+    pub(crate) fn column(self) -> &'static str {
         match self {
             GroupBy::Department => "department",
             GroupBy::Service => "service_code",
