@@ -10,6 +10,8 @@
 //! - `GET/POST /services/{code}/form`: the service's form, generated from its definition, and
 //!   its filing through requests by chaining ([`form`]); the receipt ([`receipt`]).
 //! - `/admin/...`: the agents' back-office ([`admin`]).
+//! - `GET/POST /mine/inbox`, `GET/POST /mine/preferences`: the citizen's messages and their
+//!   message preferences, through notifications' API ([`space`]).
 //! - `GET /mine`: the signed-in citizen's requests with their state ([`mine`]).
 //! - `GET /track`: follow a request with its reference and tracking code ([`track`]), and its
 //!   static files under `/assets/`.
@@ -27,6 +29,7 @@ mod page;
 mod posted;
 mod receipt;
 mod session;
+mod space;
 mod track;
 
 use guichet_guest::context::Ctx;
@@ -72,6 +75,14 @@ async fn route(req: Request) -> Result<Response, ApiError> {
         ["admin", rest @ ..] => {
             admin::route(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?, rest).await
         }
+        ["mine", "inbox"] => {
+            only_get_or_post(&req)?;
+            space::inbox(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?).await
+        }
+        ["mine", "preferences"] => {
+            only_get_or_post(&req)?;
+            space::preferences(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?).await
+        }
         ["mine"] => {
             routing::only_get(&req)?;
             mine::page(&Ctx::for_request(&req, DATABASE, MIGRATIONS).await?).await
@@ -102,5 +113,13 @@ async fn route(req: Request) -> Result<Response, ApiError> {
             ))
         }
         _ => Err(ApiError::NotFound),
+    }
+}
+
+/// `Ok` for GET and POST, else a 405 allowing them.
+fn only_get_or_post(req: &Request) -> Result<(), ApiError> {
+    match req.method() {
+        Method::Get | Method::Post => Ok(()),
+        _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
     }
 }

@@ -75,6 +75,7 @@ mod notifications_webhooks;
 mod portal_forms;
 mod portal_branding;
 mod portal_pages;
+mod portal_space;
 mod portal_support;
 mod requests_abuse_contacts;
 mod requests_abuse_limits;
@@ -118,6 +119,7 @@ mod browser {
     mod identity_browser;
     mod identity_oidc_browser;
     mod portal_forms;
+    mod portal_space;
     mod portal_pages;
     mod portal_track;
     mod signatures_passkey;

@@ -319,7 +319,7 @@ fn message_of(t: &'static AdminTexts, message: &'static str) -> &'static str {
 }
 
 /// The origin the agent reached (`scheme://host[:port]` of `spin-full-url`).
-fn origin(ctx: &Ctx<'_>) -> Result<String, ApiError> {
+pub(crate) fn origin(ctx: &Ctx<'_>) -> Result<String, ApiError> {
     let full = ctx
         .request()
         .header("spin-full-url")
