@@ -81,7 +81,12 @@ pub fn to_contract(definition: ServiceDefinition) -> wire::ServiceDefinition {
             states: states.into_iter().map(state_out).collect(),
             transitions: transitions
                 .into_iter()
-                .map(|Transition { from, to, roles }| wire::Transition { from, to, roles })
+                .map(|Transition { from, to, roles, requires }| wire::Transition {
+                    from,
+                    to,
+                    roles,
+                    requires,
+                })
                 .collect(),
         },
     }
@@ -155,7 +160,12 @@ pub fn from_contract(definition: wire::ServiceDefinition) -> ServiceDefinition {
             states: states.into_iter().map(state_in).collect(),
             transitions: transitions
                 .into_iter()
-                .map(|wire::Transition { from, to, roles }| Transition { from, to, roles })
+                .map(|wire::Transition { from, to, roles, requires }| Transition {
+                    from,
+                    to,
+                    roles,
+                    requires,
+                })
                 .collect(),
         },
     }

@@ -208,7 +208,7 @@ pub async fn route(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
 pub async fn export(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
     staff.require(&[Role::Agent, Role::Supervisor, Role::Admin])?;
     let query = Query::of(staff.ctx.request());
-    let path = format!("/api/requests/export.csv?{}&purpose=queue-export", api_filters(&query, staff.lang));
+    let path = format!("/api/requests/export.csv?{}&purpose=handling_request", api_filters(&query, staff.lang));
     let answer = staff.call(Method::Get, &path, None, &[]).await?;
     super::accepted(&answer)?;
     let mut response = Response::new(200, answer.body);
@@ -237,7 +237,7 @@ async fn page(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
     let query = Query::of(staff.ctx.request());
     let q = texts(staff.lang);
     let filters = api_filters(&query, staff.lang);
-    let mut path = format!("/api/requests?{filters}&purpose=queue&limit=25");
+    let mut path = format!("/api/requests?{filters}&purpose=handling_request&limit=25");
     let first = query.get("cursor").is_none_or(str::is_empty);
     if let Some(cursor) = query.get("cursor").filter(|c| !c.is_empty()) {
         path.push_str(&format!("&cursor={}", encode(cursor)));

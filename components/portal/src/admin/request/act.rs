@@ -1,0 +1,158 @@
+//! `POST /admin/requests/{ref}/{action}`: the forms of a request's page, each turned into the
+//! API call it stands for, with the agent's token:
+//!
+//! | action | API call |
+//! |---|---|
+//! | `transition` | `POST /api/requests/{ref}/transitions` `{"to","message"?,"note"?}` |
+//! | `reopen` | `POST /api/requests/{ref}/reopen` `{"reason"}` |
+//! | `assign` | `POST /api/requests/{ref}/assignment` `{"assignee"?,"department"?}` |
+//! | `note` | `POST /api/requests/{ref}/notes` `{"text"}` (internal) |
+//! | `reply` | `POST /api/requests/{ref}/messages` `{"text"}` (to the citizen) |
+//! | `call` | `POST /api/requests/{ref}/calls` `{"called_at","duration_seconds","caller","summary"}` |
+//! | `scan` | `POST /api/requests/{ref}/scans` `{"name","content_type","data_base64","received_on"?}` |
+//! | `merge` | `POST /api/requests/{duplicate}/merge` `{"into"}` (this request on either side) |
+//!
+//! The CSRF token and the origin rule are checked first ([`Staff::posted`]). A success is a
+//! 303 back to the page; field errors (400, 409, 422...) show the page again with the
+//! errors and what was typed ([`Kept`]). The page only reshapes the form: the API decides.
+
+use base64::Engine as _;
+use guichet_guest::{ApiError, FieldError};
+use serde_json::{json, Map, Value as Json};
+use spin_sdk::http::{Method, Response};
+
+use super::{is_reference, page, Kept};
+use crate::admin::{see_other, Staff};
+use crate::posted::Posted;
+
+/// The fields each form keeps when refused (never the CSRF token, never a file).
+const KEPT: [&str; 12] = [
+    "to", "message", "note", "reason", "assignee", "department", "text", "called_at", "minutes",
+    "caller", "summary", "into",
+];
+
+pub async fn post(staff: &Staff<'_, '_>, reference: &str, action: &str) -> Result<Response, ApiError> {
+    if !ACTIONS.contains(&action) {
+        return Err(ApiError::NotFound);
+    }
+    let posted = staff.posted().await?;
+    let r = super::texts::of(staff.lang);
+    let field = |name: &str| posted.get(name).map(str::trim).unwrap_or_default().to_owned();
+    let api = |tail: &str| format!("/api/requests/{reference}/{tail}");
+    let outcome = match action {
+        "transition" => {
+            let mut body = Map::new();
+            body.insert("to".into(), json!(field("to")));
+            optional(&mut body, "message", &field("message"));
+            optional(&mut body, "note", &field("note"));
+            send(staff, &api("transitions"), Json::Object(body)).await?
+        }
+        "reopen" => send(staff, &api("reopen"), json!({"reason": field("reason")})).await?,
+        "assign" => {
+            let mut body = Map::new();
+            match field("assignee").as_str() {
+                "" => {}
+                "me" => {
+                    body.insert("assignee".into(), json!(staff.account()));
+                }
+                "none" => {
+                    body.insert("assignee".into(), Json::Null);
+                }
+                id => {
+                    body.insert("assignee".into(), json!(id));
+                }
+            }
+            optional(&mut body, "department", &field("department"));
+            send(staff, &api("assignment"), Json::Object(body)).await?
+        }
+        "note" => send(staff, &api("notes"), json!({"text": field("text")})).await?,
+        "reply" => send(staff, &api("messages"), json!({"text": field("text")})).await?,
+        "call" => send(staff, &api("calls"), call(&posted)).await?,
+        "scan" => match scan(&posted) {
+            Some(body) => send(staff, &api("scans"), body).await?,
+            None => Err(vec![FieldError::new("file", "required", r.unreadable_file)]),
+        },
+        _ => {
+            // `merge`: this request is the duplicate, or the original of another one.
+            let (duplicate, into) = (field("duplicate"), field("into"));
+            if duplicate == reference && is_reference(&into) || into == reference && is_reference(&duplicate) {
+                let path = format!("/api/requests/{duplicate}/merge");
+                send(staff, &path, json!({"into": into})).await?
+            } else if duplicate == reference && into.is_empty() {
+                send(staff, &api("merge"), json!({"into": ""})).await?
+            } else {
+                Err(vec![FieldError::new("into", "not_this_request", r.not_this_request)])
+            }
+        }
+    };
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/admin/requests/{reference}?done={action}"))),
+        Err(errors) => {
+            let form = match action {
+                "transition" => format!("transition:{}", field("to")),
+                "merge" if field("duplicate") == reference => "merge".to_owned(),
+                "merge" => format!("merge:{}", field("duplicate")),
+                other => other.to_owned(),
+            };
+            let values = KEPT
+                .iter()
+                .filter_map(|name| posted.get(name).map(|v| ((*name).to_owned(), v.to_owned())))
+                .collect();
+            page(staff, reference, Kept { form, values, errors }).await
+        }
+    }
+}
+
+const ACTIONS: [&str; 8] = ["transition", "reopen", "assign", "note", "reply", "call", "scan", "merge"];
+
+/// `Ok` on 2xx, the field errors of a refusal (any other status is the error page).
+async fn send(staff: &Staff<'_, '_>, path: &str, body: Json) -> Result<Result<(), Vec<FieldError>>, ApiError> {
+    Ok(staff.send_json(Method::Post, path, &body).await?.map(|_| ()))
+}
+
+/// Sets `name` unless the field was left empty (the API then treats it as absent).
+fn optional(body: &mut Map<String, Json>, name: &str, value: &str) {
+    if !value.is_empty() {
+        body.insert(name.into(), json!(value));
+    }
+}
+
+/// The call form as the API's call log: the `datetime-local` value read as UTC, minutes as
+/// seconds. What cannot be read is passed on as typed, for the API to name.
+fn call(posted: &Posted) -> Json {
+    let field = |name: &str| posted.get(name).map(str::trim).unwrap_or_default();
+    let called_at = match field("called_at") {
+        "" => Json::Null,
+        at if at.len() == 16 => json!(format!("{at}:00Z")),
+        at if at.len() == 19 => json!(format!("{at}Z")),
+        at => json!(at),
+    };
+    let duration = match field("minutes") {
+        "" => Json::Null,
+        typed => match typed.replace(',', ".").parse::<f64>() {
+            #[allow(clippy::cast_possible_truncation, reason = "a day at most, checked by the API")]
+            Ok(m) if m.is_finite() && m >= 0.0 && m <= 1440.0 => json!((m * 60.0).round() as i64),
+            _ => json!(typed),
+        },
+    };
+    json!({
+        "called_at": called_at,
+        "duration_seconds": duration,
+        "caller": field("caller"),
+        "summary": field("summary"),
+    })
+}
+
+/// The scan form as the API's body, `None` without a file.
+fn scan(posted: &Posted) -> Option<Json> {
+    let file = posted.uploads.iter().find(|u| u.field == "file" && !u.data.is_empty())?;
+    let mut body = json!({
+        "name": file.file_name,
+        "content_type": file.content_type,
+        "data_base64": base64::engine::general_purpose::STANDARD.encode(&file.data),
+    });
+    if let Some(day) = posted.get("received_on").map(str::trim).filter(|d| !d.is_empty()) {
+        body["received_on"] = json!(day);
+    }
+    Some(body)
+}
