@@ -27,7 +27,7 @@ use guichet_guest::{ApiError, FieldError};
 use serde_json::Value as Json;
 use spin_sdk::http::{Method, Response};
 
-use super::{accepted, encode, lang_code, pick, AdminChrome, Role, Section, Staff};
+use super::{accepted, encode, lang_code, pick, AdminChrome, AdminTexts, Role, Section, Staff};
 use crate::i18n::Lang;
 use crate::page;
 use texts::RequestTexts;
@@ -309,7 +309,7 @@ pub async fn page(staff: &Staff<'_, '_>, reference: &str, kept: Kept) -> Result<
         answers: view
             .get("answers")
             .and_then(Json::as_object)
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), shown(v))).collect())
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), shown(v, staff.t))).collect())
             .unwrap_or_default(),
         contact: ["/contact/name", "/contact/email", "/contact/phone"]
             .iter()
@@ -549,15 +549,20 @@ fn text(view: &Json, pointer: &str) -> String {
     }
 }
 
-/// An answer as text (lists joined, other values as JSON).
-fn shown(value: &Json) -> String {
+/// An answer as text: yes or no, lists joined, a location by its address, other objects as
+/// JSON.
+fn shown(value: &Json, t: &AdminTexts) -> String {
     match value {
         Json::String(s) => s.clone(),
-        Json::Bool(b) => b.to_string(),
+        Json::Bool(true) => t.yes.to_owned(),
+        Json::Bool(false) => t.no.to_owned(),
         Json::Number(n) => n.to_string(),
-        Json::Array(items) => items.iter().map(shown).collect::<Vec<_>>().join(", "),
+        Json::Array(items) => items.iter().map(|i| shown(i, t)).collect::<Vec<_>>().join(", "),
         Json::Null => String::new(),
-        Json::Object(_) => value.to_string(),
+        Json::Object(map) => match map.get("address").and_then(Json::as_str) {
+            Some(address) => address.to_owned(),
+            None => value.to_string(),
+        },
     }
 }
 
