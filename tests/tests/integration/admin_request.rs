@@ -1,6 +1,7 @@
 //! One request's page in the back-office (issue #14 item 2), through the built components: an
 //! agent of the request's department assigns it to themselves, moves it on, writes an internal
-//! note (the citizen never sees it) and a reply (the citizen sees it), merges a duplicate found
+//! note (the citizen never sees it) and a reply (the citizen sees it, through the API and on
+//! her space `/mine`), merges a duplicate found
 //! beside it and closes it, first forgetting the message the closing transition requires; the
 //! page offers each role only its transitions; files, scans, calls and the receipt go through
 //! the back-office; an agent of another department and a forged form change nothing.
@@ -89,6 +90,10 @@ fn an_agent_assigns_moves_notes_replies_merges_and_closes_a_report_from_its_page
     let seen = bodies(&api_view(&g, reference, &citizen));
     assert!(seen.iter().any(|b| b == reply), "the citizen does not see the reply: {seen:?}");
     assert!(!seen.iter().any(|b| b == note), "the citizen sees the internal note: {seen:?}");
+    // And in her space on the portal.
+    let mine = admin_support::browser(&g, &team.citizen).get(&g, "/mine");
+    assert_page(&mine, 200, reply);
+    assert!(!mine.body.contains(note), "{}", mine.body);
     let page = agent.get(&g, &format!("/admin/requests/{reference}"));
     assert!(page.body.contains(note) && page.body.contains(reply), "{}", page.body);
 
