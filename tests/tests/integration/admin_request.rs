@@ -104,7 +104,9 @@ fn an_agent_assigns_moves_notes_replies_merges_and_closes_a_report_from_its_page
     // Closing as resolved requires a message to the citizen: the page says so, keeps the note.
     let forgot = post(&g, &mut agent, reference, "transition", &[("to", "resolved"), ("note", "Rebouché à froid")]);
     assert_page(&forgot, 400, "error-summary");
-    assert!(forgot.body.contains("<strong>message</strong>"), "{}", forgot.body);
+    assert!(forgot.body.contains("<strong>Message à l’usager</strong> : à remplir"), "{}", forgot.body);
+    assert!(forgot.body.contains("id=\"t-resolved-message\" name=\"message\""), "{}", forgot.body);
+    assert!(forgot.body.contains("aria-invalid=\"true\">"), "{}", forgot.body);
     assert!(forgot.body.contains(">Rebouché à froid</textarea>"), "{}", forgot.body);
     assert_eq!(api_view(&g, reference, &team.agent.access)["state"], "in-progress");
     let closed = post(
@@ -211,7 +213,7 @@ fn scans_files_calls_messages_and_the_receipt_go_through_the_back_office() {
     assert_eq!(file.header("content-type"), Some("application/pdf"));
 
     let muddled = post(&g, &mut agent, reference, "call", &[("called_at", "2026-12-01T09:30"), ("minutes", "beaucoup"), ("caller", "Camille Martin"), ("summary", "Demande où en est le dossier")]);
-    assert_page(&muddled, 400, "duration_seconds");
+    assert_page(&muddled, 400, "<strong>Durée (minutes)</strong>");
     assert!(muddled.body.contains("value=\"Camille Martin\""), "{}", muddled.body);
     let logged = post(&g, &mut agent, reference, "call", &[("called_at", "2026-12-01T09:30"), ("minutes", "4"), ("caller", "Camille Martin"), ("summary", "Demande où en est le dossier")]);
     assert_done(&logged, reference, "call");

@@ -73,7 +73,10 @@ pub struct Kept {
     /// The form (`note`, `reply`, `transition:<state>`...), empty after a GET.
     pub form: String,
     pub values: Vec<(String, String)>,
+    /// The errors as the page shows them (named by the form's labels).
     pub errors: Vec<FieldError>,
+    /// The API's members those errors named.
+    pub fields: Vec<String>,
 }
 
 impl Kept {
@@ -92,9 +95,9 @@ impl Kept {
     pub fn invalid(&self, form: &str, field: &str) -> &'static str {
         let named = self.form == form
             && self
-                .errors
+                .fields
                 .iter()
-                .any(|e| e.field.as_deref().is_some_and(|f| f == field || f.starts_with(&format!("{field}."))));
+                .any(|f| f == field || f.starts_with(&format!("{field}.")));
         if named {
             "true"
         } else {

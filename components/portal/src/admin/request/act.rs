@@ -21,6 +21,7 @@ use guichet_guest::{ApiError, FieldError};
 use serde_json::{json, Map, Value as Json};
 use spin_sdk::http::{Method, Response};
 
+use super::texts::RequestTexts;
 use super::{is_reference, page, Kept};
 use crate::admin::{see_other, Staff};
 use crate::posted::Posted;
@@ -98,9 +99,36 @@ pub async fn post(staff: &Staff<'_, '_>, reference: &str, action: &str) -> Resul
                 .iter()
                 .filter_map(|name| posted.get(name).map(|v| ((*name).to_owned(), v.to_owned())))
                 .collect();
-            page(staff, reference, Kept { form, values, errors }).await
+            let fields = errors.iter().filter_map(|e| e.field.clone()).collect();
+            let errors = errors.into_iter().map(|e| named(e, r)).collect();
+            page(staff, reference, Kept { form, values, errors, fields }).await
         }
     }
+}
+
+/// An API error named by the form's label rather than the API's member, and a missing value
+/// said in the page's language (other messages are the API's own, in English).
+fn named(mut error: FieldError, r: &RequestTexts) -> FieldError {
+    let label = match error.field.as_deref() {
+        Some("message") => r.message,
+        Some("note") => r.note,
+        Some("reason") => r.reason,
+        Some("called_at") => r.called_at,
+        Some("duration_seconds") => r.minutes,
+        Some("caller") => r.caller,
+        Some("summary") => r.call_summary,
+        Some("file" | "name" | "content_type" | "data_base64") => r.scan_file,
+        Some("received_on") => r.received_on,
+        Some("into") => r.merge_reference,
+        Some("assignee") => r.account_id,
+        Some("department") => r.assign_department,
+        _ => return error,
+    };
+    if error.code == "required" {
+        r.missing.clone_into(&mut error.message);
+    }
+    error.field = Some(label.to_owned());
+    error
 }
 
 const ACTIONS: [&str; 8] = ["transition", "reopen", "assign", "note", "reply", "call", "scan", "merge"];

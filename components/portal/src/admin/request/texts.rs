@@ -103,6 +103,7 @@ pub struct RequestTexts {
     pub done: &'static [(&'static str, &'static str)],
     pub not_this_request: &'static str,
     pub unreadable_file: &'static str,
+    pub missing: &'static str,
 }
 
 pub fn of(lang: Lang) -> &'static RequestTexts {
@@ -266,6 +267,7 @@ const FR: RequestTexts = RequestTexts {
     ],
     not_this_request: "Le regroupement doit concerner cette demande.",
     unreadable_file: "Choisissez un fichier.",
+    missing: "à remplir : cette action en a besoin.",
 };
 
 const EN: RequestTexts = RequestTexts {
@@ -397,4 +399,5 @@ const EN: RequestTexts = RequestTexts {
     ],
     not_this_request: "The merge must involve this request.",
     unreadable_file: "Choose a file.",
+    missing: "needed for this action: fill it in.",
 };
