@@ -123,9 +123,11 @@ fn an_agent_assigns_moves_notes_replies_merges_and_closes_a_report_from_its_page
     // Once resolved, only a supervisor may take it back to work (the demo workflow).
     let page = agent.get(&g, &format!("/admin/requests/{reference}"));
     assert!(!page.body.contains("name=\"to\" value=\"in-progress\""), "{}", page.body);
+    assert!(!page.body.contains("/reopen\""), "{}", page.body);
     let mut supervisor = admin_support::browser(&g, &team.supervisor.email);
     let page = supervisor.get(&g, &format!("/admin/requests/{reference}?lang=en"));
     assert_page(&page, 200, "name=\"to\" value=\"in-progress\"");
+    assert!(page.body.contains(&format!("action=\"/admin/requests/{reference}/reopen\"")), "{}", page.body);
     assert!(page.body.contains("History"), "{}", page.body);
 }
 
