@@ -68,7 +68,7 @@ pub async fn post(staff: &Staff<'_, '_>, reference: &str, action: &str) -> Resul
         }
         "note" => send(staff, &api("notes"), json!({"text": field("text")})).await?,
         "reply" => send(staff, &api("messages"), json!({"text": field("text")})).await?,
-        "call" => send(staff, &api("calls"), call(&posted)).await?,
+        "call" => send(staff, &api("calls"), call(&field)).await?,
         "scan" => match scan(&posted) {
             Some(body) => send(staff, &api("scans"), body).await?,
             None => Err(vec![FieldError::new("file", "required", r.unreadable_file)]),
@@ -147,15 +147,14 @@ fn optional(body: &mut Map<String, Json>, name: &str, value: &str) {
 
 /// The call form as the API's call log: the `datetime-local` value read as UTC, minutes as
 /// seconds. What cannot be read is passed on as typed, for the API to name.
-fn call(posted: &Posted) -> Json {
-    let field = |name: &str| posted.get(name).map(str::trim).unwrap_or_default();
-    let called_at = match field("called_at") {
+fn call(field: &dyn Fn(&str) -> String) -> Json {
+    let called_at = match field("called_at").as_str() {
         "" => Json::Null,
         at if at.len() == 16 => json!(format!("{at}:00Z")),
         at if at.len() == 19 => json!(format!("{at}Z")),
         at => json!(at),
     };
-    let duration = match field("minutes") {
+    let duration = match field("minutes").as_str() {
         "" => Json::Null,
         typed => match typed.replace(',', ".").parse::<f64>() {
             #[allow(clippy::cast_possible_truncation, reason = "a day at most, checked by the API")]
@@ -183,4 +182,41 @@ fn scan(posted: &Posted) -> Option<Json> {
         body["received_on"] = json!(day);
     }
     Some(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> String + 'a {
+        move |name| pairs.iter().find(|(n, _)| *n == name).map_or_else(String::new, |(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn a_call_is_read_in_utc_and_its_minutes_become_seconds() {
+        let typed = [("called_at", "2026-12-01T09:30"), ("minutes", "2,5"), ("caller", "Camille"), ("summary", "Où en est-on ?")];
+        assert_eq!(
+            call(&form(&typed)),
+            json!({"called_at": "2026-12-01T09:30:00Z", "duration_seconds": 150, "caller": "Camille", "summary": "Où en est-on ?"})
+        );
+    }
+
+    #[test]
+    fn what_the_call_form_cannot_read_is_left_for_the_api_to_name() {
+        let typed = [("called_at", "hier"), ("minutes", "beaucoup")];
+        let body = call(&form(&typed));
+        assert_eq!((body["called_at"].as_str(), body["duration_seconds"].as_str()), (Some("hier"), Some("beaucoup")));
+        let body = call(&form(&[]));
+        assert_eq!((body["called_at"].clone(), body["duration_seconds"].clone()), (Json::Null, Json::Null));
+    }
+
+    #[test]
+    fn an_api_error_is_named_by_the_forms_label_and_a_missing_value_said_in_the_pages_language() {
+        let r = super::super::texts::of(crate::i18n::Lang::Fr);
+        let missing = named(FieldError::new("message", "required", "this transition requires a message"), r);
+        assert_eq!((missing.field.as_deref(), missing.message.as_str()), (Some(r.message), r.missing));
+        // A member the form has no label for keeps the API's words.
+        let other = named(FieldError::new("to", "transition_not_allowed", "from here: acknowledged"), r);
+        assert_eq!((other.field.as_deref(), other.message.as_str()), (Some("to"), "from here: acknowledged"));
+    }
 }
