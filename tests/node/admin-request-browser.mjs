@@ -12,9 +12,9 @@
 //! "admin-request-browser: all steps passed".
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 
+import { violations } from './lib/axe.mjs';
 import { launchChromium } from './lib/browser.mjs';
 
 const { BASE_URL, ARTIFACTS, AGENT, CITIZEN, PASSWORD, REFERENCE, DUPLICATE } = process.env;
@@ -31,20 +31,7 @@ setTimeout(() => {
 
 const begun = Date.now();
 const step = (text) => console.log(`step: ${text} (${Math.round((Date.now() - begun) / 1000)} s)`);
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const REPLY = 'Bonjour, une équipe passera jeudi matin pour reboucher ce nid-de-poule.';
-
-/** axe-core's serious and critical violations of the page (through the DevTools protocol,
- * which the page's Content-Security-Policy does not govern). */
-async function violations(page) {
-  await page.evaluate(AXE);
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** Checks the page (axe; on a phone, no sideways scroll) and keeps its screenshot. */
 async function check(page, name, width) {

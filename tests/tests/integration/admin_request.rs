@@ -141,6 +141,9 @@ fn an_agent_of_another_department_is_refused_the_page_and_its_forms() {
     let refused = culture.get(&g, &format!("/admin/requests/{reference}"));
     assert_page(&refused, 403, "Accès refusé");
     assert!(!refused.body.contains("boulangerie"), "{}", refused.body);
+    // Nor its receipt (the API would give any staff member one: the back-office does not).
+    let receipt = culture.get(&g, &format!("/admin/requests/{reference}/receipt"));
+    assert_page(&receipt, 403, "Accès refusé");
     // Their own form token (the queue page gives it to their browser) does not help.
     assert_eq!(culture.get(&g, "/admin").status, 200);
     let cookies = culture.cookie_header();

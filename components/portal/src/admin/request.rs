@@ -202,15 +202,24 @@ struct RequestPage {
     now: String,
 }
 
+/// The request as its staff view, when the agent acts on it: staff may read every request of
+/// the commune, but the back-office shows an agent only their departments' (403 otherwise,
+/// for the page as for its files and receipt).
+async fn acted_on(staff: &Staff<'_, '_>, reference: &str) -> Result<Json, ApiError> {
+    let view = staff.get_json(&format!("/api/requests/{reference}?{PURPOSE}")).await?;
+    if view.get("may_act").and_then(Json::as_bool) == Some(true) {
+        Ok(view)
+    } else {
+        Err(ApiError::Forbidden {
+            message: "this request belongs to a department you are not in",
+        })
+    }
+}
+
 /// The page, with `kept` (a refused form) when given.
 pub async fn page(staff: &Staff<'_, '_>, reference: &str, kept: Kept) -> Result<Response, ApiError> {
     let r = texts::of(staff.lang);
-    let view = staff.get_json(&format!("/api/requests/{reference}?{PURPOSE}")).await?;
-    if view.get("may_act").and_then(Json::as_bool) != Some(true) {
-        return Err(ApiError::Forbidden {
-            message: "this request belongs to a department you are not in",
-        });
-    }
+    let view = acted_on(staff, reference).await?;
     let lang = staff.lang;
     let states = states(&view, lang);
     let label_of = |code: &str| {
@@ -506,6 +515,7 @@ fn side(view: &Json, lang: Lang, distance: String) -> Side {
 /// `GET /admin/requests/{ref}/receipt`: the API's printable receipt, relayed with its own
 /// strict policy (it loads nothing and runs no script).
 async fn receipt(staff: &Staff<'_, '_>, reference: &str) -> Result<Response, ApiError> {
+    acted_on(staff, reference).await?;
     let path = format!("/api/requests/{reference}/receipt?lang={}", lang_code(staff.lang));
     let answer = staff.call(Method::Get, &path, None, &[]).await?;
     accepted(&answer)?;
@@ -524,6 +534,7 @@ async fn receipt(staff: &Staff<'_, '_>, reference: &str) -> Result<Response, Api
 /// `GET /admin/requests/{ref}/files/{id}/{name}`: a file of the request, relayed as a
 /// download (never shown inline: the browser names it after the address's last segment).
 async fn download(staff: &Staff<'_, '_>, reference: &str, id: &str) -> Result<Response, ApiError> {
+    acted_on(staff, reference).await?;
     let path = format!("/api/requests/{reference}/attachments/{id}?{PURPOSE}");
     let answer = staff.call(Method::Get, &path, None, &[]).await?;
     accepted(&answer)?;
