@@ -210,11 +210,13 @@ fn scans_files_calls_messages_and_the_receipt_go_through_the_back_office() {
         .and_then(|s| s.split('"').next())
         .unwrap_or_else(|| panic!("no file link in {}", page.body))
         .to_owned();
-    assert!(href.ends_with("/lettre%2Epdf") || href.ends_with("/lettre.pdf"), "{href}");
+    assert!(page.body.contains(">lettre.pdf</a>"), "{}", page.body);
     let file = agent.get(&g, &href);
     assert_eq!(file.status, 200, "{}", file.body);
     assert_eq!(file.body.as_bytes(), pdf);
-    assert_eq!(file.header("content-disposition"), Some("attachment"));
+    assert_eq!(file.header("content-disposition"), Some("attachment; filename=\"lettre.pdf\"; filename*=UTF-8''lettre.pdf"));
+    // A file of another request, or none, is not found through this one.
+    assert_eq!(agent.get(&g, &format!("/admin/requests/{reference}/files/0")).status, 404);
     assert_eq!(file.header("content-type"), Some("application/pdf"));
 
     let muddled = post(&g, &mut agent, reference, "call", &[("called_at", "2026-12-01T09:30"), ("minutes", "beaucoup"), ("caller", "Camille Martin"), ("summary", "Demande où en est le dossier")]);

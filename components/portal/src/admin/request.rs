@@ -15,7 +15,7 @@
 //! Each form posts to `/admin/requests/{ref}/{action}` ([`act`]); a success answers 303 back
 //! to the page with `?done=` (reloading does not post again), a refusal shows the page again
 //! with the API's field errors and what the agent typed. Files and the receipt are relayed
-//! (`/files/{id}/{name}`, `/receipt`) so that the browser never holds the agent's token.
+//! (`/files/{id}`, `/receipt`) so that the browser never holds the agent's token.
 //! An agent of another department gets the 403 page, as the API would refuse them any change.
 
 mod act;
@@ -51,7 +51,7 @@ pub async fn route(staff: &Staff<'_, '_>, rest: &[&str]) -> Result<Response, Api
     match (&rest[1..], method) {
         ([], Method::Get) => page(staff, reference, Kept::default()).await,
         (["receipt"], Method::Get) => receipt(staff, reference).await,
-        (["files", id, ..], Method::Get) if is_reference(id) => download(staff, reference, id).await,
+        (["files", id], Method::Get) if is_reference(id) => download(staff, reference, id).await,
         ([action], Method::Post) => act::post(staff, reference, action).await,
         ([], _) | (["receipt"], _) | (["files", ..], _) => {
             Err(ApiError::MethodNotAllowed { allow: "GET" })
@@ -265,14 +265,9 @@ pub async fn page(staff: &Staff<'_, '_>, reference: &str, kept: Kept) -> Result<
     let files = list(&view, "/attachments")
         .iter()
         .map(|f| {
-            let name = text(f, "/name");
             File {
-                href: format!(
-                    "/admin/requests/{reference}/files/{}/{}",
-                    text(f, "/id"),
-                    encode(if name.is_empty() { "file" } else { &name })
-                ),
-                name,
+                href: format!("/admin/requests/{reference}/files/{}", text(f, "/id")),
+                name: text(f, "/name"),
                 content_type: text(f, "/content_type"),
                 size: f.get("size").and_then(Json::as_i64).unwrap_or(0),
                 source: text(f, "/source"),
@@ -531,10 +526,15 @@ async fn receipt(staff: &Staff<'_, '_>, reference: &str) -> Result<Response, Api
     Ok(response)
 }
 
-/// `GET /admin/requests/{ref}/files/{id}/{name}`: a file of the request, relayed as a
-/// download (never shown inline: the browser names it after the address's last segment).
+/// `GET /admin/requests/{ref}/files/{id}`: a file of the request, relayed as a download
+/// under its name (never shown inline).
 async fn download(staff: &Staff<'_, '_>, reference: &str, id: &str) -> Result<Response, ApiError> {
-    acted_on(staff, reference).await?;
+    let view = acted_on(staff, reference).await?;
+    let name = list(&view, "/attachments")
+        .iter()
+        .find(|f| text(f, "/id") == id)
+        .map(|f| text(f, "/name"))
+        .ok_or(ApiError::NotFound)?;
     let path = format!("/api/requests/{reference}/attachments/{id}?{PURPOSE}");
     let answer = staff.call(Method::Get, &path, None, &[]).await?;
     accepted(&answer)?;
@@ -546,7 +546,8 @@ async fn download(staff: &Staff<'_, '_>, reference: &str, id: &str) -> Result<Re
     let mut response = Response::new(200, answer.body);
     page::secure(&mut response);
     response.set_header("content-type", content_type);
-    response.set_header("content-disposition", "attachment");
+    let name = if name.is_empty() { "file" } else { name.as_str() };
+    response.set_header("content-disposition", guichet_guest::response::attachment(name));
     response.set_header("cache-control", "no-store");
     Ok(response)
 }
