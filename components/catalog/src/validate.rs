@@ -671,6 +671,16 @@ fn workflow(errors: &mut Vec<FieldError>, path: &str, workflow: &Workflow) {
                 ));
             }
         }
+        let mut seen_requirements = HashSet::new();
+        for (j, requirement) in transition.requires.iter().enumerate() {
+            if !seen_requirements.insert(requirement.as_str()) {
+                errors.push(FieldError::new(
+                    index(&join(&t_path, "requires"), j),
+                    "duplicate",
+                    "is listed twice",
+                ));
+            }
+        }
         if let (Some(from), Some(to)) = (from, to) {
             if from != to {
                 edges.entry(from).or_default().push(to);
@@ -990,6 +1000,17 @@ mod tests {
         assert_has(&errors, "workflow.transitions[0].to", "unknown_state");
         assert_has(&errors, "workflow.transitions[1].roles[1]", "unknown_role");
         assert_has(&errors, "workflow.transitions[2].roles", "empty");
+    }
+
+    #[test]
+    fn a_transition_requires_a_message_or_a_note_each_at_most_once() {
+        let mut value = full_definition();
+        value["workflow"]["transitions"][0]["requires"] = json!(["message", "note"]);
+        assert!(found(&value).is_empty(), "{:?}", found(&value));
+        value["workflow"]["transitions"][0]["requires"] = json!(["message", "signature", "message"]);
+        let errors = found(&value);
+        assert_has(&errors, "workflow.transitions[0].requires[1]", "unknown_value");
+        assert_has(&errors, "workflow.transitions[0].requires[2]", "duplicate");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `GET /mine`: the signed-in citizen's space, their requests with their state, newest first
+//! `GET /mine`: the signed-in citizen's space, their requests with their state and the
+//! commune's last message on each (a reply of an agent), newest first
 //! (read from requests by chaining, `guichet_guest::clients::portal::mine`, with the access
 //! token of their session), each leading to the tracking page; links to their account and
 //! data, which identity's pages offer. A guest is asked to sign in.
@@ -21,6 +22,8 @@ pub struct Line {
     pub open: bool,
     pub created_on: String,
     pub expected_on: Option<String>,
+    /// The commune's last message on it and its day (what the agent replied).
+    pub last_reply: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -52,6 +55,10 @@ pub async fn page(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
                     open: r.open,
                     created_on: r.created_at.chars().take(10).collect(),
                     expected_on: r.expected_on,
+                    last_reply: r.last_reply.map(|text| {
+                        let day = r.last_reply_at.unwrap_or_default().chars().take(10).collect();
+                        (day, text)
+                    }),
                     reference: r.reference,
                 })
                 .collect()

@@ -79,10 +79,7 @@ pub fn to_contract(definition: ServiceDefinition) -> wire::ServiceDefinition {
         workflow: wire::Workflow {
             initial,
             states: states.into_iter().map(state_out).collect(),
-            transitions: transitions
-                .into_iter()
-                .map(|Transition { from, to, roles }| wire::Transition { from, to, roles })
-                .collect(),
+            transitions: transitions.into_iter().map(transition_out).collect(),
         },
     }
 }
@@ -153,10 +150,7 @@ pub fn from_contract(definition: wire::ServiceDefinition) -> ServiceDefinition {
         workflow: Workflow {
             initial,
             states: states.into_iter().map(state_in).collect(),
-            transitions: transitions
-                .into_iter()
-                .map(|wire::Transition { from, to, roles }| Transition { from, to, roles })
-                .collect(),
+            transitions: transitions.into_iter().map(transition_in).collect(),
         },
     }
 }
@@ -254,6 +248,36 @@ fn field_in(field: wire::Field) -> Field {
                     .collect()
             }),
         },
+    }
+}
+
+fn transition_out(transition: Transition) -> wire::Transition {
+    let Transition {
+        from,
+        to,
+        roles,
+        requires,
+    } = transition;
+    wire::Transition {
+        from,
+        to,
+        roles,
+        requires,
+    }
+}
+
+fn transition_in(transition: wire::Transition) -> Transition {
+    let wire::Transition {
+        from,
+        to,
+        roles,
+        requires,
+    } = transition;
+    Transition {
+        from,
+        to,
+        roles,
+        requires,
     }
 }
 

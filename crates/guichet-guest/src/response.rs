@@ -84,6 +84,32 @@ fn none_match_hits(header: &str, etag: &str) -> bool {
     })
 }
 
+/// The `Content-Disposition` of a download named `name`: `attachment; filename="ascii
+/// fallback"; filename*=UTF-8''percent-encoded` (RFC 6266).
+pub fn attachment(name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +131,13 @@ mod tests {
         assert!(none_match_hits("*", &tag));
         assert!(!none_match_hits("\"other\"", &tag));
         assert!(!none_match_hits("", &tag));
+    }
+
+    #[test]
+    fn the_download_name_is_quoted_safely() {
+        assert_eq!(
+            attachment("rapport \"final\" é.pdf"),
+            "attachment; filename=\"rapport _final_ _.pdf\"; filename*=UTF-8''rapport%20%22final%22%20%C3%A9.pdf"
+        );
     }
 }

@@ -369,7 +369,15 @@ pub struct Transition {
     pub from: String,
     pub to: String,
     pub roles: Vec<String>,
+    /// What whoever takes it must write with it ([`REQUIREMENTS`]): `message` (to the
+    /// citizen, e.g. what was done when closing), `note` (internal). None by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
 }
+
+/// What a transition may require: a public message to the citizen, an internal note (the
+/// members of `POST /api/requests/{ref}/transitions` of the same names).
+pub const REQUIREMENTS: &[&str] = &["message", "note"];
 
 /// The roles a transition may name: every role ([`crate::codes::Role`]).
 pub use crate::codes::ROLES;
@@ -497,6 +505,7 @@ const TRANSITION: Shape = Shape::Object(&[
     Member::required("from", Shape::Text),
     Member::required("to", Shape::Text),
     Member::required("roles", Shape::List(&Shape::Text)),
+    Member::optional("requires", Shape::List(&Shape::OneOf(REQUIREMENTS))),
 ]);
 
 /// The shape of a [`ServiceDefinition`].

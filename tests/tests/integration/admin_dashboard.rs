@@ -3,21 +3,13 @@
 //! charts, tables and CSV; an agent is refused the page and its export.
 
 use guichet_tests::guichet::Guichet;
-use serde_json::json;
 
 use crate::admin_support;
-use crate::requests_support::{citizen, file_pothole};
+use crate::requests_support::{citizen, close_pothole, file_pothole};
 
 /// The text of the element `id` (a `<dd id=…>`).
 fn text_of(html: &str, id: &str) -> String {
     crate::portal_support::text_of(html, id)
-}
-
-fn close(g: &Guichet, reference: &str, token: &str) {
-    for to in ["acknowledged", "resolved"] {
-        let reply = g.post(&format!("/api/requests/{reference}/transitions"), &json!({"to": to}), Some(token));
-        assert_eq!(reply.status, 200, "{to}: {}", reply.body);
-    }
 }
 
 #[test]
@@ -26,7 +18,7 @@ fn the_dashboard_counts_the_requests_filed_and_closed_in_the_test() {
     let team = admin_support::team(&g);
     let alice = citizen(&g, "alice");
     let filed: Vec<String> = (0..3).map(|_| file_pothole(&g, Some(&alice)).reference).collect();
-    close(&g, &filed[0], &team.agent.access);
+    close_pothole(&g, &filed[0], &team.agent.access);
     let mut supervisor = admin_support::browser(&g, &team.supervisor.email);
 
     let page = supervisor.get(&g, "/admin/dashboard");

@@ -14,6 +14,7 @@ mod admin_queue;
 mod admin_refusals;
 mod admin_views;
 mod admin_views_duplicates;
+mod admin_request;
 mod admin_support;
 mod catalog_support;
 mod notifications_support;
@@ -116,6 +117,7 @@ mod tenancy;
 mod browser {
     mod admin_views;
     mod admin_intake;
+    mod admin_request;
     mod identity_browser;
     mod identity_oidc_browser;
     mod portal_forms;

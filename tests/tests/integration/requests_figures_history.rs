@@ -6,19 +6,12 @@
 use guichet_tests::guichet::Guichet;
 use serde_json::{json, Value};
 
-use crate::requests_support::{agent, citizen, db, file_pothole, staff};
+use crate::requests_support::{agent, citizen, close_pothole, db, file_pothole, staff};
 
 fn history(g: &Guichet, query: &str, token: &str) -> Value {
     let reply = g.get(&format!("/api/requests/figures/history{query}"), Some(token));
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.json()
-}
-
-fn close(g: &Guichet, reference: &str, token: &str) {
-    for to in ["acknowledged", "resolved"] {
-        let reply = g.post(&format!("/api/requests/{reference}/transitions"), &json!({"to": to}), Some(token));
-        assert_eq!(reply.status, 200, "{to}: {}", reply.body);
-    }
 }
 
 /// Moves `reference`'s `column` to `days` days ago (same time of day: the same weekday).
@@ -48,7 +41,7 @@ fn the_weeks_count_what_was_filed_closed_and_left_open_at_each_weeks_end() {
     let d = file_pothole(&g, Some(&alice));
     // A: filed two weeks ago, closed a week later; B: filed two weeks ago, still open and
     // late since yesterday; C: filed now; D: filed three weeks ago, due that day, still open.
-    close(&g, &a.reference, &roads);
+    close_pothole(&g, &a.reference, &roads);
     backdate(&g, &a.reference, "created_at", 14);
     backdate(&g, &a.reference, "closed_at", 7);
     backdate(&g, &b.reference, "created_at", 14);

@@ -651,3 +651,36 @@ fn timeline_entries_cannot_be_changed_once_written() {
         .collect();
     assert_eq!(bodies, ["En cours"]);
 }
+
+#[test]
+fn a_transition_that_requires_a_message_is_refused_without_it_and_staff_are_told_what_each_requires() {
+    let g = Guichet::start();
+    let filed = requests_support::file_pothole(&g, None);
+    let reference = filed.reference.as_str();
+    let roads = requests_support::agent(&g, "acct-agent-roads");
+    for to in ["acknowledged", "in-progress"] {
+        assert_eq!(transition(&g, reference, json!({"to": to}), &roads).status, 200);
+    }
+
+    // The staff view lists what this agent may do from here, with what it requires.
+    let view = g.get(&format!("/api/requests/{reference}"), Some(&roads)).json();
+    assert_eq!(view["may_act"], true);
+    assert_eq!(view["transitions"], json!([{"to": "resolved", "label": {"fr": "Résolu", "en": "Resolved"}, "open": false, "requires": ["message"]}]));
+    assert!(view["states"].as_array().is_some_and(|s| s.len() == 6), "{view}");
+    // An agent of another department reads it but acts on nothing.
+    let culture = g.keys.access_token_with_departments(COMMUNE, "acct-culture", &["agent"], &["culture"]);
+    let view = g.get(&format!("/api/requests/{reference}"), Some(&culture)).json();
+    assert_eq!((view["may_act"].clone(), view["transitions"].clone()), (json!(false), json!([])));
+
+    // Resolving a pothole needs a word to the citizen (the demo catalogue's workflow).
+    let refused = transition(&g, reference, json!({"to": "resolved", "note": "rebouché"}), &roads);
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(errors_of(&refused), [("message".to_owned(), "required".to_owned())]);
+    let view = g.get(&format!("/api/requests/{reference}"), Some(&roads)).json();
+    assert_eq!(view["state"], "in-progress");
+    assert!(!view["timeline"].to_string().contains("rebouché"), "nothing written: {view}");
+
+    let done = transition(&g, reference, json!({"to": "resolved", "message": "Le trou est rebouché."}), &roads);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.json()["state"], "resolved");
+}

@@ -112,45 +112,7 @@ pub fn download(ctx: &Ctx<'_>, reference: &str, id: &str) -> Result<Response, Ap
         .unwrap_or("application/octet-stream");
     let data = file.data.as_deref().unwrap_or_default().to_vec();
     let mut reply = response::with_type(200, content_type, data, true);
-    reply.set_header("content-disposition", disposition(name));
+    reply.set_header("content-disposition", response::attachment(name));
     reply.set_header("x-content-type-options", "nosniff");
     Ok(reply)
-}
-
-/// `attachment; filename="ascii fallback"; filename*=UTF-8''percent-encoded` (RFC 6266).
-fn disposition(name: &str) -> String {
-    let fallback: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_download_name_is_quoted_safely() {
-        assert_eq!(
-            disposition("rapport \"final\" é.pdf"),
-            "attachment; filename=\"rapport _final_ _.pdf\"; filename*=UTF-8''rapport%20%22final%22%20%C3%A9.pdf"
-        );
-    }
 }

@@ -163,6 +163,8 @@ pub async fn mine(req: &Request) -> Result<Response, ApiError> {
             open: row["open"].as_bool().unwrap_or(false),
             created_at: row["created_at"].as_str().unwrap_or_default().to_owned(),
             expected_on: row["expected_on"].as_str().map(str::to_owned),
+            last_reply: row["last_reply"]["text"].as_str().map(str::to_owned),
+            last_reply_at: row["last_reply"]["at"].as_str().map(str::to_owned),
         })
         .collect();
     Ok(response::json(200, &MyRequests { requests }))

@@ -188,7 +188,8 @@ fn original_view(conn: &Connection, record: &Record) -> anyhow::Result<Json> {
 }
 
 /// `GET /api/requests/{ref}[?purpose=]`: the owner's view for its citizen, the staff view for
-/// staff (each staff read logged with it: [`reads`]).
+/// staff (each staff read logged with it: [`reads`]) with what they may do with it
+/// (`may_act`, `states`, `transitions`: [`crate::http::workflow::view::choices`]).
 pub async fn show(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = ctx.caller()?.require_signed_in()?;
@@ -208,6 +209,11 @@ pub async fn show(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> 
                 Ok(view)
             })?;
             guichet_guest::evidence::flush(conn, commune).await;
+            let mut view = view;
+            let choices = crate::http::workflow::view::choices(conn, commune, &record, &caller).await;
+            if let Some(object) = view.as_object_mut() {
+                object.extend(choices);
+            }
             view
         }
         _ => owner_view(conn, &record)?,
@@ -215,7 +221,9 @@ pub async fn show(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiError> 
     Ok(response::json(200, &view))
 }
 
-/// `GET /api/requests/mine?page=&per_page=`: the signed-in citizen's requests, newest first.
+/// `GET /api/requests/mine?page=&per_page=`: the signed-in citizen's requests, newest first,
+/// each with its last public entry (`last_event`) and the commune's last message to them
+/// (`last_reply`: `{"at","text"}`, or null).
 pub fn mine(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let (req, commune) = (ctx.request(), ctx.commune());
     let caller = ctx.caller()?.require_signed_in()?;
@@ -261,6 +269,7 @@ pub fn mine(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
                     && row.expected_on.as_deref().is_some_and(|d| d < today.as_str()),
                 "merged_into": merged,
                 "last_event": parsed(&row.last_event),
+                "last_reply": parsed(&row.last_reply),
             })
         })
         .collect();

@@ -125,6 +125,8 @@ pub struct Mine {
     pub merged_reference: Option<String>,
     /// The last public timeline entry, as a JSON object.
     pub last_event: Option<String>,
+    /// The commune's last public message on it, `{"at","text"}`.
+    pub last_reply: Option<String>,
 }
 
 impl FromRow for Mine {
@@ -142,6 +144,7 @@ impl FromRow for Mine {
             merged_into: row.get("merged_into")?,
             merged_reference: row.get("merged_reference")?,
             last_event: row.get("last_event")?,
+            last_reply: row.get("last_reply")?,
         })
     }
 }
@@ -173,6 +176,9 @@ pub fn mine(
                  'to', t.to_value, 'actor', t.actor_kind) \
           FROM timeline t WHERE t.request_id = r.id AND t.public = 1 \
           ORDER BY t.seq DESC LIMIT 1) AS last_event, \
+         (SELECT json_object('at', t.at, 'text', t.body) FROM timeline t \
+          WHERE t.request_id = r.id AND t.public = 1 AND t.kind = 'message' \
+          AND t.actor_kind = 'staff' ORDER BY t.seq DESC LIMIT 1) AS last_reply, \
          (SELECT m.reference FROM requests m WHERE m.id = r.merged_into) AS merged_reference \
          FROM requests r LEFT JOIN service_states s ON s.commune = r.commune \
          AND s.service_code = r.service_code AND s.service_version = r.service_version \

@@ -201,3 +201,15 @@ pub fn events(g: &Guichet, kind: &str, reference: &str) -> Vec<Value> {
         .filter(|payload| payload["reference"] == reference)
         .collect()
 }
+
+/// Moves a pothole report through `acknowledged` to `resolved` (which requires a message to
+/// the citizen in the demo workflow) with `token`.
+pub fn close_pothole(g: &Guichet, reference: &str, token: &str) {
+    for (to, body) in [
+        ("acknowledged", json!({"to": "acknowledged"})),
+        ("resolved", json!({"to": "resolved", "message": "Réparé, merci de votre signalement."})),
+    ] {
+        let reply = g.post(&format!("{REQUESTS}/{reference}/transitions"), &body, Some(token));
+        assert_eq!(reply.status, 200, "{to}: {}", reply.body);
+    }
+}

@@ -61,6 +61,16 @@ pub fn allowed_targets(workflow: &Workflow, from: &str, roles: &[Role]) -> Vec<S
     targets
 }
 
+/// What moving from `from` to `to` requires of a caller with `roles` (`message`, `note`: the
+/// workflow's transition open to them), nothing when no such transition exists.
+pub fn requirements<'w>(workflow: &'w Workflow, from: &str, to: &str, roles: &[Role]) -> &'w [String] {
+    workflow
+        .transitions
+        .iter()
+        .find(|t| t.from == from && t.to == to && t.roles.iter().any(|r| holds(roles, r)))
+        .map_or(&[], |t| t.requires.as_slice())
+}
+
 /// The state `code` of the workflow.
 pub fn state<'w>(workflow: &'w Workflow, code: &str) -> Option<&'w State> {
     workflow.states.iter().find(|s| s.code == code)
@@ -106,6 +116,12 @@ mod tests {
             from: from.into(),
             to: to.into(),
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            // Refusing asks the supervisor for a word to the citizen.
+            requires: if to == "refused" {
+                vec!["message".to_owned()]
+            } else {
+                Vec::new()
+            },
         };
         Workflow {
             initial: "submitted".into(),
@@ -185,6 +201,15 @@ mod tests {
             reopen_target(&w, "withdrawn", &[Role::Citizen], false),
             None
         );
+    }
+
+    #[test]
+    fn a_transition_requires_what_the_workflow_says_for_the_callers_transition_only() {
+        let w = workflow();
+        assert_eq!(requirements(&w, "processing", "refused", &[Role::Supervisor]), ["message"]);
+        assert!(requirements(&w, "submitted", "processing", &[Role::Agent]).is_empty());
+        // Not theirs to take: nothing to ask (the transition is refused anyway).
+        assert!(requirements(&w, "processing", "refused", &[Role::Agent]).is_empty());
     }
 
     #[test]

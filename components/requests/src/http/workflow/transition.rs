@@ -53,6 +53,19 @@ pub async fn transition(ctx: &Ctx<'_>, reference: &str) -> Result<Response, ApiE
             "this state is not part of the service's workflow",
         ));
     }
+    if let (Some(Verdict::Allowed), Some(to)) = (&verdict, to.as_deref()) {
+        let given = [("message", message.is_some()), ("note", note.is_some())];
+        for (member, given) in given {
+            let required = rules::requirements(workflow, &record.state, to, &roles);
+            if !given && required.iter().any(|r| r == member) {
+                errors.push(FieldError::new(
+                    member,
+                    "required",
+                    format!("this transition requires a {member}"),
+                ));
+            }
+        }
+    }
     input::finish(errors)?;
     let Some(to) = to else {
         return Err(ApiError::field("to", "required", "to is required"));
