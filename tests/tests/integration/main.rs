@@ -9,6 +9,10 @@
 
 // What several modules share.
 mod admin_queue;
+mod admin_setup;
+mod admin_setup_branding;
+mod admin_setup_keys;
+mod admin_setup_staff;
 mod admin_support;
 mod catalog_support;
 mod notifications_support;
@@ -107,6 +111,7 @@ mod tenancy;
 
 /// Tests that need Chromium and the Node.js tools of `tests/node` (infra/setup.sh installs them).
 mod browser {
+    mod admin_setup;
     mod identity_browser;
     mod identity_oidc_browser;
     mod portal_forms;
