@@ -47,7 +47,13 @@ async function check(page, name, width) {
   assert.deepEqual(await violations(page), [], `axe on ${name} (${page.url()})`);
   if (width) {
     const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(scroll <= width, `${name} scrolls sideways: ${scroll} px`);
+    // What sticks out (outside the tables' own scrolling regions), to say where it is.
+    const wide = scroll <= width ? [] : await page.evaluate((w) => [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > w + 1
+        && (!e.parentElement.closest('.table-wrap') || getComputedStyle(e).position === 'absolute'))
+      .slice(0, 10)
+      .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${e.className}` : ''} (${Math.round(e.getBoundingClientRect().right)} px)`), width);
+    assert.ok(scroll <= width, `${name} scrolls sideways: ${scroll} px: ${wide.join(', ')}`);
   }
   if (ARTIFACTS) await page.screenshot({ path: `${ARTIFACTS}/admin-setup-${name}.png`, fullPage: true });
   step(`${name}: no serious or critical violation`);

@@ -30,7 +30,8 @@ fn a_communes_administrator_replaces_its_branding_and_nothing_else_through_the_a
     }
     let wrong = put(&json!({"primary_color": "blue", "logo_text": "x".repeat(61)}), Some(&team.admin.access));
     assert_eq!(wrong.status, 400, "{}", wrong.body);
-    let fields: Vec<&str> = wrong.json()["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str()).collect::<Vec<_>>().into_iter().collect();
+    let answer = wrong.json();
+    let fields: Vec<&str> = answer["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str()).collect();
     assert_eq!(fields, ["primary_color", "logo_text"], "{}", wrong.body);
     let more = put(&json!({"hosts": ["evil.example"]}), Some(&team.admin.access));
     assert_eq!(more.status, 400, "{}", more.body);
