@@ -160,11 +160,11 @@ fn an_administrator_creates_a_service_edits_its_workflow_publishes_and_archives_
         &g,
         "/admin/setup/services",
         "/admin/setup/services",
-        &[("code", "graffiti"), ("name_fr", "Tags et graffitis"), ("name_en", "Graffiti"), ("description_fr", "Signaler un tag."), ("description_en", "Report graffiti."), ("group", "public-space"), ("department", "roads")],
+        &[("code", "wild-posters"), ("name_fr", "Affichage sauvage"), ("name_en", "Fly-posting"), ("description_fr", "Signaler une affiche."), ("description_en", "Report fly-posting."), ("group", "public-space"), ("department", "roads")],
     );
-    assert_moved(&created, "/admin/setup/services/graffiti?done=created");
-    let editor = "/admin/setup/services/graffiti";
-    let page = admin.get(&g, "/admin/setup/services/graffiti?done=created");
+    assert_moved(&created, "/admin/setup/services/wild-posters?done=created");
+    let editor = "/admin/setup/services/wild-posters";
+    let page = admin.get(&g, "/admin/setup/services/wild-posters?done=created");
     assert_page(&page, 200, "Le brouillon est créé.");
     assert!(page.body.contains("value=\"in-progress\""), "{}", page.body);
 
@@ -195,9 +195,9 @@ fn an_administrator_creates_a_service_edits_its_workflow_publishes_and_archives_
     assert!(page.body.contains("value=\"cleaning\"") && page.body.contains("value=\"Nettoyage prévu\""), "{}", page.body);
 
     assert_moved(&post_from(&mut admin, &g, editor, &format!("{editor}/publish"), &[]), &format!("{editor}?done=published#publishing"));
-    assert_page(&Browser::default().get(&g, "/services/graffiti"), 200, "Tags et graffitis");
+    assert_page(&Browser::default().get(&g, "/services/wild-posters"), 200, "Affichage sauvage");
     assert_moved(&post_from(&mut admin, &g, editor, &format!("{editor}/archive"), &[]), &format!("{editor}?done=archived#publishing"));
-    assert_eq!(Browser::default().get(&g, "/services/graffiti").status, 404);
+    assert_eq!(Browser::default().get(&g, "/services/wild-posters").status, 404);
     assert_page(&admin.get(&g, "/admin/setup/services"), 200, "archivé");
 }
 
@@ -222,9 +222,10 @@ fn agents_and_supervisors_are_refused_the_set_up_and_a_form_without_its_token_ch
             let refused = browser.get(&g, path);
             assert_eq!(refused.status, 403, "{email} {path}: {}", refused.body);
         }
-        // With a genuine form token of their own, an action is refused all the same.
-        let queue = browser.get(&g, "/admin");
-        let csrf = hidden(&queue.body, "csrf");
+        // With a genuine form token of their own (from a residents' form), an action is
+        // refused all the same.
+        let form = browser.get(&g, "/services/dog-licence/form");
+        let csrf = hidden(&form.body, "csrf");
         let publish = browser.post_form(&g, "/admin/setup/services/dog-licence/publish", &[("csrf", &csrf)]);
         assert_eq!(publish.status, 403, "{}", publish.body);
         assert!(!browser.get(&g, "/admin").body.contains("href=\"/admin/setup\""), "no set-up link for {email}");

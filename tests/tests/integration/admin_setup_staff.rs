@@ -43,7 +43,7 @@ fn an_administrator_manages_departments_invitations_roles_and_accounts() {
     assert_eq!(moved_to(&deleted), "/admin/setup/staff?done=deleted#departments");
     assert!(!admin.get(&g, staff).body.contains("<code>spare</code>"));
     let in_use = post_from(&mut admin, &g, staff, "/admin/setup/staff/departments/roads/delete", &[]);
-    assert_page(&in_use, 422, "in_use");
+    assert_page(&in_use, 422, "move them to another one first");
 
     // Invitations: an agent without department is refused with the address kept.
     let refused = post_from(&mut admin, &g, staff, "/admin/setup/staff/invitations", &[("email", "jardinier@exemple.fr"), ("role", "agent")]);
@@ -63,18 +63,18 @@ fn an_administrator_manages_departments_invitations_roles_and_accounts() {
     assert_eq!(record["roles"], serde_json::json!(["supervisor"]), "{record}");
     assert!(record["departments"].as_array().is_some_and(|d| d.len() == 2), "{record}");
     let agentless = post_from(&mut admin, &g, &member, &member, &[("roles", "agent")]);
-    assert_page(&agentless, 422, "required_for_agent");
+    assert_page(&agentless, 422, "an agent belongs to at least one department");
     assert!(agentless.body.contains("id=\"m-r-agent\" name=\"roles\" value=\"agent\" checked"), "{}", agentless.body);
 
     // Disabled, then enabled; nobody disables their own account.
     let disabled = post_from(&mut admin, &g, &member, &format!("{member}/disable"), &[]);
     assert_eq!(moved_to(&disabled), format!("{member}?done=disabled"));
     assert_page(&admin.get(&g, &member), 200, "désactivé");
-    assert_eq!(g.sign_in(&team.agent.email, guichet_tests::guichet::PASSWORD).status, 401);
+    assert_eq!(g.sign_in(&team.agent.email, guichet_tests::guichet::PASSWORD).status, 403, "a disabled account cannot sign in");
     let enabled = post_from(&mut admin, &g, &member, &format!("{member}/enable"), &[]);
     assert_eq!(moved_to(&enabled), format!("{member}?done=enabled"));
     assert_eq!(g.sign_in(&team.agent.email, guichet_tests::guichet::PASSWORD).status, 200);
     let own = format!("/admin/setup/staff/{}", team.admin.id);
     let myself = post_from(&mut admin, &g, &own, &format!("{own}/disable"), &[]);
-    assert_page(&myself, 422, "own_account");
+    assert_page(&myself, 422, "you cannot disable your own account");
 }

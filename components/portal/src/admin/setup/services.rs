@@ -24,7 +24,7 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Method, Response};
 
 use super::{done, only_post, posting, segment, text, Section, Staff};
-use crate::admin::{encode, outcome, pick, see_other, AdminChrome};
+use crate::admin::{outcome, pick, see_other, AdminChrome};
 use crate::form::{self, Question};
 use crate::i18n::Lang;
 use crate::posted::Posted;
@@ -473,7 +473,8 @@ async fn create(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
     };
     let definition = starting_definition(&new);
     match staff.send_json(Method::Post, "/api/catalog/admin/services", &definition).await? {
-        Ok(created) => Ok(see_other(&format!("/admin/setup/services/{}?done=created", encode(&text(&created, "/code"))))),
+        // The code catalog accepted is a slug: it goes into the address as it is.
+        Ok(created) => Ok(see_other(&format!("/admin/setup/services/{}?done=created", segment(&text(&created, "/code"))?))),
         Err(errors) => list(staff, errors, new, 422).await,
     }
 }
