@@ -240,6 +240,11 @@ fn agents_and_supervisors_are_refused_the_set_up_and_a_form_without_its_token_ch
     let wrong = admin.post_form(&g, &format!("{editor}/fields"), &[("csrf", "not-the-token"), ("code", "x"), ("label_fr", "X"), ("label_en", "X"), ("datatype", "string")]);
     assert_eq!(wrong.status, 403, "{}", wrong.body);
     assert!(!admin.get(&g, editor).body.contains("f-collar-colour"), "nothing saved");
+    // The language switch of a page that came back with errors opens the form's action: it
+    // leads back to the page.
+    let opened = admin.get(&g, &format!("{editor}/fields?lang=en"));
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    assert_eq!(opened.header("location"), Some("/admin/setup/services/dog-licence?lang=en"));
     assert_eq!(admin.get(&g, "/admin/setup/services/nope-nope").status, 404);
     assert_eq!(admin.get(&g, "/admin/setup/services/..%2Fexport").status, 404);
 }

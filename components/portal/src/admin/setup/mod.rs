@@ -32,6 +32,29 @@ use crate::i18n::Lang;
 
 pub async fn route(staff: &Staff<'_, '_>, rest: &[&str]) -> Result<Response, ApiError> {
     staff.require(&[Role::Admin])?;
+    match dispatch(staff, rest).await {
+        // The address of a form's action, opened (the language switch of a page that came
+        // back with errors links to it): the page the form is on.
+        Err(ApiError::MethodNotAllowed { .. }) if matches!(staff.ctx.request().method(), Method::Get) => {
+            let lang = Query::of(staff.ctx.request()).get("lang").map(|l| format!("?lang={}", super::encode(l)));
+            Ok(super::see_other(&format!("{}{}", page_of(rest), lang.unwrap_or_default())))
+        }
+        answer => answer,
+    }
+}
+
+/// The page whose form posts to `/admin/setup/{rest}`.
+fn page_of(rest: &[&str]) -> String {
+    let kept = match rest {
+        ["services", _, ..] | ["staff", _, "disable" | "enable"] => 2,
+        ["templates", _, _, _, ..] => 4,
+        _ => 1,
+    };
+    let kept: Vec<&str> = rest.iter().take(kept).copied().filter(|s| is_segment(s)).collect();
+    format!("/admin/setup/{}", kept.join("/"))
+}
+
+async fn dispatch(staff: &Staff<'_, '_>, rest: &[&str]) -> Result<Response, ApiError> {
     match rest {
         [] => {
             guichet_guest::routing::only_get(staff.ctx.request())?;
