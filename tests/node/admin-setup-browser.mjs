@@ -10,9 +10,9 @@
 //! page). Exits 0 after "admin-setup-browser: all steps passed".
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 
+import { violations } from './lib/axe.mjs';
 import { launchChromium } from './lib/browser.mjs';
 
 const { BASE_URL, ARTIFACTS, EMAIL, PASSWORD, AGENT } = process.env;
@@ -29,18 +29,6 @@ setTimeout(() => {
 
 const begun = Date.now();
 const step = (text) => console.log(`step: ${text} (${Math.round((Date.now() - begun) / 1000)} s)`);
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's serious and critical violations of the page. */
-async function violations(page) {
-  await page.evaluate(AXE);
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** Checks the page (axe; on a phone, no sideways scroll) and keeps its screenshot. */
 async function check(page, name, width) {

@@ -9,12 +9,14 @@ use guichet_tests::Reply;
 use crate::admin_support::{self, hidden};
 use crate::portal_support::Browser;
 
-fn assert_page(reply: &Reply, status: u16, needle: &str) {
+/// `reply` has `status` and `needle` in its body.
+pub fn assert_page(reply: &Reply, status: u16, needle: &str) {
     assert_eq!(reply.status, status, "{}", reply.body);
     assert!(reply.body.contains(needle), "no {needle:?} in {}", reply.body);
 }
 
-fn assert_moved(reply: &Reply, location: &str) {
+/// `reply` is a 303 to `location`.
+pub fn assert_moved(reply: &Reply, location: &str) {
     assert_eq!(reply.status, 303, "{}", reply.body);
     assert_eq!(reply.header("location"), Some(location), "{}", reply.body);
 }

@@ -3,21 +3,11 @@
 //! revoked, rotated and deleted; a message template previewed with sample data, refused
 //! with what was typed kept, saved and set back to the default.
 
-use guichet_tests::Reply;
 use serde_json::Value;
 
-use crate::admin_setup::post_from;
+use crate::admin_setup::{assert_moved, assert_page, post_from};
 use crate::admin_support;
 
-fn assert_page(reply: &Reply, status: u16, needle: &str) {
-    assert_eq!(reply.status, status, "{}", reply.body);
-    assert!(reply.body.contains(needle), "no {needle:?} in {}", reply.body);
-}
-
-fn moved_to(reply: &Reply) -> &str {
-    assert_eq!(reply.status, 303, "{}", reply.body);
-    reply.header("location").unwrap_or_default()
-}
 
 /// The secret of `<code id="issued-secret">` on the page.
 fn issued(page: &str) -> String {
@@ -46,7 +36,7 @@ fn an_api_key_is_shown_once_listed_without_it_and_revoked() {
     let listed: Value = g.get("/api/requests/api-keys", Some(&team.admin.access)).json();
     let id = listed["api_keys"][0]["id"].as_str().expect("id").to_owned();
     let revoked = post_from(&mut admin, &g, keys, &format!("{keys}/{id}/revoke"), &[]);
-    assert_eq!(moved_to(&revoked), "/admin/setup/api-keys?done=revoked");
+    assert_moved(&revoked, "/admin/setup/api-keys?done=revoked");
     let listed: Value = g.get("/api/requests/api-keys", Some(&team.admin.access)).json();
     assert!(listed["api_keys"][0]["revoked_at"].is_string(), "{listed}");
 }
@@ -76,7 +66,7 @@ fn a_webhooks_secret_is_shown_once_at_creation_and_rotation_and_the_webhook_dele
     let second = issued(&rotated.body);
     assert!(second.starts_with("whsec_") && second != first, "{second}");
     let deleted = post_from(&mut admin, &g, hooks, &format!("{hooks}/{id}/delete"), &[]);
-    assert_eq!(moved_to(&deleted), "/admin/setup/webhooks?done=deleted");
+    assert_moved(&deleted, "/admin/setup/webhooks?done=deleted");
     let listed: Value = g.get("/api/notifications/webhooks", Some(&team.admin.access)).json();
     assert_eq!(listed["webhooks"].as_array().map(Vec::len), Some(0), "{listed}");
 }
@@ -101,13 +91,13 @@ fn a_message_template_is_previewed_refused_with_its_text_kept_saved_and_reset() 
     assert!(refused.body.contains("Bonjour {{ inconnu }}</textarea>"), "{}", refused.body);
 
     let saved = post_from(&mut admin, &g, edit, edit, &[("subject", "Demande {{ reference }}"), ("text", "Reçue : {{ reference }}.")]);
-    assert_eq!(moved_to(&saved), format!("{edit}?done=saved"));
+    assert_moved(&saved, &format!("{edit}?done=saved"));
     let own: Value = g.get("/api/notifications/templates/request_filed/fr/email", Some(&team.admin.access)).json();
     assert_eq!(own["text"], "Reçue : {{ reference }}.", "{own}");
     let reset = post_from(&mut admin, &g, edit, &format!("{edit}/reset"), &[]);
-    assert_eq!(moved_to(&reset), format!("{edit}?done=reset"));
+    assert_moved(&reset, &format!("{edit}?done=reset"));
     let again = post_from(&mut admin, &g, edit, &format!("{edit}/reset"), &[]);
-    assert_eq!(moved_to(&again), format!("{edit}?done=default"));
+    assert_moved(&again, &format!("{edit}?done=default"));
     let own: Value = g.get("/api/notifications/templates/request_filed/fr/email", Some(&team.admin.access)).json();
     assert_eq!(own["customised"], false, "{own}");
 }

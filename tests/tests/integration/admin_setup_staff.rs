@@ -3,21 +3,11 @@
 //! departments changed, an account disabled and enabled again; identity's refusals come
 //! back above the form with what was typed.
 
-use guichet_tests::Reply;
 use serde_json::Value;
 
-use crate::admin_setup::post_from;
+use crate::admin_setup::{assert_moved, assert_page, post_from};
 use crate::admin_support;
 
-fn assert_page(reply: &Reply, status: u16, needle: &str) {
-    assert_eq!(reply.status, status, "{}", reply.body);
-    assert!(reply.body.contains(needle), "no {needle:?} in {}", reply.body);
-}
-
-fn moved_to(reply: &Reply) -> &str {
-    assert_eq!(reply.status, 303, "{}", reply.body);
-    reply.header("location").unwrap_or_default()
-}
 
 #[test]
 fn an_administrator_manages_departments_invitations_roles_and_accounts() {
@@ -36,11 +26,11 @@ fn an_administrator_manages_departments_invitations_roles_and_accounts() {
     assert_page(&wrong, 422, "error-summary");
     assert!(wrong.body.contains("value=\"Espaces Verts!\""), "{}", wrong.body);
     let made = post_from(&mut admin, &g, staff, "/admin/setup/staff/departments", &[("id", "parks"), ("name", "Espaces verts")]);
-    assert_eq!(moved_to(&made), "/admin/setup/staff?done=department#departments");
+    assert_moved(&made, "/admin/setup/staff?done=department#departments");
     let made = post_from(&mut admin, &g, staff, "/admin/setup/staff/departments", &[("id", "spare"), ("name", "Réserve")]);
-    assert_eq!(moved_to(&made), "/admin/setup/staff?done=department#departments");
+    assert_moved(&made, "/admin/setup/staff?done=department#departments");
     let deleted = post_from(&mut admin, &g, staff, "/admin/setup/staff/departments/spare/delete", &[]);
-    assert_eq!(moved_to(&deleted), "/admin/setup/staff?done=deleted#departments");
+    assert_moved(&deleted, "/admin/setup/staff?done=deleted#departments");
     assert!(!admin.get(&g, staff).body.contains("<code>spare</code>"));
     let in_use = post_from(&mut admin, &g, staff, "/admin/setup/staff/departments/roads/delete", &[]);
     assert_page(&in_use, 422, "move them to another one first");
@@ -50,7 +40,7 @@ fn an_administrator_manages_departments_invitations_roles_and_accounts() {
     assert_page(&refused, 422, "departments");
     assert!(refused.body.contains("value=\"jardinier@exemple.fr\""), "{}", refused.body);
     let invited = post_from(&mut admin, &g, staff, "/admin/setup/staff/invitations", &[("email", "jardinier@exemple.fr"), ("role", "agent"), ("departments", "parks")]);
-    assert_eq!(moved_to(&invited), "/admin/setup/staff?done=invited");
+    assert_moved(&invited, "/admin/setup/staff?done=invited");
     assert!(!g.link_token("jardinier@exemple.fr", "/account/accept-invitation").is_empty());
 
     // A member's roles and departments.
@@ -58,7 +48,7 @@ fn an_administrator_manages_departments_invitations_roles_and_accounts() {
     let page = admin.get(&g, &member);
     assert_page(&page, 200, "id=\"m-d-roads\" name=\"departments\" value=\"roads\" checked");
     let saved = post_from(&mut admin, &g, &member, &member, &[("roles", "supervisor"), ("departments", "roads"), ("departments", "parks")]);
-    assert_eq!(moved_to(&saved), format!("{member}?done=saved"));
+    assert_moved(&saved, &format!("{member}?done=saved"));
     let record: Value = g.get(&format!("/api/identity/agents/{}", team.agent.id), Some(&team.admin.access)).json();
     assert_eq!(record["roles"], serde_json::json!(["supervisor"]), "{record}");
     assert!(record["departments"].as_array().is_some_and(|d| d.len() == 2), "{record}");
@@ -68,11 +58,11 @@ fn an_administrator_manages_departments_invitations_roles_and_accounts() {
 
     // Disabled, then enabled; nobody disables their own account.
     let disabled = post_from(&mut admin, &g, &member, &format!("{member}/disable"), &[]);
-    assert_eq!(moved_to(&disabled), format!("{member}?done=disabled"));
+    assert_moved(&disabled, &format!("{member}?done=disabled"));
     assert_page(&admin.get(&g, &member), 200, "désactivé");
     assert_eq!(g.sign_in(&team.agent.email, guichet_tests::guichet::PASSWORD).status, 403, "a disabled account cannot sign in");
     let enabled = post_from(&mut admin, &g, &member, &format!("{member}/enable"), &[]);
-    assert_eq!(moved_to(&enabled), format!("{member}?done=enabled"));
+    assert_moved(&enabled, &format!("{member}?done=enabled"));
     assert_eq!(g.sign_in(&team.agent.email, guichet_tests::guichet::PASSWORD).status, 200);
     let own = format!("/admin/setup/staff/{}", team.admin.id);
     let myself = post_from(&mut admin, &g, &own, &format!("{own}/disable"), &[]);

@@ -9,9 +9,8 @@ use guichet_guest::{ApiError, FieldError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::{Method, Response};
 
-use super::{done, posting, text, Section, Staff};
+use super::{in_lang, done, posting, text, Section, Staff};
 use crate::admin::{see_other, AdminChrome};
-use crate::i18n::Lang;
 
 pub struct BrandingTexts {
     title: &'static str,
@@ -58,10 +57,7 @@ struct BrandingPage {
 }
 
 pub async fn route(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
-    let x = match staff.lang {
-        Lang::Fr => &FR,
-        Lang::En => &EN,
-    };
+    let x = in_lang(staff.lang, &FR, &EN);
     let (logo_text, color, errors) = if posting(staff)? {
         let posted = staff.posted().await?;
         let logo_text = posted.get("logo_text").unwrap_or_default().trim().to_owned();

@@ -70,6 +70,15 @@ async fn dispatch(staff: &Staff<'_, '_>, rest: &[&str]) -> Result<Response, ApiE
     }
 }
 
+/// A page's words in the page's language (each module keeps a French and an English
+/// constant of its own words' struct, so that a missing translation does not compile).
+fn in_lang<T>(lang: Lang, fr: &'static T, en: &'static T) -> &'static T {
+    match lang {
+        Lang::Fr => fr,
+        Lang::En => en,
+    }
+}
+
 /// Whether the page was POSTed (else it must be a GET).
 fn posting(staff: &Staff<'_, '_>) -> Result<bool, ApiError> {
     match staff.ctx.request().method() {
@@ -152,10 +161,7 @@ struct IndexPage {
 }
 
 fn index(staff: &Staff<'_, '_>) -> Result<Response, ApiError> {
-    let x = match staff.lang {
-        Lang::Fr => &INDEX_FR,
-        Lang::En => &INDEX_EN,
-    };
+    let x = in_lang(staff.lang, &INDEX_FR, &INDEX_EN);
     let page = IndexPage { chrome: staff.chrome(x.title, Section::Setup), x };
     staff.answer(200, &page.chrome, &page)
 }

@@ -23,7 +23,7 @@ use guichet_guest::{ApiError, FieldError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::{Method, Response};
 
-use super::{done, only_post, posting, segment, text, Section, Staff};
+use super::{in_lang, done, only_post, posting, segment, text, Section, Staff};
 use crate::admin::{outcome, pick, see_other, AdminChrome};
 use crate::form::{self, Question};
 use crate::i18n::Lang;
@@ -315,10 +315,7 @@ const EN: ServicesTexts = ServicesTexts {
 };
 
 fn texts(lang: Lang) -> &'static ServicesTexts {
-    match lang {
-        Lang::Fr => &FR,
-        Lang::En => &EN,
-    }
+    in_lang(lang, &FR, &EN)
 }
 
 impl ServicesTexts {

@@ -17,7 +17,7 @@ use guichet_guest::{ApiError, FieldError};
 use serde_json::{json, Value as Json};
 use spin_sdk::http::{Method, Response};
 
-use super::{done, only_post, posting, segment, text, Section, Staff};
+use super::{in_lang, done, only_post, posting, segment, text, Section, Staff};
 use crate::admin::{outcome, see_other, AdminChrome};
 use crate::i18n::Lang;
 
@@ -134,10 +134,7 @@ const EN: TeamTexts = TeamTexts {
 };
 
 fn texts(lang: Lang) -> &'static TeamTexts {
-    match lang {
-        Lang::Fr => &FR,
-        Lang::En => &EN,
-    }
+    in_lang(lang, &FR, &EN)
 }
 
 pub async fn route(staff: &Staff<'_, '_>, rest: &[&str]) -> Result<Response, ApiError> {
