@@ -90,6 +90,14 @@ fn an_administrator_adds_a_question_previews_it_publishes_it_and_the_residents_f
     renamed[1] = ("label_fr", "Couleur du harnais");
     assert_moved(&post_from(&mut admin, &g, &edit, &edit, &renamed), &format!("{editor}?done=field-saved#questions"));
     assert!(admin.get(&g, editor).body.contains("Couleur du harnais"));
+    // Its position: taken by another question, or not a number, refused; a free one kept.
+    let taken = post_from(&mut admin, &g, &edit, &edit, &[renamed.as_slice(), &[("order", "1")]].concat());
+    assert_page(&taken, 422, "form.fields[9].order");
+    let words = post_from(&mut admin, &g, &edit, &edit, &[renamed.as_slice(), &[("order", "premier")]].concat());
+    assert_page(&words, 422, "value=\"premier\"");
+    let moved = post_from(&mut admin, &g, &edit, &edit, &[renamed.as_slice(), &[("order", "20")]].concat());
+    assert_moved(&moved, &format!("{editor}?done=field-saved#questions"));
+    assert_page(&admin.get(&g, &edit), 200, "id=\"e-order\" name=\"order\" inputmode=\"numeric\" value=\"20\"");
     let removed = post_from(&mut admin, &g, editor, &format!("{edit}/remove"), &[]);
     assert_moved(&removed, &format!("{editor}?done=field-removed#questions"));
     assert!(!admin.get(&g, editor).body.contains("f-collar-colour"));

@@ -85,6 +85,8 @@ pub struct ServicesTexts {
     help_fr: &'static str,
     help_en: &'static str,
     required_answer: &'static str,
+    position: &'static str,
+    position_hint: &'static str,
     choices: &'static str,
     choices_hint: &'static str,
     preview_button: &'static str,
@@ -169,6 +171,8 @@ const FR: ServicesTexts = ServicesTexts {
     help_fr: "Aide (français, facultative)",
     help_en: "Aide (anglais, facultative)",
     required_answer: "Réponse obligatoire",
+    position: "Position dans le formulaire",
+    position_hint: "Un nombre entier ; vide : après les autres questions.",
     choices: "Choix (listes seulement)",
     choices_hint: "Une ligne par choix : code | libellé français | libellé anglais.",
     preview_button: "Aperçu",
@@ -265,6 +269,8 @@ const EN: ServicesTexts = ServicesTexts {
     help_fr: "Help (French, optional)",
     help_en: "Help (English, optional)",
     required_answer: "Answer required",
+    position: "Position in the form",
+    position_hint: "A whole number; empty: after the other questions.",
     choices: "Choices (lists only)",
     choices_hint: "One line per choice: code | French label | English label.",
     preview_button: "Preview",
@@ -599,6 +605,8 @@ struct FieldValues {
     help_en: String,
     datatype: String,
     required: bool,
+    /// The question's position (`order`), empty for after the others.
+    order: String,
     choices: String,
 }
 
@@ -616,6 +624,7 @@ impl FieldValues {
             help_en: text(field, "/help/en"),
             datatype: text(field, "/datatype"),
             required: field.get("required").and_then(Json::as_bool).unwrap_or(false),
+            order: field.get("order").and_then(Json::as_i64).map(|n| n.to_string()).unwrap_or_default(),
             choices,
         }
     }
@@ -630,6 +639,7 @@ impl FieldValues {
             help_en: field("help_en"),
             datatype: field("datatype"),
             required: posted.get("required") == Some("true"),
+            order: field("order"),
             choices: posted.get("choices").unwrap_or_default().to_owned(),
         }
     }
@@ -1006,11 +1016,19 @@ async fn save_field(staff: &Staff<'_, '_>, code: &str, field: Option<&str>) -> R
         Some(field) => Some(fields.iter().position(|f| text(f, "/code") == field).ok_or(ApiError::NotFound)?),
         None => None,
     };
-    let order = match position {
-        Some(i) => fields[i].get("order").and_then(Json::as_i64).unwrap_or(1),
-        None => fields.iter().filter_map(|f| f.get("order").and_then(Json::as_i64)).max().unwrap_or(0) + 1,
+    let last = fields
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != position)
+        .filter_map(|(_, f)| f.get("order").and_then(Json::as_i64))
+        .max()
+        .unwrap_or(0);
+    let order = if values.order.is_empty() {
+        Ok(last + 1)
+    } else {
+        values.order.parse::<i64>().map_err(|_| FieldError::new("order", "invalid", s.not_integer))
     };
-    let built = values.field(order, position.map(|i| &fields[i]), s);
+    let built = order.and_then(|order| values.field(order, position.map(|i| &fields[i]), s));
     let mut editing = Editing { field: field.map(str::to_owned), values, ..Editing::default() };
     let question = match built {
         Ok(question) => question,
