@@ -96,6 +96,11 @@ try {
   await page.selectOption('#e-datatype', 'singlevaluelist');
   await page.check('#e-required');
   await page.fill('#e-choices', 'red | Rouge | Red\nblue | Bleu | Blue');
+  // The live preview (progressive script) draws the question as it is written...
+  await page.waitForSelector('[data-preview] #f-collar-colour');
+  assert.match(await page.textContent('[data-preview] label[for=f-collar-colour]'), /Couleur du collier/);
+  step('fr: the live preview shows the question being written');
+  // ...and the Preview button does the same without it.
   await go(page, () => page.click('button[name=preview]'));
   assert.equal(await page.inputValue('#e-code'), 'collar-colour', 'the question is kept after the preview');
   assert.ok(await page.isVisible('[data-preview] #f-collar-colour'), 'the preview shows the question');
