@@ -23,6 +23,15 @@ fn a_communes_administrator_replaces_its_branding_and_nothing_else_through_the_a
     assert_eq!(after["hosts"], before["hosts"]);
     assert_eq!(after["public_origin"], before["public_origin"]);
     assert_eq!(after["name"], before["name"]);
+    let listed = g.get("/api/signatures/evidence/entries", Some(&team.admin.access)).json();
+    let logged = listed["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["event"]["action"] == "branding-changed")
+        .unwrap_or_else(|| panic!("no branding-changed entry in {listed}"));
+    assert_eq!(logged["event"]["actor"], team.admin.id.as_str(), "{logged}");
+    assert!(logged["event"]["details"].to_string().contains("Ville de Démo"), "{logged}");
 
     for (token, status) in [(Some(team.agent.access.as_str()), 403), (Some(team.supervisor.access.as_str()), 403), (Some(PLATFORM_TOKEN), 401), (None, 401)] {
         let refused = put(&json!({"logo_text": "Pirate"}), token);
