@@ -12,7 +12,7 @@
 //!
 //! Each change reads the draft, changes the part the form is about and puts the whole draft
 //! back (`PUT`): catalog checks it and names every error, shown above the form with what was
-//! typed. The preview is the citizens' own form template (`templates/form_questions.html`)
+//! typed. The preview is the citizens' own form template (`templates/questions.html`)
 //! drawn from the draft; the question form's "Preview" button draws it with the question
 //! being written, saved or not, so that it works without JavaScript.
 
