@@ -9,11 +9,11 @@
 
 // What several modules share.
 mod admin_queue;
+mod admin_support;
 mod admin_setup;
 mod admin_setup_branding;
 mod admin_setup_keys;
 mod admin_setup_staff;
-mod admin_support;
 mod catalog_support;
 mod notifications_support;
 mod requests_support;
@@ -111,9 +111,9 @@ mod tenancy;
 
 /// Tests that need Chromium and the Node.js tools of `tests/node` (infra/setup.sh installs them).
 mod browser {
-    mod admin_setup;
     mod identity_browser;
     mod identity_oidc_browser;
+    mod admin_setup;
     mod portal_forms;
     mod portal_pages;
     mod portal_track;
