@@ -18,6 +18,8 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 
 use crate::context;
+use crate::evidence_log;
+use guichet_guest::evidence;
 
 const LANGUAGES: &[&str] = &["fr", "en"];
 
@@ -570,6 +572,66 @@ pub fn update(req: &Request, id: &str) -> Result<Response, ApiError> {
         Ok(Ok(()))
     })??;
     Ok(response::json(200, &describe(&conn, &commune)?))
+}
+
+// ------------------------------------------------------------------------- the commune's own
+
+const OWN_BRANDING: Shape = Shape::Object(&[
+    Member::nullable("primary_color", Shape::Text),
+    Member::nullable("logo_text", Shape::Text),
+]);
+
+/// `PUT /api/identity/branding` (an administrator of the commune served)
+/// `{"primary_color": "#RRGGBB"|null, "logo_text": text|null}`: replaces the commune's
+/// branding and nothing else of it (a member absent, null or blank is removed) → 200 the
+/// commune as `GET /api/identity/commune` shows it. The least a commune's administrator needs
+/// to change its look: host names, origin and languages stay the platform administrator's
+/// (`PATCH /api/identity/communes/{id}`). Recorded in the evidence log (`branding-changed`).
+pub async fn put_branding(req: &Request, ctx: &context::Ctx<'_>) -> Result<Response, ApiError> {
+    let caller = crate::auth::caller(ctx)?;
+    caller.require(crate::auth::Role::Admin)?;
+    let value = body::json(req, body::DEFAULT_MAX_JSON)?;
+    let mut errors = Vec::new();
+    shape::check(&value, &OWN_BRANDING, "", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::BadRequest { errors });
+    }
+    let mut branding = serde_json::Map::new();
+    for key in ["primary_color", "logo_text"] {
+        if let Some(text) = value.get(key).and_then(Json::as_str).map(str::trim).filter(|t| !t.is_empty()) {
+            branding.insert(key.to_owned(), json!(text));
+        }
+    }
+    let branding = Json::Object(branding);
+    check_branding(&branding, &mut errors);
+    if !errors.is_empty() {
+        // This route's members are the branding's own: no `branding.` prefix.
+        for error in &mut errors {
+            error.field = error.field.take().map(|f| f.trim_start_matches("branding.").to_owned());
+        }
+        return Err(ApiError::BadRequest { errors });
+    }
+    let commune = ctx.commune();
+    let detail = |key: &str| branding.get(key).and_then(Json::as_str).unwrap_or_default().to_owned();
+    db::transaction(ctx.conn(), |conn| {
+        db::exec(
+            conn,
+            "UPDATE communes SET branding = ? WHERE id = ?",
+            &[db::text(branding.to_string()), db::text(commune.as_str())],
+        )?;
+        let event = evidence::event(
+            conn,
+            commune,
+            evidence_log::SOURCE,
+            "branding-changed",
+            caller.account(),
+            commune.as_str(),
+            &[("primary_color", &detail("primary_color")), ("logo_text", &detail("logo_text"))],
+        )?;
+        evidence::enqueue(conn, &event)
+    })?;
+    evidence::flush(ctx.conn(), commune).await;
+    Ok(response::json(200, &describe(ctx.conn(), commune)?))
 }
 
 /// `GET /api/identity/communes` (platform administrator).

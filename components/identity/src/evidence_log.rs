@@ -7,6 +7,8 @@
 //! - `account-disabled`, `account-enabled` (`staff::agents`);
 //! - `personal-data-read` (`staff::citizens`): a member of staff read a citizen's profile
 //!   (detail: the stated purpose);
+//! - `branding-changed` (`communes::put_branding`): an administrator replaced the commune's
+//!   logo text and colour (details: the new ones);
 //! - `account-erased` (`privacy::erasure`): a citizen erased their account (the entry names
 //!   the account id only, which names nobody once the account is erased).
 //!

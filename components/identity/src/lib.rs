@@ -167,6 +167,10 @@ async fn route(req: Request) -> Result<Response, ApiError> {
             _ => Err(ApiError::MethodNotAllowed { allow: "PUT" }),
         },
         ["me", rest @ ..] => privacy::route(&req, &ctx, rest).await,
+        ["branding"] => match req.method() {
+            Method::Put => communes::put_branding(&req, &ctx).await,
+            _ => Err(ApiError::MethodNotAllowed { allow: "PUT" }),
+        },
         ["oidc-providers", rest @ ..] => oidc::admin_route(&req, &ctx, rest).await,
         ["outbox", "retry"] => {
             routing::only_post(&req)?;

@@ -259,6 +259,13 @@ pub(crate) async fn published(
     }))
 }
 
+/// The questions of `fields` in their order, as a resident first sees them (nothing typed,
+/// no error): the catalogue editor's preview of a draft (`admin::setup`).
+pub fn preview(lang: Lang, mut fields: Vec<Field>) -> Vec<Question> {
+    fields.sort_by_key(|f| f.order);
+    questions(lang, &fields, &Kept::default(), &BTreeMap::new())
+}
+
 /// What the citizen typed, by field code, to draw the form again.
 #[derive(Default)]
 pub(crate) struct Kept {

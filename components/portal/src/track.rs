@@ -17,6 +17,7 @@ use crate::page::{self, Chrome};
 const TRACK_JS: &str = include_str!("assets/track.js");
 const PORTAL_CSS: &str = include_str!("assets/portal.css");
 const ADMIN_CSS: &str = include_str!("assets/admin.css");
+const ADMIN_PREVIEW_JS: &str = include_str!("assets/admin-preview.js");
 
 #[derive(Template)]
 #[template(path = "track.html")]
@@ -39,6 +40,7 @@ pub fn asset(req: &Request, name: &str) -> Result<Response, ApiError> {
         "track.js" => ("text/javascript; charset=utf-8", TRACK_JS),
         "portal.css" => ("text/css; charset=utf-8", PORTAL_CSS),
         "admin.css" => ("text/css; charset=utf-8", ADMIN_CSS),
+        "admin-preview.js" => ("text/javascript; charset=utf-8", ADMIN_PREVIEW_JS),
         _ => return Err(ApiError::NotFound),
     };
     let mut response = response::cacheable(req, content_type, body.as_bytes().to_vec(), 3600);

@@ -16,6 +16,10 @@ mod admin_views;
 mod admin_views_duplicates;
 mod admin_request;
 mod admin_support;
+mod admin_setup;
+mod admin_setup_branding;
+mod admin_setup_keys;
+mod admin_setup_staff;
 mod catalog_support;
 mod notifications_support;
 mod requests_support;
@@ -120,6 +124,7 @@ mod browser {
     mod admin_request;
     mod identity_browser;
     mod identity_oidc_browser;
+    mod admin_setup;
     mod portal_forms;
     mod portal_space;
     mod portal_pages;
