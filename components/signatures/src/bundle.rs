@@ -126,7 +126,9 @@ pub fn build(
         evidence: None,
         passkey_signatures,
     };
-    bundle.evidence = Some(crate::evidence::signing::for_bundle(conn, commune, &bundle)?);
+    bundle.evidence = Some(crate::evidence::signing::for_bundle(
+        conn, commune, &bundle,
+    )?);
     Ok(Some(bundle))
 }
 

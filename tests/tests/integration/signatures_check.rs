@@ -97,11 +97,11 @@ fn the_verification_page_checks_an_uploaded_file_and_refuses_other_sites_forms()
     let checked = post(&mut browser, "décision <b>.pdf", PDF, None);
     assert_eq!(checked.status, 200, "{}", checked.body);
     assert!(
-        checked.body.contains("Valide <span lang=\"en\">/ Valid</span>")
+        checked
+            .body
+            .contains("Valide <span lang=\"en\">/ Valid</span>")
             && checked.body.contains("bob — maire")
-            && checked
-                .body
-                .contains(&guichet_verify::sha256_hex(PDF)),
+            && checked.body.contains(&guichet_verify::sha256_hex(PDF)),
         "{}",
         checked.body
     );
@@ -112,7 +112,11 @@ fn the_verification_page_checks_an_uploaded_file_and_refuses_other_sites_forms()
     other[5] ^= 1;
     let unknown = post(&mut browser, "other.pdf", &other, None);
     assert_eq!(unknown.status, 200);
-    assert!(unknown.body.contains("Aucun document signé"), "{}", unknown.body);
+    assert!(
+        unknown.body.contains("Aucun document signé"),
+        "{}",
+        unknown.body
+    );
 
     let empty = post(&mut browser, "", b"", None);
     assert_eq!(empty.status, 400, "{}", empty.body);
@@ -121,7 +125,11 @@ fn the_verification_page_checks_an_uploaded_file_and_refuses_other_sites_forms()
     let big = vec![b'x'; 10 * 1024 * 1024 + 1];
     let too_large = post(&mut browser, "big.pdf", &big, None);
     assert_eq!(too_large.status, 413, "{}", too_large.body);
-    assert!(too_large.body.contains("larger than 10 MB"), "{}", too_large.body);
+    assert!(
+        too_large.body.contains("larger than 10 MB"),
+        "{}",
+        too_large.body
+    );
 
     let cross = post(&mut browser, "x.pdf", PDF, Some("https://evil.example"));
     assert_eq!(cross.status, 403, "{}", cross.body);

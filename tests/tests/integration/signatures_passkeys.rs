@@ -110,9 +110,10 @@ fn agents_sign_with_es256_and_eddsa_passkeys_and_the_bundle_verifies_offline() {
         if member != "context" {
             // The log holds the digest of the assertion as signed: an edited one is not it.
             assert!(
-                report.problems.iter().any(|p| p.contains(
-                    "no entry records the passkey signature of alice in flow"
-                )),
+                report
+                    .problems
+                    .iter()
+                    .any(|p| p.contains("no entry records the passkey signature of alice in flow")),
                 "{member}: {:?}",
                 report.problems
             );

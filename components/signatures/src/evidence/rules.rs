@@ -85,7 +85,6 @@ pub fn problems(event: &EvidenceEvent) -> Vec<FieldError> {
     errors
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
