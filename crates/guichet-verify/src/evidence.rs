@@ -317,4 +317,4 @@ pub(crate) fn logged_for_tests(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -2,30 +2,20 @@
 //! passkey signatures, each logged with the digest of its assertion, holds; an assertion
 //! edited, removed or swapped with another signer's fails with a message naming the signer.
 
-use ed25519_compact::{KeyPair, Seed};
+use ed25519_compact::KeyPair;
 use sha2::{Digest, Sha256};
 
 use super::*;
 use crate::bundle::{verify, DocumentVersion, FORMAT};
 use crate::claims::SignatureClaims;
+use crate::evidence::tests::{keys, pair};
 use crate::evidence::{self, logged_for_tests};
-use crate::jws::Jwk;
 use crate::sha256_hex;
 use crate::webauthn::{PasskeyContext, CONTEXT_TYPE, EDDSA, PASSKEY_STATEMENT_TYPE};
 
 const FILE: &[u8] = b"%PDF-1.7 a plan signed from phones";
 const ORIGIN: &str = "https://guichet.example";
 const RP: &str = "guichet.example";
-
-fn pair(byte: u8) -> KeyPair {
-    KeyPair::from_seed(Seed::new([byte; 32]))
-}
-
-fn keys() -> Jwks {
-    Jwks {
-        keys: vec![Jwk::ed25519("commune-1", &pair(9).pk)],
-    }
-}
 
 /// `signer`'s passkey signature of flow1 with `key`, as a browser and the server make it.
 fn passkey_signature(signer: &str, key: &KeyPair, counter: u32) -> PasskeySignatureEntry {
