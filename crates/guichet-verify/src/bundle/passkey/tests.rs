@@ -47,7 +47,7 @@ fn passkey_signature(signer: &str, key: &KeyPair, counter: u32) -> PasskeySignat
         },
         nonce: format!("nonce-{signer}"),
     };
-    let context = serde_json::to_vec(&context).unwrap();
+    let context = serde_json::to_vec(&context).expect("context");
     let client = format!(
         r#"{{"type":"webauthn.get","challenge":"{}","origin":"{ORIGIN}","crossOrigin":false}}"#,
         b64::encode(&webauthn::challenge_of(&context))
@@ -64,7 +64,7 @@ fn passkey_signature(signer: &str, key: &KeyPair, counter: u32) -> PasskeySignat
         statement: jws::sign(
             PASSKEY_STATEMENT_TYPE,
             "commune-1",
-            &serde_json::to_vec(&statement).unwrap(),
+            &serde_json::to_vec(&statement).expect("statement"),
             &pair(9),
         ),
         context: b64::encode(&context),
@@ -119,7 +119,12 @@ fn passkey_signatures_logged_with_their_assertion_hold() {
 #[test]
 fn a_passkey_signature_without_its_log_entry_fails() {
     let mut bundle = bundle();
-    bundle.evidence.as_mut().unwrap().entries.remove(1);
+    bundle
+        .evidence
+        .as_mut()
+        .expect("evidence")
+        .entries
+        .remove(1);
     let problems = problems(&bundle);
     assert_eq!(
         problems,
@@ -141,7 +146,7 @@ fn an_edited_assertion_fails_both_its_check_and_the_log() {
             "client_data_json" => &mut entry.client_data_json,
             _ => &mut entry.signature,
         };
-        let mut bytes = b64::decode(text).unwrap();
+        let mut bytes = b64::decode(text).expect("base64url");
         let at = bytes.len() - 1;
         bytes[at] ^= 1;
         *text = b64::encode(&bytes);
@@ -222,7 +227,7 @@ fn assertions_swapped_between_signers_fail() {
 #[test]
 fn a_logged_credential_other_than_the_bundles_fails() {
     let mut bundle = bundle();
-    let logged = &mut bundle.evidence.as_mut().unwrap().entries[0];
+    let logged = &mut bundle.evidence.as_mut().expect("evidence").entries[0];
     let credential = b64::encode(b"cred-alice");
     logged.entry = logged.entry.replace(&credential, "b3RoZXI");
     let problems = problems(&bundle);
