@@ -2,10 +2,16 @@
 # Checks that a contract change one side forgets fails the build, not a request: in a copy of
 # the workspace, renames a field of a WIT record, then `cargo check`s for wasm32-wasip2 each
 # component that must see it, and requires each to fail in its own source (not only in a
-# shared crate). Two renames, one at a time:
+# shared crate, except where the shared crate is the sender's code). Three renames, one at a
+# time:
 # - `mail.message`'s `subject`: identity writes it, notifications reads it;
 # - `events.status-changed`'s `merged-into`: requests builds the record with an exhaustive
-#   literal (calls/events.rs), notifications reads it whole to write its messages.
+#   literal (calls/events.rs), notifications reads it whole to write its messages;
+# - `evidence.evidence-event`'s `occurred-at`: identity, catalog and requests send events
+#   through guichet-guest's outbox (feature `evidence-sender`, whose `event` builds the record
+#   with an exhaustive literal), so they fail there; signatures, which builds guichet-guest
+#   without that feature, destructures the record and checks it with its own rules
+#   (evidence/append.rs, evidence/rules.rs), so it fails in its own source.
 # Run by `make test`; cargo check only, with its own target directory under target/ so that
 # CI keeps it between runs.
 set -euo pipefail
@@ -56,4 +62,8 @@ rename mail.wit '    subject: string,' '    title: string,' mail.message.subject
 rename events.wit '    merged-into: option<string>,' '    merged-onto: option<string>,' \
   events.status-changed.merged-into requests:components/requests/src \
   notifications:components/notifications/src
+rename evidence.wit '    occurred-at: string,' '    happened-at: string,' \
+  evidence.evidence-event.occurred-at identity:crates/guichet-guest/src \
+  catalog:crates/guichet-guest/src requests:crates/guichet-guest/src \
+  signatures:components/signatures/src
 exit $status

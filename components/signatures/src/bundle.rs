@@ -99,8 +99,7 @@ pub fn build(
             });
         }
     }
-    let evidence = crate::evidence::signing::for_bundle(conn, commune, &signatures)?;
-    Ok(Some(Bundle {
+    let mut bundle = Bundle {
         format: FORMAT.into(),
         commune: commune.as_str().into(),
         document: DocumentVersion {
@@ -124,9 +123,13 @@ pub fn build(
         flows: summaries,
         signatures,
         statements,
-        evidence: Some(evidence),
+        evidence: None,
         passkey_signatures,
-    }))
+    };
+    bundle.evidence = Some(crate::evidence::signing::for_bundle(
+        conn, commune, &bundle,
+    )?);
+    Ok(Some(bundle))
 }
 
 fn statement(conn: &Connection, commune: &Commune, kid: &str) -> anyhow::Result<String> {

@@ -5,12 +5,16 @@
 //! - `POST check` with the file itself as the body (any content type): the same, for the
 //!   file's digest (the file is not stored).
 //! - `GET verify[?sha256=<hex>]`: the same as a page (French and English, no script).
+//! - `POST verify`: the page's upload form (`multipart/form-data`, field `file`, at most
+//!   [`MAX_BYTES`] as `POST check`), after the origin rule of every form of Guichet
+//!   (`guichet_guest::forms`): it changes nothing, but another site's page may not use it.
 //!
 //! Each answer is the bundle of every document version of this commune with that digest,
 //! checked with `guichet_verify::bundle::verify` against the commune's published keys, the
 //! very check `guichet-verify` runs offline.
 
 use guichet_guest::db::{self};
+use guichet_guest::forms::{self, Refusal};
 use guichet_guest::markup::escape;
 use guichet_guest::query::Query;
 use guichet_guest::{response, ApiError, Commune};
@@ -148,8 +152,87 @@ pub fn page(ctx: &Ctx) -> Result<Response, ApiError> {
         None => String::new(),
         Some(digest) => result_html(digest, &find(ctx, digest)?),
     };
+    Ok(render(ctx, 200, digest.as_deref(), problem, &result))
+}
+
+/// Largest body of the upload form: the file and the few hundred bytes of its part's headers.
+const MAX_FORM_BODY: usize = MAX_BYTES + 16 * 1024;
+
+/// `POST verify`: the page's upload form; the file's digest is checked as `GET verify` does
+/// and the file is not kept. A form from another site is refused (403) before it is read.
+pub async fn page_upload(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let req = ctx.request();
+    forms::check(req, &[forms::MULTIPART]).map_err(|refusal| match refusal {
+        Refusal::CrossOrigin => ApiError::Forbidden {
+            message: "this form was not sent from this site",
+        },
+        Refusal::UnsupportedType => {
+            ApiError::field("content-type", "unsupported", "must be multipart/form-data")
+        }
+    })?;
+    let problem = match uploaded_file(req).await {
+        Ok(bytes) => {
+            let digest = guichet_verify::sha256_hex(&bytes);
+            let result = result_html(&digest, &find(ctx, &digest)?);
+            return Ok(render(ctx, 200, Some(&digest), None, &result));
+        }
+        Err(problem) => problem,
+    };
+    let (status, text) = match problem {
+        Upload::Missing => (400, "Choisissez un fichier. <span lang=\"en\">Choose a file.</span>"),
+        Upload::TooLarge => (413, "Le fichier dépasse 10 Mo. <span lang=\"en\">The file is larger than 10 MB.</span>"),
+        Upload::Malformed => (400, "Le formulaire envoyé est illisible. <span lang=\"en\">The form sent cannot be read.</span>"),
+    };
+    Ok(render(ctx, status, None, Some(text), ""))
+}
+
+/// Why an upload gave no file.
+enum Upload {
+    Missing,
+    TooLarge,
+    Malformed,
+}
+
+/// The bytes of the form's `file` part (its only file), within [`MAX_BYTES`].
+async fn uploaded_file(req: &spin_sdk::http::Request) -> Result<Vec<u8>, Upload> {
+    let body = req.body();
+    if body.len() > MAX_FORM_BODY {
+        return Err(Upload::TooLarge);
+    }
+    let content_type = req
+        .header("content-type")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let boundary = multer::parse_boundary(content_type).map_err(|_| Upload::Malformed)?;
+    let chunk = bytes::Bytes::copy_from_slice(body);
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(chunk) });
+    let mut parts = multer::Multipart::new(stream, boundary);
+    while let Some(part) = parts.next_field().await.map_err(|_| Upload::Malformed)? {
+        if part.name() != Some("file") || part.file_name().is_none() {
+            continue;
+        }
+        let data = part.bytes().await.map_err(|_| Upload::Malformed)?;
+        return match data.len() {
+            0 => Err(Upload::Missing),
+            n if n > MAX_BYTES => Err(Upload::TooLarge),
+            _ => Ok(data.to_vec()),
+        };
+    }
+    Err(Upload::Missing)
+}
+
+/// The page with `digest` in the digest field, `problem` (trusted HTML) as an alert and
+/// `result` (escaped HTML).
+fn render(
+    ctx: &Ctx,
+    status: u16,
+    digest: Option<&str>,
+    problem: Option<&str>,
+    result: &str,
+) -> Response {
     let name = escape(&ctx.served().name);
-    let value = escape(digest.as_deref().unwrap_or(""));
+    let value = escape(digest.unwrap_or(""));
     let alert = problem.map_or(String::new(), |p| format!("<p role=\"alert\">{p}</p>"));
     let page = format!(
         r#"<!doctype html>
@@ -171,6 +254,11 @@ input{{width:100%;box-sizing:border-box;font:inherit;padding:.5rem;border:2px so
 <input id="sha256" name="sha256" value="{value}" autocomplete="off" spellcheck="false" inputmode="latin" required>
 <button type="submit">Vérifier <span lang="en">/ Check</span></button>
 </form>
+<form method="post" action="/api/signatures/verify" enctype="multipart/form-data">
+<label for="file">Ou le fichier lui-même (10 Mo au plus, il n’est pas conservé) <span lang="en">/ Or the file itself (10 MB at most, not kept)</span></label>
+<input id="file" name="file" type="file" required>
+<button type="submit">Vérifier le fichier <span lang="en">/ Check the file</span></button>
+</form>
 <p>Pour vérifier sans faire confiance au serveur : <code>guichet-verify</code> avec le fichier, son dossier de preuve et les clés publiées (<a href="/api/signatures/keys">/api/signatures/keys</a>). <span lang="en">To check without trusting this server: <code>guichet-verify</code> with the file, its bundle and the published keys.</span></p>
 {alert}{result}
 </main>
@@ -178,9 +266,9 @@ input{{width:100%;box-sizing:border-box;font:inherit;padding:.5rem;border:2px so
 </html>
 "#
     );
-    let mut response = response::html(200, page);
+    let mut response = response::html(status, page);
     response.set_header("content-security-policy", CONTENT_SECURITY_POLICY);
-    Ok(response)
+    response
 }
 
 fn result_html(digest: &str, found: &[Found]) -> String {

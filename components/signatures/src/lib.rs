@@ -17,7 +17,8 @@
 //!   signers of flows due soon or late through notifications.
 //! - keys ([`keys`]): `POST keys`, `GET keys/mine`, `POST keys/{kid}/revoke` (staff);
 //!   `GET keys` (public: the commune's JWKS).
-//! - public verification ([`check`]): `GET|POST check`, the page `GET verify`.
+//! - public verification ([`check`]): `GET|POST check`, the page `GET verify` and
+//!   its upload form `POST verify`.
 //! - the commune's evidence log ([`evidence`]): `GET evidence/head|heads|consistency`
 //!   (public), `GET evidence/entries[/{index}]` (supervisors, administrators); other
 //!   components append by chaining to `POST /internal/evidence` (`guichet:platform/evidence`).
@@ -133,7 +134,11 @@ async fn route(req: Request) -> Result<Response, ApiError> {
             Method::Post => check::by_file(&ctx),
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
         },
-        ["verify"] => get().and_then(|()| check::page(&ctx)),
+        ["verify"] => match req.method() {
+            Method::Get => check::page(&ctx),
+            Method::Post => check::page_upload(&ctx).await,
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        },
         ["evidence", rest @ ..] => get().and_then(|()| evidence::route(&ctx, rest)),
         ["flows", id, "certificate"] => get().and_then(|()| certificate::html(&ctx, id)),
         ["flows", id, "certificate.pdf"] => get().and_then(|()| certificate::pdf(&ctx, id)),

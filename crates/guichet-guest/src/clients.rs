@@ -24,6 +24,7 @@ pub mod catalog;
 pub mod communes;
 pub mod contacts;
 pub mod events;
+#[cfg(feature = "evidence-sender")]
 pub mod evidence;
 pub mod mail;
 pub mod portal;

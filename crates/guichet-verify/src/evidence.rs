@@ -7,12 +7,14 @@
 //!   guichet-tree-head+jws`, the key that signs the key statements) over [`TreeHead`]: the
 //!   log, the commune, the tree size, the root hash (hex) and when it was issued;
 //! - a bundle's [`BundleEvidence`] is a tree head and, for each signature, its entry with its
-//!   index and inclusion proof. [`problems`] says what is wrong with it: a signature without
-//!   its entry (deleted), an entry edited or moved (its proof fails), a tree head the commune
-//!   did not sign.
+//!   index and inclusion proof. [`problems`] says what is wrong with it: a signature (JWS or
+//!   passkey assertion) without its entry (deleted, or the signature edited or swapped), an
+//!   entry edited or moved (its proof fails), an entry recording a signature the bundle no
+//!   longer carries (removed), a tree head the commune did not sign.
 
 use serde::{Deserialize, Serialize};
 
+use crate::bundle::passkey::PasskeySignatureEntry;
 use crate::bundle::{Bundle, SignatureEntry};
 use crate::jws::{self, Jwks};
 use crate::merkle::{self, Hash};
@@ -124,17 +126,75 @@ pub fn included(logged: &LoggedEntry, head: &TreeHead) -> bool {
     merkle::verify_inclusion(logged.index, head.tree_size, &leaf, &proof, &root)
 }
 
-/// Whether `entry` records signature `signature` of `bundle`.
-fn records(entry: &Entry, bundle: &Bundle, signature: &SignatureEntry) -> bool {
+/// A signature of a bundle as its entry in the log must record it: a JWS by its digest, a
+/// passkey assertion by the digest of its three members and its credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded<'a> {
+    pub flow: &'a str,
+    pub signer: &'a str,
+    /// `signature` or `passkey signature`, for messages.
+    pub what: &'static str,
+    /// [`JWS_DIGEST`] or [`PASSKEY_DIGEST`], and its value.
+    pub digest_name: &'static str,
+    pub digest: String,
+    pub credential: Option<&'a str>,
+}
+
+/// What the log must hold for each signature of `bundle`, JWS first, then passkeys.
+pub fn recorded(bundle: &Bundle) -> Vec<Recorded<'_>> {
+    let jws = bundle.signatures.iter().map(|s: &SignatureEntry| Recorded {
+        flow: &s.flow,
+        signer: &s.signer,
+        what: "signature",
+        digest_name: JWS_DIGEST,
+        digest: crate::sha256_hex(s.jws.as_bytes()),
+        credential: None,
+    });
+    let passkeys = bundle.passkey_signatures.iter().map(|p| Recorded {
+        flow: &p.flow,
+        signer: &p.signer,
+        what: "passkey signature",
+        digest_name: PASSKEY_DIGEST,
+        digest: passkey_digest(p),
+        credential: Some(&p.credential),
+    });
+    jws.chain(passkeys).collect()
+}
+
+/// The value of [`PASSKEY_DIGEST`] for `entry`: the SHA-256 of its authenticator data, client
+/// data and signature as the bundle carries them (base64url), joined by dots.
+pub fn passkey_digest(entry: &PasskeySignatureEntry) -> String {
+    assertion_digest(
+        &entry.authenticator_data,
+        &entry.client_data_json,
+        &entry.signature,
+    )
+}
+
+/// [`PASSKEY_DIGEST`] of an assertion's three members (base64url), as the log writes it.
+pub fn assertion_digest(
+    authenticator_data: &str,
+    client_data_json: &str,
+    signature: &str,
+) -> String {
+    crate::sha256_hex(format!("{authenticator_data}.{client_data_json}.{signature}").as_bytes())
+}
+
+/// Whether `entry` records `signature` of `bundle`.
+fn records(entry: &Entry, bundle: &Bundle, signature: &Recorded<'_>) -> bool {
     entry.commune == bundle.commune
         && entry.action == SIGNED_ACTION
         && entry.subject == signature.flow
-        && entry.actor.as_deref() == Some(signature.signer.as_str())
-        && entry.detail(JWS_DIGEST) == Some(crate::sha256_hex(signature.jws.as_bytes()).as_str())
+        && entry.actor.as_deref() == Some(signature.signer)
+        && entry.detail(signature.digest_name) == Some(signature.digest.as_str())
+        && signature
+            .credential
+            .is_none_or(|credential| entry.detail("credential") == Some(credential))
 }
 
-/// What is wrong with the evidence `bundle` carries: every signature must have its entry in
-/// the log, proven included in a tree head the commune signed.
+/// What is wrong with the evidence `bundle` carries: every signature (JWS or passkey) must
+/// have its entry in the log, proven included in a tree head the commune signed, and every
+/// signature entry the bundle carries must be one of its signatures (none taken out).
 pub fn problems(bundle: &Bundle, keys: &Jwks) -> Vec<String> {
     let Some(evidence) = &bundle.evidence else {
         return vec!["the bundle carries no proof from the evidence log".into()];
@@ -143,24 +203,50 @@ pub fn problems(bundle: &Bundle, keys: &Jwks) -> Vec<String> {
         Ok(head) => head,
         Err(problem) => return vec![format!("evidence log: {problem}")],
     };
+    let signatures = recorded(bundle);
+    let parsed: Vec<(&LoggedEntry, Option<Entry>)> = evidence
+        .entries
+        .iter()
+        .map(|logged| (logged, serde_json::from_str::<Entry>(&logged.entry).ok()))
+        .collect();
     let mut problems = Vec::new();
-    for signature in &bundle.signatures {
-        let logged = evidence.entries.iter().find(|logged| {
-            serde_json::from_str::<Entry>(&logged.entry)
-                .is_ok_and(|entry| records(&entry, bundle, signature))
+    for signature in &signatures {
+        let logged = parsed.iter().find(|(_, entry)| {
+            entry
+                .as_ref()
+                .is_some_and(|entry| records(entry, bundle, signature))
         });
         match logged {
+            None if signature.credential.is_some() => problems.push(format!(
+                "evidence log: no entry records the passkey signature of {} in flow {} as the \
+                 bundle carries it (assertion edited, swapped or not logged)",
+                signature.signer, signature.flow
+            )),
             None => problems.push(format!(
                 "evidence log: no entry records the signature of {} in flow {}",
                 signature.signer, signature.flow
             )),
-            Some(logged) if !included(logged, &head) => problems.push(format!(
-                "evidence log: the entry of {}'s signature (index {}) is not in the signed tree \
+            Some((logged, _)) if !included(logged, &head) => problems.push(format!(
+                "evidence log: the entry of {}'s {} (index {}) is not in the signed tree \
                  of {} entries (edited, moved or another log)",
-                signature.signer, logged.index, head.tree_size
+                signature.signer, signature.what, logged.index, head.tree_size
             )),
             Some(_) => {}
         }
+    }
+    // A logged signature the bundle no longer holds: taken out of the bundle, or replaced.
+    for (logged, entry) in &parsed {
+        let Some(entry) = entry else { continue };
+        if entry.action != SIGNED_ACTION || signatures.iter().any(|s| records(entry, bundle, s)) {
+            continue;
+        }
+        problems.push(format!(
+            "evidence log: entry {} records a signature of {} in flow {} that the bundle does \
+             not carry (removed or replaced)",
+            logged.index,
+            entry.actor.as_deref().unwrap_or("nobody"),
+            entry.subject
+        ));
     }
     problems
 }
@@ -178,19 +264,26 @@ pub(crate) fn logged_for_tests(
         tree.push(format!("{{\"other\":{i}}}").as_bytes());
     }
     let mut logged = Vec::new();
-    for (n, signature) in bundle.signatures.iter().enumerate() {
+    for (n, signature) in recorded(bundle).iter().enumerate() {
+        let mut details = vec![Detail {
+            name: signature.digest_name.into(),
+            value: signature.digest.clone(),
+        }];
+        if let Some(credential) = signature.credential {
+            details.push(Detail {
+                name: "credential".into(),
+                value: credential.into(),
+            });
+        }
         let entry = Entry {
             id: format!("{}-{}", signature.flow, n + 2),
             commune: bundle.commune.clone(),
             source: "signatures".into(),
             action: SIGNED_ACTION.into(),
-            actor: Some(signature.signer.clone()),
-            subject: signature.flow.clone(),
+            actor: Some(signature.signer.into()),
+            subject: signature.flow.into(),
             occurred_at: "2026-12-07T10:01:00Z".into(),
-            details: vec![Detail {
-                name: JWS_DIGEST.into(),
-                value: crate::sha256_hex(signature.jws.as_bytes()),
-            }],
+            details,
         };
         let text = serde_json::to_string(&entry).expect("entry");
         let index = tree.push(text.as_bytes());
@@ -224,4 +317,4 @@ pub(crate) fn logged_for_tests(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,7 +1,8 @@
 //! Passkeys (issue 12, item 3): agents enrol ES256 and EdDSA passkeys through the WebAuthn
 //! registration ceremony and sign a flow with assertions whose challenge binds the document's
-//! digest and the signing context; the bundle carries what an offline verifier needs, and a
-//! flipped byte anywhere makes it fail.
+//! digest and the signing context; the bundle carries what an offline verifier needs (with
+//! each passkey signature's evidence log entry), and a flipped byte anywhere, an assertion
+//! removed or swapped, makes it fail.
 
 use crate::signatures_support::passkeys::*;
 use crate::signatures_support::*;
@@ -106,7 +107,53 @@ fn agents_sign_with_es256_and_eddsa_passkeys_and_the_bundle_verifies_offline() {
             !report.signatures[0].valid && report.signatures[1].valid,
             "{member}: {report:?}"
         );
+        if member != "context" {
+            // The log holds the digest of the assertion as signed: an edited one is not it.
+            assert!(
+                report
+                    .problems
+                    .iter()
+                    .any(|p| p.contains("no entry records the passkey signature of alice in flow")),
+                "{member}: {:?}",
+                report.problems
+            );
+        }
     }
+
+    // The bundle carries each passkey signature's log entry with its inclusion proof; bob's
+    // signature taken out of the bundle is named by its entry, and so is alice's assertion
+    // swapped into bob's place.
+    assert_eq!(
+        found.evidence.as_ref().map(|e| e.entries.len()),
+        Some(2),
+        "{found:?}"
+    );
+    let mut removed = found.clone();
+    removed.passkey_signatures.remove(1);
+    let report = bundle::verify(&removed, &sha256_hex(PDF), &keys);
+    assert!(!report.valid);
+    assert!(
+        report.problems.iter().any(|p| p.contains(&format!(
+            "records a signature of bob in flow {id} that the bundle does not carry"
+        ))),
+        "{:?}",
+        report.problems
+    );
+    let mut swapped = found.clone();
+    let alice_signature = swapped.passkey_signatures[0].clone();
+    let bob_signature = &mut swapped.passkey_signatures[1];
+    bob_signature.authenticator_data = alice_signature.authenticator_data;
+    bob_signature.client_data_json = alice_signature.client_data_json;
+    bob_signature.signature = alice_signature.signature;
+    let report = bundle::verify(&swapped, &sha256_hex(PDF), &keys);
+    assert!(!report.valid && !report.signatures[1].valid);
+    assert!(
+        report.problems.iter().any(|p| p.contains(&format!(
+            "no entry records the passkey signature of bob in flow {id}"
+        ))),
+        "{:?}",
+        report.problems
+    );
 }
 
 #[test]

@@ -5,17 +5,18 @@
 //! `evidence_append_secret` (bearer token, compared in constant time), given to signatures
 //! and to the components that append; shorter than 16 characters, the route is a 404 and the
 //! senders' events wait in their outboxes. The event is checked member by member
-//! (`guichet_guest::evidence::problems`) before anything is written, then appended in one
+//! ([`super::rules::problems`]) before anything is written, then appended in one
 //! transaction; the same source and id is appended once.
 
 use guichet_guest::caller::same_secret;
 use guichet_guest::contracts::evidence::{Detail, EvidenceAppended, EvidenceEvent};
-use guichet_guest::evidence::{problems, SECRET_MIN, SECRET_VARIABLE};
+use guichet_guest::evidence::{SECRET_MIN, SECRET_VARIABLE};
 use guichet_guest::{body, clients, db, response, ApiError, Commune};
 use guichet_verify::evidence::{self, Entry};
 use spin_sdk::http::{Request, Response};
 
 use super::log;
+use super::rules::problems;
 use crate::{schema, DATABASE};
 
 /// `POST /internal/evidence`.

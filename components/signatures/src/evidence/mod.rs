@@ -20,6 +20,7 @@
 
 pub mod append;
 pub mod log;
+pub mod rules;
 pub mod signing;
 
 use guichet_guest::codes::Role;

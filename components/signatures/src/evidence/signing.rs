@@ -1,14 +1,17 @@
 //! Signing flows in the evidence log: each step of a flow (created, signed, declined,
 //! completed, cancelled) becomes an entry in the transaction that records the step
 //! ([`step`], called by `steps::record`), so no step exists without its entry. A signature's
-//! entry names the SHA-256 of its JWS, which is how a bundle's [`for_bundle`] evidence ties
+//! entry names the SHA-256 of its JWS (or of its passkey assertion), which is how a bundle's [`for_bundle`] evidence ties
 //! each signature to the log.
 
 use anyhow::{anyhow, Context as _};
 use guichet_guest::db::{self, Connection};
 use guichet_guest::Commune;
-use guichet_verify::bundle::SignatureEntry;
-use guichet_verify::evidence::{BundleEvidence, Detail, Entry, LoggedEntry, JWS_DIGEST, PASSKEY_DIGEST};
+use guichet_verify::bundle::Bundle;
+use guichet_verify::evidence::{
+    assertion_digest, recorded, BundleEvidence, Detail, Entry, LoggedEntry, JWS_DIGEST,
+    PASSKEY_DIGEST,
+};
 use guichet_verify::merkle;
 
 use super::log;
@@ -80,15 +83,13 @@ pub fn step(
             )?;
             let assertion = db::first_row(&rows).context("the signature of a signed step")?;
             details.push(detail("credential", assertion.get::<String>("credential")?));
-            let signed = format!(
-                "{}.{}.{}",
-                assertion.get::<&str>("authenticator_data")?,
-                assertion.get::<&str>("client_data_json")?,
-                assertion.get::<&str>("signature")?
-            );
             details.push(detail(
                 PASSKEY_DIGEST,
-                guichet_verify::sha256_hex(signed.as_bytes()),
+                assertion_digest(
+                    assertion.get::<&str>("authenticator_data")?,
+                    assertion.get::<&str>("client_data_json")?,
+                    assertion.get::<&str>("signature")?,
+                ),
             ));
         }
     }
@@ -106,17 +107,17 @@ pub fn step(
     Ok(())
 }
 
-/// What a bundle carries from the log: the current signed head, and each signature's entry
-/// with its inclusion proof in that head's tree.
+/// What `bundle` carries from the log: the current signed head, and each signature's entry
+/// (server key or passkey) with its inclusion proof in that head's tree.
 pub fn for_bundle(
     conn: &Connection,
     commune: &Commune,
-    signatures: &[SignatureEntry],
+    bundle: &Bundle,
 ) -> anyhow::Result<BundleEvidence> {
     let head = log::current_head(conn, commune)?;
     let stored = log::Stored { conn, commune };
     let mut entries = Vec::new();
-    for signature in signatures {
+    for signature in recorded(bundle) {
         let rows = db::query(
             conn,
             "SELECT e.idx, e.entry FROM evidence_entries e JOIN flow_steps s \
@@ -126,8 +127,8 @@ pub fn for_bundle(
             &[
                 db::text(commune.as_str()),
                 db::text(SOURCE),
-                db::text(signature.flow.as_str()),
-                db::text(signature.signer.as_str()),
+                db::text(signature.flow),
+                db::text(signature.signer),
             ],
         )?;
         let Some(row) = db::first_row(&rows) else {

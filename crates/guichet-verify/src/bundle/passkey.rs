@@ -122,3 +122,6 @@ fn statement(
     }
     Ok(statement)
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,11 +12,12 @@ use crate::sha256_hex;
 
 const FILE: &[u8] = b"%PDF-1.7 a decision";
 
-fn pair(byte: u8) -> KeyPair {
+pub(crate) fn pair(byte: u8) -> KeyPair {
     KeyPair::from_seed(Seed::new([byte; 32]))
 }
 
-fn keys() -> Jwks {
+/// The commune's published keys: `commune-1`, the public half of `pair(9)`.
+pub(crate) fn keys() -> Jwks {
     Jwks {
         keys: vec![Jwk::ed25519("commune-1", &pair(9).pk)],
     }
