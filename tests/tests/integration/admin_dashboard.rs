@@ -2,7 +2,7 @@
 //! reads the figures of requests filed and closed during the test, now and in the weeks'
 //! charts, tables and CSV; an agent is refused the page and its export.
 
-use guichet_tests::guichet::Guichet;
+
 
 use crate::admin_support;
 use crate::requests_support::{citizen, close_pothole, file_pothole};

