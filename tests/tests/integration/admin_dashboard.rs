@@ -3,7 +3,6 @@
 //! charts, tables and CSV; an agent is refused the page and its export.
 
 
-
 use crate::admin_support;
 use crate::requests_support::{citizen, close_pothole, file_pothole};
 
